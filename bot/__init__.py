@@ -1,0 +1,1 @@
+"""Pobratim: a Telegram bot for twin-city delegations, events and telebridges."""

@@ -1,0 +1,93 @@
+"""Command line: `python -m bot [run | migrate | grant ID | revoke ID]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+from bot.cli_rights import change_rights
+from bot.config import ConfigError, Settings, load_settings
+from bot.logging_setup import setup_logging
+from bot.runner import open_database, run_bot
+from storage.db import DatabaseOpenError
+from storage.migrate import MigrationError
+
+logger = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Побратим: Telegram-бот городов-побратимов. Настройки читаются из .env.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА")
+    commands.add_parser("run", help="запустить бота (по умолчанию)")
+    commands.add_parser("migrate", help="применить миграции базы данных и выйти")
+    grant = commands.add_parser("grant", help="сделать пользователя организатором")
+    grant.add_argument("user_id", type=int, help="Telegram id пользователя")
+    revoke = commands.add_parser("revoke", help="снять права организатора")
+    revoke.add_argument("user_id", type=int, help="Telegram id пользователя")
+    return parser
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+async def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    db = await open_database(settings)
+    await db.close()
+    _say(f"База данных {settings.database_path} в актуальном состоянии.")
+    return 0
+
+
+async def _run(settings: Settings, _: argparse.Namespace) -> int:
+    await run_bot(settings)
+    return 0
+
+
+async def _change_rights(settings: Settings, args: argparse.Namespace) -> int:
+    line = await change_rights(settings, user_id=args.user_id, grant=args.command == "grant")
+    _say(line)
+    return 0
+
+
+COMMANDS = {"run": _run, "migrate": _migrate, "grant": _change_rights, "revoke": _change_rights}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    setup_logging(settings.log_level)
+    try:
+        return asyncio.run(COMMANDS[command](settings, args))
+    except (ConfigError, MigrationError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    except DatabaseOpenError as exc:
+        sys.stderr.write(
+            f"Не удаётся открыть базу данных {exc}. Проверьте DATABASE_PATH и права на папку.\n"
+        )
+        return 2
+    except TelegramUnauthorizedError:
+        sys.stderr.write("Telegram не принял BOT_TOKEN: проверьте токен у @BotFather.\n")
+        return 2
+    except TelegramNetworkError as exc:
+        sys.stderr.write(f"Нет связи с Telegram Bot API ({settings.telegram_api_url}): {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Wiring: the bot, the dispatcher and their dependencies. Tests build the same objects."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+
+from bot.command_menu import set_default_menus, set_personal_menu
+from bot.config import Settings
+from bot.deeplinks import DeepLinkRegistry
+from bot.i18n import Translations
+from bot.organisers import OrganiserService
+from bot.profile import ProfileService
+from bot.roles import Access
+from handlers import get_deep_links, get_routers
+from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
+from storage.cities import CityRepo
+from storage.db import Database
+from storage.fsm import SQLiteStorage
+from storage.invites import InviteRepo
+from storage.people import PersonRepo
+
+logger = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    people: PersonRepo
+    cities: CityRepo
+    invites: InviteRepo
+    profiles: ProfileService
+    organisers: OrganiserService
+
+
+def create_services(settings: Settings, db: Database) -> Services:
+    people = PersonRepo(db)
+    cities = CityRepo(db)
+    invites = InviteRepo(db)
+    return Services(
+        people=people,
+        cities=cities,
+        invites=invites,
+        profiles=ProfileService(people, cities),
+        organisers=OrganiserService(people, invites, settings.admin_ids),
+    )
+
+
+def create_dispatcher(settings: Settings, db: Database) -> Dispatcher:
+    translations = Translations(settings.default_language)
+    services = create_services(settings, db)
+    deep_links = DeepLinkRegistry()
+    for kind, handler in get_deep_links().items():
+        deep_links.register(kind, handler)
+    tracker = UpdateTracker()
+
+    dp = Dispatcher(
+        storage=SQLiteStorage(db),
+        # One update at a time per person: two fast taps cannot race.
+        events_isolation=SimpleEventIsolation(),
+        settings=settings,
+        db=db,
+        translations=translations,
+        deep_links=deep_links,
+        tracker=tracker,
+        people=services.people,
+        cities=services.cities,
+        invites=services.invites,
+        profiles=services.profiles,
+        organisers=services.organisers,
+    )
+    dp.update.outer_middleware(tracker)
+    dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
+    dp.update.outer_middleware(ThrottlingMiddleware(settings.flood_limit))
+    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.include_routers(*get_routers())
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp
+
+
+async def on_startup(
+    bot: Bot, settings: Settings, translations: Translations, people: PersonRepo
+) -> None:
+    await set_default_menus(bot, translations)
+    staff = {person.tg_id: person for person in await people.list_organisers()}
+    for tg_id in settings.admin_ids | staff.keys():
+        person = staff.get(tg_id) or await people.get(tg_id=tg_id)
+        access = Access.ADMIN if tg_id in settings.admin_ids else Access.ORGANISER
+        t = translations.get(person.language if person else None)
+        await set_personal_menu(bot, t, chat_id=tg_id, access=access)
+    logger.info("Bot started: %d staff menus set", len(settings.admin_ids | staff.keys()))
+
+
+async def on_shutdown(tracker: UpdateTracker) -> None:
+    # Polling has stopped; let handlers in flight finish before the database closes.
+    if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
+        logger.warning("Some updates were still being handled at shutdown")

@@ -1,0 +1,103 @@
+"""Texts in Fluent files (bot/locales/<lang>/*.ftl) and the translator handlers use.
+
+Every string argument is HTML-escaped when a message is formatted, because message
+texts are sent with parse_mode=HTML and arguments are mostly what people typed.
+Button labels are not parsed as HTML, so `button()` formats without escaping.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fluent.runtime import FluentBundle, FluentResource
+from fluent.syntax import FluentParser
+from fluent.syntax import ast as fluent_ast
+
+logger = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("ru", "be")
+
+
+class Html(str):
+    """A fragment already rendered as safe HTML: passed through without escaping."""
+
+    __slots__ = ()
+
+
+def load_message_ids(language: str, directory: Path = LOCALES_DIR) -> set[str]:
+    """Message ids defined for a language (used by the completeness test)."""
+    ids: set[str] = set()
+    parser = FluentParser()
+    for path in sorted((directory / language).glob("*.ftl")):
+        for entry in parser.parse(path.read_text("utf-8")).body:
+            if isinstance(entry, fluent_ast.Message | fluent_ast.Term):
+                prefix = "-" if isinstance(entry, fluent_ast.Term) else ""
+                ids.add(prefix + entry.id.name)
+            elif isinstance(entry, fluent_ast.Junk):
+                raise ValueError(f"{path}: syntax error near {entry.content[:40]!r}")
+    return ids
+
+
+def _bundle(language: str, directory: Path) -> FluentBundle:
+    # use_isolating=False: Unicode isolation marks would show up in Telegram as junk.
+    bundle = FluentBundle([language], use_isolating=False)
+    files = sorted((directory / language).glob("*.ftl"))
+    if not files:
+        raise FileNotFoundError(f"no translation files for {language!r} in {directory}")
+    for path in files:
+        bundle.add_resource(FluentResource(path.read_text("utf-8")))
+    return bundle
+
+
+@dataclass(frozen=True, slots=True)
+class Translator:
+    """Texts in one language."""
+
+    language: str
+    _bundle: FluentBundle
+
+    def _format(self, key: str, args: Mapping[str, Any]) -> str:
+        if not self._bundle.has_message(key):
+            logger.error("Missing translation %s for %s", key, self.language)
+            return key
+        message = self._bundle.get_message(key)
+        value, errors = self._bundle.format_pattern(message.value, dict(args))
+        for error in errors:
+            logger.error("Translation %s/%s: %s", self.language, key, error)
+        return value
+
+    def __call__(self, key: str, /, **args: Any) -> str:
+        """A message text (HTML): string arguments are escaped unless marked `Html`."""
+        safe = {
+            name: value
+            if isinstance(value, Html) or not isinstance(value, str)
+            else html.escape(value, quote=False)
+            for name, value in args.items()
+        }
+        return self._format(key, safe)
+
+    def button(self, key: str, /, **args: Any) -> str:
+        """A button label or other plain text: no HTML, no escaping."""
+        return self._format(key, args)
+
+
+class Translations:
+    """All languages, loaded once at start-up."""
+
+    def __init__(self, default_language: str = "ru", directory: Path = LOCALES_DIR) -> None:
+        self.default_language = default_language
+        self._translators = {
+            language: Translator(language, _bundle(language, directory)) for language in LANGUAGES
+        }
+
+    def get(self, language: str | None) -> Translator:
+        return self._translators.get(language or "", self._translators[self.default_language])
+
+    def all(self) -> list[Translator]:
+        return [self._translators[language] for language in LANGUAGES]

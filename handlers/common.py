@@ -1,0 +1,79 @@
+"""Commands available to everyone at any moment: /help, /language, /cancel."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+
+from bot.i18n import Translator
+from bot.roles import Access
+from handlers.callbacks import Ctx, MenuCb, MenuItem
+from handlers.keyboards import language_keyboard
+from handlers.render import Target, send_new, show_main_menu
+from handlers.states import Onboarding
+from storage.people import Person
+
+router = Router(name=__name__)
+
+
+def help_text(t: Translator, access: Access, person: Person | None) -> str:
+    if person is None or not person.is_onboarded:
+        return t("help-newcomer")
+    key = {Access.MEMBER: "help-member", Access.ORGANISER: "help-organiser"}.get(
+        access, "help-admin"
+    )
+    return t(key)
+
+
+@router.message(Command("help"))
+async def help_command(
+    message: Message, t: Translator, access: Access, person: Person | None
+) -> None:
+    await message.answer(help_text(t, access, person))
+
+
+@router.callback_query(MenuCb.filter(F.item == MenuItem.HELP))
+async def help_menu(
+    callback: CallbackQuery, t: Translator, access: Access, person: Person | None
+) -> None:
+    await send_new(callback, help_text(t, access, person))
+
+
+async def _ask_language(target: Target, state: FSMContext, t: Translator, person: Person | None):
+    if person is None or not person.is_onboarded:
+        # Not onboarded yet: the language is the first step of the form.
+        await state.set_state(Onboarding.language)
+        await send_new(target, t("onb-choose-language"), language_keyboard(t, Ctx.ONBOARDING))
+        return
+    await send_new(target, t("profile-ask-lang"), language_keyboard(t, Ctx.PROFILE))
+
+
+@router.message(Command("language"))
+async def language_command(
+    message: Message, state: FSMContext, t: Translator, person: Person | None
+) -> None:
+    await _ask_language(message, state, t, person)
+
+
+@router.callback_query(MenuCb.filter(F.item == MenuItem.LANGUAGE))
+async def language_menu(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person | None
+) -> None:
+    await _ask_language(callback, state, t, person)
+
+
+@router.message(Command("cancel"))
+async def cancel_command(
+    message: Message, state: FSMContext, t: Translator, access: Access, person: Person | None
+) -> None:
+    if await state.get_state() is None:
+        await message.answer(t("cancel-nothing"), reply_markup=ReplyKeyboardRemove())
+    else:
+        await state.clear()
+        await message.answer(t("cancel-done"), reply_markup=ReplyKeyboardRemove())
+    if person is not None and person.is_onboarded:
+        await show_main_menu(message, t, access, new=True)
+    else:
+        await message.answer(t("cancel-start-again"))

@@ -1,0 +1,36 @@
+"""Last in line: anything no other handler took gets a helpful answer."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.i18n import Translator
+from bot.roles import Access
+from handlers.render import alert, show_main_menu
+from storage.people import Person
+
+router = Router(name=__name__)
+
+
+@router.message()
+async def unknown_message(
+    message: Message, t: Translator, access: Access, person: Person | None
+) -> None:
+    if person is None or not person.is_onboarded:
+        await message.answer(t("fallback-newcomer"))
+        return
+    await message.answer(t("fallback-message"))
+    await show_main_menu(message, t, access, new=True)
+
+
+@router.callback_query()
+async def unknown_callback(
+    callback: CallbackQuery, t: Translator, person: Person | None, callback_answer: CallbackAnswer
+) -> None:
+    """A stale button, a button of a form that was left, or forged callback data."""
+    if person is None or not person.is_onboarded:
+        alert(callback_answer, t.button("fallback-newcomer-button"))
+    else:
+        alert(callback_answer, t.button("fallback-button"))

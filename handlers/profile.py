@@ -1,0 +1,353 @@
+"""/profile: what the bot stores about a person, and changing any of it."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.command_menu import set_personal_menu
+from bot.errors import UserError
+from bot.i18n import Translations, Translator
+from bot.profile import ProfileField, ProfileService
+from bot.roles import Access
+from handlers.callbacks import (
+    CityCb,
+    Ctx,
+    LanguageCb,
+    MenuCb,
+    MenuItem,
+    NavAction,
+    NavCb,
+    PhoneRemoveCb,
+    ProfileEditCb,
+    RoleCb,
+    TelegramNameCb,
+)
+from handlers.filters import Onboarded
+from handlers.keyboards import (
+    cities_keyboard,
+    language_keyboard,
+    name_keyboard,
+    nav_keyboard,
+    profile_keyboard,
+    roles_keyboard,
+    share_phone_keyboard,
+)
+from handlers.render import Target, local_time, send_new, show, show_error
+from handlers.states import ProfileEdit
+from storage.cities import CityRepo
+from storage.people import Person, PersonRepo
+
+router = Router(name=__name__)
+router.message.filter(Onboarded())
+router.callback_query.filter(Onboarded())
+
+_TEXT_STATES = {
+    ProfileField.NAME: ProfileEdit.name,
+    ProfileField.ORGANISATION: ProfileEdit.organisation,
+}
+
+
+async def profile_text(t: Translator, person: Person, cities: CityRepo) -> str:
+    city = await cities.get(city_id=person.city_id) if person.city_id else None
+    zone = city.timezone if city else "UTC"
+    return t(
+        "profile-card",
+        name=person.full_name or "",
+        city=city.name(t.language) if city else "—",
+        role=t.button(f"role-{person.role}") if person.role else "—",
+        organisation=person.organisation or "",
+        language=t.button(f"language-{person.language}"),
+        phone=person.phone or t.button("profile-no-phone"),
+        consent_at=local_time(person.consent_at, zone) if person.consent_at else "—",
+    )
+
+
+async def show_profile(
+    target: Target,
+    t: Translator,
+    person_id: int,
+    people: PersonRepo,
+    cities: CityRepo,
+    *,
+    new: bool = False,
+) -> None:
+    person = await people.get(tg_id=person_id)
+    assert person is not None
+    text = await profile_text(t, person, cities)
+    markup = profile_keyboard(t, has_phone=person.phone is not None)
+    if new:
+        await send_new(target, text, markup)
+    else:
+        await show(target, text, markup)
+
+
+@router.message(Command("profile"))
+async def profile_command(
+    message: Message, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
+) -> None:
+    await state.clear()
+    assert message.from_user is not None
+    await show_profile(message, t, message.from_user.id, people, cities)
+
+
+@router.callback_query(MenuCb.filter(F.item == MenuItem.PROFILE))
+async def profile_menu(
+    callback: CallbackQuery, t: Translator, people: PersonRepo, cities: CityRepo
+) -> None:
+    await show_profile(callback, t, callback.from_user.id, people, cities)
+
+
+@router.callback_query(ProfileEditCb.filter())
+async def edit_field(
+    callback: CallbackQuery,
+    callback_data: ProfileEditCb,
+    state: FSMContext,
+    t: Translator,
+    cities: CityRepo,
+) -> None:
+    field = callback_data.field
+    if field in _TEXT_STATES:
+        await state.set_state(_TEXT_STATES[field])
+        telegram_name = callback.from_user.full_name if field is ProfileField.NAME else None
+        await show(
+            callback,
+            t(f"profile-ask-{field.value}"),
+            name_keyboard(t, telegram_name, Ctx.PROFILE),
+        )
+    elif field is ProfileField.CITY:
+        await show(
+            callback, t("profile-ask-city"), cities_keyboard(t, await cities.list(), Ctx.PROFILE)
+        )
+    elif field is ProfileField.ROLE:
+        await show(callback, t("profile-ask-role"), roles_keyboard(t, Ctx.PROFILE))
+    elif field is ProfileField.LANGUAGE:
+        await show(callback, t("profile-ask-lang"), language_keyboard(t, Ctx.PROFILE))
+    else:
+        await state.set_state(ProfileEdit.phone)
+        await send_new(callback, t("profile-ask-phone"), share_phone_keyboard(t))
+
+
+async def _save(
+    target: Target,
+    field: ProfileField,
+    value: str | int | None,
+    *,
+    t: Translator,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+    state: FSMContext,
+    answer: CallbackAnswer | None = None,
+) -> bool:
+    assert target.from_user is not None
+    try:
+        await profiles.update(tg_id=target.from_user.id, field=field, raw=value)
+    except UserError as error:
+        await show_error(target, t, error, answer)
+        return False
+    await state.clear()
+    if isinstance(target, CallbackQuery) and answer is not None:
+        answer.text = t.button("profile-saved")
+        await show_profile(target, t, target.from_user.id, people, cities)
+    else:
+        await send_new(target, t("profile-saved"), ReplyKeyboardRemove())
+        await show_profile(target, t, target.from_user.id, people, cities, new=True)
+    return True
+
+
+@router.message(ProfileEdit.name)
+@router.message(ProfileEdit.organisation)
+async def type_text_field(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+) -> None:
+    current = await state.get_state()
+    field = ProfileField.NAME if current == ProfileEdit.name.state else ProfileField.ORGANISATION
+    try:
+        await profiles.update(tg_id=message.chat.id, field=field, raw=message.text)
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_), reply_markup=nav_keyboard(t, back=False))
+        return
+    await state.clear()
+    await message.answer(t("profile-saved"))
+    await show_profile(message, t, message.chat.id, people, cities, new=True)
+
+
+@router.callback_query(ProfileEdit.name, TelegramNameCb.filter(F.ctx == Ctx.PROFILE))
+async def use_telegram_name(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await _save(
+        callback,
+        ProfileField.NAME,
+        callback.from_user.full_name,
+        t=t,
+        profiles=profiles,
+        people=people,
+        cities=cities,
+        state=state,
+        answer=callback_answer,
+    )
+
+
+@router.callback_query(CityCb.filter(F.ctx == Ctx.PROFILE))
+async def choose_city(
+    callback: CallbackQuery,
+    callback_data: CityCb,
+    state: FSMContext,
+    t: Translator,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await _save(
+        callback,
+        ProfileField.CITY,
+        callback_data.id,
+        t=t,
+        profiles=profiles,
+        people=people,
+        cities=cities,
+        state=state,
+        answer=callback_answer,
+    )
+
+
+@router.callback_query(RoleCb.filter(F.ctx == Ctx.PROFILE))
+async def choose_role(
+    callback: CallbackQuery,
+    callback_data: RoleCb,
+    state: FSMContext,
+    t: Translator,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await _save(
+        callback,
+        ProfileField.ROLE,
+        callback_data.role.value,
+        t=t,
+        profiles=profiles,
+        people=people,
+        cities=cities,
+        state=state,
+        answer=callback_answer,
+    )
+
+
+@router.callback_query(LanguageCb.filter(F.ctx == Ctx.PROFILE))
+async def choose_language(
+    callback: CallbackQuery,
+    callback_data: LanguageCb,
+    state: FSMContext,
+    t: Translator,
+    bot: Bot,
+    access: Access,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+    translations: Translations,
+    callback_answer: CallbackAnswer,
+) -> None:
+    new_t = translations.get(callback_data.code)
+    saved = await _save(
+        callback,
+        ProfileField.LANGUAGE,
+        callback_data.code,
+        t=new_t,
+        profiles=profiles,
+        people=people,
+        cities=cities,
+        state=state,
+        answer=callback_answer,
+    )
+    if saved and access >= Access.ORGANISER:
+        await set_personal_menu(bot, new_t, chat_id=callback.from_user.id, access=access)
+
+
+@router.message(ProfileEdit.phone, F.contact)
+async def share_phone(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+) -> None:
+    assert message.contact is not None and message.from_user is not None
+    if message.contact.user_id != message.from_user.id:
+        # Only a person's own number: a forwarded contact card is someone else's data.
+        await message.answer(t("error-phone-not-own"))
+        return
+    await _save(
+        message,
+        ProfileField.PHONE,
+        message.contact.phone_number,
+        t=t,
+        profiles=profiles,
+        people=people,
+        cities=cities,
+        state=state,
+    )
+
+
+@router.message(ProfileEdit.phone)
+async def phone_other(
+    message: Message, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
+) -> None:
+    if message.text == t.button("btn-cancel"):
+        await state.clear()
+        await message.answer(t("profile-unchanged"), reply_markup=ReplyKeyboardRemove())
+        await show_profile(message, t, message.chat.id, people, cities, new=True)
+        return
+    await message.answer(t("error-phone-button"), reply_markup=share_phone_keyboard(t))
+
+
+@router.callback_query(PhoneRemoveCb.filter())
+async def remove_phone(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    profiles: ProfileService,
+    people: PersonRepo,
+    cities: CityRepo,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await _save(
+        callback,
+        ProfileField.PHONE,
+        None,
+        t=t,
+        profiles=profiles,
+        people=people,
+        cities=cities,
+        state=state,
+        answer=callback_answer,
+    )
+
+
+@router.callback_query(StateFilter(ProfileEdit, None), NavCb.filter(F.action == NavAction.CANCEL))
+async def cancel_edit(
+    callback: CallbackQuery, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
+) -> None:
+    """ "Отмена" under a profile question: nothing changes, the profile is shown again."""
+    await state.clear()
+    await show(callback, t("profile-unchanged"))
+    await show_profile(callback, t, callback.from_user.id, people, cities, new=True)

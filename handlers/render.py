@@ -1,0 +1,72 @@
+"""Small helpers shared by handlers: show a screen, the main menu, an error."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.roles import Access
+from handlers.keyboards import main_menu_keyboard
+
+Target = Message | CallbackQuery
+
+
+async def show(target: Target, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the message a button belongs to, or answer a typed message with a new one."""
+    if isinstance(target, CallbackQuery):
+        if isinstance(target.message, Message):
+            try:
+                await target.message.edit_text(text, reply_markup=markup)
+            except TelegramBadRequest as exc:
+                if "message is not modified" not in exc.message:
+                    raise
+            return
+        assert target.bot is not None
+        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
+        return
+    await target.answer(text, reply_markup=markup)
+
+
+async def send_new(target: Target, text: str, markup: object = None) -> None:
+    """Always a new message (for example after a typed answer or to leave history intact)."""
+    if isinstance(target, CallbackQuery):
+        assert target.bot is not None
+        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)  # type: ignore[arg-type]
+    else:
+        await target.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+async def show_main_menu(
+    target: Target, t: Translator, access: Access, *, new: bool = False
+) -> None:
+    markup = main_menu_keyboard(t, access)
+    if new:
+        await send_new(target, t("main-menu"), markup)
+    else:
+        await show(target, t("main-menu"), markup)
+
+
+def alert(answer: CallbackAnswer, text: str) -> None:
+    """A pop-up for a pressed button, sent by CallbackAnswerMiddleware after the handler."""
+    answer.text = text
+    answer.show_alert = True
+
+
+async def show_error(
+    target: Target, t: Translator, error: UserError, answer: CallbackAnswer | None = None
+) -> None:
+    """Tell the person what was wrong; for a button, as a pop-up that keeps the screen."""
+    if isinstance(target, CallbackQuery) and answer is not None:
+        alert(answer, t.button(error.key, **error.args_))
+    else:
+        await send_new(target, t(error.key, **error.args_))
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")

@@ -1,0 +1,31 @@
+"""FSM forms."""
+
+from aiogram.fsm.state import State, StatesGroup
+
+
+class Onboarding(StatesGroup):
+    language = State()
+    consent = State()
+    name = State()
+    city = State()
+    role = State()
+    organisation = State()
+
+
+class ProfileEdit(StatesGroup):
+    name = State()
+    organisation = State()
+    city = State()
+    role = State()
+    phone = State()
+
+
+# The order of onboarding steps, for "Назад".
+ONBOARDING_STEPS = (
+    Onboarding.language,
+    Onboarding.consent,
+    Onboarding.name,
+    Onboarding.city,
+    Onboarding.role,
+    Onboarding.organisation,
+)

@@ -1,0 +1,1 @@
+"""SQL and repositories. Nothing here knows about aiogram."""

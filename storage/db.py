@@ -1,0 +1,105 @@
+"""SQLite connections: one writer guarded by a lock, one reader.
+
+WAL lets the reader see committed data while a write transaction is open, and
+the writer lock keeps coroutines from interleaving statements inside one
+transaction on the shared connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseOpenError(Exception):
+    """The database file cannot be opened or created."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db_time(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime cannot be stored")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_db_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+async def connect(path: Path) -> aiosqlite.Connection:
+    """Open a connection in autocommit mode; transactions are explicit."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseOpenError(f"{path}: {exc}") from exc
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise DatabaseOpenError(f"{path}: {exc}") from exc
+    return conn
+
+
+class Database:
+    """The bot's database: `read` for queries, `transaction()` for writes."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        writer = await connect(path)
+        try:
+            reader = await connect(path)
+        except DatabaseOpenError:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    @property
+    def read(self) -> aiosqlite.Connection:
+        return self._reader
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception."""
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            else:
+                await self._writer.execute("COMMIT")
+
+    @asynccontextmanager
+    async def transaction_free(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer connection for code that manages transactions itself (migrations)."""
+        async with self._write_lock:
+            yield self._writer
+
+    async def close(self) -> None:
+        await self._reader.close()
+        await self._writer.close()

@@ -1,0 +1,73 @@
+"""One-time organiser invitations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database, from_db_time, to_db_time
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    code: str
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None
+    used_at: datetime | None
+
+
+def _invite(row: tuple) -> Invite:
+    return Invite(
+        code=row[0],
+        created_by=row[1],
+        created_at=from_db_time(row[2]),  # type: ignore[arg-type]
+        expires_at=from_db_time(row[3]),  # type: ignore[arg-type]
+        used_by=row[4],
+        used_at=from_db_time(row[5]),
+    )
+
+
+class InviteRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self, *, code: str, created_by: int, now: datetime, expires_at: datetime
+    ) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO invites (code, created_by, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (code, created_by, to_db_time(now), to_db_time(expires_at)),
+            )
+
+    async def get(self, *, code: str) -> Invite | None:
+        async with self._db.read.execute(
+            "SELECT code, created_by, created_at, expires_at, used_by, used_at"
+            " FROM invites WHERE code = ?",
+            (code,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _invite(tuple(row)) if row else None
+
+    async def redeem(self, *, code: str, tg_id: int, now: datetime) -> bool:
+        """Mark the invite used and make the person an organiser, in one transaction.
+
+        Returns False when the invite is missing, used or expired (nothing is written).
+        """
+        stamp = to_db_time(now)
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE invites SET used_by = ?, used_at = ?"
+                " WHERE code = ? AND used_by IS NULL AND expires_at > ?",
+                (tg_id, stamp, code, stamp),
+            )
+            if cur.rowcount != 1:
+                return False
+            await conn.execute(
+                "UPDATE people SET is_organiser = 1, updated_at = ? WHERE tg_id = ?",
+                (stamp, tg_id),
+            )
+            return True

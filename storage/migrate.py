@@ -1,0 +1,108 @@
+"""Forward-only migrations: migrations/NNNN_name.sql applied in order.
+
+Each file is applied in its own transaction and recorded with its SHA-256, so a
+file edited after it was applied is noticed and the bot refuses to start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from storage.db import to_db_time, utc_now
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(Exception):
+    """A migration cannot be applied or an applied one was changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"неверное имя файла миграции: {path.name} (нужно NNNN_name.sql)")
+        migrations.append(Migration(int(match[1]), path.name, path.read_text("utf-8")))
+    versions = [m.version for m in migrations]
+    if len(versions) != len(set(versions)):
+        raise MigrationError("два файла миграций с одним номером")
+    return migrations
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split a script into statements; sqlite3 knows where a trigger body ends."""
+    statements, current = [], ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip() and not current.strip().startswith("--"):
+        statements.append(current.strip())
+    return statements
+
+
+async def _ensure_table(conn: aiosqlite.Connection) -> None:
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+
+
+async def apply_migrations(
+    conn: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR
+) -> list[str]:
+    """Apply pending migrations on a connection in autocommit mode; return applied names."""
+    await _ensure_table(conn)
+    async with conn.execute("SELECT version, name, checksum FROM schema_migrations") as cur:
+        applied = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
+    done = []
+    for migration in load_migrations(directory):
+        if migration.version in applied:
+            _, checksum = applied[migration.version]
+            if checksum != migration.checksum:
+                raise MigrationError(
+                    f"файл миграции {migration.name} изменён после применения; "
+                    "верните прежний текст и добавьте изменения новой миграцией"
+                )
+            continue
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in split_statements(migration.sql):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at)"
+                " VALUES (?, ?, ?, ?)",
+                (migration.version, migration.name, migration.checksum, to_db_time(utc_now())),
+            )
+        except sqlite3.Error as exc:
+            await conn.execute("ROLLBACK")
+            raise MigrationError(f"миграция {migration.name} не применена: {exc}") from exc
+        await conn.execute("COMMIT")
+        logger.info("Applied migration %s", migration.name)
+        done.append(migration.name)
+    return done

@@ -1,0 +1,157 @@
+"""People: a Telegram user as the bot knows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database, from_db_time, to_db_time, utc_now
+
+_COLUMNS = (
+    "tg_id, language, full_name, city_id, role, organisation, phone, consent_at,"
+    " is_organiser, blocked_at, created_at, updated_at"
+)
+# Fields a person may change from their profile; the SQL column names are fixed here,
+# never taken from input.
+EDITABLE_FIELDS = frozenset({"full_name", "city_id", "role", "organisation", "phone", "language"})
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    tg_id: int
+    language: str
+    full_name: str | None
+    city_id: int | None
+    role: str | None
+    organisation: str | None
+    phone: str | None
+    consent_at: datetime | None
+    is_organiser: bool
+    blocked_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_onboarded(self) -> bool:
+        return (
+            self.consent_at is not None
+            and self.full_name is not None
+            and self.city_id is not None
+            and self.role is not None
+            and self.organisation is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewProfile:
+    full_name: str
+    city_id: int
+    role: str
+    organisation: str
+    consent_at: datetime
+
+
+def _person(row: tuple) -> Person:
+    return Person(
+        tg_id=row[0],
+        language=row[1],
+        full_name=row[2],
+        city_id=row[3],
+        role=row[4],
+        organisation=row[5],
+        phone=row[6],
+        consent_at=from_db_time(row[7]),
+        is_organiser=bool(row[8]),
+        blocked_at=from_db_time(row[9]),
+        created_at=from_db_time(row[10]),  # type: ignore[arg-type]
+        updated_at=from_db_time(row[11]),  # type: ignore[arg-type]
+    )
+
+
+class PersonRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, *, tg_id: int) -> Person | None:
+        async with self._db.read.execute(
+            f"SELECT {_COLUMNS} FROM people WHERE tg_id = ?",  # noqa: S608 - constant columns
+            (tg_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _person(tuple(row)) if row else None
+
+    async def set_language(self, *, tg_id: int, language: str) -> None:
+        """Create the person with only id and language, or change the language."""
+        now = to_db_time(utc_now())
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO people (tg_id, language, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (tg_id) DO UPDATE SET language = excluded.language,"
+                " updated_at = excluded.updated_at",
+                (tg_id, language, now, now),
+            )
+
+    async def complete_profile(self, *, tg_id: int, language: str, profile: NewProfile) -> None:
+        """Write the whole onboarding result at once."""
+        now = to_db_time(utc_now())
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO people (tg_id, language, full_name, city_id, role, organisation,"
+                " consent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (tg_id) DO UPDATE SET language = excluded.language,"
+                " full_name = excluded.full_name, city_id = excluded.city_id,"
+                " role = excluded.role, organisation = excluded.organisation,"
+                " consent_at = excluded.consent_at, updated_at = excluded.updated_at",
+                (
+                    tg_id,
+                    language,
+                    profile.full_name,
+                    profile.city_id,
+                    profile.role,
+                    profile.organisation,
+                    to_db_time(profile.consent_at),
+                    now,
+                    now,
+                ),
+            )
+
+    async def update_field(self, *, tg_id: int, field: str, value: str | int | None) -> bool:
+        if field not in EDITABLE_FIELDS:
+            raise ValueError(f"field {field!r} is not editable")
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                f"UPDATE people SET {field} = ?, updated_at = ? WHERE tg_id = ?",  # noqa: S608
+                (value, to_db_time(utc_now()), tg_id),
+            )
+            return cur.rowcount == 1
+
+    async def set_organiser(self, *, tg_id: int, is_organiser: bool) -> bool:
+        """Set the organiser flag; a person not yet known is created with only their id.
+
+        Returns True when the flag changed.
+        """
+        now = to_db_time(utc_now())
+        flag = int(is_organiser)
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE people SET is_organiser = ?, updated_at = ?"
+                " WHERE tg_id = ? AND is_organiser != ?",
+                (flag, now, tg_id, flag),
+            )
+            if cur.rowcount == 1:
+                return True
+            if not is_organiser:
+                return False
+            cur = await conn.execute(
+                "INSERT INTO people (tg_id, language, is_organiser, created_at, updated_at)"
+                " VALUES (?, 'ru', 1, ?, ?) ON CONFLICT (tg_id) DO NOTHING",
+                (tg_id, now, now),
+            )
+            return cur.rowcount == 1
+
+    async def list_organisers(self) -> list[Person]:
+        async with self._db.read.execute(
+            f"SELECT {_COLUMNS} FROM people WHERE is_organiser = 1",  # noqa: S608
+        ) as cur:
+            return [_person(tuple(row)) for row in await cur.fetchall()]

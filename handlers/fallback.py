@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -27,10 +28,15 @@ async def unknown_message(
 
 @router.callback_query()
 async def unknown_callback(
-    callback: CallbackQuery, t: Translator, person: Person | None, callback_answer: CallbackAnswer
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    person: Person | None,
+    callback_answer: CallbackAnswer,
 ) -> None:
     """A stale button, a button of a form that was left, or forged callback data."""
-    if person is None or not person.is_onboarded:
+    in_form = await state.get_state() is not None
+    if (person is None or not person.is_onboarded) and not in_form:
         alert(callback_answer, t.button("fallback-newcomer-button"))
     else:
         alert(callback_answer, t.button("fallback-button"))

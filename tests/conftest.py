@@ -1,0 +1,207 @@
+"""Fixtures: a fake Bot API server, the real bot polling it, and people who talk to it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import create_bot, create_dispatcher
+from bot.config import Settings
+from bot.runner import open_database
+from storage.db import Database
+from tests.fake_telegram import ApiCall, FakeTelegram, SentMessage, UpdateFactory
+
+TOKEN = "123456789:AAH-test-token-for-the-fake-server-0"
+ADMIN_ID = 1000
+PROCESS_TIMEOUT = 10.0
+
+
+def make_settings(telegram: FakeTelegram, db_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "telegram_api_url": telegram.base_url,
+        "database_path": db_path,
+        "admin_ids": frozenset({ADMIN_ID}),
+        "flood_limit": 20,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class RunningBot:
+    """The real dispatcher polling the fake server, as `python -m bot` runs it."""
+
+    def __init__(self, telegram: FakeTelegram, settings: Settings) -> None:
+        self.telegram = telegram
+        self.settings = settings
+        self.db: Database | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._done: dict[int, asyncio.Event] = {}
+
+    async def start(self) -> None:
+        self.db = await open_database(self.settings)
+        self.bot = create_bot(self.settings)
+        self.dp = create_dispatcher(self.settings, self.db)
+        self.dp["tracker"].add_listener(self._finished)
+        polls = self.telegram.get_updates_calls
+        self._task = asyncio.create_task(
+            self.dp.start_polling(
+                self.bot,
+                handle_signals=False,
+                polling_timeout=1,
+                allowed_updates=self.dp.resolve_used_update_types(),
+            )
+        )
+        async with asyncio.timeout(PROCESS_TIMEOUT):
+            while self.telegram.get_updates_calls == polls:
+                if self._task.done():
+                    self._task.result()
+                await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        if not self._task.done():
+            await self.dp.stop_polling()
+        await self._task
+        self._task = None
+        assert self.db is not None
+        await self.db.close()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def _finished(self, update_id: int) -> None:
+        self._done.setdefault(update_id, asyncio.Event()).set()
+
+    async def process(self, *updates: dict[str, Any]) -> list[ApiCall]:
+        """Deliver updates through getUpdates and wait until the bot has handled them all.
+
+        Returns the Bot API calls the bot made meanwhile.
+        """
+        mark = len(self.telegram.calls)
+        ids = [self.telegram.add_update(update) for update in updates]
+        async with asyncio.timeout(PROCESS_TIMEOUT):
+            for update_id in ids:
+                await self._done.setdefault(update_id, asyncio.Event()).wait()
+        return self.telegram.calls[mark:]
+
+
+class TgUser:
+    """A person in a private chat with the bot: types text and presses buttons by label."""
+
+    def __init__(self, app: RunningBot, user_id: int, **profile: Any) -> None:
+        self.app = app
+        self.id = user_id
+        self.updates = UpdateFactory(user_id, **profile)
+
+    @property
+    def telegram(self) -> FakeTelegram:
+        return self.app.telegram
+
+    async def send(self, text: str) -> list[ApiCall]:
+        return await self.app.process(self.updates.message(text))
+
+    async def send_contact(self, phone: str) -> list[ApiCall]:
+        return await self.app.process(self.updates.contact(phone))
+
+    def find_button(self, label: str) -> tuple[SentMessage, dict[str, Any]]:
+        for message in reversed(self.telegram.messages(self.id)):
+            for button in message.buttons():
+                if button.get("text") == label and "callback_data" in button:
+                    return message, button
+        raise AssertionError(f"no button {label!r} in chat {self.id}: {self.labels()}")
+
+    async def press(self, label: str) -> list[ApiCall]:
+        message, button = self.find_button(label)
+        return await self.app.process(self.updates.callback(message, button["callback_data"]))
+
+    async def press_data(self, data: str) -> list[ApiCall]:
+        """Send callback data of our own making (a forged or stale button)."""
+        message = self.telegram.last_message(self.id)
+        return await self.app.process(self.updates.callback(message, data))
+
+    def labels(self) -> list[str]:
+        messages = self.telegram.messages(self.id)
+        return [b["text"] for b in messages[-1].buttons()] if messages else []
+
+    @property
+    def last_text(self) -> str:
+        return self.telegram.last_message(self.id).plain_text()
+
+    def texts(self) -> list[str]:
+        return [m.plain_text() for m in self.telegram.messages(self.id)]
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram(TOKEN)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "pobratim.sqlite3"
+
+
+@pytest.fixture
+def settings(telegram: FakeTelegram, db_path: Path) -> Settings:
+    return make_settings(telegram, db_path)
+
+
+@pytest.fixture
+async def app(telegram: FakeTelegram, settings: Settings) -> AsyncIterator[RunningBot]:
+    running = RunningBot(telegram, settings)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def make_user(app: RunningBot) -> Callable[..., TgUser]:
+    def make(user_id: int, **profile: Any) -> TgUser:
+        return TgUser(app, user_id, **profile)
+
+    return make
+
+
+async def onboard(
+    user: TgUser,
+    *,
+    language: str = "Русский",
+    name: str = "Анна Смирнова",
+    city: str = "Сочи",
+    role: str = "Педагог",
+    organisation: str = "Гимназия № 1",
+    start: str = "/start",
+) -> list[ApiCall]:
+    """The whole onboarding form in Russian (or with Belarusian labels if language says so)."""
+    belarusian = language == "Беларуская"
+    await user.send(start)
+    await user.press(language)
+    await user.press("Згодны" if belarusian else "Согласен")
+    await user.send(name)
+    await user.press(city)
+    await user.press(role)
+    return await user.send(organisation)
+
+
+@pytest.fixture
+async def member(make_user: Callable[..., TgUser]) -> TgUser:
+    user = make_user(2001, first_name="Мария", last_name="Иванова")
+    await onboard(user, name="Мария Иванова")
+    return user
+
+
+@pytest.fixture
+async def admin(make_user: Callable[..., TgUser]) -> TgUser:
+    user = make_user(ADMIN_ID, first_name="Админ")
+    await onboard(user, name="Ольга Админова", city="Минск", role="Представитель администрации")
+    return user

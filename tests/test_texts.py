@@ -1,0 +1,56 @@
+"""Translations: both languages complete, every key the code uses exists, plural forms."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.i18n import LANGUAGES, Translations, load_message_ids
+from bot.roles import MemberRole
+from handlers.callbacks import MenuItem
+from bot.profile import ProfileField
+from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
+
+ROOT = Path(__file__).resolve().parent.parent
+_LITERAL_KEY = re.compile(r"""\bt(?:\.button)?\(\s*"([a-z0-9-]+)"|UserError\(\s*"([a-z0-9-]+)\"""")
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    ru, be = load_message_ids("ru"), load_message_ids("be")
+    assert ru, "no Russian texts"
+    assert ru - be == set(), f"missing in be: {sorted(ru - be)}"
+    assert be - ru == set(), f"missing in ru: {sorted(be - ru)}"
+
+
+def test_every_key_used_in_code_exists() -> None:
+    used: set[str] = set()
+    for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("handlers/**/*.py")]:
+        for match in _LITERAL_KEY.finditer(path.read_text("utf-8")):
+            used.add(match[1] or match[2])
+    # Keys built from enums and results.
+    used |= {f"role-{role.value}" for role in MemberRole}
+    used |= {f"btn-edit-{field.value}" for field in ProfileField}
+    used |= {f"profile-ask-{field.value}" for field in ProfileField}
+    used |= {f"menu-{item.value}" for item in MenuItem if item is not MenuItem.LANGUAGE}
+    used |= {f"cmd-{c}" for c in (*MEMBER_COMMANDS, *ORGANISER_COMMANDS, *ADMIN_COMMANDS)}
+    used |= {f"language-{code}" for code in LANGUAGES}
+    for language in LANGUAGES:
+        missing = used - load_message_ids(language)
+        assert not missing, f"{language}: {sorted(missing)}"
+
+
+def test_plural_forms_come_from_the_library() -> None:
+    translations = Translations()
+    ru, be = translations.get("ru"), translations.get("be")
+    assert "1 символ," in ru("error-text-too-long", length=1, limit=100)
+    assert "3 символа," in ru("error-text-too-long", length=3, limit=100)
+    assert "11 символов," in ru("error-text-too-long", length=11, limit=100)
+    assert "22 символа," in ru("error-text-too-long", length=22, limit=100)
+    assert "21 сімвал," in be("error-text-too-long", length=21, limit=100)
+    assert "300 сімвалаў," in be("error-text-too-long", length=300, limit=100)
+
+
+def test_arguments_are_escaped_in_messages_but_not_in_buttons() -> None:
+    t = Translations().get("ru")
+    assert "&lt;b&gt;" in t("onb-done", name="<b>")
+    assert t.button("btn-use-telegram-name", name="<b>") == "Использовать: <b>"

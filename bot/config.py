@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     @field_validator("bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError(
+                "не задан, укажите токен бота от @BotFather в .env: BOT_TOKEN=123456789:AA..."
+            )
         if not _TOKEN.match(value.get_secret_value().strip()):
             raise ValueError(
                 "токен должен выглядеть как 123456789:AA..., возьмите его у @BotFather"

@@ -1,0 +1,105 @@
+"""Floods, failures of the Bot API, callback data limits and the webhook server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import create_bot, create_dispatcher
+from bot.profile import ProfileField
+from bot.roles import MemberRole
+from bot.runner import build_webhook_app, open_database
+from handlers.callbacks import (
+    CityCb,
+    ConsentCb,
+    Ctx,
+    LanguageCb,
+    MenuCb,
+    MenuItem,
+    NavAction,
+    NavCb,
+    ProfileEditCb,
+    RoleCb,
+    TelegramNameCb,
+)
+from tests.conftest import RunningBot, TgUser, make_settings
+from tests.fake_telegram import FakeTelegram, UpdateFactory
+
+
+async def test_flood_gets_one_warning_and_the_rest_is_dropped(
+    telegram: FakeTelegram, db_path
+) -> None:
+    app = RunningBot(telegram, make_settings(telegram, db_path, flood_limit=3))
+    await app.start()
+    try:
+        user = TgUser(app, 4001)
+        calls = await app.process(*(user.updates.message("привет") for _ in range(12)))
+        sent = [c for c in calls if c.method == "sendMessage"]
+        warnings = [c for c in sent if "Слишком много сообщений" in c.params["text"]]
+        assert len(warnings) == 1
+        assert len(sent) == 3 + 1  # three answered, one warning, the rest dropped
+    finally:
+        await app.stop()
+
+
+async def test_api_failure_is_logged_and_the_bot_keeps_running(
+    app: RunningBot, member: TgUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.telegram.fail_next("sendMessage", error_code=500, description="Internal Server Error")
+    with caplog.at_level(logging.ERROR):
+        await member.send("/help")
+    assert "Что-то пошло не так" in member.last_text
+    records = [r for r in caplog.records if r.name == "handlers.errors"]
+    assert records and "TelegramServerError" in records[0].getMessage()
+    assert all("/help" not in r.getMessage() for r in caplog.records)
+    await member.send("/help")  # and the next update works as usual
+    assert "Что умеет бот" in member.last_text
+
+
+def test_callback_data_fits_in_64_bytes() -> None:
+    largest = [
+        LanguageCb(ctx=Ctx.ONBOARDING, code="ru"),
+        ConsentCb(agree=False),
+        CityCb(ctx=Ctx.PROFILE, id=2**31),
+        *(RoleCb(ctx=Ctx.PROFILE, role=role) for role in MemberRole),
+        TelegramNameCb(ctx=Ctx.PROFILE),
+        *(NavCb(action=action) for action in NavAction),
+        *(MenuCb(item=item) for item in MenuItem),
+        *(ProfileEditCb(field=field) for field in ProfileField),
+    ]
+    for data in largest:
+        assert len(data.pack().encode()) <= 64
+
+
+async def test_webhook_checks_the_secret_token(telegram: FakeTelegram, db_path) -> None:
+    settings = make_settings(
+        telegram, db_path, webhook_url="https://bot.example.org/tg/hook", webhook_secret="s3cr3t"
+    )
+    db = await open_database(settings)
+    bot = create_bot(settings)
+    dp = create_dispatcher(settings, db)
+    server = TestServer(build_webhook_app(settings, dp, bot))
+    try:
+        async with TestClient(server) as client:
+            assert telegram.webhook and telegram.webhook["url"] == settings.webhook_url
+            update = UpdateFactory(4100).message("/help")
+            update["update_id"] = 1
+            wrong = await client.post(
+                "/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+            )
+            assert wrong.status == 401
+            assert not telegram.calls_of("sendMessage", chat_id=4100)
+            good = await client.post(
+                "/tg/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cr3t"}
+            )
+            assert good.status == 200
+            # The update is handled in the background after the 200: wait for the answer.
+            async with asyncio.timeout(5):
+                while not telegram.calls_of("sendMessage", chat_id=4100):
+                    await asyncio.sleep(0.01)
+            assert "Я помогаю" in telegram.last_message(4100).plain_text()
+    finally:
+        await db.close()

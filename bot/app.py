@@ -86,7 +86,7 @@ def create_dispatcher(settings: Settings, db: Database) -> Dispatcher:
         profiles=services.profiles,
         organisers=services.organisers,
     )
-    dp.update.outer_middleware(tracker)
+    _register_outermost(dp, tracker)
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
     dp.update.outer_middleware(ThrottlingMiddleware(settings.flood_limit))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
@@ -94,6 +94,17 @@ def create_dispatcher(settings: Settings, db: Database) -> Dispatcher:
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     return dp
+
+
+def _register_outermost(dp: Dispatcher, middleware: UpdateTracker) -> None:
+    """Put the tracker around aiogram's own outer middlewares (errors, FSM, isolation),
+    so an update counts as in flight until its error handler has finished too."""
+    builtin = list(dp.update.outer_middleware)
+    for existing in builtin:
+        dp.update.outer_middleware.unregister(existing)
+    dp.update.outer_middleware.register(middleware)
+    for existing in builtin:
+        dp.update.outer_middleware.register(existing)
 
 
 async def on_startup(

@@ -1,25 +1,23 @@
-"""aiogram routers, in the order they are tried."""
+"""aiogram routers, in the order they are tried.
+
+Routers are built anew for every dispatcher (a router can belong to one dispatcher
+only), so the bot, a restart in tests and the webhook server each get their own.
+"""
 
 from __future__ import annotations
 
 from aiogram import Router
 
+from bot.deeplinks import PayloadHandler
 from handlers import admin, common, errors, fallback, onboarding, profile, start
 
 
 def get_routers() -> list[Router]:
     # Commands first so they work in the middle of any form; catch-alls last.
-    return [
-        errors.router,
-        start.router,
-        common.router,
-        admin.router,
-        onboarding.router,
-        profile.router,
-        fallback.router,
-    ]
+    modules = (errors, start, common, admin, onboarding, profile, fallback)
+    return [module.create_router() for module in modules]
 
 
-def get_deep_links() -> dict:
+def get_deep_links() -> dict[str, PayloadHandler]:
     """Deep-link payload kinds and their handlers, from every capability."""
     return {**admin.DEEP_LINKS}

@@ -33,9 +33,6 @@ from storage.db import utc_now
 from storage.people import Person, PersonRepo
 
 logger = logging.getLogger(__name__)
-router = Router(name=__name__)
-router.message.filter(Onboarded())
-router.callback_query.filter(Onboarded())
 
 
 async def _zone(person: Person | None, cities: CityRepo, settings: Settings) -> str:
@@ -66,7 +63,6 @@ async def _invite(
     await send_new(target, t("admin-invite-created", link=link, expires=expires))
 
 
-@router.message(Command("invite"))
 async def invite_command(
     message: Message,
     t: Translator,
@@ -79,7 +75,6 @@ async def invite_command(
     await _invite(message, t, bot, person, organisers, cities, settings)
 
 
-@router.callback_query(MenuCb.filter(F.item == MenuItem.INVITE))
 async def invite_menu(
     callback: CallbackQuery,
     t: Translator,
@@ -114,7 +109,6 @@ async def _refresh_menu(
     return target
 
 
-@router.message(Command("grant"))
 async def grant_command(
     message: Message,
     command: CommandObject,
@@ -139,7 +133,6 @@ async def grant_command(
             await _notify(bot, target_id, translations.get(target.language)("organiser-granted"))
 
 
-@router.message(Command("revoke"))
 async def revoke_command(
     message: Message,
     command: CommandObject,
@@ -190,3 +183,14 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
 
 
 DEEP_LINKS = {"invite": open_invite}
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.message.register(invite_command, Command("invite"))
+    router.callback_query.register(invite_menu, MenuCb.filter(F.item == MenuItem.INVITE))
+    router.message.register(grant_command, Command("grant"))
+    router.message.register(revoke_command, Command("revoke"))
+    return router

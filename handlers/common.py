@@ -15,8 +15,6 @@ from handlers.render import Target, send_new, show_main_menu
 from handlers.states import Onboarding
 from storage.people import Person
 
-router = Router(name=__name__)
-
 
 def help_text(t: Translator, access: Access, person: Person | None) -> str:
     if person is None or not person.is_onboarded:
@@ -27,14 +25,12 @@ def help_text(t: Translator, access: Access, person: Person | None) -> str:
     return t(key)
 
 
-@router.message(Command("help"))
 async def help_command(
     message: Message, t: Translator, access: Access, person: Person | None
 ) -> None:
     await message.answer(help_text(t, access, person))
 
 
-@router.callback_query(MenuCb.filter(F.item == MenuItem.HELP))
 async def help_menu(
     callback: CallbackQuery, t: Translator, access: Access, person: Person | None
 ) -> None:
@@ -50,21 +46,18 @@ async def _ask_language(target: Target, state: FSMContext, t: Translator, person
     await send_new(target, t("profile-ask-lang"), language_keyboard(t, Ctx.PROFILE))
 
 
-@router.message(Command("language"))
 async def language_command(
     message: Message, state: FSMContext, t: Translator, person: Person | None
 ) -> None:
     await _ask_language(message, state, t, person)
 
 
-@router.callback_query(MenuCb.filter(F.item == MenuItem.LANGUAGE))
 async def language_menu(
     callback: CallbackQuery, state: FSMContext, t: Translator, person: Person | None
 ) -> None:
     await _ask_language(callback, state, t, person)
 
 
-@router.message(Command("cancel"))
 async def cancel_command(
     message: Message, state: FSMContext, t: Translator, access: Access, person: Person | None
 ) -> None:
@@ -77,3 +70,13 @@ async def cancel_command(
         await show_main_menu(message, t, access, new=True)
     else:
         await message.answer(t("cancel-start-again"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(help_command, Command("help"))
+    router.callback_query.register(help_menu, MenuCb.filter(F.item == MenuItem.HELP))
+    router.message.register(language_command, Command("language"))
+    router.callback_query.register(language_menu, MenuCb.filter(F.item == MenuItem.LANGUAGE))
+    router.message.register(cancel_command, Command("cancel"))
+    return router

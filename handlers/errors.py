@@ -11,10 +11,8 @@ from aiogram.types import ErrorEvent
 from bot.i18n import Translations, Translator
 
 logger = logging.getLogger(__name__)
-router = Router(name=__name__)
 
 
-@router.errors()
 async def on_error(
     event: ErrorEvent, bot: Bot, translations: Translations, t: Translator | None = None
 ) -> bool:
@@ -37,3 +35,9 @@ async def on_error(
     except TelegramAPIError as exc:
         logger.warning("Cannot tell the person about the error: %s", type(exc).__name__)
     return True
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(on_error)
+    return router

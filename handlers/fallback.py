@@ -12,10 +12,7 @@ from bot.roles import Access
 from handlers.render import alert, show_main_menu
 from storage.people import Person
 
-router = Router(name=__name__)
 
-
-@router.message()
 async def unknown_message(
     message: Message, t: Translator, access: Access, person: Person | None
 ) -> None:
@@ -26,7 +23,6 @@ async def unknown_message(
     await show_main_menu(message, t, access, new=True)
 
 
-@router.callback_query()
 async def unknown_callback(
     callback: CallbackQuery,
     state: FSMContext,
@@ -40,3 +36,10 @@ async def unknown_callback(
         alert(callback_answer, t.button("fallback-newcomer-button"))
     else:
         alert(callback_answer, t.button("fallback-button"))
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(unknown_message)
+    router.callback_query.register(unknown_callback)
+    return router

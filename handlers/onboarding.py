@@ -47,8 +47,6 @@ from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
-router = Router(name=__name__)
-
 
 async def show_step(
     target: Target, step: State, t: Translator, data: dict[str, Any], *, new: bool = False
@@ -90,7 +88,6 @@ async def _go(
     await show_step(target, step, t, data, new=new)
 
 
-@router.callback_query(Onboarding.language, LanguageCb.filter(F.ctx == Ctx.ONBOARDING))
 async def choose_language(
     callback: CallbackQuery,
     callback_data: LanguageCb,
@@ -108,7 +105,6 @@ async def choose_language(
     await _go(callback, state, Onboarding.consent, translations.get(callback_data.code), data)
 
 
-@router.callback_query(ConsentCb.filter(F.agree))
 async def agree(
     callback: CallbackQuery,
     state: FSMContext,
@@ -123,18 +119,18 @@ async def agree(
         alert(callback_answer, t.button("onb-already-done"))
         await show_main_menu(callback, t, access)
         return
+    # Agreeing later, from an older message: ask the next question below, not up there.
+    later = await state.get_state() != Onboarding.consent.state
     await state.update_data(consent_at=utc_now().isoformat())
-    await _go(callback, state, Onboarding.name, t, data)
+    await _go(callback, state, Onboarding.name, t, data, new=later)
 
 
-@router.callback_query(Onboarding.consent, ConsentCb.filter(~F.agree))
 async def decline(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     # Leave the form but keep the remembered deep link for when they agree.
     await state.set_state(None)
     await show(callback, t("onb-declined"), agree_later_keyboard(t))
 
 
-@router.callback_query(Onboarding.name, TelegramNameCb.filter(F.ctx == Ctx.ONBOARDING))
 async def use_telegram_name(
     callback: CallbackQuery,
     state: FSMContext,
@@ -151,7 +147,6 @@ async def use_telegram_name(
     await _go(callback, state, Onboarding.city, t, data)
 
 
-@router.message(Onboarding.name)
 async def type_name(message: Message, state: FSMContext, t: Translator, **data: Any) -> None:
     try:
         name = clean_name(message.text)
@@ -162,7 +157,6 @@ async def type_name(message: Message, state: FSMContext, t: Translator, **data: 
     await _go(message, state, Onboarding.city, t, data)
 
 
-@router.callback_query(Onboarding.city, CityCb.filter(F.ctx == Ctx.ONBOARDING))
 async def choose_city(
     callback: CallbackQuery,
     callback_data: CityCb,
@@ -181,7 +175,6 @@ async def choose_city(
     await _go(callback, state, Onboarding.role, t, data)
 
 
-@router.callback_query(Onboarding.role, RoleCb.filter(F.ctx == Ctx.ONBOARDING))
 async def choose_role(
     callback: CallbackQuery,
     callback_data: RoleCb,
@@ -193,7 +186,6 @@ async def choose_role(
     await _go(callback, state, Onboarding.organisation, t, data)
 
 
-@router.message(Onboarding.organisation)
 async def type_organisation(message: Message, state: FSMContext, **data: Any) -> None:
     t: Translator = data["t"]
     profiles: ProfileService = data["profiles"]
@@ -243,25 +235,51 @@ async def finish_onboarding(
     await show_main_menu(message, t, access, new=True)
 
 
-@router.callback_query(StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.BACK))
 async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **data: Any) -> None:
     current = await state.get_state()
     index = next(i for i, step in enumerate(ONBOARDING_STEPS) if step.state == current)
     await _go(callback, state, ONBOARDING_STEPS[max(index - 1, 0)], t, data)
 
 
-@router.callback_query(StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.CANCEL))
 async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
     await show(callback, t("onb-cancelled"))
 
 
-@router.message(
-    StateFilter(Onboarding.language, Onboarding.consent, Onboarding.city, Onboarding.role)
-)
 async def expected_button(message: Message, state: FSMContext, t: Translator, **data: Any) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
     await message.answer(t("onb-use-buttons"))
     step = await state.get_state()
     current = next(s for s in ONBOARDING_STEPS if s.state == step)
     await show_step(message, current, t, data, new=True)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.callback_query.register(
+        choose_language, Onboarding.language, LanguageCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.callback_query.register(agree, ConsentCb.filter(F.agree))
+    router.callback_query.register(decline, Onboarding.consent, ConsentCb.filter(~F.agree))
+    router.callback_query.register(
+        use_telegram_name, Onboarding.name, TelegramNameCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.message.register(type_name, Onboarding.name)
+    router.callback_query.register(
+        choose_city, Onboarding.city, CityCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.callback_query.register(
+        choose_role, Onboarding.role, RoleCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.message.register(type_organisation, Onboarding.organisation)
+    router.callback_query.register(
+        back, StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.BACK)
+    )
+    router.callback_query.register(
+        cancel, StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.CANCEL)
+    )
+    router.message.register(
+        expected_button,
+        StateFilter(Onboarding.language, Onboarding.consent, Onboarding.city, Onboarding.role),
+    )
+    return router

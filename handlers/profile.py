@@ -41,10 +41,6 @@ from handlers.states import ProfileEdit
 from storage.cities import CityRepo
 from storage.people import Person, PersonRepo
 
-router = Router(name=__name__)
-router.message.filter(Onboarded())
-router.callback_query.filter(Onboarded())
-
 _TEXT_STATES = {
     ProfileField.NAME: ProfileEdit.name,
     ProfileField.ORGANISATION: ProfileEdit.organisation,
@@ -85,7 +81,6 @@ async def show_profile(
         await show(target, text, markup)
 
 
-@router.message(Command("profile"))
 async def profile_command(
     message: Message, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
 ) -> None:
@@ -94,14 +89,12 @@ async def profile_command(
     await show_profile(message, t, message.from_user.id, people, cities)
 
 
-@router.callback_query(MenuCb.filter(F.item == MenuItem.PROFILE))
 async def profile_menu(
     callback: CallbackQuery, t: Translator, people: PersonRepo, cities: CityRepo
 ) -> None:
     await show_profile(callback, t, callback.from_user.id, people, cities)
 
 
-@router.callback_query(ProfileEditCb.filter())
 async def edit_field(
     callback: CallbackQuery,
     callback_data: ProfileEditCb,
@@ -159,8 +152,6 @@ async def _save(
     return True
 
 
-@router.message(ProfileEdit.name)
-@router.message(ProfileEdit.organisation)
 async def type_text_field(
     message: Message,
     state: FSMContext,
@@ -181,7 +172,6 @@ async def type_text_field(
     await show_profile(message, t, message.chat.id, people, cities, new=True)
 
 
-@router.callback_query(ProfileEdit.name, TelegramNameCb.filter(F.ctx == Ctx.PROFILE))
 async def use_telegram_name(
     callback: CallbackQuery,
     state: FSMContext,
@@ -204,7 +194,6 @@ async def use_telegram_name(
     )
 
 
-@router.callback_query(CityCb.filter(F.ctx == Ctx.PROFILE))
 async def choose_city(
     callback: CallbackQuery,
     callback_data: CityCb,
@@ -228,7 +217,6 @@ async def choose_city(
     )
 
 
-@router.callback_query(RoleCb.filter(F.ctx == Ctx.PROFILE))
 async def choose_role(
     callback: CallbackQuery,
     callback_data: RoleCb,
@@ -252,7 +240,6 @@ async def choose_role(
     )
 
 
-@router.callback_query(LanguageCb.filter(F.ctx == Ctx.PROFILE))
 async def choose_language(
     callback: CallbackQuery,
     callback_data: LanguageCb,
@@ -282,7 +269,6 @@ async def choose_language(
         await set_personal_menu(bot, new_t, chat_id=callback.from_user.id, access=access)
 
 
-@router.message(ProfileEdit.phone, F.contact)
 async def share_phone(
     message: Message,
     state: FSMContext,
@@ -308,7 +294,6 @@ async def share_phone(
     )
 
 
-@router.message(ProfileEdit.phone)
 async def phone_other(
     message: Message, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
 ) -> None:
@@ -320,7 +305,6 @@ async def phone_other(
     await message.answer(t("error-phone-button"), reply_markup=share_phone_keyboard(t))
 
 
-@router.callback_query(PhoneRemoveCb.filter())
 async def remove_phone(
     callback: CallbackQuery,
     state: FSMContext,
@@ -343,7 +327,6 @@ async def remove_phone(
     )
 
 
-@router.callback_query(StateFilter(ProfileEdit, None), NavCb.filter(F.action == NavAction.CANCEL))
 async def cancel_edit(
     callback: CallbackQuery, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
 ) -> None:
@@ -351,3 +334,27 @@ async def cancel_edit(
     await state.clear()
     await show(callback, t("profile-unchanged"))
     await show_profile(callback, t, callback.from_user.id, people, cities, new=True)
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.message.register(profile_command, Command("profile"))
+    router.callback_query.register(profile_menu, MenuCb.filter(F.item == MenuItem.PROFILE))
+    router.callback_query.register(edit_field, ProfileEditCb.filter())
+    router.message.register(type_text_field, ProfileEdit.name)
+    router.message.register(type_text_field, ProfileEdit.organisation)
+    router.callback_query.register(
+        use_telegram_name, ProfileEdit.name, TelegramNameCb.filter(F.ctx == Ctx.PROFILE)
+    )
+    router.callback_query.register(choose_city, CityCb.filter(F.ctx == Ctx.PROFILE))
+    router.callback_query.register(choose_role, RoleCb.filter(F.ctx == Ctx.PROFILE))
+    router.callback_query.register(choose_language, LanguageCb.filter(F.ctx == Ctx.PROFILE))
+    router.message.register(share_phone, ProfileEdit.phone, F.contact)
+    router.message.register(phone_other, ProfileEdit.phone)
+    router.callback_query.register(remove_phone, PhoneRemoveCb.filter())
+    router.callback_query.register(
+        cancel_edit, StateFilter(ProfileEdit, None), NavCb.filter(F.action == NavAction.CANCEL)
+    )
+    return router

@@ -15,10 +15,7 @@ from handlers.keyboards import language_keyboard
 from handlers.render import show_main_menu
 from handlers.states import Onboarding
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart())
 async def start(message: Message, command: CommandObject, state: FSMContext, **data: Any) -> None:
     t, person = data["t"], data["person"]
     payload = command.args.strip() if command.args else None
@@ -37,3 +34,9 @@ async def start(message: Message, command: CommandObject, state: FSMContext, **d
     await message.answer(
         t("onb-choose-language"), reply_markup=language_keyboard(t, Ctx.ONBOARDING)
     )
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    return router

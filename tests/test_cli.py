@@ -19,9 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(
-        ("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "WEBHOOK_", "TIMEZONE", "LOG_")
-    )}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            ("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "WEBHOOK_", "TIMEZONE", "LOG_")
+        )
+    }
     env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "db" / "bot.sqlite3"))
     env.update(values)
     return env

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
 from bot.i18n import LANGUAGES, Translations, load_message_ids
+from bot.profile import ProfileField
 from bot.roles import MemberRole
 from handlers.callbacks import MenuItem
-from bot.profile import ProfileField
-from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 _LITERAL_KEY = re.compile(r"""\bt(?:\.button)?\(\s*"([a-z0-9-]+)"|UserError\(\s*"([a-z0-9-]+)\"""")

@@ -19,6 +19,7 @@ from bot.deeplinks import DeepLinkRegistry
 from bot.i18n import Translations
 from bot.organisers import OrganiserService
 from bot.profile import ProfileService
+from bot.registration import RegistrationService
 from bot.roles import Access
 from handlers import get_deep_links, get_routers
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
@@ -27,6 +28,8 @@ from storage.db import Database
 from storage.fsm import SQLiteStorage
 from storage.invites import InviteRepo
 from storage.people import PersonRepo
+from storage.registrations import RegistrationRepo
+from storage.trips import TripRepo
 
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -48,18 +51,26 @@ class Services:
     invites: InviteRepo
     profiles: ProfileService
     organisers: OrganiserService
+    trips: TripRepo
+    registrations: RegistrationRepo
+    registration: RegistrationService
 
 
 def create_services(settings: Settings, db: Database) -> Services:
     people = PersonRepo(db)
     cities = CityRepo(db)
     invites = InviteRepo(db)
+    trips = TripRepo(db)
+    registrations = RegistrationRepo(db)
     return Services(
         people=people,
         cities=cities,
         invites=invites,
         profiles=ProfileService(people, cities),
         organisers=OrganiserService(people, invites, settings.admin_ids),
+        trips=trips,
+        registrations=registrations,
+        registration=RegistrationService(db, trips, registrations),
     )
 
 
@@ -85,6 +96,9 @@ def create_dispatcher(settings: Settings, db: Database) -> Dispatcher:
         invites=services.invites,
         profiles=services.profiles,
         organisers=services.organisers,
+        trips=services.trips,
+        registrations=services.registrations,
+        registration=services.registration,
     )
     _register_outermost(dp, tracker)
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))

@@ -51,14 +51,22 @@ class OnboardingAnswers:
     consent_at: datetime
 
 
-def _clean_text(text: str | None, *, limit: int) -> str:
+def clean_text(text: str | None, *, limit: int, keep_newlines: bool = False) -> str:
     """Trim, fold whitespace, drop control characters; refuse empty or too long text."""
     if text is None:
         raise UserError("error-text-expected")
     cleaned = "".join(
-        char for char in text if unicodedata.category(char) not in {"Cc", "Cf"} or char == "\u200d"
+        char
+        for char in text
+        if unicodedata.category(char) not in {"Cc", "Cf"}
+        or char == "\u200d"
+        or (keep_newlines and char == "\n")
     )
-    cleaned = _SPACES.sub(" ", cleaned).strip()
+    if keep_newlines:
+        lines = [_SPACES.sub(" ", line).strip() for line in cleaned.split("\n")]
+        cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    else:
+        cleaned = _SPACES.sub(" ", cleaned).strip()
     if not cleaned:
         raise UserError("error-text-empty")
     if cleaned.startswith("/"):
@@ -70,11 +78,11 @@ def _clean_text(text: str | None, *, limit: int) -> str:
 
 
 def clean_name(text: str | None) -> str:
-    return _clean_text(text, limit=NAME_MAX)
+    return clean_text(text, limit=NAME_MAX)
 
 
 def clean_organisation(text: str | None) -> str:
-    return _clean_text(text, limit=ORGANISATION_MAX)
+    return clean_text(text, limit=ORGANISATION_MAX)
 
 
 def parse_role(value: str) -> MemberRole:

@@ -1,0 +1,291 @@
+"""Registrations: a person on a trip, the waiting list and every status change.
+
+Writes take the caller's transaction (`conn`), so a seat is taken, freed and passed
+to the first in line within one `BEGIN IMMEDIATE`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, from_db_time, to_db_time
+
+ACTIVE = ("pending", "approved", "waitlisted")
+SEATED = ("pending", "approved")
+
+_COLUMNS = (
+    "r.id, r.trip_id, r.tg_id, r.status, r.answers, r.waitlisted_at, r.reject_reason,"
+    " r.decided_by, r.decided_at, r.cancelled_at, r.created_at, r.updated_at"
+)
+# Position in line: 1 + the number of people who joined the line earlier.
+_POSITION = (
+    "CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) + 1 FROM registrations w"
+    " WHERE w.trip_id = r.trip_id AND w.status = 'waitlisted'"
+    " AND (w.waitlisted_at < r.waitlisted_at"
+    " OR (w.waitlisted_at = r.waitlisted_at AND w.id < r.id))) END"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    id: int
+    trip_id: int
+    tg_id: int | None
+    status: str
+    answers: dict[str, str]
+    waitlisted_at: datetime | None
+    reject_reason: str | None
+    decided_by: int | None
+    decided_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    position: int | None = None  # in the waiting list, when waitlisted
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A registration with the person's contact fields, for lists and exports."""
+
+    registration: Registration
+    full_name: str | None
+    organisation: str | None
+    role: str | None
+    city_id: int | None
+    phone: str | None
+    username: str | None = None
+
+
+def _registration(row: tuple) -> Registration:
+    return Registration(
+        id=row[0],
+        trip_id=row[1],
+        tg_id=row[2],
+        status=row[3],
+        answers=json.loads(row[4]),
+        waitlisted_at=from_db_time(row[5]),
+        reject_reason=row[6],
+        decided_by=row[7],
+        decided_at=from_db_time(row[8]),
+        cancelled_at=from_db_time(row[9]),
+        created_at=from_db_time(row[10]),  # type: ignore[arg-type]
+        updated_at=from_db_time(row[11]),  # type: ignore[arg-type]
+        position=row[12] if len(row) > 12 else None,
+    )
+
+
+class RegistrationRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(
+        self, *, registration_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Registration | None:
+        async with (conn or self._db.read).execute(
+            f"SELECT {_COLUMNS}, {_POSITION} FROM registrations r WHERE r.id = ?",  # noqa: S608
+            (registration_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _registration(tuple(row)) if row else None
+
+    async def active_for(
+        self, *, trip_id: int, tg_id: int, conn: aiosqlite.Connection | None = None
+    ) -> Registration | None:
+        async with (conn or self._db.read).execute(
+            f"SELECT {_COLUMNS}, {_POSITION} FROM registrations r"  # noqa: S608
+            " WHERE r.trip_id = ? AND r.tg_id = ? AND r.status IN (?, ?, ?)",
+            (trip_id, tg_id, *ACTIVE),
+        ) as cur:
+            row = await cur.fetchone()
+        return _registration(tuple(row)) if row else None
+
+    async def for_person(self, *, tg_id: int) -> list[Registration]:
+        async with self._db.read.execute(
+            f"SELECT {_COLUMNS}, {_POSITION} FROM registrations r"  # noqa: S608
+            " JOIN trips t ON t.id = r.trip_id WHERE r.tg_id = ?"
+            " ORDER BY t.starts_at DESC, r.id DESC",
+            (tg_id,),
+        ) as cur:
+            return [_registration(tuple(row)) for row in await cur.fetchall()]
+
+    async def count_seated(self, conn: aiosqlite.Connection, *, trip_id: int) -> int:
+        async with conn.execute(
+            "SELECT COUNT(*) FROM registrations WHERE trip_id = ? AND status IN (?, ?)",
+            (trip_id, *SEATED),
+        ) as cur:
+            return (await cur.fetchone())[0]
+
+    async def counts(self, *, trip_id: int) -> dict[str, int]:
+        async with self._db.read.execute(
+            "SELECT status, COUNT(*) FROM registrations WHERE trip_id = ? GROUP BY status",
+            (trip_id,),
+        ) as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}
+
+    async def insert(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        trip_id: int,
+        tg_id: int,
+        status: str,
+        answers: dict[str, str],
+        now: datetime,
+    ) -> int:
+        stamp = to_db_time(now)
+        cur = await conn.execute(
+            "INSERT INTO registrations (trip_id, tg_id, status, answers, waitlisted_at,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                trip_id,
+                tg_id,
+                status,
+                json.dumps(answers, ensure_ascii=False),
+                stamp if status == "waitlisted" else None,
+                stamp,
+                stamp,
+            ),
+        )
+        assert cur.lastrowid is not None
+        await self._history(conn, cur.lastrowid, status, now, tg_id, None)
+        return cur.lastrowid
+
+    async def position(self, conn: aiosqlite.Connection, *, registration_id: int) -> int | None:
+        async with conn.execute(
+            f"SELECT {_POSITION} FROM registrations r WHERE r.id = ?",  # noqa: S608
+            (registration_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def change_status(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        registration_id: int,
+        from_statuses: tuple[str, ...],
+        to_status: str,
+        now: datetime,
+        actor: int | None,
+        reason: str | None = None,
+    ) -> bool:
+        """Move a registration only if it is still in one of `from_statuses`.
+
+        The condition in the UPDATE makes decisions idempotent: of two organisers
+        pressing "Одобрить" at once, only the first changes anything.
+        """
+        stamp = to_db_time(now)
+        decided = to_status in ("approved", "rejected") and actor is not None
+        cur = await conn.execute(
+            "UPDATE registrations SET status = ?, updated_at = ?,"
+            " reject_reason = CASE WHEN ? = 'rejected' THEN ? ELSE reject_reason END,"
+            " decided_by = CASE WHEN ? THEN ? ELSE decided_by END,"
+            " decided_at = CASE WHEN ? THEN ? ELSE decided_at END,"
+            " cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,"
+            " waitlisted_at = CASE WHEN ? = 'waitlisted' THEN ? ELSE waitlisted_at END"
+            f" WHERE id = ? AND status IN ({', '.join('?' for _ in from_statuses)})",  # noqa: S608
+            (
+                to_status,
+                stamp,
+                to_status,
+                reason,
+                decided,
+                actor,
+                decided,
+                stamp,
+                to_status,
+                stamp,
+                to_status,
+                stamp,
+                registration_id,
+                *from_statuses,
+            ),
+        )
+        if cur.rowcount != 1:
+            return False
+        await self._history(conn, registration_id, to_status, now, actor, reason)
+        return True
+
+    async def first_in_line(self, conn: aiosqlite.Connection, *, trip_id: int) -> int | None:
+        async with conn.execute(
+            "SELECT id FROM registrations WHERE trip_id = ? AND status = 'waitlisted'"
+            " ORDER BY waitlisted_at, id LIMIT 1",
+            (trip_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def update_answers(
+        self,
+        conn: aiosqlite.Connection,
+        *,
+        registration_id: int,
+        answers: dict[str, str],
+        now: datetime,
+    ) -> None:
+        await conn.execute(
+            "UPDATE registrations SET answers = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(answers, ensure_ascii=False), to_db_time(now), registration_id),
+        )
+
+    async def participants(
+        self,
+        *,
+        trip_id: int,
+        statuses: tuple[str, ...] | None = None,
+        limit: int = -1,
+        offset: int = 0,
+    ) -> list[Participant]:
+        condition = ""
+        params: list[object] = [trip_id]
+        if statuses:
+            condition = f" AND r.status IN ({', '.join('?' for _ in statuses)})"
+            params.extend(statuses)
+        async with self._db.read.execute(
+            f"SELECT {_COLUMNS}, {_POSITION}, p.full_name, p.organisation, p.role,"  # noqa: S608
+            " p.city_id, p.phone FROM registrations r LEFT JOIN people p ON p.tg_id = r.tg_id"
+            f" WHERE r.trip_id = ?{condition}"
+            " ORDER BY CASE r.status WHEN 'approved' THEN 0 WHEN 'pending' THEN 1"
+            " WHEN 'waitlisted' THEN 2 WHEN 'rejected' THEN 3 ELSE 4 END,"
+            " r.waitlisted_at, r.id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            Participant(
+                registration=_registration(tuple(row[:13])),
+                full_name=row[13],
+                organisation=row[14],
+                role=row[15],
+                city_id=row[16],
+                phone=row[17],
+            )
+            for row in rows
+        ]
+
+    async def active_people(self, *, trip_id: int) -> list[int]:
+        async with self._db.read.execute(
+            "SELECT tg_id FROM registrations WHERE trip_id = ? AND tg_id IS NOT NULL"
+            " AND status IN (?, ?, ?)",
+            (trip_id, *ACTIVE),
+        ) as cur:
+            return [row[0] for row in await cur.fetchall()]
+
+    @staticmethod
+    async def _history(
+        conn: aiosqlite.Connection,
+        registration_id: int,
+        status: str,
+        now: datetime,
+        actor: int | None,
+        note: str | None,
+    ) -> None:
+        await conn.execute(
+            "INSERT INTO registration_history (registration_id, status, changed_at,"
+            " changed_by, note) VALUES (?, ?, ?, ?, ?)",
+            (registration_id, status, to_db_time(now), actor, note),
+        )

@@ -180,14 +180,15 @@ class RegistrationRepo:
         """
         stamp = to_db_time(now)
         decided = to_status in ("approved", "rejected") and actor is not None
+        placeholders = ", ".join("?" for _ in from_statuses)
         cur = await conn.execute(
-            "UPDATE registrations SET status = ?, updated_at = ?,"
+            "UPDATE registrations SET status = ?, updated_at = ?,"  # noqa: S608 - placeholders
             " reject_reason = CASE WHEN ? = 'rejected' THEN ? ELSE reject_reason END,"
             " decided_by = CASE WHEN ? THEN ? ELSE decided_by END,"
             " decided_at = CASE WHEN ? THEN ? ELSE decided_at END,"
             " cancelled_at = CASE WHEN ? = 'cancelled' THEN ? ELSE cancelled_at END,"
             " waitlisted_at = CASE WHEN ? = 'waitlisted' THEN ? ELSE waitlisted_at END"
-            f" WHERE id = ? AND status IN ({', '.join('?' for _ in from_statuses)})",  # noqa: S608
+            f" WHERE id = ? AND status IN ({placeholders})",
             (
                 to_status,
                 stamp,

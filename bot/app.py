@@ -17,6 +17,7 @@ from bot.command_menu import set_default_menus, set_personal_menu
 from bot.config import Settings
 from bot.deeplinks import DeepLinkRegistry
 from bot.i18n import Translations
+from bot.notify import Notifier
 from bot.organisers import OrganiserService
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
@@ -74,7 +75,7 @@ def create_services(settings: Settings, db: Database) -> Services:
     )
 
 
-def create_dispatcher(settings: Settings, db: Database) -> Dispatcher:
+def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     translations = Translations(settings.default_language)
     services = create_services(settings, db)
     deep_links = DeepLinkRegistry()
@@ -99,6 +100,7 @@ def create_dispatcher(settings: Settings, db: Database) -> Dispatcher:
         trips=services.trips,
         registrations=services.registrations,
         registration=services.registration,
+        notifier=Notifier(bot, services.people, translations),
     )
     _register_outermost(dp, tracker)
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))

@@ -35,7 +35,7 @@ async def run_bot(settings: Settings) -> None:
     db = await open_database(settings)
     bot = create_bot(settings)
     try:
-        dp = create_dispatcher(settings, db)
+        dp = create_dispatcher(settings, db, bot)
         if settings.webhook_url:
             await _run_webhook(settings, dp, bot)
         else:

@@ -9,12 +9,38 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.deeplinks import PayloadHandler
-from handlers import admin, common, errors, fallback, onboarding, profile, start
+from handlers import (
+    admin,
+    common,
+    errors,
+    fallback,
+    onboarding,
+    participants,
+    profile,
+    registration,
+    start,
+    trip_admin,
+    trip_import,
+    trips,
+)
 
 
 def get_routers() -> list[Router]:
     # Commands first so they work in the middle of any form; catch-alls last.
-    modules = (errors, start, common, admin, onboarding, profile, fallback)
+    modules = (
+        errors,
+        start,
+        common,
+        admin,
+        onboarding,
+        trip_admin,
+        trip_import,
+        participants,
+        trips,
+        registration,
+        profile,
+        fallback,
+    )
     return [module.create_router() for module in modules]
 
 

@@ -23,6 +23,9 @@ class NavAction(StrEnum):
 
 
 class MenuItem(StrEnum):
+    TRIPS = "trips"
+    MY_TRIPS = "mytrips"
+    ORGANISER = "org"
     PROFILE = "profile"
     LANGUAGE = "lang"
     HELP = "help"

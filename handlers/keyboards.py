@@ -119,8 +119,12 @@ def roles_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
 
 def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    builder.button(text=t.button("menu-trips"), callback_data=MenuCb(item=MenuItem.TRIPS))
+    builder.button(text=t.button("menu-mytrips"), callback_data=MenuCb(item=MenuItem.MY_TRIPS))
+    if access >= Access.ORGANISER:
+        builder.button(text=t.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER))
     builder.button(text=t.button("menu-profile"), callback_data=MenuCb(item=MenuItem.PROFILE))
-    builder.button(text=t.button("menu-language"), callback_data=MenuCb(item=MenuItem.LANGUAGE))
+    builder.button(text=t.button("menu-lang"), callback_data=MenuCb(item=MenuItem.LANGUAGE))
     builder.button(text=t.button("menu-help"), callback_data=MenuCb(item=MenuItem.HELP))
     if access >= Access.ADMIN:
         builder.button(text=t.button("menu-invite"), callback_data=MenuCb(item=MenuItem.INVITE))

@@ -45,7 +45,7 @@ class RunningBot:
     async def start(self) -> None:
         self.db = await open_database(self.settings)
         self.bot = create_bot(self.settings)
-        self.dp = create_dispatcher(self.settings, self.db)
+        self.dp = create_dispatcher(self.settings, self.db, self.bot)
         self.dp["tracker"].add_listener(self._finished)
         polls = self.telegram.get_updates_calls
         self._task = asyncio.create_task(

@@ -80,7 +80,7 @@ async def test_webhook_checks_the_secret_token(telegram: FakeTelegram, db_path) 
     )
     db = await open_database(settings)
     bot = create_bot(settings)
-    dp = create_dispatcher(settings, db)
+    dp = create_dispatcher(settings, db, bot)
     server = TestServer(build_webhook_app(settings, dp, bot))
     try:
         async with TestClient(server) as client:

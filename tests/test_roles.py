@@ -29,12 +29,13 @@ def _invite_payload(text: str) -> str:
 async def test_default_menus_in_both_languages(app: RunningBot) -> None:
     ru = app.telegram.commands_for(scope="default")
     be = app.telegram.commands_for(scope="default", language_code="be")
-    assert ru == be == ["start", "profile", "language", "help", "cancel"]
+    assert ru == be == ["start", "trips", "mytrips", "profile", "language", "help", "cancel"]
     descriptions = app.telegram.commands[("default", "be")]
     assert any(item["description"] == "Змяніць мову" for item in descriptions)
     # The admin has a personal menu with admin commands; nobody else gets them by default.
     assert "grant" in app.telegram.commands_for(scope=f"chat:{ADMIN_ID}")
     assert "grant" not in ru
+    assert "organiser" not in ru
 
 
 async def test_invite_link_makes_an_organiser(app: RunningBot, admin: TgUser, make_user) -> None:

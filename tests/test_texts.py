@@ -31,7 +31,7 @@ def test_every_key_used_in_code_exists() -> None:
     used |= {f"role-{role.value}" for role in MemberRole}
     used |= {f"btn-edit-{field.value}" for field in ProfileField}
     used |= {f"profile-ask-{field.value}" for field in ProfileField}
-    used |= {f"menu-{item.value}" for item in MenuItem if item is not MenuItem.LANGUAGE}
+    used |= {f"menu-{item.value}" for item in MenuItem}
     used |= {f"cmd-{c}" for c in (*MEMBER_COMMANDS, *ORGANISER_COMMANDS, *ADMIN_COMMANDS)}
     used |= {f"language-{code}" for code in LANGUAGES}
     for language in LANGUAGES:

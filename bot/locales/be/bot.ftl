@@ -6,6 +6,9 @@
 ## Command menu
 
 cmd-start = Галоўнае меню
+cmd-trips = Паездкі і абмены
+cmd-mytrips = Мае паездкі
+cmd-organiser = Інструменты арганізатара
 cmd-profile = Мой профіль
 cmd-language = Змяніць мову
 cmd-help = Што ўмее бот
@@ -71,8 +74,11 @@ onb-restart = Анкета састарэла, давайце запоўнім �
 ## Main menu
 
 main-menu = <b>Галоўнае меню</b>. Выберыце, што вас цікавіць.
+menu-trips = 🚌 Паездкі
+menu-mytrips = 🎫 Мае паездкі
+menu-org = 🛠 Арганізатару
 menu-profile = 👤 Профіль
-menu-language = 🌐 Мова
+menu-lang = 🌐 Мова
 menu-help = ❓ Дапамога
 menu-invite = ➕ Запрасіць арганізатара
 

@@ -6,6 +6,9 @@
 ## Command menu
 
 cmd-start = Главное меню
+cmd-trips = Поездки и обмены
+cmd-mytrips = Мои поездки
+cmd-organiser = Инструменты организатора
 cmd-profile = Мой профиль
 cmd-language = Сменить язык
 cmd-help = Что умеет бот
@@ -71,8 +74,11 @@ onb-restart = Анкета устарела, давайте заполним е�
 ## Main menu
 
 main-menu = <b>Главное меню</b>. Выберите, что вас интересует.
+menu-trips = 🚌 Поездки
+menu-mytrips = 🎫 Мои поездки
+menu-org = 🛠 Организатору
 menu-profile = 👤 Профиль
-menu-language = 🌐 Язык
+menu-lang = 🌐 Язык
 menu-help = ❓ Помощь
 menu-invite = ➕ Пригласить организатора
 

@@ -46,4 +46,4 @@ def get_routers() -> list[Router]:
 
 def get_deep_links() -> dict[str, PayloadHandler]:
     """Deep-link payload kinds and their handlers, from every capability."""
-    return {**admin.DEEP_LINKS}
+    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS}

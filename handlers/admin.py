@@ -27,20 +27,12 @@ from bot.organisers import (
 )
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
-from handlers.render import Target, local_time, send_new, show_error
+from handlers.render import Target, local_time, send_new, show_error, zone_of
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person, PersonRepo
 
 logger = logging.getLogger(__name__)
-
-
-async def _zone(person: Person | None, cities: CityRepo, settings: Settings) -> str:
-    if person is not None and person.city_id is not None:
-        city = await cities.get(city_id=person.city_id)
-        if city is not None:
-            return city.timezone
-    return settings.timezone
 
 
 async def _invite(
@@ -59,7 +51,7 @@ async def _invite(
         await show_error(target, t, error, answer)
         return
     link = await create_start_link(bot, f"invite_{invite.code}")
-    expires = local_time(invite.expires_at, await _zone(person, cities, settings))
+    expires = local_time(invite.expires_at, await zone_of(person, cities, settings))
     await send_new(target, t("admin-invite-created", link=link, expires=expires))
 
 

@@ -1,9 +1,898 @@
-"""Placeholder router filled in by the trips issue."""
+"""Registering for a trip (the trip's own questions), "Мои поездки", and organisers'
+decisions on new registrations."""
 
 from __future__ import annotations
 
-from aiogram import Router
+import logging
+from enum import StrEnum
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import Html, Translator
+from bot.notify import Notifier
+from bot.profile import clean_text
+from bot.questions import NO, YES, QuestionKind, parse_answer
+from bot.registration import RegistrationService, RegStatus
+from bot.roles import Access
+from bot.trip_notices import announce_promotions
+from bot.trips import can_change_answers, registration_refusal
+from handlers.callbacks import MenuCb, MenuItem
+from handlers.filters import Onboarded
+from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
+from handlers.trip_views import answer_text, local
+from storage.cities import CityRepo
+from storage.db import utc_now
+from storage.people import Person, PersonRepo
+from storage.registrations import RegistrationRepo
+from storage.trips import Question, Trip, TripRepo
+
+logger = logging.getLogger(__name__)
+
+REASON_MAX = 500
+MY_TRIPS_LIMIT = 30
+
+
+class RegistrationForm(StatesGroup):
+    answering = State()
+    summary = State()
+    choosing = State()
+
+
+class RejectForm(StatesGroup):
+    reason = State()
+
+
+class AnswerKind(StrEnum):
+    OPTION = "opt"
+    YES = "yes"
+    NO = "no"
+    SKIP = "skip"
+
+
+class FormAction(StrEnum):
+    BACK = "back"
+    CANCEL = "cancel"
+    CONFIRM = "ok"
+    CHANGE = "change"
+    PICK = "pick"
+    NO_REASON = "noreason"
+
+
+class AnswerCb(CallbackData, prefix="ra"):
+    kind: AnswerKind
+    value: int = 0
+
+
+class FormCb(CallbackData, prefix="rf"):
+    action: FormAction
+    index: int = 0
+
+
+# Rendering
+
+
+def _question_keyboard(t: Translator, question: Question) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if question.kind == QuestionKind.CHOICE:
+        for index, option in enumerate(question.options):
+            builder.row(
+                InlineKeyboardButton(
+                    text=option,
+                    callback_data=AnswerCb(kind=AnswerKind.OPTION, value=index).pack(),
+                )
+            )
+    elif question.kind == QuestionKind.YES_NO:
+        builder.row(
+            InlineKeyboardButton(
+                text=t.button("reg-yes"), callback_data=AnswerCb(kind=AnswerKind.YES).pack()
+            ),
+            InlineKeyboardButton(
+                text=t.button("reg-no"), callback_data=AnswerCb(kind=AnswerKind.NO).pack()
+            ),
+        )
+    if not question.required:
+        builder.row(
+            InlineKeyboardButton(
+                text=t.button("reg-skip"), callback_data=AnswerCb(kind=AnswerKind.SKIP).pack()
+            )
+        )
+    builder.row(
+        InlineKeyboardButton(
+            text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
+        ),
+        InlineKeyboardButton(
+            text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL).pack()
+        ),
+    )
+    return builder.as_markup()
+
+
+def _answers_block(t: Translator, questions: list[Question], answers: dict[str, str]) -> str:
+    if not questions:
+        return t("reg-no-questions")
+    return "\n".join(
+        t("reg-answer-line", question=q.label, answer=answer_text(t, q, answers.get(q.key)))
+        for q in questions
+    )
+
+
+async def _ask(
+    target: Target,
+    t: Translator,
+    trip: Trip,
+    questions: list[Question],
+    index: int,
+    *,
+    new: bool,
+) -> None:
+    question = questions[index]
+    text = t(
+        "reg-question",
+        trip=trip.title,
+        number=index + 1,
+        total=len(questions),
+        question=question.label,
+        hint=Html(t(f"reg-hint-{question.kind}")),
+        optional=Html(t("reg-optional") if not question.required else ""),
+    )
+    markup = _question_keyboard(t, question)
+    if new:
+        await send_new(target, text, markup)
+    else:
+        await show(target, text, markup)
+
+
+async def _summary(
+    target: Target,
+    t: Translator,
+    trip: Trip,
+    questions: list[Question],
+    answers: dict[str, str],
+    *,
+    editing: bool,
+    new: bool,
+) -> None:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t.button("reg-save-answers" if editing else "reg-confirm"),
+        callback_data=FormCb(action=FormAction.CONFIRM),
+    )
+    if questions:
+        builder.button(text=t.button("reg-change"), callback_data=FormCb(action=FormAction.CHANGE))
+    builder.button(text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL))
+    builder.adjust(1)
+    text = t(
+        "reg-summary",
+        trip=trip.title,
+        answers=Html(_answers_block(t, questions, answers)),
+    )
+    if new:
+        await send_new(target, text, builder.as_markup())
+    else:
+        await show(target, text, builder.as_markup())
+
+
+# The form
+
+
+async def _load(trips: TripRepo, trip_id: int) -> tuple[Trip, list[Question]]:
+    trip = await trips.get(trip_id=trip_id)
+    if trip is None:
+        raise UserError("trip-error-not-found")
+    return trip, await trips.questions(trip_id=trip_id)
+
+
+async def _next(
+    target: Target, state: FSMContext, t: Translator, trips: TripRepo, *, new: bool
+) -> None:
+    """After an answer: the next question, or the summary (also after a single change)."""
+    data = await state.get_data()
+    trip, questions = await _load(trips, data["trip_id"])
+    index = data["index"] + 1
+    if data.get("back_to_summary") or index >= len(questions):
+        await state.set_state(RegistrationForm.summary)
+        await _summary(
+            target,
+            t,
+            trip,
+            questions,
+            data["answers"],
+            editing=data.get("registration_id") is not None,
+            new=new,
+        )
+        return
+    await state.update_data(index=index)
+    await _ask(target, t, trip, questions, index, new=new)
+
+
+async def start_registration(
+    callback: CallbackQuery,
+    callback_data: TripCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    trips: TripRepo,
+    registrations: RegistrationRepo,
+) -> None:
+    trip = await trips.get(trip_id=callback_data.id)
+    if trip is None:
+        alert(callback_answer, t.button("trip-error-not-found"))
+        return
+    refusal = registration_refusal(trip, utc_now())
+    if refusal is None and await registrations.active_for(trip_id=trip.id, tg_id=person.tg_id):
+        refusal = "reg-error-already"
+    if refusal:
+        alert(callback_answer, t.button(refusal))
+        return
+    await state.set_state(RegistrationForm.answering)
+    await state.set_data({"trip_id": trip.id, "index": -1, "answers": {}})
+    await _next(callback, state, t, trips, new=True)
+
+
+async def typed_answer(
+    message: Message, state: FSMContext, t: Translator, trips: TripRepo
+) -> None:
+    data = await state.get_data()
+    trip, questions = await _load(trips, data["trip_id"])
+    index = data["index"]
+    if index >= len(questions):
+        await _next(message, state, t, trips, new=True)
+        return
+    question = questions[index]
+    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        await message.answer(t("error-choice"))
+        await _ask(message, t, trip, questions, index, new=True)
+        return
+    try:
+        value = parse_answer(question, message.text)
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    await state.update_data(answers={**data["answers"], question.key: value})
+    await _next(message, state, t, trips, new=True)
+
+
+async def pressed_answer(
+    callback: CallbackQuery,
+    callback_data: AnswerCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    trips: TripRepo,
+) -> None:
+    data = await state.get_data()
+    _, questions = await _load(trips, data["trip_id"])
+    index = data["index"]
+    if index >= len(questions):
+        await _next(callback, state, t, trips, new=False)
+        return
+    question = questions[index]
+    answers = dict(data["answers"])
+    try:
+        match callback_data.kind:
+            case AnswerKind.SKIP:
+                if question.required:
+                    raise UserError("reg-error-required")
+                answers.pop(question.key, None)
+            case AnswerKind.OPTION:
+                options = question.options
+                if not 0 <= callback_data.value < len(options):
+                    raise UserError("error-stale-button")
+                answers[question.key] = parse_answer(question, options[callback_data.value])
+            case AnswerKind.YES | AnswerKind.NO:
+                raw = YES if callback_data.kind is AnswerKind.YES else NO
+                answers[question.key] = parse_answer(question, raw)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.update_data(answers=answers)
+    await _next(callback, state, t, trips, new=False)
+
+
+async def form_back(
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo
+) -> None:
+    data = await state.get_data()
+    trip, questions = await _load(trips, data["trip_id"])
+    if data.get("back_to_summary"):
+        await state.update_data(back_to_summary=False)
+        await state.set_state(RegistrationForm.summary)
+        await _summary(
+            callback,
+            t,
+            trip,
+            questions,
+            data["answers"],
+            editing=data.get("registration_id") is not None,
+            new=False,
+        )
+        return
+    index = data["index"] - 1
+    if index < 0:
+        await state.clear()
+        await show(callback, t("reg-form-left"))
+        return
+    await state.update_data(index=index)
+    await _ask(callback, t, trip, questions, index, new=False)
+
+
+async def form_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await show(callback, t("reg-form-cancelled"))
+
+
+async def choose_change(
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo
+) -> None:
+    data = await state.get_data()
+    _, questions = await _load(trips, data["trip_id"])
+    builder = InlineKeyboardBuilder()
+    for index, question in enumerate(questions):
+        builder.row(
+            InlineKeyboardButton(
+                text=question.label[:60],
+                callback_data=FormCb(action=FormAction.PICK, index=index).pack(),
+            )
+        )
+    builder.row(
+        InlineKeyboardButton(
+            text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
+        )
+    )
+    await state.set_state(RegistrationForm.choosing)
+    await state.update_data(back_to_summary=True)
+    await show(callback, t("reg-choose-change"), builder.as_markup())
+
+
+async def pick_question(
+    callback: CallbackQuery,
+    callback_data: FormCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    trips: TripRepo,
+) -> None:
+    data = await state.get_data()
+    trip, questions = await _load(trips, data["trip_id"])
+    if not 0 <= callback_data.index < len(questions):
+        alert(callback_answer, t.button("error-stale-button"))
+        return
+    await state.set_state(RegistrationForm.answering)
+    await state.update_data(index=callback_data.index, back_to_summary=True)
+    await _ask(callback, t, trip, questions, callback_data.index, new=False)
+
+
+async def confirm(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    registration: RegistrationService,
+    registrations: RegistrationRepo,
+    trips: TripRepo,
+    people: PersonRepo,
+    cities: CityRepo,
+    notifier: Notifier,
+    settings: Settings,
+) -> None:
+    data = await state.get_data()
+    try:
+        if data.get("registration_id") is not None:
+            await registration.change_answers(
+                registration_id=data["registration_id"],
+                tg_id=person.tg_id,
+                answers=data["answers"],
+                now=utc_now(),
+            )
+            await state.clear()
+            await show(callback, t("reg-answers-saved"))
+            return
+        result = await registration.register(
+            trip_id=data["trip_id"], tg_id=person.tg_id, answers=data["answers"], now=utc_now()
+        )
+    except UserError as error:
+        # The trip filled up, closed or was cancelled meanwhile: the form ends here.
+        await state.clear()
+        await show(callback, t(error.key, **error.args_))
+        return
+    await state.clear()
+    trip = await trips.get(trip_id=data["trip_id"])
+    assert trip is not None
+    await show(
+        callback,
+        t(f"reg-result-{result.status.value}", trip=trip.title, position=result.position or 0),
+    )
+    if result.status is RegStatus.PENDING:
+        await _tell_organisers(
+            result.registration_id,
+            trip,
+            person,
+            data["answers"],
+            trips=trips,
+            people=people,
+            cities=cities,
+            notifier=notifier,
+            settings=settings,
+        )
+
+
+async def _tell_organisers(
+    registration_id: int,
+    trip: Trip,
+    person: Person,
+    answers: dict[str, str],
+    *,
+    trips: TripRepo,
+    people: PersonRepo,
+    cities: CityRepo,
+    notifier: Notifier,
+    settings: Settings,
+) -> None:
+    """A new registration to approve goes to the trip's organisers (or all of them)."""
+    recipients = await trips.organisers(trip_id=trip.id)
+    if not recipients:
+        recipients = sorted({p.tg_id for p in await people.list_organisers()} | settings.admin_ids)
+    questions = await trips.questions(trip_id=trip.id)
+    city = await cities.get(city_id=person.city_id) if person.city_id else None
+    for organiser_id in recipients:
+        t = await notifier.translator_for(organiser_id)
+        text = t(
+            "reg-new-for-organiser",
+            trip=trip.title,
+            name=person.full_name or "",
+            organisation=person.organisation or "",
+            role=t.button(f"role-{person.role}") if person.role else "—",
+            city=city.name(t.language) if city else "—",
+            answers=Html(_answers_block(t, questions, answers)),
+        )
+        await notifier.send(organiser_id, text, markup=_decision_keyboard(t, registration_id))
+
+
+def _decision_keyboard(t: Translator, registration_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t.button("reg-approve"),
+        callback_data=RegCb(action=RegAction.APPROVE, id=registration_id),
+    )
+    builder.button(
+        text=t.button("reg-reject"),
+        callback_data=RegCb(action=RegAction.REJECT, id=registration_id),
+    )
+    return builder.as_markup()
+
+
+# Decisions
+
+
+async def approve(
+    callback: CallbackQuery,
+    callback_data: RegCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    person: Person,
+    access: Access,
+    registration: RegistrationService,
+    trips: TripRepo,
+    notifier: Notifier,
+) -> None:
+    try:
+        decision = await registration.decide(
+            registration_id=callback_data.id,
+            actor_id=person.tg_id,
+            actor_access=access,
+            approve=True,
+            now=utc_now(),
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await _after_decision(callback, callback_answer, t, decision, trips, notifier)
+
+
+async def _after_decision(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    decision: Any,
+    trips: TripRepo,
+    notifier: Notifier,
+    reason: str | None = None,
+) -> None:
+    registration = decision.registration
+    status_text = t.button(f"reg-status-{registration.status}")
+    if not decision.applied:
+        # Someone decided first (or the person left): say so, and nothing changes.
+        alert(callback_answer, t.button("reg-already-decided", status=status_text))
+    trip = await trips.get(trip_id=registration.trip_id)
+    title = trip.title if trip else ""
+    if isinstance(callback.message, Message) and callback.message.html_text:
+        note = t("reg-decision-note", status=status_text)
+        await show(callback, f"{callback.message.html_text}\n\n{note}")
+    if decision.applied:
+        if registration.status == RegStatus.APPROVED:
+            await notifier.tell(registration.tg_id, "reg-approved", trip=title)
+        else:
+            key = "reg-rejected-with-reason" if reason else "reg-rejected"
+            await notifier.tell(registration.tg_id, key, trip=title, reason=reason or "")
+        await announce_promotions(notifier, trips, decision.promotions)
+
+
+async def reject(
+    callback: CallbackQuery,
+    callback_data: RegCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    access: Access,
+    registrations: RegistrationRepo,
+) -> None:
+    if access < Access.ORGANISER:
+        alert(callback_answer, t.button("error-organisers-only"))
+        return
+    current = await registrations.get(registration_id=callback_data.id)
+    if current is None:
+        alert(callback_answer, t.button("reg-error-not-found"))
+        return
+    if current.status != RegStatus.PENDING:
+        status_text = t.button(f"reg-status-{current.status}")
+        alert(callback_answer, t.button("reg-already-decided", status=status_text))
+        return
+    await state.set_state(RejectForm.reason)
+    message_id = callback.message.message_id if callback.message else 0
+    await state.set_data({"registration_id": current.id, "message_id": message_id})
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t.button("reg-no-reason"), callback_data=FormCb(action=FormAction.NO_REASON)
+    )
+    builder.button(text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL))
+    await send_new(callback, t("reg-ask-reason"), builder.as_markup())
+
+
+async def _reject_with(
+    target: Target,
+    reason: str | None,
+    *,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    access: Access,
+    registration: RegistrationService,
+    trips: TripRepo,
+    notifier: Notifier,
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    decision = await registration.decide(
+        registration_id=data["registration_id"],
+        actor_id=person.tg_id,
+        actor_access=access,
+        approve=False,
+        now=utc_now(),
+        reason=reason,
+    )
+    status_text = t.button(f"reg-status-{decision.registration.status}")
+    if not decision.applied:
+        await send_new(target, t("reg-already-decided", status=status_text))
+        return
+    await send_new(target, t("reg-rejected-done"))
+    trip = await trips.get(trip_id=decision.registration.trip_id)
+    title = trip.title if trip else ""
+    key = "reg-rejected-with-reason" if reason else "reg-rejected"
+    await notifier.tell(decision.registration.tg_id, key, trip=title, reason=reason or "")
+    await announce_promotions(notifier, trips, decision.promotions)
+
+
+async def typed_reason(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    access: Access,
+    registration: RegistrationService,
+    trips: TripRepo,
+    notifier: Notifier,
+) -> None:
+    try:
+        reason = clean_text(message.text, limit=REASON_MAX, keep_newlines=True)
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    try:
+        await _reject_with(
+            message,
+            reason,
+            state=state,
+            t=t,
+            person=person,
+            access=access,
+            registration=registration,
+            trips=trips,
+            notifier=notifier,
+        )
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_))
+
+
+async def no_reason(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    access: Access,
+    registration: RegistrationService,
+    trips: TripRepo,
+    notifier: Notifier,
+) -> None:
+    try:
+        await _reject_with(
+            callback,
+            None,
+            state=state,
+            t=t,
+            person=person,
+            access=access,
+            registration=registration,
+            trips=trips,
+            notifier=notifier,
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+
+
+async def reject_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await show(callback, t("reg-reject-cancelled"))
+
+
+# My trips
+
+
+async def my_trips(
+    target: Target,
+    *,
+    t: Translator,
+    person: Person,
+    registrations: RegistrationRepo,
+    trips: TripRepo,
+) -> None:
+    mine = (await registrations.for_person(tg_id=person.tg_id))[:MY_TRIPS_LIMIT]
+    if not mine:
+        await send_new(target, t("mytrips-empty"))
+        return
+    builder = InlineKeyboardBuilder()
+    lines = []
+    for item in mine:
+        trip = await trips.get(trip_id=item.trip_id)
+        if trip is None:
+            continue
+        status = _status_text(t, item.status, item.position, trip.status)
+        lines.append(t("mytrips-line", trip=trip.title, status=status))
+        builder.row(
+            InlineKeyboardButton(
+                text=trip.title[:60], callback_data=RegCb(action=RegAction.OPEN, id=item.id).pack()
+            )
+        )
+    await send_new(target, t("mytrips", lines=Html("\n".join(lines))), builder.as_markup())
+
+
+def _status_text(t: Translator, status: str, position: int | None, trip_status: str) -> str:
+    if trip_status == "cancelled" and status in ("pending", "approved", "waitlisted"):
+        return t.button("reg-status-trip-cancelled")
+    if status == RegStatus.WAITLISTED:
+        return t.button("reg-status-waitlisted-position", position=position or 0)
+    return t.button(f"reg-status-{status}")
+
+
+async def my_trips_command(
+    message: Message,
+    t: Translator,
+    person: Person,
+    registrations: RegistrationRepo,
+    trips: TripRepo,
+) -> None:
+    await my_trips(message, t=t, person=person, registrations=registrations, trips=trips)
+
+
+async def my_trips_menu(
+    callback: CallbackQuery,
+    t: Translator,
+    person: Person,
+    registrations: RegistrationRepo,
+    trips: TripRepo,
+) -> None:
+    await my_trips(callback, t=t, person=person, registrations=registrations, trips=trips)
+
+
+async def _own(registrations: RegistrationRepo, registration_id: int, person: Person) -> Any:
+    item = await registrations.get(registration_id=registration_id)
+    if item is None or item.tg_id != person.tg_id:
+        raise UserError("reg-error-not-found")
+    return item
+
+
+async def open_registration(
+    callback: CallbackQuery,
+    callback_data: RegCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    person: Person,
+    registrations: RegistrationRepo,
+    trips: TripRepo,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    try:
+        item = await _own(registrations, callback_data.id, person)
+        trip, questions = await _load(trips, item.trip_id)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    zone = await zone_of(person, cities, settings)
+    active = item.status in ("pending", "approved", "waitlisted") and trip.status not in (
+        "cancelled",
+        "finished",
+    )
+    builder = InlineKeyboardBuilder()
+    if active and questions and can_change_answers(trip, utc_now()):
+        builder.button(
+            text=t.button("reg-change-answers"),
+            callback_data=RegCb(action=RegAction.ANSWERS, id=item.id),
+        )
+    if active:
+        builder.button(
+            text=t.button("reg-leave"), callback_data=RegCb(action=RegAction.CANCEL, id=item.id)
+        )
+    builder.button(
+        text=t.button("reg-open-trip"), callback_data=TripCb(action=TripAction.OPEN, id=trip.id)
+    )
+    builder.adjust(1)
+    text = t(
+        "reg-card",
+        trip=trip.title,
+        starts=local(trip.starts_at, zone),
+        ends=local(trip.ends_at, zone),
+        status=_status_text(t, item.status, item.position, trip.status),
+        answers=Html(_answers_block(t, questions, item.answers)),
+    )
+    await show(callback, text, builder.as_markup())
+
+
+async def ask_leave(
+    callback: CallbackQuery,
+    callback_data: RegCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    person: Person,
+    registrations: RegistrationRepo,
+    trips: TripRepo,
+) -> None:
+    try:
+        item = await _own(registrations, callback_data.id, person)
+        trip, _ = await _load(trips, item.trip_id)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=t.button("reg-leave-yes"),
+        callback_data=RegCb(action=RegAction.CANCEL_CONFIRM, id=item.id),
+    )
+    builder.button(
+        text=t.button("reg-leave-no"), callback_data=RegCb(action=RegAction.OPEN, id=item.id)
+    )
+    builder.adjust(1)
+    await show(callback, t("reg-leave-confirm", trip=trip.title), builder.as_markup())
+
+
+async def leave(
+    callback: CallbackQuery,
+    callback_data: RegCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    person: Person,
+    registration: RegistrationService,
+    trips: TripRepo,
+    notifier: Notifier,
+) -> None:
+    try:
+        promotions = await registration.cancel(
+            registration_id=callback_data.id, tg_id=person.tg_id, now=utc_now()
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await show(callback, t("reg-left"))
+    await announce_promotions(notifier, trips, promotions)
+
+
+async def change_answers(
+    callback: CallbackQuery,
+    callback_data: RegCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    registrations: RegistrationRepo,
+    trips: TripRepo,
+) -> None:
+    try:
+        item = await _own(registrations, callback_data.id, person)
+        trip, questions = await _load(trips, item.trip_id)
+        if item.status not in ("pending", "approved", "waitlisted") or not can_change_answers(
+            trip, utc_now()
+        ):
+            raise UserError("reg-error-answers-locked")
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.set_state(RegistrationForm.summary)
+    await state.set_data(
+        {"trip_id": trip.id, "index": 0, "answers": item.answers, "registration_id": item.id}
+    )
+    await _summary(callback, t, trip, questions, item.answers, editing=True, new=False)
 
 
 def create_router() -> Router:
-    return Router(name=__name__)
+    router = Router(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.callback_query.register(
+        start_registration, TripCb.filter(F.action == TripAction.REGISTER)
+    )
+    router.message.register(typed_answer, RegistrationForm.answering)
+    router.callback_query.register(pressed_answer, RegistrationForm.answering, AnswerCb.filter())
+    router.callback_query.register(
+        form_back,
+        RegistrationForm.answering,
+        FormCb.filter(F.action == FormAction.BACK),
+    )
+    router.callback_query.register(
+        form_back, RegistrationForm.choosing, FormCb.filter(F.action == FormAction.BACK)
+    )
+    router.callback_query.register(
+        form_cancel,
+        RegistrationForm.answering,
+        FormCb.filter(F.action == FormAction.CANCEL),
+    )
+    router.callback_query.register(
+        form_cancel, RegistrationForm.summary, FormCb.filter(F.action == FormAction.CANCEL)
+    )
+    router.callback_query.register(
+        choose_change, RegistrationForm.summary, FormCb.filter(F.action == FormAction.CHANGE)
+    )
+    router.callback_query.register(
+        pick_question, RegistrationForm.choosing, FormCb.filter(F.action == FormAction.PICK)
+    )
+    router.callback_query.register(
+        confirm, RegistrationForm.summary, FormCb.filter(F.action == FormAction.CONFIRM)
+    )
+    router.callback_query.register(approve, RegCb.filter(F.action == RegAction.APPROVE))
+    router.callback_query.register(reject, RegCb.filter(F.action == RegAction.REJECT))
+    router.message.register(typed_reason, RejectForm.reason)
+    router.callback_query.register(
+        no_reason, RejectForm.reason, FormCb.filter(F.action == FormAction.NO_REASON)
+    )
+    router.callback_query.register(
+        reject_cancel, RejectForm.reason, FormCb.filter(F.action == FormAction.CANCEL)
+    )
+    router.message.register(my_trips_command, Command("mytrips"))
+    router.callback_query.register(my_trips_menu, MenuCb.filter(F.item == MenuItem.MY_TRIPS))
+    router.callback_query.register(open_registration, RegCb.filter(F.action == RegAction.OPEN))
+    router.callback_query.register(ask_leave, RegCb.filter(F.action == RegAction.CANCEL))
+    router.callback_query.register(leave, RegCb.filter(F.action == RegAction.CANCEL_CONFIRM))
+    router.callback_query.register(change_answers, RegCb.filter(F.action == RegAction.ANSWERS))
+    return router

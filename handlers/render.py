@@ -9,10 +9,13 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.keyboards import main_menu_keyboard
+from storage.cities import CityRepo
+from storage.people import Person
 
 Target = Message | CallbackQuery
 
@@ -70,3 +73,12 @@ async def show_error(
 
 def local_time(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+async def zone_of(person: Person | None, cities: CityRepo, settings: Settings) -> str:
+    """The time zone a person sees times in: their city's, or the bot's default."""
+    if person is not None and person.city_id is not None:
+        city = await cities.get(city_id=person.city_id)
+        if city is not None:
+            return city.timezone
+    return settings.timezone

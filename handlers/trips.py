@@ -1,9 +1,258 @@
-"""Placeholder router filled in by the trips issue."""
+"""Members' side of trips: the catalogue, a trip's card, sharing, the trip_<id> deep link."""
 
 from __future__ import annotations
 
-from aiogram import Router
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.roles import Access
+from bot.trips import TripStatus, registration_refusal
+from handlers.callbacks import MenuCb, MenuItem
+from handlers.filters import Onboarded
+from handlers.render import Target, alert, send_new, show, zone_of
+from handlers.trip_callbacks import TripAction, TripCb, TripScope, TripsPageCb
+from handlers.trip_views import PAGE_SIZE, catalogue_keyboard, trip_card_keyboard, trip_card_text
+from storage.cities import CityRepo
+from storage.db import utc_now
+from storage.people import Person
+from storage.registrations import RegistrationRepo
+from storage.trips import TripRepo
+
+# The catalogue: what members see when they look for open trips.
+_SCOPE_STATUSES = {
+    TripScope.FIT: (TripStatus.OPEN,),
+    TripScope.ALL: (TripStatus.OPEN, TripStatus.CLOSED),
+}
+
+
+async def show_catalogue(
+    target: Target,
+    *,
+    scope: TripScope,
+    page: int,
+    t: Translator,
+    person: Person,
+    trips: TripRepo,
+    cities: CityRepo,
+    settings: Settings,
+    new: bool = False,
+) -> None:
+    fit = scope is TripScope.FIT
+    items, total = await trips.catalogue(
+        statuses=tuple(_SCOPE_STATUSES[scope]),
+        role=person.role if fit else None,
+        from_city_id=person.city_id if fit else None,
+        limit=PAGE_SIZE,
+        offset=max(page, 0) * PAGE_SIZE,
+    )
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    if page >= pages and total:
+        # The list got shorter since the button was drawn: show its last page.
+        await show_catalogue(
+            target,
+            scope=scope,
+            page=pages - 1,
+            t=t,
+            person=person,
+            trips=trips,
+            cities=cities,
+            settings=settings,
+            new=new,
+        )
+        return
+    key = f"trips-list-{scope.value}" if total else f"trips-empty-{scope.value}"
+    text = t(key, count=total)
+    markup = catalogue_keyboard(
+        t,
+        items,
+        await cities.by_id(),
+        await zone_of(person, cities, settings),
+        scope=scope,
+        page=page,
+        pages=pages,
+    )
+    if new:
+        await send_new(target, text, markup)
+    else:
+        await show(target, text, markup)
+
+
+async def trips_command(
+    message: Message,
+    t: Translator,
+    person: Person,
+    trips: TripRepo,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    await show_catalogue(
+        message,
+        scope=TripScope.FIT,
+        page=0,
+        t=t,
+        person=person,
+        trips=trips,
+        cities=cities,
+        settings=settings,
+    )
+
+
+async def trips_menu(
+    callback: CallbackQuery,
+    t: Translator,
+    person: Person,
+    trips: TripRepo,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    await show_catalogue(
+        callback,
+        scope=TripScope.FIT,
+        page=0,
+        t=t,
+        person=person,
+        trips=trips,
+        cities=cities,
+        settings=settings,
+    )
+
+
+async def trips_page(
+    callback: CallbackQuery,
+    callback_data: TripsPageCb,
+    t: Translator,
+    person: Person,
+    trips: TripRepo,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    await show_catalogue(
+        callback,
+        scope=callback_data.scope,
+        page=callback_data.page,
+        t=t,
+        person=person,
+        trips=trips,
+        cities=cities,
+        settings=settings,
+    )
+
+
+async def show_trip_card(
+    target: Target,
+    trip_id: int,
+    *,
+    t: Translator,
+    person: Person,
+    access: Access,
+    trips: TripRepo,
+    registrations: RegistrationRepo,
+    cities: CityRepo,
+    settings: Settings,
+    new: bool = False,
+) -> bool:
+    """The trip's card; False if members may not see it (a draft) or it does not exist."""
+    item = await trips.get_item(trip_id=trip_id)
+    if item is None or (item.trip.status == TripStatus.DRAFT and access < Access.ORGANISER):
+        return False
+    registration = await registrations.active_for(trip_id=trip_id, tg_id=person.tg_id)
+    text = trip_card_text(t, item, await cities.by_id(), await zone_of(person, cities, settings))
+    markup = trip_card_keyboard(
+        t,
+        item,
+        access,
+        can_register=registration_refusal(item.trip, utc_now()) is None,
+        registration=registration,
+    )
+    if new:
+        await send_new(target, text, markup)
+    else:
+        await show(target, text, markup)
+    return True
+
+
+async def open_trip(
+    callback: CallbackQuery,
+    callback_data: TripCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    person: Person,
+    access: Access,
+    trips: TripRepo,
+    registrations: RegistrationRepo,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    shown = await show_trip_card(
+        callback,
+        callback_data.id,
+        t=t,
+        person=person,
+        access=access,
+        trips=trips,
+        registrations=registrations,
+        cities=cities,
+        settings=settings,
+        new=True,
+    )
+    if not shown:
+        alert(callback_answer, t.button("trip-error-not-found"))
+
+
+async def share_trip(
+    callback: CallbackQuery,
+    callback_data: TripCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    access: Access,
+    bot: Bot,
+    trips: TripRepo,
+) -> None:
+    if access < Access.ORGANISER:
+        alert(callback_answer, t.button("error-organisers-only"))
+        return
+    trip = await trips.get(trip_id=callback_data.id)
+    if trip is None:
+        alert(callback_answer, t.button("trip-error-not-found"))
+        return
+    link = await create_start_link(bot, f"trip_{trip.id}")
+    await send_new(callback, t("trip-share-link", title=trip.title, link=link))
+
+
+async def open_trip_link(message: Message, argument: str, **data: Any) -> None:
+    """Deep link trip_<id>: the card, after onboarding for a newcomer."""
+    t: Translator = data["t"]
+    if not argument.isdigit() or not await show_trip_card(
+        message,
+        int(argument),
+        t=t,
+        person=data["person"],
+        access=data["access"],
+        trips=data["trips"],
+        registrations=data["registrations"],
+        cities=data["cities"],
+        settings=data["settings"],
+    ):
+        await message.answer(t("trip-error-not-found"))
+
+
+DEEP_LINKS = {"trip": open_trip_link}
 
 
 def create_router() -> Router:
-    return Router(name=__name__)
+    router = Router(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.message.register(trips_command, Command("trips"))
+    router.callback_query.register(trips_menu, MenuCb.filter(F.item == MenuItem.TRIPS))
+    router.callback_query.register(trips_page, TripsPageCb.filter())
+    router.callback_query.register(open_trip, TripCb.filter(F.action == TripAction.OPEN))
+    router.callback_query.register(share_trip, TripCb.filter(F.action == TripAction.SHARE))
+    return router

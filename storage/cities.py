@@ -38,3 +38,6 @@ class CityRepo:
         ) as cur:
             row = await cur.fetchone()
         return City(*row) if row else None
+
+    async def by_id(self) -> dict[int, City]:
+        return {city.id: city for city in await self.list()}

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -58,6 +59,53 @@ async def connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+class PrefetchedRows:
+    """Rows already read to the end: nothing is left open on the connection."""
+
+    def __init__(self, rows: list[sqlite3.Row]) -> None:
+        self._rows = rows
+        self._index = 0
+
+    async def fetchone(self) -> sqlite3.Row | None:
+        if self._index >= len(self._rows):
+            return None
+        self._index += 1
+        return self._rows[self._index - 1]
+
+    async def fetchall(self) -> list[sqlite3.Row]:
+        rows, self._index = self._rows[self._index :], len(self._rows)
+        return rows
+
+
+class _Query:
+    def __init__(self, conn: aiosqlite.Connection, sql: str, params: Any) -> None:
+        self._conn, self._sql, self._params = conn, sql, params
+
+    async def __aenter__(self) -> PrefetchedRows:
+        rows = await self._conn.execute_fetchall(self._sql, self._params)
+        return PrefetchedRows(list(rows))  # type: ignore[arg-type]
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+class Reader:
+    """Queries on the reading connection, each read to the end in one step.
+
+    Several coroutines share this connection. A cursor left half-read while another
+    coroutine awaits would keep SQLite's read snapshot open, and every later query
+    on the connection would see the database as it was then (stale FSM states under
+    load). Reading all rows in one call on aiosqlite's thread closes the statement
+    before control returns to the event loop.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> _Query:
+        return _Query(self._conn, sql, params)
+
+
 class Database:
     """The bot's database: `read` for queries, `transaction()` for writes."""
 
@@ -78,8 +126,8 @@ class Database:
         return cls(path, writer, reader)
 
     @property
-    def read(self) -> aiosqlite.Connection:
-        return self._reader
+    def read(self) -> Reader:
+        return Reader(self._reader)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

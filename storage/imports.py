@@ -1,0 +1,90 @@
+"""Look-ups by external key for the import, and the trip organisers it sets.
+
+Keys are passed as one JSON list (`json_each`), so a file with thousands of keys needs
+no query built from thousands of placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class TripState:
+    """What the import must know about a trip that already exists."""
+
+    id: int
+    status: str
+    seated: int  # pending and approved registrations
+    active: int  # seated plus the waiting list
+
+
+def _keys(keys: Iterable[str]) -> str:
+    return json.dumps(sorted(set(keys)), ensure_ascii=False)
+
+
+class ImportRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def programme_ids(
+        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
+    ) -> dict[str, int]:
+        async with (conn or self._db.read).execute(
+            "SELECT ext_key, id FROM programmes WHERE ext_key IN (SELECT value FROM json_each(?))",
+            (_keys(keys),),
+        ) as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}
+
+    async def trip_ids(
+        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
+    ) -> dict[str, int]:
+        async with (conn or self._db.read).execute(
+            "SELECT ext_key, id FROM trips WHERE ext_key IN (SELECT value FROM json_each(?))",
+            (_keys(keys),),
+        ) as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}
+
+    async def event_ids(
+        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
+    ) -> dict[str, int]:
+        async with (conn or self._db.read).execute(
+            "SELECT ext_key, id FROM events WHERE ext_key IN (SELECT value FROM json_each(?))",
+            (_keys(keys),),
+        ) as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}
+
+    async def trip_states(self, keys: Iterable[str]) -> dict[str, TripState]:
+        async with self._db.read.execute(
+            "SELECT t.ext_key, t.id, t.status,"
+            " (SELECT COUNT(*) FROM registrations r WHERE r.trip_id = t.id"
+            "  AND r.status IN ('pending', 'approved')),"
+            " (SELECT COUNT(*) FROM registrations r WHERE r.trip_id = t.id"
+            "  AND r.status IN ('pending', 'approved', 'waitlisted'))"
+            " FROM trips t WHERE t.ext_key IN (SELECT value FROM json_each(?))",
+            (_keys(keys),),
+        ) as cur:
+            return {
+                row[0]: TripState(id=row[1], status=row[2], seated=row[3], active=row[4])
+                for row in await cur.fetchall()
+            }
+
+    async def set_trip_organisers(
+        self, conn: aiosqlite.Connection, *, trip_id: int, tg_ids: Iterable[int]
+    ) -> None:
+        """Replace the list of organisers who receive the trip's registrations."""
+        await conn.execute("DELETE FROM trip_organisers WHERE trip_id = ?", (trip_id,))
+        await conn.executemany(
+            "INSERT OR IGNORE INTO trip_organisers (trip_id, tg_id) VALUES (?, ?)",
+            [(trip_id, tg_id) for tg_id in tg_ids],
+        )
+
+    async def count_trips(self) -> int:
+        async with self._db.read.execute("SELECT COUNT(*) FROM trips") as cur:
+            return (await cur.fetchone())[0]

@@ -171,6 +171,12 @@ def check_deadline(starts_at: datetime | None, deadline: datetime, now: datetime
         raise UserError("trip-error-deadline")
 
 
+def check_capacity(capacity: int, taken: int) -> None:
+    """Seats already given stay given: lowering capacity below them would oversell."""
+    if capacity < taken:
+        raise UserError("org-error-capacity-below-taken", taken=taken)
+
+
 def next_statuses(status: str) -> tuple[TripStatus, ...]:
     try:
         return STATUS_TRANSITIONS[TripStatus(status)]
@@ -294,8 +300,7 @@ class TripAdminService:
             raised = checked.capacity > stored.capacity
             if checked.capacity < stored.capacity:
                 taken = await self._registrations.count_seated(conn, trip_id=trip_id)
-                if checked.capacity < taken:
-                    raise UserError("org-error-capacity-below-taken", taken=taken)
+                check_capacity(checked.capacity, taken)
             written = replace(checked, capacity=stored.capacity) if raised else checked
             await self._trips.save(conn, trip=written, actor=actor_id, trip_id=trip_id)
         promotions: list[Promotion] = []

@@ -1,9 +1,446 @@
-"""Placeholder router filled in by the trips issue."""
+"""Organiser's tools: the panel (/organiser), status changes, cancelling a trip.
+
+The programme and trip forms live in trip_admin_programmes and trip_admin_trip_form;
+this module puts all of them behind one check: the staff router takes organisers
+only, and the refusals router answers the same triggers from anyone else (a forged
+TripCb, a typed /organiser) with a polite no. The rules themselves live in
+bot.trip_admin, which checks the actor's access again on every write.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from collections.abc import Awaitable, Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram import BaseMiddleware, F, Router
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.notify import Notifier
+from bot.roles import Access
+from bot.trip_admin import (
+    CANCELLABLE,
+    TripAdminService,
+    announce_cancellation,
+    clean_reason,
+    next_statuses,
+)
+from bot.trips import TripStatus
+from handlers import trip_admin_programmes, trip_admin_trip_form
+from handlers.callbacks import MenuCb, MenuItem
+from handlers.filters import Onboarded
+from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.trip_admin_keyboards import (
+    PAGE_SIZE,
+    DropQuestionCb,
+    FieldCb,
+    FormAction,
+    FormCb,
+    PanelAction,
+    PanelCb,
+    PickCb,
+    StatusCb,
+    cancel_confirm_keyboard,
+    form_keyboard,
+    list_keyboard,
+    panel_keyboard,
+    programme_item,
+    saved_keyboard,
+    status_confirm_keyboard,
+    status_keyboard,
+    trip_item,
+)
+from handlers.trip_admin_states import ProgrammeForm, TripCancel, TripForm
+from handlers.trip_admin_views import reply_error
+from handlers.trip_callbacks import TripAction, TripCb
+from storage.cities import CityRepo
+from storage.db import utc_now
+from storage.people import Person
+from storage.registrations import RegistrationRepo
+from storage.trips import TripRepo
+
+# The card's organiser buttons this module answers (the others belong to other modules).
+ORGANISER_TRIP_ACTIONS = (
+    TripAction.EDIT,
+    TripAction.STATUS,
+    TripAction.CAPACITY,
+    TripAction.CANCEL_TRIP,
+)
+
+
+class IsOrganiser(Filter):
+    async def __call__(self, event: TelegramObject, access: Access | None = None) -> bool:
+        return access is not None and access >= Access.ORGANISER
+
+
+class ServiceMiddleware(BaseMiddleware):
+    """Gives handlers `trip_admin`, built from the dispatcher's dependencies."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if "trip_admin" not in data:
+            data["trip_admin"] = TripAdminService(
+                data["db"],
+                data["trips"],
+                data["registrations"],
+                data["registration"],
+                data["cities"],
+            )
+        return await handler(event, data)
+
+
+# The panel
+
+
+async def _panel(target: Target, state: FSMContext, t: Translator, *, new: bool) -> None:
+    await state.clear()
+    if new:
+        await send_new(target, t("org-panel"), panel_keyboard(t))
+    else:
+        await show(target, t("org-panel"), panel_keyboard(t))
+
+
+async def organiser_command(message: Message, state: FSMContext, t: Translator) -> None:
+    await _panel(message, state, t, new=True)
+
+
+async def organiser_menu(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await _panel(callback, state, t, new=False)
+
+
+def _pages(total: int) -> int:
+    return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+
+async def programmes_list(
+    callback: CallbackQuery, callback_data: PanelCb, t: Translator, trips: TripRepo
+) -> None:
+    programmes = await trips.list_programmes()
+    pages = _pages(len(programmes))
+    page = min(max(callback_data.page, 0), pages - 1)
+    shown = programmes[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    text = t("org-programmes", count=len(programmes)) if programmes else t("org-programmes-empty")
+    items = [programme_item(t, programme) for programme in shown]
+    markup = list_keyboard(t, items, action=PanelAction.PROGRAMMES, page=page, pages=pages)
+    await show(callback, text, markup)
+
+
+async def trips_list(
+    callback: CallbackQuery,
+    callback_data: PanelCb,
+    t: Translator,
+    person: Person,
+    trips: TripRepo,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    page = max(callback_data.page, 0)
+    statuses = tuple(status.value for status in TripStatus)
+    items, total = await trips.catalogue(
+        statuses=statuses, role=None, from_city_id=None, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+    )
+    pages = _pages(total)
+    if page >= pages and total:
+        # The list got shorter since the button was drawn: show its last page.
+        page = pages - 1
+        items, total = await trips.catalogue(
+            statuses=statuses,
+            role=None,
+            from_city_id=None,
+            limit=PAGE_SIZE,
+            offset=page * PAGE_SIZE,
+        )
+    zone = await zone_of(person, cities, settings)
+    buttons = [
+        trip_item(
+            t.button(
+                "org-trip-item",
+                mark=t.button(f"org-status-mark-{item.trip.status}"),
+                date=item.trip.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y"),
+                title=item.trip.title,
+            ),
+            item.trip.id,
+        )
+        for item in items
+    ]
+    text = t("org-trips", count=total) if total else t("org-trips-empty")
+    await show(
+        callback, text, list_keyboard(t, buttons, action=PanelAction.TRIPS, page=page, pages=pages)
+    )
+
+
+# Status
+
+
+async def status_menu(
+    callback: CallbackQuery,
+    callback_data: TripCb,
+    t: Translator,
+    trips: TripRepo,
+    callback_answer: CallbackAnswer,
+) -> None:
+    trip = await trips.get(trip_id=callback_data.id)
+    if trip is None:
+        alert(callback_answer, t.button("trip-error-not-found"))
+        return
+    statuses = next_statuses(trip.status)
+    text = t(
+        "org-status-choose" if statuses else "org-status-final",
+        title=trip.title,
+        status=t.button(f"org-status-{trip.status}"),
+    )
+    await show(callback, text, status_keyboard(t, trip.id, statuses))
+
+
+async def status_change(
+    callback: CallbackQuery,
+    callback_data: StatusCb,
+    t: Translator,
+    access: Access,
+    trips: TripRepo,
+    trip_admin: TripAdminService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    trip = await trips.get(trip_id=callback_data.id)
+    if trip is None:
+        alert(callback_answer, t.button("trip-error-not-found"))
+        return
+    status = callback_data.status
+    if not callback_data.confirm:
+        if status not in next_statuses(trip.status):
+            alert(callback_answer, t.button("org-error-status-transition"))
+            return
+        text = t(
+            "org-status-confirm",
+            title=trip.title,
+            current=t.button(f"org-status-{trip.status}"),
+            status=t.button(f"org-status-{status.value}"),
+            hint=t.button(f"org-status-hint-{status.value}"),
+        )
+        await show(callback, text, status_confirm_keyboard(t, trip.id, status))
+        return
+    try:
+        updated = await trip_admin.change_status(
+            actor_access=access, trip_id=trip.id, status=status, now=utc_now()
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    text = t(
+        "org-status-changed", title=updated.title, status=t.button(f"org-status-{updated.status}")
+    )
+    await show(callback, text, saved_keyboard(t, updated.id))
+
+
+# Cancelling a trip: reason → confirmation → cancelled, everyone told
+
+
+async def _cancel_reason_screen(
+    target: Target,
+    t: Translator,
+    form: dict[str, Any],
+    registrations: RegistrationRepo,
+    *,
+    new: bool,
+) -> None:
+    count = len(await registrations.active_people(trip_id=int(form["tid"])))
+    text = t("org-cancel-ask-reason", title=form["title"], count=count)
+    if new:
+        await send_new(target, text, form_keyboard(t))
+    else:
+        await show(target, text, form_keyboard(t))
+
+
+async def _cancel_confirm_screen(
+    target: Target, t: Translator, form: dict[str, Any], *, new: bool
+) -> None:
+    text = t("org-cancel-confirm", title=form["title"], reason=form["reason"], count=form["count"])
+    if new:
+        await send_new(target, text, cancel_confirm_keyboard(t))
+    else:
+        await show(target, text, cancel_confirm_keyboard(t))
+
+
+async def cancel_trip_start(
+    callback: CallbackQuery,
+    callback_data: TripCb,
+    state: FSMContext,
+    t: Translator,
+    trips: TripRepo,
+    registrations: RegistrationRepo,
+    callback_answer: CallbackAnswer,
+) -> None:
+    trip = await trips.get(trip_id=callback_data.id)
+    if trip is None:
+        alert(callback_answer, t.button("trip-error-not-found"))
+        return
+    if trip.status not in CANCELLABLE:
+        alert(callback_answer, t.button("org-error-not-cancellable"))
+        return
+    await state.set_state(TripCancel.reason)
+    await state.set_data({"tid": trip.id, "title": trip.title})
+    await _cancel_reason_screen(callback, t, await state.get_data(), registrations, new=True)
+
+
+async def cancel_trip_reason(
+    message: Message, state: FSMContext, t: Translator, registrations: RegistrationRepo
+) -> None:
+    try:
+        reason = clean_reason(message.text)
+    except UserError as error:
+        await reply_error(message, t, error)
+        return
+    form = await state.get_data()
+    count = len(await registrations.active_people(trip_id=int(form["tid"])))
+    await state.update_data(reason=reason, count=count)
+    await state.set_state(TripCancel.confirm)
+    await _cancel_confirm_screen(message, t, await state.get_data(), new=True)
+
+
+async def cancel_trip_back(
+    callback: CallbackQuery, state: FSMContext, t: Translator, registrations: RegistrationRepo
+) -> None:
+    if await state.get_state() == TripCancel.confirm.state:
+        await state.set_state(TripCancel.reason)
+        await _cancel_reason_screen(callback, t, await state.get_data(), registrations, new=False)
+        return
+    await cancel_trip_abort(callback, state, t)
+
+
+async def cancel_trip_abort(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    form = await state.get_data()
+    await state.clear()
+    trip_id = form.get("tid")
+    await show(
+        callback,
+        t("org-cancel-aborted"),
+        saved_keyboard(t, int(trip_id) if trip_id is not None else None),
+    )
+
+
+async def cancel_trip_confirm(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    access: Access,
+    notifier: Notifier,
+    trip_admin: TripAdminService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    form = await state.get_data()
+    try:
+        cancelled = await trip_admin.cancel_trip(
+            actor_access=access, trip_id=int(form.get("tid") or 0), reason=form.get("reason")
+        )
+    except UserError as error:
+        await state.clear()
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.clear()
+    await show(callback, t("org-cancel-sending", title=cancelled.trip.title))
+    delivered = await announce_cancellation(notifier, cancelled)
+    await send_new(
+        callback,
+        t(
+            "org-cancel-done",
+            title=cancelled.trip.title,
+            delivered=delivered,
+            total=len(cancelled.people),
+        ),
+        saved_keyboard(t, cancelled.trip.id),
+    )
+
+
+async def cancel_expect_button(message: Message, state: FSMContext, t: Translator) -> None:
+    """Typed text under "Да, отменить поездку": say so and ask again."""
+    await message.answer(t("org-use-buttons"))
+    await _cancel_confirm_screen(message, t, await state.get_data(), new=True)
+
+
+async def cancel_expect_text(message: Message, t: Translator) -> None:
+    await reply_error(message, t, UserError("error-text-expected"))
+
+
+# Refusals for everyone else
+
+
+async def refuse_message(message: Message, state: FSMContext, t: Translator) -> None:
+    # Someone whose rights were taken away in the middle of a form leaves it here.
+    if await state.get_state() is not None:
+        await state.clear()
+    await message.answer(t("error-organisers-only"))
+
+
+async def refuse_callback(
+    callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
+) -> None:
+    alert(callback_answer, t.button("error-organisers-only"))
+
+
+def _staff_router() -> Router:
+    router = Router(name=f"{__name__}.staff")
+    router.message.filter(IsOrganiser())
+    router.callback_query.filter(IsOrganiser())
+    router.message.middleware(ServiceMiddleware())
+    router.callback_query.middleware(ServiceMiddleware())
+    cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
+
+    msg(organiser_command, Command("organiser"))
+    cb(organiser_menu, MenuCb.filter(F.item == MenuItem.ORGANISER))
+    cb(organiser_menu, PanelCb.filter(F.action == PanelAction.MAIN))
+    cb(programmes_list, PanelCb.filter(F.action == PanelAction.PROGRAMMES))
+    cb(trips_list, PanelCb.filter(F.action == PanelAction.TRIPS))
+
+    cb(status_menu, TripCb.filter(F.action == TripAction.STATUS))
+    cb(status_change, StatusCb.filter())
+
+    cb(cancel_trip_start, TripCb.filter(F.action == TripAction.CANCEL_TRIP))
+    msg(cancel_trip_reason, TripCancel.reason, F.text)
+    msg(cancel_expect_text, TripCancel.reason)
+    cb(cancel_trip_confirm, TripCancel.confirm, form(F.action == FormAction.CONFIRM))
+    msg(cancel_expect_button, TripCancel.confirm)
+    cb(cancel_trip_back, StateFilter(TripCancel), form(F.action == FormAction.BACK))
+    cb(cancel_trip_abort, StateFilter(TripCancel), form(F.action == FormAction.CANCEL))
+
+    trip_admin_programmes.register(router)
+    trip_admin_trip_form.register(router)
+    return router
+
+
+def _refusals_router() -> Router:
+    """The same triggers from people who are not organisers: a polite no, nothing changes."""
+    router = Router(name=f"{__name__}.refusals")
+    router.message.filter(~IsOrganiser())
+    router.callback_query.filter(~IsOrganiser())
+    router.message.register(refuse_message, Command("organiser"))
+    router.message.register(refuse_message, StateFilter(ProgrammeForm, TripForm, TripCancel))
+    for trigger in (
+        MenuCb.filter(F.item == MenuItem.ORGANISER),
+        TripCb.filter(F.action.in_(set(ORGANISER_TRIP_ACTIONS))),
+        PanelCb.filter(),
+        StatusCb.filter(),
+        FormCb.filter(),
+        PickCb.filter(),
+        FieldCb.filter(),
+        DropQuestionCb.filter(),
+    ):
+        router.callback_query.register(refuse_callback, trigger)
+    return router
 
 
 def create_router() -> Router:
-    return Router(name=__name__)
+    router = Router(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.include_routers(_staff_router(), _refusals_router())
+    return router

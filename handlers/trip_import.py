@@ -1,9 +1,84 @@
-"""Placeholder router filled in by the trips issue."""
+"""Organisers send a YAML or XLSX file as a document: programmes, trips and events are
+imported from it (bot/importer.py), or the person gets the list of what is wrong.
+
+Only outside forms (no FSM state): a document sent in the middle of a form belongs to
+that form's own handlers.
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+import io
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
+from aiogram.filters import StateFilter
+from aiogram.types import Message
+
+from bot.i18n import Translator
+from bot.importer import (
+    MAX_FILE_BYTES,
+    MB,
+    ImportRejected,
+    detect_format,
+    failure_report,
+    fill_freed_seats,
+    import_file,
+    success_report,
+)
+from bot.notify import Notifier
+from bot.registration import RegistrationService
+from bot.roles import Access
+from bot.trip_notices import announce_promotions
+from handlers.filters import Onboarded
+from storage.db import Database, utc_now
+from storage.people import Person
+from storage.trips import TripRepo
+
+MESSAGE_LIMIT = 4096
+
+
+async def receive_file(
+    message: Message,
+    t: Translator,
+    access: Access,
+    person: Person,
+    bot: Bot,
+    db: Database,
+    registration: RegistrationService,
+    trips: TripRepo,
+    notifier: Notifier,
+) -> None:
+    document = message.document
+    assert document is not None
+    if access < Access.ORGANISER:
+        await message.answer(t("import-refused-member"))
+        return
+    name = document.file_name or ""
+    # Checked before downloading: there is no point fetching 20 MB to refuse them.
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        size = f"{document.file_size / MB:.1f}".replace(".", ",")
+        await message.answer(t("import-too-big", name=name, size=size, limit=MAX_FILE_BYTES // MB))
+        return
+    if detect_format(name) is None:
+        await message.answer(t("import-unknown-format", name=name))
+        return
+    await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    now = utc_now()
+    try:
+        summary = await import_file(
+            db, buffer.getvalue(), file_name=name, actor=person.tg_id, now=now
+        )
+    except ImportRejected as rejected:
+        await message.answer(failure_report(t, rejected.issues, name=name, limit=MESSAGE_LIMIT))
+        return
+    promotions = await fill_freed_seats(registration, summary, now=now)
+    await message.answer(success_report(t, summary, name=name, promoted=len(promotions)))
+    await announce_promotions(notifier, trips, promotions)
 
 
 def create_router() -> Router:
-    return Router(name=__name__)
+    router = Router(name=__name__)
+    router.message.register(receive_file, F.document, StateFilter(None), Onboarded())
+    return router

@@ -142,6 +142,18 @@ class Database:
             else:
                 await self._writer.execute("COMMIT")
 
+    async def execute_write(self, sql: str, params: Any = ()) -> int:
+        """One statement that is atomic by itself (autocommit); returns the row count.
+
+        Saves the BEGIN/COMMIT round trips of `transaction()` for the many small writes
+        (FSM states) while still never slipping into another coroutine's transaction.
+        """
+        async with self._write_lock:
+            cursor = await self._writer.execute(sql, params)
+            count = cursor.rowcount
+            await cursor.close()
+            return count
+
     @asynccontextmanager
     async def transaction_free(self) -> AsyncIterator[aiosqlite.Connection]:
         """The writer connection for code that manages transactions itself (migrations)."""

@@ -32,13 +32,12 @@ class SQLiteStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO fsm_states (storage_key, state, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (storage_key) DO UPDATE SET state = excluded.state,"
-                " updated_at = excluded.updated_at",
-                (_key(key), value, to_db_time(utc_now())),
-            )
+        await self._db.execute_write(
+            "INSERT INTO fsm_states (storage_key, state, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (storage_key) DO UPDATE SET state = excluded.state,"
+            " updated_at = excluded.updated_at",
+            (_key(key), value, to_db_time(utc_now())),
+        )
 
     async def get_state(self, key: StorageKey) -> str | None:
         async with self._db.read.execute(
@@ -50,13 +49,12 @@ class SQLiteStorage(BaseStorage):
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         # FSM data holds only primitives; json refuses anything else loudly.
         payload = json.dumps(dict(data), ensure_ascii=False)
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO fsm_states (storage_key, data, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (storage_key) DO UPDATE SET data = excluded.data,"
-                " updated_at = excluded.updated_at",
-                (_key(key), payload, to_db_time(utc_now())),
-            )
+        await self._db.execute_write(
+            "INSERT INTO fsm_states (storage_key, data, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (storage_key) DO UPDATE SET data = excluded.data,"
+            " updated_at = excluded.updated_at",
+            (_key(key), payload, to_db_time(utc_now())),
+        )
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         async with self._db.read.execute(

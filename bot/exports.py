@@ -1,0 +1,226 @@
+"""Participants of a trip as files for organisers: XLSX and CSV with the same columns.
+
+Every text cell is guarded against formula injection: a spreadsheet treats a cell that
+starts with `=`, `+`, `-` or `@` (and, in some programs, a tab or a carriage return) as
+a formula, so a name like `=HYPERLINK(...)` typed by a member would run on the
+organiser's computer. Such a cell gets a leading apostrophe, shown as text everywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.i18n import Translator
+from storage.cities import City, CityRepo
+from storage.registrations import Participant, RegistrationRepo
+from storage.trips import Question, Trip, TripRepo
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DATE_FORMAT = "%d.%m.%Y %H:%M"
+XLSX_DATE_FORMAT = "DD.MM.YYYY HH:MM"
+WIDTH_MIN, WIDTH_MAX = 8, 60
+
+Cell = str | int | datetime | None
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet will show as text, never run as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TripExport:
+    trip: Trip
+    count: int
+    xlsx: ExportFile
+    csv: ExportFile
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    # Spreadsheets know no time zones: the organiser's city time, without the zone.
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+def _answer(t: Translator, question: Question | None, value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if question is not None and question.kind == "yes_no":
+        return t.button("export-yes" if value == "yes" else "export-no")
+    if question is not None and question.kind == "date":
+        try:
+            return datetime.fromisoformat(value).strftime("%d.%m.%Y")
+        except ValueError:
+            return value
+    return value
+
+
+def participants_table(
+    t: Translator,
+    questions: list[Question],
+    participants: list[Participant],
+    cities: dict[int, City],
+    zone: str,
+) -> Table:
+    """Header and rows in the organiser's language and city time."""
+    tz = ZoneInfo(zone)
+    by_key = {question.key: question for question in questions}
+    # Answers to questions since removed from the trip are kept as columns of their own.
+    extra: list[str] = []
+    for participant in participants:
+        for key in participant.registration.answers:
+            if key not in by_key and key not in extra:
+                extra.append(key)
+    header = [
+        t.button(f"export-col-{name}")
+        for name in (
+            "status",
+            "position",
+            "created",
+            "updated",
+            "decided",
+            "name",
+            "organisation",
+            "role",
+            "city",
+            "phone",
+        )
+    ]
+    header += [question.label for question in questions] + extra
+    rows: list[list[Cell]] = []
+    for participant in participants:
+        registration = participant.registration
+        city = cities.get(participant.city_id) if participant.city_id is not None else None
+        answers = registration.answers
+        rows.append(
+            [
+                t.button(f"export-status-{registration.status}"),
+                registration.position,
+                _local(registration.created_at, tz),
+                _local(registration.updated_at, tz),
+                _local(registration.decided_at, tz),
+                participant.full_name,
+                participant.organisation,
+                t.button(f"role-{participant.role}") if participant.role else None,
+                city.name(t.language) if city else None,
+                participant.phone,
+                *[_answer(t, q, answers.get(q.key)) for q in questions],
+                *[_answer(t, None, answers.get(key)) for key in extra],
+            ]
+        )
+    return Table(header, rows)
+
+
+def _width(value: Cell) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return len(XLSX_DATE_FORMAT)
+    return max(len(line) for line in str(value).split("\n"))
+
+
+def build_xlsx(table: Table, *, sheet_title: str) -> bytes:
+    """A workbook with a bold, frozen header and columns as wide as their contents."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    def cell(value: Cell) -> Cell:
+        if isinstance(value, str):
+            # Control characters make a workbook that Excel refuses to open.
+            return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return value
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = sheet_title[:31]  # Excel's limit for sheet names
+    sheet.append([cell(value) for value in table.header])
+    for row in table.rows:
+        sheet.append([cell(value) for value in row])
+    bold = Font(bold=True)
+    for header_cell in sheet[1]:
+        header_cell.font = bold
+    sheet.freeze_panes = "A2"
+    for row_cells in sheet.iter_rows(min_row=2):
+        for data_cell in row_cells:
+            if isinstance(data_cell.value, datetime):
+                data_cell.number_format = XLSX_DATE_FORMAT
+    # Each column as wide as its longest value (its header included), within limits.
+    for column, values in enumerate(zip(table.header, *table.rows, strict=True), start=1):
+        width = max(_width(cell(value)) for value in values) + 2
+        sheet.column_dimensions[get_column_letter(column)].width = min(
+            max(width, WIDTH_MIN), WIDTH_MAX
+        )
+    if table.rows:
+        sheet.auto_filter.ref = sheet.dimensions
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def build_csv(table: Table) -> bytes:
+    """UTF-8 with a byte order mark and `;` between fields: what Excel opens correctly
+    in Russian and Belarusian locales."""
+
+    def cell(value: Cell) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.strftime(DATE_FORMAT)
+        if isinstance(value, int):
+            return str(value)
+        return safe_text(value)
+
+    output = io.StringIO(newline="")
+    writer = csv.writer(output, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([cell(value) for value in table.header])
+    writer.writerows([cell(value) for value in row] for row in table.rows)
+    return output.getvalue().encode("utf-8-sig")
+
+
+async def export_trip(
+    trips: TripRepo,
+    registrations: RegistrationRepo,
+    cities: CityRepo,
+    *,
+    trip_id: int,
+    t: Translator,
+    zone: str,
+    now: datetime,
+) -> TripExport | None:
+    """Both files for a trip, or None if there is no such trip."""
+    trip = await trips.get(trip_id=trip_id)
+    if trip is None:
+        return None
+    questions = await trips.questions(trip_id=trip_id)
+    participants = await registrations.participants(trip_id=trip_id)
+    table = participants_table(
+        t, questions, participants, {city.id: city for city in await cities.list()}, zone
+    )
+    # Building a workbook of thousands of rows takes a while: off the event loop.
+    xlsx = await asyncio.to_thread(build_xlsx, table, sheet_title=t.button("export-sheet"))
+    stem = f"trip-{trip.id}-participants-{now.astimezone(ZoneInfo(zone)):%Y-%m-%d}"
+    return TripExport(
+        trip=trip,
+        count=len(participants),
+        xlsx=ExportFile(f"{stem}.xlsx", xlsx),
+        csv=ExportFile(f"{stem}.csv", build_csv(table)),
+    )

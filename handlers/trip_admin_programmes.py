@@ -1,0 +1,239 @@
+"""The programme form: direction → title → description → audience → preview → saved.
+
+Editing walks the same steps pre-filled, each with "Оставить как есть".
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.roles import Access
+from bot.trip_admin import (
+    TripAdminService,
+    clean_description,
+    clean_title,
+    parse_direction,
+    parse_role,
+)
+from handlers.render import Target, alert, send_new, show, show_error
+from handlers.trip_admin_keyboards import (
+    FormAction,
+    FormCb,
+    PanelAction,
+    PanelCb,
+    PickCb,
+    saved_keyboard,
+)
+from handlers.trip_admin_states import PROGRAMME_STEPS, ProgrammeForm
+from handlers.trip_admin_views import programme_screen, reply_error
+from storage.trips import NewProgramme, TripRepo
+
+
+async def _programme_step(
+    target: Target, state: FSMContext, step: State, t: Translator, *, new: bool = False
+) -> None:
+    await state.set_state(step)
+    text, markup = programme_screen(t, await state.get_data(), step)
+    if new:
+        await send_new(target, text, markup)
+    else:
+        await show(target, text, markup)
+
+
+def _programme_next(step: str | None) -> State:
+    index = next(i for i, s in enumerate(PROGRAMME_STEPS) if s.state == step)
+    return (
+        PROGRAMME_STEPS[index + 1] if index + 1 < len(PROGRAMME_STEPS) else ProgrammeForm.preview
+    )
+
+
+async def new_programme(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.set_data(
+        {"pid": None, "direction": None, "title": None, "description": None, "audience": []}
+    )
+    await _programme_step(callback, state, ProgrammeForm.direction, t)
+
+
+async def edit_programme(
+    callback: CallbackQuery,
+    callback_data: PanelCb,
+    state: FSMContext,
+    t: Translator,
+    trips: TripRepo,
+    callback_answer: CallbackAnswer,
+) -> None:
+    programme = await trips.get_programme(programme_id=callback_data.id)
+    if programme is None:
+        alert(callback_answer, t.button("org-error-programme-not-found"))
+        return
+    await state.set_data(
+        {
+            "pid": programme.id,
+            "direction": programme.direction,
+            "title": programme.title,
+            "description": programme.description,
+            "audience": list(programme.audience),
+        }
+    )
+    await _programme_step(callback, state, ProgrammeForm.direction, t)
+
+
+async def programme_direction(
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    t: Translator,
+    callback_answer: CallbackAnswer,
+) -> None:
+    try:
+        direction = parse_direction(callback_data.value)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.update_data(direction=direction.value)
+    await _programme_step(callback, state, ProgrammeForm.title, t)
+
+
+async def programme_title(message: Message, state: FSMContext, t: Translator) -> None:
+    try:
+        title = clean_title(message.text)
+    except UserError as error:
+        await reply_error(message, t, error)
+        return
+    await state.update_data(title=title)
+    await _programme_step(message, state, ProgrammeForm.description, t, new=True)
+
+
+async def programme_description(message: Message, state: FSMContext, t: Translator) -> None:
+    try:
+        description = clean_description(message.text)
+    except UserError as error:
+        await reply_error(message, t, error)
+        return
+    await state.update_data(description=description)
+    await _programme_step(message, state, ProgrammeForm.audience, t, new=True)
+
+
+async def programme_no_description(
+    callback: CallbackQuery, state: FSMContext, t: Translator
+) -> None:
+    await state.update_data(description="")
+    await _programme_step(callback, state, ProgrammeForm.audience, t)
+
+
+async def programme_toggle_role(
+    callback: CallbackQuery,
+    callback_data: PickCb,
+    state: FSMContext,
+    t: Translator,
+    callback_answer: CallbackAnswer,
+) -> None:
+    try:
+        role = parse_role(callback_data.value).value
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    audience = list((await state.get_data()).get("audience", []))
+    if role in audience:
+        audience.remove(role)
+    else:
+        audience.append(role)
+    await state.update_data(audience=audience)
+    await _programme_step(callback, state, ProgrammeForm.audience, t)
+
+
+async def programme_audience_done(
+    callback: CallbackQuery, state: FSMContext, t: Translator
+) -> None:
+    await _programme_step(callback, state, ProgrammeForm.preview, t)
+
+
+async def programme_keep(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    current = await state.get_state()
+    await _programme_step(callback, state, _programme_next(current), t)
+
+
+async def programme_back(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    current = await state.get_state()
+    if current == ProgrammeForm.preview.state:
+        step = PROGRAMME_STEPS[-1]
+    else:
+        index = next(i for i, s in enumerate(PROGRAMME_STEPS) if s.state == current)
+        step = PROGRAMME_STEPS[max(index - 1, 0)]
+    await _programme_step(callback, state, step, t)
+
+
+async def programme_save(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    access: Access,
+    trip_admin: TripAdminService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    form = await state.get_data()
+    programme = NewProgramme(
+        direction=str(form.get("direction") or ""),
+        title=str(form.get("title") or ""),
+        description=str(form.get("description") or ""),
+        audience=tuple(form.get("audience") or ()),
+    )
+    try:
+        await trip_admin.save_programme(
+            actor_id=callback.from_user.id,
+            actor_access=access,
+            programme=programme,
+            programme_id=form.get("pid"),
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.clear()
+    key = "org-prog-updated" if form.get("pid") else "org-prog-created"
+    await show(callback, t(key, title=programme.title), saved_keyboard(t))
+
+
+async def programme_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await show(callback, t("org-form-cancelled"), saved_keyboard(t))
+
+
+async def expect_text(message: Message, t: Translator) -> None:
+    """A photo, sticker or file where a typed answer is expected."""
+    await reply_error(message, t, UserError("error-text-expected"))
+
+
+async def expect_button(message: Message, state: FSMContext, t: Translator) -> None:
+    """Typed text where a choice is expected: say so and show the choice again."""
+    await message.answer(t("org-use-buttons"))
+    current = await state.get_state()
+    step = next(s for s in (*PROGRAMME_STEPS, ProgrammeForm.preview) if s.state == current)
+    await _programme_step(message, state, step, t, new=True)
+
+
+def register(router: Router) -> None:
+    cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
+    cb(new_programme, PanelCb.filter(F.action == PanelAction.NEW_PROGRAMME))
+    cb(edit_programme, PanelCb.filter(F.action == PanelAction.PROGRAMME))
+    cb(programme_direction, ProgrammeForm.direction, PickCb.filter())
+    msg(programme_title, ProgrammeForm.title, F.text)
+    msg(programme_description, ProgrammeForm.description, F.text)
+    cb(programme_no_description, ProgrammeForm.description, form(F.action == FormAction.SKIP))
+    cb(programme_toggle_role, ProgrammeForm.audience, PickCb.filter())
+    cb(programme_audience_done, ProgrammeForm.audience, form(F.action == FormAction.DONE))
+    cb(programme_keep, StateFilter(ProgrammeForm), form(F.action == FormAction.KEEP))
+    cb(programme_back, StateFilter(ProgrammeForm), form(F.action == FormAction.BACK))
+    cb(programme_save, ProgrammeForm.preview, form(F.action == FormAction.SAVE))
+    cb(programme_cancel, StateFilter(ProgrammeForm), form(F.action == FormAction.CANCEL))
+    msg(expect_text, ProgrammeForm.title)
+    msg(expect_text, ProgrammeForm.description)
+    msg(expect_button, ProgrammeForm.direction)
+    msg(expect_button, ProgrammeForm.audience)
+    msg(expect_button, ProgrammeForm.preview)

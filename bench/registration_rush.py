@@ -104,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     line = asyncio.run(run(args.users, args.seats, args.spread))
-    print(line)  # noqa: T201 - a benchmark prints its figures
+    print(line)  # a benchmark prints its figures
 
 
 if __name__ == "__main__":

@@ -8,8 +8,12 @@ from pathlib import Path
 from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
 from bot.i18n import LANGUAGES, Translations, load_message_ids
 from bot.profile import ProfileField
+from bot.questions import QuestionKind
+from bot.registration import RegStatus
 from bot.roles import MemberRole
+from bot.trips import Direction, TripStatus
 from handlers.callbacks import MenuItem
+from handlers.trip_callbacks import TripAction, TripScope
 
 ROOT = Path(__file__).resolve().parent.parent
 _LITERAL_KEY = re.compile(r"""\bt(?:\.button)?\(\s*"([a-z0-9-]+)"|UserError\(\s*"([a-z0-9-]+)\"""")
@@ -34,6 +38,25 @@ def test_every_key_used_in_code_exists() -> None:
     used |= {f"menu-{item.value}" for item in MenuItem}
     used |= {f"cmd-{c}" for c in (*MEMBER_COMMANDS, *ORGANISER_COMMANDS, *ADMIN_COMMANDS)}
     used |= {f"language-{code}" for code in LANGUAGES}
+    used |= {f"direction-{d.value}" for d in Direction}
+    used |= {f"trip-status-{s.value}" for s in TripStatus}
+    used |= {f"reg-status-{s.value}" for s in RegStatus}
+    used |= {
+        f"reg-result-{s.value}"
+        for s in (RegStatus.APPROVED, RegStatus.PENDING, RegStatus.WAITLISTED)
+    }
+    used |= {f"trip-my-status-{s}" for s in ("pending", "approved", "waitlisted")}
+    used |= {
+        f"trip-action-{a.value}"
+        for a in TripAction
+        if a not in (TripAction.OPEN, TripAction.REGISTER)
+    }
+    used |= {f"reg-hint-{k.value}" for k in QuestionKind}
+    used |= {
+        f"trips-{kind}-{scope.value}"
+        for kind in ("list", "empty", "switch")
+        for scope in TripScope
+    }
     for language in LANGUAGES:
         missing = used - load_message_ids(language)
         assert not missing, f"{language}: {sorted(missing)}"

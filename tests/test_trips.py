@@ -311,3 +311,57 @@ async def test_two_hundred_people_rush_ten_seats(app: RunningBot, make_user) -> 
     assert positions == list(range(1, 191))
     for user in users:  # everybody was answered
         assert "Вы записаны" in user.last_text or "листе ожидания" in user.last_text
+
+
+async def test_answers_can_be_changed_until_the_deadline(app: RunningBot, member: TgUser) -> None:
+    assert app.db is not None
+    programme = await add_programme(app.db)
+    questions = (Question("position", "short_text", "Ваша должность", True),)
+    trip_id = await add_trip(app.db, programme_id=programme, questions=questions)
+    await member.press_data(TripCb(action=TripAction.REGISTER, id=trip_id).pack())
+    await member.send("Учитель")
+    await member.press("✅ Подтвердить")
+
+    await member.send("/mytrips")
+    assert "Вы в списке" in member.last_text or "одобрена" in member.last_text
+    await member.press(member.labels()[0])
+    await member.press("✏️ Изменить ответы")
+    await member.press("✏️ Изменить ответ")
+    await member.press("Ваша должность")
+    await member.send("Завуч")
+    assert "Ваша должность: Завуч" in member.last_text
+    await member.press("✅ Сохранить ответы")
+    assert "Ответы сохранены" in member.last_text
+    async with app.db.read.execute(
+        "SELECT answers FROM registrations WHERE trip_id = ?", (trip_id,)
+    ) as cur:
+        assert "Завуч" in (await cur.fetchone())[0]
+
+    # After the deadline the answers are locked, and the button says why.
+    await app.db.execute_write(
+        "UPDATE trips SET registration_deadline = ? WHERE id = ?",
+        ((utc_now() - timedelta(minutes=1)).isoformat(timespec="seconds"), trip_id),
+    )
+    async with app.db.read.execute(
+        "SELECT id FROM registrations WHERE trip_id = ?", (trip_id,)
+    ) as cur:
+        registration_id = (await cur.fetchone())[0]
+    calls = await member.press_data(RegCb(action=RegAction.ANSWERS, id=registration_id).pack())
+    answer = next(c for c in calls if c.method == "answerCallbackQuery")
+    assert "больше нельзя изменить" in answer.params["text"]
+
+
+async def test_share_link_for_organisers_only(
+    app: RunningBot, admin: TgUser, member: TgUser
+) -> None:
+    assert app.db is not None
+    programme = await add_programme(app.db)
+    trip_id = await add_trip(app.db, programme_id=programme)
+    await admin.press_data(TripCb(action=TripAction.OPEN, id=trip_id).pack())
+    assert "🔗 Поделиться" in admin.labels()
+    await admin.press("🔗 Поделиться")
+    assert f"start=trip_{trip_id}" in admin.last_text
+    calls = await member.press_data(TripCb(action=TripAction.SHARE, id=trip_id).pack())
+    answer = next(c for c in calls if c.method == "answerCallbackQuery")
+    assert "только организаторам" in answer.params["text"]
+    assert not [c for c in calls if c.method == "sendMessage"]

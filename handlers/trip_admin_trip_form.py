@@ -168,7 +168,7 @@ def _current_step(name: str | None) -> State:
     raise LookupError(name)
 
 
-def _form_from_trip(trip: Trip, questions: list[Question], zone: str, city: str) -> dict:
+def _form_from_trip(trip: Trip, questions: list[Question], zone: str, city: str) -> dict[str, Any]:
     return {
         "tid": trip.id,
         "ret": True,

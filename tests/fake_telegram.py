@@ -701,6 +701,7 @@ class FakeTelegram:
         self._files: dict[str, _StoredFile] = {}
         self._file_numbers = itertools.count(1)
         self._failures: dict[str, list[ApiError]] = {}
+        self._delays: dict[str, list[float]] = {}
 
         self._updates: list[dict[str, Any]] = []
         self._last_update_id = 0
@@ -817,6 +818,10 @@ class FakeTelegram:
         error = ApiError(error_code, text, retry_after)
         self._failures.setdefault(method.lower(), []).extend([error] * times)
 
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` calls of a method only after `seconds` (a slow network)."""
+        self._delays.setdefault(method.lower(), []).extend([seconds] * times)
+
     def add_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id.
 
@@ -850,6 +855,9 @@ class FakeTelegram:
             return _json(error.payload(), error.code)
         if method.lower() == "getupdates":
             return await self._handle_get_updates(raw)
+        delays = self._delays.get(method.lower())
+        if delays:
+            await asyncio.sleep(delays.pop(0))
         call = ApiCall(method, dict(raw), files, ok=False, result=None)
         self.calls.append(call)
         try:

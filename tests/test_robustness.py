@@ -103,3 +103,17 @@ async def test_webhook_checks_the_secret_token(telegram: FakeTelegram, db_path) 
             assert "Я помогаю" in telegram.last_message(4100).plain_text()
     finally:
         await db.close()
+
+
+async def test_shutdown_waits_for_handlers_in_flight(app: RunningBot, member: TgUser) -> None:
+    app.telegram.delay_next("sendMessage", 1.0)
+    app.telegram.add_update(member.updates.message("/help"))
+    await asyncio.sleep(0.3)  # fetched and being handled; its answer is on a slow network
+    await app.stop()
+    helps = [
+        c
+        for c in app.telegram.calls_of("sendMessage", chat_id=member.id)
+        if "Что умеет бот" in c.params["text"]
+    ]
+    assert len(helps) == 1 and helps[0].ok  # it finished before the session and database closed
+    await app.start()  # the fixture stops it again

@@ -339,7 +339,9 @@ async def test_create_trip_end_to_end(app: RunningBot, admin: TgUser) -> None:
         ("q2", "short_text", "Должность", 0),
     ]
     assert json.loads(questions[0]["options"]) == ["Стандартное", "Вегетарианское", "Без глютена"]
-    organisers = await _rows(app, "SELECT tg_id FROM trip_organisers WHERE trip_id = ?", trip["id"])
+    organisers = await _rows(
+        app, "SELECT tg_id FROM trip_organisers WHERE trip_id = ?", trip["id"]
+    )
     assert organisers == [{"tg_id": admin.id}]
 
 

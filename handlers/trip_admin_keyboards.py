@@ -189,7 +189,7 @@ def list_keyboard(
 def programme_item(t: Translator, programme: Programme) -> InlineKeyboardButton:
     label = t.button(
         "org-programme-item",
-        direction=t.button(f"org-direction-{programme.direction}"),
+        direction=t.button(f"direction-{programme.direction}"),
         title=programme.title,
     )
     return _button(short(label), PanelCb(action=PanelAction.PROGRAMME, id=programme.id))
@@ -221,7 +221,7 @@ def no_programmes_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 
 def directions_buttons(t: Translator) -> list[InlineKeyboardButton]:
-    return [pick(t.button(f"org-direction-{d.value}"), d.value) for d in Direction]
+    return [pick(t.button(f"direction-{d.value}"), d.value) for d in Direction]
 
 
 def audience_keyboard(t: Translator, selected: Iterable[str]) -> InlineKeyboardMarkup:
@@ -244,7 +244,7 @@ def programmes_buttons(
             short(
                 t.button(
                     "org-programme-item",
-                    direction=t.button(f"org-direction-{p.direction}"),
+                    direction=t.button(f"direction-{p.direction}"),
                     title=p.title,
                 )
             ),

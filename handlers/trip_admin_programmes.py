@@ -155,8 +155,22 @@ async def programme_audience_done(
     await _programme_step(callback, state, ProgrammeForm.preview, t)
 
 
+# The value "Оставить как есть" keeps at each step that offers it.
+_KEPT = {
+    ProgrammeForm.direction.state: "direction",
+    ProgrammeForm.title.state: "title",
+    ProgrammeForm.description.state: "description",
+}
+
+
 async def programme_keep(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     current = await state.get_state()
+    key = _KEPT.get(current or "")
+    if key is None or (await state.get_data()).get(key) is None:
+        # A stale button: there is nothing to keep here, ask the same step again.
+        step = next(s for s in (*PROGRAMME_STEPS, ProgrammeForm.preview) if s.state == current)
+        await _programme_step(callback, state, step, t)
+        return
     await _programme_step(callback, state, _programme_next(current), t)
 
 

@@ -631,8 +631,11 @@ async def trip_save(
 
 
 async def trip_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    trip_id = (await state.get_data()).get("tid")
     await state.clear()
-    await show(callback, t("org-form-cancelled"), saved_keyboard(t))
+    # Leaving the edit of a saved trip offers its card again.
+    markup = saved_keyboard(t, int(trip_id) if trip_id is not None else None)
+    await show(callback, t("org-form-cancelled"), markup)
 
 
 async def expect_text(message: Message, t: Translator) -> None:

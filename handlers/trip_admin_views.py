@@ -234,7 +234,7 @@ def programme_screen(t: Translator, form: dict[str, Any], step: State) -> Screen
         case ProgrammeForm.direction:
             text = t("org-prog-ask-direction")
             if form.get("direction"):
-                direction = t.button(f"org-direction-{form['direction']}")
+                direction = t.button(f"direction-{form['direction']}")
                 text += "\n\n" + t("org-current", value=direction)
             markup = form_keyboard(
                 t, directions_buttons(t), columns=2, keep=bool(form.get("direction")), back=False
@@ -267,7 +267,7 @@ def audience_text(t: Translator, audience: list[str]) -> str:
 def programme_preview(t: Translator, form: dict[str, Any]) -> str:
     return t(
         "org-prog-preview-edit" if form.get("pid") else "org-prog-preview",
-        direction=t.button(f"org-direction-{form.get('direction')}"),
+        direction=t.button(f"direction-{form.get('direction')}"),
         title=form.get("title") or "—",
         description=form.get("description") or t.button("org-no-description"),
         audience=audience_text(t, form.get("audience", [])),

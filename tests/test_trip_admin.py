@@ -179,6 +179,23 @@ async def test_all_trips_pages(app: RunningBot, admin: TgUser) -> None:
     assert not any(label.endswith("Поездка 00") for label in admin.labels())
 
 
+async def test_the_cards_organiser_buttons_lead_here(app: RunningBot, admin: TgUser) -> None:
+    """From the list to the card (the members' module) and on to these tools."""
+    await _trip(app, title="Открытая поездка")
+    await admin.send("/organiser")
+    await admin.press("🗂 Все поездки")
+    await admin.press(f"🟢 15.03.{YEAR} · Открытая поездка")
+    await admin.press("🚦 Статус")
+    assert "Выберите новый статус" in admin.last_text
+    await admin.press("← К поездке")
+    await admin.press("✏️ Изменить")
+    assert "Изменение поездки" in admin.last_text
+    await admin.press("Отмена")
+    await admin.press("Открыть карточку поездки")
+    await admin.press("🔢 Места")
+    assert "Сколько мест" in admin.last_text
+
+
 # The programme form
 
 
@@ -590,7 +607,9 @@ async def test_capacity_raised_promotes_the_waiting_list(
     assert "освободилось место" not in third.last_text
 
 
-async def test_capacity_cannot_drop_below_taken_seats(app: RunningBot, admin: TgUser, make_user):
+async def test_capacity_cannot_drop_below_taken_seats(
+    app: RunningBot, admin: TgUser, make_user
+) -> None:
     trip_id = await _trip(app, capacity=5)
     people = await _people(make_user, 3001, 3002, 3003)
     await _register(app, trip_id, *people)
@@ -689,7 +708,7 @@ async def test_cancel_trip_tells_everyone_with_the_reason(
     assert "доставлено: 3 из 3" in admin.last_text
 
 
-async def test_cancel_trip_back_and_cancel(app: RunningBot, admin: TgUser, member: TgUser):
+async def test_cancel_trip_back_and_cancel(app: RunningBot, admin: TgUser, member: TgUser) -> None:
     trip_id = await _trip(app)
     await _register(app, trip_id, member)
     await admin.press_data(TripCb(action=TripAction.CANCEL_TRIP, id=trip_id).pack())
@@ -726,7 +745,7 @@ async def test_member_cannot_open_the_panel(app: RunningBot, member: TgUser) -> 
         assert "только организаторам" in _last_alert(app), data
 
 
-@pytest.mark.parametrize("action", [a for a in TripAction if a.value in {"edit", "status", "cap"}])
+@pytest.mark.parametrize("action", [TripAction.EDIT, TripAction.STATUS, TripAction.CAPACITY])
 async def test_member_forging_trip_buttons_is_refused(
     app: RunningBot, member: TgUser, action: TripAction
 ) -> None:
@@ -812,7 +831,7 @@ def test_options_are_one_per_line_or_semicolon() -> None:
 
 
 def test_every_built_key_exists_in_both_languages() -> None:
-    keys = {f"org-direction-{d.value}" for d in Direction}
+    keys = {f"direction-{d.value}" for d in Direction}  # the members' texts, shared
     keys |= {f"org-status-{s.value}" for s in TripStatus}
     keys |= {f"org-status-mark-{s.value}" for s in TripStatus}
     keys |= {f"org-status-hint-{s.value}" for s in TripStatus}

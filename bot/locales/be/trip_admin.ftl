@@ -38,19 +38,6 @@ org-no-description = без апісання
 org-use-buttons = Калі ласка, выберыце варыянт кнопкай пад паведамленнем.
 org-form-cancelled = Добра, нічога не захавана.
 
-## Directions of the roadmap
-
-org-direction-education = Адукацыя
-org-direction-healthcare = Ахова здароўя
-org-direction-youth = Маладзёжная палітыка
-org-direction-culture = Культура
-org-direction-sport = Спорт
-org-direction-business = Бізнес і гандаль
-org-direction-resort = Курорты і санаторыі
-org-direction-urban_it = Гарадскія ІТ
-org-direction-transport = Пасажырскі транспарт
-org-direction-investment = Інвестыцыі
-
 ## The programme form
 
 org-prog-ask-direction = <b>Праграма абмену.</b> Да якога кірунку дарожнай карты яна адносіцца?

@@ -38,19 +38,6 @@ org-no-description = без описания
 org-use-buttons = Пожалуйста, выберите вариант кнопкой под сообщением.
 org-form-cancelled = Хорошо, ничего не сохранено.
 
-## Directions of the roadmap
-
-org-direction-education = Образование
-org-direction-healthcare = Здравоохранение
-org-direction-youth = Молодёжная политика
-org-direction-culture = Культура
-org-direction-sport = Спорт
-org-direction-business = Бизнес и торговля
-org-direction-resort = Курорты и санатории
-org-direction-urban_it = Городские ИТ
-org-direction-transport = Пассажирский транспорт
-org-direction-investment = Инвестиции
-
 ## The programme form
 
 org-prog-ask-direction = <b>Программа обмена.</b> К какому направлению дорожной карты она относится?

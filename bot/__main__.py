@@ -1,4 +1,4 @@
-"""Command line: `python -m bot [run | migrate | grant ID | revoke ID]`."""
+"""Command line: `python -m bot [run | migrate | grant ID | revoke ID | import FILE | demo]`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
+from bot.cli_import import CliResult, run_demo, run_import
 from bot.cli_rights import change_rights
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import setup_logging
@@ -32,6 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("user_id", type=int, help="Telegram id пользователя")
     revoke = commands.add_parser("revoke", help="снять права организатора")
     revoke.add_argument("user_id", type=int, help="Telegram id пользователя")
+    load = commands.add_parser(
+        "import", help="загрузить программы, поездки и мероприятия из файла .yaml или .xlsx"
+    )
+    load.add_argument("file", type=Path, help="путь к файлу (формат: docs/import-format.md)")
+    commands.add_parser(
+        "demo", help="заполнить пустую базу демонстрационной программой Сочи — Минск на 2027 год"
+    )
     return parser
 
 
@@ -57,7 +66,30 @@ async def _change_rights(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "migrate": _migrate, "grant": _change_rights, "revoke": _change_rights}
+def _report(result: CliResult) -> int:
+    for line in result.out:
+        _say(line)
+    for line in result.err:
+        sys.stderr.write(line + "\n")
+    return result.code
+
+
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    return _report(await run_import(settings, args.file))
+
+
+async def _demo(settings: Settings, _: argparse.Namespace) -> int:
+    return _report(await run_demo(settings))
+
+
+COMMANDS = {
+    "run": _run,
+    "migrate": _migrate,
+    "grant": _change_rights,
+    "revoke": _change_rights,
+    "import": _import,
+    "demo": _demo,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

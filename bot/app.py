@@ -22,6 +22,7 @@ from bot.organisers import OrganiserService
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.roles import Access
+from bot.trip_admin import TripAdminService
 from handlers import get_deep_links, get_routers
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from storage.cities import CityRepo
@@ -55,6 +56,7 @@ class Services:
     trips: TripRepo
     registrations: RegistrationRepo
     registration: RegistrationService
+    trip_admin: TripAdminService
 
 
 def create_services(settings: Settings, db: Database) -> Services:
@@ -63,6 +65,7 @@ def create_services(settings: Settings, db: Database) -> Services:
     invites = InviteRepo(db)
     trips = TripRepo(db)
     registrations = RegistrationRepo(db)
+    registration = RegistrationService(db, trips, registrations)
     return Services(
         people=people,
         cities=cities,
@@ -71,7 +74,8 @@ def create_services(settings: Settings, db: Database) -> Services:
         organisers=OrganiserService(people, invites, settings.admin_ids),
         trips=trips,
         registrations=registrations,
-        registration=RegistrationService(db, trips, registrations),
+        registration=registration,
+        trip_admin=TripAdminService(db, trips, registrations, registration, cities),
     )
 
 
@@ -100,6 +104,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         trips=services.trips,
         registrations=services.registrations,
         registration=services.registration,
+        trip_admin=services.trip_admin,
         notifier=Notifier(bot, services.people, translations),
     )
     _register_outermost(dp, tracker)

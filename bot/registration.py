@@ -176,6 +176,10 @@ class RegistrationService:
             raise UserError("error-organisers-only")
         async with self._db.transaction() as conn:
             await self._trip(conn, trip_id)
+            taken = await self._registrations.count_seated(conn, trip_id=trip_id)
+            if capacity < taken:
+                # Seats already given stay given: a lower capacity would oversell.
+                raise UserError("org-error-capacity-below-taken", taken=taken)
             await self._trips.set_capacity(conn, trip_id=trip_id, capacity=capacity)
             return await self._promote(conn, trip_id, now)
 

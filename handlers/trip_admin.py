@@ -9,11 +9,10 @@ bot.trip_admin, which checks the actor's access again on every write.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import BaseMiddleware, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
@@ -77,26 +76,6 @@ ORGANISER_TRIP_ACTIONS = (
 class IsOrganiser(Filter):
     async def __call__(self, event: TelegramObject, access: Access | None = None) -> bool:
         return access is not None and access >= Access.ORGANISER
-
-
-class ServiceMiddleware(BaseMiddleware):
-    """Gives handlers `trip_admin`, built from the dispatcher's dependencies."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        if "trip_admin" not in data:
-            data["trip_admin"] = TripAdminService(
-                data["db"],
-                data["trips"],
-                data["registrations"],
-                data["registration"],
-                data["cities"],
-            )
-        return await handler(event, data)
 
 
 # The panel
@@ -391,8 +370,6 @@ def _staff_router() -> Router:
     router = Router(name=f"{__name__}.staff")
     router.message.filter(IsOrganiser())
     router.callback_query.filter(IsOrganiser())
-    router.message.middleware(ServiceMiddleware())
-    router.callback_query.middleware(ServiceMiddleware())
     cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
 
     msg(organiser_command, Command("organiser"))

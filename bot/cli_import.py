@@ -1,0 +1,115 @@
+"""`python -m bot import FILE` and `python -m bot demo`: the import from the shell.
+
+The command line speaks Russian, as the rest of `python -m bot` does; its texts come from
+the same translation files as the bot's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiogram.exceptions import TelegramAPIError
+
+from bot.app import create_bot, create_services
+from bot.config import Settings
+from bot.demo import DemoRefused, load_demo
+from bot.i18n import Translations, Translator
+from bot.importer import (
+    MAX_FILE_BYTES,
+    ImportRejected,
+    ImportSummary,
+    Issue,
+    describe_issue,
+    fill_freed_seats,
+    import_file,
+    size_issue,
+    summary_lines,
+)
+from bot.notify import Notifier
+from bot.registration import Promotion
+from bot.runner import open_database
+from bot.trip_notices import announce_promotions
+from storage.db import utc_now
+
+logger = logging.getLogger(__name__)
+NOTIFY_TIMEOUT_SECONDS = 30
+CLI_LANGUAGE = "ru"
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+
+
+def _rejected(t: Translator, name: str, issues: Sequence[Issue]) -> CliResult:
+    lines = [t.button("import-cli-failed", name=name, count=len(issues))]
+    lines += [describe_issue(t, issue, html=False) for issue in issues]
+    return CliResult(2, err=lines)
+
+
+async def _announce(settings: Settings, promotions: list[Promotion]) -> None:
+    """Best effort: people promoted from the waiting list are told, if Telegram answers."""
+    db = await open_database(settings)
+    bot = create_bot(settings)
+    try:
+        services = create_services(settings, db)
+        notifier = Notifier(bot, services.people, Translations(settings.default_language))
+        await asyncio.wait_for(
+            announce_promotions(notifier, services.trips, promotions), NOTIFY_TIMEOUT_SECONDS
+        )
+    except (TelegramAPIError, TimeoutError) as exc:
+        logger.warning("Promotion notices not sent: %s", type(exc).__name__)
+    finally:
+        await bot.session.close()
+        await db.close()
+
+
+async def run_import(settings: Settings, path: Path) -> CliResult:
+    t = Translations(settings.default_language).get(CLI_LANGUAGE)
+    try:
+        size = (await asyncio.to_thread(path.stat)).st_size
+        # The size first: a 2 GB file by mistake is refused without being read.
+        if size > MAX_FILE_BYTES:
+            return _rejected(t, path.name, [size_issue(size)])
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError:
+        return CliResult(2, err=[t.button("import-cli-not-found", path=str(path))])
+    db = await open_database(settings)
+    try:
+        now = utc_now()
+        summary = await import_file(db, data, file_name=path.name, actor=None, now=now)
+        registration = create_services(settings, db).registration
+        promotions = await fill_freed_seats(registration, summary, now=now)
+    except ImportRejected as rejected:
+        return _rejected(t, path.name, rejected.issues)
+    finally:
+        await db.close()
+    result = _done(t, t.button("import-cli-done", name=path.name), summary)
+    if promotions:
+        result.out.append(t.button("import-cli-promoted", count=len(promotions)))
+        await _announce(settings, promotions)
+    return result
+
+
+def _done(t: Translator, title: str, summary: ImportSummary) -> CliResult:
+    return CliResult(0, out=[title, *summary_lines(t, summary)])
+
+
+async def run_demo(settings: Settings) -> CliResult:
+    t = Translations(settings.default_language).get(CLI_LANGUAGE)
+    db = await open_database(settings)
+    try:
+        summary = await load_demo(db, now=utc_now())
+    except DemoRefused as refused:
+        return CliResult(1, err=[t.button("demo-not-empty", count=refused.trips)])
+    except ImportRejected as rejected:  # the demo file is tested; this means a broken copy
+        return _rejected(t, "demo", rejected.issues)
+    finally:
+        await db.close()
+    return _done(t, t.button("demo-done"), summary)

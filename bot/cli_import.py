@@ -18,11 +18,10 @@ from bot.app import create_bot, create_services
 from bot.config import Settings
 from bot.demo import DemoRefused, load_demo
 from bot.i18n import Translations, Translator
+from bot.import_files import MAX_FILE_BYTES, Issue
 from bot.importer import (
-    MAX_FILE_BYTES,
     ImportRejected,
     ImportSummary,
-    Issue,
     describe_issue,
     fill_freed_seats,
     import_file,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import UserError
-from bot.importer import ImportSummary, import_document, load_yaml
+from bot.import_files import load_yaml
+from bot.importer import ImportSummary, import_document
 from bot.trips import TripStatus, parse_local_datetime
 from storage.db import Database
 from storage.imports import ImportRepo

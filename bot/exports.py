@@ -25,6 +25,12 @@ DATE_FORMAT = "%d.%m.%Y %H:%M"
 XLSX_DATE_FORMAT = "DD.MM.YYYY HH:MM"
 WIDTH_MIN, WIDTH_MAX = 8, 60
 
+# The fixed columns, each named by text `export-col-<name>`; the trip's questions follow.
+COLUMNS = (
+    *("status", "position", "created", "updated", "decided"),
+    *("name", "organisation", "role", "city", "phone"),
+)
+
 Cell = str | int | datetime | None
 
 
@@ -87,21 +93,7 @@ def participants_table(
         for key in participant.registration.answers:
             if key not in by_key and key not in extra:
                 extra.append(key)
-    header = [
-        t.button(f"export-col-{name}")
-        for name in (
-            "status",
-            "position",
-            "created",
-            "updated",
-            "decided",
-            "name",
-            "organisation",
-            "role",
-            "city",
-            "phone",
-        )
-    ]
+    header = [t.button(f"export-col-{name}") for name in COLUMNS]
     header += [question.label for question in questions] + extra
     rows: list[list[Cell]] = []
     for participant in participants:

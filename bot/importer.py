@@ -1,33 +1,49 @@
 """Import of programmes, trips (with their questions) and events from YAML or XLSX.
 
-The format is described in docs/import-format.md. A file is read and checked as a whole
-first and every problem is collected with the place it is at ("trips[2].capacity" in YAML,
-"лист trips, строка 5, столбец capacity" in a table); only a file without problems is
-written, in one transaction. Rows carry stable keys, so importing the same file again
-updates them instead of adding copies.
-
-Problems are `Issue`s: a place and a text key with arguments, rendered by the translator,
-so the bot shows them in the organiser's language and the command line in Russian.
+The format is described in docs/import-format.md; bot/import_files.py reads a file into
+records. Here every record is checked as a whole first and every problem is collected
+with the place it is at ("trips[2].capacity" in YAML, "лист trips, строка 5, столбец
+capacity" in a table); only a file without problems is written, in one transaction.
+Rows carry stable keys, so importing the same file again updates them instead of adding
+copies.
 """
 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import re
-import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from enum import StrEnum
-from io import BytesIO
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import yaml
 
 from bot.errors import UserError
 from bot.i18n import Html, Translator
+from bot.import_files import (
+    EVENT_FIELDS,
+    MAX_FILE_BYTES,
+    MB,
+    PROGRAMME_FIELDS,
+    QUESTION_FIELDS,
+    SECTIONS,
+    TRIP_FIELDS,
+    BadValue,
+    Issue,
+    Record,
+    Sections,
+    Where,
+    as_text,
+    blank,
+    detect_format,
+    key_text,
+    megabytes,
+    read_file,
+    records_from_document,
+    shown,
+    unknown_field,
+)
 from bot.questions import QuestionKind
 from bot.registration import Promotion, RegistrationService
 from bot.roles import MemberRole
@@ -47,21 +63,14 @@ from storage.events import EventRepo, NewEvent
 from storage.imports import ImportRepo, TripState
 from storage.trips import NewProgramme, NewTrip, Question, TripRepo
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-# An XLSX file is a zip archive: a small file may unpack into gigabytes, so the unpacked
-# size is checked before openpyxl reads it.
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
-MAX_RECORDS = 5000  # per section or sheet
 MAX_LIST_ITEMS = 50  # audience roles, organisers, options
-QUESTIONS_MAX = 20
+LIST_TEXT_MAX = 5000  # such a list written in one cell
 OPTIONS_MAX = 20
 OPTION_MAX = 60
 LABEL_MAX = 200
 VENUE_MAX = 200
 KEY_MAX = 64
 QUESTION_KEY_MAX = 32
-SHOWN_MAX = 40  # a value quoted back in an error message is cut to this length
-MB = 1024 * 1024
 
 _KEY = re.compile(r"[\w.-]+")
 # Question keys may end up in callback data and JSON: plain ASCII only.
@@ -87,96 +96,6 @@ class EventStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class FileFormat(StrEnum):
-    YAML = "yaml"
-    XLSX = "xlsx"
-
-
-def detect_format(file_name: str | None) -> FileFormat | None:
-    name = (file_name or "").lower()
-    if name.endswith((".yaml", ".yml")):
-        return FileFormat.YAML
-    if name.endswith(".xlsx"):
-        return FileFormat.XLSX
-    return None
-
-
-# Fields of each section, in the order the documentation and the example table show them.
-PROGRAMME_FIELDS = ("key", "direction", "title", "description", "audience")
-TRIP_FIELDS = (
-    "key",
-    "programme",
-    "title",
-    "from_city",
-    "to_city",
-    "start",
-    "end",
-    "deadline",
-    "capacity",
-    "approval",
-    "status",
-    "description",
-    "organisers",
-    "questions",
-)
-QUESTION_FIELDS = ("key", "type", "label", "required", "options")
-EVENT_FIELDS = (
-    "key",
-    "kind",
-    "title",
-    "city",
-    "venue",
-    "start",
-    "end",
-    "description",
-    "programme",
-    "trip",
-    "status",
-)
-SECTIONS = ("programmes", "trips", "events")
-QUESTIONS_SHEET = "questions"
-# Columns of each sheet of a table; questions get a sheet of their own, tied by trip key.
-SHEET_FIELDS: dict[str, tuple[str, ...]] = {
-    "programmes": PROGRAMME_FIELDS,
-    "trips": tuple(name for name in TRIP_FIELDS if name != "questions"),
-    QUESTIONS_SHEET: ("trip", *QUESTION_FIELDS),
-    "events": EVENT_FIELDS,
-}
-REQUIRED_FIELDS: dict[str, frozenset[str]] = {
-    "programmes": frozenset({"key", "direction", "title"}),
-    "trips": frozenset(
-        {"key", "programme", "title", "from_city", "to_city", "start", "end", "deadline"}
-        | {"capacity"}
-    ),
-    QUESTIONS_SHEET: frozenset({"trip", "key", "type", "label"}),
-    "events": frozenset({"key", "kind", "title", "city", "start"}),
-}
-
-
-# ---------------------------------------------------------------------------------------------
-# Problems and where they are
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    """A place in the file: a YAML path, a table cell (or row, column, sheet), or a line."""
-
-    path: str | None = None
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    where: Where
-    key: str
-    args: Mapping[str, Any] = field(default_factory=dict)
-    other: Where | None = None  # a second place, e.g. where a duplicate key first appeared
-
-
 class ImportRejected(Exception):
     """The file has problems; nothing was written."""
 
@@ -196,383 +115,7 @@ class ImportSummary:
     programmes: Counts
     trips: Counts
     events: Counts
-    updated_trip_ids: tuple[int, ...] = ()  # their capacity may have changed: seats to fill
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading a file into records
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Record:
-    """One item of a section, as raw values with a way to name the place of each field."""
-
-    values: dict[str, Any]
-    locate: Callable[[str | None], Where]
-    questions: list[_Record] = field(default_factory=list)
-    questions_given: bool = True  # YAML: `questions` was a list (or absent)
-    silent: frozenset[str] = frozenset()  # required columns whose absence was reported once
-
-
-Sections = dict[str, list[_Record]]
-
-
-def _path_locator(prefix: str) -> Callable[[str | None], Where]:
-    return lambda name: Where(path=f"{prefix}.{name}" if name else prefix)
-
-
-def _cell_locator(sheet: str, row: int) -> Callable[[str | None], Where]:
-    return lambda name: Where(sheet=sheet, row=row, column=name)
-
-
-class _DuplicateField(yaml.YAMLError):
-    def __init__(self, name: str, line: int) -> None:
-        super().__init__(name)
-        self.name = name
-        self.line = line
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML where every scalar stays text and a field given twice is an error.
-
-    Text, because YAML 1.1 would turn `no` into False, `2027-03-15` into a date and
-    `08:30` into a number of minutes; each field is interpreted by its own rule instead.
-    """
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
-        first: [
-            (tag, pattern)
-            for tag, pattern in resolvers
-            if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")
-        ]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                if key_node.value in seen:
-                    raise _DuplicateField(key_node.value, key_node.start_mark.line + 1)
-                seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
-
-
-def load_yaml(data: bytes) -> tuple[Any, list[Issue]]:
-    """The YAML document, or None and the reason it cannot be read."""
-    try:
-        return yaml.load(data, Loader=_Loader), []
-    except _DuplicateField as exc:
-        return None, [Issue(Where(line=exc.line), "import-error-field-twice", {"field": exc.name})]
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-        problem = exc.problem or exc.context or type(exc).__name__
-        return None, [Issue(Where(line=line), "import-error-yaml", {"problem": problem})]
-    except (yaml.YAMLError, RecursionError) as exc:
-        return None, [Issue(Where(), "import-error-yaml", {"problem": type(exc).__name__})]
-
-
-def _records_from_document(document: Any, issues: list[Issue]) -> Sections:
-    sections: Sections = {}
-    if document is None:
-        issues.append(Issue(Where(), "import-error-empty"))
-        return sections
-    if not isinstance(document, dict):
-        issues.append(Issue(Where(), "import-error-top-level"))
-        return sections
-    for raw_name, items in document.items():
-        name = str(raw_name)
-        if name not in SECTIONS:
-            issues.append(
-                Issue(
-                    Where(path=_shown(name)),
-                    "import-error-unknown-section",
-                    {"name": name, "expected": ", ".join(SECTIONS)},
-                )
-            )
-            continue
-        if items is None:
-            continue
-        if not isinstance(items, list):
-            issues.append(Issue(Where(path=name), "import-error-not-list"))
-            continue
-        if len(items) > MAX_RECORDS:
-            issues.append(Issue(Where(path=name), "import-error-too-many", {"limit": MAX_RECORDS}))
-            continue
-        records = sections.setdefault(name, [])
-        for index, item in enumerate(items, start=1):
-            prefix = f"{name}[{index}]"
-            if not isinstance(item, dict):
-                issues.append(Issue(Where(path=prefix), "import-error-not-mapping"))
-                continue
-            record = _Record(
-                {str(key): value for key, value in item.items()}, _path_locator(prefix)
-            )
-            if name == "trips":
-                _attach_yaml_questions(record, prefix, issues)
-            records.append(record)
-    return sections
-
-
-def _attach_yaml_questions(record: _Record, prefix: str, issues: list[Issue]) -> None:
-    questions = record.values.pop("questions", None)
-    if questions is None:
-        return
-    if not isinstance(questions, list):
-        issues.append(Issue(Where(path=f"{prefix}.questions"), "import-error-not-list"))
-        record.questions_given = False
-        return
-    if len(questions) > QUESTIONS_MAX:
-        # Not checked one by one: a list made of YAML aliases could be enormous.
-        issues.append(
-            Issue(
-                Where(path=f"{prefix}.questions"),
-                "import-error-too-many-items",
-                {"count": len(questions), "limit": QUESTIONS_MAX},
-            )
-        )
-        record.questions_given = False
-        return
-    for index, question in enumerate(questions, start=1):
-        where = f"{prefix}.questions[{index}]"
-        if not isinstance(question, dict):
-            issues.append(Issue(Where(path=where), "import-error-not-mapping"))
-            record.questions_given = False
-            continue
-        values = {str(key): value for key, value in question.items()}
-        record.questions.append(_Record(values, _path_locator(where)))
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _read_workbook(data: bytes, issues: list[Issue]) -> dict[str, tuple[str, list[tuple]]]:
-    """Sheets of a workbook: lower-cased name -> (name as written, rows of cell values)."""
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        issues.append(Issue(Where(), "import-error-not-xlsx"))
-        return {}
-    if unpacked > MAX_UNPACKED_BYTES:
-        issues.append(
-            Issue(Where(), "import-error-unpacked-too-big", {"limit": MAX_UNPACKED_BYTES // MB})
-        )
-        return {}
-    import openpyxl  # imported here: only tables need it, and it takes a while to load
-
-    try:
-        workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # any failure to read means it is not a workbook we understand
-        issues.append(Issue(Where(), "import-error-not-xlsx"))
-        return {}
-    sheets: dict[str, tuple[str, list[tuple]]] = {}
-    try:
-        for sheet in workbook.worksheets:
-            rows: list[tuple] = []
-            for row in sheet.iter_rows(values_only=True):
-                rows.append(row)
-                if len(rows) > MAX_RECORDS + 1:  # the header and one row too many
-                    break
-            sheets.setdefault(sheet.title.strip().lower(), (sheet.title, rows))
-    except Exception:
-        issues.append(Issue(Where(), "import-error-not-xlsx"))
-        return {}
-    finally:
-        workbook.close()
-    return sheets
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
-
-
-def _header(
-    title: str, kind: str, header: list[str | None], issues: list[Issue]
-) -> tuple[list[str | None], frozenset[str]]:
-    """Columns of a sheet that can be read (None: ignored) and required ones that are absent."""
-    allowed = SHEET_FIELDS[kind]
-    usable: list[str | None] = []
-    for name in header:
-        if name is None:
-            usable.append(None)
-        elif name not in allowed:
-            issues.append(_unknown(Where(sheet=title, column=name), name, allowed, column=True))
-            usable.append(None)
-        elif name in usable:
-            issues.append(Issue(Where(sheet=title, column=name), "import-error-duplicate-column"))
-            usable.append(None)
-        else:
-            usable.append(name)
-    missing = frozenset(REQUIRED_FIELDS[kind] - set(usable))
-    for name in sorted(missing, key=allowed.index):
-        issues.append(Issue(Where(sheet=title), "import-error-missing-column", {"column": name}))
-    return usable, missing
-
-
-def _records_from_sheet(
-    title: str, kind: str, rows: list[tuple], issues: list[Issue]
-) -> list[_Record]:
-    if not rows:
-        return []
-    header = [_as_name(cell) for cell in rows[0]]
-    usable, missing = _header(title, kind, header, issues)
-    data_rows = rows[1:]
-    if len(data_rows) > MAX_RECORDS:
-        issues.append(Issue(Where(sheet=title), "import-error-too-many", {"limit": MAX_RECORDS}))
-        return []
-    records = []
-    for number, row in enumerate(data_rows, start=2):
-        if all(_blank(cell) for cell in row):
-            continue
-        values: dict[str, Any] = {}
-        for index, cell in enumerate(row):
-            if _blank(cell):
-                continue
-            name = usable[index] if index < len(usable) else None
-            if name is not None:
-                values[name] = cell
-            elif index >= len(header) or header[index] is None:
-                issues.append(
-                    Issue(
-                        Where(sheet=title, row=number),
-                        "import-error-headerless",
-                        {"column": _column_letter(index)},
-                    )
-                )
-        records.append(_Record(values, _cell_locator(title, number), silent=missing))
-    return records
-
-
-def _records_from_xlsx(data: bytes, issues: list[Issue]) -> Sections:
-    sheets = _read_workbook(data, issues)
-    sections: Sections = {}
-    questions: list[_Record] = []
-    for kind, (title, rows) in sheets.items():
-        if kind not in SHEET_FIELDS:
-            # Excel adds empty sheets by itself; only a sheet with data is a mistake.
-            if any(not _blank(cell) for row in rows for cell in row):
-                issues.append(
-                    Issue(
-                        Where(sheet=title),
-                        "import-error-unknown-sheet",
-                        {"name": title, "expected": ", ".join(SHEET_FIELDS)},
-                    )
-                )
-            continue
-        records = _records_from_sheet(title, kind, rows, issues)
-        if kind == QUESTIONS_SHEET:
-            questions = records
-        else:
-            sections[kind] = records
-    _attach_sheet_questions(sections.get("trips", []), questions, issues)
-    return sections
-
-
-def _attach_sheet_questions(
-    trips: list[_Record], questions: list[_Record], issues: list[Issue]
-) -> None:
-    """Rows of the questions sheet go to their trips, in the order of the rows."""
-    by_key: dict[str, _Record] = {}
-    for record in trips:
-        key = _key_text(record.values.get("key"))
-        if key is not None:
-            by_key.setdefault(key, record)
-    for question in questions:
-        raw = question.values.pop("trip", None)
-        if _blank(raw):
-            if "trip" not in question.silent:
-                issues.append(Issue(question.locate("trip"), "import-error-required"))
-            continue
-        trip = by_key.get(_key_text(raw) or "")
-        if trip is None:
-            issues.append(
-                Issue(
-                    question.locate("trip"), "import-error-question-trip", {"value": _shown(raw)}
-                )
-            )
-            continue
-        trip.questions.append(question)
-    for trip in by_key.values():
-        if len(trip.questions) > QUESTIONS_MAX:
-            issues.append(
-                Issue(
-                    trip.locate(None),
-                    "import-error-too-many-items",
-                    {"count": len(trip.questions), "limit": QUESTIONS_MAX},
-                )
-            )
-            trip.questions_given = False
-
-
-def read_file(data: bytes, file_format: FileFormat) -> tuple[Sections, list[Issue]]:
-    """Parse a file (CPU-bound: callers run it in a thread)."""
-    issues: list[Issue] = []
-    if file_format is FileFormat.XLSX:
-        return _records_from_xlsx(data, issues), issues
-    document, issues = load_yaml(data)
-    if issues:
-        return {}, issues
-    return _records_from_document(document, issues), issues
-
-
-# ---------------------------------------------------------------------------------------------
-# Values
-# ---------------------------------------------------------------------------------------------
-
-
-class _Bad(Exception):
-    def __init__(self, key: str, **args: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.args_ = args
-
-
-def _as_text(value: Any) -> str:
-    """A scalar as text: numbers and yes/no from a table, dates as ISO."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value
-    raise _Bad("import-error-not-scalar")
-
-
-def _as_name(value: Any) -> str | None:
-    if _blank(value):
-        return None
-    try:
-        return _as_text(value).strip().lower()
-    except _Bad:
-        return None
-
-
-def _key_text(value: Any) -> str | None:
-    try:
-        text = _as_text(value).strip()
-    except _Bad:
-        return None
-    return text or None
-
-
-def _shown(value: Any) -> str:
-    """A value quoted back to the person, short enough for a message."""
-    try:
-        text = " ".join(_as_text(value)[: SHOWN_MAX * 4].split())
-    except _Bad:
-        text = "…"
-    return text if len(text) <= SHOWN_MAX else text[: SHOWN_MAX - 1] + "…"
+    refill_trip_ids: tuple[int, ...] = ()  # more seats than seated, and people waiting
 
 
 def _clean(text: str, *, multiline: bool) -> str:
@@ -595,9 +138,9 @@ def _moment(value: Any, zone: str, *, end_of_day: bool) -> datetime:
         return value.replace(tzinfo=tz)
     if isinstance(value, date):
         return datetime.combine(value, time(23, 59) if end_of_day else time(0, 0), tzinfo=tz)
-    text = " ".join(_as_text(value).split())
+    text = " ".join(as_text(value).split())
     if len(text) > 40:
-        raise _Bad("import-error-datetime", value=_shown(text))
+        raise BadValue("import-error-datetime", value=shown(text))
     try:
         return parse_local_datetime(text, zone, end_of_day=end_of_day)
     except UserError:
@@ -608,33 +151,33 @@ def _moment(value: Any, zone: str, *, end_of_day: bool) -> datetime:
             return datetime.combine(day, time(23, 59) if end_of_day else time(0, 0), tzinfo=tz)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise _Bad("import-error-datetime", value=_shown(text)) from None
+        raise BadValue("import-error-datetime", value=shown(text)) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
 class _Fields:
     """Reads one record's fields by their rules, collecting every problem."""
 
-    def __init__(self, record: _Record, issues: list[Issue], allowed: Sequence[str]) -> None:
+    def __init__(self, record: Record, issues: list[Issue], allowed: Sequence[str]) -> None:
         self.record = record
         self.issues = issues
         self.ok = True
         for name in record.values:
             if name not in allowed:
-                self.issues.append(_unknown(record.locate(_shown(name)), name, allowed))
+                self.issues.append(unknown_field(record.locate(shown(name)), name, allowed))
                 self.ok = False
 
     def fail(self, name: str | None, key: str, **args: Any) -> None:
         self.fail_at(self.record, name, key, **args)
 
-    def fail_at(self, record: _Record, name: str | None, key: str, **args: Any) -> None:
+    def fail_at(self, record: Record, name: str | None, key: str, **args: Any) -> None:
         """A problem of a part of this record (a question of a trip)."""
         self.issues.append(Issue(record.locate(name), key, args))
         self.ok = False
 
     def _raw(self, name: str, required: bool) -> Any:
         value = self.record.values.get(name)
-        if _blank(value):
+        if blank(value):
             if required:
                 self.ok = False
                 if name not in self.record.silent:
@@ -647,8 +190,8 @@ class _Fields:
         if value is None:
             return None
         try:
-            return _as_text(value)
-        except _Bad as bad:
+            return as_text(value)
+        except BadValue as bad:
             self.fail(name, bad.key, **bad.args_)
             return None
 
@@ -682,7 +225,7 @@ class _Fields:
             return None
         text = raw.strip()
         if len(text) > limit or not pattern.fullmatch(text):
-            self.fail(name, error, value=_shown(text), limit=limit)
+            self.fail(name, error, value=shown(text), limit=limit)
             return None
         return text
 
@@ -692,7 +235,7 @@ class _Fields:
             return None
         value = raw.strip().lower()
         if value not in allowed:
-            self.fail(name, "import-error-choice", value=_shown(raw), allowed=", ".join(allowed))
+            self.fail(name, "import-error-choice", value=shown(raw), allowed=", ".join(allowed))
             return None
         return value
 
@@ -702,7 +245,7 @@ class _Fields:
             return None
         number = _integer(raw)
         if number is None:
-            self.fail(name, "import-error-integer", value=_shown(raw))
+            self.fail(name, "import-error-integer", value=shown(raw))
             return None
         if not low <= number <= high:
             self.fail(name, "import-error-range", value=number, low=low, high=high)
@@ -716,15 +259,15 @@ class _Fields:
         if isinstance(raw, bool):
             return raw
         try:
-            word = _as_text(raw).strip().lower()
-        except _Bad as bad:
+            word = as_text(raw).strip().lower()
+        except BadValue as bad:
             self.fail(name, bad.key, **bad.args_)
             return default
         if word in _YES:
             return True
         if word in _NO:
             return False
-        self.fail(name, "import-error-flag", value=_shown(raw))
+        self.fail(name, "import-error-flag", value=shown(raw))
         return default
 
     def moment(
@@ -735,7 +278,7 @@ class _Fields:
             return None
         try:
             return _moment(raw, zone, end_of_day=end_of_day)
-        except _Bad as bad:
+        except BadValue as bad:
             self.fail(name, bad.key, **bad.args_)
             return None
 
@@ -750,18 +293,21 @@ class _Fields:
             self.fail(name, "import-error-list")
             return None
         else:
-            text = _as_text(raw)
-            values = re.split(f"[{re.escape(separators)}]", text[: MAX_LIST_ITEMS * 200])
+            text = self._scalar(name, False) or ""
+            if len(text) > LIST_TEXT_MAX:
+                self.fail(name, "import-error-too-long", length=len(text), limit=LIST_TEXT_MAX)
+                return None
+            values = re.split(f"[{re.escape(separators)}]", text)
         if len(values) > MAX_LIST_ITEMS:
             self.fail(name, "import-error-too-many-items", count=len(values), limit=MAX_LIST_ITEMS)
             return None
         result = []
         for value in values:
-            if _blank(value):
+            if blank(value):
                 continue
             try:
-                result.append(" ".join(_as_text(value).split()))
-            except _Bad:
+                result.append(" ".join(as_text(value).split()))
+            except BadValue:
                 self.fail(name, "import-error-list")
                 return None
         return result
@@ -773,7 +319,7 @@ class _Fields:
         city = cities.get(raw.strip().lower())
         if city is None:
             codes = sorted({city.code for city in cities.values()})
-            self.fail(name, "import-error-city", value=_shown(raw), allowed=", ".join(codes))
+            self.fail(name, "import-error-city", value=shown(raw), allowed=", ".join(codes))
         return city
 
 
@@ -788,14 +334,6 @@ def _integer(raw: Any) -> int | None:
         return None
     text = raw.replace(" ", "").replace("\u00a0", "")
     return int(text) if _INTEGER.fullmatch(text) else None
-
-
-def _unknown(where: Where, name: str, allowed: Sequence[str], *, column: bool = False) -> Issue:
-    close = difflib.get_close_matches(name.lower(), allowed, n=1, cutoff=0.6)
-    kind = "column" if column else "field"
-    if close:
-        return Issue(where, f"import-error-unknown-{kind}-hint", {"name": name, "hint": close[0]})
-    return Issue(where, f"import-error-unknown-{kind}", {"name": name})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -824,6 +362,7 @@ class _PlannedTrip:
     programme: str
     trip: NewTrip  # programme_id is filled in when the programme has been written
     organisers: tuple[int, ...] | None  # None: the file does not say, keep as is
+    refill: bool = False  # seats may have been added while people wait in line
 
 
 @dataclass(frozen=True, slots=True)
@@ -841,7 +380,7 @@ class _Plan:
     events: list[_PlannedEvent]
 
 
-def _programme(record: _Record, issues: list[Issue]) -> _PlannedProgramme | None:
+def _programme(record: Record, issues: list[Issue]) -> _PlannedProgramme | None:
     f = _Fields(record, issues, PROGRAMME_FIELDS)
     key = f.key("key")
     direction = f.choice("direction", [d.value for d in Direction], required=True)
@@ -852,9 +391,7 @@ def _programme(record: _Record, issues: list[Issue]) -> _PlannedProgramme | None
     for value in f.items("audience", separators=",;") or []:
         role = value.lower()
         if role not in allowed:
-            f.fail(
-                "audience", "import-error-role", value=_shown(value), allowed=", ".join(allowed)
-            )
+            f.fail("audience", "import-error-role", value=shown(value), allowed=", ".join(allowed))
         elif role not in roles:
             roles.append(role)
     if not f.ok or key is None or direction is None or title is None:
@@ -862,7 +399,7 @@ def _programme(record: _Record, issues: list[Issue]) -> _PlannedProgramme | None
     return _PlannedProgramme(key, NewProgramme(direction, title, description, tuple(roles), key))
 
 
-def _question(record: _Record, issues: list[Issue]) -> Question | None:
+def _question(record: Record, issues: list[Issue]) -> Question | None:
     f = _Fields(record, issues, QUESTION_FIELDS)
     key = f.key(
         "key", pattern=_QUESTION_KEY, limit=QUESTION_KEY_MAX, error="import-error-question-key"
@@ -879,9 +416,9 @@ def _question(record: _Record, issues: list[Issue]) -> Question | None:
         seen: set[str] = set()
         for option in options:
             if len(option) > OPTION_MAX:
-                f.fail("options", "import-error-option-too-long", value=_shown(option))
+                f.fail("options", "import-error-option-too-long", value=shown(option))
             elif option in seen:
-                f.fail("options", "import-error-option-twice", value=_shown(option))
+                f.fail("options", "import-error-option-twice", value=shown(option))
             seen.add(option)
     elif options and kind is not None:
         f.fail("options", "import-error-options-unexpected", type=kind)
@@ -890,7 +427,7 @@ def _question(record: _Record, issues: list[Issue]) -> Question | None:
     return Question(key, kind, label, required, tuple(options) if kind == "choice" else ())
 
 
-def _trip(record: _Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | None:
+def _trip(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | None:
     f = _Fields(record, issues, TRIP_FIELDS)
     key = f.key("key")
     programme = f.key("programme")
@@ -960,7 +497,9 @@ def _trip(record: _Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip |
     except UserError as error:
         issues.append(Issue(record.locate(None), error.key, error.args_))
         return None
-    return _PlannedTrip(key, programme, trip, organisers)
+    waiting = existing.active - existing.seated if existing is not None else 0
+    refill = waiting > 0 and existing is not None and capacity > existing.seated
+    return _PlannedTrip(key, programme, trip, organisers, refill)
 
 
 def _organisers(f: _Fields) -> tuple[int, ...] | None:
@@ -971,17 +510,17 @@ def _organisers(f: _Fields) -> tuple[int, ...] | None:
     for value in values:
         number = _integer(value)
         if number is None or number <= 0:
-            f.fail("organisers", "import-error-telegram-id", value=_shown(value))
+            f.fail("organisers", "import-error-telegram-id", value=shown(value))
         elif number not in ids:
             ids.append(number)
     return tuple(ids)
 
 
-def _questions(record: _Record, issues: list[Issue], f: _Fields) -> list[Question] | None:
+def _questions(record: Record, issues: list[Issue], f: _Fields) -> list[Question] | None:
     if not record.questions_given:
         f.ok = False
     questions: list[Question] = []
-    first: dict[str, _Record] = {}
+    first: dict[str, Record] = {}
     for item in record.questions:
         question = _question(item, issues)
         if question is None:
@@ -995,7 +534,7 @@ def _questions(record: _Record, issues: list[Issue], f: _Fields) -> list[Questio
     return questions if f.ok else None
 
 
-def _event(record: _Record, issues: list[Issue], ctx: _Context) -> _PlannedEvent | None:
+def _event(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedEvent | None:
     f = _Fields(record, issues, EVENT_FIELDS)
     key = f.key("key")
     kind = f.choice("kind", [k.value for k in EventKind], required=True)
@@ -1032,18 +571,18 @@ def _event(record: _Record, issues: list[Issue], ctx: _Context) -> _PlannedEvent
     return _PlannedEvent(key, programme, trip, event)
 
 
-def _declared_keys(records: Iterable[_Record]) -> dict[str, _Record]:
-    keys: dict[str, _Record] = {}
+def _declared_keys(records: Iterable[Record]) -> dict[str, Record]:
+    keys: dict[str, Record] = {}
     for record in records:
-        key = _key_text(record.values.get("key"))
+        key = key_text(record.values.get("key"))
         if key is not None:
             keys.setdefault(key, record)
     return keys
 
 
-def _duplicate(record: _Record, first: dict[str, _Record], issues: list[Issue]) -> None:
+def _duplicate(record: Record, first: dict[str, Record], issues: list[Issue]) -> None:
     """Report a key already used earlier in the same section."""
-    key = _key_text(record.values.get("key"))
+    key = key_text(record.values.get("key"))
     if key is None:
         return
     if key in first:
@@ -1051,7 +590,7 @@ def _duplicate(record: _Record, first: dict[str, _Record], issues: list[Issue]) 
             Issue(
                 record.locate("key"),
                 "import-error-duplicate-key",
-                {"value": _shown(key)},
+                {"value": shown(key)},
                 other=first[key].locate(None),
             )
         )
@@ -1062,7 +601,7 @@ def _duplicate(record: _Record, first: dict[str, _Record], issues: list[Issue]) 
 def _references(sections: Sections, section: str, name: str) -> set[str]:
     keys = set()
     for record in sections.get(section, []):
-        key = _key_text(record.values.get(name))
+        key = key_text(record.values.get(name))
         if key is not None:
             keys.add(key)
     return keys
@@ -1098,7 +637,7 @@ async def _context(db: Database, sections: Sections, now: datetime) -> _Context:
 def _check(sections: Sections, ctx: _Context, issues: list[Issue]) -> _Plan:
     """Every record of every section, problems in the order of the file."""
     plan = _Plan([], [], [])
-    first: dict[str, _Record] = {}
+    first: dict[str, Record] = {}
     for record in sections.get("programmes", []):
         _duplicate(record, first, issues)
         if (programme := _programme(record, issues)) is not None:
@@ -1139,7 +678,7 @@ async def _write(db: Database, plan: _Plan, actor: int | None) -> ImportSummary:
 
         trip_ids = await imports.trip_ids(trip_refs, conn=conn)
         created = updated = 0
-        updated_ids: list[int] = []
+        refill_ids: list[int] = []
         for trip_item in plan.trips:
             existing = trip_ids.get(trip_item.key)
             trip = replace(trip_item.trip, programme_id=programme_ids[trip_item.programme])
@@ -1151,9 +690,10 @@ async def _write(db: Database, plan: _Plan, actor: int | None) -> ImportSummary:
                 )
             if existing:
                 updated += 1
-                updated_ids.append(trip_id)
             else:
                 created += 1
+            if trip_item.refill:
+                refill_ids.append(trip_id)
         trip_counts = Counts(created, updated)
 
         event_ids = await imports.event_ids([e.key for e in plan.events], conn=conn)
@@ -1168,7 +708,7 @@ async def _write(db: Database, plan: _Plan, actor: int | None) -> ImportSummary:
             await events.save(conn, event=event, actor=actor, event_id=existing)
             created, updated = (created, updated + 1) if existing else (created + 1, updated)
         event_counts = Counts(created, updated)
-    return ImportSummary(programme_counts, trip_counts, event_counts, tuple(updated_ids))
+    return ImportSummary(programme_counts, trip_counts, event_counts, tuple(refill_ids))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1192,12 +732,8 @@ async def _import_sections(
 
 def size_issue(size: int) -> Issue:
     return Issue(
-        Where(), "import-error-too-big", {"size": _megabytes(size), "limit": MAX_FILE_BYTES // MB}
+        Where(), "import-error-too-big", {"size": megabytes(size), "limit": MAX_FILE_BYTES // MB}
     )
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / MB:.1f}".replace(".", ",")
 
 
 async def import_file(
@@ -1218,7 +754,7 @@ async def import_document(
 ) -> ImportSummary:
     """The same for a YAML document already loaded (the demo data)."""
     issues: list[Issue] = []
-    sections = _records_from_document(document, issues)
+    sections = records_from_document(document, issues)
     return await _import_sections(db, sections, issues, actor=actor, now=now)
 
 
@@ -1227,7 +763,7 @@ async def fill_freed_seats(
 ) -> list[Promotion]:
     """An update may have raised a trip's capacity: the waiting list moves up at once."""
     promotions: list[Promotion] = []
-    for trip_id in summary.updated_trip_ids:
+    for trip_id in summary.refill_trip_ids:
         promotions.extend(await registration.promote(trip_id=trip_id, now=now))
     return promotions
 

@@ -19,7 +19,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from bot.importer import QUESTIONS_SHEET, SHEET_FIELDS, load_yaml
+from bot.import_files import QUESTIONS_SHEET, SHEET_FIELDS, load_yaml
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "import_example.yaml"

@@ -768,6 +768,8 @@ async def open_registration(
         status=_status_text(t, item.status, item.position, trip.status),
         answers=Html(_answers_block(t, questions, item.answers)),
     )
+    if trip.cancel_reason:
+        text += "\n\n" + t("trip-cancel-reason", reason=trip.cancel_reason)
     await show(callback, text, builder.as_markup())
 
 

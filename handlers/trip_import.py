@@ -15,11 +15,9 @@ from aiogram.filters import StateFilter
 from aiogram.types import Message
 
 from bot.i18n import Translator
+from bot.import_files import MAX_FILE_BYTES, MB, detect_format, megabytes
 from bot.importer import (
-    MAX_FILE_BYTES,
-    MB,
     ImportRejected,
-    detect_format,
     failure_report,
     fill_freed_seats,
     import_file,
@@ -56,7 +54,7 @@ async def receive_file(
     name = document.file_name or ""
     # Checked before downloading: there is no point fetching 20 MB to refuse them.
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
-        size = f"{document.file_size / MB:.1f}".replace(".", ",")
+        size = megabytes(document.file_size)
         await message.answer(t("import-too-big", name=name, size=size, limit=MAX_FILE_BYTES // MB))
         return
     if detect_format(name) is None:

@@ -1,8 +1,9 @@
 """`python -m bot demo`: a realistic Sochi–Minsk programme, loaded into an empty database
 through the same import code as any organiser's file, so a newcomer sees a living bot.
 
-The data (bot/demo/sochi_minsk_2027.yaml) is written for 2027. When that year has come,
-every date moves forward by whole years, so the demo always lies ahead.
+The data (bot/demo/sochi_minsk_2027.yaml) is written for 2027. Once its first registration
+deadline has passed, the dates of coming trips and of events move forward by whole years,
+so the demo always lies ahead; the finished trip stays in the past as history.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.errors import UserError
 from bot.import_files import load_yaml
-from bot.importer import ImportSummary, import_document
+from bot.importer import ImportRejected, ImportSummary, import_document
 from bot.trips import TripStatus, parse_local_datetime
 from storage.db import Database
 from storage.imports import ImportRepo
@@ -54,7 +54,7 @@ def _years_to_shift(document: dict[str, Any], now: datetime) -> int:
 def demo_document(now: datetime) -> dict[str, Any]:
     document, issues = load_yaml(DEMO_FILE.read_bytes())
     if issues or not isinstance(document, dict):  # our own file: a test keeps it readable
-        raise UserError("import-error-yaml", problem=str(DEMO_FILE))
+        raise ImportRejected(issues)
     years = _years_to_shift(document, now)
     if years:
         # Finished trips are history and stay where they were.

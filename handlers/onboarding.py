@@ -257,21 +257,27 @@ async def expected_button(message: Message, state: FSMContext, t: Translator, **
 def create_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(
-        choose_language, Onboarding.language, LanguageCb.filter(F.ctx == Ctx.ONBOARDING)
+        choose_language,
+        StateFilter(Onboarding.language),
+        LanguageCb.filter(F.ctx == Ctx.ONBOARDING),
     )
     router.callback_query.register(agree, ConsentCb.filter(F.agree))
-    router.callback_query.register(decline, Onboarding.consent, ConsentCb.filter(~F.agree))
     router.callback_query.register(
-        use_telegram_name, Onboarding.name, TelegramNameCb.filter(F.ctx == Ctx.ONBOARDING)
-    )
-    router.message.register(type_name, Onboarding.name)
-    router.callback_query.register(
-        choose_city, Onboarding.city, CityCb.filter(F.ctx == Ctx.ONBOARDING)
+        decline, StateFilter(Onboarding.consent), ConsentCb.filter(~F.agree)
     )
     router.callback_query.register(
-        choose_role, Onboarding.role, RoleCb.filter(F.ctx == Ctx.ONBOARDING)
+        use_telegram_name,
+        StateFilter(Onboarding.name),
+        TelegramNameCb.filter(F.ctx == Ctx.ONBOARDING),
     )
-    router.message.register(type_organisation, Onboarding.organisation)
+    router.message.register(type_name, StateFilter(Onboarding.name))
+    router.callback_query.register(
+        choose_city, StateFilter(Onboarding.city), CityCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.callback_query.register(
+        choose_role, StateFilter(Onboarding.role), RoleCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.message.register(type_organisation, StateFilter(Onboarding.organisation))
     router.callback_query.register(
         back, StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.BACK)
     )

@@ -26,7 +26,7 @@ from handlers.callbacks import (
     RoleCb,
     TelegramNameCb,
 )
-from handlers.filters import Onboarded
+from handlers.filters import Has, Onboarded
 from handlers.keyboards import (
     cities_keyboard,
     language_keyboard,
@@ -343,16 +343,18 @@ def create_router() -> Router:
     router.message.register(profile_command, Command("profile"))
     router.callback_query.register(profile_menu, MenuCb.filter(F.item == MenuItem.PROFILE))
     router.callback_query.register(edit_field, ProfileEditCb.filter())
-    router.message.register(type_text_field, ProfileEdit.name)
-    router.message.register(type_text_field, ProfileEdit.organisation)
+    router.message.register(type_text_field, StateFilter(ProfileEdit.name))
+    router.message.register(type_text_field, StateFilter(ProfileEdit.organisation))
     router.callback_query.register(
-        use_telegram_name, ProfileEdit.name, TelegramNameCb.filter(F.ctx == Ctx.PROFILE)
+        use_telegram_name,
+        StateFilter(ProfileEdit.name),
+        TelegramNameCb.filter(F.ctx == Ctx.PROFILE),
     )
     router.callback_query.register(choose_city, CityCb.filter(F.ctx == Ctx.PROFILE))
     router.callback_query.register(choose_role, RoleCb.filter(F.ctx == Ctx.PROFILE))
     router.callback_query.register(choose_language, LanguageCb.filter(F.ctx == Ctx.PROFILE))
-    router.message.register(share_phone, ProfileEdit.phone, F.contact)
-    router.message.register(phone_other, ProfileEdit.phone)
+    router.message.register(share_phone, StateFilter(ProfileEdit.phone), Has(F.contact))
+    router.message.register(phone_other, StateFilter(ProfileEdit.phone))
     router.callback_query.register(remove_phone, PhoneRemoveCb.filter())
     router.callback_query.register(
         cancel_edit, StateFilter(ProfileEdit, None), NavCb.filter(F.action == NavAction.CANCEL)

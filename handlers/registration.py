@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -855,15 +855,19 @@ def create_router() -> Router:
     router.callback_query.register(
         start_registration, TripCb.filter(F.action == TripAction.REGISTER)
     )
-    router.message.register(typed_answer, RegistrationForm.answering)
-    router.callback_query.register(pressed_answer, RegistrationForm.answering, AnswerCb.filter())
+    router.message.register(typed_answer, StateFilter(RegistrationForm.answering))
+    router.callback_query.register(
+        pressed_answer, StateFilter(RegistrationForm.answering), AnswerCb.filter()
+    )
     router.callback_query.register(
         form_back,
         RegistrationForm.answering,
         FormCb.filter(F.action == FormAction.BACK),
     )
     router.callback_query.register(
-        form_back, RegistrationForm.choosing, FormCb.filter(F.action == FormAction.BACK)
+        form_back,
+        StateFilter(RegistrationForm.choosing),
+        FormCb.filter(F.action == FormAction.BACK),
     )
     router.callback_query.register(
         form_cancel,
@@ -871,25 +875,33 @@ def create_router() -> Router:
         FormCb.filter(F.action == FormAction.CANCEL),
     )
     router.callback_query.register(
-        form_cancel, RegistrationForm.summary, FormCb.filter(F.action == FormAction.CANCEL)
+        form_cancel,
+        StateFilter(RegistrationForm.summary),
+        FormCb.filter(F.action == FormAction.CANCEL),
     )
     router.callback_query.register(
-        choose_change, RegistrationForm.summary, FormCb.filter(F.action == FormAction.CHANGE)
+        choose_change,
+        StateFilter(RegistrationForm.summary),
+        FormCb.filter(F.action == FormAction.CHANGE),
     )
     router.callback_query.register(
-        pick_question, RegistrationForm.choosing, FormCb.filter(F.action == FormAction.PICK)
+        pick_question,
+        StateFilter(RegistrationForm.choosing),
+        FormCb.filter(F.action == FormAction.PICK),
     )
     router.callback_query.register(
-        confirm, RegistrationForm.summary, FormCb.filter(F.action == FormAction.CONFIRM)
+        confirm,
+        StateFilter(RegistrationForm.summary),
+        FormCb.filter(F.action == FormAction.CONFIRM),
     )
     router.callback_query.register(approve, RegCb.filter(F.action == RegAction.APPROVE))
     router.callback_query.register(reject, RegCb.filter(F.action == RegAction.REJECT))
-    router.message.register(typed_reason, RejectForm.reason)
+    router.message.register(typed_reason, StateFilter(RejectForm.reason))
     router.callback_query.register(
-        no_reason, RejectForm.reason, FormCb.filter(F.action == FormAction.NO_REASON)
+        no_reason, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.NO_REASON)
     )
     router.callback_query.register(
-        reject_cancel, RejectForm.reason, FormCb.filter(F.action == FormAction.CANCEL)
+        reject_cancel, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.CANCEL)
     )
     router.message.register(my_trips_command, Command("mytrips"))
     router.callback_query.register(my_trips_menu, MenuCb.filter(F.item == MenuItem.MY_TRIPS))

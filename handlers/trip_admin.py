@@ -33,7 +33,7 @@ from bot.trip_admin import (
 from bot.trips import TripStatus
 from handlers import trip_admin_programmes, trip_admin_trip_form
 from handlers.callbacks import MenuCb, MenuItem
-from handlers.filters import Onboarded
+from handlers.filters import Has, Onboarded
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.trip_admin_keyboards import (
     PAGE_SIZE,
@@ -382,10 +382,10 @@ def _staff_router() -> Router:
     cb(status_change, StatusCb.filter())
 
     cb(cancel_trip_start, TripCb.filter(F.action == TripAction.CANCEL_TRIP))
-    msg(cancel_trip_reason, TripCancel.reason, F.text)
-    msg(cancel_expect_text, TripCancel.reason)
-    cb(cancel_trip_confirm, TripCancel.confirm, form(F.action == FormAction.CONFIRM))
-    msg(cancel_expect_button, TripCancel.confirm)
+    msg(cancel_trip_reason, StateFilter(TripCancel.reason), Has(F.text))
+    msg(cancel_expect_text, StateFilter(TripCancel.reason))
+    cb(cancel_trip_confirm, StateFilter(TripCancel.confirm), form(F.action == FormAction.CONFIRM))
+    msg(cancel_expect_button, StateFilter(TripCancel.confirm))
     cb(cancel_trip_back, StateFilter(TripCancel), form(F.action == FormAction.BACK))
     cb(cancel_trip_abort, StateFilter(TripCancel), form(F.action == FormAction.CANCEL))
 

@@ -22,6 +22,7 @@ from bot.trip_admin import (
     parse_direction,
     parse_role,
 )
+from handlers.filters import Has
 from handlers.render import Target, alert, send_new, show, show_error
 from handlers.trip_admin_keyboards import (
     FormAction,
@@ -236,18 +237,26 @@ def register(router: Router) -> None:
     cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
     cb(new_programme, PanelCb.filter(F.action == PanelAction.NEW_PROGRAMME))
     cb(edit_programme, PanelCb.filter(F.action == PanelAction.PROGRAMME))
-    cb(programme_direction, ProgrammeForm.direction, PickCb.filter())
-    msg(programme_title, ProgrammeForm.title, F.text)
-    msg(programme_description, ProgrammeForm.description, F.text)
-    cb(programme_no_description, ProgrammeForm.description, form(F.action == FormAction.SKIP))
-    cb(programme_toggle_role, ProgrammeForm.audience, PickCb.filter())
-    cb(programme_audience_done, ProgrammeForm.audience, form(F.action == FormAction.DONE))
+    cb(programme_direction, StateFilter(ProgrammeForm.direction), PickCb.filter())
+    msg(programme_title, StateFilter(ProgrammeForm.title), Has(F.text))
+    msg(programme_description, StateFilter(ProgrammeForm.description), Has(F.text))
+    cb(
+        programme_no_description,
+        StateFilter(ProgrammeForm.description),
+        form(F.action == FormAction.SKIP),
+    )
+    cb(programme_toggle_role, StateFilter(ProgrammeForm.audience), PickCb.filter())
+    cb(
+        programme_audience_done,
+        StateFilter(ProgrammeForm.audience),
+        form(F.action == FormAction.DONE),
+    )
     cb(programme_keep, StateFilter(ProgrammeForm), form(F.action == FormAction.KEEP))
     cb(programme_back, StateFilter(ProgrammeForm), form(F.action == FormAction.BACK))
-    cb(programme_save, ProgrammeForm.preview, form(F.action == FormAction.SAVE))
+    cb(programme_save, StateFilter(ProgrammeForm.preview), form(F.action == FormAction.SAVE))
     cb(programme_cancel, StateFilter(ProgrammeForm), form(F.action == FormAction.CANCEL))
-    msg(expect_text, ProgrammeForm.title)
-    msg(expect_text, ProgrammeForm.description)
-    msg(expect_button, ProgrammeForm.direction)
-    msg(expect_button, ProgrammeForm.audience)
-    msg(expect_button, ProgrammeForm.preview)
+    msg(expect_text, StateFilter(ProgrammeForm.title))
+    msg(expect_text, StateFilter(ProgrammeForm.description))
+    msg(expect_button, StateFilter(ProgrammeForm.direction))
+    msg(expect_button, StateFilter(ProgrammeForm.audience))
+    msg(expect_button, StateFilter(ProgrammeForm.preview))

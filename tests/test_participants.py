@@ -100,3 +100,15 @@ async def test_members_are_refused_and_organisers_let_in(
     await admin.send(f"/grant {member.id}")
     await member.press_data(TripCb(action=TripAction.PARTICIPANTS, id=trip).pack())
     assert member.last_text.startswith("Участники: Педагоги в Минске")
+
+
+async def test_from_the_trip_card_and_back(app: RunningBot, admin: TgUser) -> None:
+    trip = await _full_trip(app)
+    await admin.send(f"/start trip_{trip}")
+    await admin.press("👥 Участники")
+    assert admin.last_text.startswith("Участники: Педагоги в Минске")
+    await admin.press("📥 Выгрузить XLSX и CSV")
+    names = [m.document[0] for m in app.telegram.messages(admin.id) if m.document is not None]
+    assert [name.rsplit(".", 1)[1] for name in names] == ["xlsx", "csv"]
+    await admin.press("← К поездке")
+    assert "👥 Участники" in admin.labels()

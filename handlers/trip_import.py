@@ -27,7 +27,7 @@ from bot.notify import Notifier
 from bot.registration import RegistrationService
 from bot.roles import Access
 from bot.trip_notices import announce_promotions
-from handlers.filters import Onboarded
+from handlers.filters import Has, Onboarded
 from storage.db import Database, utc_now
 from storage.people import Person
 from storage.trips import TripRepo
@@ -78,5 +78,5 @@ async def receive_file(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(receive_file, F.document, StateFilter(None), Onboarded())
+    router.message.register(receive_file, Has(F.document), StateFilter(None), Onboarded())
     return router

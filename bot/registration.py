@@ -16,7 +16,12 @@ import aiosqlite
 from bot.errors import UserError
 from bot.questions import check_answers
 from bot.roles import Access
-from bot.trips import SEAT_KEEPING_STATUSES, can_change_answers, registration_refusal
+from bot.trips import (
+    SEAT_KEEPING_STATUSES,
+    TripStatus,
+    can_change_answers,
+    registration_refusal,
+)
 from storage.db import Database
 from storage.registrations import ACTIVE, SEATED, Registration, RegistrationRepo
 from storage.trips import Trip, TripRepo
@@ -56,6 +61,14 @@ class Decision:
     promotions: tuple[Promotion, ...] = ()
 
 
+def holds_place(registration: Registration, trip: Trip) -> bool:
+    """Still on the trip (seated or in line), and the trip is still going ahead."""
+    return registration.status in ACTIVE and trip.status not in (
+        TripStatus.CANCELLED,
+        TripStatus.FINISHED,
+    )
+
+
 def seat_status(trip: Trip, seated: int) -> RegStatus:
     if seated >= trip.capacity:
         return RegStatus.WAITLISTED
@@ -73,6 +86,17 @@ class RegistrationService:
         if trip is None:
             raise UserError("trip-error-not-found")
         return trip
+
+    async def refusal(self, *, trip: Trip, tg_id: int, now: datetime) -> str | None:
+        """Why this person cannot start registering now (a text key), or None.
+
+        Checked again inside the registration transaction; this early check only saves
+        people from filling in a form that would be refused.
+        """
+        refusal = registration_refusal(trip, now)
+        if refusal is None and await self._registrations.active_for(trip_id=trip.id, tg_id=tg_id):
+            return "reg-error-already"
+        return refusal
 
     async def register(
         self, *, trip_id: int, tg_id: int, answers: dict[str, str], now: datetime

@@ -22,10 +22,10 @@ from bot.i18n import Html, Translator
 from bot.notify import Notifier
 from bot.profile import clean_text
 from bot.questions import NO, YES, QuestionKind, parse_answer
-from bot.registration import RegistrationService, RegStatus
+from bot.registration import RegistrationService, RegStatus, holds_place
 from bot.roles import Access
 from bot.trip_notices import announce_promotions
-from bot.trips import can_change_answers, registration_refusal
+from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
@@ -224,15 +224,13 @@ async def start_registration(
     t: Translator,
     person: Person,
     trips: TripRepo,
-    registrations: RegistrationRepo,
+    registration: RegistrationService,
 ) -> None:
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.button("trip-error-not-found"))
         return
-    refusal = registration_refusal(trip, utc_now())
-    if refusal is None and await registrations.active_for(trip_id=trip.id, tg_id=person.tg_id):
-        refusal = "reg-error-already"
+    refusal = await registration.refusal(trip=trip, tg_id=person.tg_id, now=utc_now())
     if refusal:
         alert(callback_answer, t.button(refusal))
         return
@@ -742,10 +740,7 @@ async def open_registration(
         await show_error(callback, t, error, callback_answer)
         return
     zone = await zone_of(person, cities, settings)
-    active = item.status in ("pending", "approved", "waitlisted") and trip.status not in (
-        "cancelled",
-        "finished",
-    )
+    active = holds_place(item, trip)
     builder = InlineKeyboardBuilder()
     if active and questions and can_change_answers(trip, utc_now()):
         builder.button(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -128,21 +130,22 @@ async def _save(
     target: Target,
     field: ProfileField,
     value: str | int | None,
+    data: dict[str, Any],
     *,
-    t: Translator,
-    profiles: ProfileService,
-    people: PersonRepo,
-    cities: CityRepo,
-    state: FSMContext,
-    answer: CallbackAnswer | None = None,
+    t: Translator | None = None,
 ) -> bool:
+    """Change one field, then show the profile again; `t` overrides the language shown."""
+    t = t or data["t"]
+    people: PersonRepo = data["people"]
+    cities: CityRepo = data["cities"]
+    answer: CallbackAnswer | None = data.get("callback_answer")
     assert target.from_user is not None
     try:
-        await profiles.update(tg_id=target.from_user.id, field=field, raw=value)
+        await data["profiles"].update(tg_id=target.from_user.id, field=field, raw=value)
     except UserError as error:
         await show_error(target, t, error, answer)
         return False
-    await state.clear()
+    await data["state"].clear()
     if isinstance(target, CallbackQuery) and answer is not None:
         answer.text = t.button("profile-saved")
         await show_profile(target, t, target.from_user.id, people, cities)
@@ -172,126 +175,40 @@ async def type_text_field(
     await show_profile(message, t, message.chat.id, people, cities, new=True)
 
 
-async def use_telegram_name(
-    callback: CallbackQuery,
-    state: FSMContext,
-    t: Translator,
-    profiles: ProfileService,
-    people: PersonRepo,
-    cities: CityRepo,
-    callback_answer: CallbackAnswer,
-) -> None:
-    await _save(
-        callback,
-        ProfileField.NAME,
-        callback.from_user.full_name,
-        t=t,
-        profiles=profiles,
-        people=people,
-        cities=cities,
-        state=state,
-        answer=callback_answer,
-    )
+async def use_telegram_name(callback: CallbackQuery, **data: Any) -> None:
+    await _save(callback, ProfileField.NAME, callback.from_user.full_name, data)
 
 
-async def choose_city(
-    callback: CallbackQuery,
-    callback_data: CityCb,
-    state: FSMContext,
-    t: Translator,
-    profiles: ProfileService,
-    people: PersonRepo,
-    cities: CityRepo,
-    callback_answer: CallbackAnswer,
-) -> None:
-    await _save(
-        callback,
-        ProfileField.CITY,
-        callback_data.id,
-        t=t,
-        profiles=profiles,
-        people=people,
-        cities=cities,
-        state=state,
-        answer=callback_answer,
-    )
+async def choose_city(callback: CallbackQuery, callback_data: CityCb, **data: Any) -> None:
+    await _save(callback, ProfileField.CITY, callback_data.id, data)
 
 
-async def choose_role(
-    callback: CallbackQuery,
-    callback_data: RoleCb,
-    state: FSMContext,
-    t: Translator,
-    profiles: ProfileService,
-    people: PersonRepo,
-    cities: CityRepo,
-    callback_answer: CallbackAnswer,
-) -> None:
-    await _save(
-        callback,
-        ProfileField.ROLE,
-        callback_data.role.value,
-        t=t,
-        profiles=profiles,
-        people=people,
-        cities=cities,
-        state=state,
-        answer=callback_answer,
-    )
+async def choose_role(callback: CallbackQuery, callback_data: RoleCb, **data: Any) -> None:
+    await _save(callback, ProfileField.ROLE, callback_data.role.value, data)
 
 
 async def choose_language(
     callback: CallbackQuery,
     callback_data: LanguageCb,
-    state: FSMContext,
-    t: Translator,
     bot: Bot,
     access: Access,
-    profiles: ProfileService,
-    people: PersonRepo,
-    cities: CityRepo,
     translations: Translations,
-    callback_answer: CallbackAnswer,
+    **data: Any,
 ) -> None:
     new_t = translations.get(callback_data.code)
-    saved = await _save(
-        callback,
-        ProfileField.LANGUAGE,
-        callback_data.code,
-        t=new_t,
-        profiles=profiles,
-        people=people,
-        cities=cities,
-        state=state,
-        answer=callback_answer,
-    )
+    data.update(bot=bot, access=access, translations=translations)
+    saved = await _save(callback, ProfileField.LANGUAGE, callback_data.code, data, t=new_t)
     if saved and access >= Access.ORGANISER:
         await set_personal_menu(bot, new_t, chat_id=callback.from_user.id, access=access)
 
 
-async def share_phone(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    profiles: ProfileService,
-    people: PersonRepo,
-    cities: CityRepo,
-) -> None:
+async def share_phone(message: Message, t: Translator, **data: Any) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
         # Only a person's own number: a forwarded contact card is someone else's data.
         await message.answer(t("error-phone-not-own"))
         return
-    await _save(
-        message,
-        ProfileField.PHONE,
-        message.contact.phone_number,
-        t=t,
-        profiles=profiles,
-        people=people,
-        cities=cities,
-        state=state,
-    )
+    await _save(message, ProfileField.PHONE, message.contact.phone_number, {**data, "t": t})
 
 
 async def phone_other(
@@ -305,26 +222,8 @@ async def phone_other(
     await message.answer(t("error-phone-button"), reply_markup=share_phone_keyboard(t))
 
 
-async def remove_phone(
-    callback: CallbackQuery,
-    state: FSMContext,
-    t: Translator,
-    profiles: ProfileService,
-    people: PersonRepo,
-    cities: CityRepo,
-    callback_answer: CallbackAnswer,
-) -> None:
-    await _save(
-        callback,
-        ProfileField.PHONE,
-        None,
-        t=t,
-        profiles=profiles,
-        people=people,
-        cities=cities,
-        state=state,
-        answer=callback_answer,
-    )
+async def remove_phone(callback: CallbackQuery, **data: Any) -> None:
+    await _save(callback, ProfileField.PHONE, None, data)
 
 
 async def cancel_edit(

@@ -84,65 +84,29 @@ async def show_catalogue(
         await show(target, text, markup)
 
 
-async def trips_command(
-    message: Message,
-    t: Translator,
-    person: Person,
-    trips: TripRepo,
-    cities: CityRepo,
-    settings: Settings,
-) -> None:
+async def _catalogue(target: Target, scope: TripScope, page: int, data: dict[str, Any]) -> None:
     await show_catalogue(
-        message,
-        scope=TripScope.FIT,
-        page=0,
-        t=t,
-        person=person,
-        trips=trips,
-        cities=cities,
-        settings=settings,
+        target,
+        scope=scope,
+        page=page,
+        t=data["t"],
+        person=data["person"],
+        trips=data["trips"],
+        cities=data["cities"],
+        settings=data["settings"],
     )
 
 
-async def trips_menu(
-    callback: CallbackQuery,
-    t: Translator,
-    person: Person,
-    trips: TripRepo,
-    cities: CityRepo,
-    settings: Settings,
-) -> None:
-    await show_catalogue(
-        callback,
-        scope=TripScope.FIT,
-        page=0,
-        t=t,
-        person=person,
-        trips=trips,
-        cities=cities,
-        settings=settings,
-    )
+async def trips_command(message: Message, **data: Any) -> None:
+    await _catalogue(message, TripScope.FIT, 0, data)
 
 
-async def trips_page(
-    callback: CallbackQuery,
-    callback_data: TripsPageCb,
-    t: Translator,
-    person: Person,
-    trips: TripRepo,
-    cities: CityRepo,
-    settings: Settings,
-) -> None:
-    await show_catalogue(
-        callback,
-        scope=callback_data.scope,
-        page=callback_data.page,
-        t=t,
-        person=person,
-        trips=trips,
-        cities=cities,
-        settings=settings,
-    )
+async def trips_menu(callback: CallbackQuery, **data: Any) -> None:
+    await _catalogue(callback, TripScope.FIT, 0, data)
+
+
+async def trips_page(callback: CallbackQuery, callback_data: TripsPageCb, **data: Any) -> None:
+    await _catalogue(callback, callback_data.scope, callback_data.page, data)
 
 
 async def show_trip_card(

@@ -9,7 +9,6 @@ import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -19,6 +18,7 @@ from bot.command_menu import set_personal_menu
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translations, Translator
+from bot.notify import Notifier
 from bot.organisers import (
     GrantResult,
     OrganiserService,
@@ -80,14 +80,6 @@ async def invite_menu(
     await _invite(callback, t, bot, person, organisers, cities, settings, callback_answer)
 
 
-async def _notify(bot: Bot, chat_id: int, text: str) -> None:
-    """A courtesy note to another person; their having blocked the bot changes nothing."""
-    try:
-        await bot.send_message(chat_id, text)
-    except TelegramAPIError as exc:
-        logger.warning("Cannot notify chat %s: %s", chat_id, exc)
-
-
 async def _refresh_menu(
     bot: Bot,
     translations: Translations,
@@ -101,52 +93,38 @@ async def _refresh_menu(
     return target
 
 
-async def grant_command(
-    message: Message,
-    command: CommandObject,
-    t: Translator,
-    bot: Bot,
-    organisers: OrganiserService,
-    people: PersonRepo,
-    translations: Translations,
+async def _change_rights(
+    message: Message, command: CommandObject, *, grant: bool, data: dict[str, Any]
 ) -> None:
+    """/grant and /revoke: the service decides; the person concerned is told and gets
+    the command menu of their new role."""
+    t: Translator = data["t"]
+    organisers: OrganiserService = data["organisers"]
     assert message.from_user is not None
+    change = organisers.grant if grant else organisers.revoke
     try:
-        target_id, result = await organisers.grant(
-            actor_id=message.from_user.id, target=command.args
-        )
+        target_id, result = await change(actor_id=message.from_user.id, target=command.args)
     except UserError as error:
         await message.answer(t(error.key, **error.args_))
         return
-    await message.answer(t(f"admin-grant-{result.value}", user_id=target_id))
-    if result is not GrantResult.ALREADY:
-        target = await _refresh_menu(bot, translations, people, organisers, target_id)
-        if target is not None and target.is_onboarded:
-            await _notify(bot, target_id, translations.get(target.language)("organiser-granted"))
-
-
-async def revoke_command(
-    message: Message,
-    command: CommandObject,
-    t: Translator,
-    bot: Bot,
-    organisers: OrganiserService,
-    people: PersonRepo,
-    translations: Translations,
-) -> None:
-    assert message.from_user is not None
-    try:
-        target_id, result = await organisers.revoke(
-            actor_id=message.from_user.id, target=command.args
-        )
-    except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+    verb = "grant" if grant else "revoke"
+    await message.answer(t(f"admin-{verb}-{result.value}", user_id=target_id))
+    if result in (GrantResult.ALREADY, RevokeResult.NOT_ORGANISER):
         return
-    await message.answer(t(f"admin-revoke-{result.value}", user_id=target_id))
-    if result is RevokeResult.REVOKED:
-        target = await _refresh_menu(bot, translations, people, organisers, target_id)
-        if target is not None and target.is_onboarded:
-            await _notify(bot, target_id, translations.get(target.language)("organiser-revoked"))
+    target = await _refresh_menu(
+        data["bot"], data["translations"], data["people"], organisers, target_id
+    )
+    if target is not None and target.is_onboarded:
+        notifier: Notifier = data["notifier"]
+        await notifier.tell(target_id, "organiser-granted" if grant else "organiser-revoked")
+
+
+async def grant_command(message: Message, command: CommandObject, **data: Any) -> None:
+    await _change_rights(message, command, grant=True, data=data)
+
+
+async def revoke_command(message: Message, command: CommandObject, **data: Any) -> None:
+    await _change_rights(message, command, grant=False, data=data)
 
 
 async def open_invite(message: Message, argument: str, **data: Any) -> None:
@@ -164,13 +142,10 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
     if redemption.result is not RedeemResult.GRANTED or redemption.invite is None:
         return
     person = await _refresh_menu(bot, translations, people, organisers, message.from_user.id)
-    admin = await people.get(tg_id=redemption.invite.created_by)
-    admin_t = translations.get(admin.language if admin else None)
     name = person.full_name if person and person.full_name else str(message.from_user.id)
-    await _notify(
-        bot,
-        redemption.invite.created_by,
-        admin_t("admin-invite-used", name=name, user_id=message.from_user.id),
+    notifier: Notifier = data["notifier"]
+    await notifier.tell(
+        redemption.invite.created_by, "admin-invite-used", name=name, user_id=message.from_user.id
     )
 
 

@@ -5,7 +5,6 @@ Every action is authorised by OrganiserService; the hidden menu is only a conven
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -31,8 +30,6 @@ from handlers.render import Target, local_time, send_new, show_error, zone_of
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person, PersonRepo
-
-logger = logging.getLogger(__name__)
 
 
 async def _invite(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -22,7 +21,7 @@ from bot.i18n import Html, Translator
 from bot.notify import Notifier
 from bot.profile import clean_text
 from bot.questions import NO, YES, QuestionKind, parse_answer
-from bot.registration import RegistrationService, RegStatus, holds_place
+from bot.registration import Decision, RegistrationService, RegStatus, holds_place
 from bot.roles import Access
 from bot.trip_notices import announce_promotions
 from bot.trips import can_change_answers
@@ -34,7 +33,7 @@ from handlers.trip_views import answer_text, local
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person, PersonRepo
-from storage.registrations import RegistrationRepo
+from storage.registrations import Registration, RegistrationRepo
 from storage.trips import Question, Trip, TripRepo
 
 logger = logging.getLogger(__name__)
@@ -504,7 +503,7 @@ async def _after_decision(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
     t: Translator,
-    decision: Any,
+    decision: Decision,
     trips: TripRepo,
     notifier: Notifier,
     reason: str | None = None,
@@ -715,7 +714,9 @@ async def my_trips_menu(
     await my_trips(callback, t=t, person=person, registrations=registrations, trips=trips)
 
 
-async def _own(registrations: RegistrationRepo, registration_id: int, person: Person) -> Any:
+async def _own(
+    registrations: RegistrationRepo, registration_id: int, person: Person
+) -> Registration:
     item = await registrations.get(registration_id=registration_id)
     if item is None or item.tg_id != person.tg_id:
         raise UserError("reg-error-not-found")

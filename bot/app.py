@@ -16,6 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from bot.command_menu import set_default_menus, set_personal_menu
 from bot.config import Settings
 from bot.deeplinks import DeepLinkRegistry
+from bot.delivery import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.i18n import Translations
 from bot.notify import Notifier
 from bot.organisers import OrganiserService
@@ -29,6 +30,7 @@ from storage.cities import CityRepo
 from storage.db import Database
 from storage.fsm import SQLiteStorage
 from storage.invites import InviteRepo
+from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
 from storage.registrations import RegistrationRepo
 from storage.trips import TripRepo
@@ -86,6 +88,15 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     for kind, handler in get_deep_links().items():
         deep_links.register(kind, handler)
     tracker = UpdateTracker()
+    outbox = OutboxRepo(db)
+    delivery = DeliveryEngine(
+        outbox,
+        services.people,
+        bot_sender(bot, allow_paid_broadcast=settings.allow_paid_broadcast),
+        DeliveryConfig(
+            rate=settings.send_rate, allow_paid_broadcast=settings.allow_paid_broadcast
+        ),
+    )
 
     dp = Dispatcher(
         storage=SQLiteStorage(db),
@@ -105,7 +116,9 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         registrations=services.registrations,
         registration=services.registration,
         trip_admin=services.trip_admin,
-        notifier=Notifier(bot, services.people, translations),
+        notifier=Notifier(services.people, translations, outbox, delivery),
+        outbox=outbox,
+        delivery=delivery,
     )
     _register_outermost(dp, tracker)
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
@@ -129,8 +142,13 @@ def _register_outermost(dp: Dispatcher, middleware: UpdateTracker) -> None:
 
 
 async def on_startup(
-    bot: Bot, settings: Settings, translations: Translations, people: PersonRepo
+    bot: Bot,
+    settings: Settings,
+    translations: Translations,
+    people: PersonRepo,
+    delivery: DeliveryEngine,
 ) -> None:
+    await delivery.start()
     await set_default_menus(bot, translations)
     staff = {person.tg_id: person for person in await people.list_organisers()}
     for tg_id in settings.admin_ids | staff.keys():
@@ -141,7 +159,9 @@ async def on_startup(
     logger.info("Bot started: %d staff menus set", len(settings.admin_ids | staff.keys()))
 
 
-async def on_shutdown(tracker: UpdateTracker) -> None:
-    # Polling has stopped; let handlers in flight finish before the database closes.
+async def on_shutdown(tracker: UpdateTracker, delivery: DeliveryEngine) -> None:
+    # Polling has stopped; let handlers in flight finish before the database closes,
+    # then let messages in flight get their answers recorded.
     if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
         logger.warning("Some updates were still being handled at shutdown")
+    await delivery.stop(SHUTDOWN_GRACE_SECONDS)

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     default_language: Literal["ru", "be"] = "ru"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     privacy_policy_url: str | None = None
+    send_rate: float = Field(default=25.0, gt=0, le=1000)
+    allow_paid_broadcast: bool = False
     flood_limit: int = Field(default=5, ge=1, le=100)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

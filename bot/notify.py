@@ -1,7 +1,8 @@
-"""Messages the bot sends on its own to one person: in their language, never fatal.
+"""Messages the bot sends on its own to one person: in their language, through the outbox.
 
-The delivery-engine issue replaces the direct send with its durable outbox; callers
-only ever use `Notifier.tell`.
+Direct replies to a person's own action are sent by the handlers; everything else
+(status notices, the organisers' copies of new registrations) is queued here and
+delivered by the delivery engine at Telegram's pace.
 """
 
 from __future__ import annotations
@@ -9,21 +10,30 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup
 
+from bot.delivery import DeliveryEngine
 from bot.i18n import Translations, Translator
+from storage.outbox import NewMessage, OutboxRepo
 from storage.people import PersonRepo
 
 logger = logging.getLogger(__name__)
 
+NOTICE = "notice"
+
 
 class Notifier:
-    def __init__(self, bot: Bot, people: PersonRepo, translations: Translations) -> None:
-        self._bot = bot
+    def __init__(
+        self,
+        people: PersonRepo,
+        translations: Translations,
+        outbox: OutboxRepo,
+        engine: DeliveryEngine,
+    ) -> None:
         self._people = people
         self._translations = translations
+        self._outbox = outbox
+        self._engine = engine
 
     async def translator_for(self, tg_id: int) -> Translator:
         person = await self._people.get(tg_id=tg_id)
@@ -37,7 +47,7 @@ class Notifier:
         markup: InlineKeyboardMarkup | None = None,
         **args: Any,
     ) -> bool:
-        """Send text `key` to a person; False if they cannot be reached."""
+        """Queue text `key` for a person in their language; False if they cannot be reached."""
         if tg_id is None:
             return False
         t = await self.translator_for(tg_id)
@@ -46,12 +56,18 @@ class Notifier:
     async def send(
         self, tg_id: int, text: str, *, markup: InlineKeyboardMarkup | None = None
     ) -> bool:
-        try:
-            await self._bot.send_message(tg_id, text, reply_markup=markup)
-        except TelegramForbiddenError:
-            logger.info("Chat %s blocked the bot; notice not delivered", tg_id)
+        person = await self._people.get(tg_id=tg_id)
+        if person is not None and person.blocked_at is not None:
             return False
-        except TelegramAPIError as exc:
-            logger.warning("Notice to chat %s failed: %s", tg_id, type(exc).__name__)
-            return False
+        await self._outbox.enqueue(
+            [
+                NewMessage(
+                    chat_id=tg_id,
+                    purpose=NOTICE,
+                    text=text,
+                    reply_markup=markup.model_dump(exclude_none=True) if markup else None,
+                )
+            ]
+        )
+        self._engine.wake()
         return True

@@ -72,6 +72,9 @@ class PersonMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         people: PersonRepo = data["people"]
         person = await people.get(tg_id=user.id) if user else None
+        if person is not None and person.blocked_at is not None:
+            # They write again, so they have unblocked the bot: notices may flow again.
+            await people.set_blocked(tg_id=person.tg_id, blocked=False)
         if person is not None:
             language = person.language
         elif user and user.language_code in ("ru", "be"):

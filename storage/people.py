@@ -150,6 +150,18 @@ class PersonRepo:
             )
             return cur.rowcount == 1
 
+    async def set_blocked(self, *, tg_id: int, blocked: bool) -> bool:
+        """Mark a person who blocked the bot (403), or un-mark them when they write again."""
+        now = to_db_time(utc_now())
+        return (
+            await self._db.execute_write(
+                "UPDATE people SET blocked_at = ?, updated_at = ? WHERE tg_id = ?"
+                " AND (blocked_at IS NULL) = ?",
+                (now if blocked else None, now, tg_id, blocked),
+            )
+            == 1
+        )
+
     async def list_organisers(self) -> list[Person]:
         async with self._db.read.execute(
             f"SELECT {_COLUMNS} FROM people WHERE is_organiser = 1",  # noqa: S608

@@ -89,6 +89,8 @@ class RunningBot:
         async with asyncio.timeout(PROCESS_TIMEOUT):
             for update_id in ids:
                 await self._done.setdefault(update_id, asyncio.Event()).wait()
+        # Notices the updates queued are delivered by the engine: wait for them too.
+        await self.dp["delivery"].wait_idle(PROCESS_TIMEOUT)
         return self.telegram.calls[mark:]
 
 

@@ -1,0 +1,246 @@
+"""The delivery engine: drains the outbox at Telegram's pace, exactly once where it can.
+
+One worker takes due rows oldest first and hands each to the Bot API under a global
+rate (SEND_RATE per second, token bucket) and at most one message a second per chat.
+A row is marked 'sending' just before its request and 'sent' as soon as Telegram
+answers, so after a crash only the rows that were in flight (at most
+`max_in_flight`) can reach a person twice; everything else resumes where it stopped.
+
+- 429: everything pauses for `retry_after`, the row goes back to the queue.
+- 403: the person is marked as unreachable, their queued rows are closed.
+- 5xx and network errors: retried with exponential backoff up to `max_attempts`.
+- other 400s: the row fails at once (retrying cannot help).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+
+from storage.db import utc_now
+from storage.outbox import BLOCKED, FAILED, SENT, OutboxRepo, OutboxRow
+from storage.people import PersonRepo
+
+logger = logging.getLogger(__name__)
+
+PER_CHAT_INTERVAL = 1.0
+PAID_BROADCAST_RATE = 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryConfig:
+    rate: float = 25.0  # messages per second, all chats together
+    per_chat_interval: float = PER_CHAT_INTERVAL
+    max_in_flight: int = 20
+    max_attempts: int = 5
+    backoff_base: float = 1.0  # seconds; doubles with each attempt
+    allow_paid_broadcast: bool = False
+    idle_poll: float = 1.0  # how often to look for rows that became due
+
+
+class TokenBucket:
+    """At most `rate` acquisitions a second on average, bursts up to one second's worth."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = rate
+        self._capacity = max(rate, 1.0)
+        self._tokens = 1.0
+        self._clock = clock
+        self._updated = clock()
+
+    def delay(self) -> float:
+        """Take a token; how long to wait before using it."""
+        now = self._clock()
+        self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
+        self._updated = now
+        self._tokens -= 1
+        return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
+
+
+Sender = Callable[[OutboxRow], Awaitable[int | None]]
+
+
+def bot_sender(bot: Bot, *, allow_paid_broadcast: bool = False) -> Sender:
+    """Send a row with the Bot API; returns the sent message id."""
+    paid = True if allow_paid_broadcast else None
+
+    async def send(row: OutboxRow) -> int | None:
+        markup = (
+            InlineKeyboardMarkup.model_validate(row.reply_markup) if row.reply_markup else None
+        )
+        if row.kind == "copy":
+            assert row.from_chat_id is not None and row.from_message_id is not None
+            copied = await bot.copy_message(
+                row.chat_id,
+                row.from_chat_id,
+                row.from_message_id,
+                reply_markup=markup,
+                allow_paid_broadcast=paid,
+            )
+            return copied.message_id
+        sent = await bot.send_message(
+            row.chat_id, row.text or "", reply_markup=markup, allow_paid_broadcast=paid
+        )
+        return sent.message_id
+
+    return send
+
+
+class DeliveryEngine:
+    def __init__(
+        self,
+        outbox: OutboxRepo,
+        people: PersonRepo,
+        sender: Sender,
+        config: DeliveryConfig,
+    ) -> None:
+        self._outbox = outbox
+        self._people = people
+        self._send = sender
+        self._config = config
+        rate = PAID_BROADCAST_RATE if config.allow_paid_broadcast else config.rate
+        self._bucket = TokenBucket(rate)
+        self._slots = asyncio.Semaphore(config.max_in_flight)
+        self._wakeup = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._paused_until = 0.0
+        self._chat_ready: dict[int, float] = {}
+        self._taken: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self.requeued_at_start = 0
+
+    # Lifecycle
+
+    async def start(self) -> None:
+        self.requeued_at_start = await self._outbox.requeue_in_flight()
+        if self.requeued_at_start:
+            logger.warning(
+                "%d messages were in flight at the last stop and will be sent again",
+                self.requeued_at_start,
+            )
+        self._runner = asyncio.create_task(self._run(), name="delivery-engine")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop taking rows; let requests in flight finish and record their answers."""
+        if self._runner is None:
+            return
+        self._runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._runner
+        self._runner = None
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
+
+    def wake(self) -> None:
+        """New rows were queued: look now instead of at the next poll."""
+        self._idle.clear()
+        self._wakeup.set()
+
+    async def wait_idle(self, seconds: float) -> bool:
+        """Until nothing is due or in flight (for tests and shutdown)."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    # The loop
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                rows = await self._outbox.due(
+                    now=utc_now(), limit=self._config.max_in_flight * 2, skip=self._taken
+                )
+            except Exception:
+                logger.exception("Cannot read the outbox; retrying")
+                await asyncio.sleep(self._config.idle_poll)
+                continue
+            if not rows:
+                if not self._tasks:
+                    self._idle.set()
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._config.idle_poll)
+                continue
+            for row in rows:
+                await self._pace(row.chat_id)
+                await self._slots.acquire()
+                self._taken.add(row.id)
+                task = asyncio.create_task(self._deliver(row))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _pace(self, chat_id: int) -> None:
+        """Wait for a global token, a pause after 429, and this chat's one-second gap."""
+        while True:
+            now = time.monotonic()
+            wait = max(self._paused_until, self._chat_ready.get(chat_id, 0.0)) - now
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        delay = self._bucket.delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._chat_ready[chat_id] = time.monotonic() + self._config.per_chat_interval
+        if len(self._chat_ready) > 10_000:
+            cutoff = time.monotonic()
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > cutoff}
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            if not await self._outbox.mark_sending(row_id=row.id):
+                return  # cancelled meanwhile (a stopped broadcast)
+            await self._attempt(row)
+        except Exception:
+            logger.exception("Delivery of outbox row %s failed unexpectedly", row.id)
+        finally:
+            self._taken.discard(row.id)
+            self._slots.release()
+            self.wake()
+
+    async def _attempt(self, row: OutboxRow) -> None:
+        try:
+            message_id = await self._send(row)
+        except TelegramRetryAfter as exc:
+            self._paused_until = max(self._paused_until, time.monotonic() + exc.retry_after)
+            logger.warning("Telegram asks to wait %s s; all sending paused", exc.retry_after)
+            await self._outbox.retry_later(
+                row_id=row.id, not_before=utc_now(), error="429", count_attempt=False
+            )
+        except TelegramForbiddenError:
+            await self._outbox.finish(row_id=row.id, state=BLOCKED, error="403")
+            await self._people.set_blocked(tg_id=row.chat_id, blocked=True)
+            await self._outbox.close_blocked(chat_id=row.chat_id)
+        except (TelegramServerError, TelegramNetworkError) as exc:
+            attempts = row.attempts + 1
+            if attempts >= self._config.max_attempts:
+                await self._outbox.finish(row_id=row.id, state=FAILED, error=type(exc).__name__)
+                return
+            backoff = self._config.backoff_base * 2 ** (attempts - 1)
+            await self._outbox.retry_later(
+                row_id=row.id,
+                not_before=utc_now() + timedelta(seconds=backoff),
+                error=type(exc).__name__,
+            )
+        except TelegramAPIError as exc:
+            # A bad request (chat not found, text too long...): retrying cannot help.
+            await self._outbox.finish(row_id=row.id, state=FAILED, error=exc.message[:200])
+        else:
+            await self._outbox.finish(row_id=row.id, state=SENT, message_id=message_id)

@@ -1,0 +1,194 @@
+"""The outbox: one row per message the bot sends on its own."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database, to_db_time, utc_now
+
+QUEUED, SENDING, SENT, BLOCKED, FAILED, CANCELLED = (
+    "queued",
+    "sending",
+    "sent",
+    "blocked",
+    "failed",
+    "cancelled",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    chat_id: int
+    purpose: str
+    text: str | None = None
+    reply_markup: dict[str, Any] | None = None
+    from_chat_id: int | None = None  # copy this message instead of sending text
+    from_message_id: int | None = None
+    dedup_key: str | None = None
+    broadcast_id: int | None = None
+    not_before: datetime | None = None
+
+    @property
+    def kind(self) -> str:
+        return "copy" if self.from_message_id is not None else "text"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    purpose: str
+    kind: str
+    text: str | None
+    reply_markup: dict[str, Any] | None
+    from_chat_id: int | None
+    from_message_id: int | None
+    attempts: int
+    broadcast_id: int | None
+
+
+_COLUMNS = (
+    "id, chat_id, purpose, kind, text, reply_markup, from_chat_id, from_message_id, attempts,"
+    " broadcast_id"
+)
+
+
+def _row(row: Any) -> OutboxRow:
+    return OutboxRow(
+        id=row[0],
+        chat_id=row[1],
+        purpose=row[2],
+        kind=row[3],
+        text=row[4],
+        reply_markup=json.loads(row[5]) if row[5] else None,
+        from_chat_id=row[6],
+        from_message_id=row[7],
+        attempts=row[8],
+        broadcast_id=row[9],
+    )
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(self, messages: list[NewMessage]) -> int:
+        """Queue messages in one transaction; a dedup_key already queued is skipped.
+
+        Returns how many rows were added.
+        """
+        now = utc_now()
+        stamp = to_db_time(now)
+        added = 0
+        async with self._db.transaction() as conn:
+            for message in messages:
+                cur = await conn.execute(
+                    "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind, text,"
+                    " reply_markup, from_chat_id, from_message_id, not_before, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (dedup_key) DO NOTHING",
+                    (
+                        message.chat_id,
+                        message.purpose,
+                        message.dedup_key,
+                        message.broadcast_id,
+                        message.kind,
+                        message.text,
+                        json.dumps(message.reply_markup, ensure_ascii=False)
+                        if message.reply_markup
+                        else None,
+                        message.from_chat_id,
+                        message.from_message_id,
+                        to_db_time(message.not_before or now),
+                        stamp,
+                        stamp,
+                    ),
+                )
+                added += cur.rowcount
+        return added
+
+    async def due(self, *, now: datetime, limit: int, skip: set[int]) -> list[OutboxRow]:
+        """Queued rows whose time has come, oldest first, except those already taken.
+
+        Rows of people who blocked the bot are not returned (see `close_blocked`).
+        """
+        async with self._db.read.execute(
+            f"SELECT {_COLUMNS} FROM outbox o WHERE state = 'queued' AND not_before <= ?"  # noqa: S608
+            " AND NOT EXISTS (SELECT 1 FROM people p WHERE p.tg_id = o.chat_id"
+            " AND p.blocked_at IS NOT NULL) ORDER BY not_before, id LIMIT ?",
+            (to_db_time(now), limit + len(skip)),
+        ) as cur:
+            rows = [_row(row) for row in await cur.fetchall()]
+        return [row for row in rows if row.id not in skip][:limit]
+
+    async def next_due_at(self) -> datetime | None:
+        async with self._db.read.execute(
+            "SELECT MIN(not_before) FROM outbox WHERE state = 'queued'"
+        ) as cur:
+            row = await cur.fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def mark_sending(self, *, row_id: int) -> bool:
+        """Hand a row to the Bot API: from here on a crash may send it twice."""
+        return (
+            await self._db.execute_write(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+                " WHERE id = ? AND state = 'queued'",
+                (to_db_time(utc_now()), row_id),
+            )
+            == 1
+        )
+
+    async def finish(
+        self, *, row_id: int, state: str, error: str | None = None, message_id: int | None = None
+    ) -> None:
+        await self._db.execute_write(
+            "UPDATE outbox SET state = ?, last_error = ?, sent_message_id = ?, updated_at = ?"
+            " WHERE id = ?",
+            (state, error, message_id, to_db_time(utc_now()), row_id),
+        )
+
+    async def retry_later(
+        self, *, row_id: int, not_before: datetime, error: str, count_attempt: bool = True
+    ) -> None:
+        await self._db.execute_write(
+            "UPDATE outbox SET state = 'queued', not_before = ?, last_error = ?,"
+            " attempts = attempts - ?, updated_at = ? WHERE id = ?",
+            (
+                to_db_time(not_before),
+                error,
+                0 if count_attempt else 1,
+                to_db_time(utc_now()),
+                row_id,
+            ),
+        )
+
+    async def close_blocked(self, *, chat_id: int) -> int:
+        """A person blocked the bot: nothing more is sent to them."""
+        return await self._db.execute_write(
+            "UPDATE outbox SET state = 'blocked', updated_at = ?"
+            " WHERE chat_id = ? AND state = 'queued'",
+            (to_db_time(utc_now()), chat_id),
+        )
+
+    async def requeue_in_flight(self) -> int:
+        """After a crash: rows handed to the API without a recorded answer go again.
+
+        These are the only messages that may reach a person twice.
+        """
+        return await self._db.execute_write(
+            "UPDATE outbox SET state = 'queued', updated_at = ? WHERE state = 'sending'",
+            (to_db_time(utc_now()),),
+        )
+
+    async def counts(self, *, broadcast_id: int | None = None) -> dict[str, int]:
+        if broadcast_id is None:
+            sql, params = "SELECT state, COUNT(*) FROM outbox GROUP BY state", ()
+        else:
+            sql = "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY state"
+            params = (broadcast_id,)
+        async with self._db.read.execute(sql, params) as cur:
+            return {row[0]: row[1] for row in await cur.fetchall()}

@@ -24,8 +24,10 @@ from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.roles import Access
 from bot.trip_admin import TripAdminService
+from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
+from handlers.registration import answers_block, decision_keyboard
 from storage.cities import CityRepo
 from storage.db import Database
 from storage.fsm import SQLiteStorage
@@ -81,6 +83,20 @@ def create_services(settings: Settings, db: Database) -> Services:
     )
 
 
+def create_trip_notices(settings: Settings, services: Services, notifier: Notifier) -> TripNotices:
+    return TripNotices(
+        trips=services.trips,
+        registrations=services.registrations,
+        people=services.people,
+        cities=services.cities,
+        organisers=services.organisers,
+        notifier=notifier,
+        admin_ids=settings.admin_ids,
+        decision_markup=decision_keyboard,
+        answers_block=answers_block,
+    )
+
+
 def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     translations = Translations(settings.default_language)
     services = create_services(settings, db)
@@ -98,6 +114,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         ),
     )
 
+    notifier = Notifier(services.people, translations, outbox, delivery)
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -116,7 +133,8 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         registrations=services.registrations,
         registration=services.registration,
         trip_admin=services.trip_admin,
-        notifier=Notifier(services.people, translations, outbox, delivery),
+        notifier=notifier,
+        trip_notices=create_trip_notices(settings, services, notifier),
         outbox=outbox,
         delivery=delivery,
     )

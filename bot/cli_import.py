@@ -12,9 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiogram.exceptions import TelegramAPIError
-
-from bot.app import create_bot, create_services
+from bot.app import create_services, create_trip_notices
 from bot.config import Settings
 from bot.demo import DemoRefused, load_demo
 from bot.i18n import Translations, Translator
@@ -31,8 +29,8 @@ from bot.importer import (
 from bot.notify import Notifier
 from bot.registration import Promotion
 from bot.runner import open_database
-from bot.trip_notices import announce_promotions
 from storage.db import utc_now
+from storage.outbox import OutboxRepo
 
 logger = logging.getLogger(__name__)
 NOTIFY_TIMEOUT_SECONDS = 30
@@ -53,19 +51,16 @@ def _rejected(t: Translator, name: str, issues: Sequence[Issue]) -> CliResult:
 
 
 async def _announce(settings: Settings, promotions: list[Promotion]) -> None:
-    """Best effort: people promoted from the waiting list are told, if Telegram answers."""
+    """People promoted from the waiting list are told: the notices go into the outbox,
+    and the running bot (or the next start) delivers them."""
     db = await open_database(settings)
-    bot = create_bot(settings)
     try:
         services = create_services(settings, db)
-        notifier = Notifier(bot, services.people, Translations(settings.default_language))
-        await asyncio.wait_for(
-            announce_promotions(notifier, services.trips, promotions), NOTIFY_TIMEOUT_SECONDS
+        notifier = Notifier(
+            services.people, Translations(settings.default_language), OutboxRepo(db)
         )
-    except (TelegramAPIError, TimeoutError) as exc:
-        logger.warning("Promotion notices not sent: %s", type(exc).__name__)
+        await create_trip_notices(settings, services, notifier).announce_promotions(promotions)
     finally:
-        await bot.session.close()
         await db.close()
 
 

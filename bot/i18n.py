@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("ru", "be")
+_FLUENT_SAFE_LENGTH = 1000
 
 
 class Html(str):
@@ -67,10 +68,22 @@ class Translator:
             logger.error("Missing translation %s for %s", key, self.language)
             return key
         message = self._bundle.get_message(key)
-        value, errors = self._bundle.format_pattern(message.value, dict(args))
+        # fluent.runtime replaces any argument longer than 2500 characters with "{???}"
+        # (a guard against expansion attacks). Our long arguments are descriptions and
+        # answers, so they go in as short tokens and are put back after formatting.
+        values = dict(args)
+        long_values = {}
+        for name, value in args.items():
+            if isinstance(value, str) and len(value) > _FLUENT_SAFE_LENGTH:
+                token = f"\x00{len(long_values)}\x00"
+                long_values[token] = value
+                values[name] = token
+        text, errors = self._bundle.format_pattern(message.value, values)
         for error in errors:
             logger.error("Translation %s/%s: %s", self.language, key, error)
-        return value
+        for token, value in long_values.items():
+            text = text.replace(token, value)
+        return text
 
     def __call__(self, key: str, /, **args: Any) -> str:
         """A message text (HTML): string arguments are escaped unless marked `Html`."""

@@ -6,6 +6,12 @@ with the place it is at ("trips[2].capacity" in YAML, "лист trips, стро�
 capacity" in a table); only a file without problems is written, in one transaction.
 Rows carry stable keys, so importing the same file again updates them instead of adding
 copies.
+
+A trip that exists already changes by the bot's rules (bot/trip_admin.py): cancelled and
+finished trips stay as they are, the status moves only where the bot's buttons move it,
+capacity stays above the seats taken. These rules depend on the trip's state, so they are
+checked again inside the write transaction, which also fills freed seats from the waiting
+list: nobody can register in between.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from bot.import_files import (
 from bot.questions import QuestionKind
 from bot.registration import Promotion, RegistrationService
 from bot.roles import MemberRole
+from bot.trip_admin import CANCELLABLE, EDITABLE, next_statuses
 from bot.trips import (
     CAPACITY_MAX,
     CAPACITY_MIN,
@@ -58,9 +65,10 @@ from bot.trips import (
     parse_local_datetime,
 )
 from storage.cities import City, CityRepo
-from storage.db import Database
+from storage.db import Database, to_db_time
 from storage.events import EventRepo, NewEvent
-from storage.imports import ImportRepo, TripState
+from storage.imports import ImportRepo, StoredTrip, TripState
+from storage.registrations import RegistrationRepo
 from storage.trips import NewProgramme, NewTrip, Question, TripRepo
 
 MAX_LIST_ITEMS = 50  # audience roles, organisers, options
@@ -115,7 +123,8 @@ class ImportSummary:
     programmes: Counts
     trips: Counts
     events: Counts
-    refill_trip_ids: tuple[int, ...] = ()  # more seats than seated, and people waiting
+    # People moved from the waiting list to seats an update added: to be told.
+    promotions: tuple[Promotion, ...] = ()
 
 
 def _clean(text: str, *, multiline: bool) -> str:
@@ -342,12 +351,21 @@ def _integer(raw: Any) -> int | None:
 
 
 @dataclass(frozen=True, slots=True)
+class _Existing:
+    """The file's trips that exist already, as read at one moment."""
+
+    states: Mapping[str, TripState]
+    stored: Mapping[str, StoredTrip]  # those nobody may edit any more, to compare with
+    programme_ids: Mapping[str, int]  # the programmes the file's trips name, if stored
+
+
+@dataclass(frozen=True, slots=True)
 class _Context:
     now: datetime
     cities: Mapping[str, City]  # by code and by name, lower case
     programme_keys: frozenset[str]  # in the file or in the database
     trip_keys: frozenset[str]
-    trips: Mapping[str, TripState]  # trips of the file that already exist
+    existing: _Existing
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +380,8 @@ class _PlannedTrip:
     programme: str
     trip: NewTrip  # programme_id is filled in when the programme has been written
     organisers: tuple[int, ...] | None  # None: the file does not say, keep as is
-    refill: bool = False  # seats may have been added while people wait in line
+    given_status: str | None  # None: keep the stored trip's status
+    record: Record  # to say where a problem found while writing is
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,10 +464,9 @@ def _trip(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | 
     deadline = f.moment("deadline", zone, required=True, end_of_day=True)
     capacity = f.integer("capacity", low=CAPACITY_MIN, high=CAPACITY_MAX, required=True)
     approval = f.flag("approval", default=True)
-    existing = ctx.trips.get(key) if key is not None else None
-    status = f.choice("status", [s.value for s in TripStatus], required=False)
-    # An absent status keeps what the trip has, so a re-import does not unpublish it.
-    status = status or (existing.status if existing is not None else TripStatus.DRAFT.value)
+    existing = ctx.existing.states.get(key) if key is not None else None
+    given_status = f.choice("status", [s.value for s in TripStatus], required=False)
+    status = _status(given_status, existing)
     description = f.text("description", limit=DESCRIPTION_MAX, multiline=True) or ""
     organisers = _organisers(f)
     questions = _questions(record, issues, f)
@@ -463,18 +481,48 @@ def _trip(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | 
             f.fail("start", "import-error-start-past")
         if deadline is not None and deadline <= ctx.now:
             f.fail("deadline", "import-error-deadline-past")
-    if existing is not None and capacity is not None and capacity < existing.seated:
-        f.fail("capacity", "import-error-capacity-below-seated", seated=existing.seated)
-    if (
-        existing is not None
-        and status == TripStatus.CANCELLED
-        and existing.status != TripStatus.CANCELLED
-        and existing.active
-    ):
-        # Cancelling must tell every registered person, which the bot's button does.
-        f.fail("status", "import-error-cancel-in-bot", count=existing.active)
-    if not f.ok or None in (key, programme, title, origin, destination, starts, ends, deadline):
-        return None
+    planned = None
+    if f.ok and None not in (key, programme, title, origin, destination, starts, ends, deadline):
+        planned = _planned_trip(
+            record,
+            issues,
+            ctx,
+            values=(key, programme, title, origin, destination, starts, ends, deadline),
+            capacity=capacity,
+            approval=approval,
+            description=description,
+            status=status,
+            given_status=given_status,
+            questions=questions,
+            organisers=organisers,
+        )
+    rule_issues = _existing_trip_issues(
+        record, ctx.existing, key, status=status, capacity=capacity, planned=planned
+    )
+    issues.extend(rule_issues)
+    return None if rule_issues else planned
+
+
+def _status(given: str | None, existing: TripState | None) -> str:
+    """An absent status keeps what the trip has, so a re-import does not unpublish it."""
+    return given or (existing.status if existing is not None else TripStatus.DRAFT.value)
+
+
+def _planned_trip(
+    record: Record,
+    issues: list[Issue],
+    ctx: _Context,
+    *,
+    values: tuple[Any, ...],
+    capacity: int | None,
+    approval: bool,
+    description: str,
+    status: str,
+    given_status: str | None,
+    questions: list[Question] | None,
+    organisers: tuple[int, ...] | None,
+) -> _PlannedTrip | None:
+    key, programme, title, origin, destination, starts, ends, deadline = values
     assert key and programme and title and origin and destination and capacity
     assert starts and ends and deadline and questions is not None
     trip = NewTrip(
@@ -497,9 +545,86 @@ def _trip(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | 
     except UserError as error:
         issues.append(Issue(record.locate(None), error.key, error.args_))
         return None
-    waiting = existing.active - existing.seated if existing is not None else 0
-    refill = waiting > 0 and existing is not None and capacity > existing.seated
-    return _PlannedTrip(key, programme, trip, organisers, refill)
+    return _PlannedTrip(key, programme, trip, organisers, given_status, record)
+
+
+def _status_choices(current: str) -> tuple[str, ...]:
+    """Where the bot lets a trip's status go: its "Статус" steps, or cancelling."""
+    choices = [current, *next_statuses(current)]
+    if current in CANCELLABLE:
+        choices.append(TripStatus.CANCELLED)
+    return tuple(choices)
+
+
+def _unchanged(planned: _PlannedTrip, existing: _Existing) -> bool:
+    """The file says what is stored: importing the same file again leaves history alone."""
+    stored = existing.stored.get(planned.key)
+    if stored is None:
+        return False
+    new, old = planned.trip, stored.trip
+    organisers = planned.organisers
+    return (
+        existing.programme_ids.get(planned.programme) == old.programme_id
+        and (new.title, new.from_city_id, new.to_city_id) == (old.title, old.from_city_id, old.to_city_id)
+        and all(
+            to_db_time(a) == to_db_time(b)
+            for a, b in (
+                (new.starts_at, old.starts_at),
+                (new.ends_at, old.ends_at),
+                (new.registration_deadline, old.registration_deadline),
+            )
+        )
+        and (new.capacity, new.needs_approval, new.description, new.status)
+        == (old.capacity, old.needs_approval, old.description, old.status)
+        and new.questions == stored.questions
+        and (organisers is None or tuple(sorted(organisers)) == stored.organisers)
+    )
+
+
+def _existing_trip_issues(
+    record: Record,
+    existing: _Existing,
+    key: str | None,
+    *,
+    status: str,
+    capacity: int | None,
+    planned: _PlannedTrip | None,
+) -> list[Issue]:
+    """The bot's rules for changing a stored trip (bot/trip_admin.py), against its state
+    as read: checked with the file, and again inside the write transaction."""
+    state = existing.states.get(key) if key is not None else None
+    if state is None:
+        return []
+    if state.status not in EDITABLE:
+        # Cancelled and finished trips are history; an unchanged copy of one is no edit.
+        if planned is not None and not _unchanged(planned, existing):
+            return [Issue(record.locate(None), "org-error-not-editable")]
+        return []
+    issues = []
+    if capacity is not None and capacity < state.seated:
+        issues.append(
+            Issue(
+                record.locate("capacity"),
+                "import-error-capacity-below-seated",
+                {"seated": state.seated},
+            )
+        )
+    if status != state.status:
+        choices = _status_choices(state.status)
+        if status not in choices:
+            issues.append(
+                Issue(
+                    record.locate("status"),
+                    "import-error-choice",
+                    {"value": status, "allowed": ", ".join(choices)},
+                )
+            )
+        elif status == TripStatus.CANCELLED and state.active:
+            # Cancelling must tell every registered person, which the bot's button does.
+            issues.append(
+                Issue(record.locate("status"), "import-error-cancel-in-bot", {"count": state.active})
+            )
+    return issues
 
 
 def _organisers(f: _Fields) -> tuple[int, ...] | None:

@@ -172,6 +172,13 @@ class RegistrationService:
         if actor_access < Access.ORGANISER:
             raise UserError("error-organisers-only")
         async with self._db.transaction() as conn:
+            current = await self._registrations.get(registration_id=registration_id, conn=conn)
+            if current is None:
+                raise UserError("reg-error-not-found")
+            trip = await self._trip(conn, current.trip_id)
+            if trip.status not in SEAT_KEEPING_STATUSES:
+                # A cancelled or finished trip: approving now would promise a seat on nothing.
+                raise UserError("reg-error-trip-not-running")
             changed = await self._registrations.change_status(
                 conn,
                 registration_id=registration_id,

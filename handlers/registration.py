@@ -3,10 +3,13 @@ decisions on new registrations."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from enum import StrEnum
+from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -21,9 +24,9 @@ from bot.i18n import Html, Translator
 from bot.notify import Notifier
 from bot.profile import clean_text
 from bot.questions import NO, YES, QuestionKind, parse_answer
-from bot.registration import Decision, RegistrationService, RegStatus, holds_place
+from bot.registration import RegistrationService, RegStatus, holds_place
 from bot.roles import Access
-from bot.trip_notices import announce_promotions
+from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
@@ -32,7 +35,7 @@ from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trip_views import answer_text, local
 from storage.cities import CityRepo
 from storage.db import utc_now
-from storage.people import Person, PersonRepo
+from storage.people import Person
 from storage.registrations import Registration, RegistrationRepo
 from storage.trips import Question, Trip, TripRepo
 
@@ -117,13 +120,26 @@ def _question_keyboard(t: Translator, question: Question) -> InlineKeyboardMarku
     return builder.as_markup()
 
 
-def _answers_block(t: Translator, questions: list[Question], answers: dict[str, str]) -> str:
+ANSWER_PREVIEW_MAX = 300  # per answer in a message; the export has them in full
+ANSWERS_BLOCK_MAX = 3000  # leaves room in Telegram's 4096 for the rest of the message
+
+
+def answers_block(t: Translator, questions: list[Question], answers: dict[str, str]) -> str:
     if not questions:
         return t("reg-no-questions")
-    return "\n".join(
-        t("reg-answer-line", question=q.label, answer=answer_text(t, q, answers.get(q.key)))
-        for q in questions
-    )
+    lines: list[str] = []
+    size = 0
+    for question in questions:
+        answer = answer_text(t, question, answers.get(question.key))
+        if len(answer) > ANSWER_PREVIEW_MAX:
+            answer = answer[: ANSWER_PREVIEW_MAX - 1] + "…"
+        line = t("reg-answer-line", question=question.label, answer=answer)
+        if size + len(line) > ANSWERS_BLOCK_MAX:
+            lines.append("…")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)
 
 
 async def _ask(
@@ -174,7 +190,7 @@ async def _summary(
     text = t(
         "reg-summary",
         trip=trip.title,
-        answers=Html(_answers_block(t, questions, answers)),
+        answers=Html(answers_block(t, questions, answers)),
     )
     if new:
         await send_new(target, text, builder.as_markup())
@@ -380,10 +396,7 @@ async def confirm(
     registration: RegistrationService,
     registrations: RegistrationRepo,
     trips: TripRepo,
-    people: PersonRepo,
-    cities: CityRepo,
-    notifier: Notifier,
-    settings: Settings,
+    trip_notices: TripNotices,
 ) -> None:
     data = await state.get_data()
     try:
@@ -413,52 +426,10 @@ async def confirm(
         t(f"reg-result-{result.status.value}", trip=trip.title, position=result.position or 0),
     )
     if result.status is RegStatus.PENDING:
-        await _tell_organisers(
-            result.registration_id,
-            trip,
-            person,
-            data["answers"],
-            trips=trips,
-            people=people,
-            cities=cities,
-            notifier=notifier,
-            settings=settings,
-        )
+        await trip_notices.ask_for_decision(result.registration_id)
 
 
-async def _tell_organisers(
-    registration_id: int,
-    trip: Trip,
-    person: Person,
-    answers: dict[str, str],
-    *,
-    trips: TripRepo,
-    people: PersonRepo,
-    cities: CityRepo,
-    notifier: Notifier,
-    settings: Settings,
-) -> None:
-    """A new registration to approve goes to the trip's organisers (or all of them)."""
-    recipients = await trips.organisers(trip_id=trip.id)
-    if not recipients:
-        recipients = sorted({p.tg_id for p in await people.list_organisers()} | settings.admin_ids)
-    questions = await trips.questions(trip_id=trip.id)
-    city = await cities.get(city_id=person.city_id) if person.city_id else None
-    for organiser_id in recipients:
-        t = await notifier.translator_for(organiser_id)
-        text = t(
-            "reg-new-for-organiser",
-            trip=trip.title,
-            name=person.full_name or "",
-            organisation=person.organisation or "",
-            role=t.button(f"role-{person.role}") if person.role else "—",
-            city=city.name(t.language) if city else "—",
-            answers=Html(_answers_block(t, questions, answers)),
-        )
-        await notifier.send(organiser_id, text, markup=_decision_keyboard(t, registration_id))
-
-
-def _decision_keyboard(t: Translator, registration_id: int) -> InlineKeyboardMarkup:
+def decision_keyboard(t: Translator, registration_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=t.button("reg-approve"),
@@ -484,6 +455,7 @@ async def approve(
     registration: RegistrationService,
     trips: TripRepo,
     notifier: Notifier,
+    trip_notices: TripNotices,
 ) -> None:
     try:
         decision = await registration.decide(
@@ -496,35 +468,18 @@ async def approve(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await _after_decision(callback, callback_answer, t, decision, trips, notifier)
-
-
-async def _after_decision(
-    callback: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    t: Translator,
-    decision: Decision,
-    trips: TripRepo,
-    notifier: Notifier,
-    reason: str | None = None,
-) -> None:
-    registration = decision.registration
-    status_text = t.button(f"reg-status-{registration.status}")
+    status_text = t.button(f"reg-status-{decision.registration.status}")
     if not decision.applied:
         # Someone decided first (or the person left): say so, and nothing changes.
         alert(callback_answer, t.button("reg-already-decided", status=status_text))
-    trip = await trips.get(trip_id=registration.trip_id)
-    title = trip.title if trip else ""
     if isinstance(callback.message, Message) and callback.message.html_text:
+        # The decision replaces the buttons, so nobody presses them again.
         note = t("reg-decision-note", status=status_text)
         await show(callback, f"{callback.message.html_text}\n\n{note}")
     if decision.applied:
-        if registration.status == RegStatus.APPROVED:
-            await notifier.tell(registration.tg_id, "reg-approved", trip=title)
-        else:
-            key = "reg-rejected-with-reason" if reason else "reg-rejected"
-            await notifier.tell(registration.tg_id, key, trip=title, reason=reason or "")
-        await announce_promotions(notifier, trips, decision.promotions)
+        trip = await trips.get(trip_id=decision.registration.trip_id)
+        title = trip.title if trip else ""
+        await notifier.tell(decision.registration.tg_id, "reg-approved", trip=title)
 
 
 async def reject(
@@ -536,6 +491,7 @@ async def reject(
     access: Access,
     registrations: RegistrationRepo,
 ) -> None:
+    """Ask for a reason first; the decision itself is taken (and re-checked) after it."""
     if access < Access.ORGANISER:
         alert(callback_answer, t.button("error-organisers-only"))
         return
@@ -558,96 +514,64 @@ async def reject(
     await send_new(callback, t("reg-ask-reason"), builder.as_markup())
 
 
-async def _reject_with(
-    target: Target,
-    reason: str | None,
-    *,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    access: Access,
-    registration: RegistrationService,
-    trips: TripRepo,
-    notifier: Notifier,
-) -> None:
-    data = await state.get_data()
+async def _reject_with(target: Target, reason: str | None, data: dict[str, Any]) -> None:
+    t: Translator = data["t"]
+    state: FSMContext = data["state"]
+    form = await state.get_data()
     await state.clear()
-    decision = await registration.decide(
-        registration_id=data["registration_id"],
-        actor_id=person.tg_id,
-        actor_access=access,
-        approve=False,
-        now=utc_now(),
-        reason=reason,
-    )
+    try:
+        decision = await data["registration"].decide(
+            registration_id=form["registration_id"],
+            actor_id=data["person"].tg_id,
+            actor_access=data["access"],
+            approve=False,
+            now=utc_now(),
+            reason=reason,
+        )
+    except UserError as error:
+        await send_new(target, t(error.key, **error.args_))
+        return
     status_text = t.button(f"reg-status-{decision.registration.status}")
+    await _retire_buttons(data["bot"], target, form.get("message_id"))
     if not decision.applied:
         await send_new(target, t("reg-already-decided", status=status_text))
         return
     await send_new(target, t("reg-rejected-done"))
-    trip = await trips.get(trip_id=decision.registration.trip_id)
-    title = trip.title if trip else ""
+    trip = await data["trips"].get(trip_id=decision.registration.trip_id)
     key = "reg-rejected-with-reason" if reason else "reg-rejected"
-    await notifier.tell(decision.registration.tg_id, key, trip=title, reason=reason or "")
-    await announce_promotions(notifier, trips, decision.promotions)
+    await data["notifier"].tell(
+        decision.registration.tg_id, key, trip=trip.title if trip else "", reason=reason or ""
+    )
+    await data["trip_notices"].announce_promotions(decision.promotions)
 
 
-async def typed_reason(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    access: Access,
-    registration: RegistrationService,
-    trips: TripRepo,
-    notifier: Notifier,
-) -> None:
+async def _retire_buttons(bot: Bot, target: Target, message_id: int | None) -> None:
+    """Take "Одобрить"/"Отклонить" off the organiser's copy once it is decided."""
+    if not message_id or target.from_user is None:
+        return
+    with contextlib.suppress(TelegramBadRequest):  # already edited, or too old to edit
+        await bot.edit_message_reply_markup(
+            chat_id=target.from_user.id, message_id=message_id, reply_markup=None
+        )
+
+
+async def typed_reason(message: Message, **data: Any) -> None:
+    t: Translator = data["t"]
     try:
         reason = clean_text(message.text, limit=REASON_MAX, keep_newlines=True)
     except UserError as error:
         await message.answer(t(error.key, **error.args_))
         return
-    try:
-        await _reject_with(
-            message,
-            reason,
-            state=state,
-            t=t,
-            person=person,
-            access=access,
-            registration=registration,
-            trips=trips,
-            notifier=notifier,
-        )
-    except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+    await _reject_with(message, reason, data)
 
 
-async def no_reason(
-    callback: CallbackQuery,
-    callback_answer: CallbackAnswer,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    access: Access,
-    registration: RegistrationService,
-    trips: TripRepo,
-    notifier: Notifier,
-) -> None:
-    try:
-        await _reject_with(
-            callback,
-            None,
-            state=state,
-            t=t,
-            person=person,
-            access=access,
-            registration=registration,
-            trips=trips,
-            notifier=notifier,
-        )
-    except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+async def no_reason(callback: CallbackQuery, **data: Any) -> None:
+    await _reject_with(callback, None, data)
+
+
+async def use_the_buttons(message: Message, t: Translator) -> None:
+    """Typed text where the form waits for a button: say so; the form stays as it was."""
+    await message.answer(t("error-choice"))
 
 
 async def reject_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -762,7 +686,7 @@ async def open_registration(
         starts=local(trip.starts_at, zone),
         ends=local(trip.ends_at, zone),
         status=_status_text(t, item.status, item.position, trip.status),
-        answers=Html(_answers_block(t, questions, item.answers)),
+        answers=Html(answers_block(t, questions, item.answers)),
     )
     if trip.cancel_reason:
         text += "\n\n" + t("trip-cancel-reason", reason=trip.cancel_reason)
@@ -803,8 +727,7 @@ async def leave(
     t: Translator,
     person: Person,
     registration: RegistrationService,
-    trips: TripRepo,
-    notifier: Notifier,
+    trip_notices: TripNotices,
 ) -> None:
     try:
         promotions = await registration.cancel(
@@ -814,7 +737,7 @@ async def leave(
         await show_error(callback, t, error, callback_answer)
         return
     await show(callback, t("reg-left"))
-    await announce_promotions(notifier, trips, promotions)
+    await trip_notices.announce_promotions(promotions)
 
 
 async def change_answers(
@@ -892,7 +815,11 @@ def create_router() -> Router:
     )
     router.callback_query.register(approve, RegCb.filter(F.action == RegAction.APPROVE))
     router.callback_query.register(reject, RegCb.filter(F.action == RegAction.REJECT))
+    # A sticker or photo as a reason gets "please write text" from clean_text.
     router.message.register(typed_reason, StateFilter(RejectForm.reason))
+    router.message.register(
+        use_the_buttons, StateFilter(RegistrationForm.summary, RegistrationForm.choosing)
+    )
     router.callback_query.register(
         no_reason, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.NO_REASON)
     )

@@ -21,7 +21,6 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translator
-from bot.notify import Notifier
 from bot.questions import QuestionKind
 from bot.roles import Access
 from bot.trip_admin import (
@@ -40,7 +39,7 @@ from bot.trip_admin import (
     parse_new_status,
     parse_options,
 )
-from bot.trip_notices import announce_promotions
+from bot.trip_notices import TripNotices
 from bot.trips import TripStatus, parse_capacity, parse_local_datetime
 from handlers.filters import Has
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
@@ -602,7 +601,7 @@ async def trip_save(
     t: Translator,
     access: Access,
     trips: TripRepo,
-    notifier: Notifier,
+    trip_notices: TripNotices,
     trip_admin: TripAdminService,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -628,7 +627,7 @@ async def trip_save(
     await state.clear()
     key = "org-trip-created" if saved.created else "org-trip-updated"
     await show(callback, t(key, title=trip.title), saved_keyboard(t, saved.trip_id))
-    await announce_promotions(notifier, trips, saved.promotions)
+    await trip_notices.announce_promotions(saved.promotions)
 
 
 async def trip_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:

@@ -23,14 +23,12 @@ from bot.importer import (
     import_file,
     success_report,
 )
-from bot.notify import Notifier
 from bot.registration import RegistrationService
 from bot.roles import Access
-from bot.trip_notices import announce_promotions
+from bot.trip_notices import TripNotices
 from handlers.filters import Has, Onboarded
 from storage.db import Database, utc_now
 from storage.people import Person
-from storage.trips import TripRepo
 
 MESSAGE_LIMIT = 4096
 
@@ -43,8 +41,7 @@ async def receive_file(
     bot: Bot,
     db: Database,
     registration: RegistrationService,
-    trips: TripRepo,
-    notifier: Notifier,
+    trip_notices: TripNotices,
 ) -> None:
     document = message.document
     assert document is not None
@@ -73,7 +70,7 @@ async def receive_file(
         return
     promotions = await fill_freed_seats(registration, summary, now=now)
     await message.answer(success_report(t, summary, name=name, promoted=len(promotions)))
-    await announce_promotions(notifier, trips, promotions)
+    await trip_notices.announce_promotions(promotions)
 
 
 def create_router() -> Router:

@@ -139,8 +139,14 @@ class Database:
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
-            else:
+            try:
                 await self._writer.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (disk full, I/O error) leaves the transaction open;
+                # without a rollback every later BEGIN on this connection would fail.
+                if self._writer.in_transaction:
+                    await self._writer.execute("ROLLBACK")
+                raise
 
     async def execute_write(self, sql: str, params: Any = ()) -> int:
         """One statement that is atomic by itself (autocommit); returns the row count.

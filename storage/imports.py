@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from storage.db import Database
+from storage.trips import Question, Trip, TripRepo
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,15 @@ class TripState:
     status: str
     seated: int  # pending and approved registrations
     active: int  # seated plus the waiting list
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTrip:
+    """A trip as stored, to tell whether a file would change it."""
+
+    trip: Trip
+    questions: tuple[Question, ...]
+    organisers: tuple[int, ...]  # sorted
 
 
 def _keys(keys: Iterable[str]) -> str:
@@ -60,8 +70,10 @@ class ImportRepo:
         ) as cur:
             return {row[0]: row[1] for row in await cur.fetchall()}
 
-    async def trip_states(self, keys: Iterable[str]) -> dict[str, TripState]:
-        async with self._db.read.execute(
+    async def trip_states(
+        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
+    ) -> dict[str, TripState]:
+        async with (conn or self._db.read).execute(
             "SELECT t.ext_key, t.id, t.status,"
             " (SELECT COUNT(*) FROM registrations r WHERE r.trip_id = t.id"
             "  AND r.status IN ('pending', 'approved')),"
@@ -74,6 +86,20 @@ class ImportRepo:
                 row[0]: TripState(id=row[1], status=row[2], seated=row[3], active=row[4])
                 for row in await cur.fetchall()
             }
+
+    async def stored_trip(
+        self, *, trip_id: int, conn: aiosqlite.Connection | None = None
+    ) -> StoredTrip | None:
+        trips = TripRepo(self._db)
+        trip = await trips.get(trip_id=trip_id, conn=conn)
+        if trip is None:
+            return None
+        questions = await trips.questions(trip_id=trip_id, conn=conn)
+        async with (conn or self._db.read).execute(
+            "SELECT tg_id FROM trip_organisers WHERE trip_id = ? ORDER BY tg_id", (trip_id,)
+        ) as cur:
+            organisers = tuple(row[0] for row in await cur.fetchall())
+        return StoredTrip(trip, tuple(questions), organisers)
 
     async def set_trip_organisers(
         self, conn: aiosqlite.Connection, *, trip_id: int, tg_ids: Iterable[int]

@@ -1,0 +1,227 @@
+"""The delivery engine against the fake Bot API: pace, 429, 403, 5xx, crash and resume."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.app import create_bot
+from bot.delivery import DeliveryConfig, DeliveryEngine, TokenBucket, bot_sender
+from bot.runner import open_database
+from storage.db import Database, utc_now
+from storage.outbox import NewMessage, OutboxRepo
+from storage.people import NewProfile, PersonRepo
+from tests.conftest import RunningBot, TgUser, make_settings
+from tests.fake_telegram import FakeTelegram
+
+
+@pytest.fixture
+async def db(telegram: FakeTelegram, db_path: Path):
+    database = await open_database(make_settings(telegram, db_path))
+    yield database
+    await database.close()
+
+
+async def _people(db: Database, ids: range) -> None:
+    repo = PersonRepo(db)
+    for tg_id in ids:
+        await repo.complete_profile(
+            tg_id=tg_id,
+            language="ru",
+            profile=NewProfile(f"Человек {tg_id}", 1, "teacher", "Школа", utc_now()),
+        )
+
+
+def _engine(telegram: FakeTelegram, db: Database, **config) -> tuple[DeliveryEngine, object]:
+    bot = create_bot(make_settings(telegram, db.path))
+    engine = DeliveryEngine(
+        OutboxRepo(db), PersonRepo(db), bot_sender(bot), DeliveryConfig(**config)
+    )
+    return engine, bot
+
+
+async def _drain(engine: DeliveryEngine, seconds: float = 20) -> None:
+    engine.wake()
+    assert await engine.wait_idle(seconds)
+
+
+def _texts(telegram: FakeTelegram, chat_id: int) -> list[str]:
+    return [c.params["text"] for c in telegram.calls_of("sendMessage", chat_id=chat_id) if c.ok]
+
+
+def test_token_bucket_keeps_the_rate() -> None:
+    now = [0.0]
+    bucket = TokenBucket(10, clock=lambda: now[0])
+    # No burst at start (Telegram may still count what was sent before a restart):
+    # the n-th message waits n/10 s.
+    waits = [bucket.delay() for _ in range(30)]
+    assert waits == pytest.approx([i / 10 for i in range(30)])
+    # After a quiet moment the bucket refills, up to one second's worth.
+    now[0] = 100.0
+    assert [bucket.delay() for _ in range(10)] == pytest.approx([0.0] * 10)
+    assert bucket.delay() > 0
+
+
+async def test_messages_are_sent_once_and_recorded(telegram: FakeTelegram, db: Database) -> None:
+    await _people(db, range(100, 130))
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [NewMessage(chat_id=c, purpose="notice", text=f"Привет, {c}") for c in range(100, 130)]
+    )
+    engine, bot = _engine(telegram, db, rate=200)
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    for chat in range(100, 130):
+        assert _texts(telegram, chat) == [f"Привет, {chat}"]
+    assert await outbox.counts() == {"sent": 30}
+
+
+async def test_one_message_a_second_per_chat(telegram: FakeTelegram, db: Database) -> None:
+    await _people(db, range(200, 201))
+    await OutboxRepo(db).enqueue(
+        [NewMessage(chat_id=200, purpose="notice", text=f"№{i}") for i in range(3)]
+    )
+    engine, bot = _engine(telegram, db, rate=100)
+    started = time.monotonic()
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    assert _texts(telegram, 200) == ["№0", "№1", "№2"]
+    assert time.monotonic() - started >= 1.9  # three messages to one chat: two gaps of 1 s
+
+
+async def test_429_pauses_everything_and_resumes(telegram: FakeTelegram, db: Database) -> None:
+    await _people(db, range(300, 305))
+    await OutboxRepo(db).enqueue(
+        [NewMessage(chat_id=c, purpose="notice", text="x") for c in range(300, 305)]
+    )
+    telegram.fail_next("sendMessage", error_code=429, retry_after=1)
+    engine, bot = _engine(telegram, db, rate=100)
+    started = time.monotonic()
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    assert time.monotonic() - started >= 1.0
+    assert all(_texts(telegram, c) == ["x"] for c in range(300, 305))
+    too_many = [c for c in telegram.calls_of("sendMessage") if c.error_code == 429]
+    assert len(too_many) == 1
+
+
+async def test_403_marks_the_person_and_stops_sending(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await _people(db, range(400, 402))
+    telegram.blocked_chats.add(400)
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [
+            NewMessage(chat_id=c, purpose="notice", text=f"{c}-{i}")
+            for c in (400, 401)
+            for i in (1, 2)
+        ]
+    )
+    engine, bot = _engine(telegram, db, rate=100)
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    attempts = telegram.calls_of("sendMessage", chat_id=400)
+    assert len(attempts) == 1 and attempts[0].error_code == 403  # the second is not tried
+    person = await PersonRepo(db).get(tg_id=400)
+    assert person is not None and person.blocked_at is not None
+    assert await outbox.counts() == {"blocked": 2, "sent": 2}
+
+
+async def test_5xx_is_retried_with_backoff_then_given_up(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await _people(db, range(500, 502))
+    outbox = OutboxRepo(db)
+    await outbox.enqueue([NewMessage(chat_id=500, purpose="notice", text="retry me")])
+    telegram.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=2)
+    engine, bot = _engine(telegram, db, rate=100, backoff_base=0.1, idle_poll=0.05)
+    await engine.start()
+    try:
+        await asyncio.sleep(0.8)
+        await _drain(engine)
+        assert _texts(telegram, 500) == ["retry me"]
+        # A message that keeps failing is given up after max_attempts, with the error kept.
+        telegram.fail_next("sendMessage", error_code=500, times=10)
+        await outbox.enqueue([NewMessage(chat_id=501, purpose="notice", text="never")])
+        engine.wake()
+        async with asyncio.timeout(10):  # backoffs 0.1 + 0.2 + 0.4 + 0.8 s
+            while "failed" not in await outbox.counts():
+                await asyncio.sleep(0.05)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    assert len(telegram.calls_of("sendMessage", chat_id=501)) == 5
+    assert (await outbox.counts()) == {"sent": 1, "failed": 1}
+
+
+async def test_crash_resumes_without_loss_and_few_duplicates(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    recipients = range(1000, 1200)
+    await _people(db, recipients)
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [NewMessage(chat_id=c, purpose="broadcast", text="Фестиваль!") for c in recipients]
+    )
+    telegram.delay_next("sendMessage", 0.3, times=1000)  # a slow network: requests in flight
+    engine, bot = _engine(telegram, db, rate=400, max_in_flight=20)
+    await engine.start()
+    await asyncio.sleep(1.0)
+    # kill -9: the worker and its requests vanish without recording anything more.
+    engine._runner.cancel()
+    for task in list(engine._tasks):
+        task.cancel()
+    await asyncio.sleep(0.5)
+    await bot.session.close()
+    in_flight = (await outbox.counts()).get("sending", 0)
+    assert 0 < in_flight <= 20
+
+    telegram._delays.clear()
+    fresh, bot2 = _engine(telegram, db, rate=400, max_in_flight=20)
+    await fresh.start()
+    try:
+        assert fresh.requeued_at_start == in_flight
+        await _drain(fresh)
+    finally:
+        await fresh.stop()
+        await bot2.session.close()
+    counts = {c: len(_texts(telegram, c)) for c in recipients}
+    assert min(counts.values()) == 1  # nobody skipped
+    duplicates = sum(n - 1 for n in counts.values())
+    assert duplicates <= in_flight  # at most the in-flight ones twice
+    assert await outbox.counts() == {"sent": 200}
+
+
+async def test_notices_are_delivered_and_unblocked_on_return(
+    app: RunningBot, admin: TgUser, member: TgUser
+) -> None:
+    app.telegram.blocked_chats.add(member.id)
+    await admin.send(f"/grant {member.id}")  # the notice to the member hits 403
+    person = await app.dp["people"].get(tg_id=member.id)
+    assert person.blocked_at is not None
+    app.telegram.blocked_chats.discard(member.id)
+    await member.send("/help")  # writing again un-marks them
+    person = await app.dp["people"].get(tg_id=member.id)
+    assert person.blocked_at is None
+    await admin.send(f"/revoke {member.id}")
+    assert "права организатора сняты" in member.last_text

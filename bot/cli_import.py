@@ -21,7 +21,6 @@ from bot.importer import (
     ImportRejected,
     ImportSummary,
     describe_issue,
-    fill_freed_seats,
     import_file,
     size_issue,
     summary_lines,
@@ -50,7 +49,7 @@ def _rejected(t: Translator, name: str, issues: Sequence[Issue]) -> CliResult:
     return CliResult(2, err=lines)
 
 
-async def _announce(settings: Settings, promotions: list[Promotion]) -> None:
+async def _announce(settings: Settings, promotions: Sequence[Promotion]) -> None:
     """People promoted from the waiting list are told: the notices go into the outbox,
     and the running bot (or the next start) delivers them."""
     db = await open_database(settings)
@@ -76,15 +75,16 @@ async def run_import(settings: Settings, path: Path) -> CliResult:
         return CliResult(2, err=[t.button("import-cli-not-found", path=str(path))])
     db = await open_database(settings)
     try:
-        now = utc_now()
-        summary = await import_file(db, data, file_name=path.name, actor=None, now=now)
         registration = create_services(settings, db).registration
-        promotions = await fill_freed_seats(registration, summary, now=now)
+        summary = await import_file(
+            db, data, file_name=path.name, actor=None, now=utc_now(), registration=registration
+        )
     except ImportRejected as rejected:
         return _rejected(t, path.name, rejected.issues)
     finally:
         await db.close()
     result = _done(t, t.button("import-cli-done", name=path.name), summary)
+    promotions = summary.promotions  # moved up inside the import's transaction
     if promotions:
         result.out.append(t.button("import-cli-promoted", count=len(promotions)))
         await _announce(settings, promotions)

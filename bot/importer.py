@@ -25,6 +25,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiosqlite
+
 from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.import_files import (
@@ -69,7 +71,7 @@ from storage.db import Database, to_db_time
 from storage.events import EventRepo, NewEvent
 from storage.imports import ImportRepo, StoredTrip, TripState
 from storage.registrations import RegistrationRepo
-from storage.trips import NewProgramme, NewTrip, Question, TripRepo
+from storage.trips import NewProgramme, NewTrip, Question, Trip, TripRepo
 
 MAX_LIST_ITEMS = 50  # audience roles, organisers, options
 LIST_TEXT_MAX = 5000  # such a list written in one cell
@@ -483,69 +485,39 @@ def _trip(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | 
             f.fail("deadline", "import-error-deadline-past")
     planned = None
     if f.ok and None not in (key, programme, title, origin, destination, starts, ends, deadline):
-        planned = _planned_trip(
-            record,
-            issues,
-            ctx,
-            values=(key, programme, title, origin, destination, starts, ends, deadline),
+        assert key and programme and title and origin and destination and capacity
+        assert starts and ends and deadline and questions is not None
+        trip = NewTrip(
+            programme_id=0,
+            title=title,
+            from_city_id=origin.id,
+            to_city_id=destination.id,
+            starts_at=starts,
+            ends_at=ends,
+            registration_deadline=deadline,
             capacity=capacity,
-            approval=approval,
+            needs_approval=approval,
             description=description,
             status=status,
-            given_status=given_status,
-            questions=questions,
-            organisers=organisers,
+            questions=tuple(questions),
+            ext_key=key,
         )
-    rule_issues = _existing_trip_issues(
+        try:  # the same rules as the organiser's form, in case they say more than the above
+            check_trip(trip, ctx.now, is_new=status != TripStatus.FINISHED)
+        except UserError as error:
+            issues.append(Issue(record.locate(None), error.key, error.args_))
+        else:
+            planned = _PlannedTrip(key, programme, trip, organisers, given_status, record)
+    rules = _existing_trip_issues(
         record, ctx.existing, key, status=status, capacity=capacity, planned=planned
     )
-    issues.extend(rule_issues)
-    return None if rule_issues else planned
+    issues.extend(rules)
+    return None if rules else planned
 
 
 def _status(given: str | None, existing: TripState | None) -> str:
     """An absent status keeps what the trip has, so a re-import does not unpublish it."""
     return given or (existing.status if existing is not None else TripStatus.DRAFT.value)
-
-
-def _planned_trip(
-    record: Record,
-    issues: list[Issue],
-    ctx: _Context,
-    *,
-    values: tuple[Any, ...],
-    capacity: int | None,
-    approval: bool,
-    description: str,
-    status: str,
-    given_status: str | None,
-    questions: list[Question] | None,
-    organisers: tuple[int, ...] | None,
-) -> _PlannedTrip | None:
-    key, programme, title, origin, destination, starts, ends, deadline = values
-    assert key and programme and title and origin and destination and capacity
-    assert starts and ends and deadline and questions is not None
-    trip = NewTrip(
-        programme_id=0,
-        title=title,
-        from_city_id=origin.id,
-        to_city_id=destination.id,
-        starts_at=starts,
-        ends_at=ends,
-        registration_deadline=deadline,
-        capacity=capacity,
-        needs_approval=approval,
-        description=description,
-        status=status,
-        questions=tuple(questions),
-        ext_key=key,
-    )
-    try:  # the same rules as the organiser's form, in case they say more than the above
-        check_trip(trip, ctx.now, is_new=status != TripStatus.FINISHED)
-    except UserError as error:
-        issues.append(Issue(record.locate(None), error.key, error.args_))
-        return None
-    return _PlannedTrip(key, programme, trip, organisers, given_status, record)
 
 
 def _status_choices(current: str) -> tuple[str, ...]:
@@ -556,27 +528,33 @@ def _status_choices(current: str) -> tuple[str, ...]:
     return tuple(choices)
 
 
+def _compared(trip: NewTrip | Trip, programme_id: int | None) -> tuple[Any, ...]:
+    return (
+        programme_id,
+        trip.title,
+        trip.from_city_id,
+        trip.to_city_id,
+        to_db_time(trip.starts_at),  # to the second, as stored
+        to_db_time(trip.ends_at),
+        to_db_time(trip.registration_deadline),
+        trip.capacity,
+        trip.needs_approval,
+        trip.description,
+        trip.status,
+    )
+
+
 def _unchanged(planned: _PlannedTrip, existing: _Existing) -> bool:
     """The file says what is stored: importing the same file again leaves history alone."""
     stored = existing.stored.get(planned.key)
     if stored is None:
         return False
-    new, old = planned.trip, stored.trip
+    new = _compared(planned.trip, existing.programme_ids.get(planned.programme))
+    old = _compared(stored.trip, stored.trip.programme_id)
     organisers = planned.organisers
     return (
-        existing.programme_ids.get(planned.programme) == old.programme_id
-        and (new.title, new.from_city_id, new.to_city_id) == (old.title, old.from_city_id, old.to_city_id)
-        and all(
-            to_db_time(a) == to_db_time(b)
-            for a, b in (
-                (new.starts_at, old.starts_at),
-                (new.ends_at, old.ends_at),
-                (new.registration_deadline, old.registration_deadline),
-            )
-        )
-        and (new.capacity, new.needs_approval, new.description, new.status)
-        == (old.capacity, old.needs_approval, old.description, old.status)
-        and new.questions == stored.questions
+        new == old
+        and planned.trip.questions == stored.questions
         and (organisers is None or tuple(sorted(organisers)) == stored.organisers)
     )
 
@@ -622,7 +600,9 @@ def _existing_trip_issues(
         elif status == TripStatus.CANCELLED and state.active:
             # Cancelling must tell every registered person, which the bot's button does.
             issues.append(
-                Issue(record.locate("status"), "import-error-cancel-in-bot", {"count": state.active})
+                Issue(
+                    record.locate("status"), "import-error-cancel-in-bot", {"count": state.active}
+                )
             )
     return issues
 
@@ -755,8 +735,28 @@ async def _context(db: Database, sections: Sections, now: datetime) -> _Context:
         cities=_city_index(await CityRepo(db).list()),
         programme_keys=frozenset(programmes),
         trip_keys=frozenset(known_trips),
-        trips=await repo.trip_states(trips),
+        existing=await _existing_trips(
+            repo, trips, _references(sections, "trips", "programme"), conn=None
+        ),
     )
+
+
+async def _existing_trips(
+    repo: ImportRepo,
+    trip_keys: Iterable[str],
+    programme_keys: Iterable[str],
+    *,
+    conn: aiosqlite.Connection | None,
+) -> _Existing:
+    states = await repo.trip_states(trip_keys, conn=conn)
+    stored = {}
+    for key, state in states.items():
+        if state.status not in EDITABLE:
+            found = await repo.stored_trip(trip_id=state.id, conn=conn)
+            if found is not None:
+                stored[key] = found
+    programme_ids = await repo.programme_ids(programme_keys, conn=conn)
+    return _Existing(states, stored, programme_ids)
 
 
 def _check(sections: Sections, ctx: _Context, issues: list[Issue]) -> _Plan:
@@ -785,55 +785,94 @@ def _check(sections: Sections, ctx: _Context, issues: list[Issue]) -> _Plan:
 # ---------------------------------------------------------------------------------------------
 
 
-async def _write(db: Database, plan: _Plan, actor: int | None) -> ImportSummary:
+async def _recheck(
+    conn: aiosqlite.Connection, imports: ImportRepo, trips: list[_PlannedTrip]
+) -> tuple[list[_PlannedTrip], _Existing]:
+    """The trips' rules again, inside the write transaction: the state they were checked
+    against may have changed since (a registration, a status changed in the bot)."""
+    existing = await _existing_trips(
+        imports, {t.key for t in trips}, {t.programme for t in trips}, conn=conn
+    )
+    issues: list[Issue] = []
+    checked = []
+    for item in trips:
+        status = _status(item.given_status, existing.states.get(item.key))
+        now_item = replace(item, trip=replace(item.trip, status=status))
+        issues += _existing_trip_issues(
+            item.record,
+            existing,
+            item.key,
+            status=status,
+            capacity=item.trip.capacity,
+            planned=now_item,
+        )
+        checked.append(now_item)
+    if issues:
+        raise ImportRejected(issues)  # rolls the transaction back: nothing is written
+    return checked, existing
+
+
+async def _write(
+    db: Database,
+    plan: _Plan,
+    *,
+    actor: int | None,
+    now: datetime,
+    registration: RegistrationService,
+) -> ImportSummary:
     trips, events, imports = TripRepo(db), EventRepo(db), ImportRepo(db)
     programme_refs = {p.key for p in plan.programmes} | {t.programme for t in plan.trips}
     programme_refs |= {e.programme for e in plan.events if e.programme}
     trip_refs = {t.key for t in plan.trips} | {e.trip for e in plan.events if e.trip}
     async with db.transaction() as conn:
+        planned_trips, existing = await _recheck(conn, imports, plan.trips)
         programme_ids = await imports.programme_ids(programme_refs, conn=conn)
         created = updated = 0
         for item in plan.programmes:
-            existing = programme_ids.get(item.key)
+            existing_id = programme_ids.get(item.key)
             programme_ids[item.key] = await trips.save_programme(
-                conn, programme=item.programme, actor=actor, programme_id=existing
+                conn, programme=item.programme, actor=actor, programme_id=existing_id
             )
-            created, updated = (created, updated + 1) if existing else (created + 1, updated)
+            created, updated = (created, updated + 1) if existing_id else (created + 1, updated)
         programme_counts = Counts(created, updated)
 
         trip_ids = await imports.trip_ids(trip_refs, conn=conn)
         created = updated = 0
-        refill_ids: list[int] = []
-        for trip_item in plan.trips:
-            existing = trip_ids.get(trip_item.key)
+        promotions: list[Promotion] = []
+        for trip_item in planned_trips:
+            state = existing.states.get(trip_item.key)
+            if state is not None and state.status not in EDITABLE:
+                continue  # history, unchanged (_recheck refused any change)
+            existing_id = trip_ids.get(trip_item.key)
             trip = replace(trip_item.trip, programme_id=programme_ids[trip_item.programme])
-            trip_id = await trips.save(conn, trip=trip, actor=actor, trip_id=existing)
+            trip_id = await trips.save(conn, trip=trip, actor=actor, trip_id=existing_id)
             trip_ids[trip_item.key] = trip_id
             if trip_item.organisers is not None:
                 await imports.set_trip_organisers(
                     conn, trip_id=trip_id, tg_ids=trip_item.organisers
                 )
-            if existing:
+            if existing_id:
                 updated += 1
+                # More seats, or seats freed otherwise: the waiting list moves up in this
+                # transaction, before anybody registering now could take a seat.
+                promotions += await registration.promote_in(conn, trip_id=trip_id, now=now)
             else:
                 created += 1
-            if trip_item.refill:
-                refill_ids.append(trip_id)
         trip_counts = Counts(created, updated)
 
         event_ids = await imports.event_ids([e.key for e in plan.events], conn=conn)
         created = updated = 0
         for event_item in plan.events:
-            existing = event_ids.get(event_item.key)
+            existing_id = event_ids.get(event_item.key)
             event = replace(
                 event_item.event,
                 programme_id=programme_ids[event_item.programme] if event_item.programme else None,
                 trip_id=trip_ids[event_item.trip] if event_item.trip else None,
             )
-            await events.save(conn, event=event, actor=actor, event_id=existing)
-            created, updated = (created, updated + 1) if existing else (created + 1, updated)
+            await events.save(conn, event=event, actor=actor, event_id=existing_id)
+            created, updated = (created, updated + 1) if existing_id else (created + 1, updated)
         event_counts = Counts(created, updated)
-    return ImportSummary(programme_counts, trip_counts, event_counts, tuple(refill_ids))
+    return ImportSummary(programme_counts, trip_counts, event_counts, tuple(promotions))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -842,7 +881,13 @@ async def _write(db: Database, plan: _Plan, actor: int | None) -> ImportSummary:
 
 
 async def _import_sections(
-    db: Database, sections: Sections, issues: list[Issue], *, actor: int | None, now: datetime
+    db: Database,
+    sections: Sections,
+    issues: list[Issue],
+    *,
+    actor: int | None,
+    now: datetime,
+    registration: RegistrationService | None,
 ) -> ImportSummary:
     if not issues and not any(sections.get(section) for section in SECTIONS):
         issues.append(Issue(Where(), "import-error-empty"))
@@ -852,7 +897,9 @@ async def _import_sections(
     plan = _check(sections, await _context(db, sections, now), issues)
     if issues:
         raise ImportRejected(issues)
-    return await _write(db, plan, actor)
+    if registration is None:
+        registration = RegistrationService(db, TripRepo(db), RegistrationRepo(db))
+    return await _write(db, plan, actor=actor, now=now, registration=registration)
 
 
 def size_issue(size: int) -> Issue:
@@ -862,35 +909,44 @@ def size_issue(size: int) -> Issue:
 
 
 async def import_file(
-    db: Database, data: bytes, *, file_name: str, actor: int | None, now: datetime
+    db: Database,
+    data: bytes,
+    *,
+    file_name: str,
+    actor: int | None,
+    now: datetime,
+    registration: RegistrationService | None = None,
 ) -> ImportSummary:
-    """Check a whole file and write it in one transaction, or raise ImportRejected."""
+    """Check a whole file and write it in one transaction, or raise ImportRejected.
+
+    People the update moves from a waiting list to a seat are in `promotions` of the
+    result: tell them once this returns (the transaction is committed then).
+    """
     if len(data) > MAX_FILE_BYTES:
         raise ImportRejected([size_issue(len(data))])
     file_format = detect_format(file_name)
     if file_format is None:
         raise ImportRejected([Issue(Where(), "import-error-format")])
     sections, issues = await asyncio.to_thread(read_file, data, file_format)
-    return await _import_sections(db, sections, issues, actor=actor, now=now)
+    return await _import_sections(
+        db, sections, issues, actor=actor, now=now, registration=registration
+    )
 
 
 async def import_document(
-    db: Database, document: Any, *, actor: int | None, now: datetime
+    db: Database,
+    document: Any,
+    *,
+    actor: int | None,
+    now: datetime,
+    registration: RegistrationService | None = None,
 ) -> ImportSummary:
     """The same for a YAML document already loaded (the demo data)."""
     issues: list[Issue] = []
     sections = records_from_document(document, issues)
-    return await _import_sections(db, sections, issues, actor=actor, now=now)
-
-
-async def fill_freed_seats(
-    registration: RegistrationService, summary: ImportSummary, *, now: datetime
-) -> list[Promotion]:
-    """An update may have raised a trip's capacity: the waiting list moves up at once."""
-    promotions: list[Promotion] = []
-    for trip_id in summary.refill_trip_ids:
-        promotions.extend(await registration.promote(trip_id=trip_id, now=now))
-    return promotions
+    return await _import_sections(
+        db, sections, issues, actor=actor, now=now, registration=registration
+    )
 
 
 # ---------------------------------------------------------------------------------------------

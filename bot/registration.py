@@ -219,6 +219,13 @@ class RegistrationService:
         async with self._db.transaction() as conn:
             return await self._promote(conn, trip_id, now)
 
+    async def promote_in(
+        self, conn: aiosqlite.Connection, *, trip_id: int, now: datetime
+    ) -> list[Promotion]:
+        """The same inside the caller's open transaction (`BEGIN IMMEDIATE`), so the seats
+        a write frees go to the waiting list before anyone else can take them."""
+        return await self._promote(conn, trip_id, now)
+
     async def _own_active(
         self, conn: aiosqlite.Connection, registration_id: int, tg_id: int
     ) -> Registration:

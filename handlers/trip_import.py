@@ -19,7 +19,6 @@ from bot.import_files import MAX_FILE_BYTES, MB, detect_format, megabytes
 from bot.importer import (
     ImportRejected,
     failure_report,
-    fill_freed_seats,
     import_file,
     success_report,
 )
@@ -63,12 +62,19 @@ async def receive_file(
     now = utc_now()
     try:
         summary = await import_file(
-            db, buffer.getvalue(), file_name=name, actor=person.tg_id, now=now
+            db,
+            buffer.getvalue(),
+            file_name=name,
+            actor=person.tg_id,
+            now=now,
+            registration=registration,
         )
     except ImportRejected as rejected:
         await message.answer(failure_report(t, rejected.issues, name=name, limit=MESSAGE_LIMIT))
         return
-    promotions = await fill_freed_seats(registration, summary, now=now)
+    # Seats an update added went to the waiting list inside the import's transaction;
+    # the people are told now that it is committed.
+    promotions = summary.promotions
     await message.answer(success_report(t, summary, name=name, promoted=len(promotions)))
     await trip_notices.announce_promotions(promotions)
 

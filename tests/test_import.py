@@ -10,21 +10,26 @@ import sqlite3
 import subprocess
 import sys
 import zipfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from bot import importer
 from bot.demo import load_demo
 from bot.exports import COLUMNS
 from bot.i18n import LANGUAGES, load_message_ids
 from bot.import_files import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, FileFormat, read_file
 from bot.importer import ImportRejected, import_file
-from bot.registration import RegStatus
+from bot.registration import Promotion, RegStatus
+from bot.roles import Access
 from examples.make_example_xlsx import build_workbook
 from storage.db import Database, utc_now
+from storage.events import EventRepo
 from storage.migrate import apply_migrations
 from storage.trips import TripRepo
 from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser
@@ -477,6 +482,187 @@ async def test_more_seats_on_reimport_go_to_the_waiting_list(
     await send_file(admin, "plan.yaml", text.encode())
     assert "trips[1].capacity: на поездку уже записаны 2 человека" in admin.last_text
     assert "trips[2].status: у поездки 1 действующая заявка" in admin.last_text
+
+
+# -- Trips that exist: the bot's rules, checked again inside the write --------------------
+
+
+def _issues(rejected: pytest.ExceptionInfo[ImportRejected]) -> list[tuple[str | None, str]]:
+    return [(issue.where.path, issue.key) for issue in rejected.value.issues]
+
+
+async def _stored(db: Database, key: str = "t1") -> tuple[str, str | None, str, int]:
+    trip = await TripRepo(db).get(trip_id=await trip_id(db, key))
+    assert trip is not None
+    return trip.status, trip.cancel_reason, trip.title, trip.capacity
+
+
+async def test_a_cancelled_trip_is_not_reopened_or_edited_by_a_file(
+    app: RunningBot, admin: TgUser
+) -> None:
+    assert app.db is not None
+    await send_file(admin, "plan.yaml", good_file().encode())
+    trip = await trip_id(app.db)
+    await app.dp["trip_admin"].cancel_trip(
+        actor_access=Access.ORGANISER, trip_id=trip, reason="Рейс отменён"
+    )
+    before = await count_rows(app.db)
+
+    # The same file again: its `status: open` would reopen the trip without a word.
+    await send_file(admin, "plan.yaml", good_file().encode())
+    reply = admin.last_text
+    assert "Файл «plan.yaml» не загружен" in reply and "Ничего не записано" in reply
+    assert "trips[1]: Отменённую или завершённую поездку изменить нельзя." in reply
+    # Without a status the trip stays cancelled, but other changes are refused too.
+    edited = good_file(title="Новое название").replace("    status: open\n", "")
+    await send_file(admin, "plan.yaml", edited.encode())
+    assert "trips[1]: Отменённую или завершённую поездку изменить нельзя." in admin.last_text
+    assert await _stored(app.db) == ("cancelled", "Рейс отменён", "Педагоги в Минске", 10)
+    assert await count_rows(app.db) == before
+
+    # A file that says what is stored leaves the trip alone, and the rest is imported.
+    same = good_file().replace("    status: open\n", "    status: cancelled\n")
+    await send_file(admin, "plan.yaml", same.encode())
+    assert "Файл «plan.yaml» загружен" in admin.last_text
+    assert "Поездки: новых 0, обновлено 0" in admin.last_text
+    assert "Мероприятия: новых 0, обновлено 1" in admin.last_text
+    assert await _stored(app.db) == ("cancelled", "Рейс отменён", "Педагоги в Минске", 10)
+
+
+async def test_a_finished_trip_is_history(app: RunningBot) -> None:
+    assert app.db is not None
+    past = {"start": day(-40), "end": day(-35), "deadline": day(-50), "status": "finished"}
+    await seed(app.db, _trips(trip_yaml(**past)))
+    summary = await seed(app.db, _trips(trip_yaml(**past)))  # the same file again
+    assert (summary.trips.created, summary.trips.updated) == (0, 0)
+    with pytest.raises(ImportRejected) as rejected:
+        await seed(app.db, _trips(trip_yaml(capacity=20, **past)))
+    assert _issues(rejected) == [("trips[1]", "org-error-not-editable")]
+
+    # Finished in the bot: the file that opened the trip no longer edits it.
+    await seed(app.db, _trips(trip_yaml("t2")))
+    trip = await trip_id(app.db, "t2")
+    await app.dp["trip_admin"].change_status(
+        actor_access=Access.ORGANISER, trip_id=trip, status="finished", now=utc_now()
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        await seed(app.db, _trips(trip_yaml("t2", title="Другое")))
+    assert _issues(rejected) == [("trips[1]", "org-error-not-editable")]
+    assert await _stored(app.db, "t2") == ("finished", None, "Педагоги в Минске", 10)
+
+
+@pytest.mark.parametrize(
+    ("stored", "wanted", "allowed"),
+    [
+        ("open", "draft", "open, closed, finished, cancelled"),
+        ("draft", "closed", "draft, open, cancelled"),
+        ("draft", "finished", "draft, open, cancelled"),
+        ("closed", "draft", "closed, open, finished, cancelled"),
+    ],
+)
+async def test_a_status_moves_only_as_the_bot_lets_it(
+    app: RunningBot, admin: TgUser, stored: str, wanted: str, allowed: str
+) -> None:
+    assert app.db is not None
+    await seed(app.db, _trips(trip_yaml(status=stored)))
+    await send_file(admin, "plan.yaml", _trips(trip_yaml(status=wanted, capacity=5)).encode())
+    assert (
+        f"trips[1].status: значение «{wanted}» не подходит. Возможные значения: {allowed}."
+        in admin.last_text
+    )
+    assert await _stored(app.db) == (stored, None, "Педагоги в Минске", 10)
+
+
+async def test_allowed_status_changes_and_a_missing_status(app: RunningBot) -> None:
+    assert app.db is not None
+    await seed(app.db, _trips(trip_yaml(status="draft")))
+    for status in ("open", "closed", "open", "cancelled"):  # cancelled: nobody registered
+        await seed(app.db, _trips(trip_yaml(status=status)))
+        assert (await _stored(app.db))[0] == status
+    await seed(app.db, _trips(trip_yaml("t2", status="closed")))
+    await seed(app.db, _trips(trip_yaml("t2", title="Другое")).replace("    status: open\n", ""))
+    assert await _stored(app.db, "t2") == ("closed", None, "Другое", 10)
+
+
+async def test_trip_state_is_checked_again_inside_the_write(
+    app: RunningBot, admin: TgUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the file was checked against may change before the write: it is read again
+    inside the import's transaction, and the import is refused with the same errors."""
+    assert app.db is not None
+    for tg_id, name in ((3001, "Первый Участник"), (3002, "Второй Участник")):
+        await add_person(app, tg_id, name)
+    await seed(app.db, _trips(trip_yaml(capacity=2), trip_yaml("t2"), trip_yaml("t3")))
+    trip_1, trip_2, trip_3 = [await trip_id(app.db, key) for key in ("t1", "t2", "t3")]
+    await register(app, trip_1, 3001)
+    meanwhile: list[Callable[[], Awaitable[object]]] = []
+    checked_with = importer._context
+
+    async def context_then_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        context = await checked_with(*args, **kwargs)
+        while meanwhile:
+            await meanwhile.pop(0)()
+        return context
+
+    monkeypatch.setattr(importer, "_context", context_then_meanwhile)
+    meanwhile += [
+        # A second seat is taken on t1, whose file lowers the capacity to 1;
+        lambda: register(app, trip_1, 3002),
+        # someone registers for t2, which the file cancels;
+        lambda: register(app, trip_2, 3001),
+        # an organiser cancels t3, which the file edits.
+        lambda: app.dp["trip_admin"].cancel_trip(
+            actor_access=Access.ORGANISER, trip_id=trip_3, reason="Нет автобуса"
+        ),
+    ]
+    text = _trips(
+        trip_yaml(capacity=1), trip_yaml("t2", status="cancelled"), trip_yaml("t3", capacity=3)
+    )
+    before = await count_rows(app.db)
+    await send_file(admin, "plan.yaml", text.encode())
+    reply = admin.last_text
+    assert "Файл «plan.yaml» не загружен" in reply and "найдены 3 ошибки" in reply
+    assert "trips[1].capacity: на поездку уже записаны 2 человека" in reply
+    assert "trips[2].status: у поездки 1 действующая заявка" in reply
+    assert "trips[3]: Отменённую или завершённую поездку изменить нельзя." in reply
+    assert await count_rows(app.db) == before
+    assert await _stored(app.db) == ("open", None, "Педагоги в Минске", 2)
+    assert await _stored(app.db, "t2") == ("open", None, "Педагоги в Минске", 10)
+    assert await _stored(app.db, "t3") == ("cancelled", "Нет автобуса", "Педагоги в Минске", 10)
+
+
+async def test_freed_seats_go_to_the_waiting_list_in_the_import_transaction(
+    app: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert app.db is not None
+    for tg_id, name in ((3001, "Первый"), (3002, "Второй"), (3003, "Третий")):
+        await add_person(app, tg_id, name)
+    await seed(app.db, _trips(trip_yaml(capacity=1)))
+    trip = await trip_id(app.db)
+    await register(app, trip, 3001)
+    waiting = await register(app, trip, 3002)
+    assert waiting.status == "waitlisted"
+
+    # Anything failing after the trip is written undoes the promotion with the rest.
+    async def broken_save(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(EventRepo, "save", broken_save)
+    with pytest.raises(RuntimeError):
+        await seed(app.db, good_file(capacity=2))
+    monkeypatch.undo()
+    assert await app.dp["registrations"].counts(trip_id=trip) == {"approved": 1, "waitlisted": 1}
+    assert (await _stored(app.db))[3] == 1
+
+    summary = await seed(app.db, _trips(trip_yaml(capacity=2)))
+    # Committed together with the new capacity: a newcomer cannot take the seat first.
+    newcomer = await register(app, trip, 3003)
+    assert (newcomer.status, newcomer.position) == (RegStatus.WAITLISTED, 1)
+    assert summary.promotions == (
+        Promotion(waiting.registration_id, trip, 3002, RegStatus.APPROVED),
+    )
+    counts = await app.dp["registrations"].counts(trip_id=trip)
+    assert counts == {"approved": 2, "waitlisted": 1}
 
 
 # -- The command line -----------------------------------------------------------------------

@@ -25,6 +25,16 @@ from handlers.callbacks import (
     RoleCb,
     TelegramNameCb,
 )
+from handlers.registration import AnswerCb, AnswerKind, FormAction, FormCb
+from handlers.trip_callbacks import (
+    ParticipantsPageCb,
+    RegAction,
+    RegCb,
+    TripAction,
+    TripCb,
+    TripScope,
+    TripsPageCb,
+)
 from tests.conftest import RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram, UpdateFactory
 
@@ -70,8 +80,17 @@ def test_callback_data_fits_in_64_bytes() -> None:
         *(MenuCb(item=item) for item in MenuItem),
         *(ProfileEditCb(field=field) for field in ProfileField),
     ]
+    big = 2**31
+    largest += [
+        *(TripCb(action=action, id=big) for action in TripAction),
+        *(RegCb(action=action, id=big) for action in RegAction),
+        *(TripsPageCb(scope=scope, page=big) for scope in TripScope),
+        ParticipantsPageCb(trip_id=big, page=big),
+        *(AnswerCb(kind=kind, value=big) for kind in AnswerKind),
+        *(FormCb(action=action, index=big) for action in FormAction),
+    ]
     for data in largest:
-        assert len(data.pack().encode()) <= 64
+        assert len(data.pack().encode()) <= 64, data
 
 
 async def test_webhook_checks_the_secret_token(telegram: FakeTelegram, db_path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -138,9 +138,8 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         outbox=outbox,
         delivery=delivery,
     )
-    _register_outermost(dp, tracker)
+    _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
-    dp.update.outer_middleware(ThrottlingMiddleware(settings.flood_limit))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.include_routers(*get_routers())
     dp.startup.register(on_startup)
@@ -148,13 +147,15 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     return dp
 
 
-def _register_outermost(dp: Dispatcher, middleware: UpdateTracker) -> None:
-    """Put the tracker around aiogram's own outer middlewares (errors, FSM, isolation),
-    so an update counts as in flight until its error handler has finished too."""
+def _register_outermost(dp: Dispatcher, *middlewares: BaseMiddleware) -> None:
+    """Put ours around aiogram's own outer middlewares (errors, FSM, isolation): the
+    tracker so an update counts as in flight until its error handler has finished, the
+    flood control so a flood is dropped before it queues for the per-person lock."""
     builtin = list(dp.update.outer_middleware)
     for existing in builtin:
         dp.update.outer_middleware.unregister(existing)
-    dp.update.outer_middleware.register(middleware)
+    for middleware in middlewares:
+        dp.update.outer_middleware.register(middleware)
     for existing in builtin:
         dp.update.outer_middleware.register(existing)
 

@@ -8,6 +8,7 @@ delivered by the delivery engine at Telegram's pace.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from aiogram.types import InlineKeyboardMarkup
@@ -52,6 +53,24 @@ class Notifier:
             return False
         t = await self.translator_for(tg_id)
         return await self.send(tg_id, t(key, **args), markup=markup)
+
+    async def tell_many(self, recipients: Iterable[int], key: str, **args: Any) -> int:
+        """The same notice to many people, each in their language, queued in one go.
+
+        Returns how many were queued (people who blocked the bot are left out).
+        """
+        messages = []
+        for tg_id in recipients:
+            person = await self._people.get(tg_id=tg_id)
+            if person is not None and person.blocked_at is not None:
+                continue
+            t = self._translations.get(person.language if person else None)
+            messages.append(NewMessage(chat_id=tg_id, purpose=NOTICE, text=t(key, **args)))
+        if messages:
+            await self._outbox.enqueue(messages)
+            if self._engine is not None:
+                self._engine.wake()
+        return len(messages)
 
     async def send(
         self, tg_id: int, text: str, *, markup: InlineKeyboardMarkup | None = None

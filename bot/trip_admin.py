@@ -353,11 +353,7 @@ class TripAdminService:
 
 
 async def announce_cancellation(notifier: Notifier, cancelled: CancelledTrip) -> int:
-    """Tell everyone who was on the trip or in its waiting list; returns how many got it."""
-    delivered = 0
-    for tg_id in cancelled.people:
-        if await notifier.tell(
-            tg_id, "org-cancel-notice", trip=cancelled.trip.title, reason=cancelled.reason
-        ):
-            delivered += 1
-    return delivered
+    """Tell everyone who was on the trip or in its waiting list; returns how many are told."""
+    return await notifier.tell_many(
+        cancelled.people, "org-cancel-notice", trip=cancelled.trip.title, reason=cancelled.reason
+    )

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from bot.i18n import Translations
@@ -88,12 +89,17 @@ class PersonMiddleware(BaseMiddleware):
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """More than `limit` updates a second from one person: warn once, drop the rest."""
+    """More than `limit` updates a second from one person: warn once, drop the rest.
+
+    It runs right after the tracker, before aiogram's per-person lock and before the
+    person is loaded, so a flood costs neither queueing nor database reads.
+    """
 
     WINDOW = 1.0
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, translations: Translations) -> None:
         self._limit = limit
+        self._translations = translations
         self._recent: dict[int, deque[float]] = {}
         self._warned: dict[int, float] = {}
         self._last_sweep = 0.0
@@ -115,22 +121,22 @@ class ThrottlingMiddleware(BaseMiddleware):
         return len(recent) > self._limit
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
+        assert isinstance(event, Update)
+        user = UserContextMiddleware.resolve_event_context(event).user
         if user is None:
             return await handler(event, data)
         now = time.monotonic()
         self._sweep(now)
         if not self._is_flood(user.id, now):
             return await handler(event, data)
-        assert isinstance(event, Update)
         warn = now - self._warned.get(user.id, -1e9) > self.WINDOW * 5
         if warn:
             self._warned[user.id] = now
         logger.info("Flood from user %s: update dropped", user.id)
-        text = data["t"]("flood-warning")
+        t = self._translations.get(user.language_code)
         if isinstance(event.callback_query, CallbackQuery):
             # Every callback query is answered, or the button keeps spinning.
-            await event.callback_query.answer(text if warn else None)
+            await event.callback_query.answer(t.button("flood-warning") if warn else None)
         elif warn and isinstance(event.message, Message):
-            await event.message.answer(text)
+            await event.message.answer(t("flood-warning"))
         return None

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.exports import export_trip
 from bot.i18n import Translator
 from bot.roles import Access
-from handlers.render import alert, show
+from handlers.render import alert, show, zone_of
 from handlers.trip_callbacks import ParticipantsPageCb, TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -33,14 +33,6 @@ PAGE_SIZE = 10
 ORGANISATION_MAX = 60
 # Counts are listed in this order, the same as the list itself.
 STATUS_ORDER = ("approved", "pending", "waitlisted", "rejected", "cancelled")
-
-
-async def _zone(person: Person | None, cities: CityRepo, settings: Settings) -> str:
-    if person is not None and person.city_id is not None:
-        city = await cities.get(city_id=person.city_id)
-        if city is not None:
-            return city.timezone
-    return settings.timezone
 
 
 def _short(text: str, limit: int) -> str:
@@ -238,7 +230,7 @@ async def export_participants(
         cities,
         trip_id=callback_data.id,
         t=t,
-        zone=await _zone(person, cities, settings),
+        zone=await zone_of(person, cities, settings),
         now=utc_now(),
     )
     if export is None:

@@ -705,7 +705,7 @@ async def test_cancel_trip_tells_everyone_with_the_reason(
         assert "отменена" in person.last_text
         assert reason in person.last_text  # escaped on the way, shown as typed
     assert "отменена" not in gone.last_text
-    assert "доставлено: 3 из 3" in admin.last_text
+    assert "участникам: 3 из 3" in admin.last_text
 
 
 async def test_cancel_trip_back_and_cancel(app: RunningBot, admin: TgUser, member: TgUser) -> None:

@@ -239,7 +239,7 @@ org-cancel-confirm =
 org-btn-cancel-confirm = Так, адмяніць паездку
 org-cancel-aborted = Добра, паездка не адменена. Нічога не змянілася.
 org-cancel-sending = Паездка «{ $title }» адменена. Адпраўляю паведамленні ўдзельнікам…
-org-cancel-done = Паездка «{ $title }» адменена. Паведамленне з прычынай дастаўлена: { $delivered } з { $total }.
+org-cancel-done = Паездка «{ $title }» адменена. Паведамленне з прычынай адпраўляецца ўдзельнікам: { $delivered } з { $total } (астатнія заблакавалі бота).
 org-error-not-cancellable = Гэтую паездку ўжо нельга адмяніць: яна адменена або завершана.
 org-cancel-notice =
     На жаль, паездка <b>{ $trip }</b> адменена.

@@ -239,7 +239,7 @@ org-cancel-confirm =
 org-btn-cancel-confirm = Да, отменить поездку
 org-cancel-aborted = Хорошо, поездка не отменена. Ничего не изменилось.
 org-cancel-sending = Поездка «{ $title }» отменена. Отправляю сообщения участникам…
-org-cancel-done = Поездка «{ $title }» отменена. Сообщение с причиной доставлено: { $delivered } из { $total }.
+org-cancel-done = Поездка «{ $title }» отменена. Сообщение с причиной отправляется участникам: { $delivered } из { $total } (остальные заблокировали бота).
 org-error-not-cancellable = Эту поездку уже нельзя отменить: она отменена или завершена.
 org-cancel-notice =
     К сожалению, поездка <b>{ $trip }</b> отменена.

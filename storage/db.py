@@ -8,6 +8,8 @@ transaction on the shared connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+logger = logging.getLogger(__name__)
 
 
 class DatabaseOpenError(Exception):
@@ -109,21 +112,49 @@ class Reader:
 class Database:
     """The bot's database: `read` for queries, `transaction()` for writes."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    CHECKPOINT_EVERY = 2.0  # seconds
+
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        checkpointer: aiosqlite.Connection,
+    ):
         self.path = path
         self._writer = writer
         self._reader = reader
+        self._checkpointer = checkpointer
         self._write_lock = asyncio.Lock()
+        self._checkpoints: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        writer = await connect(path)
+        connections: list[aiosqlite.Connection] = []
         try:
-            reader = await connect(path)
+            for _ in range(3):
+                connections.append(await connect(path))
         except DatabaseOpenError:
-            await writer.close()
+            for conn in connections:
+                await conn.close()
             raise
-        return cls(path, writer, reader)
+        writer, reader, checkpointer = connections
+        # SQLite would checkpoint the WAL inside whichever commit crosses the threshold,
+        # stalling every write queued behind it; a background task does it instead.
+        await writer.execute("PRAGMA wal_autocheckpoint=0")
+        database = cls(path, writer, reader, checkpointer)
+        database._checkpoints = asyncio.create_task(database._checkpoint_loop())
+        return database
+
+    async def _checkpoint_loop(self) -> None:
+        """Copy the WAL back into the database file on a connection of its own, so that
+        neither writes nor reads wait for it (PASSIVE never blocks them)."""
+        while True:
+            await asyncio.sleep(self.CHECKPOINT_EVERY)
+            try:
+                await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:
+                logger.warning("WAL checkpoint failed: %s", exc)
 
     @property
     def read(self) -> Reader:
@@ -167,5 +198,13 @@ class Database:
             yield self._writer
 
     async def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpoints
+        # A last full checkpoint leaves a tidy database file behind.
+        with contextlib.suppress(sqlite3.Error):
+            await self._checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        await self._checkpointer.close()
         await self._reader.close()
         await self._writer.close()

@@ -702,6 +702,9 @@ class FakeTelegram:
         self._file_numbers = itertools.count(1)
         self._failures: dict[str, list[ApiError]] = {}
         self._delays: dict[str, list[float]] = {}
+        # A hook that sees every call (method, decoded params) before it is served and
+        # may raise ApiError: benchmarks use it for rate limits and random failures.
+        self.gate: Callable[[str, dict[str, Any]], None] | None = None
 
         self._updates: list[dict[str, Any]] = []
         self._last_update_id = 0
@@ -862,6 +865,8 @@ class FakeTelegram:
         self.calls.append(call)
         try:
             call.params = decode_params(raw)
+            if self.gate is not None:
+                self.gate(method, call.params)  # may raise ApiError, like Telegram's limits
             call.result = self._dispatch(method, call.params, files)
         except ApiError as error:
             call.result, call.error_code = error.description, error.code

@@ -18,7 +18,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.notify import Notifier
@@ -33,7 +32,6 @@ from handlers.filters import Onboarded
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trip_views import answer_text, local
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 from storage.registrations import Registration, RegistrationRepo
@@ -639,12 +637,22 @@ async def my_trips_menu(
 
 
 async def _own(
-    registrations: RegistrationRepo, registration_id: int, person: Person
-) -> Registration:
-    item = await registrations.get(registration_id=registration_id)
-    if item is None or item.tg_id != person.tg_id:
-        raise UserError("reg-error-not-found")
-    return item
+    callback: CallbackQuery,
+    answer: CallbackAnswer,
+    t: Translator,
+    registration_id: int,
+    data: dict[str, Any],
+) -> tuple[Registration, Trip, list[Question]] | None:
+    """The person's own registration with its trip; someone else's id is "not found"."""
+    item = await data["registrations"].get(registration_id=registration_id)
+    try:
+        if item is None or item.tg_id != data["person"].tg_id:
+            raise UserError("reg-error-not-found")
+        trip, questions = await _load(data["trips"], item.trip_id)
+    except UserError as error:
+        await show_error(callback, t, error, answer)
+        return None
+    return item, trip, questions
 
 
 async def open_registration(
@@ -652,19 +660,13 @@ async def open_registration(
     callback_data: RegCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    person: Person,
-    registrations: RegistrationRepo,
-    trips: TripRepo,
-    cities: CityRepo,
-    settings: Settings,
+    **data: Any,
 ) -> None:
-    try:
-        item = await _own(registrations, callback_data.id, person)
-        trip, questions = await _load(trips, item.trip_id)
-    except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+    own = await _own(callback, callback_answer, t, callback_data.id, data)
+    if own is None:
         return
-    zone = await zone_of(person, cities, settings)
+    item, trip, questions = own
+    zone = await zone_of(data["person"], data["cities"], data["settings"])
     active = holds_place(item, trip)
     builder = InlineKeyboardBuilder()
     if active and questions and can_change_answers(trip, utc_now()):
@@ -698,16 +700,12 @@ async def ask_leave(
     callback_data: RegCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    person: Person,
-    registrations: RegistrationRepo,
-    trips: TripRepo,
+    **data: Any,
 ) -> None:
-    try:
-        item = await _own(registrations, callback_data.id, person)
-        trip, _ = await _load(trips, item.trip_id)
-    except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+    own = await _own(callback, callback_answer, t, callback_data.id, data)
+    if own is None:
         return
+    item, trip, _ = own
     builder = InlineKeyboardBuilder()
     builder.button(
         text=t.button("reg-leave-yes"),
@@ -746,19 +744,14 @@ async def change_answers(
     callback_answer: CallbackAnswer,
     state: FSMContext,
     t: Translator,
-    person: Person,
-    registrations: RegistrationRepo,
-    trips: TripRepo,
+    **data: Any,
 ) -> None:
-    try:
-        item = await _own(registrations, callback_data.id, person)
-        trip, questions = await _load(trips, item.trip_id)
-        if item.status not in ("pending", "approved", "waitlisted") or not can_change_answers(
-            trip, utc_now()
-        ):
-            raise UserError("reg-error-answers-locked")
-    except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+    own = await _own(callback, callback_answer, t, callback_data.id, data)
+    if own is None:
+        return
+    item, trip, questions = own
+    if not holds_place(item, trip) or not can_change_answers(trip, utc_now()):
+        await show_error(callback, t, UserError("reg-error-answers-locked"), callback_answer)
         return
     await state.set_state(RegistrationForm.summary)
     await state.set_data(

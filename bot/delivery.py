@@ -48,12 +48,12 @@ class DeliveryConfig:
     per_chat_interval: float = PER_CHAT_INTERVAL
     max_in_flight: int = 20
     max_attempts: int = 5
-    backoff_base: float = 0.5  # seconds; doubles with each attempt
+    backoff_base: float = 0.25  # seconds; doubles with each attempt
     allow_paid_broadcast: bool = False
     idle_poll: float = 1.0  # how often to look for rows that became due
     # Requests reach Telegram with some jitter, and Telegram counts them over a sliding
-    # second: pacing a little under the limit avoids the 429s (each costs a paused second).
-    rate_margin: float = 0.95
+    # second: pacing 3% under the limit avoids the 429s (each costs a paused second).
+    rate_margin: float = 0.97
 
 
 class TokenBucket:

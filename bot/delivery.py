@@ -130,6 +130,7 @@ class DeliveryEngine:
         self._taken: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
+        self._stopping = False
         self.requeued_at_start = 0
 
     # Lifecycle
@@ -147,6 +148,10 @@ class DeliveryEngine:
         """Stop taking rows; let requests in flight finish and record their answers."""
         if self._runner is None:
             return
+        # The flag as well as the cancel: on Python 3.11 asyncio.wait_for can swallow a
+        # cancellation that arrives as its inner wait completes, and the loop must end anyway.
+        self._stopping = True
+        self._wakeup.set()
         self._runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._runner
@@ -162,7 +167,8 @@ class DeliveryEngine:
     async def wait_idle(self, seconds: float) -> bool:
         """Until nothing is due or in flight (for tests and shutdown)."""
         try:
-            await asyncio.wait_for(self._idle.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._idle.wait()
         except TimeoutError:
             return False
         return True
@@ -170,7 +176,7 @@ class DeliveryEngine:
     # The loop
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 rows = await self._outbox.due(
                     now=utc_now(), limit=self._config.max_in_flight * 2, skip=self._taken
@@ -185,9 +191,12 @@ class DeliveryEngine:
                 self._wakeup.clear()
                 pause = await self._until_next_due()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), pause)
+                    async with asyncio.timeout(pause):
+                        await self._wakeup.wait()
                 continue
             for row in rows:
+                if self._stopping:
+                    break
                 await self._pace(row.chat_id)
                 await self._slots.acquire()
                 self._taken.add(row.id)

@@ -56,7 +56,8 @@ class UpdateTracker(BaseMiddleware):
 
     async def wait_idle(self, seconds: float) -> bool:
         try:
-            await asyncio.wait_for(self._idle.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._idle.wait()
         except TimeoutError:
             return False
         return True

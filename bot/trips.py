@@ -37,8 +37,10 @@ class TripStatus(StrEnum):
     FINISHED = "finished"
 
 
-# Statuses members can see in the catalogue; drafts are the organisers' own.
-VISIBLE_STATUSES = (TripStatus.OPEN, TripStatus.CLOSED, TripStatus.FINISHED, TripStatus.CANCELLED)
+# The catalogue: trips that fit a person are those open for registration; "Показать
+# все" adds those whose registration has closed. Drafts are the organisers' own.
+FITTING_STATUSES = (TripStatus.OPEN,)
+BROWSABLE_STATUSES = (TripStatus.OPEN, TripStatus.CLOSED)
 # While a trip is open or closed, a freed seat goes to the waiting list.
 SEAT_KEEPING_STATUSES = (TripStatus.OPEN, TripStatus.CLOSED)
 

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.exports import export_trip
 from bot.i18n import Translator
 from bot.roles import Access
-from handlers.render import alert, show, zone_of
+from handlers.render import alert, shorten, show, zone_of
 from handlers.trip_callbacks import ParticipantsPageCb, TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -35,14 +35,10 @@ ORGANISATION_MAX = 60
 STATUS_ORDER = ("approved", "pending", "waitlisted", "rejected", "cancelled")
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _line(t: Translator, number: int, participant: Participant) -> str:
     registration = participant.registration
     name = participant.full_name or t.button("participants-no-name")
-    organisation = _short(
+    organisation = shorten(
         participant.organisation or t.button("participants-no-organisation"), ORGANISATION_MAX
     )
     if registration.status == "waitlisted":

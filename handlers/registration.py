@@ -29,7 +29,7 @@ from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
-from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trip_views import answer_text, local
 from storage.db import utc_now
@@ -353,7 +353,7 @@ async def choose_change(
     for index, question in enumerate(questions):
         builder.row(
             InlineKeyboardButton(
-                text=question.label[:60],
+                text=shorten(question.label, 60),
                 callback_data=FormCb(action=FormAction.PICK, index=index).pack(),
             )
         )
@@ -602,7 +602,8 @@ async def my_trips(
         lines.append(t("mytrips-line", trip=trip.title, status=status))
         builder.row(
             InlineKeyboardButton(
-                text=trip.title[:60], callback_data=RegCb(action=RegAction.OPEN, id=item.id).pack()
+                text=shorten(trip.title, 60),
+                callback_data=RegCb(action=RegAction.OPEN, id=item.id).pack(),
             )
         )
     await send_new(target, t("mytrips", lines=Html("\n".join(lines))), builder.as_markup())
@@ -773,22 +774,12 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         form_back,
-        RegistrationForm.answering,
-        FormCb.filter(F.action == FormAction.BACK),
-    )
-    router.callback_query.register(
-        form_back,
-        StateFilter(RegistrationForm.choosing),
+        StateFilter(RegistrationForm.answering, RegistrationForm.choosing),
         FormCb.filter(F.action == FormAction.BACK),
     )
     router.callback_query.register(
         form_cancel,
-        RegistrationForm.answering,
-        FormCb.filter(F.action == FormAction.CANCEL),
-    )
-    router.callback_query.register(
-        form_cancel,
-        StateFilter(RegistrationForm.summary),
+        StateFilter(RegistrationForm.answering, RegistrationForm.summary),
         FormCb.filter(F.action == FormAction.CANCEL),
     )
     router.callback_query.register(

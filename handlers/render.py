@@ -71,6 +71,11 @@ async def show_error(
         await send_new(target, t(error.key, **error.args_))
 
 
+def shorten(text: str, limit: int) -> str:
+    """Cut text to `limit` characters with an ellipsis (button labels, list lines)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def local_time(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
 

@@ -10,6 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.roles import Access
+from handlers.render import shorten
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb, TripScope, TripsPageCb
 from storage.cities import City
 from storage.registrations import Registration
@@ -26,10 +27,6 @@ def local(moment: datetime, zone: str, *, with_time: bool = True) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-def _short(text: str, limit: int = LABEL_MAX) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def trip_button_label(
     item: TripListItem, cities: dict[int, City], t: Translator, zone: str
 ) -> str:
@@ -37,7 +34,7 @@ def trip_button_label(
     when = trip.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m")
     origin = cities[trip.from_city_id].name(t.language)
     route = f"{origin} → {cities[trip.to_city_id].name(t.language)}"
-    return _short(f"{when} · {route} · {trip.title}")
+    return shorten(f"{when} · {route} · {trip.title}", LABEL_MAX)
 
 
 def catalogue_keyboard(

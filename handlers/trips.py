@@ -13,7 +13,7 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.roles import Access
-from bot.trips import TripStatus, registration_refusal
+from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, TripStatus, registration_refusal
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
 from handlers.render import Target, alert, send_new, show, zone_of
@@ -26,10 +26,7 @@ from storage.registrations import RegistrationRepo
 from storage.trips import TripRepo
 
 # The catalogue: what members see when they look for open trips.
-_SCOPE_STATUSES = {
-    TripScope.FIT: (TripStatus.OPEN,),
-    TripScope.ALL: (TripStatus.OPEN, TripStatus.CLOSED),
-}
+_SCOPE_STATUSES = {TripScope.FIT: FITTING_STATUSES, TripScope.ALL: BROWSABLE_STATUSES}
 
 
 async def show_catalogue(

@@ -13,6 +13,8 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot.broadcast_monitor import BroadcastMonitor
+from bot.broadcasts import BroadcastService
 from bot.command_menu import set_default_menus, set_personal_menu
 from bot.config import Settings
 from bot.deeplinks import DeepLinkRegistry
@@ -26,8 +28,10 @@ from bot.roles import Access
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
+from handlers.broadcast_keyboards import stop_keyboard
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
+from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
 from storage.db import Database
 from storage.fsm import SQLiteStorage
@@ -115,6 +119,20 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     )
 
     notifier = Notifier(services.people, translations, outbox, delivery)
+    broadcasts = BroadcastService(BroadcastRepo(db), delivery.wake)
+    broadcast_monitor = BroadcastMonitor(
+        repo=BroadcastRepo(db),
+        service=broadcasts,
+        bot=bot,
+        people=services.people,
+        cities=services.cities,
+        translations=translations,
+        notifier=notifier,
+        stop_markup=stop_keyboard,
+        interval=settings.broadcast_progress_seconds,
+        fallback_rate=settings.send_rate,
+        default_zone=settings.timezone,
+    )
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -137,6 +155,8 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         trip_notices=create_trip_notices(settings, services, notifier),
         outbox=outbox,
         delivery=delivery,
+        broadcasts=broadcasts,
+        broadcast_monitor=broadcast_monitor,
     )
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
@@ -166,8 +186,10 @@ async def on_startup(
     translations: Translations,
     people: PersonRepo,
     delivery: DeliveryEngine,
+    broadcast_monitor: BroadcastMonitor,
 ) -> None:
     await delivery.start()
+    await broadcast_monitor.start()
     await set_default_menus(bot, translations)
     staff = {person.tg_id: person for person in await people.list_organisers()}
     for tg_id in settings.admin_ids | staff.keys():
@@ -178,9 +200,12 @@ async def on_startup(
     logger.info("Bot started: %d staff menus set", len(settings.admin_ids | staff.keys()))
 
 
-async def on_shutdown(tracker: UpdateTracker, delivery: DeliveryEngine) -> None:
+async def on_shutdown(
+    tracker: UpdateTracker, delivery: DeliveryEngine, broadcast_monitor: BroadcastMonitor
+) -> None:
     # Polling has stopped; let handlers in flight finish before the database closes,
     # then let messages in flight get their answers recorded.
     if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
         logger.warning("Some updates were still being handled at shutdown")
+    await broadcast_monitor.stop()
     await delivery.stop(SHUTDOWN_GRACE_SECONDS)

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = ("start", "trips", "mytrips", "profile", "language", "help", "cancel")
 # Later capabilities (broadcasts, reports) add their organiser commands here.
-ORGANISER_COMMANDS: tuple[str, ...] = ("organiser",)
+ORGANISER_COMMANDS: tuple[str, ...] = ("organiser", "broadcast")
 ADMIN_COMMANDS = ("invite", "grant", "revoke")
 
 

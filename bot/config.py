@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     privacy_policy_url: str | None = None
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     allow_paid_broadcast: bool = False
+    broadcast_progress_seconds: float = Field(default=5.0, ge=0.1, le=60)
     flood_limit: int = Field(default=5, ge=1, le=100)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

@@ -73,8 +73,14 @@ class Notifier:
         return len(messages)
 
     async def send(
-        self, tg_id: int, text: str, *, markup: InlineKeyboardMarkup | None = None
+        self,
+        tg_id: int,
+        text: str,
+        *,
+        markup: InlineKeyboardMarkup | None = None,
+        dedup_key: str | None = None,
     ) -> bool:
+        """Queue a ready text; a `dedup_key` already queued once is not queued again."""
         person = await self._people.get(tg_id=tg_id)
         if person is not None and person.blocked_at is not None:
             return False
@@ -85,6 +91,7 @@ class Notifier:
                     purpose=NOTICE,
                     text=text,
                     reply_markup=markup.model_dump(exclude_none=True) if markup else None,
+                    dedup_key=dedup_key,
                 )
             ]
         )

@@ -11,6 +11,7 @@ from aiogram import Router
 from bot.deeplinks import PayloadHandler
 from handlers import (
     admin,
+    broadcast,
     common,
     errors,
     fallback,
@@ -36,6 +37,7 @@ def get_routers() -> list[Router]:
         trip_admin,
         trip_import,
         participants,
+        broadcast,
         trips,
         registration,
         profile,

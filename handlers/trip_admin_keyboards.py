@@ -32,6 +32,7 @@ class PanelAction(StrEnum):
     PROGRAMMES = "pl"  # the list of programmes, `page`
     PROGRAMME = "pe"  # edit programme `id`
     TRIPS = "tl"  # every trip, drafts included, `page`
+    BROADCASTS = "bc"  # handled by handlers.broadcast
 
 
 class FormAction(StrEnum):
@@ -146,6 +147,7 @@ def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
         (PanelAction.NEW_TRIP, "org-btn-new-trip"),
         (PanelAction.PROGRAMMES, "org-btn-programmes"),
         (PanelAction.TRIPS, "org-btn-trips"),
+        (PanelAction.BROADCASTS, "org-btn-broadcasts"),
     ):
         builder.button(text=t.button(key), callback_data=PanelCb(action=action))
     builder.adjust(2)

@@ -30,6 +30,7 @@ class NewMessage:
     dedup_key: str | None = None
     broadcast_id: int | None = None
     not_before: datetime | None = None
+    priority: int = 0  # lower goes first; broadcasts wait behind notices
 
     @property
     def kind(self) -> str:
@@ -87,8 +88,8 @@ class OutboxRepo:
             for message in messages:
                 cur = await conn.execute(
                     "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind, text,"
-                    " reply_markup, from_chat_id, from_message_id, not_before, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " reply_markup, from_chat_id, from_message_id, not_before, priority,"
+                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (dedup_key) DO NOTHING",
                     (
                         message.chat_id,
@@ -103,6 +104,7 @@ class OutboxRepo:
                         message.from_chat_id,
                         message.from_message_id,
                         to_db_time(message.not_before or now),
+                        message.priority,
                         stamp,
                         stamp,
                     ),
@@ -111,14 +113,15 @@ class OutboxRepo:
         return added
 
     async def due(self, *, now: datetime, limit: int, skip: set[int]) -> list[OutboxRow]:
-        """Queued rows whose time has come, oldest first, except those already taken.
+        """Queued rows whose time has come, notices before broadcasts, oldest first,
+        except those already taken.
 
         Rows of people who blocked the bot are not returned (see `close_blocked`).
         """
         async with self._db.read.execute(
             f"SELECT {_COLUMNS} FROM outbox o WHERE state = 'queued' AND not_before <= ?"  # noqa: S608
             " AND NOT EXISTS (SELECT 1 FROM people p WHERE p.tg_id = o.chat_id"
-            " AND p.blocked_at IS NOT NULL) ORDER BY not_before, id LIMIT ?",
+            " AND p.blocked_at IS NOT NULL) ORDER BY priority, not_before, id LIMIT ?",
             (to_db_time(now), limit + len(skip)),
         ) as cur:
             rows = [_row(row) for row in await cur.fetchall()]
@@ -155,7 +158,10 @@ class OutboxRepo:
         self, *, row_id: int, not_before: datetime, error: str, count_attempt: bool = True
     ) -> None:
         await self._db.execute_write(
-            "UPDATE outbox SET state = 'queued', not_before = ?, last_error = ?,"
+            # A row of a broadcast stopped while it was in flight is not tried again.
+            "UPDATE outbox SET state = CASE WHEN broadcast_id IN"
+            " (SELECT id FROM broadcasts WHERE status = 'stopped') THEN 'cancelled'"
+            " ELSE 'queued' END, not_before = ?, last_error = ?,"
             " attempts = attempts - ?, updated_at = ? WHERE id = ?",
             (
                 to_db_time(not_before),

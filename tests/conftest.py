@@ -79,8 +79,10 @@ class RunningBot:
     def _finished(self, update_id: int) -> None:
         self._done.setdefault(update_id, asyncio.Event()).set()
 
-    async def process(self, *updates: dict[str, Any]) -> list[ApiCall]:
-        """Deliver updates through getUpdates and wait until the bot has handled them all.
+    async def process(self, *updates: dict[str, Any], deliveries: bool = True) -> list[ApiCall]:
+        """Deliver updates through getUpdates and wait until the bot has handled them all,
+        and (unless `deliveries` is False, as for a long broadcast) until the messages
+        they queued are delivered.
 
         Returns the Bot API calls the bot made meanwhile.
         """
@@ -90,7 +92,8 @@ class RunningBot:
             for update_id in ids:
                 await self._done.setdefault(update_id, asyncio.Event()).wait()
         # Notices the updates queued are delivered by the engine: wait for them too.
-        await self.dp["delivery"].wait_idle(PROCESS_TIMEOUT)
+        if deliveries:
+            await self.dp["delivery"].wait_idle(PROCESS_TIMEOUT)
         return self.telegram.calls[mark:]
 
 
@@ -119,9 +122,10 @@ class TgUser:
                     return message, button
         raise AssertionError(f"no button {label!r} in chat {self.id}: {self.labels()}")
 
-    async def press(self, label: str) -> list[ApiCall]:
+    async def press(self, label: str, *, deliveries: bool = True) -> list[ApiCall]:
         message, button = self.find_button(label)
-        return await self.app.process(self.updates.callback(message, button["callback_data"]))
+        update = self.updates.callback(message, button["callback_data"])
+        return await self.app.process(update, deliveries=deliveries)
 
     async def press_data(self, data: str) -> list[ApiCall]:
         """Send callback data of our own making (a forged or stale button)."""

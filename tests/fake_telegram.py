@@ -846,6 +846,10 @@ class FakeTelegram:
         """Register a file (as if a user had sent it); returns its Document object."""
         return self._store_file(filename, content, "document", file_id).as_document()
 
+    def add_photo(self, content: bytes) -> list[dict[str, Any]]:
+        """Register a photo (as if a user had sent it); returns its PhotoSize list."""
+        return self._store_file("photo.jpg", content, "photo").as_photo()
+
     # -- HTTP -----------------------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -1435,6 +1439,26 @@ class UpdateFactory:
         if caption is not None:
             extra["caption"] = caption
         return self._message(**extra)
+
+    def photo(
+        self,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        caption_entities: list[dict[str, Any]] | None = None,
+        server: FakeTelegram,
+    ) -> dict[str, Any]:
+        """A photo message; the server learns the file like a document's."""
+        extra: dict[str, Any] = {"photo": server.add_photo(content)}
+        if caption is not None:
+            extra["caption"] = caption
+        if caption_entities:
+            extra["caption_entities"] = caption_entities
+        return self._message(**extra)
+
+    def formatted(self, text: str, entities: list[dict[str, Any]]) -> dict[str, Any]:
+        """A text message with formatting (bold, links...) as Telegram sends it: entities."""
+        return self._message(text=text, entities=entities)
 
     def callback(self, message: SentMessage, data: str) -> dict[str, Any]:
         """A press on a button of a bot message, as it looks now."""

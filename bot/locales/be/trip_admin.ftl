@@ -10,6 +10,7 @@ org-btn-new-programme = ➕ Новая праграма
 org-btn-new-trip = ➕ Новая паездка
 org-btn-programmes = 📚 Праграмы
 org-btn-trips = 🗂 Усе паездкі
+org-btn-broadcasts = 📣 Рассылкі
 org-btn-panel = 🛠 Інструменты арганізатара
 org-btn-open-trip = Адкрыць картку паездкі
 org-btn-to-trip = ← Да паездкі

@@ -10,6 +10,7 @@ org-btn-new-programme = ➕ Новая программа
 org-btn-new-trip = ➕ Новая поездка
 org-btn-programmes = 📚 Программы
 org-btn-trips = 🗂 Все поездки
+org-btn-broadcasts = 📣 Рассылки
 org-btn-panel = 🛠 Инструменты организатора
 org-btn-open-trip = Открыть карточку поездки
 org-btn-to-trip = ← К поездке

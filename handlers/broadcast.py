@@ -1,0 +1,481 @@
+"""A new broadcast: segment → the message itself → preview → send now or schedule.
+
+Organisers only: the staff router takes them, the refusals router answers everyone
+else, and bot.broadcasts checks the access again on every action.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.broadcast_monitor import BroadcastMonitor
+from bot.broadcasts import (
+    SEGMENT_FIELDS,
+    BroadcastService,
+    ContentKind,
+    Segment,
+    SegmentKind,
+    TripAudience,
+    check_content,
+    parse_schedule,
+)
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.roles import Access, MemberRole
+from bot.trips import TripStatus
+from handlers import broadcast_history
+from handlers.broadcast_keyboards import (
+    PAGE_SIZE,
+    BcAction,
+    BcCb,
+    BcFormAction,
+    BcFormCb,
+    BcPickCb,
+    BcTripsPageCb,
+    audience_keyboard,
+    cities_keyboard,
+    content_keyboard,
+    home_keyboard,
+    kinds_keyboard,
+    languages_keyboard,
+    preview_keyboard,
+    roles_keyboard,
+    scheduled_keyboard,
+    stop_keyboard,
+    trips_keyboard,
+)
+from handlers.broadcast_views import segment_label
+from handlers.filters import Has, Onboarded
+from handlers.render import Target, alert, local_time, send_new, shorten, show, zone_of
+from handlers.trip_admin import IsOrganiser
+from handlers.trip_admin_keyboards import PanelAction, PanelCb
+from storage.broadcasts import Source
+from storage.cities import CityRepo
+from storage.db import utc_now
+from storage.people import Person
+from storage.trips import TripRepo
+
+# Trips whose people can be written to: everything but drafts.
+TRIP_STATUSES = tuple(status.value for status in TripStatus if status is not TripStatus.DRAFT)
+
+
+class BroadcastForm(StatesGroup):
+    segment = State()  # the kind, then each field the kind needs (see Segment.missing)
+    content = State()
+    preview = State()
+    schedule = State()
+
+
+# Home
+
+
+async def home_command(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await send_new(message, t("bc-home"), home_keyboard(t))
+
+
+async def home(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await show(callback, t("bc-home"), home_keyboard(t))
+
+
+# The segment
+
+
+def _segment(data: dict[str, Any]) -> Segment | None:
+    raw = data.get("seg")
+    return Segment.from_data(raw) if raw else None
+
+
+async def _ask_segment(
+    target: Target,
+    state: FSMContext,
+    t: Translator,
+    *,
+    cities: CityRepo,
+    trips: TripRepo,
+    broadcasts: BroadcastService,
+    access: Access,
+    page: int = 0,
+    new: bool = False,
+) -> None:
+    """The segment's next question, or the request for the message once it is complete."""
+    segment = _segment(await state.get_data())
+    reply = send_new if new else show
+    if segment is None:
+        await state.set_state(BroadcastForm.segment)
+        await reply(target, t("bc-ask-kind"), kinds_keyboard(t))
+        return
+    field = segment.missing()
+    if field is None:
+        await state.set_state(BroadcastForm.content)
+        total, blocked = await broadcasts.count(actor_access=access, segment=segment)
+        label = await segment_label(t, segment, cities, trips)
+        text = t("bc-ask-content", segment=label, count=total, blocked=blocked)
+        await reply(target, text, content_keyboard(t))
+        return
+    await state.set_state(BroadcastForm.segment)
+    if field == "city_id":
+        await reply(target, t("bc-ask-city"), cities_keyboard(t, await cities.list()))
+    elif field == "role":
+        await reply(target, t("bc-ask-role"), roles_keyboard(t))
+    elif field == "language":
+        await reply(target, t("bc-ask-language"), languages_keyboard(t))
+    elif field == "trip_id":
+        await _ask_trip(target, t, trips, page=page, new=new)
+    else:
+        trip = await trips.get(trip_id=segment.trip_id or 0)
+        text = t("bc-ask-audience", title=trip.title if trip else "?")
+        await reply(target, text, audience_keyboard(t))
+
+
+async def _ask_trip(
+    target: Target, t: Translator, trips: TripRepo, *, page: int, new: bool
+) -> None:
+    _, total = await trips.catalogue(
+        statuses=TRIP_STATUSES, role=None, from_city_id=None, limit=1, offset=0
+    )
+    if total == 0:
+        await (send_new if new else show)(target, t("bc-no-trips"), content_keyboard(t))
+        return
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    items, _ = await trips.catalogue(
+        statuses=TRIP_STATUSES,
+        role=None,
+        from_city_id=None,
+        limit=PAGE_SIZE,
+        offset=page * PAGE_SIZE,
+    )
+    buttons = [
+        (
+            shorten(
+                t.button(
+                    "bc-trip-item",
+                    date=item.trip.starts_at.strftime("%d.%m.%Y"),
+                    title=item.trip.title,
+                ),
+                60,
+            ),
+            item.trip.id,
+        )
+        for item in items
+    ]
+    markup = trips_keyboard(t, buttons, page=page, pages=pages)
+    await (send_new if new else show)(target, t("bc-ask-trip"), markup)
+
+
+async def new_broadcast(
+    callback: CallbackQuery, state: FSMContext, t: Translator, **deps: Any
+) -> None:
+    await state.clear()
+    await _ask_segment(callback, state, t, **_segment_deps(deps))
+
+
+def _segment_deps(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: data[key] for key in ("cities", "trips", "broadcasts", "access")}
+
+
+async def _checked_value(
+    segment: Segment | None, value: str, cities: CityRepo, trips: TripRepo
+) -> Segment:
+    """The pressed choice applied to the segment; a stale or forged one is refused."""
+    try:
+        if segment is None:
+            return Segment(kind=SegmentKind(value))
+        field = segment.missing()
+        if field in ("city_id", "trip_id"):
+            number = int(value)
+            if field == "city_id" and await cities.get(city_id=number) is None:
+                raise UserError("bc-error-choice")
+            if field == "trip_id":
+                trip = await trips.get(trip_id=number)
+                if trip is None or trip.status not in TRIP_STATUSES:
+                    raise UserError("bc-error-choice")
+            return segment.with_value(field, number)
+        if field == "role":
+            return segment.with_value(field, MemberRole(value).value)
+        if field in ("language", "audience"):
+            checked = TripAudience(value).value if field == "audience" else value
+            return segment.with_value(field, checked)
+    except ValueError:
+        pass
+    raise UserError("bc-error-choice")
+
+
+async def segment_pick(
+    callback: CallbackQuery,
+    callback_data: BcPickCb,
+    state: FSMContext,
+    t: Translator,
+    callback_answer: CallbackAnswer,
+    **deps: Any,
+) -> None:
+    try:
+        segment = await _checked_value(
+            _segment(await state.get_data()), callback_data.value, deps["cities"], deps["trips"]
+        )
+    except UserError as error:
+        alert(callback_answer, t.button(error.key, **error.args_))
+        return
+    await state.update_data(seg=segment.to_json())
+    await _ask_segment(callback, state, t, **_segment_deps(deps))
+
+
+async def trips_page(
+    callback: CallbackQuery, callback_data: BcTripsPageCb, t: Translator, trips: TripRepo
+) -> None:
+    await _ask_trip(callback, t, trips, page=callback_data.page, new=False)
+
+
+def _step_back(segment: Segment | None) -> Segment | None:
+    """The segment without its last answer (None: choose the kind again)."""
+    if segment is None:
+        return None
+    for field in reversed(SEGMENT_FIELDS[segment.kind]):
+        if getattr(segment, field) is not None:
+            return segment.with_value(field, None)
+    return None
+
+
+async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **deps: Any) -> None:
+    current = await state.get_state()
+    data = await state.get_data()
+    if current == BroadcastForm.schedule.state:
+        await state.set_state(BroadcastForm.preview)
+        await _preview_summary(callback, state, t, **_segment_deps(deps), new=False)
+        return
+    if current == BroadcastForm.preview.state:
+        await state.set_state(BroadcastForm.content)
+        await state.update_data(src=None)
+        await _ask_segment(callback, state, t, **_segment_deps(deps))
+        return
+    previous = _step_back(_segment(data))
+    await state.update_data(seg=previous.to_json() if previous else None)
+    await _ask_segment(callback, state, t, **_segment_deps(deps))
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await show(callback, t("bc-cancelled"), home_keyboard(t))
+
+
+# The message itself
+
+
+def _content_kind(message: Message) -> ContentKind | None:
+    if message.photo:
+        return ContentKind.PHOTO
+    if message.document:
+        return ContentKind.DOCUMENT
+    if message.text is not None:
+        return ContentKind.TEXT
+    return None
+
+
+async def content(message: Message, state: FSMContext, t: Translator, **deps: Any) -> None:
+    kind = _content_kind(message)
+    try:
+        check_content(kind, message.caption if kind is not ContentKind.TEXT else message.text)
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_), reply_markup=content_keyboard(t))
+        return
+    assert kind is not None
+    await state.update_data(src=[message.chat.id, message.message_id, kind.value])
+    await state.set_state(BroadcastForm.preview)
+    bot: Bot = deps["bot"]
+    # The preview is the very copy people will get.
+    await message.answer(t("bc-preview-above"))
+    await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
+    await _preview_summary(message, state, t, **_segment_deps(deps), new=True)
+
+
+async def _preview_summary(
+    target: Target,
+    state: FSMContext,
+    t: Translator,
+    *,
+    cities: CityRepo,
+    trips: TripRepo,
+    broadcasts: BroadcastService,
+    access: Access,
+    new: bool,
+) -> None:
+    segment = _segment(await state.get_data())
+    assert segment is not None
+    total, blocked = await broadcasts.count(actor_access=access, segment=segment)
+    label = await segment_label(t, segment, cities, trips)
+    text = t("bc-preview", segment=label, count=total, blocked=blocked)
+    await (send_new if new else show)(target, text, preview_keyboard(t, can_send=total > 0))
+
+
+def _source(data: dict[str, Any]) -> Source:
+    chat_id, message_id, kind = data["src"]
+    return Source(chat_id=int(chat_id), message_id=int(message_id), kind=str(kind))
+
+
+async def send(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    access: Access,
+    broadcasts: BroadcastService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    data = await state.get_data()
+    segment = _segment(data)
+    assert segment is not None and isinstance(callback.message, Message)
+    try:
+        broadcast = await broadcasts.send_now(
+            actor_id=callback.from_user.id,
+            actor_access=access,
+            segment=segment,
+            source=_source(data),
+            now=utc_now(),
+            progress=(callback.message.chat.id, callback.message.message_id),
+        )
+    except UserError as error:
+        alert(callback_answer, t.button(error.key, **error.args_))
+        return
+    await state.clear()
+    text = t("bc-started", id=broadcast.id, total=broadcast.recipients)
+    await show(callback, text, stop_keyboard(t, broadcast.id))
+
+
+# Scheduling
+
+
+async def _city_time(
+    t: Translator, person: Person, cities: CityRepo, settings: Settings
+) -> tuple[str, str]:
+    """The organiser's time zone and the name of the city it belongs to."""
+    zone = await zone_of(person, cities, settings)
+    city = await cities.get(city_id=person.city_id) if person.city_id else None
+    return zone, city.name(t.language) if city else zone
+
+
+async def ask_time(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    zone, city = await _city_time(t, person, cities, settings)
+    example = local_time(utc_now() + timedelta(days=1), zone)[:-5] + "10:00"
+    await state.set_state(BroadcastForm.schedule)
+    await show(callback, t("bc-ask-time", city=city, example=example), content_keyboard(t))
+
+
+async def schedule(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    access: Access,
+    cities: CityRepo,
+    settings: Settings,
+    broadcasts: BroadcastService,
+    broadcast_monitor: BroadcastMonitor,
+) -> None:
+    zone, city = await _city_time(t, person, cities, settings)
+    data = await state.get_data()
+    segment = _segment(data)
+    assert segment is not None
+    try:
+        at = parse_schedule(message.text, zone, utc_now())
+        broadcast = await broadcasts.schedule(
+            actor_id=person.tg_id,
+            actor_access=access,
+            segment=segment,
+            source=_source(data),
+            at=at,
+            now=utc_now(),
+        )
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_), reply_markup=content_keyboard(t))
+        return
+    await state.clear()
+    sent = await message.answer(
+        t("bc-scheduled", id=broadcast.id, when=local_time(at, zone), city=city),
+        reply_markup=scheduled_keyboard(t, broadcast.id),
+    )
+    # This message turns into the progress message when the broadcast starts.
+    await broadcasts.attach_progress(
+        broadcast_id=broadcast.id, chat_id=sent.chat.id, message_id=sent.message_id
+    )
+    broadcast_monitor.wake()
+
+
+async def expect_buttons(message: Message, t: Translator) -> None:
+    """Typed text where buttons are expected."""
+    await message.answer(t("bc-use-buttons"), reply_markup=content_keyboard(t))
+
+
+# Routers
+
+
+def _staff_router() -> Router:
+    router = Router(name=f"{__name__}.staff")
+    router.message.filter(IsOrganiser())
+    router.callback_query.filter(IsOrganiser())
+    cb, msg, form = router.callback_query.register, router.message.register, BcFormCb.filter
+
+    msg(home_command, Command("broadcast"))
+    cb(home, PanelCb.filter(F.action == PanelAction.BROADCASTS))
+    cb(home, BcCb.filter(F.action == BcAction.HOME))
+    cb(new_broadcast, BcCb.filter(F.action == BcAction.NEW))
+    cb(segment_pick, StateFilter(BroadcastForm.segment), BcPickCb.filter())
+    cb(trips_page, StateFilter(BroadcastForm.segment), BcTripsPageCb.filter())
+    cb(back, StateFilter(BroadcastForm), form(F.action == BcFormAction.BACK))
+    cb(cancel, StateFilter(BroadcastForm), form(F.action == BcFormAction.CANCEL))
+    msg(content, StateFilter(BroadcastForm.content))
+    cb(send, StateFilter(BroadcastForm.preview), form(F.action == BcFormAction.SEND))
+    cb(ask_time, StateFilter(BroadcastForm.preview), form(F.action == BcFormAction.SCHEDULE))
+    msg(schedule, StateFilter(BroadcastForm.schedule), Has(F.text))
+    msg(expect_buttons, StateFilter(BroadcastForm.segment, BroadcastForm.preview))
+    msg(expect_buttons, StateFilter(BroadcastForm.schedule))
+    broadcast_history.register(router)
+    return router
+
+
+async def refuse_message(message: Message, state: FSMContext, t: Translator) -> None:
+    if await state.get_state() is not None:
+        await state.clear()
+    await message.answer(t("error-organisers-only"))
+
+
+async def refuse_callback(
+    callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
+) -> None:
+    alert(callback_answer, t.button("error-organisers-only"))
+
+
+def _refusals_router() -> Router:
+    """The same triggers from anyone else: a polite no, nothing sent, nothing changed."""
+    router = Router(name=f"{__name__}.refusals")
+    router.message.filter(~IsOrganiser())
+    router.callback_query.filter(~IsOrganiser())
+    router.message.register(refuse_message, Command("broadcast"))
+    router.message.register(refuse_message, StateFilter(BroadcastForm))
+    for trigger in (BcCb.filter(), BcFormCb.filter(), BcPickCb.filter(), BcTripsPageCb.filter()):
+        router.callback_query.register(refuse_callback, trigger)
+    return router
+
+
+def create_router() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.include_routers(_staff_router(), _refusals_router())
+    return router

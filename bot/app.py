@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -23,6 +22,7 @@ from bot.organisers import OrganiserService
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.roles import Access
+from bot.session import BotSession
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
@@ -42,7 +42,7 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

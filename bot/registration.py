@@ -38,6 +38,7 @@ class Registered:
     registration_id: int
     status: RegStatus
     position: int | None  # in the waiting list
+    trip: Trip  # as it was when the seat was taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,7 @@ class RegistrationService:
                 position = await self._registrations.position(
                     conn, registration_id=registration_id
                 )
-        return Registered(registration_id, status, position)
+        return Registered(registration_id, status, position, trip)
 
     async def change_answers(
         self, *, registration_id: int, tg_id: int, answers: dict[str, str], now: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 
@@ -176,6 +177,11 @@ async def on_startup(
         t = translations.get(person.language if person else None)
         await set_personal_menu(bot, t, chat_id=tg_id, access=access)
     logger.info("Bot started: %d staff menus set", len(settings.admin_ids | staff.keys()))
+    # What exists now (modules, aiogram's and pydantic's models, the routers) lives as long
+    # as the process. Frozen, it is left out of the garbage collector's passes, which
+    # otherwise walk all of it again and again under load.
+    gc.collect()
+    gc.freeze()
 
 
 async def on_shutdown(tracker: UpdateTracker, delivery: DeliveryEngine) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
@@ -25,6 +25,7 @@ from bot.organisers import OrganiserService
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.roles import Access
+from bot.session import BotSession
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
@@ -46,7 +47,7 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -198,6 +199,11 @@ async def on_startup(
         t = translations.get(person.language if person else None)
         await set_personal_menu(bot, t, chat_id=tg_id, access=access)
     logger.info("Bot started: %d staff menus set", len(settings.admin_ids | staff.keys()))
+    # What exists now (modules, aiogram's and pydantic's models, the routers) lives as long
+    # as the process. Frozen, it is left out of the garbage collector's passes, which
+    # otherwise walk all of it again and again under load.
+    gc.collect()
+    gc.freeze()
 
 
 async def on_shutdown(

@@ -25,8 +25,6 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.import_files import (
@@ -67,7 +65,7 @@ from bot.trips import (
     parse_local_datetime,
 )
 from storage.cities import City, CityRepo
-from storage.db import Database, to_db_time
+from storage.db import Database, Writer, to_db_time
 from storage.events import EventRepo, NewEvent
 from storage.imports import ImportRepo, StoredTrip, TripState
 from storage.registrations import RegistrationRepo
@@ -746,7 +744,7 @@ async def _existing_trips(
     trip_keys: Iterable[str],
     programme_keys: Iterable[str],
     *,
-    conn: aiosqlite.Connection | None,
+    conn: Writer | None,
 ) -> _Existing:
     states = await repo.trip_states(trip_keys, conn=conn)
     stored = {}
@@ -786,7 +784,7 @@ def _check(sections: Sections, ctx: _Context, issues: list[Issue]) -> _Plan:
 
 
 async def _recheck(
-    conn: aiosqlite.Connection, imports: ImportRepo, trips: list[_PlannedTrip]
+    conn: Writer, imports: ImportRepo, trips: list[_PlannedTrip]
 ) -> tuple[list[_PlannedTrip], _Existing]:
     """The trips' rules again, inside the write transaction: the state they were checked
     against may have changed since (a registration, a status changed in the bot)."""

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import aiosqlite
-
 from bot.errors import UserError
 from bot.questions import check_answers
 from bot.roles import Access
@@ -22,7 +20,7 @@ from bot.trips import (
     can_change_answers,
     registration_refusal,
 )
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.registrations import ACTIVE, SEATED, Registration, RegistrationRepo
 from storage.trips import Trip, TripRepo
 
@@ -40,6 +38,7 @@ class Registered:
     registration_id: int
     status: RegStatus
     position: int | None  # in the waiting list
+    trip: Trip  # as it was when the seat was taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +80,7 @@ class RegistrationService:
         self._trips = trips
         self._registrations = registrations
 
-    async def _trip(self, conn: aiosqlite.Connection, trip_id: int) -> Trip:
+    async def _trip(self, conn: Writer, trip_id: int) -> Trip:
         trip = await self._trips.get(trip_id=trip_id, conn=conn)
         if trip is None:
             raise UserError("trip-error-not-found")
@@ -125,7 +124,7 @@ class RegistrationService:
                 position = await self._registrations.position(
                     conn, registration_id=registration_id
                 )
-        return Registered(registration_id, status, position)
+        return Registered(registration_id, status, position, trip)
 
     async def change_answers(
         self, *, registration_id: int, tg_id: int, answers: dict[str, str], now: datetime
@@ -219,16 +218,12 @@ class RegistrationService:
         async with self._db.transaction() as conn:
             return await self._promote(conn, trip_id, now)
 
-    async def promote_in(
-        self, conn: aiosqlite.Connection, *, trip_id: int, now: datetime
-    ) -> list[Promotion]:
+    async def promote_in(self, conn: Writer, *, trip_id: int, now: datetime) -> list[Promotion]:
         """The same inside the caller's open transaction (`BEGIN IMMEDIATE`), so the seats
         a write frees go to the waiting list before anyone else can take them."""
         return await self._promote(conn, trip_id, now)
 
-    async def _own_active(
-        self, conn: aiosqlite.Connection, registration_id: int, tg_id: int
-    ) -> Registration:
+    async def _own_active(self, conn: Writer, registration_id: int, tg_id: int) -> Registration:
         registration = await self._registrations.get(registration_id=registration_id, conn=conn)
         if registration is None or registration.tg_id != tg_id:
             raise UserError("reg-error-not-found")
@@ -236,9 +231,7 @@ class RegistrationService:
             raise UserError("reg-error-not-active")
         return registration
 
-    async def _promote(
-        self, conn: aiosqlite.Connection, trip_id: int, now: datetime
-    ) -> list[Promotion]:
+    async def _promote(self, conn: Writer, trip_id: int, now: datetime) -> list[Promotion]:
         trip = await self._trip(conn, trip_id)
         if trip.status not in SEAT_KEEPING_STATUSES:
             return []

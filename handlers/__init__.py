@@ -24,6 +24,7 @@ from handlers import (
     trip_import,
     trips,
 )
+from handlers.filters import skip_foreign_callbacks
 
 
 def get_routers() -> list[Router]:
@@ -43,7 +44,10 @@ def get_routers() -> list[Router]:
         profile,
         fallback,
     )
-    return [module.create_router() for module in modules]
+    routers = [module.create_router() for module in modules]
+    for router in routers:
+        skip_foreign_callbacks(router)
+    return routers
 
 
 def get_deep_links() -> dict[str, PayloadHandler]:

@@ -247,9 +247,14 @@ async def start_registration(
     if refusal:
         alert(callback_answer, t.button(refusal))
         return
+    questions = await trips.questions(trip_id=trip.id)
+    await state.set_data({"trip_id": trip.id, "index": 0, "answers": {}})
+    if not questions:
+        await state.set_state(RegistrationForm.summary)
+        await _summary(callback, t, trip, questions, {}, editing=False, new=True)
+        return
     await state.set_state(RegistrationForm.answering)
-    await state.set_data({"trip_id": trip.id, "index": -1, "answers": {}})
-    await _next(callback, state, t, trips, new=True)
+    await _ask(callback, t, trip, questions, 0, new=True)
 
 
 async def typed_answer(
@@ -393,7 +398,6 @@ async def confirm(
     person: Person,
     registration: RegistrationService,
     registrations: RegistrationRepo,
-    trips: TripRepo,
     trip_notices: TripNotices,
 ) -> None:
     data = await state.get_data()
@@ -417,12 +421,10 @@ async def confirm(
         await show(callback, t(error.key, **error.args_))
         return
     await state.clear()
-    trip = await trips.get(trip_id=data["trip_id"])
-    assert trip is not None
-    await show(
-        callback,
-        t(f"reg-result-{result.status.value}", trip=trip.title, position=result.position or 0),
+    text = t(
+        f"reg-result-{result.status.value}", trip=result.trip.title, position=result.position or 0
     )
+    await show(callback, text)
     if result.status is RegStatus.PENDING:
         await trip_notices.ask_for_decision(result.registration_id)
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,7 +80,15 @@ class PrefetchedRows:
         return rows
 
 
-class _Query:
+class Statement:
+    """One SQL statement, run in a single trip to the connection's thread.
+
+    `async with` reads every row at once (`PrefetchedRows`); `await` runs a write and
+    gives its cursor, for `rowcount` and `lastrowid`. aiosqlite's own `async with
+    conn.execute(...)` takes three trips (execute, fetch, close), and every trip waits
+    for a turn of the event loop: inside a transaction that is time the write lock is held.
+    """
+
     def __init__(self, conn: aiosqlite.Connection, sql: str, params: Any) -> None:
         self._conn, self._sql, self._params = conn, sql, params
 
@@ -90,6 +98,9 @@ class _Query:
 
     async def __aexit__(self, *exc_info: object) -> None:
         return None
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Cursor]:
+        return self._conn.execute(self._sql, self._params).__await__()
 
 
 class Reader:
@@ -105,8 +116,21 @@ class Reader:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Any = ()) -> _Query:
-        return _Query(self._conn, sql, params)
+    def execute(self, sql: str, params: Any = ()) -> Statement:
+        return Statement(self._conn, sql, params)
+
+
+class Writer:
+    """The writing connection inside `Database.transaction()`."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> Statement:
+        return Statement(self._conn, sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+        await self._conn.executemany(sql, rows)
 
 
 class Database:
@@ -161,12 +185,12 @@ class Database:
         return Reader(self._reader)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Writer]:
         """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception."""
         async with self._write_lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._writer
+                yield Writer(self._writer)
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
@@ -186,10 +210,8 @@ class Database:
         (FSM states) while still never slipping into another coroutine's transaction.
         """
         async with self._write_lock:
-            cursor = await self._writer.execute(sql, params)
-            count = cursor.rowcount
-            await cursor.close()
-            return count
+            cursor = await Statement(self._writer, sql, params)
+            return cursor.rowcount
 
     @asynccontextmanager
     async def transaction_free(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
 
 _COLUMNS = (
     "e.id, e.ext_key, e.kind, e.title, e.city_id, e.venue, e.starts_at, e.ends_at,"
@@ -98,7 +96,7 @@ class EventRepo:
 
     async def save(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         *,
         event: NewEvent,
         actor: int | None,

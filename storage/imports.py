@@ -10,9 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.trips import Question, Trip, TripRepo
 
 
@@ -44,7 +42,7 @@ class ImportRepo:
         self._db = db
 
     async def programme_ids(
-        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
+        self, keys: Iterable[str], *, conn: Writer | None = None
     ) -> dict[str, int]:
         async with (conn or self._db.read).execute(
             "SELECT ext_key, id FROM programmes WHERE ext_key IN (SELECT value FROM json_each(?))",
@@ -52,9 +50,7 @@ class ImportRepo:
         ) as cur:
             return {row[0]: row[1] for row in await cur.fetchall()}
 
-    async def trip_ids(
-        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
-    ) -> dict[str, int]:
+    async def trip_ids(self, keys: Iterable[str], *, conn: Writer | None = None) -> dict[str, int]:
         async with (conn or self._db.read).execute(
             "SELECT ext_key, id FROM trips WHERE ext_key IN (SELECT value FROM json_each(?))",
             (_keys(keys),),
@@ -62,7 +58,7 @@ class ImportRepo:
             return {row[0]: row[1] for row in await cur.fetchall()}
 
     async def event_ids(
-        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
+        self, keys: Iterable[str], *, conn: Writer | None = None
     ) -> dict[str, int]:
         async with (conn or self._db.read).execute(
             "SELECT ext_key, id FROM events WHERE ext_key IN (SELECT value FROM json_each(?))",
@@ -71,7 +67,7 @@ class ImportRepo:
             return {row[0]: row[1] for row in await cur.fetchall()}
 
     async def trip_states(
-        self, keys: Iterable[str], *, conn: aiosqlite.Connection | None = None
+        self, keys: Iterable[str], *, conn: Writer | None = None
     ) -> dict[str, TripState]:
         async with (conn or self._db.read).execute(
             "SELECT t.ext_key, t.id, t.status,"
@@ -87,9 +83,7 @@ class ImportRepo:
                 for row in await cur.fetchall()
             }
 
-    async def stored_trip(
-        self, *, trip_id: int, conn: aiosqlite.Connection | None = None
-    ) -> StoredTrip | None:
+    async def stored_trip(self, *, trip_id: int, conn: Writer | None = None) -> StoredTrip | None:
         trips = TripRepo(self._db)
         trip = await trips.get(trip_id=trip_id, conn=conn)
         if trip is None:
@@ -102,7 +96,7 @@ class ImportRepo:
         return StoredTrip(trip, tuple(questions), organisers)
 
     async def set_trip_organisers(
-        self, conn: aiosqlite.Connection, *, trip_id: int, tg_ids: Iterable[int]
+        self, conn: Writer, *, trip_id: int, tg_ids: Iterable[int]
     ) -> None:
         """Replace the list of organisers who receive the trip's registrations."""
         await conn.execute("DELETE FROM trip_organisers WHERE trip_id = ?", (trip_id,))

@@ -10,9 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Writer, from_db_time, to_db_time
 
 ACTIVE = ("pending", "approved", "waitlisted")
 SEATED = ("pending", "approved")
@@ -83,7 +81,7 @@ class RegistrationRepo:
         self._db = db
 
     async def get(
-        self, *, registration_id: int, conn: aiosqlite.Connection | None = None
+        self, *, registration_id: int, conn: Writer | None = None
     ) -> Registration | None:
         async with (conn or self._db.read).execute(
             f"SELECT {_COLUMNS}, {_POSITION} FROM registrations r WHERE r.id = ?",  # noqa: S608
@@ -93,7 +91,7 @@ class RegistrationRepo:
         return _registration(tuple(row)) if row else None
 
     async def active_for(
-        self, *, trip_id: int, tg_id: int, conn: aiosqlite.Connection | None = None
+        self, *, trip_id: int, tg_id: int, conn: Writer | None = None
     ) -> Registration | None:
         async with (conn or self._db.read).execute(
             f"SELECT {_COLUMNS}, {_POSITION} FROM registrations r"  # noqa: S608
@@ -112,7 +110,7 @@ class RegistrationRepo:
         ) as cur:
             return [_registration(tuple(row)) for row in await cur.fetchall()]
 
-    async def count_seated(self, conn: aiosqlite.Connection, *, trip_id: int) -> int:
+    async def count_seated(self, conn: Writer, *, trip_id: int) -> int:
         async with conn.execute(
             "SELECT COUNT(*) FROM registrations WHERE trip_id = ? AND status IN (?, ?)",
             (trip_id, *SEATED),
@@ -128,7 +126,7 @@ class RegistrationRepo:
 
     async def insert(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         *,
         trip_id: int,
         tg_id: int,
@@ -154,7 +152,7 @@ class RegistrationRepo:
         await self._history(conn, cur.lastrowid, status, now, tg_id, None)
         return cur.lastrowid
 
-    async def position(self, conn: aiosqlite.Connection, *, registration_id: int) -> int | None:
+    async def position(self, conn: Writer, *, registration_id: int) -> int | None:
         async with conn.execute(
             f"SELECT {_POSITION} FROM registrations r WHERE r.id = ?",  # noqa: S608
             (registration_id,),
@@ -164,7 +162,7 @@ class RegistrationRepo:
 
     async def change_status(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         *,
         registration_id: int,
         from_statuses: tuple[str, ...],
@@ -211,7 +209,7 @@ class RegistrationRepo:
         await self._history(conn, registration_id, to_status, now, actor, reason)
         return True
 
-    async def first_in_line(self, conn: aiosqlite.Connection, *, trip_id: int) -> int | None:
+    async def first_in_line(self, conn: Writer, *, trip_id: int) -> int | None:
         async with conn.execute(
             "SELECT id FROM registrations WHERE trip_id = ? AND status = 'waitlisted'"
             " ORDER BY waitlisted_at, id LIMIT 1",
@@ -222,7 +220,7 @@ class RegistrationRepo:
 
     async def update_answers(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         *,
         registration_id: int,
         answers: dict[str, str],
@@ -282,7 +280,7 @@ class RegistrationRepo:
 
     @staticmethod
     async def _history(
-        conn: aiosqlite.Connection,
+        conn: Writer,
         registration_id: int,
         status: str,
         now: datetime,

@@ -6,9 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +161,7 @@ class TripRepo:
 
     async def save_programme(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         *,
         programme: NewProgramme,
         actor: int | None,
@@ -211,7 +209,7 @@ class TripRepo:
 
     # Trips
 
-    async def get(self, *, trip_id: int, conn: aiosqlite.Connection | None = None) -> Trip | None:
+    async def get(self, *, trip_id: int, conn: Writer | None = None) -> Trip | None:
         async with (conn or self._db.read).execute(
             f"SELECT {_TRIP_COLUMNS} FROM trips t WHERE t.id = ?",  # noqa: S608
             (trip_id,),
@@ -269,9 +267,7 @@ class TripRepo:
             rows = await cur.fetchall()
         return [_list_item(tuple(row)) for row in rows], total
 
-    async def questions(
-        self, *, trip_id: int, conn: aiosqlite.Connection | None = None
-    ) -> list[Question]:
+    async def questions(self, *, trip_id: int, conn: Writer | None = None) -> list[Question]:
         async with (conn or self._db.read).execute(
             "SELECT key, kind, label, required, options FROM trip_questions"
             " WHERE trip_id = ? ORDER BY position, id",
@@ -290,7 +286,7 @@ class TripRepo:
 
     async def save(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         *,
         trip: NewTrip,
         actor: int | None,
@@ -345,7 +341,7 @@ class TripRepo:
 
     @staticmethod
     async def _replace_questions(
-        conn: aiosqlite.Connection, *, trip_id: int, questions: tuple[Question, ...]
+        conn: Writer, *, trip_id: int, questions: tuple[Question, ...]
     ) -> None:
         await conn.execute("DELETE FROM trip_questions WHERE trip_id = ?", (trip_id,))
         await conn.executemany(
@@ -367,7 +363,7 @@ class TripRepo:
 
     async def set_status(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         *,
         trip_id: int,
         status: str,
@@ -378,9 +374,7 @@ class TripRepo:
             (status, cancel_reason, to_db_time(utc_now()), trip_id),
         )
 
-    async def set_capacity(
-        self, conn: aiosqlite.Connection, *, trip_id: int, capacity: int
-    ) -> None:
+    async def set_capacity(self, conn: Writer, *, trip_id: int, capacity: int) -> None:
         await conn.execute(
             "UPDATE trips SET capacity = ?, updated_at = ? WHERE id = ?",
             (capacity, to_db_time(utc_now()), trip_id),

@@ -13,6 +13,8 @@ from handlers import (
     admin,
     common,
     errors,
+    event_admin,
+    events,
     fallback,
     onboarding,
     participants,
@@ -34,9 +36,11 @@ def get_routers() -> list[Router]:
         admin,
         onboarding,
         trip_admin,
+        event_admin,
         trip_import,
         participants,
         trips,
+        events,
         registration,
         profile,
         fallback,
@@ -46,4 +50,4 @@ def get_routers() -> list[Router]:
 
 def get_deep_links() -> dict[str, PayloadHandler]:
     """Deep-link payload kinds and their handlers, from every capability."""
-    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS}
+    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS, **events.DEEP_LINKS}

@@ -146,6 +146,7 @@ async def test_panel_for_organisers(app: RunningBot, admin: TgUser) -> None:
         "➕ Новая поездка",
         "📚 Программы",
         "🗂 Все поездки",
+        "🎪 Новое мероприятие",
     ]
     # The main menu button opens the same panel.
     await admin.press_data(MenuCb(item=MenuItem.ORGANISER).pack())

@@ -11,9 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar
-from icalendar import Event as IcsEvent
-
 from storage.cities import City
 from storage.events import CANCELLED, Event
 
@@ -26,6 +23,10 @@ def event_uid(event_id: int) -> str:
 
 
 def event_ics(event: Event, city: City, *, language: str, now: datetime) -> bytes:
+    # Imported when a file is asked for: the library costs memory the bot rarely needs.
+    from icalendar import Calendar
+    from icalendar import Event as IcsEvent
+
     zone = ZoneInfo(city.timezone)
     item = IcsEvent()
     item.add("uid", event_uid(event.id))

@@ -383,3 +383,13 @@ async def test_two_start_ups_over_one_database_queue_each_reminder_once(
     finally:
         await first_db.close()
         await second_db.close()
+
+
+def test_bad_reminder_setting_exits_2_with_one_line(tmp_path: Path) -> None:
+    from tests.test_cli import _run
+
+    result = _run(tmp_path, BOT_TOKEN=TOKEN, TRIP_REMINDERS="7d,1 week")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Ошибка настройки TRIP_REMINDERS:") and "1 week" in lines[0]

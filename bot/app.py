@@ -19,27 +19,32 @@ from bot.command_menu import set_default_menus, set_personal_menu
 from bot.config import Settings
 from bot.deeplinks import DeepLinkRegistry
 from bot.delivery import DeliveryConfig, DeliveryEngine, bot_sender
+from bot.events import EventNotices, EventService
 from bot.i18n import Translations
 from bot.notify import Notifier
 from bot.organisers import OrganiserService
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
+from bot.reminders import ReminderConfig, Reminders
 from bot.roles import Access
 from bot.session import BotSession
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
 from handlers.broadcast_keyboards import stop_keyboard
+from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
 from storage.db import Database
+from storage.events import EventRepo
 from storage.fsm import SQLiteStorage
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
 from storage.registrations import RegistrationRepo
+from storage.reminders import ReminderRepo
 from storage.trips import TripRepo
 
 logger = logging.getLogger(__name__)
@@ -102,6 +107,30 @@ def create_trip_notices(settings: Settings, services: Services, notifier: Notifi
     )
 
 
+def create_reminders(
+    settings: Settings,
+    db: Database,
+    services: Services,
+    translations: Translations,
+    outbox: OutboxRepo,
+    delivery: DeliveryEngine,
+) -> Reminders:
+    return Reminders(
+        ReminderRepo(db),
+        outbox,
+        services.cities,
+        translations,
+        reminder_markup,
+        ReminderConfig(
+            event_offsets=settings.event_reminders,
+            trip_offsets=settings.trip_reminders,
+            telebridge_offsets=settings.telebridge_reminders,
+            default_zone=settings.timezone,
+        ),
+        wake_delivery=delivery.wake,
+    )
+
+
 def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     translations = Translations(settings.default_language)
     services = create_services(settings, db)
@@ -134,6 +163,19 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         fallback_rate=settings.send_rate,
         default_zone=settings.timezone,
     )
+    reminders = create_reminders(settings, db, services, translations, outbox, delivery)
+    events = EventRepo(db)
+    event_service = EventService(
+        db, events, services.trips, services.cities, on_change=reminders.poke
+    )
+    event_notices = EventNotices(
+        outbox,
+        translations,
+        services.cities,
+        details_markup,
+        default_zone=settings.timezone,
+        wake=delivery.wake,
+    )
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -158,6 +200,11 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         delivery=delivery,
         broadcasts=broadcasts,
         broadcast_monitor=broadcast_monitor,
+        events=events,
+        event_service=event_service,
+        event_notices=event_notices,
+        reminders=reminders,
+        reminder_repo=ReminderRepo(db),
     )
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
@@ -188,8 +235,11 @@ async def on_startup(
     people: PersonRepo,
     delivery: DeliveryEngine,
     broadcast_monitor: BroadcastMonitor,
+    reminders: Reminders,
 ) -> None:
     await delivery.start()
+    # After the engine: reminders missed while the bot was down are queued right away.
+    await reminders.start()
     await broadcast_monitor.start()
     await set_default_menus(bot, translations)
     staff = {person.tg_id: person for person in await people.list_organisers()}
@@ -207,11 +257,15 @@ async def on_startup(
 
 
 async def on_shutdown(
-    tracker: UpdateTracker, delivery: DeliveryEngine, broadcast_monitor: BroadcastMonitor
+    tracker: UpdateTracker,
+    delivery: DeliveryEngine,
+    broadcast_monitor: BroadcastMonitor,
+    reminders: Reminders,
 ) -> None:
     # Polling has stopped; let handlers in flight finish before the database closes,
     # then let messages in flight get their answers recorded.
     if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
         logger.warning("Some updates were still being handled at shutdown")
     await broadcast_monitor.stop()
+    await reminders.stop()
     await delivery.stop(SHUTDOWN_GRACE_SECONDS)

@@ -18,7 +18,17 @@ from bot.roles import Access
 
 logger = logging.getLogger(__name__)
 
-MEMBER_COMMANDS = ("start", "trips", "mytrips", "profile", "language", "help", "cancel")
+MEMBER_COMMANDS = (
+    "start",
+    "trips",
+    "mytrips",
+    "events",
+    "myevents",
+    "profile",
+    "language",
+    "help",
+    "cancel",
+)
 # Later capabilities (broadcasts, reports) add their organiser commands here.
 ORGANISER_COMMANDS: tuple[str, ...] = ("organiser", "broadcast")
 ADMIN_COMMANDS = ("invite", "grant", "revoke")

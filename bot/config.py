@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.reminders import parse_offsets
+
 PUBLIC_API_URL = "https://api.telegram.org"
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -40,6 +42,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # Reminder offsets before the start, in seconds, longest first (typed as 7d,1d,2h).
+    event_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 86400, 86400, 2 * 3600)
+    trip_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 86400, 86400)
+    telebridge_reminders: Annotated[tuple[int, ...], NoDecode] = (86400, 3600)
 
     @field_validator("bot_token")
     @classmethod
@@ -62,6 +68,13 @@ class Settings(BaseSettings):
             if not all(part.isdigit() for part in parts):
                 raise ValueError("нужны числовые id через запятую, например ADMIN_IDS=111,222")
             return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("event_reminders", "trip_reminders", "telebridge_reminders", mode="before")
+    @classmethod
+    def _offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_offsets(value)
         return value
 
     @field_validator("timezone")

@@ -14,6 +14,8 @@ from handlers import (
     broadcast,
     common,
     errors,
+    event_admin,
+    events,
     fallback,
     onboarding,
     participants,
@@ -36,10 +38,12 @@ def get_routers() -> list[Router]:
         admin,
         onboarding,
         trip_admin,
+        event_admin,
         trip_import,
         participants,
         broadcast,
         trips,
+        events,
         registration,
         profile,
         fallback,
@@ -52,4 +56,4 @@ def get_routers() -> list[Router]:
 
 def get_deep_links() -> dict[str, PayloadHandler]:
     """Deep-link payload kinds and their handlers, from every capability."""
-    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS}
+    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS, **events.DEEP_LINKS}

@@ -25,6 +25,8 @@ class NavAction(StrEnum):
 class MenuItem(StrEnum):
     TRIPS = "trips"
     MY_TRIPS = "mytrips"
+    EVENTS = "events"
+    MY_EVENTS = "myevents"
     ORGANISER = "org"
     PROFILE = "profile"
     LANGUAGE = "lang"

@@ -121,6 +121,8 @@ def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=t.button("menu-trips"), callback_data=MenuCb(item=MenuItem.TRIPS))
     builder.button(text=t.button("menu-mytrips"), callback_data=MenuCb(item=MenuItem.MY_TRIPS))
+    builder.button(text=t.button("menu-events"), callback_data=MenuCb(item=MenuItem.EVENTS))
+    builder.button(text=t.button("menu-myevents"), callback_data=MenuCb(item=MenuItem.MY_EVENTS))
     if access >= Access.ORGANISER:
         builder.button(text=t.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER))
     builder.button(text=t.button("menu-profile"), callback_data=MenuCb(item=MenuItem.PROFILE))

@@ -16,6 +16,7 @@ from bot.i18n import Translator
 from bot.questions import QuestionKind
 from bot.roles import MemberRole
 from bot.trips import Direction, TripStatus
+from handlers.event_callbacks import EventFormAction, EventFormCb
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.cities import City
 from storage.trips import Programme
@@ -151,6 +152,12 @@ def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
     ):
         builder.button(text=t.button(key), callback_data=PanelCb(action=action))
     builder.adjust(2)
+    builder.row(
+        InlineKeyboardButton(
+            text=t.button("org-btn-new-event"),
+            callback_data=EventFormCb(action=EventFormAction.NEW).pack(),
+        )
+    )
     return builder.as_markup()
 
 

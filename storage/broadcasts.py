@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Writer, from_db_time, to_db_time
 from storage.outbox import BLOCKED, CANCELLED, FAILED, QUEUED, SENDING, SENT
 
 SCHEDULED, RUNNING, DONE, STOPPED, WITHDRAWN = (
@@ -205,13 +203,12 @@ class BroadcastRepo:
     ) -> bool:
         """A scheduled broadcast's time came: queue its recipients (once)."""
         async with self._db.transaction() as conn:
-            cur = await conn.execute(
+            async with conn.execute(
                 "SELECT from_chat_id, from_message_id, content_kind FROM broadcasts"
                 " WHERE id = ? AND status = ?",
                 (broadcast_id, SCHEDULED),
-            )
-            row = await cur.fetchone()
-            await cur.close()
+            ) as found:
+                row = await found.fetchone()
             if row is None:
                 return False  # cancelled or started meanwhile
             source = Source(chat_id=row[0], message_id=row[1], kind=row[2])
@@ -220,7 +217,7 @@ class BroadcastRepo:
 
     async def _start(
         self,
-        conn: aiosqlite.Connection,
+        conn: Writer,
         broadcast_id: int,
         audience: RecipientFilter,
         source: Source,
@@ -254,7 +251,6 @@ class BroadcastRepo:
             ],
         )
         recipients = cur.rowcount
-        await cur.close()
         await conn.execute(
             "UPDATE broadcasts SET status = ?, recipients = ?, started_at = ?, late = ?,"
             " updated_at = ? WHERE id = ?",

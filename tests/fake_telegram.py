@@ -396,6 +396,7 @@ class ApiCall:
     ok: bool
     result: Any
     error_code: int | None = None
+    at: float = field(default_factory=time.time)  # when the request arrived (epoch seconds)
 
 
 _UNKNOWN_BOT = {"id": 1, "is_bot": True, "first_name": "Bot"}

@@ -29,7 +29,21 @@ def _invite_payload(text: str) -> str:
 async def test_default_menus_in_both_languages(app: RunningBot) -> None:
     ru = app.telegram.commands_for(scope="default")
     be = app.telegram.commands_for(scope="default", language_code="be")
-    assert ru == be == ["start", "trips", "mytrips", "profile", "language", "help", "cancel"]
+    assert (
+        ru
+        == be
+        == [
+            "start",
+            "trips",
+            "mytrips",
+            "events",
+            "myevents",
+            "profile",
+            "language",
+            "help",
+            "cancel",
+        ]
+    )
     descriptions = app.telegram.commands[("default", "be")]
     assert any(item["description"] == "Змяніць мову" for item in descriptions)
     # The admin has a personal menu with admin commands; nobody else gets them by default.

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
+from bot.events import EventKind
 from bot.i18n import LANGUAGES, Translations, load_message_ids
 from bot.profile import ProfileField
 from bot.questions import QuestionKind
@@ -13,6 +14,8 @@ from bot.registration import RegStatus
 from bot.roles import MemberRole
 from bot.trips import Direction, TripStatus
 from handlers.callbacks import MenuItem
+from handlers.event_admin import SKIPPABLE, STEPS
+from handlers.event_callbacks import EventField
 from handlers.trip_callbacks import TripAction, TripScope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +60,12 @@ def test_every_key_used_in_code_exists() -> None:
         for kind in ("list", "empty", "switch")
         for scope in TripScope
     }
+    used |= {f"event-kind-{kind.value}" for kind in EventKind}
+    used |= {f"event-month-{month}" for month in range(1, 13)}
+    used |= {f"event-field-{field.value}" for field in EventField}
+    used |= {f"event-ask-{(step.state or '').split(':')[-1]}" for step in STEPS}
+    used |= {f"event-skip-{(step.state or '').split(':')[-1]}" for step in SKIPPABLE}
+    used |= {f"reminder-in-{unit}" for unit in ("days", "hours", "minutes", "seconds")}
     for language in LANGUAGES:
         missing = used - load_message_ids(language)
         assert not missing, f"{language}: {sorted(missing)}"

@@ -1,0 +1,296 @@
+"""Reminders before events and trips (later telebridges), woken by APScheduler.
+
+The database is the source of truth. A reminder is due at the start of its event (or
+trip) minus an offset from the settings; who gets it is read when it falls due
+(subscribers, approved participants). `reminder_sweeps.swept_until` says up to which
+moment reminders have been handled, so nothing depends on jobs kept in memory:
+
+- a sweep takes every reminder due in (swept_until, now], queues it in the outbox with
+  the key ``reminder:<kind>:<id>:<offset s>:<tg_id>`` (the outbox never queues a key
+  twice, so a restart, a second process or an overlapping sweep cannot send it again),
+  then moves swept_until to now;
+- at start-up the same sweep catches up: reminders missed while the bot was down go
+  out at once if the thing has not started yet, otherwise they are dropped and logged;
+- APScheduler holds exactly one job, at the next due moment (or within `max_idle`,
+  to notice changes made by another process such as the import command); changes in
+  this process call `poke()` to reschedule it.
+
+Moving a start moves its reminders (they are computed from the start); the ones sent
+already keep their keys and are not repeated. Cancelling and unsubscribing take the
+reminders away because the queries no longer find them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.i18n import Translations, Translator
+from storage.cities import City, CityRepo
+from storage.db import utc_now
+from storage.outbox import NewMessage, OutboxRepo
+from storage.reminders import EVENT, TRIP, DueReminder, ReminderRepo
+
+logger = logging.getLogger(__name__)
+
+REMINDER = "reminder"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_OFFSET = re.compile(r"^(\d{1,6})([smhd])$")
+MAX_OFFSET = 366 * 86400
+
+# (translator, kind, target id) -> reply_markup as the Bot API's JSON, from the handlers.
+MarkupFactory = Callable[[Translator, str, int], dict[str, Any] | None]
+
+
+def parse_offsets(text: str) -> tuple[int, ...]:
+    """`7d,1d,2h` -> offsets in seconds, longest first. Empty text means no reminders.
+
+    Raises ValueError with a Russian explanation for anything else.
+    """
+    if not text.strip():
+        return ()
+    offsets: list[int] = []
+    for part in text.split(","):
+        match = _OFFSET.match(part.strip().lower())
+        if match is None:
+            raise ValueError(
+                f"не понимаю «{part.strip()}»: нужны интервалы через запятую, например"
+                " 7d,1d,2h (s — секунды, m — минуты, h — часы, d — дни)"
+            )
+        seconds = int(match[1]) * _UNITS[match[2]]
+        if not 0 < seconds <= MAX_OFFSET:
+            raise ValueError(f"«{part.strip()}»: интервал должен быть от 1 секунды до 366 дней")
+        if seconds in offsets:
+            raise ValueError(f"«{part.strip()}» повторяется")
+        offsets.append(seconds)
+    return tuple(sorted(offsets, reverse=True))
+
+
+def dedup_key(kind: str, target_id: int, offset: int, tg_id: int) -> str:
+    return f"reminder:{kind}:{target_id}:{offset}:{tg_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderConfig:
+    event_offsets: tuple[int, ...] = (7 * 86400, 86400, 2 * 3600)
+    trip_offsets: tuple[int, ...] = (7 * 86400, 86400)
+    telebridge_offsets: tuple[int, ...] = (86400, 3600)  # for the telebridges capability
+    default_zone: str = "Europe/Moscow"
+    max_idle: float = 30.0  # look at the database at least this often (seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    queued: int = 0
+    dropped: int = 0  # the thing had started before the reminder could go out
+    skipped: int = 0  # the person blocked the bot
+
+
+def time_left(t: Translator, seconds: float) -> str:
+    """ "через 2 часа": the largest unit that fits, rounded."""
+    seconds = max(seconds, 1)
+    for unit, key in ((86400, "days"), (3600, "hours"), (60, "minutes")):
+        if seconds >= unit:
+            return t.button(f"reminder-in-{key}", n=round(seconds / unit))
+    return t.button("reminder-in-seconds", n=round(seconds))
+
+
+class Reminders:
+    JOB_ID = "reminders"
+
+    def __init__(
+        self,
+        repo: ReminderRepo,
+        outbox: OutboxRepo,
+        cities: CityRepo,
+        translations: Translations,
+        markup: MarkupFactory,
+        config: ReminderConfig,
+        *,
+        wake_delivery: Callable[[], None] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._repo = repo
+        self._outbox = outbox
+        self._cities = cities
+        self._translations = translations
+        self._markup = markup
+        self._config = config
+        self._wake_delivery = wake_delivery
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._again = False
+        self._scheduler: AsyncIOScheduler | None = None
+        self.next_run: datetime | None = None
+
+    # Lifecycle
+
+    async def start(self) -> None:
+        """Catch up with what was missed, then wait for the next due moment."""
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._scheduler.start()
+        await self._run()
+
+    async def stop(self) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        async with self._lock:  # a sweep under way finishes before the database closes
+            pass
+
+    def poke(self) -> None:
+        """Something changed (an event moved, a trip was saved): look again now."""
+        if self._scheduler is None:
+            return
+        if self._lock.locked():
+            self._again = True
+            return
+        self._schedule(self._clock())
+
+    # The job
+
+    def _schedule(self, moment: datetime) -> None:
+        if self._scheduler is None:
+            return
+        self.next_run = moment
+        self._scheduler.add_job(
+            self._run,
+            DateTrigger(run_date=moment),
+            id=self.JOB_ID,
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=3,
+        )
+
+    async def _run(self) -> None:
+        async with self._lock:
+            while True:
+                self._again = False
+                try:
+                    await self.sweep()
+                except Exception:
+                    logger.exception("Reminder sweep failed; trying again later")
+                if not self._again:
+                    break
+            if self._scheduler is None:
+                return
+            try:
+                moment = await self._next_due()
+            except Exception:
+                logger.exception("Cannot find the next reminder; looking again later")
+                moment = None
+            latest = self._clock() + timedelta(seconds=self._config.max_idle)
+            self._schedule(min(moment, latest) if moment else latest)
+
+    async def _next_due(self) -> datetime | None:
+        after = await self._repo.swept_until() or self._clock()
+        candidates = []
+        kinds = ((EVENT, self._config.event_offsets), (TRIP, self._config.trip_offsets))
+        for kind, offsets in kinds:
+            for offset in offsets:
+                delta = timedelta(seconds=offset)
+                start = await self._repo.next_start(kind=kind, after=after + delta)
+                if start is not None:
+                    candidates.append(start - delta)
+        return min(candidates, default=None)
+
+    # The sweep
+
+    async def sweep(self) -> SweepResult:
+        """Queue every reminder due since the last sweep; drop those whose thing began."""
+        now = self._clock()
+        until = now.replace(microsecond=0)
+        after = await self._repo.swept_until()
+        if after is None:
+            # The first start: nothing was promised before this moment.
+            await self._repo.set_swept_until(until)
+            return SweepResult()
+        if until <= after:
+            return SweepResult()
+        due: list[tuple[int, DueReminder]] = []
+        for offset in self._config.event_offsets:
+            rows = await self._repo.due_events(
+                offset=timedelta(seconds=offset), after=after, until=until
+            )
+            due += [(offset, row) for row in rows]
+        for offset in self._config.trip_offsets:
+            rows = await self._repo.due_trips(
+                offset=timedelta(seconds=offset), after=after, until=until
+            )
+            due += [(offset, row) for row in rows]
+        result = await self._queue(due, now) if due else SweepResult()
+        await self._repo.set_swept_until(until)
+        return result
+
+    async def _queue(self, due: Iterable[tuple[int, DueReminder]], now: datetime) -> SweepResult:
+        cities = await self._cities.by_id()
+        messages: list[NewMessage] = []
+        dropped: Counter[tuple[str, int, int, datetime]] = Counter()
+        skipped = 0
+        for offset, reminder in due:
+            if reminder.starts_at <= now:
+                dropped[(reminder.kind, reminder.target_id, offset, reminder.starts_at)] += 1
+            elif reminder.blocked:
+                skipped += 1
+            else:
+                messages.append(self._message(offset, reminder, cities, now))
+        for (kind, target_id, offset, starts_at), count in dropped.items():
+            logger.warning(
+                "Reminder %ss before %s %s dropped for %d people: it began at %s,"
+                " before the reminder could be sent",
+                offset,
+                kind,
+                target_id,
+                count,
+                starts_at.isoformat(),
+            )
+        queued = await self._outbox.enqueue(messages) if messages else 0
+        if queued:
+            logger.info("Queued %d reminders", queued)
+            if self._wake_delivery is not None:
+                self._wake_delivery()
+        return SweepResult(queued=queued, dropped=sum(dropped.values()), skipped=skipped)
+
+    def _message(
+        self, offset: int, reminder: DueReminder, cities: dict[int, City], now: datetime
+    ) -> NewMessage:
+        t = self._translations.get(reminder.language)
+        zone = reminder.zone or self._config.default_zone
+        city_name = reminder.city_name_be if t.language == "be" else reminder.city_name_ru
+        city = cities.get(reminder.city_id)
+        common = {
+            "title": reminder.title,
+            "when": time_left(t, (reminder.starts_at - now).total_seconds()),
+            "time": reminder.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M"),
+            "city": city_name or zone,
+        }
+        if reminder.kind == EVENT:
+            where = city.name(t.language) if city else ""
+            place = f"{reminder.place}, {where}" if reminder.place else where
+            text = t("reminder-event", place=place, **common)
+        else:
+            origin = cities.get(reminder.from_city_id or 0)
+            text = t(
+                "reminder-trip",
+                origin=origin.name(t.language) if origin else "—",
+                destination=city.name(t.language) if city else "—",
+                **common,
+            )
+        return NewMessage(
+            chat_id=reminder.tg_id,
+            purpose=REMINDER,
+            text=text,
+            reply_markup=self._markup(t, reminder.kind, reminder.target_id),
+            dedup_key=dedup_key(reminder.kind, reminder.target_id, offset, reminder.tg_id),
+        )

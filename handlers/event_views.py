@@ -1,0 +1,281 @@
+"""Rendering events as text and keyboards (no business rules here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.events import when_text
+from bot.i18n import Translator
+from bot.roles import Access
+from handlers.event_callbacks import (
+    EventAction,
+    EventCb,
+    EventsPageCb,
+    MyEventsCb,
+    TripReminderCb,
+)
+from handlers.render import shorten
+from handlers.trip_callbacks import TripAction, TripCb
+from storage.cities import City
+from storage.events import CANCELLED, Event
+from storage.reminders import EVENT
+from storage.trips import Programme, Trip
+
+PAGE_SIZE = 8
+LABEL_MAX = 60
+MONTHS_SHOWN = 6
+
+
+def _button(text: str, data: Any) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def month_of(moment: datetime, zone: str) -> int:
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.year * 100 + local.month
+
+
+def month_label(t: Translator, month: int) -> str:
+    return t.button(f"event-month-{month % 100}", year=str(month // 100))
+
+
+def event_label(event: Event, cities: dict[int, City], t: Translator, zone: str) -> str:
+    when = event.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m")
+    city = cities.get(event.city_id)
+    where = city.name(t.language) if city else ""
+    return shorten(f"{when} · {where} · {event.title}", LABEL_MAX)
+
+
+def catalogue_keyboard(
+    t: Translator,
+    events: list[Event],
+    cities: dict[int, City],
+    zone: str,
+    *,
+    city: int,
+    month: int,
+    months: Iterable[int],
+    page: int,
+    pages: int,
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for event in events:
+        builder.row(
+            _button(
+                event_label(event, cities, t, zone), EventCb(action=EventAction.OPEN, id=event.id)
+            )
+        )
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append(_button("◀", EventsPageCb(city=city, month=month, page=page - 1)))
+        nav.append(_button(f"{page + 1}/{pages}", EventsPageCb(city=city, month=month, page=page)))
+        if page < pages - 1:
+            nav.append(_button("▶", EventsPageCb(city=city, month=month, page=page + 1)))
+        builder.row(*nav)
+
+    def mark(label: str, chosen: bool) -> str:
+        return t.button("event-filter-chosen", label=label) if chosen else label
+
+    city_row = [_button(mark(t.button("event-both-cities"), city == 0), EventsPageCb(month=month))]
+    city_row += [
+        _button(mark(c.name(t.language), city == c.id), EventsPageCb(city=c.id, month=month))
+        for c in cities.values()
+    ]
+    builder.row(*city_row)
+    month_buttons = [
+        _button(mark(t.button("event-all-months"), month == 0), EventsPageCb(city=city))
+    ] + [
+        _button(mark(month_label(t, m), month == m), EventsPageCb(city=city, month=m))
+        for m in months
+    ]
+    for index in range(0, len(month_buttons), 4):
+        builder.row(*month_buttons[index : index + 4])
+    builder.row(_button(t.button("event-my-events"), MyEventsCb()))
+    return builder.as_markup()
+
+
+def my_events_keyboard(
+    t: Translator,
+    events: list[Event],
+    cities: dict[int, City],
+    zone: str,
+    *,
+    page: int,
+    pages: int,
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for event in events:
+        builder.row(
+            _button(
+                event_label(event, cities, t, zone), EventCb(action=EventAction.OPEN, id=event.id)
+            )
+        )
+    if pages > 1:
+        nav = []
+        if page > 0:
+            nav.append(_button("◀", MyEventsCb(page=page - 1)))
+        nav.append(_button(f"{page + 1}/{pages}", MyEventsCb(page=page)))
+        if page < pages - 1:
+            nav.append(_button("▶", MyEventsCb(page=page + 1)))
+        builder.row(*nav)
+    builder.row(_button(t.button("event-all-events"), EventsPageCb()))
+    return builder.as_markup()
+
+
+@dataclass(frozen=True, slots=True)
+class EventCard:
+    event: Event
+    cities: dict[int, City]
+    zone: str  # the person's
+    person_city_id: int | None
+    programme: Programme | None
+    trip: Trip | None
+    subscribers: int
+    subscribed: bool
+
+    def text(self, t: Translator) -> str:
+        event = self.event
+        city = self.cities.get(event.city_id)
+        where = city.name(t.language) if city else ""
+        own = self.cities.get(self.person_city_id or 0)
+        shown = when_text(event.starts_at, event.ends_at, self.zone)
+        lines = [
+            t("event-card-head", kind=t.button(f"event-kind-{event.kind}"), title=event.title),
+            t("event-card-place", place=f"{event.venue}, {where}" if event.venue else where),
+            t(
+                "event-card-when",
+                when=shown,
+                city=own.name(t.language) if own else self.zone,
+            ),
+        ]
+        # The other cities' time, where it reads differently from the person's.
+        for other in self.cities.values():
+            if other.id == self.person_city_id:
+                continue
+            theirs = when_text(event.starts_at, event.ends_at, other.timezone)
+            if theirs != shown:
+                lines.append(t("event-card-when-other", when=theirs, city=other.name(t.language)))
+        if event.status == CANCELLED:
+            lines.append(t("event-card-cancelled"))
+        if self.programme is not None:
+            lines.append(t("event-card-programme", title=self.programme.title))
+        if self.trip is not None:
+            lines.append(t("event-card-trip", title=self.trip.title))
+        lines.append(t("event-card-subscribers", count=self.subscribers))
+        if self.subscribed:
+            lines.append(t("event-card-subscribed"))
+        text = "\n".join(lines)
+        if event.description:
+            text += "\n\n" + t("event-card-description", description=event.description)
+        return text
+
+    def keyboard(self, t: Translator, access: Access, *, open_: bool) -> InlineKeyboardMarkup:
+        event_id = self.event.id
+        builder = InlineKeyboardBuilder()
+        if open_:
+            if self.subscribed:
+                builder.row(
+                    _button(
+                        t.button("event-btn-unsubscribe"),
+                        EventCb(action=EventAction.UNSUBSCRIBE, id=event_id),
+                    )
+                )
+            else:
+                builder.row(
+                    _button(
+                        t.button("event-btn-subscribe"),
+                        EventCb(action=EventAction.SUBSCRIBE, id=event_id),
+                    )
+                )
+            builder.row(
+                _button(t.button("event-btn-ics"), EventCb(action=EventAction.ICS, id=event_id))
+            )
+        if self.trip is not None:
+            builder.row(
+                _button(
+                    shorten(t.button("event-btn-trip", title=self.trip.title), LABEL_MAX),
+                    TripCb(action=TripAction.OPEN, id=self.trip.id),
+                )
+            )
+        if access >= Access.ORGANISER and self.event.status != CANCELLED:
+            builder.row(
+                _button(t.button("event-btn-edit"), EventCb(action=EventAction.EDIT, id=event_id)),
+                _button(
+                    t.button("event-btn-share"), EventCb(action=EventAction.SHARE, id=event_id)
+                ),
+            )
+            builder.row(
+                _button(
+                    t.button("event-btn-cancel"), EventCb(action=EventAction.CANCEL, id=event_id)
+                )
+            )
+        builder.row(_button(t.button("event-btn-to-list"), EventsPageCb()))
+        return builder.as_markup()
+
+
+def cancel_confirm_keyboard(t: Translator, event_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.row(
+        _button(
+            t.button("event-btn-cancel-confirm"),
+            EventCb(action=EventAction.CANCEL_CONFIRM, id=event_id),
+        )
+    )
+    builder.row(_button(t.button("event-btn-keep"), EventCb(action=EventAction.OPEN, id=event_id)))
+    return builder.as_markup()
+
+
+# Keyboards under messages the bot sends on its own (as the Bot API's JSON)
+
+
+def reminder_markup(t: Translator, kind: str, target_id: int) -> dict[str, Any]:
+    """ "Подробнее" and "Не напоминать" under a reminder."""
+    if kind == EVENT:
+        details: Any = EventCb(action=EventAction.DETAILS, id=target_id)
+        mute: Any = EventCb(action=EventAction.MUTE, id=target_id)
+    else:
+        details = TripCb(action=TripAction.OPEN, id=target_id)
+        mute = TripReminderCb(id=target_id)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(t.button("reminder-btn-details"), details),
+                _button(t.button("reminder-btn-mute"), mute),
+            ]
+        ]
+    )
+    return markup.model_dump(exclude_none=True)
+
+
+def details_markup(t: Translator, event_id: int) -> dict[str, Any]:
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    t.button("reminder-btn-details"),
+                    EventCb(action=EventAction.DETAILS, id=event_id),
+                )
+            ]
+        ]
+    )
+    return markup.model_dump(exclude_none=True)
+
+
+def details_only(t: Translator, kind: str, target_id: int) -> InlineKeyboardMarkup:
+    """What stays under a reminder once "Не напоминать" was pressed."""
+    data: Any = (
+        EventCb(action=EventAction.DETAILS, id=target_id)
+        if kind == EVENT
+        else TripCb(action=TripAction.OPEN, id=target_id)
+    )
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[_button(t.button("reminder-btn-details"), data)]]
+    )

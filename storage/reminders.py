@@ -1,0 +1,133 @@
+"""What reminders are due when: computed from events, trips and their people.
+
+A reminder is (kind, target, offset, person), due at the target's start minus the offset.
+Nothing per reminder is stored ahead of time: moving a start moves its reminders,
+cancelling or unsubscribing removes them, by the same queries. The outbox records the
+ones sent (its dedup_key), and `reminder_sweeps` how far in time they have been handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage.db import Database, from_db_time, to_db_time, utc_now
+
+EVENT, TRIP = "event", "trip"
+# Trips whose approved participants are reminded: not drafts, cancelled or finished ones.
+_TRIP_STATUSES = ("open", "closed")
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    kind: str  # event | trip
+    target_id: int
+    title: str
+    starts_at: datetime
+    place: str  # an event's venue; empty for trips
+    city_id: int  # an event's city, a trip's destination
+    from_city_id: int | None  # a trip's origin
+    tg_id: int
+    language: str | None
+    zone: str | None  # the person's city's time zone
+    city_name_ru: str | None  # the person's city
+    city_name_be: str | None
+    blocked: bool
+
+
+def _due(kind: str, row: tuple) -> DueReminder:
+    return DueReminder(
+        kind=kind,
+        target_id=row[0],
+        title=row[1],
+        starts_at=from_db_time(row[2]),  # type: ignore[arg-type]
+        place=row[3] or "",
+        city_id=row[4],
+        from_city_id=row[5],
+        tg_id=row[6],
+        language=row[7],
+        zone=row[8],
+        city_name_ru=row[9],
+        city_name_be=row[10],
+        blocked=bool(row[11]),
+    )
+
+
+_PERSON = " LEFT JOIN people p ON p.tg_id = x.tg_id LEFT JOIN cities pc ON pc.id = p.city_id"
+_PERSON_COLUMNS = "x.tg_id, p.language, pc.timezone, pc.name_ru, pc.name_be, p.blocked_at"
+
+
+class ReminderRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def swept_until(self) -> datetime | None:
+        async with self._db.read.execute(
+            "SELECT swept_until FROM reminder_sweeps WHERE id = 1"
+        ) as cur:
+            row = await cur.fetchone()
+        return from_db_time(row[0]) if row else None
+
+    async def set_swept_until(self, moment: datetime) -> None:
+        """Move the mark forward only: two processes sweeping never move it back."""
+        await self._db.execute_write(
+            "INSERT INTO reminder_sweeps (id, swept_until) VALUES (1, ?)"
+            " ON CONFLICT (id) DO UPDATE SET swept_until = excluded.swept_until"
+            " WHERE excluded.swept_until > reminder_sweeps.swept_until",
+            (to_db_time(moment),),
+        )
+
+    async def due_events(
+        self, *, offset: timedelta, after: datetime, until: datetime
+    ) -> list[DueReminder]:
+        """Event reminders `offset` before the start that fall due in (after, until]."""
+        async with self._db.read.execute(
+            "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
+            + _PERSON_COLUMNS
+            + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
+            + _PERSON
+            + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?",
+            (to_db_time(after + offset), to_db_time(until + offset)),
+        ) as cur:
+            return [_due(EVENT, tuple(row)) for row in await cur.fetchall()]
+
+    async def due_trips(
+        self, *, offset: timedelta, after: datetime, until: datetime
+    ) -> list[DueReminder]:
+        """Reminders to approved participants `offset` before a trip starts."""
+        async with (
+            self._db.read.execute(
+                "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
+                + _PERSON_COLUMNS
+                + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
+                + _PERSON
+                + " WHERE t.status IN (?, ?) AND t.starts_at > ? AND t.starts_at <= ?"
+                " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
+                " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
+                " AND o.tg_id = x.tg_id)",
+                (*_TRIP_STATUSES, to_db_time(after + offset), to_db_time(until + offset)),
+            ) as cur
+        ):
+            return [_due(TRIP, tuple(row)) for row in await cur.fetchall()]
+
+    async def next_start(self, *, kind: str, after: datetime) -> datetime | None:
+        """The earliest start after a moment among events (or trips) that get reminders."""
+        if kind == EVENT:
+            sql = "SELECT MIN(starts_at) FROM events WHERE status = 'scheduled' AND starts_at > ?"
+            params: tuple[object, ...] = (to_db_time(after),)
+        else:
+            sql = "SELECT MIN(starts_at) FROM trips WHERE status IN (?, ?) AND starts_at > ?"
+            params = (*_TRIP_STATUSES, to_db_time(after))
+        async with self._db.read.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return from_db_time(row[0]) if row and row[0] else None
+
+    async def opt_out(self, *, kind: str, target_id: int, tg_id: int) -> bool:
+        return (
+            await self._db.execute_write(
+                "INSERT INTO reminder_optouts (kind, target_id, tg_id, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (kind, target_id, tg_id, to_db_time(utc_now())),
+            )
+            == 1
+        )

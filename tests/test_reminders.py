@@ -1,0 +1,395 @@
+"""Reminders: on time, once, across restarts, moved, cancelled, for blocked people.
+
+Offsets are seconds here (EVENT_REMINDERS=3s and the like), so the real scheduler runs
+against the real clock and the fake Bot API records when each reminder arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.i18n import Translations
+from bot.reminders import ReminderConfig, Reminders, parse_offsets
+from bot.roles import Access
+from bot.runner import open_database
+from handlers.event_callbacks import EventAction, EventCb
+from handlers.event_views import reminder_markup
+from storage.cities import CityRepo
+from storage.db import Database, utc_now
+from storage.events import EventRepo, NewEvent
+from storage.outbox import OutboxRepo
+from storage.people import NewProfile, PersonRepo
+from storage.reminders import ReminderRepo
+from tests.conftest import TOKEN, RunningBot, TgUser, make_settings, onboard
+from tests.event_seed import add_event
+from tests.fake_telegram import FakeTelegram
+from tests.trip_seed import add_programme, add_trip
+
+
+def test_offsets_are_parsed_strictly() -> None:
+    assert parse_offsets("7d,1d,2h") == (7 * 86400, 86400, 7200)
+    assert parse_offsets(" 5s , 1m ") == (60, 5)
+    assert parse_offsets("") == ()
+    for bad in ("7d,,1d", "1w", "2h,2h", "0s", "-1d", "1.5h", "d", "400d"):
+        with pytest.raises(ValueError):
+            parse_offsets(bad)
+
+
+def test_bad_setting_stops_start_up_with_a_russian_line() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(_env_file=None, bot_token=TOKEN, event_reminders="7 days")
+    message = str(info.value)
+    assert message.startswith("Ошибка настройки EVENT_REMINDERS:")
+    assert "7d,1d,2h" in message and "\n" not in message
+    settings = load_settings(_env_file=None, bot_token=TOKEN, trip_reminders="3d, 12h")
+    assert settings.trip_reminders == (3 * 86400, 12 * 3600)
+    assert settings.event_reminders == (7 * 86400, 86400, 7200)  # the default
+
+
+# Helpers
+
+
+def _reminders(telegram: FakeTelegram, chat_id: int) -> list[tuple[float, str]]:
+    """(arrival time, text) of every reminder the fake Bot API accepted for a chat."""
+    return [
+        (call.at, call.params["text"])
+        for call in telegram.calls_of("sendMessage", chat_id=chat_id)
+        if call.ok and "Напоминание" in call.params.get("text", "")
+    ]
+
+
+async def _wait_for(check: Callable[[], bool], seconds: float = 10) -> None:
+    async with asyncio.timeout(seconds):
+        while not check():
+            await asyncio.sleep(0.05)
+
+
+def _whole_second(delay: float) -> datetime:
+    """A moment `delay` seconds from now, on a whole second (as times are stored)."""
+    return (utc_now() + timedelta(seconds=delay)).replace(microsecond=0)
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+@pytest.fixture
+def settings(telegram: FakeTelegram, db_path: Path):
+    return make_settings(telegram, db_path, event_reminders="3s", trip_reminders="3s")
+
+
+async def _subscribe(app: RunningBot, user: TgUser, event_id: int) -> None:
+    await user.press_data(EventCb(action=EventAction.OPEN, id=event_id).pack())
+    await user.press("🔔 Напомнить мне")
+
+
+# Delivery at the right time, once
+
+
+async def test_reminder_arrives_once_at_its_time(app: RunningBot, member: TgUser) -> None:
+    assert app.db is not None
+    starts = _whole_second(6)
+    event_id = await add_event(app.db, title="Форум «Шаги»", venue="Дворец", starts_at=starts)
+    app.dp["reminders"].poke()
+    await _subscribe(app, member, event_id)
+    await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
+    await asyncio.sleep(1.5)  # a second sweep or a poke must not send it again
+    reminders = _reminders(app.telegram, member.id)
+    assert len(reminders) == 1
+    arrived, text = reminders[0]
+    due = _epoch(starts) - 3
+    assert due - 0.05 <= arrived <= due + 2, arrived - due
+    assert "Форум «Шаги»" in text and "Дворец, Сочи" in text
+    local = (starts + timedelta(hours=3)).strftime("%d.%m.%Y %H:%M")  # Sochi is UTC+3
+    assert local in text and "время: Сочи" in text
+    labels = [b["text"] for b in app.telegram.last_message(member.id).buttons()]
+    assert labels == ["Подробнее", "🔕 Не напоминать"]
+    async with app.db.read.execute("SELECT dedup_key FROM outbox WHERE purpose = 'reminder'") as c:
+        keys = [row[0] for row in await c.fetchall()]
+    assert keys == [f"reminder:event:{event_id}:3:{member.id}"]
+
+
+async def test_reminder_in_belarusian_with_the_persons_city(
+    app: RunningBot, make_user: Callable[..., TgUser]
+) -> None:
+    assert app.db is not None
+    user = make_user(2101)
+    await onboard(user, language="Беларуская", city="Мінск", role="Педагог")
+    starts = _whole_second(5)
+    event_id = await add_event(app.db, title="Турнір", starts_at=starts)
+    app.dp["reminders"].poke()
+    await user.press_data(EventCb(action=EventAction.SUBSCRIBE, id=event_id).pack())
+    await _wait_for(
+        lambda: any("Напамін" in m.plain_text() for m in app.telegram.messages(user.id))
+    )
+    text = app.telegram.last_message(user.id).plain_text()
+    assert "Турнір" in text and "час: Мінск" in text and "праз" in text
+
+
+async def test_mute_under_a_reminder_unsubscribes(app: RunningBot, member: TgUser) -> None:
+    assert app.db is not None
+    event_id = await add_event(app.db, starts_at=_whole_second(5))
+    app.dp["reminders"].poke()
+    await _subscribe(app, member, event_id)
+    await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
+    await member.press("🔕 Не напоминать")
+    assert not await app.dp["events"].is_subscribed(event_id=event_id, tg_id=member.id)
+    assert member.labels() == ["Подробнее"]  # the reminder stays, its button goes
+    assert "Напоминание" in member.last_text
+    await member.press("Подробнее")
+    assert "Подписчиков: 0" in member.last_text
+
+
+# Restarts
+
+
+async def test_restart_before_the_reminder(app: RunningBot, member: TgUser) -> None:
+    assert app.db is not None
+    starts = _whole_second(7)
+    event_id = await add_event(app.db, starts_at=starts)
+    await _subscribe(app, member, event_id)
+    await app.restart()  # well before the reminder is due (4 s from now)
+    await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
+    await asyncio.sleep(1)
+    reminders = _reminders(app.telegram, member.id)
+    assert len(reminders) == 1
+    assert reminders[0][0] >= _epoch(starts) - 3 - 0.05
+
+
+async def test_missed_while_down_is_sent_at_start_up_if_still_ahead(
+    app: RunningBot, member: TgUser
+) -> None:
+    assert app.db is not None
+    starts = _whole_second(6)
+    event_id = await add_event(app.db, starts_at=starts)
+    await _subscribe(app, member, event_id)
+    await app.stop()
+    await asyncio.sleep(max(_epoch(starts) - 3 - time.time() + 0.5, 0))  # due while down
+    assert not _reminders(app.telegram, member.id)
+    await app.start()
+    await _wait_for(lambda: bool(_reminders(app.telegram, member.id)), seconds=3)
+    assert time.time() < _epoch(starts)  # before the event, right after start-up
+    await asyncio.sleep(1)
+    assert len(_reminders(app.telegram, member.id)) == 1
+
+
+async def test_missed_while_down_is_dropped_if_the_event_began(
+    app: RunningBot, member: TgUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert app.db is not None
+    starts = _whole_second(4)
+    event_id = await add_event(app.db, starts_at=starts, hours=2)
+    await _subscribe(app, member, event_id)
+    await app.stop()
+    await asyncio.sleep(max(_epoch(starts) - time.time() + 0.5, 0))  # it has begun
+    with caplog.at_level(logging.WARNING, logger="bot.reminders"):
+        await app.start()
+        await asyncio.sleep(1)
+    assert not _reminders(app.telegram, member.id)
+    assert any(
+        f"event {event_id} dropped for 1 people" in record.getMessage()
+        for record in caplog.records
+    )
+    async with app.db.read.execute("SELECT COUNT(*) FROM outbox WHERE purpose = 'reminder'") as c:
+        assert (await c.fetchone())[0] == 0
+
+
+# Changes
+
+
+async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
+    telegram: FakeTelegram, db_path: Path, make_user: Callable[..., TgUser]
+) -> None:
+    app = RunningBot(telegram, make_settings(telegram, db_path, event_reminders="4s,2s"))
+    await app.start()
+    try:
+        assert app.db is not None
+        member = TgUser(app, 2001)
+        await onboard(member)
+        starts = _whole_second(6)
+        event_id = await add_event(app.db, starts_at=starts)
+        app.dp["reminders"].poke()
+        await _subscribe(app, member, event_id)
+        await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))  # the 4 s one
+        # Moved 5 s later: the 2 s reminder follows (due at new start − 2 s), the 4 s
+        # reminder already sent is not sent again for the new time.
+        moved = starts + timedelta(seconds=5)
+        service = app.dp["event_service"]
+        event = await app.dp["events"].get(event_id=event_id)
+        change = await service.save(
+            actor_id=1000,
+            actor_access=Access.ORGANISER,
+            event_id=event_id,
+            now=utc_now(),
+            event=NewEvent(
+                kind=event.kind,
+                title=event.title,
+                city_id=event.city_id,
+                venue=event.venue,
+                starts_at=moved,
+                ends_at=moved + timedelta(hours=1),
+                description=event.description,
+            ),
+        )
+        assert change.moved and change.event.sequence == event.sequence + 1
+        await app.dp["event_notices"].announce(change)
+        await _wait_for(lambda: len(_reminders(app.telegram, member.id)) == 2, seconds=12)
+        await asyncio.sleep(1.5)
+        reminders = _reminders(app.telegram, member.id)
+        assert len(reminders) == 2
+        assert reminders[1][0] >= _epoch(moved) - 2 - 0.05  # not at the old time
+        assert any("перенесено" in text for text in member.texts())
+    finally:
+        await app.stop()
+
+
+async def test_cancelling_drops_reminders_and_tells_subscribers(
+    app: RunningBot, member: TgUser
+) -> None:
+    assert app.db is not None
+    starts = _whole_second(5)
+    event_id = await add_event(app.db, title="Семинар", starts_at=starts)
+    app.dp["reminders"].poke()
+    await _subscribe(app, member, event_id)
+    change = await app.dp["event_service"].cancel(actor_access=Access.ORGANISER, event_id=event_id)
+    await app.dp["event_notices"].announce(change)
+    await asyncio.sleep(max(_epoch(starts) - time.time(), 0) + 0.5)
+    assert not _reminders(app.telegram, member.id)
+    assert "Семинар" in member.last_text and "отменено" in member.last_text
+
+
+async def test_unsubscribing_drops_that_persons_reminder(
+    app: RunningBot, member: TgUser, admin: TgUser
+) -> None:
+    assert app.db is not None
+    starts = _whole_second(5)
+    event_id = await add_event(app.db, starts_at=starts)
+    app.dp["reminders"].poke()
+    await _subscribe(app, member, event_id)
+    await _subscribe(app, admin, event_id)
+    await member.press("🔕 Не напоминать")
+    await _wait_for(lambda: bool(_reminders(app.telegram, admin.id)))
+    await asyncio.sleep(0.5)
+    assert not _reminders(app.telegram, member.id)
+
+
+async def test_blocked_person_is_skipped_and_marked(telegram: FakeTelegram, db_path: Path) -> None:
+    app = RunningBot(telegram, make_settings(telegram, db_path, event_reminders="4s,2s"))
+    await app.start()
+    try:
+        assert app.db is not None
+        member, other = TgUser(app, 2001), TgUser(app, 2002)
+        await onboard(member)
+        await onboard(other, name="Олег Петров")
+        starts = _whole_second(6)
+        event_id = await add_event(app.db, starts_at=starts)
+        app.dp["reminders"].poke()
+        await _subscribe(app, member, event_id)
+        await _subscribe(app, other, event_id)
+        telegram.blocked_chats.add(member.id)
+        await _wait_for(lambda: len(_reminders(telegram, other.id)) == 2, seconds=10)
+        attempts = telegram.calls_of("sendMessage", chat_id=member.id)
+        reminder_attempts = [c for c in attempts if "Напоминание" in c.params.get("text", "")]
+        assert len(reminder_attempts) == 1 and reminder_attempts[0].error_code == 403
+        person = await app.dp["people"].get(tg_id=member.id)
+        assert person is not None and person.blocked_at is not None
+    finally:
+        await app.stop()
+
+
+async def test_trip_reminders_go_to_approved_participants_only(
+    app: RunningBot, member: TgUser, make_user: Callable[..., TgUser]
+) -> None:
+    assert app.db is not None
+    waiting = make_user(2003)
+    await onboard(waiting, name="Ирина Ждёт")
+    programme = await add_programme(app.db)
+    starts = _whole_second(6)
+    trip_id = await add_trip(
+        app.db,
+        programme_id=programme,
+        title="Педагоги в Минске",
+        starts_at=starts,
+        deadline=starts - timedelta(seconds=1),
+        capacity=1,
+    )
+    now = utc_now().isoformat(timespec="seconds")
+    async with app.db.transaction() as conn:
+        for tg_id, status in ((member.id, "approved"), (waiting.id, "waitlisted")):
+            await conn.execute(
+                "INSERT INTO registrations (trip_id, tg_id, status, waitlisted_at, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (trip_id, tg_id, status, now if status == "waitlisted" else None, now, now),
+            )
+    app.dp["reminders"].poke()
+    await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
+    text = _reminders(app.telegram, member.id)[0][1]
+    assert "Педагоги в Минске" in text and "Сочи → Минск" in text
+    await asyncio.sleep(1)
+    assert not _reminders(app.telegram, waiting.id)
+
+
+# Two start-ups over the same database
+
+
+async def _reminders_over(db: Database, clock: Callable[[], datetime]) -> Reminders:
+    return Reminders(
+        ReminderRepo(db),
+        OutboxRepo(db),
+        CityRepo(db),
+        Translations(),
+        reminder_markup,
+        ReminderConfig(event_offsets=(3600,), trip_offsets=()),
+        clock=clock,
+    )
+
+
+async def test_two_start_ups_over_one_database_queue_each_reminder_once(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    settings = make_settings(telegram, tmp_path / "db.sqlite3")
+    first_db = await open_database(settings)
+    second_db = await open_database(settings)  # another process: its own connections
+    try:
+        people = PersonRepo(first_db)
+        for tg_id in range(10, 60):
+            await people.complete_profile(
+                tg_id=tg_id,
+                language="ru",
+                profile=NewProfile("Участник", 1, "culture", "Ансамбль", utc_now()),
+            )
+        base = utc_now().replace(microsecond=0)
+        event_id = await add_event(first_db, starts_at=base + timedelta(hours=2))
+        for tg_id in range(10, 60):
+            await EventRepo(first_db).subscribe(event_id=event_id, tg_id=tg_id)
+        clock = [base]
+        first = await _reminders_over(first_db, lambda: clock[0])
+        second = await _reminders_over(second_db, lambda: clock[0])
+        assert (await first.sweep()).queued == 0  # the very first start: a mark is set
+        clock[0] = base + timedelta(hours=1, minutes=1)  # both were down past the due time
+        results = await asyncio.gather(first.sweep(), second.sweep(), first.sweep())
+        assert sum(result.queued for result in results) == 50
+        assert await OutboxRepo(first_db).counts() == {"queued": 50}
+        clock[0] += timedelta(minutes=5)
+        assert (await second.sweep()).queued == 0
+    finally:
+        await first_db.close()
+        await second_db.close()
+
+
+def test_bad_reminder_setting_exits_2_with_one_line(tmp_path: Path) -> None:
+    from tests.test_cli import _run
+
+    result = _run(tmp_path, BOT_TOKEN=TOKEN, TRIP_REMINDERS="7d,1 week")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Ошибка настройки TRIP_REMINDERS:") and "1 week" in lines[0]

@@ -40,6 +40,7 @@ class SegmentKind(StrEnum):
     LANGUAGE = "lang"
     CITY_ROLE = "cityrole"
     TRIP = "trip"
+    EVENT = "event"  # subscribers of an event
 
 
 class TripAudience(StrEnum):
@@ -65,6 +66,7 @@ SEGMENT_FIELDS: dict[SegmentKind, tuple[str, ...]] = {
     SegmentKind.LANGUAGE: ("language",),
     SegmentKind.CITY_ROLE: ("city_id", "role"),
     SegmentKind.TRIP: ("trip_id", "audience"),
+    SegmentKind.EVENT: ("event_id",),
 }
 
 
@@ -76,6 +78,7 @@ class Segment:
     language: str | None = None
     trip_id: int | None = None
     audience: str | None = None
+    event_id: int | None = None
 
     def missing(self) -> str | None:
         """The first field this kind of segment still needs."""
@@ -93,6 +96,7 @@ class Segment:
             language=self.language,
             trip_id=self.trip_id,
             trip_statuses=TripAudience(self.audience).statuses if self.audience else (),
+            event_id=self.event_id,
         )
 
     def to_json(self) -> str:
@@ -117,6 +121,7 @@ class Segment:
                 language=_language(data.get("language")),
                 trip_id=_optional_int(data.get("trip_id")),
                 audience=TripAudience(data["audience"]).value if data.get("audience") else None,
+                event_id=_optional_int(data.get("event_id")),
             )
         except (KeyError, ValueError, TypeError):
             raise UserError("bc-error-segment") from None

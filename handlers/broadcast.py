@@ -6,7 +6,8 @@ else, and bot.broadcasts checks the access again on every action.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -39,19 +40,19 @@ from handlers.broadcast_keyboards import (
     BcCb,
     BcFormAction,
     BcFormCb,
+    BcPageCb,
     BcPickCb,
-    BcTripsPageCb,
     audience_keyboard,
     cities_keyboard,
     content_keyboard,
     home_keyboard,
+    items_keyboard,
     kinds_keyboard,
     languages_keyboard,
     preview_keyboard,
     roles_keyboard,
     scheduled_keyboard,
     stop_keyboard,
-    trips_keyboard,
 )
 from handlers.broadcast_views import segment_label
 from handlers.filters import Has, Onboarded
@@ -61,6 +62,7 @@ from handlers.trip_admin_keyboards import PanelAction, PanelCb
 from storage.broadcasts import Source
 from storage.cities import CityRepo
 from storage.db import utc_now
+from storage.events import EventRepo
 from storage.people import Person
 from storage.trips import TripRepo
 
@@ -103,6 +105,7 @@ async def _ask_segment(
     *,
     cities: CityRepo,
     trips: TripRepo,
+    events: EventRepo,
     broadcasts: BroadcastService,
     access: Access,
     page: int = 0,
@@ -119,7 +122,7 @@ async def _ask_segment(
     if field is None:
         await state.set_state(BroadcastForm.content)
         total, blocked = await broadcasts.count(actor_access=access, segment=segment)
-        label = await segment_label(t, segment, cities, trips)
+        label = await segment_label(t, segment, cities, trips, events)
         text = t("bc-ask-content", segment=label, count=total, blocked=blocked)
         await reply(target, text, content_keyboard(t))
         return
@@ -132,6 +135,8 @@ async def _ask_segment(
         await reply(target, t("bc-ask-language"), languages_keyboard(t))
     elif field == "trip_id":
         await _ask_trip(target, t, trips, page=page, new=new)
+    elif field == "event_id":
+        await _ask_event(target, t, events, page=page, new=new)
     else:
         trip = await trips.get(trip_id=segment.trip_id or 0)
         text = t("bc-ask-audience", title=trip.title if trip else "?")
@@ -141,37 +146,52 @@ async def _ask_segment(
 async def _ask_trip(
     target: Target, t: Translator, trips: TripRepo, *, page: int, new: bool
 ) -> None:
-    _, total = await trips.catalogue(
-        statuses=TRIP_STATUSES, role=None, from_city_id=None, limit=1, offset=0
-    )
+    async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
+        items, total = await trips.catalogue(
+            statuses=TRIP_STATUSES, role=None, from_city_id=None, limit=limit, offset=offset
+        )
+        labels = [
+            (_item_label(t, item.trip.starts_at, item.trip.title), item.trip.id) for item in items
+        ]
+        return labels, total
+
+    await _ask_item(target, t, load, page=page, new=new, ask="bc-ask-trip", none="bc-no-trips")
+
+
+async def _ask_event(
+    target: Target, t: Translator, events: EventRepo, *, page: int, new: bool
+) -> None:
+    async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
+        items, total = await events.catalogue(now=utc_now(), limit=limit, offset=offset)
+        return [(_item_label(t, event.starts_at, event.title), event.id) for event in items], total
+
+    await _ask_item(target, t, load, page=page, new=new, ask="bc-ask-event", none="bc-no-events")
+
+
+def _item_label(t: Translator, starts_at: datetime, title: str) -> str:
+    return shorten(t.button("bc-item", date=starts_at.strftime("%d.%m.%Y"), title=title), 60)
+
+
+async def _ask_item(
+    target: Target,
+    t: Translator,
+    load: Callable[[int, int], Awaitable[tuple[list[tuple[str, int]], int]]],
+    *,
+    page: int,
+    new: bool,
+    ask: str,
+    none: str,
+) -> None:
+    """One page of a list to pick a trip or an event from."""
+    reply = send_new if new else show
+    _, total = await load(1, 0)
     if total == 0:
-        await (send_new if new else show)(target, t("bc-no-trips"), content_keyboard(t))
+        await reply(target, t(none), content_keyboard(t))
         return
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
-    items, _ = await trips.catalogue(
-        statuses=TRIP_STATUSES,
-        role=None,
-        from_city_id=None,
-        limit=PAGE_SIZE,
-        offset=page * PAGE_SIZE,
-    )
-    buttons = [
-        (
-            shorten(
-                t.button(
-                    "bc-trip-item",
-                    date=item.trip.starts_at.strftime("%d.%m.%Y"),
-                    title=item.trip.title,
-                ),
-                60,
-            ),
-            item.trip.id,
-        )
-        for item in items
-    ]
-    markup = trips_keyboard(t, buttons, page=page, pages=pages)
-    await (send_new if new else show)(target, t("bc-ask-trip"), markup)
+    items, _ = await load(PAGE_SIZE, page * PAGE_SIZE)
+    await reply(target, t(ask), items_keyboard(t, items, page=page, pages=pages))
 
 
 async def new_broadcast(
@@ -182,24 +202,28 @@ async def new_broadcast(
 
 
 def _segment_deps(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: data[key] for key in ("cities", "trips", "broadcasts", "access")}
+    return {key: data[key] for key in ("cities", "trips", "events", "broadcasts", "access")}
 
 
 async def _checked_value(
-    segment: Segment | None, value: str, cities: CityRepo, trips: TripRepo
+    segment: Segment | None, value: str, cities: CityRepo, trips: TripRepo, events: EventRepo
 ) -> Segment:
     """The pressed choice applied to the segment; a stale or forged one is refused."""
     try:
         if segment is None:
             return Segment(kind=SegmentKind(value))
         field = segment.missing()
-        if field in ("city_id", "trip_id"):
+        if field in ("city_id", "trip_id", "event_id"):
             number = int(value)
             if field == "city_id" and await cities.get(city_id=number) is None:
                 raise UserError("bc-error-choice")
             if field == "trip_id":
                 trip = await trips.get(trip_id=number)
                 if trip is None or trip.status not in TRIP_STATUSES:
+                    raise UserError("bc-error-choice")
+            if field == "event_id":
+                event = await events.get(event_id=number)
+                if event is None or event.status != "scheduled":
                     raise UserError("bc-error-choice")
             return segment.with_value(field, number)
         if field == "role":
@@ -222,7 +246,11 @@ async def segment_pick(
 ) -> None:
     try:
         segment = await _checked_value(
-            _segment(await state.get_data()), callback_data.value, deps["cities"], deps["trips"]
+            _segment(await state.get_data()),
+            callback_data.value,
+            deps["cities"],
+            deps["trips"],
+            deps["events"],
         )
     except UserError as error:
         alert(callback_answer, t.button(error.key, **error.args_))
@@ -231,10 +259,20 @@ async def segment_pick(
     await _ask_segment(callback, state, t, **_segment_deps(deps))
 
 
-async def trips_page(
-    callback: CallbackQuery, callback_data: BcTripsPageCb, t: Translator, trips: TripRepo
+async def list_page(
+    callback: CallbackQuery,
+    callback_data: BcPageCb,
+    state: FSMContext,
+    t: Translator,
+    trips: TripRepo,
+    events: EventRepo,
 ) -> None:
-    await _ask_trip(callback, t, trips, page=callback_data.page, new=False)
+    segment = _segment(await state.get_data())
+    field = segment.missing() if segment else None
+    if field == "event_id":
+        await _ask_event(callback, t, events, page=callback_data.page, new=False)
+    elif field == "trip_id":
+        await _ask_trip(callback, t, trips, page=callback_data.page, new=False)
 
 
 def _step_back(segment: Segment | None) -> Segment | None:
@@ -306,6 +344,7 @@ async def _preview_summary(
     *,
     cities: CityRepo,
     trips: TripRepo,
+    events: EventRepo,
     broadcasts: BroadcastService,
     access: Access,
     new: bool,
@@ -313,7 +352,7 @@ async def _preview_summary(
     segment = _segment(await state.get_data())
     assert segment is not None
     total, blocked = await broadcasts.count(actor_access=access, segment=segment)
-    label = await segment_label(t, segment, cities, trips)
+    label = await segment_label(t, segment, cities, trips, events)
     text = t("bc-preview", segment=label, count=total, blocked=blocked)
     await (send_new if new else show)(target, text, preview_keyboard(t, can_send=total > 0))
 
@@ -436,7 +475,7 @@ def _staff_router() -> Router:
     cb(home, BcCb.filter(F.action == BcAction.HOME))
     cb(new_broadcast, BcCb.filter(F.action == BcAction.NEW))
     cb(segment_pick, StateFilter(BroadcastForm.segment), BcPickCb.filter())
-    cb(trips_page, StateFilter(BroadcastForm.segment), BcTripsPageCb.filter())
+    cb(list_page, StateFilter(BroadcastForm.segment), BcPageCb.filter())
     cb(back, StateFilter(BroadcastForm), form(F.action == BcFormAction.BACK))
     cb(cancel, StateFilter(BroadcastForm), form(F.action == BcFormAction.CANCEL))
     msg(content, StateFilter(BroadcastForm.content))
@@ -468,7 +507,7 @@ def _refusals_router() -> Router:
     router.callback_query.filter(~IsOrganiser())
     router.message.register(refuse_message, Command("broadcast"))
     router.message.register(refuse_message, StateFilter(BroadcastForm))
-    for trigger in (BcCb.filter(), BcFormCb.filter(), BcPickCb.filter(), BcTripsPageCb.filter()):
+    for trigger in (BcCb.filter(), BcFormCb.filter(), BcPickCb.filter(), BcPageCb.filter()):
         router.callback_query.register(refuse_callback, trigger)
     return router
 

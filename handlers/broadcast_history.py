@@ -26,6 +26,7 @@ from handlers.broadcast_views import card_text, history_label, segment_label
 from handlers.render import alert, send_new, show, show_error, zone_of
 from storage.cities import CityRepo
 from storage.db import utc_now
+from storage.events import EventRepo
 from storage.people import Person, PersonRepo
 from storage.trips import TripRepo
 
@@ -47,7 +48,10 @@ async def history(
         await show(callback, t("bc-history-empty"), home_keyboard(t))
         return
     zone = await zone_of(person, cities, settings)
-    labels = [(history_label(t, item, zone), item.id) for item in items]
+    labels = [
+        (history_label(t, item, await broadcasts.figures(broadcast_id=item.id), zone), item.id)
+        for item in items
+    ]
     await show(callback, t("bc-history"), history_keyboard(t, labels, page=page, pages=pages))
 
 
@@ -60,6 +64,7 @@ async def card(
     people: PersonRepo,
     cities: CityRepo,
     trips: TripRepo,
+    events: EventRepo,
     settings: Settings,
     broadcasts: BroadcastService,
     callback_answer: CallbackAnswer,
@@ -74,7 +79,7 @@ async def card(
         t,
         broadcast,
         await broadcasts.figures(broadcast_id=broadcast.id),
-        segment=await segment_label(t, broadcast.segment, cities, trips),
+        segment=await segment_label(t, broadcast.segment, cities, trips, events),
         author=(author.full_name if author else None) or str(broadcast.created_by),
         zone=await zone_of(person, cities, settings),
     )

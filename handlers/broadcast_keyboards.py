@@ -53,7 +53,7 @@ class BcPickCb(CallbackData, prefix="bcp"):
     value: str
 
 
-class BcTripsPageCb(CallbackData, prefix="bct"):
+class BcPageCb(CallbackData, prefix="bcl"):
     page: int
 
 
@@ -130,13 +130,14 @@ def audience_keyboard(t: Translator) -> InlineKeyboardMarkup:
     )
 
 
-def trips_keyboard(
-    t: Translator, trips: Iterable[tuple[str, int]], *, page: int, pages: int
+def items_keyboard(
+    t: Translator, items: Iterable[tuple[str, int]], *, page: int, pages: int
 ) -> InlineKeyboardMarkup:
+    """A paged list to pick one trip or event from."""
     builder = InlineKeyboardBuilder()
-    for label, trip_id in trips:
-        builder.row(_button(label, BcPickCb(value=str(trip_id))))
-    pager = _pager(page, pages, lambda number: BcTripsPageCb(page=number))
+    for label, item_id in items:
+        builder.row(_button(label, BcPickCb(value=str(item_id))))
+    pager = _pager(page, pages, lambda number: BcPageCb(page=number))
     if pager:
         builder.row(*pager)
     builder.row(*_nav(t))

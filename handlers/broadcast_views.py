@@ -9,13 +9,14 @@ from bot.i18n import Translator
 from handlers.render import local_time, shorten
 from storage.broadcasts import RUNNING, SCHEDULED, Broadcast, Figures
 from storage.cities import CityRepo
+from storage.events import EventRepo
 from storage.trips import TripRepo
 
 LABEL_MAX = 60
 
 
 async def segment_label(
-    t: Translator, segment: Segment | str, cities: CityRepo, trips: TripRepo
+    t: Translator, segment: Segment | str, cities: CityRepo, trips: TripRepo, events: EventRepo
 ) -> str:
     """ "Сочи · Педагоги", "«Поездка» · одобренные": who gets it, for people to read."""
     try:
@@ -37,18 +38,30 @@ async def segment_label(
         parts.append(t.button("bc-segment-trip", title=trip.title if trip else "?"))
     if segment.audience is not None:
         parts.append(t.button(f"bc-audience-{segment.audience}"))
+    if segment.event_id is not None:
+        event = await events.get(event_id=segment.event_id)
+        parts.append(t.button("bc-segment-event", title=event.title if event else "?"))
     return " · ".join(parts)
 
 
-def history_label(t: Translator, broadcast: Broadcast, zone: str) -> str:
-    moment = broadcast.scheduled_for if broadcast.status == SCHEDULED else broadcast.created_at
-    label = t.button(
-        "bc-history-item",
-        id=broadcast.id,
-        mark=t.button(f"bc-mark-{broadcast.status}"),
-        when=local_time(moment or broadcast.created_at, zone),
-        total=broadcast.recipients,
-    )
+def history_label(t: Translator, broadcast: Broadcast, figures: Figures, zone: str) -> str:
+    if broadcast.status == SCHEDULED:
+        assert broadcast.scheduled_for is not None
+        label = t.button(
+            "bc-history-item-scheduled",
+            id=broadcast.id,
+            mark=t.button(f"bc-mark-{broadcast.status}"),
+            when=local_time(broadcast.scheduled_for, zone),
+        )
+    else:
+        label = t.button(
+            "bc-history-item",
+            id=broadcast.id,
+            mark=t.button(f"bc-mark-{broadcast.status}"),
+            when=local_time(broadcast.started_at or broadcast.created_at, zone),
+            sent=figures.sent,
+            total=broadcast.recipients,
+        )
     return shorten(label, LABEL_MAX)
 
 

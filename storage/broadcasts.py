@@ -47,6 +47,7 @@ class RecipientFilter:
     language: str | None = None
     trip_id: int | None = None
     trip_statuses: tuple[str, ...] = ()
+    event_id: int | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         conditions, params = [_ONBOARDED], []
@@ -64,6 +65,11 @@ class RecipientFilter:
             registered = "SELECT r.tg_id FROM registrations r WHERE r.trip_id = ? AND "
             conditions.append(f"p.tg_id IN ({registered}{statuses})")
             params += [self.trip_id, *self.trip_statuses]
+        if self.event_id is not None:
+            conditions.append(
+                "p.tg_id IN (SELECT s.tg_id FROM event_subscriptions s WHERE s.event_id = ?)"
+            )
+            params.append(self.event_id)
         return " AND ".join(conditions), params
 
 

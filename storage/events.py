@@ -242,7 +242,7 @@ class EventRepo:
         return row[0] if row else 0
 
     async def subscriber_ids(self, *, event_id: int) -> list[int]:
-        """Telegram ids of an event's subscribers (the broadcast segment uses this)."""
+        """Telegram ids of an event's subscribers, earliest first."""
         async with self._db.read.execute(
             "SELECT tg_id FROM event_subscriptions WHERE event_id = ? ORDER BY created_at, tg_id",
             (event_id,),

@@ -14,9 +14,11 @@ import pytest
 
 from bot.config import Settings
 from storage.db import Database, to_db_time, utc_now
+from storage.events import EventRepo
 from storage.people import NewProfile, PersonRepo
 from storage.registrations import RegistrationRepo
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, make_settings, onboard
+from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram
 from tests.trip_seed import MINSK, SOCHI, add_programme, add_trip
 
@@ -248,7 +250,7 @@ async def test_members_cannot_broadcast_or_forge_broadcast_buttons(
     await compose_text(organiser)
     await organiser.press("📤 Отправить", deliveries=False)
 
-    for data in ("bc:stopok:1:0", "bc:wd:1:0", "bc:new:0:0", "bcf:send", "bcp:all", "bct:0"):
+    for data in ("bc:stopok:1:0", "bc:wd:1:0", "bc:new:0:0", "bcf:send", "bcp:all", "bcl:0"):
         calls = await member.press_data(data)
         answers = [c for c in calls if c.method == "answerCallbackQuery"]
         assert "только организаторам" in answers[-1].params["text"], data
@@ -355,6 +357,7 @@ async def test_history_lists_broadcasts_with_their_figures(
     await organiser.send("/broadcast")
     await organiser.press("🗂 История рассылок")
     assert organiser.labels()[0].startswith("№1 ✅")
+    assert organiser.labels()[0].endswith("доставлено 3 из 4")
     await organiser.press(organiser.labels()[0])
     card = organiser.last_text
     assert "Рассылка №1 — завершена" in card
@@ -493,3 +496,23 @@ async def test_withdrawn_scheduled_broadcast_is_never_sent(
     calls = await organiser.press_data("bc:wd:1:0")
     answers = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "уже нельзя отменить" in answers[-1].params["text"]
+
+
+async def test_subscribers_of_an_event(app: RunningBot, organiser: TgUser) -> None:
+    db = _db(app)
+    await add_people(app, range(8000, 8004))
+    festival = await add_event(db, title="Фестиваль «Шаги»")
+    other = await add_event(db, title="Молодёжный форум")
+    for tg_id in (8000, 8001):
+        await EventRepo(db).subscribe(event_id=festival, tg_id=tg_id)
+    await EventRepo(db).subscribe(event_id=other, tg_id=8002)
+
+    await choose_segment(organiser, "Подписчикам мероприятия")
+    assert "тем, кто на него подписался" in organiser.last_text
+    label = next(label for label in organiser.labels() if "Шаги" in label)
+    await organiser.press(label)
+    assert "Получатели: подписчики «Фестиваль «Шаги»» — сейчас 2 чел." in organiser.last_text
+    await compose_text(organiser)
+    await organiser.press("📤 Отправить")
+    await wait_finished(app, 1)
+    assert [len(copies_to(app.telegram, tg_id)) for tg_id in range(8000, 8004)] == [1, 1, 0, 0]

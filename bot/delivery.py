@@ -179,48 +179,77 @@ class DeliveryEngine:
         while not self._stopping:
             try:
                 rows = await self._outbox.due(
-                    now=utc_now(), limit=self._config.max_in_flight * 2, skip=self._taken
+                    now=utc_now(),
+                    limit=self._config.max_in_flight * 2,
+                    skip=self._taken,
+                    busy_chats=self._busy_chats(),
                 )
             except Exception:
                 logger.exception("Cannot read the outbox; retrying")
                 await asyncio.sleep(self._config.idle_poll)
                 continue
             if not rows:
-                if not self._tasks:
+                pause, waiting_for_chat = await self._until_next_due()
+                if not self._tasks and not waiting_for_chat:
                     self._idle.set()
                 self._wakeup.clear()
-                pause = await self._until_next_due()
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(pause):
                         await self._wakeup.wait()
                 continue
+            taken = 0
             for row in rows:
                 if self._stopping:
                     break
+                if self._chat_ready.get(row.chat_id, 0.0) > time.monotonic():
+                    # This chat had a message less than a second ago (a retry, or several
+                    # notices at once): its row waits for a later round; the others go on.
+                    continue
                 await self._pace(row.chat_id)
                 await self._slots.acquire()
                 self._taken.add(row.id)
                 task = asyncio.create_task(self._deliver(row))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+                taken += 1
+            if not taken and not self._stopping:
+                await self._until_a_chat_is_ready(rows)
 
-    async def _until_next_due(self) -> float:
-        """Sleep until the next retry or scheduled row is due, but look again at least
-        every `idle_poll` (rows queued by another process, such as the import command)."""
+    def _busy_chats(self) -> list[int]:
+        """Chats that had a message less than a second ago."""
+        now = time.monotonic()
+        return [chat for chat, ready in self._chat_ready.items() if ready > now]
+
+    async def _until_a_chat_is_ready(self, rows: list[OutboxRow]) -> None:
+        """Every due row waits for its chat's one-second gap: sleep until the first is free
+        (or something new is queued)."""
+        ready = min(self._chat_ready.get(row.chat_id, 0.0) for row in rows)
+        self._wakeup.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(ready - time.monotonic(), 0.01)):
+                await self._wakeup.wait()
+
+    async def _until_next_due(self) -> tuple[float, bool]:
+        """How long to sleep until the next retry, scheduled row or busy chat is due, and
+        whether due rows are only waiting for their chat's gap. Looks again at least every
+        `idle_poll` (rows queued by another process, such as the import command)."""
         due_at = await self._outbox.next_due_at()
         if due_at is None:
-            return self._config.idle_poll
+            return self._config.idle_poll, False
         wait = (due_at - utc_now()).total_seconds()
-        return min(max(wait, 0.01), self._config.idle_poll)
+        busy = self._busy_chats()
+        if wait <= 0 and busy:
+            # Rows are due, but only for chats that had a message less than a second ago.
+            first_free = min(self._chat_ready[chat] for chat in busy) - time.monotonic()
+            return min(max(first_free, 0.01), self._config.idle_poll), True
+        return min(max(wait, 0.01), self._config.idle_poll), False
 
     async def _pace(self, chat_id: int) -> None:
-        """Wait for a global token, a pause after 429, and this chat's one-second gap."""
-        while True:
-            now = time.monotonic()
-            wait = max(self._paused_until, self._chat_ready.get(chat_id, 0.0)) - now
-            if wait <= 0:
-                break
-            await asyncio.sleep(wait)
+        """Wait for a pause after 429 and a global token; the chat's gap is already kept
+        (rows of a busy chat are skipped, so one chat never holds up the others)."""
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(pause)
         delay = self._bucket.delay()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,17 +113,26 @@ class OutboxRepo:
                 added += cur.rowcount
         return added
 
-    async def due(self, *, now: datetime, limit: int, skip: set[int]) -> list[OutboxRow]:
+    async def due(
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        skip: set[int],
+        busy_chats: Collection[int] = (),
+    ) -> list[OutboxRow]:
         """Queued rows whose time has come, notices before broadcasts, oldest first,
-        except those already taken.
+        except those already taken and those of chats that must wait (so that a hundred
+        notices to one organiser do not hide everybody else's messages).
 
         Rows of people who blocked the bot are not returned (see `close_blocked`).
         """
         async with self._db.read.execute(
             f"SELECT {_COLUMNS} FROM outbox o WHERE state = 'queued' AND not_before <= ?"  # noqa: S608
+            " AND chat_id NOT IN (SELECT value FROM json_each(?))"
             " AND NOT EXISTS (SELECT 1 FROM people p WHERE p.tg_id = o.chat_id"
             " AND p.blocked_at IS NOT NULL) ORDER BY priority, not_before, id LIMIT ?",
-            (to_db_time(now), limit + len(skip)),
+            (to_db_time(now), json.dumps(list(busy_chats)), limit + len(skip)),
         ) as cur:
             rows = [_row(row) for row in await cur.fetchall()]
         return [row for row in rows if row.id not in skip][:limit]

@@ -99,6 +99,33 @@ async def test_one_message_a_second_per_chat(telegram: FakeTelegram, db: Databas
     assert time.monotonic() - started >= 1.9  # three messages to one chat: two gaps of 1 s
 
 
+async def test_a_busy_chat_does_not_hold_up_the_others(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await _people(db, range(200, 203))
+    outbox = OutboxRepo(db)
+    # Many notices to one organiser first, then one each to two other people.
+    await outbox.enqueue(
+        [NewMessage(chat_id=200, purpose="notice", text=f"№{i}") for i in range(4)]
+    )
+    await outbox.enqueue([NewMessage(chat_id=c, purpose="notice", text="ваш") for c in (201, 202)])
+    arrived: dict[int, float] = {}
+    telegram.gate = lambda method, params: arrived.setdefault(
+        int(params.get("chat_id", 0)), time.monotonic()
+    )
+    engine, bot = _engine(telegram, db, rate=100)
+    started = time.monotonic()
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+        telegram.gate = None
+    assert _texts(telegram, 200) == ["№0", "№1", "№2", "№3"]
+    assert arrived[201] - started < 0.5 and arrived[202] - started < 0.5
+
+
 async def test_429_pauses_everything_and_resumes(telegram: FakeTelegram, db: Database) -> None:
     await _people(db, range(300, 305))
     await OutboxRepo(db).enqueue(

@@ -107,6 +107,23 @@ def create_trip_notices(settings: Settings, services: Services, notifier: Notifi
     )
 
 
+def create_event_notices(
+    settings: Settings,
+    services: Services,
+    outbox: OutboxRepo,
+    delivery: DeliveryEngine | None = None,
+) -> EventNotices:
+    """Notices to subscribers of a moved or cancelled event (the bot's and the import's)."""
+    return EventNotices(
+        outbox,
+        Translations(settings.default_language),
+        services.cities,
+        details_markup,
+        default_zone=settings.timezone,
+        wake=delivery.wake if delivery else None,
+    )
+
+
 def create_reminders(
     settings: Settings,
     db: Database,
@@ -168,14 +185,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     event_service = EventService(
         db, events, services.trips, services.cities, on_change=reminders.poke
     )
-    event_notices = EventNotices(
-        outbox,
-        translations,
-        services.cities,
-        details_markup,
-        default_zone=settings.timezone,
-        wake=delivery.wake,
-    )
+    event_notices = create_event_notices(settings, services, outbox, delivery)
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.

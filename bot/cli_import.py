@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app import create_services, create_trip_notices
+from bot.app import create_event_notices, create_services, create_trip_notices
 from bot.config import Settings
 from bot.demo import DemoRefused, load_demo
 from bot.i18n import Translations, Translator
@@ -26,7 +26,6 @@ from bot.importer import (
     summary_lines,
 )
 from bot.notify import Notifier
-from bot.registration import Promotion
 from bot.runner import open_database
 from storage.db import utc_now
 from storage.outbox import OutboxRepo
@@ -49,16 +48,20 @@ def _rejected(t: Translator, name: str, issues: Sequence[Issue]) -> CliResult:
     return CliResult(2, err=lines)
 
 
-async def _announce(settings: Settings, promotions: Sequence[Promotion]) -> None:
-    """People promoted from the waiting list are told: the notices go into the outbox,
-    and the running bot (or the next start) delivers them."""
+async def _announce(settings: Settings, summary: ImportSummary) -> None:
+    """People promoted from the waiting list, and subscribers of events the file moved or
+    cancelled, are told: the notices go into the outbox, and the running bot (or the next
+    start) delivers them."""
     db = await open_database(settings)
     try:
         services = create_services(settings, db)
-        notifier = Notifier(
-            services.people, Translations(settings.default_language), OutboxRepo(db)
-        )
-        await create_trip_notices(settings, services, notifier).announce_promotions(promotions)
+        outbox = OutboxRepo(db)
+        notifier = Notifier(services.people, Translations(settings.default_language), outbox)
+        trip_notices = create_trip_notices(settings, services, notifier)
+        await trip_notices.announce_promotions(summary.promotions)
+        event_notices = create_event_notices(settings, services, outbox)
+        for change in summary.event_changes:
+            await event_notices.announce(change)
     finally:
         await db.close()
 
@@ -87,7 +90,8 @@ async def run_import(settings: Settings, path: Path) -> CliResult:
     promotions = summary.promotions  # moved up inside the import's transaction
     if promotions:
         result.out.append(t.button("import-cli-promoted", count=len(promotions)))
-        await _announce(settings, promotions)
+    if promotions or summary.event_changes:
+        await _announce(settings, summary)
     return result
 
 

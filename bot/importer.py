@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from bot.events import EventChange
 from bot.i18n import Html, Translator
 from bot.import_files import (
     EVENT_FIELDS,
@@ -125,6 +126,8 @@ class ImportSummary:
     events: Counts
     # People moved from the waiting list to seats an update added: to be told.
     promotions: tuple[Promotion, ...] = ()
+    # Events the file moved or cancelled, with their subscribers: to be told too.
+    event_changes: tuple[EventChange, ...] = ()
 
 
 def _clean(text: str, *, multiline: bool) -> str:
@@ -860,6 +863,7 @@ async def _write(
 
         event_ids = await imports.event_ids([e.key for e in plan.events], conn=conn)
         created = updated = 0
+        changes: list[EventChange] = []
         for event_item in plan.events:
             existing_id = event_ids.get(event_item.key)
             event = replace(
@@ -867,10 +871,19 @@ async def _write(
                 programme_id=programme_ids[event_item.programme] if event_item.programme else None,
                 trip_id=trip_ids[event_item.trip] if event_item.trip else None,
             )
-            await events.save(conn, event=event, actor=actor, event_id=existing_id)
+            before = await events.get(event_id=existing_id, conn=conn) if existing_id else None
+            event_id = await events.save(conn, event=event, actor=actor, event_id=existing_id)
             created, updated = (created, updated + 1) if existing_id else (created + 1, updated)
+            after = await events.get(event_id=event_id, conn=conn)
+            if before is not None and after is not None:
+                change = EventChange(after, before)
+                if change.moved or change.cancelled:
+                    subscribers = tuple(await events.subscribers(event_id=event_id))
+                    changes.append(replace(change, subscribers=subscribers))
         event_counts = Counts(created, updated)
-    return ImportSummary(programme_counts, trip_counts, event_counts, tuple(promotions))
+    return ImportSummary(
+        programme_counts, trip_counts, event_counts, tuple(promotions), tuple(changes)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from aiogram.enums import ChatAction
 from aiogram.filters import StateFilter
 from aiogram.types import Message
 
+from bot.events import EventNotices
 from bot.i18n import Translator
 from bot.import_files import MAX_FILE_BYTES, MB, detect_format, megabytes
 from bot.importer import (
@@ -23,6 +24,7 @@ from bot.importer import (
     success_report,
 )
 from bot.registration import RegistrationService
+from bot.reminders import Reminders
 from bot.roles import Access
 from bot.trip_notices import TripNotices
 from handlers.filters import Has, Onboarded
@@ -41,6 +43,8 @@ async def receive_file(
     db: Database,
     registration: RegistrationService,
     trip_notices: TripNotices,
+    event_notices: EventNotices,
+    reminders: Reminders,
 ) -> None:
     document = message.document
     assert document is not None
@@ -77,6 +81,9 @@ async def receive_file(
     promotions = summary.promotions
     await message.answer(success_report(t, summary, name=name, promoted=len(promotions)))
     await trip_notices.announce_promotions(promotions)
+    for change in summary.event_changes:  # moved or cancelled: subscribers are told
+        await event_notices.announce(change)
+    reminders.poke()  # new times, new events: reminders follow at once
 
 
 def create_router() -> Router:

@@ -822,3 +822,31 @@ async def test_yaml_aliases_cannot_blow_up_the_check(app: RunningBot) -> None:
     assert asyncio.get_running_loop().time() - started < 10
     keys = {issue.key for issue in rejected.value.issues}
     assert "import-error-unknown-section" in keys and "import-error-too-many-items" in keys
+
+
+async def test_an_event_moved_or_cancelled_by_a_file_is_announced_to_subscribers(
+    app: RunningBot, admin: TgUser, member: TgUser
+) -> None:
+    assert app.db is not None
+    await send_file(admin, "plan.yaml", good_file().encode())
+    async with app.db.read.execute("SELECT id FROM events") as cur:
+        event_id = (await cur.fetchone())[0]
+    await EventRepo(app.db).subscribe(event_id=event_id, tg_id=member.id)
+
+    # The same file again changes nothing: nobody is told anything.
+    before = len(app.telegram.messages(member.id))
+    await send_file(admin, "plan.yaml", good_file().encode())
+    assert len(app.telegram.messages(member.id)) == before
+
+    moved = good_file().replace(day(61, "10:00"), day(62, "11:00"))
+    moved = moved.replace(day(61, "17:00"), day(62, "18:00"))
+    await send_file(admin, "plan.yaml", moved.encode())
+    notice = member.last_text
+    assert "Мероприятие Семинар педагогов (Минск) перенесено" in notice
+    assert day(61, "10:00") in notice and day(62, "11:00") in notice
+
+    cancelled = moved.replace("    trip: t1\n", "    trip: t1\n    status: cancelled\n")
+    await send_file(admin, "plan.yaml", cancelled.encode())
+    assert "Семинар педагогов (Минск) отменено" in member.last_text
+    await send_file(admin, "plan.yaml", cancelled.encode())
+    assert sum("отменено" in text for text in member.texts()) == 1

@@ -55,9 +55,9 @@ from handlers.broadcast_keyboards import (
     stop_keyboard,
 )
 from handlers.broadcast_views import segment_label
-from handlers.filters import Has, Onboarded
+from handlers.filters import Has
 from handlers.render import Target, alert, local_time, send_new, shorten, show, zone_of
-from handlers.trip_admin import IsOrganiser
+from handlers.staff import organisers_only, refusals_router, staff_router
 from handlers.trip_admin_keyboards import PanelAction, PanelCb
 from storage.broadcasts import Source
 from storage.cities import CityRepo
@@ -465,9 +465,7 @@ async def expect_buttons(message: Message, t: Translator) -> None:
 
 
 def _staff_router() -> Router:
-    router = Router(name=f"{__name__}.staff")
-    router.message.filter(IsOrganiser())
-    router.callback_query.filter(IsOrganiser())
+    router = staff_router(__name__)
     cb, msg, form = router.callback_query.register, router.message.register, BcFormCb.filter
 
     msg(home_command, Command("broadcast"))
@@ -488,33 +486,10 @@ def _staff_router() -> Router:
     return router
 
 
-async def refuse_message(message: Message, state: FSMContext, t: Translator) -> None:
-    if await state.get_state() is not None:
-        await state.clear()
-    await message.answer(t("error-organisers-only"))
-
-
-async def refuse_callback(
-    callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
-) -> None:
-    alert(callback_answer, t.button("error-organisers-only"))
-
-
-def _refusals_router() -> Router:
-    """The same triggers from anyone else: a polite no, nothing sent, nothing changed."""
-    router = Router(name=f"{__name__}.refusals")
-    router.message.filter(~IsOrganiser())
-    router.callback_query.filter(~IsOrganiser())
-    router.message.register(refuse_message, Command("broadcast"))
-    router.message.register(refuse_message, StateFilter(BroadcastForm))
-    for trigger in (BcCb.filter(), BcFormCb.filter(), BcPickCb.filter(), BcPageCb.filter()):
-        router.callback_query.register(refuse_callback, trigger)
-    return router
-
-
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(Onboarded())
-    router.callback_query.filter(Onboarded())
-    router.include_routers(_staff_router(), _refusals_router())
-    return router
+    refusals = refusals_router(
+        __name__,
+        messages=(Command("broadcast"), StateFilter(BroadcastForm)),
+        callbacks=(BcCb.filter(), BcFormCb.filter(), BcPickCb.filter(), BcPageCb.filter()),
+    )
+    return organisers_only(__name__, _staff_router(), refusals)

@@ -47,9 +47,9 @@ from handlers.event_callbacks import (
     EventPickCb,
 )
 from handlers.event_views import cancel_confirm_keyboard
-from handlers.filters import Has, Onboarded
+from handlers.filters import Has
 from handlers.render import Target, alert, send_new, shorten, show, show_error
-from handlers.trip_admin import IsOrganiser
+from handlers.staff import organisers_only, refusals_router, staff_router
 from storage.cities import City, CityRepo
 from storage.db import to_db_time, utc_now
 from storage.events import SCHEDULED, Event, EventRepo, NewEvent
@@ -615,18 +615,6 @@ async def cancel_confirm(
 # Refusals
 
 
-async def refuse_message(message: Message, state: FSMContext, t: Translator) -> None:
-    # Someone whose rights were taken away in the middle of the form leaves it here.
-    await state.clear()
-    await message.answer(t("error-organisers-only"))
-
-
-async def refuse_callback(
-    callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
-) -> None:
-    alert(callback_answer, t.button("error-organisers-only"))
-
-
 ORGANISER_ACTIONS = {
     EventAction.EDIT,
     EventAction.SHARE,
@@ -636,9 +624,7 @@ ORGANISER_ACTIONS = {
 
 
 def _staff_router() -> Router:
-    router = Router(name=f"{__name__}.staff")
-    router.message.filter(IsOrganiser())
-    router.callback_query.filter(IsOrganiser())
+    router = staff_router(__name__)
     cb, msg, form = router.callback_query.register, router.message.register, EventFormCb.filter
     cb(new_event, form(F.action == EventFormAction.NEW))
     cb(edit_event, EventCb.filter(F.action == EventAction.EDIT))
@@ -658,24 +644,15 @@ def _staff_router() -> Router:
     return router
 
 
-def _refusals_router() -> Router:
-    router = Router(name=f"{__name__}.refusals")
-    router.message.filter(~IsOrganiser())
-    router.callback_query.filter(~IsOrganiser())
-    router.message.register(refuse_message, StateFilter(EventForm))
-    for trigger in (
-        EventCb.filter(F.action.in_(ORGANISER_ACTIONS)),
-        EventFormCb.filter(),
-        EventPickCb.filter(),
-        EventFieldCb.filter(),
-    ):
-        router.callback_query.register(refuse_callback, trigger)
-    return router
-
-
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(Onboarded())
-    router.callback_query.filter(Onboarded())
-    router.include_routers(_staff_router(), _refusals_router())
-    return router
+    refusals = refusals_router(
+        __name__,
+        messages=(StateFilter(EventForm),),
+        callbacks=(
+            EventCb.filter(F.action.in_(ORGANISER_ACTIONS)),
+            EventFormCb.filter(),
+            EventPickCb.filter(),
+            EventFieldCb.filter(),
+        ),
+    )
+    return organisers_only(__name__, _staff_router(), refusals)

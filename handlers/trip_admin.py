@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.config import Settings
@@ -33,8 +33,9 @@ from bot.trip_admin import (
 from bot.trips import TripStatus
 from handlers import trip_admin_programmes, trip_admin_trip_form
 from handlers.callbacks import MenuCb, MenuItem
-from handlers.filters import Has, Onboarded
+from handlers.filters import Has
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.staff import organisers_only, refusals_router, staff_router
 from handlers.trip_admin_keyboards import (
     PAGE_SIZE,
     DropQuestionCb,
@@ -71,11 +72,6 @@ ORGANISER_TRIP_ACTIONS = (
     TripAction.CAPACITY,
     TripAction.CANCEL_TRIP,
 )
-
-
-class IsOrganiser(Filter):
-    async def __call__(self, event: TelegramObject, access: Access | None = None) -> bool:
-        return access is not None and access >= Access.ORGANISER
 
 
 # The panel
@@ -350,26 +346,8 @@ async def cancel_expect_text(message: Message, t: Translator) -> None:
     await reply_error(message, t, UserError("error-text-expected"))
 
 
-# Refusals for everyone else
-
-
-async def refuse_message(message: Message, state: FSMContext, t: Translator) -> None:
-    # Someone whose rights were taken away in the middle of a form leaves it here.
-    if await state.get_state() is not None:
-        await state.clear()
-    await message.answer(t("error-organisers-only"))
-
-
-async def refuse_callback(
-    callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
-) -> None:
-    alert(callback_answer, t.button("error-organisers-only"))
-
-
 def _staff_router() -> Router:
-    router = Router(name=f"{__name__}.staff")
-    router.message.filter(IsOrganiser())
-    router.callback_query.filter(IsOrganiser())
+    router = staff_router(__name__)
     cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
 
     msg(organiser_command, Command("organiser"))
@@ -394,30 +372,19 @@ def _staff_router() -> Router:
     return router
 
 
-def _refusals_router() -> Router:
-    """The same triggers from people who are not organisers: a polite no, nothing changes."""
-    router = Router(name=f"{__name__}.refusals")
-    router.message.filter(~IsOrganiser())
-    router.callback_query.filter(~IsOrganiser())
-    router.message.register(refuse_message, Command("organiser"))
-    router.message.register(refuse_message, StateFilter(ProgrammeForm, TripForm, TripCancel))
-    for trigger in (
-        MenuCb.filter(F.item == MenuItem.ORGANISER),
-        TripCb.filter(F.action.in_(set(ORGANISER_TRIP_ACTIONS))),
-        PanelCb.filter(),
-        StatusCb.filter(),
-        FormCb.filter(),
-        PickCb.filter(),
-        FieldCb.filter(),
-        DropQuestionCb.filter(),
-    ):
-        router.callback_query.register(refuse_callback, trigger)
-    return router
-
-
 def create_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(Onboarded())
-    router.callback_query.filter(Onboarded())
-    router.include_routers(_staff_router(), _refusals_router())
-    return router
+    refusals = refusals_router(
+        __name__,
+        messages=(Command("organiser"), StateFilter(ProgrammeForm, TripForm, TripCancel)),
+        callbacks=(
+            MenuCb.filter(F.item == MenuItem.ORGANISER),
+            TripCb.filter(F.action.in_(set(ORGANISER_TRIP_ACTIONS))),
+            PanelCb.filter(),
+            StatusCb.filter(),
+            FormCb.filter(),
+            PickCb.filter(),
+            FieldCb.filter(),
+            DropQuestionCb.filter(),
+        ),
+    )
+    return organisers_only(__name__, _staff_router(), refusals)

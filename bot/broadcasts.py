@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.roles import Access, MemberRole
 from bot.trip_admin import require_organiser
@@ -232,6 +234,12 @@ class BroadcastService:
             source=source,
             now=now,
             progress=progress,
+            audit=audit.entry(
+                actor=actor_id,
+                action=Action.BROADCAST,
+                kind=ObjectKind.BROADCAST,
+                diff={"segment": json.loads(segment.to_json()), "content": source.kind},
+            ),
         )
         self._wake_delivery()
         return broadcast
@@ -257,6 +265,12 @@ class BroadcastService:
             source=source,
             now=now,
             scheduled_for=at,
+            audit=audit.entry(
+                actor=actor_id,
+                action=Action.SCHEDULE,
+                kind=ObjectKind.BROADCAST,
+                diff={"segment": json.loads(segment.to_json()), "content": source.kind, "at": at},
+            ),
         )
 
     async def start_due(self, *, now: datetime) -> list[Broadcast]:
@@ -283,7 +297,12 @@ class BroadcastService:
         """Stop a running broadcast: what has not been handed to Telegram is not sent."""
         require_organiser(actor_access)
         await self._get(broadcast_id)
-        if not await self._repo.stop(broadcast_id=broadcast_id, stopped_by=actor_id, now=now):
+        entry = audit.entry(
+            actor=actor_id, action=Action.STOP, kind=ObjectKind.BROADCAST, object_id=broadcast_id
+        )
+        if not await self._repo.stop(
+            broadcast_id=broadcast_id, stopped_by=actor_id, now=now, audit=entry
+        ):
             raise UserError("bc-error-not-running")
         return await self._get(broadcast_id)
 
@@ -293,7 +312,15 @@ class BroadcastService:
         """Cancel a scheduled broadcast before its time."""
         require_organiser(actor_access)
         await self._get(broadcast_id)
-        if not await self._repo.withdraw(broadcast_id=broadcast_id, stopped_by=actor_id, now=now):
+        entry = audit.entry(
+            actor=actor_id,
+            action=Action.WITHDRAW,
+            kind=ObjectKind.BROADCAST,
+            object_id=broadcast_id,
+        )
+        if not await self._repo.withdraw(
+            broadcast_id=broadcast_id, stopped_by=actor_id, now=now, audit=entry
+        ):
             raise UserError("bc-error-not-scheduled")
         return await self._get(broadcast_id)
 

@@ -14,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.i18n import Translations, Translator
 from bot.profile import clean_text
@@ -27,6 +29,18 @@ from storage.trips import TripRepo
 
 VENUE_MAX = 200
 NOTICE = "notice"
+# What an audit entry of an event change shows.
+AUDIT_FIELDS = (
+    "kind",
+    "title",
+    "city_id",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "programme_id",
+    "trip_id",
+    "status",
+)
 
 
 class EventKind(StrEnum):
@@ -167,13 +181,26 @@ class EventService:
             saved_id = await self._events.save(
                 conn, event=checked, actor=actor_id, event_id=event_id
             )
+            after = audit.snapshot(checked, AUDIT_FIELDS)
+            await audit.record(
+                conn,
+                actor=actor_id,
+                action=Action.EDIT if before else Action.CREATE,
+                kind=ObjectKind.EVENT,
+                object_id=saved_id,
+                diff=audit.changes(audit.snapshot(before, AUDIT_FIELDS), after)
+                if before
+                else after,
+            )
             saved = await self._events.get(event_id=saved_id, conn=conn)
         assert saved is not None
         self._changed()
         subscribers = await self._events.subscribers(event_id=saved_id) if before else []
         return EventChange(saved, before, tuple(subscribers))
 
-    async def cancel(self, *, actor_access: Access | None, event_id: int) -> EventChange:
+    async def cancel(
+        self, *, actor_access: Access | None, event_id: int, actor_id: int | None = None
+    ) -> EventChange:
         require_organiser(actor_access)
         async with self._db.transaction() as conn:
             before = await self._events.get(event_id=event_id, conn=conn)
@@ -198,6 +225,14 @@ class EventService:
                 ),
                 actor=None,
                 event_id=event_id,
+            )
+            await audit.record(
+                conn,
+                actor=actor_id,
+                action=Action.CANCEL,
+                kind=ObjectKind.EVENT,
+                object_id=event_id,
+                diff={"status": [before.status, CANCELLED]},
             )
             cancelled = await self._events.get(event_id=event_id, conn=conn)
         assert cancelled is not None

@@ -600,7 +600,9 @@ async def cancel_confirm(
     event_notices: EventNotices,
 ) -> None:
     try:
-        change = await event_service.cancel(actor_access=access, event_id=callback_data.id)
+        change = await event_service.cancel(
+            actor_access=access, event_id=callback_data.id, actor_id=callback.from_user.id
+        )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return

@@ -85,6 +85,10 @@ class Translator:
             text = text.replace(token, value)
         return text
 
+    def has(self, key: str) -> bool:
+        """Whether a text exists (for names other capabilities may leave untranslated)."""
+        return self._bundle.has_message(key)
+
     def __call__(self, key: str, /, **args: Any) -> str:
         """A message text (HTML): string arguments are escaped unless marked `Html`."""
         safe = {

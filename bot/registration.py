@@ -251,18 +251,21 @@ class RegistrationService:
 
     async def release_in(
         self, conn: Writer, *, registration: Registration, now: datetime
-    ) -> list[Promotion]:
+    ) -> tuple[bool, list[Promotion]]:
         """Inside the caller's transaction: the person leaves a trip that is still ahead
-        (their data is being erased); a seat they held goes to the first in line. A trip
-        that has begun, finished or was cancelled keeps the registration as it was: it is
-        history, and the figures about it must not change."""
+        (their data is being erased); a seat they held goes to the first in line.
+
+        A trip that has begun, finished or was cancelled keeps the registration as it
+        was: it is history, and the figures about it must not change. Returns whether
+        the registration was released, and who moved up.
+        """
         trip = await self._trip(conn, registration.trip_id)
         if (
             registration.status not in ACTIVE
             or trip.status not in SEAT_KEEPING_STATUSES
             or trip.starts_at <= now
         ):
-            return []
+            return False, []
         changed = await self._registrations.change_status(
             conn,
             registration_id=registration.id,
@@ -272,8 +275,8 @@ class RegistrationService:
             actor=None,
         )
         if not changed or registration.status not in SEATED:
-            return []
-        return await self._promote(conn, trip.id, now)
+            return changed, []
+        return True, await self._promote(conn, trip.id, now)
 
     async def _own_active(self, conn: Writer, registration_id: int, tg_id: int) -> Registration:
         registration = await self._registrations.get(registration_id=registration_id, conn=conn)

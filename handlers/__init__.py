@@ -11,6 +11,7 @@ from aiogram import Router
 from bot.deeplinks import PayloadHandler
 from handlers import (
     admin,
+    audit,
     broadcast,
     common,
     errors,
@@ -19,6 +20,7 @@ from handlers import (
     fallback,
     onboarding,
     participants,
+    privacy,
     profile,
     registration,
     start,
@@ -35,7 +37,9 @@ def get_routers() -> list[Router]:
         errors,
         start,
         common,
+        privacy,
         admin,
+        audit,
         onboarding,
         trip_admin,
         event_admin,

@@ -17,6 +17,7 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.audit import AuditService
 from bot.config import Settings
 from bot.exports import export_trip
 from bot.i18n import Translator
@@ -214,6 +215,7 @@ async def export_participants(
     registrations: RegistrationRepo,
     cities: CityRepo,
     settings: Settings,
+    audit_log: AuditService,
 ) -> None:
     if access < Access.ORGANISER:
         alert(callback_answer, t.button("error-organisers-only"))
@@ -228,6 +230,8 @@ async def export_participants(
         t=t,
         zone=await zone_of(person, cities, settings),
         now=utc_now(),
+        actor_id=chat_id,
+        audit_log=audit_log,
     )
     if export is None:
         alert(callback_answer, t.button("trip-error-not-found"))

@@ -59,6 +59,7 @@ class TripField(StrEnum):
     DEADLINE = "dl"
     CAPACITY = "cap"
     APPROVAL = "appr"
+    MINORS = "minors"
     QUESTIONS = "qs"
     DESCRIPTION = "descr"
     STATUS = "status"

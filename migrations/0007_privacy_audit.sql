@@ -12,8 +12,10 @@ ALTER TABLE registrations ADD COLUMN guardian_consent_at TEXT;
 -- job for trips that ended long ago). The row stays, so figures stay right.
 ALTER TABLE registrations ADD COLUMN anonymised_at TEXT;
 
--- The retention job looks for trips that ended before a moment.
+-- The retention job looks for trips that ended before a moment, and for texts of
+-- messages sent before it (notices and reminders; broadcast rows hold no text).
 CREATE INDEX trips_end ON trips (ends_at);
+CREATE INDEX outbox_text_created ON outbox (created_at) WHERE text IS NOT NULL;
 
 -- Every organiser and admin action: who (actor_id; NULL for the command line), what
 -- (action), on which object (object_kind, object_id), when, and a short diff (JSON object).

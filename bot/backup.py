@@ -107,6 +107,12 @@ def backup_database(source: Path, target: Path) -> BackupResult:
     return BackupResult(target, target.stat().st_size)
 
 
+def backup_to(source: Path, path: Path, *, now: datetime) -> BackupResult:
+    """`python -m bot backup PATH`: a file, or a folder to put a dated file in."""
+    target = path / backup_name(now) if path.is_dir() else path
+    return backup_database(source, target)
+
+
 def restore_database(backup: Path, target: Path) -> Path | None:
     """Put a backup in place of the database at `target` (the bot must be stopped).
 

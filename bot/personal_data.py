@@ -202,7 +202,7 @@ class PersonalData:
         subject = await self._subject(tg_id, now)
         found = await self._collect(subject, t)
         document: dict[str, Any] = {"telegram_id": tg_id, "generated_at": to_db_time(now)}
-        blocks = [t("mydata-header", id=tg_id)]
+        blocks = [t("mydata-header", id=str(tg_id))]
         for section, collected in found:
             document[section.key] = collected.data
             heading = t(f"mydata-section-{section.key}")

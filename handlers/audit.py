@@ -105,7 +105,7 @@ def diff_text(diff: dict[str, Any]) -> str:
 
 def filter_text(t: Translator, audit_filter: AuditFilter) -> str:
     if audit_filter.person_id is not None:
-        return t.button("audit-filter-person", id=audit_filter.person_id)
+        return t.button("audit-filter-person", id=str(audit_filter.person_id))
     if audit_filter.object_kind is not None:
         kind = _name(t, f"audit-object-{audit_filter.object_kind}", audit_filter.object_kind)
         if audit_filter.object_id is None:
@@ -120,7 +120,7 @@ async def _entry(t: Translator, row: AuditRow, zone: str, people: PersonRepo) ->
     else:
         person = await people.get(tg_id=row.actor_id)
         name = person.full_name if person and person.full_name else "—"
-        actor = t.button("audit-actor", name=name, id=row.actor_id)
+        actor = t.button("audit-actor", name=name, id=str(row.actor_id))
     kind = _name(t, f"audit-object-{row.object_kind}", row.object_kind)
     target = kind if row.object_id is None else f"{kind} {row.object_id}"
     action = _name(t, f"audit-action-{row.action}", row.action)

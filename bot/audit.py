@@ -8,8 +8,10 @@ Any capability records an action with one line inside the transaction of the act
 `actor=None` means the command line. Actions and kinds are plain strings: a capability
 may use its own (`"confirm"`, `"telebridge"`); `/audit` shows a translated name when
 the texts have `audit-action-<action>` / `audit-object-<kind>`, and the word itself
-otherwise. Diffs hold ids, statuses, titles and figures, never names, phones or
-answers: the log outlives the personal data it would otherwise repeat.
+otherwise. A diff maps a field to `[old, new]` (a change) or to a value (a fact);
+`snapshot()` and `changes()` build them from records. Diffs hold ids, statuses, titles
+and figures, never names, phones or answers: the log outlives the personal data it
+would otherwise repeat.
 """
 
 from __future__ import annotations
@@ -67,9 +69,16 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, str) and len(value) > VALUE_MAX:
         return value[: VALUE_MAX - 1] + "…"
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
+    if isinstance(value, tuple | list | set | frozenset):
+        return ", ".join(str(_plain(item)) for item in value)
     return value
+
+
+def _diff_value(value: Any) -> Any:
+    """A value of a diff: `[old, new]` for a change (two items), a plain value otherwise."""
+    if isinstance(value, list) and len(value) == 2:
+        return [_plain(value[0]), _plain(value[1])]
+    return _plain(value)
 
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -100,7 +109,7 @@ def entry(
         action=str(action),
         object_kind=str(kind),
         object_id=object_id,
-        diff={name: _plain(value) for name, value in (diff or {}).items()},
+        diff={name: _diff_value(value) for name, value in (diff or {}).items()},
     )
 
 

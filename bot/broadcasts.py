@@ -238,7 +238,7 @@ class BroadcastService:
                 actor=actor_id,
                 action=Action.BROADCAST,
                 kind=ObjectKind.BROADCAST,
-                diff={"segment": json.loads(segment.to_json()), "content": source.kind},
+                diff={"segment": segment.to_json(), "content": source.kind},
             ),
         )
         self._wake_delivery()
@@ -269,7 +269,7 @@ class BroadcastService:
                 actor=actor_id,
                 action=Action.SCHEDULE,
                 kind=ObjectKind.BROADCAST,
-                diff={"segment": json.loads(segment.to_json()), "content": source.kind, "at": at},
+                diff={"segment": segment.to_json(), "content": source.kind, "at": at},
             ),
         )
 

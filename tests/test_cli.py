@@ -47,7 +47,7 @@ def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
 def test_help_lists_subcommands(tmp_path: Path) -> None:
     result = _run(tmp_path, "--help")
     assert result.returncode == 0
-    for name in ("run", "migrate", "grant", "revoke"):
+    for name in ("run", "migrate", "grant", "revoke", "import", "demo", "backup", "restore"):
         assert name in result.stdout
 
 

@@ -126,6 +126,29 @@ async def record(
     await write(conn, entry(actor=actor, action=action, kind=kind, object_id=object_id, diff=diff))
 
 
+async def record_saved(
+    conn: Writer,
+    *,
+    actor: int | None,
+    kind: str,
+    object_id: int,
+    before: Any,
+    after: Any,
+    fields: Iterable[str],
+) -> None:
+    """A record created (`before` is None: its fields) or edited (the fields that changed)."""
+    names = tuple(fields)
+    now = snapshot(after, names)
+    await record(
+        conn,
+        actor=actor,
+        action=Action.CREATE if before is None else Action.EDIT,
+        kind=kind,
+        object_id=object_id,
+        diff=now if before is None else changes(snapshot(before, names), now),
+    )
+
+
 # Reading: /audit
 
 _KIND = re.compile(r"^[a-z_]{2,20}$")

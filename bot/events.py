@@ -181,16 +181,14 @@ class EventService:
             saved_id = await self._events.save(
                 conn, event=checked, actor=actor_id, event_id=event_id
             )
-            after = audit.snapshot(checked, AUDIT_FIELDS)
-            await audit.record(
+            await audit.record_saved(
                 conn,
                 actor=actor_id,
-                action=Action.EDIT if before else Action.CREATE,
                 kind=ObjectKind.EVENT,
                 object_id=saved_id,
-                diff=audit.changes(audit.snapshot(before, AUDIT_FIELDS), after)
-                if before
-                else after,
+                before=before,
+                after=checked,
+                fields=AUDIT_FIELDS,
             )
             saved = await self._events.get(event_id=saved_id, conn=conn)
         assert saved is not None

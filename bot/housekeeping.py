@@ -55,21 +55,15 @@ class Housekeeping:
     def start(self) -> None:
         scheduler = AsyncIOScheduler(timezone=UTC)
         first = self._clock() + self._config.first_run_after
-        scheduler.add_job(
-            self.run_retention,
-            IntervalTrigger(seconds=self._config.every.total_seconds(), timezone=UTC),
-            id=self.RETENTION_JOB,
-            next_run_time=first,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-        )
+        jobs = [(self.RETENTION_JOB, self.run_retention, first)]
         if self._config.backup_dir is not None:
+            jobs.append((self.BACKUP_JOB, self.run_backup, first + timedelta(minutes=1)))
+        for job_id, job, at in jobs:
             scheduler.add_job(
-                self.run_backup,
+                job,
                 IntervalTrigger(seconds=self._config.every.total_seconds(), timezone=UTC),
-                id=self.BACKUP_JOB,
-                next_run_time=first + timedelta(minutes=1),
+                id=job_id,
+                next_run_time=at,
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=None,

@@ -258,20 +258,18 @@ class TripAdminService:
         before = (
             await self._trips.get_programme(programme_id=programme_id) if programme_id else None
         )
-        after = audit.snapshot(checked, PROGRAMME_AUDIT_FIELDS)
         async with self._db.transaction() as conn:
             saved_id = await self._trips.save_programme(
                 conn, programme=checked, actor=actor_id, programme_id=programme_id
             )
-            await audit.record(
+            await audit.record_saved(
                 conn,
                 actor=actor_id,
-                action=Action.EDIT if before else Action.CREATE,
                 kind=ObjectKind.PROGRAMME,
                 object_id=saved_id,
-                diff=audit.changes(audit.snapshot(before, PROGRAMME_AUDIT_FIELDS), after)
-                if before
-                else after,
+                before=before,
+                after=checked,
+                fields=PROGRAMME_AUDIT_FIELDS,
             )
             return saved_id
 
@@ -298,13 +296,14 @@ class TripAdminService:
         check_trip(checked, now, is_new=True)
         async with self._db.transaction() as conn:
             trip_id = await self._trips.save(conn, trip=checked, actor=actor_id)
-            await audit.record(
+            await audit.record_saved(
                 conn,
                 actor=actor_id,
-                action=Action.CREATE,
                 kind=ObjectKind.TRIP,
                 object_id=trip_id,
-                diff=audit.snapshot(checked, TRIP_AUDIT_FIELDS),
+                before=None,
+                after=checked,
+                fields=TRIP_AUDIT_FIELDS,
             )
         return SavedTrip(trip_id=trip_id, created=True)
 
@@ -346,16 +345,14 @@ class TripAdminService:
             await self._trips.save(conn, trip=written, actor=actor_id, trip_id=trip_id)
             # A raised capacity is written just below, with the waiting list; it is part
             # of this edit all the same.
-            await audit.record(
+            await audit.record_saved(
                 conn,
                 actor=actor_id,
-                action=Action.EDIT,
                 kind=ObjectKind.TRIP,
                 object_id=trip_id,
-                diff=audit.changes(
-                    audit.snapshot(stored, TRIP_AUDIT_FIELDS),
-                    audit.snapshot(checked, TRIP_AUDIT_FIELDS),
-                ),
+                before=stored,
+                after=checked,
+                fields=TRIP_AUDIT_FIELDS,
             )
         promotions: list[Promotion] = []
         if raised:

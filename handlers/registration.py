@@ -87,6 +87,18 @@ class FormCb(CallbackData, prefix="rf"):
 # Rendering
 
 
+def _nav_row(t: Translator) -> list[InlineKeyboardButton]:
+    """ "Назад" and "Отмена" under every step of the form."""
+    return [
+        InlineKeyboardButton(
+            text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
+        ),
+        InlineKeyboardButton(
+            text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL).pack()
+        ),
+    ]
+
+
 def _question_keyboard(t: Translator, question: Question) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if question.kind == QuestionKind.CHOICE:
@@ -112,14 +124,7 @@ def _question_keyboard(t: Translator, question: Question) -> InlineKeyboardMarku
                 text=t.button("reg-skip"), callback_data=AnswerCb(kind=AnswerKind.SKIP).pack()
             )
         )
-    builder.row(
-        InlineKeyboardButton(
-            text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
-        ),
-        InlineKeyboardButton(
-            text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL).pack()
-        ),
-    )
+    builder.row(*_nav_row(t))
     return builder.as_markup()
 
 
@@ -465,14 +470,7 @@ async def _submit(
 
 
 def _guardian_nav(t: Translator, builder: InlineKeyboardBuilder) -> InlineKeyboardMarkup:
-    builder.row(
-        InlineKeyboardButton(
-            text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
-        ),
-        InlineKeyboardButton(
-            text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL).pack()
-        ),
-    )
+    builder.row(*_nav_row(t))
     return builder.as_markup()
 
 

@@ -75,14 +75,18 @@ async def _registered_in_the_past(
         )
 
 
+async def _share_phone(user: TgUser, phone: str) -> None:
+    await user.send("/profile")
+    await user.press("Телефон")
+    await user.send_contact(phone)
+
+
 # /mydata
 
 
 async def test_mydata_shows_everything_as_text_and_json(app: RunningBot, member: TgUser) -> None:
     assert app.db is not None
-    await member.send("/profile")
-    await member.press("Телефон")
-    await member.send_contact("+375 29 123-45-67")
+    await _share_phone(member, "+375 29 123-45-67")
     programme = await add_programme(app.db)
     trip = await add_trip(
         app.db, programme_id=programme, title="Педагоги в Минске", questions=QUESTIONS
@@ -193,9 +197,7 @@ async def test_forget_erases_everything_personal_and_promotes_the_waiting_list(
     app: RunningBot, member: TgUser, make_user: Callable[..., TgUser]
 ) -> None:
     assert app.db is not None
-    await member.send("/profile")
-    await member.press("Телефон")
-    await member.send_contact("+375 29 765-43-21")
+    await _share_phone(member, "+375 29 765-43-21")
     programme = await add_programme(app.db)
     # A trip still ahead: Мария holds its only seat, Олег waits in line.
     ahead = await add_trip(

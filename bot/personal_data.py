@@ -207,9 +207,9 @@ class PersonalData:
             document[section.key] = collected.data
             heading = t(f"mydata-section-{section.key}")
             blocks.append("\n".join((heading, *collected.lines)))
-        if not found:
-            blocks.append(t("mydata-nothing"))
         blocks.append(t("mydata-footer"))
+        if not found:
+            blocks = [t("mydata-nothing")]
         date = now.astimezone(ZoneInfo((await self._view(subject, t)).zone)).strftime("%Y-%m-%d")
         return PersonalCopy(
             messages=split_message("\n\n".join(blocks)),

@@ -535,15 +535,18 @@ async def guardian_ok(
     state: FSMContext,
     t: Translator,
     person: Person,
+    trips: TripRepo,
     registration: RegistrationService,
     trip_notices: TripNotices,
 ) -> None:
-    name = (await state.get_data()).get("guardian")
+    data = await state.get_data()
     try:
-        guardian = Guardian(name=clean_name(name), consented_at=utc_now())
+        guardian = Guardian(name=clean_name(data.get("guardian")), consented_at=utc_now())
     except UserError:
+        # No name in the form (it was tampered with): ask for it again.
+        trip = await trips.get(trip_id=data["trip_id"])
         await state.set_state(RegistrationForm.guardian_name)
-        await _ask_guardian(callback, t, person, "", new=False)
+        await _ask_guardian(callback, t, person, trip.title if trip else "", new=False)
         return
     await _submit(callback, state, t, person, registration, trip_notices, guardian)
 

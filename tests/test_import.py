@@ -189,6 +189,11 @@ MISTAKES = [
         id="flag",
     ),
     pytest.param(
+        _trips(trip_yaml(extra="    for_minors: дети\n")),
+        "trips[1].for_minors: «дети» — здесь нужно «да» или «нет»",
+        id="minors-flag",
+    ),
+    pytest.param(
         _trips(trip_yaml(extra="    organisers: [12, abc]\n")),
         "trips[1].organisers: «abc» — не Telegram id",
         id="telegram-id",

@@ -1,9 +1,12 @@
-"""Reminders before events and trips (later telebridges), woken by APScheduler.
+"""Reminders before events, trips and telebridges, and the question after a telebridge
+("Состоялся ли телемост?"), woken by APScheduler.
 
-The database is the source of truth. A reminder is due at the start of its event (or
-trip) minus an offset from the settings; who gets it is read when it falls due
-(subscribers, approved participants). `reminder_sweeps.swept_until` says up to which
-moment reminders have been handled, so nothing depends on jobs kept in memory:
+The database is the source of truth. A reminder is due at the start of its event (trip,
+telebridge) minus an offset from the settings; who gets it is read when it falls due
+(subscribers, approved participants, both schools' coordinators). The question after a
+telebridge is due at its end, and is asked however late the bot gets to it.
+`reminder_sweeps.swept_until` says up to which moment reminders have been handled, so
+nothing depends on jobs kept in memory:
 
 - a sweep takes every reminder due in (swept_until, now], queues it in the outbox with
   the key ``reminder:<kind>:<id>:<offset s>:<tg_id>`` (the outbox never queues a key
@@ -16,8 +19,9 @@ moment reminders have been handled, so nothing depends on jobs kept in memory:
   this process call `poke()` to reschedule it.
 
 Moving a start moves its reminders (they are computed from the start); the ones sent
-already keep their keys and are not repeated. Cancelling and unsubscribing take the
-reminders away because the queries no longer find them.
+already keep their keys and are not repeated (a telebridge's key carries the version of
+its agreed terms: a reschedule both sides accepted is reminded of afresh). Cancelling
+and unsubscribing take the reminders away because the queries no longer find them.
 """
 
 from __future__ import annotations
@@ -39,7 +43,14 @@ from bot.i18n import Translations, Translator
 from storage.cities import City, CityRepo
 from storage.db import utc_now
 from storage.outbox import NewMessage, OutboxRepo
-from storage.reminders import EVENT, TRIP, DueReminder, ReminderRepo
+from storage.reminders import (
+    EVENT,
+    TELEBRIDGE,
+    TELEBRIDGE_HELD,
+    TRIP,
+    DueReminder,
+    ReminderRepo,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +87,23 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     return tuple(sorted(offsets, reverse=True))
 
 
-def dedup_key(kind: str, target_id: int, offset: int, tg_id: int) -> str:
-    return f"reminder:{kind}:{target_id}:{offset}:{tg_id}"
+def dedup_key(kind: str, target_id: int, offset: int, tg_id: int, version: int = 0) -> str:
+    """One reminder per thing, offset and person. A telebridge's agreed terms carry a
+    version (a reschedule is a new agreement), so its reminders come again for the new
+    time; an event's move keeps the key, so a sent reminder is not repeated."""
+    target = f"{target_id}v{version}" if kind == TELEBRIDGE else str(target_id)
+    return f"reminder:{kind}:{target}:{offset}:{tg_id}"
+
+
+def followup_key(telebridge_id: int, tg_id: int) -> str:
+    return f"{TELEBRIDGE_HELD}:{telebridge_id}:{tg_id}"
 
 
 @dataclass(frozen=True, slots=True)
 class ReminderConfig:
     event_offsets: tuple[int, ...] = (7 * 86400, 86400, 2 * 3600)
     trip_offsets: tuple[int, ...] = (7 * 86400, 86400)
-    telebridge_offsets: tuple[int, ...] = (86400, 3600)  # for the telebridges capability
+    telebridge_offsets: tuple[int, ...] = (86400, 3600)
     default_zone: str = "Europe/Moscow"
     max_idle: float = 30.0  # look at the database at least this often (seconds)
 
@@ -196,13 +215,20 @@ class Reminders:
     async def _next_due(self) -> datetime | None:
         after = await self._repo.swept_until() or self._clock()
         candidates = []
-        kinds = ((EVENT, self._config.event_offsets), (TRIP, self._config.trip_offsets))
+        kinds = (
+            (EVENT, self._config.event_offsets),
+            (TRIP, self._config.trip_offsets),
+            (TELEBRIDGE, self._config.telebridge_offsets),
+        )
         for kind, offsets in kinds:
             for offset in offsets:
                 delta = timedelta(seconds=offset)
                 start = await self._repo.next_start(kind=kind, after=after + delta)
                 if start is not None:
                     candidates.append(start - delta)
+        end = await self._repo.next_end(after=after)
+        if end is not None:
+            candidates.append(end)
         return min(candidates, default=None)
 
     # The sweep
@@ -229,6 +255,13 @@ class Reminders:
                 offset=timedelta(seconds=offset), after=after, until=until
             )
             due += [(offset, row) for row in rows]
+        for offset in self._config.telebridge_offsets:
+            rows = await self._repo.due_telebridges(
+                offset=timedelta(seconds=offset), after=after, until=until
+            )
+            due += [(offset, row) for row in rows]
+        # Asked after the end, however late: the answer is still wanted.
+        due += [(0, row) for row in await self._repo.due_followups(after=after, until=until)]
         result = await self._queue(due, now) if due else SweepResult()
         await self._repo.set_swept_until(until)
         return result
@@ -239,7 +272,7 @@ class Reminders:
         dropped: Counter[tuple[str, int, int, datetime]] = Counter()
         skipped = 0
         for offset, reminder in due:
-            if reminder.starts_at <= now:
+            if reminder.kind != TELEBRIDGE_HELD and reminder.starts_at <= now:
                 dropped[(reminder.kind, reminder.target_id, offset, reminder.starts_at)] += 1
             elif reminder.blocked:
                 skipped += 1
@@ -275,10 +308,18 @@ class Reminders:
             "time": reminder.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M"),
             "city": city_name or zone,
         }
+        key = dedup_key(
+            reminder.kind, reminder.target_id, offset, reminder.tg_id, reminder.version
+        )
         if reminder.kind == EVENT:
             where = city.name(t.language) if city else ""
             place = f"{reminder.place}, {where}" if reminder.place else where
             text = t("reminder-event", place=place, **common)
+        elif reminder.kind == TELEBRIDGE:
+            text = t("reminder-telebridge", other=reminder.other, link=reminder.place, **common)
+        elif reminder.kind == TELEBRIDGE_HELD:
+            key = followup_key(reminder.target_id, reminder.tg_id)
+            text = t("tb-ask-held", title=reminder.title, other=reminder.other)
         else:
             origin = cities.get(reminder.from_city_id or 0)
             text = t(
@@ -292,5 +333,5 @@ class Reminders:
             purpose=REMINDER,
             text=text,
             reply_markup=self._markup(t, reminder.kind, reminder.target_id),
-            dedup_key=dedup_key(reminder.kind, reminder.target_id, offset, reminder.tg_id),
+            dedup_key=key,
         )

@@ -21,7 +21,11 @@ from handlers import (
     participants,
     profile,
     registration,
+    schools,
     start,
+    telebridge_admin,
+    telebridge_form,
+    telebridges,
     trip_admin,
     trip_import,
     trips,
@@ -42,9 +46,13 @@ def get_routers() -> list[Router]:
         trip_import,
         participants,
         broadcast,
+        telebridge_admin,
         trips,
         events,
         registration,
+        schools,
+        telebridge_form,
+        telebridges,
         profile,
         fallback,
     )
@@ -56,4 +64,9 @@ def get_routers() -> list[Router]:
 
 def get_deep_links() -> dict[str, PayloadHandler]:
     """Deep-link payload kinds and their handlers, from every capability."""
-    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS, **events.DEEP_LINKS}
+    return {
+        **admin.DEEP_LINKS,
+        **trips.DEEP_LINKS,
+        **events.DEEP_LINKS,
+        **schools.DEEP_LINKS,
+    }

@@ -21,6 +21,14 @@ QUEUED, SENDING, SENT, BLOCKED, FAILED, CANCELLED = (
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A small file made by the bot (an .ics), kept in the row until it is sent."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class NewMessage:
     chat_id: int
     purpose: str
@@ -32,9 +40,12 @@ class NewMessage:
     broadcast_id: int | None = None
     not_before: datetime | None = None
     priority: int = 0  # lower goes first; broadcasts wait behind notices
+    document: Document | None = None  # a file instead of text; `text` is its caption
 
     @property
     def kind(self) -> str:
+        if self.document is not None:
+            return "document"
         return "copy" if self.from_message_id is not None else "text"
 
 
@@ -50,11 +61,12 @@ class OutboxRow:
     from_message_id: int | None
     attempts: int
     broadcast_id: int | None
+    document: Document | None = None
 
 
 _COLUMNS = (
     "id, chat_id, purpose, kind, text, reply_markup, from_chat_id, from_message_id, attempts,"
-    " broadcast_id"
+    " broadcast_id, file_name, file_data"
 )
 
 
@@ -70,6 +82,7 @@ def _row(row: Any) -> OutboxRow:
         from_message_id=row[7],
         attempts=row[8],
         broadcast_id=row[9],
+        document=Document(row[10], bytes(row[11])) if row[10] is not None else None,
     )
 
 
@@ -89,8 +102,9 @@ class OutboxRepo:
             for message in messages:
                 cur = await conn.execute(
                     "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind, text,"
-                    " reply_markup, from_chat_id, from_message_id, not_before, priority,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " reply_markup, from_chat_id, from_message_id, file_name, file_data,"
+                    " not_before, priority, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (dedup_key) DO NOTHING",
                     (
                         message.chat_id,
@@ -104,6 +118,8 @@ class OutboxRepo:
                         else None,
                         message.from_chat_id,
                         message.from_message_id,
+                        message.document.name if message.document else None,
+                        message.document.data if message.document else None,
                         to_db_time(message.not_before or now),
                         message.priority,
                         stamp,

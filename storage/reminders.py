@@ -13,19 +13,21 @@ from datetime import datetime, timedelta
 
 from storage.db import Database, from_db_time, to_db_time, utc_now
 
-EVENT, TRIP = "event", "trip"
+EVENT, TRIP, TELEBRIDGE = "event", "trip", "telebridge"
+# "Состоялся ли телемост?" after a telebridge's end: due at the end, not before the start.
+TELEBRIDGE_HELD = "tb-held"
 # Trips whose approved participants are reminded: not drafts, cancelled or finished ones.
 _TRIP_STATUSES = ("open", "closed")
 
 
 @dataclass(frozen=True, slots=True)
 class DueReminder:
-    kind: str  # event | trip
+    kind: str  # event | trip | telebridge | tb-held
     target_id: int
     title: str
     starts_at: datetime
-    place: str  # an event's venue; empty for trips
-    city_id: int  # an event's city, a trip's destination
+    place: str  # an event's venue, a telebridge's video link; empty for trips
+    city_id: int  # an event's city, a trip's destination, the recipient's school's city
     from_city_id: int | None  # a trip's origin
     tg_id: int
     language: str | None
@@ -33,6 +35,8 @@ class DueReminder:
     city_name_ru: str | None  # the person's city
     city_name_be: str | None
     blocked: bool
+    other: str = ""  # a telebridge's other side, as the recipient's side sees it
+    version: int = 0  # a telebridge's agreed terms (its sequence): new terms, new reminders
 
 
 def _due(kind: str, row: tuple) -> DueReminder:
@@ -50,6 +54,8 @@ def _due(kind: str, row: tuple) -> DueReminder:
         city_name_ru=row[9],
         city_name_be=row[10],
         blocked=bool(row[11]),
+        other=row[12] if len(row) > 12 else "",
+        version=row[13] if len(row) > 13 else 0,
     )
 
 
@@ -110,11 +116,78 @@ class ReminderRepo:
         ):
             return [_due(TRIP, tuple(row)) for row in await cur.fetchall()]
 
+    async def due_telebridges(
+        self, *, offset: timedelta, after: datetime, until: datetime
+    ) -> list[DueReminder]:
+        """Reminders to the active coordinators of both sides `offset` before an agreed
+        telebridge (a pending new time does not count until it is accepted)."""
+        return await self._telebridge_rows(
+            TELEBRIDGE,
+            "t.starts_at > ? AND t.starts_at <= ?",
+            (to_db_time(after + offset), to_db_time(until + offset)),
+            optouts=True,
+        )
+
+    async def due_followups(self, *, after: datetime, until: datetime) -> list[DueReminder]:
+        """ "Состоялся ли телемост?" to both sides of agreed telebridges that ended in
+        (after, until], except sides that have answered already."""
+        return await self._telebridge_rows(
+            TELEBRIDGE_HELD,
+            "t.ends_at > ? AND t.ends_at <= ? AND NOT EXISTS (SELECT 1 FROM telebridge_reports"
+            " r WHERE r.telebridge_id = t.id AND r.institution_id = x.institution_id)",
+            (to_db_time(after), to_db_time(until)),
+            optouts=False,
+        )
+
+    async def _telebridge_rows(
+        self, kind: str, condition: str, params: tuple[object, ...], *, optouts: bool
+    ) -> list[DueReminder]:
+        optout = (
+            " AND NOT EXISTS (SELECT 1 FROM reminder_optouts o WHERE o.kind = 'telebridge'"
+            " AND o.target_id = t.id AND o.tg_id = x.tg_id)"
+            if optouts
+            else ""
+        )
+        async with (
+            self._db.read.execute(
+                "SELECT t.id, t.topic, t.starts_at, COALESCE(t.video_url, ''), mine.city_id,"  # noqa: S608
+                " NULL, " + _PERSON_COLUMNS + ", other.name, t.sequence FROM telebridges t"
+                " JOIN coordinators x ON x.institution_id IN (t.proposer_id, t.partner_id)"
+                " AND x.status = 'active'"
+                " JOIN institutions mine ON mine.id = x.institution_id"
+                " JOIN institutions other ON other.id = CASE WHEN x.institution_id = t.proposer_id"
+                " THEN t.partner_id ELSE t.proposer_id END"
+                + _PERSON
+                + " WHERE t.status IN ('confirmed', 'rescheduled') AND "
+                + condition
+                + optout,
+                params,
+            ) as cur
+        ):
+            return [_due(kind, tuple(row)) for row in await cur.fetchall()]
+
+    async def next_end(self, *, after: datetime) -> datetime | None:
+        """The earliest end after a moment among agreed telebridges (their follow-up)."""
+        async with self._db.read.execute(
+            "SELECT MIN(ends_at) FROM telebridges WHERE status IN ('confirmed', 'rescheduled')"
+            " AND ends_at > ?",
+            (to_db_time(after),),
+        ) as cur:
+            row = await cur.fetchone()
+        return from_db_time(row[0]) if row and row[0] else None
+
     async def next_start(self, *, kind: str, after: datetime) -> datetime | None:
-        """The earliest start after a moment among events (or trips) that get reminders."""
+        """The earliest start after a moment among events (trips, telebridges) that get
+        reminders."""
         if kind == EVENT:
             sql = "SELECT MIN(starts_at) FROM events WHERE status = 'scheduled' AND starts_at > ?"
             params: tuple[object, ...] = (to_db_time(after),)
+        elif kind == TELEBRIDGE:
+            sql = (
+                "SELECT MIN(starts_at) FROM telebridges"
+                " WHERE status IN ('confirmed', 'rescheduled') AND starts_at > ?"
+            )
+            params = (to_db_time(after),)
         else:
             sql = "SELECT MIN(starts_at) FROM trips WHERE status IN (?, ?) AND starts_at > ?"
             params = (*_TRIP_STATUSES, to_db_time(after))

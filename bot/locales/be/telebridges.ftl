@@ -238,20 +238,21 @@ tb-notice-open = 📣 <b>Адкрытая прапанова тэлемоста<
 tb-notice-counter = 🕒 <b>Сустрэчная прапанова</b> — { $school }. Прыняць можна толькі яе, ранейшыя варыянты больш не дзейнічаюць.
 tb-notice-reschedule = 🕒 <b>Просьба перанесці тэлемост</b> — { $school }. Пакуль вы не адказалі, ён застаецца ў ранейшы час.
 tb-notice-confirmed = ✅ <b>Тэлемост пацверджаны.</b> Бот нагадае загадзя. Файл для календара — наступным паведамленнем.
-tb-notice-declined = ❌ { $school } адхілілі прапанову тэлемоста «{ $topic }».
-tb-notice-reschedule-declined = { $school } не змаглі перанесці тэлемост «{ $topic }»: ён застаецца ў ранейшы час.
-tb-notice-cancelled = ❌ { $school } адмянілі тэлемост «{ $topic }».
-tb-notice-link = 🔗 { $school } абнавілі спасылку на відэасувязь для «{ $topic }».
+tb-notice-declined = ❌ Прапанова тэлемоста «{ $topic }» адхілена — { $school }.
+tb-notice-reschedule-declined = Перанос тэлемоста «{ $topic }» не прыняты — { $school }. Тэлемост застаецца ў ранейшы час.
+tb-notice-cancelled = ❌ Тэлемост «{ $topic }» адменены — { $school }.
+tb-notice-link = 🔗 Новая спасылка на відэасувязь для «{ $topic }» — { $school }.
 tb-ics-caption = Тэлемост «{ $topic }» для вашага календара. Калі час зменіцца, адкрыйце новы файл — запіс абновіцца.
 tb-ics-summary = Тэлемост: { $topic }
 tb-ics-description = { $proposer } — { $partner }. Спасылка: { $link }
 
 ## Reminders and after it
 
-reminder-telebridge = ⏰ Напамін: тэлемост <b>{ $title }</b> з { $other } — { $when }.
+reminder-telebridge = ⏰ Напамін: тэлемост <b>{ $title }</b> — { $when }.
+    🤝 Партнёр: { $other }
     🕒 { $time } (час: { $city })
     🔗 { $link }
-tb-ask-held = 📡 Ці адбыўся тэлемост «{ $title }» з { $other }?
+tb-ask-held = 📡 Ці адбыўся тэлемост «{ $title }»? Партнёр: { $other }.
 tb-ask-report = Дзякуй! Напішыце адным радком, як прайшоў тэлемост: колькі было ўдзельнікаў, што атрымалася. Або націсніце «Без справаздачы».
 tb-ask-report-photo = Дашліце фота з тэлемоста, калі хочаце, або націсніце «Без фота».
 tb-report-thanks = Дзякуй, справаздача захавана. Тэлемасты, што адбыліся, улічваюцца ў дарожнай карце супрацоўніцтва.

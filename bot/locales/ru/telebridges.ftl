@@ -238,20 +238,21 @@ tb-notice-open = 📣 <b>Открытое предложение телемос�
 tb-notice-counter = 🕒 <b>Встречное предложение</b> — { $school }. Принять можно только его, прежние варианты больше не действуют.
 tb-notice-reschedule = 🕒 <b>Просьба перенести телемост</b> — { $school }. Пока вы не ответили, он остаётся в прежнее время.
 tb-notice-confirmed = ✅ <b>Телемост подтверждён.</b> Бот напомнит заранее. Файл для календаря — следующим сообщением.
-tb-notice-declined = ❌ { $school } отклонили предложение телемоста «{ $topic }».
-tb-notice-reschedule-declined = { $school } не смогли перенести телемост «{ $topic }»: он остаётся в прежнее время.
-tb-notice-cancelled = ❌ { $school } отменили телемост «{ $topic }».
-tb-notice-link = 🔗 { $school } обновили ссылку на видеосвязь для «{ $topic }».
+tb-notice-declined = ❌ Предложение телемоста «{ $topic }» отклонено — { $school }.
+tb-notice-reschedule-declined = Перенос телемоста «{ $topic }» не принят — { $school }. Телемост остаётся в прежнее время.
+tb-notice-cancelled = ❌ Телемост «{ $topic }» отменён — { $school }.
+tb-notice-link = 🔗 Новая ссылка на видеосвязь для «{ $topic }» — { $school }.
 tb-ics-caption = Телемост «{ $topic }» для вашего календаря. Если время изменится, откройте новый файл — запись обновится.
 tb-ics-summary = Телемост: { $topic }
 tb-ics-description = { $proposer } — { $partner }. Ссылка: { $link }
 
 ## Reminders and after it
 
-reminder-telebridge = ⏰ Напоминание: телемост <b>{ $title }</b> с { $other } — { $when }.
+reminder-telebridge = ⏰ Напоминание: телемост <b>{ $title }</b> — { $when }.
+    🤝 Партнёр: { $other }
     🕒 { $time } (время: { $city })
     🔗 { $link }
-tb-ask-held = 📡 Состоялся ли телемост «{ $title }» с { $other }?
+tb-ask-held = 📡 Состоялся ли телемост «{ $title }»? Партнёр: { $other }.
 tb-ask-report = Спасибо! Напишите одной строкой, как прошёл телемост: сколько было участников, что получилось. Или нажмите «Без отчёта».
 tb-ask-report-photo = Пришлите фото с телемоста, если хотите, или нажмите «Без фото».
 tb-report-thanks = Спасибо, отчёт сохранён. Состоявшиеся телемосты учитываются в дорожной карте сотрудничества.

@@ -9,6 +9,7 @@ version instead of adding a second one. Times carry the event city's time zone
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage.cities import City
@@ -25,7 +26,6 @@ def event_uid(event_id: int) -> str:
 
 def event_ics(event: Event, city: City, *, language: str, now: datetime) -> bytes:
     # Imported when a file is asked for: the library costs memory the bot rarely needs.
-    from icalendar import Calendar
     from icalendar import Event as IcsEvent
 
     zone = ZoneInfo(city.timezone)
@@ -44,14 +44,7 @@ def event_ics(event: Event, city: City, *, language: str, now: datetime) -> byte
     if event.description:
         item.add("description", event.description)
     item.add("status", "CANCELLED" if event.status == CANCELLED else "CONFIRMED")
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add_component(item)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    return _publish(item)
 
 
 def ics_filename(event: Event) -> str:
@@ -67,7 +60,6 @@ def telebridge_ics(
 ) -> bytes:
     """An agreed telebridge for a calendar: the video link is its location and URL, and
     its SEQUENCE follows every change of the agreed terms (a reschedule, a new link)."""
-    from icalendar import Calendar
     from icalendar import Event as IcsEvent
 
     zone = ZoneInfo(city.timezone)
@@ -84,6 +76,17 @@ def telebridge_ics(
         item.add("url", telebridge.video_url)
     item.add("description", description)
     item.add("status", "CONFIRMED" if telebridge.status in BOOKED else "CANCELLED")
+    return _publish(item)
+
+
+def telebridge_filename(telebridge: Telebridge) -> str:
+    return f"telebridge-{telebridge.id}.ics"
+
+
+def _publish(item: Any) -> bytes:
+    """One VEVENT as a calendar file, with the VTIMEZONE its times need."""
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -92,7 +95,3 @@ def telebridge_ics(
     calendar.add_component(item)
     calendar.add_missing_timezones()
     return calendar.to_ical()
-
-
-def telebridge_filename(telebridge: Telebridge) -> str:
-    return f"telebridge-{telebridge.id}.ics"

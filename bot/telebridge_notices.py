@@ -88,6 +88,18 @@ class TelebridgeNotices:
                     people.append(person)
         return people
 
+    def _notice(
+        self, t: Translator, tg_id: int, text: str, telebridge_id: int, key: str
+    ) -> NewMessage:
+        """A notice about a telebridge with "Подробнее" under it."""
+        return NewMessage(
+            chat_id=tg_id,
+            purpose=NOTICE,
+            text=text,
+            reply_markup=self._markups.details(t, telebridge_id),
+            dedup_key=key,
+        )
+
     # Proposals
 
     async def proposal(self, change: Change) -> int:
@@ -145,16 +157,8 @@ class TelebridgeNotices:
         for person in people:
             t = self._translations.get(person.language)
             text = t("tb-notice-confirmed") + "\n\n" + view.proposal_text(t, telebridge.terms)
-            mark = f"{telebridge.id}:{telebridge.sequence}:{person.tg_id}"
-            messages.append(
-                NewMessage(
-                    chat_id=person.tg_id,
-                    purpose=NOTICE,
-                    text=text,
-                    reply_markup=self._markups.details(t, telebridge.id),
-                    dedup_key=f"tb-confirmed:{mark}",
-                )
-            )
+            key = f"tb-confirmed:{telebridge.id}:{telebridge.sequence}:{person.tg_id}"
+            messages.append(self._notice(t, person.tg_id, text, telebridge.id, key))
             messages.append(self.ics_message(t, view, person.tg_id, now=now))
         return await self._queue(messages)
 
@@ -213,18 +217,8 @@ class TelebridgeNotices:
             if telebridge.reason and key in ("tb-notice-cancelled", "tb-notice-declined"):
                 text += "\n" + t("tb-card-reason", reason=telebridge.reason)
             text += "\n\n" + view.proposal_text(t, telebridge.terms)
-            messages.append(
-                NewMessage(
-                    chat_id=person.tg_id,
-                    purpose=NOTICE,
-                    text=text,
-                    reply_markup=self._markups.details(t, telebridge.id),
-                    dedup_key=(
-                        f"tb-{key}:{telebridge.id}:{telebridge.round}:"
-                        f"{telebridge.sequence}:{person.tg_id}"
-                    ),
-                )
-            )
+            mark = f"{telebridge.id}:{telebridge.round}:{telebridge.sequence}:{person.tg_id}"
+            messages.append(self._notice(t, person.tg_id, text, telebridge.id, f"tb-{key}:{mark}"))
         return await self._queue(messages)
 
     # Schools

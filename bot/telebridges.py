@@ -28,7 +28,6 @@ from storage.db import Database, Writer
 from storage.institutions import (
     ACTIVE,
     DECLINED,
-    PENDING,
     Coordinator,
     Institution,
     InstitutionRepo,
@@ -376,6 +375,16 @@ class TelebridgeService:
             raise UserError("school-error-pending")
         return institution
 
+    async def _own_side(self, actor_id: int, telebridge_id: int) -> tuple[Institution, Telebridge]:
+        """The actor's institution and the telebridge, if that institution is a side."""
+        own = await self.own_institution(actor_id)
+        current = await self._telebridges.get(telebridge_id=telebridge_id)
+        if current is None:
+            raise UserError("tb-error-not-found")
+        if not current.side_of(own.id):
+            raise UserError("tb-error-not-yours")
+        return own, current
+
     async def _require_coordinator(self, tg_id: int, institution_id: int) -> Institution:
         institution = await self.own_institution(tg_id)
         if institution.id != institution_id:
@@ -476,6 +485,20 @@ class TelebridgeService:
     ) -> Change:
         """Another time (or duration, link, note) in answer to the latest proposal."""
         own, current = await self.answering(actor_id, telebridge_id, round_number)
+        return await self._new_round(own, current, terms, actor_id=actor_id, now=now)
+
+    async def _new_round(
+        self,
+        own: Institution,
+        current: Telebridge,
+        terms: Terms,
+        *,
+        actor_id: int,
+        now: datetime,
+        asking: Telebridge | None = None,
+    ) -> Change:
+        """Propose `terms` for `own` side: checked, clear of both sides' agreed
+        telebridges, and written only if nobody changed the telebridge meanwhile."""
         checked = self._checked_terms(terms, now)
         sides = [current.proposer_id, current.partner_id or own.id]
         async with self._db.transaction() as conn:
@@ -484,7 +507,7 @@ class TelebridgeService:
             )
             if not await self._telebridges.counter(
                 conn,
-                current=current,
+                current=asking or current,
                 institution_id=own.id,
                 tg_id=actor_id,
                 terms=checked,
@@ -496,19 +519,13 @@ class TelebridgeService:
                 telebridge_id=current.id, number=current.round + 1, conn=conn
             )
         assert updated is not None
-        self._changed()
         return Change(updated, actor_id, own.id, latest, before=current)
 
     async def reschedulable(
         self, *, actor_id: int, telebridge_id: int, now: datetime
     ) -> tuple[Institution, Telebridge]:
         """The actor's institution and the telebridge, if the actor may ask to move it."""
-        own = await self.own_institution(actor_id)
-        current = await self._telebridges.get(telebridge_id=telebridge_id)
-        if current is None:
-            raise UserError("tb-error-not-found")
-        if not current.side_of(own.id):
-            raise UserError("tb-error-not-yours")
+        own, current = await self._own_side(actor_id, telebridge_id)
         if current.status == RESCHEDULED:
             raise UserError("tb-error-reschedule-pending")
         if current.status != CONFIRMED:
@@ -521,30 +538,15 @@ class TelebridgeService:
         self, *, actor_id: int, telebridge_id: int, terms: Terms, now: datetime
     ) -> Change:
         """A new time for an agreed telebridge: the other side must confirm it; until
-        then the agreed time stands."""
+        then the agreed time (and its reminders) stands."""
         own, current = await self.reschedulable(
             actor_id=actor_id, telebridge_id=telebridge_id, now=now
         )
-        checked = self._checked_terms(terms, now)
-        async with self._db.transaction() as conn:
-            await self._check_clash(
-                conn,
-                institution_ids=[current.proposer_id, current.partner_id or own.id],
-                terms=checked,
-                exclude_id=current.id,
-            )
-            # The side that asks is the one "answering" the agreed round.
-            asking = replace(current, awaiting_id=None)
-            if not await self._telebridges.counter(
-                conn, current=asking, institution_id=own.id, tg_id=actor_id, terms=checked, now=now
-            ):
-                raise await self._lost_race(current, conn)
-            updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
-            latest = await self._telebridges.round(
-                telebridge_id=current.id, number=current.round + 1, conn=conn
-            )
-        assert updated is not None
-        return Change(updated, actor_id, own.id, latest, before=current)
+        # The side that asks answers the agreed round, which awaits nobody.
+        asking = replace(current, awaiting_id=None)
+        return await self._new_round(
+            own, current, terms, actor_id=actor_id, now=now, asking=asking
+        )
 
     async def accept(
         self,
@@ -617,12 +619,7 @@ class TelebridgeService:
         self, *, actor_id: int, telebridge_id: int, now: datetime
     ) -> tuple[Institution, Telebridge]:
         """The actor's institution and the telebridge, if the actor may call it off."""
-        own = await self.own_institution(actor_id)
-        current = await self._telebridges.get(telebridge_id=telebridge_id)
-        if current is None:
-            raise UserError("tb-error-not-found")
-        if not current.side_of(own.id):
-            raise UserError("tb-error-not-yours")
+        own, current = await self._own_side(actor_id, telebridge_id)
         if current.status not in (PROPOSED, CONFIRMED, RESCHEDULED):
             raise UserError(f"tb-error-state-{current.status}")
         if current.ends_at <= now:
@@ -684,12 +681,7 @@ class TelebridgeService:
         self, *, actor_id: int, telebridge_id: int, held: bool, now: datetime
     ) -> Change:
         """ "Состоялся ли телемост?": one answer per side, after the end time."""
-        own = await self.own_institution(actor_id)
-        current = await self._telebridges.get(telebridge_id=telebridge_id)
-        if current is None:
-            raise UserError("tb-error-not-found")
-        if not current.side_of(own.id):
-            raise UserError("tb-error-not-yours")
+        own, current = await self._own_side(actor_id, telebridge_id)
         if current.status not in (*BOOKED, HELD, NOT_HELD):
             raise UserError(f"tb-error-state-{current.status}")
         if current.ends_at > now:
@@ -752,16 +744,3 @@ class TelebridgeService:
         ):
             return current
         raise UserError("tb-error-not-yours")
-
-
-__all__ = [
-    "ACTIVE",
-    "PENDING",
-    "AgeGroup",
-    "Change",
-    "Draft",
-    "InstitutionKind",
-    "JoinDecision",
-    "JoinRequest",
-    "TelebridgeService",
-]

@@ -73,6 +73,18 @@ def institution_label(institution: Institution, cities: dict[int, City], t: Tran
     return shorten(f"🏫 {institution.name} · {where}{mark}", LABEL_MAX)
 
 
+def institution_rows(t: Translator, items: Iterable[Institution], cities: dict[int, City]) -> Rows:
+    """One button per institution, opening its card."""
+    return [
+        [
+            button(
+                institution_label(item, cities, t), SchoolCb(action=SchoolAction.OPEN, id=item.id)
+            )
+        ]
+        for item in items
+    ]
+
+
 # "Школы и телемосты"
 
 
@@ -214,14 +226,7 @@ def join_list_keyboard(
     page: int,
     pages: int,
 ) -> InlineKeyboardMarkup:
-    rows: Rows = [
-        [
-            button(
-                institution_label(item, cities, t), SchoolCb(action=SchoolAction.OPEN, id=item.id)
-            )
-        ]
-        for item in items
-    ]
+    rows = institution_rows(t, items, cities)
     rows.append(
         pager(page, pages, lambda number: SchoolCb(action=SchoolAction.JOIN_LIST, page=number))
     )
@@ -491,14 +496,7 @@ def unverified_keyboard(
     page: int,
     pages: int,
 ) -> InlineKeyboardMarkup:
-    rows: Rows = [
-        [
-            button(
-                institution_label(item, cities, t), SchoolCb(action=SchoolAction.OPEN, id=item.id)
-            )
-        ]
-        for item in items
-    ]
+    rows = institution_rows(t, items, cities)
     rows.append(pager(page, pages, lambda number: TbOrgCb(unverified=True, page=number)))
     rows.append([button(t.button("tb-btn-org"), TbOrgCb()), home_button(t)])
     return markup(rows)

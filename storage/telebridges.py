@@ -147,6 +147,17 @@ def _round(row: tuple) -> Round:
     )
 
 
+def _terms_values(terms: Terms) -> tuple[object, ...]:
+    """starts_at, ends_at, duration_min, video_url, note, as the columns take them."""
+    return (
+        to_db_time(terms.starts_at),
+        to_db_time(terms.ends_at),
+        terms.duration_min,
+        terms.video_url,
+        terms.note,
+    )
+
+
 def _marks(values: Iterable[object]) -> str:
     return ", ".join("?" for _ in values)
 
@@ -239,11 +250,7 @@ class TelebridgeRepo:
                 partner_city_id,
                 topic,
                 age_group,
-                to_db_time(terms.starts_at),
-                to_db_time(terms.ends_at),
-                terms.duration_min,
-                terms.video_url,
-                terms.note,
+                *_terms_values(terms),
                 partner_id,
                 tg_id,
                 stamp,
@@ -291,11 +298,7 @@ class TelebridgeRepo:
                     number,
                     awaited,
                     partner_id,
-                    to_db_time(terms.starts_at),
-                    to_db_time(terms.ends_at),
-                    terms.duration_min,
-                    terms.video_url,
-                    terms.note,
+                    *_terms_values(terms),
                     to_db_time(now),
                     current.id,
                     current.round,
@@ -348,11 +351,7 @@ class TelebridgeRepo:
             " AND awaiting_id IS ? AND partner_id IS ?",
             (
                 partner_id,
-                to_db_time(terms.starts_at),
-                to_db_time(terms.ends_at),
-                terms.duration_min,
-                terms.video_url,
-                terms.note,
+                *_terms_values(terms),
                 to_db_time(now),
                 to_db_time(now),
                 current.id,

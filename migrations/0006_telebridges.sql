@@ -58,7 +58,7 @@ CREATE TABLE telebridges (
     reason           TEXT,     -- of a decline or cancellation
     closed_by        INTEGER,  -- the institution that declined or cancelled
     sequence         INTEGER NOT NULL DEFAULT 0,  -- iCalendar SEQUENCE of the agreed terms
-    created_by       INTEGER NOT NULL,
+    created_by       INTEGER,  -- NULL once the person asked to be forgotten
     confirmed_at     TEXT,
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL

@@ -65,7 +65,7 @@ class Telebridge:
     reason: str | None
     closed_by: int | None
     sequence: int
-    created_by: int
+    created_by: int | None  # None once the person asked to be forgotten
     confirmed_at: datetime | None
     created_at: datetime
     updated_at: datetime

@@ -15,7 +15,7 @@ from storage.db import Database, utc_now
 from storage.outbox import NewMessage, OutboxRepo
 from storage.people import NewProfile, PersonRepo
 from tests.conftest import RunningBot, TgUser, make_settings
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import ApiError, FakeTelegram
 
 
 @pytest.fixture
@@ -253,3 +253,116 @@ async def test_notices_are_delivered_and_unblocked_on_return(
     assert person.blocked_at is None
     await admin.send(f"/revoke {member.id}")
     assert "права организатора сняты" in member.last_text
+
+
+async def test_a_row_in_flight_when_its_person_blocked_the_bot_is_closed_not_retried(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    """Two messages to one person in flight at once: the first gets 403, the second a
+    5xx. The second must not go back to the queue (nobody may send to the person, so it
+    would stay there for ever and keep the engine waking up to look at it)."""
+    await _people(db, range(600, 601))
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [NewMessage(chat_id=600, purpose="notice", text=f"№{i}") for i in range(2)]
+    )
+    answers = iter([ApiError(403, "Forbidden: bot was blocked by the user"), ApiError(502, "x")])
+
+    def gate(method: str, params: dict) -> None:
+        if method.lower() == "sendmessage":
+            raise next(answers)
+
+    telegram.gate = gate
+    telegram.delay_next("sendMessage", 1.5, times=2)  # the second leaves before the first ends
+    engine, bot = _engine(telegram, db, rate=100, backoff_base=0.1, idle_poll=0.2)
+    looks = 0
+    next_due_at = outbox.next_due_at
+
+    async def counted() -> object:
+        nonlocal looks
+        looks += 1
+        return await next_due_at()
+
+    engine._outbox.next_due_at = counted  # type: ignore[method-assign]
+    await engine.start()
+    try:
+        async with asyncio.timeout(10):
+            while (await outbox.counts()).get("blocked", 0) < 2:
+                await asyncio.sleep(0.05)
+        looks = 0
+        await asyncio.sleep(1.0)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+        telegram.gate = None
+    assert await outbox.counts() == {"blocked": 2}
+    assert len(telegram.calls_of("sendMessage", chat_id=600)) == 2  # not tried a third time
+    assert looks <= 8, looks  # idle: looks every idle_poll (0.2 s), not in a busy loop
+
+
+async def test_an_unexpected_error_closes_the_row_as_failed(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await _people(db, range(700, 702))
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [
+            # A keyboard the Bot API types cannot read: sending it raises before any request.
+            NewMessage(chat_id=700, purpose="notice", text="x", reply_markup={"bad": 1}),
+            NewMessage(chat_id=701, purpose="notice", text="fine"),
+        ]
+    )
+    engine, bot = _engine(telegram, db, rate=100)
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    assert await outbox.counts() == {"failed": 1, "sent": 1}  # nothing left 'sending'
+    assert _texts(telegram, 701) == ["fine"]
+
+
+async def test_paid_broadcast_setting_raises_the_pace_and_asks_for_it(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    recipients = range(800, 900)
+    await _people(db, recipients)
+    await OutboxRepo(db).enqueue(
+        [NewMessage(chat_id=c, purpose="broadcast", text="Объявление") for c in recipients]
+    )
+    # SEND_RATE 25 would take 4 s for 100 messages; paid broadcasts go up to 1000 a second.
+    bot = create_bot(make_settings(telegram, db.path, allow_paid_broadcast=True))
+    engine = DeliveryEngine(
+        OutboxRepo(db),
+        PersonRepo(db),
+        bot_sender(bot, allow_paid_broadcast=True),
+        DeliveryConfig(rate=25, allow_paid_broadcast=True, max_in_flight=50),
+    )
+    started = time.monotonic()
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    assert time.monotonic() - started < 2.0
+    calls = [c for c in telegram.calls_of("sendMessage") if c.ok]
+    assert len(calls) == 100
+    assert all(c.params.get("allow_paid_broadcast") is True for c in calls)
+
+
+async def test_without_the_paid_setting_the_flag_is_not_sent(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await _people(db, range(900, 901))
+    await OutboxRepo(db).enqueue([NewMessage(chat_id=900, purpose="notice", text="x")])
+    engine, bot = _engine(telegram, db, rate=25)
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    (call,) = telegram.calls_of("sendMessage", chat_id=900)
+    assert "allow_paid_broadcast" not in call.params

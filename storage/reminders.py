@@ -78,23 +78,41 @@ class ReminderRepo:
         )
 
     async def due_events(
-        self, *, offset: timedelta, after: datetime, until: datetime
+        self,
+        *,
+        offset: timedelta,
+        after: datetime,
+        until: datetime,
+        start_after: tuple[int, int] = (0, 0),
+        limit: int = -1,
     ) -> list[DueReminder]:
-        """Event reminders `offset` before the start that fall due in (after, until]."""
-        async with self._db.read.execute(
-            "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
-            + _PERSON_COLUMNS
-            + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
-            + _PERSON
-            + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?",
-            (to_db_time(after + offset), to_db_time(until + offset)),
-        ) as cur:
+        """Event reminders `offset` before the start that fall due in (after, until],
+        by (event, person) from just past `start_after`, at most `limit` of them (a
+        festival with 20,000 subscribers is read a part at a time)."""
+        async with (
+            self._db.read.execute(
+                "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
+                + _PERSON_COLUMNS
+                + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
+                + _PERSON
+                + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?"
+                " AND (e.id, x.tg_id) > (?, ?) ORDER BY e.id, x.tg_id LIMIT ?",
+                (to_db_time(after + offset), to_db_time(until + offset), *start_after, limit),
+            ) as cur
+        ):
             return [_due(EVENT, tuple(row)) for row in await cur.fetchall()]
 
     async def due_trips(
-        self, *, offset: timedelta, after: datetime, until: datetime
+        self,
+        *,
+        offset: timedelta,
+        after: datetime,
+        until: datetime,
+        start_after: tuple[int, int] = (0, 0),
+        limit: int = -1,
     ) -> list[DueReminder]:
-        """Reminders to approved participants `offset` before a trip starts."""
+        """Reminders to approved participants `offset` before a trip starts (in parts,
+        as `due_events`)."""
         async with (
             self._db.read.execute(
                 "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
@@ -104,8 +122,15 @@ class ReminderRepo:
                 + " WHERE t.status IN (?, ?) AND t.starts_at > ? AND t.starts_at <= ?"
                 " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
                 " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
-                " AND o.tg_id = x.tg_id)",
-                (*_TRIP_STATUSES, to_db_time(after + offset), to_db_time(until + offset)),
+                " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?)"
+                " ORDER BY t.id, x.tg_id LIMIT ?",
+                (
+                    *_TRIP_STATUSES,
+                    to_db_time(after + offset),
+                    to_db_time(until + offset),
+                    *start_after,
+                    limit,
+                ),
             ) as cur
         ):
             return [_due(TRIP, tuple(row)) for row in await cur.fetchall()]

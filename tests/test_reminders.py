@@ -393,3 +393,40 @@ def test_bad_reminder_setting_exits_2_with_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Ошибка настройки TRIP_REMINDERS:") and "1 week" in lines[0]
+
+
+async def test_a_big_sweep_is_read_in_parts_and_queues_everyone_once(
+    telegram: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.reminders.SWEEP_BATCH", 7)  # parts end inside an event's people
+    db = await open_database(make_settings(telegram, tmp_path / "db.sqlite3"))
+    try:
+        people = PersonRepo(db)
+        for tg_id in range(10, 60):
+            await people.complete_profile(
+                tg_id=tg_id,
+                language="ru",
+                profile=NewProfile("Участник", 1, "culture", "Ансамбль", utc_now()),
+            )
+        base = utc_now().replace(microsecond=0)
+        events = [
+            await add_event(db, starts_at=base + timedelta(hours=2, minutes=minutes))
+            for minutes in (0, 30)
+        ]
+        for event_id in events:
+            for tg_id in range(10, 60):
+                await EventRepo(db).subscribe(event_id=event_id, tg_id=tg_id)
+        clock = [base]
+        reminders = await _reminders_over(db, lambda: clock[0])
+        await reminders.sweep()  # the first start sets the mark
+        clock[0] = base + timedelta(hours=1, minutes=31)  # both hour-before reminders due
+        assert (await reminders.sweep()).queued == 100
+        async with db.read.execute("SELECT dedup_key FROM outbox") as cur:
+            keys = {row[0] for row in await cur.fetchall()}
+        assert keys == {
+            f"reminder:event:{event_id}:3600:{tg_id}"
+            for event_id in events
+            for tg_id in range(10, 60)
+        }
+    finally:
+        await db.close()

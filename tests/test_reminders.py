@@ -430,3 +430,58 @@ async def test_a_big_sweep_is_read_in_parts_and_queues_everyone_once(
         }
     finally:
         await db.close()
+
+
+async def test_reminder_shows_html_in_the_title_and_venue_as_typed(
+    app: RunningBot, member: TgUser
+) -> None:
+    assert app.db is not None
+    event_id = await add_event(
+        app.db, title="<b>Шаги</b> & Co", venue="Зал <i>1</i>", starts_at=_whole_second(5)
+    )
+    app.dp["reminders"].poke()
+    await _subscribe(app, member, event_id)
+    await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
+    text = member.last_text  # as Telegram shows it: the fake refuses broken HTML
+    assert "<b>Шаги</b> & Co" in text and "Зал <i>1</i>, Сочи" in text
+
+
+async def test_mute_under_a_trip_reminder_stops_that_trips_reminders(
+    telegram: FakeTelegram, db_path: Path
+) -> None:
+    app = RunningBot(telegram, make_settings(telegram, db_path, trip_reminders="4s,2s"))
+    await app.start()
+    try:
+        assert app.db is not None
+        member, other = TgUser(app, 2001), TgUser(app, 2002)
+        await onboard(member)
+        await onboard(other, name="Олег Петров")
+        starts = _whole_second(6)
+        trip_id = await add_trip(
+            app.db,
+            programme_id=await add_programme(app.db),
+            title="Педагоги в Минске",
+            starts_at=starts,
+            deadline=starts - timedelta(seconds=1),
+        )
+        now = utc_now().isoformat(timespec="seconds")
+        async with app.db.transaction() as conn:
+            for tg_id in (member.id, other.id):
+                await conn.execute(
+                    "INSERT INTO registrations (trip_id, tg_id, status, created_at, updated_at)"
+                    " VALUES (?, ?, 'approved', ?, ?)",
+                    (trip_id, tg_id, now, now),
+                )
+        app.dp["reminders"].poke()
+        await _wait_for(lambda: bool(_reminders(telegram, member.id)))  # the 4 s one
+        calls = await member.press("🔕 Не напоминать")
+        answers = [c for c in calls if c.method == "answerCallbackQuery"]
+        assert "больше не напомню" in answers[-1].params["text"]
+        assert member.labels() == ["Подробнее"]
+        await _wait_for(lambda: len(_reminders(telegram, other.id)) == 2)  # the 2 s one
+        await asyncio.sleep(0.5)
+        assert len(_reminders(telegram, member.id)) == 1  # not the second
+        await member.press("Подробнее")
+        assert "Педагоги в Минске" in member.last_text  # the trip's card
+    finally:
+        await app.stop()

@@ -622,3 +622,32 @@ async def test_kill_9_half_way_resumes_without_loss_and_repeats_only_the_in_flig
         assert "Доставлено: 100 из 100" in TgUser(app, ADMIN_ID).last_text
     finally:
         await app.stop()
+
+
+async def test_document_with_caption_to_subscribers_of_an_event_with_html_in_its_title(
+    app: RunningBot, organiser: TgUser
+) -> None:
+    db = _db(app)
+    await add_people(app, range(8100, 8103))
+    title = "<b>Шаги</b> & Co"
+    festival = await add_event(db, title=title)
+    for tg_id in (8100, 8101):
+        await EventRepo(db).subscribe(event_id=festival, tg_id=tg_id)
+
+    await choose_segment(organiser, "Подписчикам мероприятия")
+    await organiser.press(next(label for label in organiser.labels() if "Шаги" in label))
+    # The title is shown as typed (Telegram would refuse the message if it were HTML).
+    assert f"Получатели: подписчики «{title}» — сейчас 2 чел." in organiser.last_text
+    await app.process(
+        organiser.updates.document(
+            "programme.pdf", b"%PDF-1.4 programme", caption="Программа форума", server=app.telegram
+        )
+    )
+    assert organiser.telegram.messages(ADMIN_ID)[-2].document is not None  # the preview copy
+    await organiser.press("📤 Отправить")
+    await wait_finished(app, 1)
+    for tg_id in (8100, 8101):
+        received = app.telegram.messages(tg_id)[-1]
+        assert received.document is not None and received.document[0] == "programme.pdf"
+        assert received.plain_text() == "Программа форума"
+    assert copies_to(app.telegram, 8102) == []

@@ -219,18 +219,19 @@ class Reminders:
             return SweepResult()
         if until <= after:
             return SweepResult()
-        queries = [(self._repo.due_events, offset) for offset in self._config.event_offsets]
-        queries += [(self._repo.due_trips, offset) for offset in self._config.trip_offsets]
+        queries = [(EVENT, offset) for offset in self._config.event_offsets]
+        queries += [(TRIP, offset) for offset in self._config.trip_offsets]
         cities = await self._cities.by_id()
         dropped: Counter[tuple[str, int, int, datetime]] = Counter()
         queued = skipped = 0
-        for query, offset in queries:
+        for kind, offset in queries:
             # A part at a time: the reminders of one big festival are not all held in
             # memory at once. A crash half-way is harmless: swept_until has not moved,
             # and the next sweep skips the keys already queued.
             start_after = (0, 0)
             while True:
-                rows = await query(
+                rows = await self._repo.due(
+                    kind=kind,
                     offset=timedelta(seconds=offset),
                     after=after,
                     until=until,

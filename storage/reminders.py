@@ -55,6 +55,26 @@ def _due(kind: str, row: tuple) -> DueReminder:
 
 _PERSON = " LEFT JOIN people p ON p.tg_id = x.tg_id LEFT JOIN cities pc ON pc.id = p.city_id"
 _PERSON_COLUMNS = "x.tg_id, p.language, pc.timezone, pc.name_ru, pc.name_be, p.blocked_at"
+# Who is reminded of what: subscribers of scheduled events; approved participants of
+# trips that are open or closed (not drafts, cancelled or finished ones) who did not opt out.
+_DUE_SQL = {
+    EVENT: "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
+    + _PERSON_COLUMNS
+    + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
+    + _PERSON
+    + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?"
+    " AND (e.id, x.tg_id) > (?, ?) ORDER BY e.id, x.tg_id LIMIT ?",
+    TRIP: "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
+    + _PERSON_COLUMNS
+    + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
+    + _PERSON
+    + " WHERE t.status IN ("
+    + ", ".join(f"'{status}'" for status in _TRIP_STATUSES)
+    + ") AND t.starts_at > ? AND t.starts_at <= ?"
+    " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
+    " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
+    " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?",
+}
 
 
 class ReminderRepo:
@@ -77,63 +97,24 @@ class ReminderRepo:
             (to_db_time(moment),),
         )
 
-    async def due_events(
+    async def due(
         self,
         *,
+        kind: str,
         offset: timedelta,
         after: datetime,
         until: datetime,
         start_after: tuple[int, int] = (0, 0),
         limit: int = -1,
     ) -> list[DueReminder]:
-        """Event reminders `offset` before the start that fall due in (after, until],
-        by (event, person) from just past `start_after`, at most `limit` of them (a
+        """Reminders of a kind `offset` before the start that fall due in (after, until],
+        by (target, person) from just past `start_after`, at most `limit` of them (a
         festival with 20,000 subscribers is read a part at a time)."""
-        async with (
-            self._db.read.execute(
-                "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
-                + _PERSON_COLUMNS
-                + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
-                + _PERSON
-                + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?"
-                " AND (e.id, x.tg_id) > (?, ?) ORDER BY e.id, x.tg_id LIMIT ?",
-                (to_db_time(after + offset), to_db_time(until + offset), *start_after, limit),
-            ) as cur
-        ):
-            return [_due(EVENT, tuple(row)) for row in await cur.fetchall()]
-
-    async def due_trips(
-        self,
-        *,
-        offset: timedelta,
-        after: datetime,
-        until: datetime,
-        start_after: tuple[int, int] = (0, 0),
-        limit: int = -1,
-    ) -> list[DueReminder]:
-        """Reminders to approved participants `offset` before a trip starts (in parts,
-        as `due_events`)."""
-        async with (
-            self._db.read.execute(
-                "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
-                + _PERSON_COLUMNS
-                + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
-                + _PERSON
-                + " WHERE t.status IN (?, ?) AND t.starts_at > ? AND t.starts_at <= ?"
-                " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
-                " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
-                " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?)"
-                " ORDER BY t.id, x.tg_id LIMIT ?",
-                (
-                    *_TRIP_STATUSES,
-                    to_db_time(after + offset),
-                    to_db_time(until + offset),
-                    *start_after,
-                    limit,
-                ),
-            ) as cur
-        ):
-            return [_due(TRIP, tuple(row)) for row in await cur.fetchall()]
+        async with self._db.read.execute(
+            _DUE_SQL[kind],
+            (to_db_time(after + offset), to_db_time(until + offset), *start_after, limit),
+        ) as cur:
+            return [_due(kind, tuple(row)) for row in await cur.fetchall()]
 
     async def next_start(self, *, kind: str, after: datetime) -> datetime | None:
         """The earliest start after a moment among events (or trips) that get reminders."""

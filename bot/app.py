@@ -118,11 +118,12 @@ def create_event_notices(
     services: Services,
     outbox: OutboxRepo,
     delivery: DeliveryEngine | None = None,
+    translations: Translations | None = None,
 ) -> EventNotices:
     """Notices to subscribers of a moved or cancelled event (the bot's and the import's)."""
     return EventNotices(
         outbox,
-        Translations(settings.default_language),
+        translations or Translations(settings.default_language),
         services.cities,
         details_markup,
         default_zone=settings.timezone,
@@ -191,7 +192,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     event_service = EventService(
         db, events, services.trips, services.cities, on_change=reminders.poke
     )
-    event_notices = create_event_notices(settings, services, outbox, delivery)
+    event_notices = create_event_notices(settings, services, outbox, delivery, translations)
     institutions = InstitutionRepo(db)
     telebridges = TelebridgeRepo(db)
     telebridge_service = TelebridgeService(

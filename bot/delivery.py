@@ -273,8 +273,12 @@ class DeliveryEngine:
             if not await self._outbox.mark_sending(row_id=row.id):
                 return  # cancelled meanwhile (a stopped broadcast)
             await self._attempt(row)
-        except Exception:
+        except Exception as exc:
+            # Not an answer from Telegram (a bad keyboard in the row, a bug): the row is
+            # closed as failed rather than left 'sending', which a restart would send again.
             logger.exception("Delivery of outbox row %s failed unexpectedly", row.id)
+            with contextlib.suppress(Exception):
+                await self._outbox.finish(row_id=row.id, state=FAILED, error=type(exc).__name__)
         finally:
             self._taken.discard(row.id)
             self._slots.release()

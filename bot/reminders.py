@@ -58,6 +58,7 @@ REMINDER = "reminder"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _OFFSET = re.compile(r"^(\d{1,6})([smhd])$")
 MAX_OFFSET = 366 * 86400
+SWEEP_BATCH = 500  # reminders read and queued at a time
 
 # (translator, kind, target id) -> reply_markup as the Bot API's JSON, from the handlers.
 MarkupFactory = Callable[[Translator, str, int], dict[str, Any] | None]
@@ -244,32 +245,57 @@ class Reminders:
             return SweepResult()
         if until <= after:
             return SweepResult()
-        due: list[tuple[int, DueReminder]] = []
-        for offset in self._config.event_offsets:
-            rows = await self._repo.due_events(
-                offset=timedelta(seconds=offset), after=after, until=until
-            )
-            due += [(offset, row) for row in rows]
-        for offset in self._config.trip_offsets:
-            rows = await self._repo.due_trips(
-                offset=timedelta(seconds=offset), after=after, until=until
-            )
-            due += [(offset, row) for row in rows]
-        for offset in self._config.telebridge_offsets:
-            rows = await self._repo.due_telebridges(
-                offset=timedelta(seconds=offset), after=after, until=until
-            )
-            due += [(offset, row) for row in rows]
-        # Asked after the end, however late: the answer is still wanted.
-        due += [(0, row) for row in await self._repo.due_followups(after=after, until=until)]
-        result = await self._queue(due, now) if due else SweepResult()
-        await self._repo.set_swept_until(until)
-        return result
-
-    async def _queue(self, due: Iterable[tuple[int, DueReminder]], now: datetime) -> SweepResult:
+        queries = [(EVENT, offset) for offset in self._config.event_offsets]
+        queries += [(TRIP, offset) for offset in self._config.trip_offsets]
+        queries += [(TELEBRIDGE, offset) for offset in self._config.telebridge_offsets]
+        # Asked at the end, however late the bot gets to it: the answer is still wanted.
+        queries.append((TELEBRIDGE_HELD, 0))
         cities = await self._cities.by_id()
-        messages: list[NewMessage] = []
         dropped: Counter[tuple[str, int, int, datetime]] = Counter()
+        queued = skipped = 0
+        for kind, offset in queries:
+            # A part at a time: the reminders of one big festival are not all held in
+            # memory at once. A crash half-way is harmless: swept_until has not moved,
+            # and the next sweep skips the keys already queued.
+            start_after = (0, 0)
+            while True:
+                rows = await self._repo.due(
+                    kind=kind,
+                    offset=timedelta(seconds=offset),
+                    after=after,
+                    until=until,
+                    start_after=start_after,
+                    limit=SWEEP_BATCH,
+                )
+                if not rows:
+                    break
+                part = self._queue(((offset, row) for row in rows), cities, now, dropped)
+                queued += await self._enqueue(part[0])
+                skipped += part[1]
+                if len(rows) < SWEEP_BATCH:
+                    break
+                start_after = (rows[-1].target_id, rows[-1].tg_id)
+        self._log_dropped(dropped)
+        if queued:
+            logger.info("Queued %d reminders", queued)
+            if self._wake_delivery is not None:
+                self._wake_delivery()
+        await self._repo.set_swept_until(until)
+        return SweepResult(queued=queued, dropped=sum(dropped.values()), skipped=skipped)
+
+    async def _enqueue(self, messages: list[NewMessage]) -> int:
+        return await self._outbox.enqueue(messages) if messages else 0
+
+    def _queue(
+        self,
+        due: Iterable[tuple[int, DueReminder]],
+        cities: dict[int, City],
+        now: datetime,
+        dropped: Counter[tuple[str, int, int, datetime]],
+    ) -> tuple[list[NewMessage], int]:
+        """The messages for due reminders, and how many people were skipped (blocked);
+        those whose thing began already are counted in `dropped`."""
+        messages: list[NewMessage] = []
         skipped = 0
         for offset, reminder in due:
             if reminder.kind != TELEBRIDGE_HELD and reminder.starts_at <= now:
@@ -278,6 +304,10 @@ class Reminders:
                 skipped += 1
             else:
                 messages.append(self._message(offset, reminder, cities, now))
+        return messages, skipped
+
+    @staticmethod
+    def _log_dropped(dropped: Counter[tuple[str, int, int, datetime]]) -> None:
         for (kind, target_id, offset, starts_at), count in dropped.items():
             logger.warning(
                 "Reminder %ss before %s %s dropped for %d people: it began at %s,"
@@ -288,12 +318,6 @@ class Reminders:
                 count,
                 starts_at.isoformat(),
             )
-        queued = await self._outbox.enqueue(messages) if messages else 0
-        if queued:
-            logger.info("Queued %d reminders", queued)
-            if self._wake_delivery is not None:
-                self._wake_delivery()
-        return SweepResult(queued=queued, dropped=sum(dropped.values()), skipped=skipped)
 
     def _message(
         self, offset: int, reminder: DueReminder, cities: dict[int, City], now: datetime

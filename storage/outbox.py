@@ -154,8 +154,12 @@ class OutboxRepo:
         return [row for row in rows if row.id not in skip][:limit]
 
     async def next_due_at(self) -> datetime | None:
+        """When the next row `due` would return falls due (rows of people who blocked the
+        bot are left out there, so here too: otherwise the engine would wake for them
+        again and again)."""
         async with self._db.read.execute(
-            "SELECT MIN(not_before) FROM outbox WHERE state = 'queued'"
+            "SELECT MIN(not_before) FROM outbox o WHERE state = 'queued' AND NOT EXISTS ("
+            "SELECT 1 FROM people p WHERE p.tg_id = o.chat_id AND p.blocked_at IS NOT NULL)"
         ) as cur:
             row = await cur.fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
@@ -184,9 +188,13 @@ class OutboxRepo:
         self, *, row_id: int, not_before: datetime, error: str, count_attempt: bool = True
     ) -> None:
         await self._db.execute_write(
-            # A row of a broadcast stopped while it was in flight is not tried again.
+            # A row of a broadcast stopped while it was in flight is not tried again, nor
+            # one to a person who blocked the bot meanwhile (another message to them got
+            # the 403 while this one was in flight: `close_blocked` could not see it).
             "UPDATE outbox SET state = CASE WHEN broadcast_id IN"
             " (SELECT id FROM broadcasts WHERE status = 'stopped') THEN 'cancelled'"
+            " WHEN EXISTS (SELECT 1 FROM people p WHERE p.tg_id = outbox.chat_id"
+            " AND p.blocked_at IS NOT NULL) THEN 'blocked'"
             " ELSE 'queued' END, not_before = ?, last_error = ?,"
             " attempts = attempts - ?, updated_at = ? WHERE id = ?",
             (

@@ -61,6 +61,51 @@ def _due(kind: str, row: tuple) -> DueReminder:
 
 _PERSON = " LEFT JOIN people p ON p.tg_id = x.tg_id LEFT JOIN cities pc ON pc.id = p.city_id"
 _PERSON_COLUMNS = "x.tg_id, p.language, pc.timezone, pc.name_ru, pc.name_be, p.blocked_at"
+# Who is reminded of what: subscribers of scheduled events; approved participants of
+# trips that are open or closed (not drafts, cancelled or finished ones) who did not opt out.
+_DUE_SQL = {
+    EVENT: "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
+    + _PERSON_COLUMNS
+    + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
+    + _PERSON
+    + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?"
+    " AND (e.id, x.tg_id) > (?, ?) ORDER BY e.id, x.tg_id LIMIT ?",
+    TRIP: "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
+    + _PERSON_COLUMNS
+    + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
+    + _PERSON
+    + " WHERE t.status IN ("
+    + ", ".join(f"'{status}'" for status in _TRIP_STATUSES)
+    + ") AND t.starts_at > ? AND t.starts_at <= ?"
+    " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
+    " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
+    " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?",
+}
+# Both sides' active coordinators of agreed telebridges (a new time waiting for the other
+# side does not count until it is accepted); `other` is the side opposite to theirs.
+_TELEBRIDGE_ROWS = (
+    "SELECT t.id, t.topic, t.starts_at, COALESCE(t.video_url, ''), mine.city_id, NULL, "  # noqa: S608
+    + _PERSON_COLUMNS
+    + ", other.name, t.sequence FROM telebridges t"
+    " JOIN coordinators x ON x.institution_id IN (t.proposer_id, t.partner_id)"
+    " AND x.status = 'active' JOIN institutions mine ON mine.id = x.institution_id"
+    " JOIN institutions other ON other.id = CASE WHEN x.institution_id = t.proposer_id"
+    " THEN t.partner_id ELSE t.proposer_id END"
+    + _PERSON
+    + " WHERE t.status IN ('confirmed', 'rescheduled')"
+)
+_NEXT = " AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?"
+_DUE_SQL[TELEBRIDGE] = (
+    _TELEBRIDGE_ROWS + " AND t.starts_at > ? AND t.starts_at <= ? AND NOT EXISTS (SELECT 1 FROM"
+    " reminder_optouts o WHERE o.kind = 'telebridge' AND o.target_id = t.id"
+    " AND o.tg_id = x.tg_id)" + _NEXT
+)
+# "Состоялся ли телемост?" at the end (offset 0), to sides that have not answered yet.
+_DUE_SQL[TELEBRIDGE_HELD] = (
+    _TELEBRIDGE_ROWS + " AND t.ends_at > ? AND t.ends_at <= ? AND NOT EXISTS (SELECT 1 FROM"
+    " telebridge_reports r WHERE r.telebridge_id = t.id AND r.institution_id = x.institution_id)"
+    + _NEXT
+)
 
 
 class ReminderRepo:
@@ -83,87 +128,23 @@ class ReminderRepo:
             (to_db_time(moment),),
         )
 
-    async def due_events(
-        self, *, offset: timedelta, after: datetime, until: datetime
+    async def due(
+        self,
+        *,
+        kind: str,
+        offset: timedelta,
+        after: datetime,
+        until: datetime,
+        start_after: tuple[int, int] = (0, 0),
+        limit: int = -1,
     ) -> list[DueReminder]:
-        """Event reminders `offset` before the start that fall due in (after, until]."""
+        """Reminders of a kind `offset` before the start that fall due in (after, until],
+        by (target, person) from just past `start_after`, at most `limit` of them (a
+        festival with 20,000 subscribers is read a part at a time)."""
         async with self._db.read.execute(
-            "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
-            + _PERSON_COLUMNS
-            + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
-            + _PERSON
-            + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?",
-            (to_db_time(after + offset), to_db_time(until + offset)),
+            _DUE_SQL[kind],
+            (to_db_time(after + offset), to_db_time(until + offset), *start_after, limit),
         ) as cur:
-            return [_due(EVENT, tuple(row)) for row in await cur.fetchall()]
-
-    async def due_trips(
-        self, *, offset: timedelta, after: datetime, until: datetime
-    ) -> list[DueReminder]:
-        """Reminders to approved participants `offset` before a trip starts."""
-        async with (
-            self._db.read.execute(
-                "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
-                + _PERSON_COLUMNS
-                + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
-                + _PERSON
-                + " WHERE t.status IN (?, ?) AND t.starts_at > ? AND t.starts_at <= ?"
-                " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
-                " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
-                " AND o.tg_id = x.tg_id)",
-                (*_TRIP_STATUSES, to_db_time(after + offset), to_db_time(until + offset)),
-            ) as cur
-        ):
-            return [_due(TRIP, tuple(row)) for row in await cur.fetchall()]
-
-    async def due_telebridges(
-        self, *, offset: timedelta, after: datetime, until: datetime
-    ) -> list[DueReminder]:
-        """Reminders to the active coordinators of both sides `offset` before an agreed
-        telebridge (a pending new time does not count until it is accepted)."""
-        return await self._telebridge_rows(
-            TELEBRIDGE,
-            "t.starts_at > ? AND t.starts_at <= ?",
-            (to_db_time(after + offset), to_db_time(until + offset)),
-            optouts=True,
-        )
-
-    async def due_followups(self, *, after: datetime, until: datetime) -> list[DueReminder]:
-        """ "Состоялся ли телемост?" to both sides of agreed telebridges that ended in
-        (after, until], except sides that have answered already."""
-        return await self._telebridge_rows(
-            TELEBRIDGE_HELD,
-            "t.ends_at > ? AND t.ends_at <= ? AND NOT EXISTS (SELECT 1 FROM telebridge_reports"
-            " r WHERE r.telebridge_id = t.id AND r.institution_id = x.institution_id)",
-            (to_db_time(after), to_db_time(until)),
-            optouts=False,
-        )
-
-    async def _telebridge_rows(
-        self, kind: str, condition: str, params: tuple[object, ...], *, optouts: bool
-    ) -> list[DueReminder]:
-        optout = (
-            " AND NOT EXISTS (SELECT 1 FROM reminder_optouts o WHERE o.kind = 'telebridge'"
-            " AND o.target_id = t.id AND o.tg_id = x.tg_id)"
-            if optouts
-            else ""
-        )
-        async with (
-            self._db.read.execute(
-                "SELECT t.id, t.topic, t.starts_at, COALESCE(t.video_url, ''), mine.city_id,"  # noqa: S608
-                " NULL, " + _PERSON_COLUMNS + ", other.name, t.sequence FROM telebridges t"
-                " JOIN coordinators x ON x.institution_id IN (t.proposer_id, t.partner_id)"
-                " AND x.status = 'active'"
-                " JOIN institutions mine ON mine.id = x.institution_id"
-                " JOIN institutions other ON other.id = CASE WHEN x.institution_id = t.proposer_id"
-                " THEN t.partner_id ELSE t.proposer_id END"
-                + _PERSON
-                + " WHERE t.status IN ('confirmed', 'rescheduled') AND "
-                + condition
-                + optout,
-                params,
-            ) as cur
-        ):
             return [_due(kind, tuple(row)) for row in await cur.fetchall()]
 
     async def next_end(self, *, after: datetime) -> datetime | None:

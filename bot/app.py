@@ -32,6 +32,8 @@ from bot.registration import RegistrationService
 from bot.reminders import ReminderConfig, Reminders
 from bot.roles import Access
 from bot.session import BotSession
+from bot.telebridge_notices import NoticeMarkups, TelebridgeNotices
+from bot.telebridges import TelebridgeService
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
@@ -39,18 +41,22 @@ from handlers.broadcast_keyboards import stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
+from handlers.telebridge_views import details_markup as telebridge_details_markup
+from handlers.telebridge_views import join_markup, proposal_markup
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
 from storage.db import Database
 from storage.events import EventRepo
 from storage.fsm import SQLiteStorage
+from storage.institutions import InstitutionRepo
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.telebridges import TelebridgeRepo
 from storage.trips import TripRepo
 
 logger = logging.getLogger(__name__)
@@ -118,11 +124,12 @@ def create_event_notices(
     services: Services,
     outbox: OutboxRepo,
     delivery: DeliveryEngine | None = None,
+    translations: Translations | None = None,
 ) -> EventNotices:
     """Notices to subscribers of a moved or cancelled event (the bot's and the import's)."""
     return EventNotices(
         outbox,
-        Translations(settings.default_language),
+        translations or Translations(settings.default_language),
         services.cities,
         details_markup,
         default_zone=settings.timezone,
@@ -221,9 +228,25 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     event_service = EventService(
         db, events, services.trips, services.cities, on_change=reminders.poke
     )
-    event_notices = create_event_notices(settings, services, outbox, delivery)
+    event_notices = create_event_notices(settings, services, outbox, delivery, translations)
     trip_notices = create_trip_notices(settings, services, notifier)
     personal_data = create_personal_data(settings, db, services, trip_notices)
+    institutions = InstitutionRepo(db)
+    telebridges = TelebridgeRepo(db)
+    telebridge_service = TelebridgeService(
+        db, institutions, telebridges, services.cities, on_change=reminders.poke
+    )
+    telebridge_notices = TelebridgeNotices(
+        outbox,
+        translations,
+        services.cities,
+        institutions,
+        services.people,
+        NoticeMarkups(
+            proposal=proposal_markup, details=telebridge_details_markup, join=join_markup
+        ),
+        wake=delivery.wake,
+    )
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -253,6 +276,10 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         event_notices=event_notices,
         reminders=reminders,
         reminder_repo=ReminderRepo(db),
+        institutions=institutions,
+        telebridges=telebridges,
+        telebridge_service=telebridge_service,
+        telebridge_notices=telebridge_notices,
         audit_log=AuditService(AuditRepo(db)),
         personal_data=personal_data,
         housekeeping=create_housekeeping(settings, personal_data),

@@ -18,6 +18,7 @@ from bot import audit
 from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.roles import Access, MemberRole
+from bot.telebridges import InstitutionKind
 from bot.trip_admin import require_organiser
 from bot.trips import parse_local_datetime
 from storage.broadcasts import (
@@ -43,6 +44,7 @@ class SegmentKind(StrEnum):
     CITY_ROLE = "cityrole"
     TRIP = "trip"
     EVENT = "event"  # subscribers of an event
+    COORDINATORS = "coord"  # school coordinators: a city (0: all) and a type ("any")
 
 
 class TripAudience(StrEnum):
@@ -69,7 +71,9 @@ SEGMENT_FIELDS: dict[SegmentKind, tuple[str, ...]] = {
     SegmentKind.CITY_ROLE: ("city_id", "role"),
     SegmentKind.TRIP: ("trip_id", "audience"),
     SegmentKind.EVENT: ("event_id",),
+    SegmentKind.COORDINATORS: ("inst_city", "inst_kind"),
 }
+ANY_KIND = "any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,8 @@ class Segment:
     trip_id: int | None = None
     audience: str | None = None
     event_id: int | None = None
+    inst_city: int | None = None  # the coordinators' institutions' city; 0: every city
+    inst_kind: str | None = None  # their type (InstitutionKind) or ANY_KIND
 
     def missing(self) -> str | None:
         """The first field this kind of segment still needs."""
@@ -99,6 +105,9 @@ class Segment:
             trip_id=self.trip_id,
             trip_statuses=TripAudience(self.audience).statuses if self.audience else (),
             event_id=self.event_id,
+            coordinators=self.kind is SegmentKind.COORDINATORS,
+            institution_city_id=self.inst_city or None,
+            institution_kind=None if self.inst_kind in (None, ANY_KIND) else self.inst_kind,
         )
 
     def to_json(self) -> str:
@@ -124,6 +133,8 @@ class Segment:
                 trip_id=_optional_int(data.get("trip_id")),
                 audience=TripAudience(data["audience"]).value if data.get("audience") else None,
                 event_id=_optional_int(data.get("event_id")),
+                inst_city=_optional_int(data.get("inst_city")),
+                inst_kind=_institution_kind(data.get("inst_kind")),
             )
         except (KeyError, ValueError, TypeError):
             raise UserError("bc-error-segment") from None
@@ -146,6 +157,14 @@ def _optional_int(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError("not an id")
     return int(value)
+
+
+def _institution_kind(value: object) -> str | None:
+    if value is None:
+        return None
+    if value == ANY_KIND:
+        return ANY_KIND
+    return InstitutionKind(str(value)).value
 
 
 def _language(value: object) -> str | None:

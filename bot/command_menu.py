@@ -24,6 +24,8 @@ MEMBER_COMMANDS = (
     "mytrips",
     "events",
     "myevents",
+    "school",
+    "telebridges",
     "profile",
     "mydata",
     "language",

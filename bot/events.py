@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +28,8 @@ from storage.outbox import NewMessage, OutboxRepo
 from storage.trips import TripRepo
 
 VENUE_MAX = 200
+START_AHEAD_YEARS = 5
+START_AHEAD_MAX = timedelta(days=366 * START_AHEAD_YEARS)
 NOTICE = "notice"
 # What an audit entry of an event change shows.
 AUDIT_FIELDS = (
@@ -71,6 +73,10 @@ def clean_venue(text: str | None) -> str:
 def check_start(starts_at: datetime, now: datetime) -> None:
     if starts_at <= now:
         raise UserError("event-error-start-past")
+    if starts_at - now > START_AHEAD_MAX:
+        # 15.03.2207 for 15.03.2027: the lists show day and month only, so a wrong year
+        # would hide the event far down the catalogue.
+        raise UserError("event-error-start-far", years=START_AHEAD_YEARS)
 
 
 def check_end(starts_at: datetime | None, ends_at: datetime) -> None:

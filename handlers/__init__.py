@@ -23,7 +23,11 @@ from handlers import (
     privacy,
     profile,
     registration,
+    schools,
     start,
+    telebridge_admin,
+    telebridge_form,
+    telebridges,
     trip_admin,
     trip_import,
     trips,
@@ -46,9 +50,13 @@ def get_routers() -> list[Router]:
         trip_import,
         participants,
         broadcast,
+        telebridge_admin,
         trips,
         events,
         registration,
+        schools,
+        telebridge_form,
+        telebridges,
         profile,
         fallback,
     )
@@ -60,4 +68,9 @@ def get_routers() -> list[Router]:
 
 def get_deep_links() -> dict[str, PayloadHandler]:
     """Deep-link payload kinds and their handlers, from every capability."""
-    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS, **events.DEEP_LINKS}
+    return {
+        **admin.DEEP_LINKS,
+        **trips.DEEP_LINKS,
+        **events.DEEP_LINKS,
+        **schools.DEEP_LINKS,
+    }

@@ -49,6 +49,9 @@ class RecipientFilter:
     trip_id: int | None = None
     trip_statuses: tuple[str, ...] = ()
     event_id: int | None = None
+    coordinators: bool = False  # active coordinators of institutions, narrowed by:
+    institution_city_id: int | None = None
+    institution_kind: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         conditions, params = [_ONBOARDED], []
@@ -71,6 +74,18 @@ class RecipientFilter:
                 "p.tg_id IN (SELECT s.tg_id FROM event_subscriptions s WHERE s.event_id = ?)"
             )
             params.append(self.event_id)
+        if self.coordinators:
+            inner = (
+                "SELECT c.tg_id FROM coordinators c JOIN institutions i"
+                " ON i.id = c.institution_id WHERE c.status = 'active'"
+            )
+            if self.institution_city_id is not None:
+                inner += " AND i.city_id = ?"
+                params.append(self.institution_city_id)
+            if self.institution_kind is not None:
+                inner += " AND i.kind = ?"
+                params.append(self.institution_kind)
+            conditions.append(f"p.tg_id IN ({inner})")
         return " AND ".join(conditions), params
 
 

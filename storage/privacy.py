@@ -203,14 +203,16 @@ class PrivacyRepo:
         )
         cancelled = cur.rowcount
         cur = await conn.execute(
-            "UPDATE outbox SET chat_id = ?, text = NULL, reply_markup = NULL,"
-            " dedup_key = NULL, last_error = NULL, updated_at = ? WHERE chat_id = ?",
+            "UPDATE outbox SET chat_id = ?, text = NULL, reply_markup = NULL, file_name = NULL,"
+            " file_data = NULL, dedup_key = NULL, last_error = NULL, updated_at = ?"
+            " WHERE chat_id = ?",
             (ERASED_CHAT, stamp, tg_id),
         )
         emptied = cur.rowcount
         for mention in mentions:
             cur = await conn.execute(
-                "UPDATE outbox SET text = NULL, reply_markup = NULL, updated_at = ?,"
+                "UPDATE outbox SET text = NULL, reply_markup = NULL, file_name = NULL,"
+                " file_data = NULL, updated_at = ?,"
                 " state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END"
                 " WHERE text IS NOT NULL AND instr(text, ?) > 0",
                 (stamp, mention),
@@ -281,11 +283,13 @@ class PrivacyRepo:
 
     @staticmethod
     async def erase_old_messages(conn: Writer, *, before: datetime) -> int:
-        """What the bot sent before the moment: the rows stay for figures, their texts
-        and keys (which hold ids) go. Broadcast rows hold no text (they are copies)."""
+        """What the bot sent before the moment: the rows stay for figures, their texts,
+        attached files and keys (which hold ids) go. Broadcast rows hold no text (they are
+        copies); a document (a telebridge's .ics) always has a caption."""
         cur = await conn.execute(
-            "UPDATE outbox SET text = NULL, reply_markup = NULL, dedup_key = NULL,"
-            " last_error = NULL WHERE text IS NOT NULL AND created_at < ?"
+            "UPDATE outbox SET text = NULL, reply_markup = NULL, file_name = NULL,"
+            " file_data = NULL, dedup_key = NULL, last_error = NULL"
+            " WHERE text IS NOT NULL AND created_at < ?"
             " AND state NOT IN ('queued', 'sending')",
             (to_db_time(before),),
         )

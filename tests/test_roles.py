@@ -38,6 +38,8 @@ async def test_default_menus_in_both_languages(app: RunningBot) -> None:
             "mytrips",
             "events",
             "myevents",
+            "school",
+            "telebridges",
             "profile",
             "mydata",
             "language",

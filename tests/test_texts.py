@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from bot.audit import Action, ObjectKind
+from bot.broadcasts import SegmentKind
 from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
 from bot.events import EventKind
 from bot.exports import COLUMNS, GUARDIAN_COLUMNS
@@ -22,10 +23,12 @@ from bot.profile import ProfileField
 from bot.questions import QuestionKind
 from bot.registration import RegStatus
 from bot.roles import MemberRole
+from bot.telebridges import AgeGroup, InstitutionKind
 from bot.trips import Direction, TripStatus
 from handlers.callbacks import MenuItem
 from handlers.event_admin import SKIPPABLE, STEPS
 from handlers.event_callbacks import EventField
+from handlers.telebridge_form import COUNTER, NEW, RESCHEDULE
 from handlers.trip_callbacks import TripAction, TripScope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +95,17 @@ def test_every_key_used_in_code_exists() -> None:
     privacy = (ROOT / "bot" / "privacy_sections.py").read_text("utf-8")
     used |= set(re.findall(r"\"(forget-[a-z-]+)\"", privacy))
     used |= {f"mydata-label-{name}" for name in re.findall(r"_line\(t, \"([a-z]+)\"", privacy)}
+    used |= {f"bc-kind-{kind.value}" for kind in SegmentKind}
+    used |= {f"school-{key}-{kind.value}" for key in ("kind", "kinds") for kind in InstitutionKind}
+    used |= {f"{key}-{group.value}" for key in ("age", "age-short") for group in AgeGroup}
+    statuses = ("proposed", "confirmed", "rescheduled", "declined", "cancelled", "held")
+    statuses += ("not_held",)
+    used |= {f"tb-error-state-{status}" for status in statuses}
+    used |= {f"tb-{key}-{status}" for key in ("status", "mark") for status in statuses}
+    used |= {f"tb-{key}-{status}" for key in ("status", "mark") for status in ("expired", "ended")}
+    used |= {
+        f"tb-{key}-{mode}" for key in ("preview", "sent") for mode in (NEW, COUNTER, RESCHEDULE)
+    }
     for language in LANGUAGES:
         missing = used - load_message_ids(language)
         assert not missing, f"{language}: {sorted(missing)}"

@@ -147,6 +147,7 @@ async def test_panel_for_organisers(app: RunningBot, admin: TgUser) -> None:
         "📚 Программы",
         "🗂 Все поездки",
         "📣 Рассылки",
+        "📡 Телемосты",
         "🎪 Новое мероприятие",
     ]
     # The main menu button opens the same panel.

@@ -9,18 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.telebridges import city_times, display_status
 from storage.cities import City
 from storage.institutions import Institution
 from storage.telebridges import RESCHEDULED, Round, Telebridge, Terms
 
 
-def institution_line(t: Translator, institution: Institution, cities: dict[int, City]) -> str:
-    """ "Гимназия № 1 (Сочи)", marked when organisers have not verified it."""
+def institution_line(t: Translator, institution: Institution, cities: dict[int, City]) -> Html:
+    """ "Гимназия № 1 (Сочи)", marked when organisers have not verified it: HTML with the
+    name escaped once, to be put into other texts as it is."""
     city = cities.get(institution.city_id)
     key = "school-line" if institution.verified else "school-line-unverified"
-    return t(key, name=institution.name, city=city.name(t.language) if city else "—")
+    return Html(t(key, name=institution.name, city=city.name(t.language) if city else "—"))
 
 
 def institution_card(

@@ -618,3 +618,21 @@ async def test_coordinators_data_in_mydata_and_forget(
     assert telebridge.status == "confirmed"  # the schools' agreement stays
     await minsk.send("/telebridges")
     assert any(label.startswith("✅ ") for label in minsk.labels())
+
+
+async def test_school_names_are_shown_as_typed_in_notices_and_cards(
+    app: RunningBot, make_user: Callable[..., TgUser], minsk: TgUser
+) -> None:
+    """A name with HTML's special characters is escaped once, wherever it is put."""
+    assert app.db is not None
+    school = "Гимназия «Свет & <Знание>»"
+    sochi = await coordinator(make_user, 3001, school=school, city="Сочи")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    notice = minsk.telegram.last_message(minsk.id)
+    assert f"Вам предлагают телемост — {school} (Сочи" in notice.plain_text()
+    assert f"Предлагает: {school} (Сочи, не подтверждено организаторами)" in notice.plain_text()
+    assert "&amp;amp;" not in (notice.text or "")
+    telebridge = await _only_telebridge(app.db)
+    await minsk.press_data(TbCb(action=TbAction.OPEN, id=telebridge.id).pack())
+    assert f"Предлагает: {school} (Сочи" in minsk.last_text

@@ -51,7 +51,7 @@ from handlers.telebridges import show_card
 from storage.cities import City
 from storage.db import to_db_time, utc_now
 from storage.institutions import Institution, InstitutionRepo
-from storage.telebridges import Telebridge, Terms
+from storage.telebridges import Telebridge, TelebridgeRepo, Terms
 
 DURATIONS = (30, 45, 60, 90)
 NEW, COUNTER, RESCHEDULE = "new", "counter", "reschedule"
@@ -93,6 +93,8 @@ class FormContext:
     own: Institution
     cities: dict[int, City]
     institutions: InstitutionRepo
+    telebridges: TelebridgeRepo
+    notices: TelebridgeNotices
 
     @property
     def zone(self) -> str:
@@ -129,7 +131,14 @@ def _terms(form: dict[str, Any]) -> Terms:
 async def _context(data: dict[str, Any]) -> FormContext:
     service: TelebridgeService = data["telebridge_service"]
     own = await service.own_institution(data["person"].tg_id)
-    return FormContext(data["t"], own, await data["cities"].by_id(), data["institutions"])
+    return FormContext(
+        data["t"],
+        own,
+        await data["cities"].by_id(),
+        data["institutions"],
+        data["telebridges"],
+        data["telebridge_notices"],
+    )
 
 
 async def _screen(
@@ -180,6 +189,14 @@ async def _preview(ctx: FormContext, form: dict[str, Any]) -> str:
     t = ctx.t
     terms = _terms(form)
     lines = [t(f"tb-preview-{form.get('mode') or NEW}")]
+    if form.get("mode") in (COUNTER, RESCHEDULE):
+        # The telebridge being answered or moved, with the terms now proposed for it.
+        current = await ctx.telebridges.get(telebridge_id=int(form["tb"]))
+        if current is None:
+            raise UserError("tb-error-not-found")
+        view = await ctx.notices.view(current)
+        lines.append(view.proposal_text(t, terms))
+        return "\n\n".join(lines)
     partner_id = form.get("partner_id")
     partner = await ctx.institutions.get(institution_id=int(partner_id)) if partner_id else None
     draft = Telebridge(

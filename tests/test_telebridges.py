@@ -253,6 +253,13 @@ async def test_counter_proposals_only_the_latest_can_be_accepted(
     await minsk.press("60 мин")
     await minsk.press("Оставить прежнюю ссылку")
     await minsk.press("Без комментария")
+    # The preview is the telebridge being answered, with the new terms in both cities.
+    preview = minsk.last_text
+    assert "Проверьте ваше встречное предложение" in preview
+    assert "Телемост «Мой город — город-побратим»" in preview
+    assert "Предлагает: Гимназия № 1 (Сочи" in preview
+    assert "Партнёр: Средняя школа № 5 (Минск" in preview
+    assert "(время: Сочи)" in preview and "(время: Минск)" in preview
     await minsk.press("✅ Отправить предложение")
     assert "Встречное предложение" in sochi.last_text
     assert "Раунд согласования: 2" in minsk.last_text
@@ -407,6 +414,9 @@ async def test_reschedule_and_cancel_tell_the_other_side(
     await sochi.press("45 мин")
     await sochi.press("Оставить прежнюю ссылку")
     await sochi.press("Без комментария")
+    preview = sochi.last_text
+    assert "Проверьте новое время" in preview and "«Мой город — город-побратим»" in preview
+    assert "Партнёр: Средняя школа № 5 (Минск" in preview
     await sochi.press("✅ Отправить предложение")
     assert "Просьба перенести телемост" in minsk.last_text
     pending = await _get(app.db, telebridge.id)

@@ -79,7 +79,7 @@ async def test_reminders_reach_both_sides_once(
     await asyncio.sleep(1.5)  # another sweep must not send them again
     for person, other in ((sochi, "Средняя школа № 5"), (minsk, "Гимназия № 1")):
         (text,) = _texts(person, "Напоминание: телемост")
-        assert "телемост Сказки народов" in text and f"Партнёр: {other}" in text
+        assert "телемост «Сказки народов»" in text and f"Партнёр: {other}" in text
         assert "https://telemost.yandex.ru/j/123456" in text
         assert "время: Сочи" in text if person is sochi else "время: Минск" in text
     assert sochi.labels() == ["Подробнее", "🔕 Не напоминать"]

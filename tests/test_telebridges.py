@@ -315,6 +315,7 @@ async def test_overlaps_and_bad_times_are_refused(
     await sochi.press("✅ Отправить предложение")
     assert "уже есть подтверждённый телемост: «Зимние праздники»" in sochi.last_text
     assert "Когда начало?" in sochi.last_text  # back at the time step, nothing sent
+    assert "не позже чем за час до начала" in sochi.last_text
 
     # Bad times and links get a clear answer at their step.
     await sochi.send("31.02.2027 10:00")

@@ -152,8 +152,8 @@ tb-preview-open-note = Прапанову ўбачаць усе каардына
 tb-form-cancelled = Добра, нічога не адпраўлена.
 tb-sent-new = Прапанова «{ $topic }» адпраўлена. Бот паведаміць, калі школа-партнёр адкажа.
 tb-sent-open = Адкрытая прапанова «{ $topic }» адпраўлена ўсім каардынатарам горада-партнёра.
-tb-sent-counter = Сустрэчная прапанова па «{ $topic }» адпраўлена.
-tb-sent-reschedule = Новы час для «{ $topic }» прапанаваны. Да адказу тэлемост застаецца ў ранейшы час.
+tb-sent-counter = Сустрэчная прапанова па тэлемосце «{ $topic }» адпраўлена.
+tb-sent-reschedule = Новы час для тэлемоста «{ $topic }» прапанаваны. Да адказу тэлемост застаецца ў ранейшы час.
 
 ## The card
 
@@ -226,10 +226,10 @@ tb-ask-new-link = Дашліце новую спасылку на відэасу
 tb-answer-cancelled = Добра, нічога не змянілася.
 tb-accepted = Тэлемост пацверджаны
 tb-confirmed = ✅ <b>Тэлемост пацверджаны.</b> Бот нагадае абодвум бакам загадзя. Файл для календара — ніжэй.
-tb-declined = Вы адхілілі прапанову «{ $topic }». Школа-партнёр атрымала адказ.
-tb-reschedule-declined = Перанос «{ $topic }» адхілены: тэлемост застаецца ў ранейшы час.
+tb-declined = Вы адхілілі прапанову тэлемоста «{ $topic }». Школа-партнёр атрымала адказ.
+tb-reschedule-declined = Перанос тэлемоста «{ $topic }» адхілены: тэлемост застаецца ў ранейшы час.
 tb-cancelled = Тэлемост «{ $topic }» адменены. Другі бок атрымаў паведамленне.
-tb-link-saved = Спасылка для «{ $topic }» захавана, другі бок яе атрымаў.
+tb-link-saved = Спасылка для тэлемоста «{ $topic }» захавана, другі бок яе атрымаў.
 
 ## Notices
 
@@ -241,14 +241,14 @@ tb-notice-confirmed = ✅ <b>Тэлемост пацверджаны.</b> Бот
 tb-notice-declined = ❌ Прапанова тэлемоста «{ $topic }» адхілена — { $school }.
 tb-notice-reschedule-declined = Перанос тэлемоста «{ $topic }» не прыняты — { $school }. Тэлемост застаецца ў ранейшы час.
 tb-notice-cancelled = ❌ Тэлемост «{ $topic }» адменены — { $school }.
-tb-notice-link = 🔗 Новая спасылка на відэасувязь для «{ $topic }» — { $school }.
+tb-notice-link = 🔗 Новая спасылка на відэасувязь для тэлемоста «{ $topic }» — { $school }.
 tb-ics-caption = Тэлемост «{ $topic }» для вашага календара. Калі час зменіцца, адкрыйце новы файл — запіс абновіцца.
 tb-ics-summary = Тэлемост: { $topic }
 tb-ics-description = { $proposer } — { $partner }. Спасылка: { $link }
 
 ## Reminders and after it
 
-reminder-telebridge = ⏰ Напамін: тэлемост <b>{ $title }</b> — { $when }.
+reminder-telebridge = ⏰ Напамін: тэлемост «<b>{ $title }</b>» — { $when }.
     🤝 Партнёр: { $other }
     🕒 { $time } (час: { $city })
     🔗 { $link }
@@ -282,7 +282,7 @@ tb-error-started = Тэлемост ужо пачаўся: перанесці я
 tb-error-over = Тэлемост ужо прайшоў.
 tb-error-not-over = Адзначыць, ці адбыўся тэлемост, можна пасля яго заканчэння.
 tb-error-reported = Ваша школа ўжо адказала, ці адбыўся гэты тэлемост.
-tb-error-state-proposed = Тэлемост яшчэ не пацверджаны: прапануйце іншы час у адказ.
+tb-error-state-proposed = Тэлемост яшчэ не пацверджаны.
 tb-error-state-confirmed = Тэлемост ужо пацверджаны.
 tb-error-state-rescheduled = Па гэтым тэлемосце ўжо ўзгадняецца перанос.
 tb-error-state-declined = Гэта прапанова ўжо адхілена.

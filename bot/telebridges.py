@@ -476,8 +476,12 @@ class TelebridgeService:
         current = await self._telebridges.get(telebridge_id=telebridge_id)
         if current is None:
             raise UserError("tb-error-not-found")
-        if current.is_open_offer and current.status == PROPOSED:
-            if own.city_id != current.partner_city_id or own.id == current.proposer_id:
+        if current.is_open_offer:
+            # Nobody took it (it may be withdrawn or expired since): the other city's
+            # coordinators are told what became of it.
+            if own.id == current.proposer_id:
+                raise UserError("tb-error-not-your-turn")
+            if own.city_id != current.partner_city_id:
                 raise UserError("tb-error-not-yours")
         elif not current.side_of(own.id):
             raise UserError("tb-error-not-yours")
@@ -485,10 +489,7 @@ class TelebridgeService:
             raise UserError(f"tb-error-state-{current.status}")
         if round_number != current.round:
             raise UserError("tb-error-stale-round", round=current.round)
-        if current.is_open_offer:
-            if current.partner_id is not None:
-                raise UserError("tb-error-taken")
-        elif current.awaiting_id != own.id:
+        if not current.is_open_offer and current.awaiting_id != own.id:
             raise UserError("tb-error-not-your-turn")
         return own, current
 
@@ -748,11 +749,6 @@ class TelebridgeService:
         own = membership[0] if membership and membership[1] == ACTIVE else None
         if own is not None and current.side_of(own.id):
             return current
-        if (
-            own is not None
-            and current.is_open_offer
-            and current.partner_city_id == own.city_id
-            and current.status == PROPOSED
-        ):
-            return current
+        if own is not None and current.is_open_offer and current.partner_city_id == own.city_id:
+            return current  # an offer nobody took, whatever became of it
         raise UserError("tb-error-not-yours")

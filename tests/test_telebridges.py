@@ -647,3 +647,28 @@ async def test_school_names_are_shown_as_typed_in_notices_and_cards(
     telebridge = await _only_telebridge(app.db)
     await minsk.press_data(TbCb(action=TbAction.OPEN, id=telebridge.id).pack())
     assert f"Предлагает: {school} (Сочи" in minsk.last_text
+
+
+async def test_a_withdrawn_open_offer_says_so_to_the_other_city(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🌍 Любая школа: Минск", when=when, topic="Открытый урок")
+    telebridge = await _only_telebridge(app.db)
+    await sochi.press_data(TbCb(action=TbAction.CANCEL, id=telebridge.id).pack())
+    await sochi.press("Без причины")
+    cancelled = await _get(app.db, telebridge.id)
+    assert cancelled is not None and cancelled.status == "cancelled"
+    for label in ("✅ Принять", "🕒 Предложить другое время"):
+        calls = await minsk.press(label)
+        alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+        assert alert.params["text"] == "Этот телемост отменён.", label
+    await minsk.press("Подробнее")
+    assert "Статус: отменён" in minsk.last_text
+    assert "✅ Принять" not in minsk.labels()
+    # Its own school cannot take its offer.
+    calls = await sochi.press_data(TbCb(action=TbAction.ACCEPT, id=telebridge.id, round=1).pack())
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "ход другой стороны" in alert.params["text"]
+    assert await _get(app.db, telebridge.id) == cancelled

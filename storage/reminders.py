@@ -81,8 +81,7 @@ _DUE_SQL = {
     " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
     " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?",
 }
-# Both sides' active coordinators of agreed telebridges (a new time waiting for the other
-# side does not count until it is accepted); `other` is the side opposite to theirs.
+# Both sides' active coordinators of telebridges; `other` is the side opposite to theirs.
 _TELEBRIDGE_ROWS = (
     "SELECT t.id, t.topic, t.starts_at, COALESCE(t.video_url, ''), mine.city_id, NULL, "  # noqa: S608
     + _PERSON_COLUMNS
@@ -90,19 +89,22 @@ _TELEBRIDGE_ROWS = (
     " JOIN coordinators x ON x.institution_id IN (t.proposer_id, t.partner_id)"
     " AND x.status = 'active' JOIN institutions mine ON mine.id = x.institution_id"
     " JOIN institutions other ON other.id = CASE WHEN x.institution_id = t.proposer_id"
-    " THEN t.partner_id ELSE t.proposer_id END"
-    + _PERSON
-    + " WHERE t.status IN ('confirmed', 'rescheduled')"
+    " THEN t.partner_id ELSE t.proposer_id END" + _PERSON
 )
 _NEXT = " AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?"
+# Reminders of agreed telebridges (a new time waiting for the other side does not count
+# until it is accepted).
 _DUE_SQL[TELEBRIDGE] = (
-    _TELEBRIDGE_ROWS + " AND t.starts_at > ? AND t.starts_at <= ? AND NOT EXISTS (SELECT 1 FROM"
+    _TELEBRIDGE_ROWS + " WHERE t.status IN ('confirmed', 'rescheduled')"
+    " AND t.starts_at > ? AND t.starts_at <= ? AND NOT EXISTS (SELECT 1 FROM"
     " reminder_optouts o WHERE o.kind = 'telebridge' AND o.target_id = t.id"
     " AND o.tg_id = x.tg_id)" + _NEXT
 )
-# "Состоялся ли телемост?" at the end (offset 0), to sides that have not answered yet.
+# "Состоялся ли телемост?" at the end (offset 0), to sides that have not answered yet,
+# also when the other side has (its answer decides the status already).
 _DUE_SQL[TELEBRIDGE_HELD] = (
-    _TELEBRIDGE_ROWS + " AND t.ends_at > ? AND t.ends_at <= ? AND NOT EXISTS (SELECT 1 FROM"
+    _TELEBRIDGE_ROWS + " WHERE t.status IN ('confirmed', 'rescheduled', 'held', 'not_held')"
+    " AND t.ends_at > ? AND t.ends_at <= ? AND NOT EXISTS (SELECT 1 FROM"
     " telebridge_reports r WHERE r.telebridge_id = t.id AND r.institution_id = x.institution_id)"
     + _NEXT
 )
@@ -150,8 +152,8 @@ class ReminderRepo:
     async def next_end(self, *, after: datetime) -> datetime | None:
         """The earliest end after a moment among agreed telebridges (their follow-up)."""
         async with self._db.read.execute(
-            "SELECT MIN(ends_at) FROM telebridges WHERE status IN ('confirmed', 'rescheduled')"
-            " AND ends_at > ?",
+            "SELECT MIN(ends_at) FROM telebridges"
+            " WHERE status IN ('confirmed', 'rescheduled', 'held', 'not_held') AND ends_at > ?",
             (to_db_time(after),),
         ) as cur:
             row = await cur.fetchone()

@@ -171,3 +171,25 @@ async def test_the_question_after_it_and_the_report(
     await app.restart()
     await asyncio.sleep(1)
     assert len(_texts(sochi, "Состоялся ли телемост")) == 1
+
+
+async def test_the_question_reaches_a_side_whose_partner_answered_first(
+    app: RunningBot, pair: tuple[TgUser, TgUser, int]
+) -> None:
+    """Sochi's "Да" (from the card, a moment after the end) is in before the question
+    goes out: Minsk is still asked, Sochi is not asked again."""
+    sochi, minsk, telebridge_id = pair
+    assert app.db is not None
+    school = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
+    async with app.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO telebridge_reports (telebridge_id, institution_id, tg_id, held,"
+            " created_at) VALUES (?, ?, ?, 1, ?)",
+            (telebridge_id, school, sochi.id, to_db_time(utc_now())),
+        )
+        await conn.execute("UPDATE telebridges SET status = 'held' WHERE id = ?", (telebridge_id,))
+    await _move(app, telebridge_id, start=-1800, end=2)
+    await _wait_for(lambda: bool(_texts(minsk, "Состоялся ли телемост")))
+    assert minsk.labels() == ["✅ Да", "Нет / перенесён"]
+    await asyncio.sleep(1)
+    assert _texts(sochi, "Состоялся ли телемост") == []

@@ -118,7 +118,7 @@ class TelebridgeView:
         text += "\n" + t("tb-card-status", status=t.button(f"tb-status-{status}"))
         if telebridge.reason:
             text += "\n" + t("tb-card-reason", reason=telebridge.reason)
-        if telebridge.status == RESCHEDULED and self.latest is not None:
+        if status == RESCHEDULED and self.latest is not None:
             new = self.latest.terms
             lines = [t("tb-card-new-time")]
             lines += times_lines(t, new.starts_at, new.ends_at, self.side_cities())

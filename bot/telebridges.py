@@ -193,12 +193,142 @@ def month_counts(items: Iterable[tuple[datetime, str]], zone: str) -> dict[int, 
 
 def display_status(telebridge: Telebridge, now: datetime) -> str:
     """The status as people read it: a proposal nobody answered in time has expired, an
-    agreed one that has ended waits for the sides to say whether it took place."""
+    agreed one that has ended waits for the sides to say whether it took place, and a
+    request to move it lapses when the agreed time comes."""
     if telebridge.status == PROPOSED and telebridge.starts_at <= now:
         return "expired"
     if telebridge.status in BOOKED and telebridge.ends_at <= now:
         return "ended"
+    if telebridge.status == RESCHEDULED and telebridge.starts_at <= now:
+        return CONFIRMED
     return telebridge.status
+
+
+# What a side may do at a moment. The service runs these checks on the telebridge as it
+# is in the database; a card runs the same ones to offer only what would be allowed.
+
+
+def check_answer(
+    telebridge: Telebridge, own: Institution, round_number: int, now: datetime
+) -> None:
+    """`own` may answer the proposal of this round: it is the side awaited (any school of
+    the other city for an open offer), and the round is the latest."""
+    if telebridge.is_open_offer:
+        # Nobody took it (it may be withdrawn or expired since): the other city's
+        # coordinators are told what became of it.
+        if own.id == telebridge.proposer_id:
+            raise UserError("tb-error-not-your-turn")
+        if own.city_id != telebridge.partner_city_id:
+            raise UserError("tb-error-not-yours")
+    elif not telebridge.side_of(own.id):
+        raise UserError("tb-error-not-yours")
+    if telebridge.status not in (PROPOSED, RESCHEDULED):
+        raise UserError(f"tb-error-state-{telebridge.status}")
+    if round_number != telebridge.round:
+        raise UserError("tb-error-stale-round", round=telebridge.round)
+    if not telebridge.is_open_offer and telebridge.awaiting_id != own.id:
+        raise UserError("tb-error-not-your-turn")
+    if telebridge.status == RESCHEDULED and telebridge.starts_at <= now:
+        # The agreed time has come: whatever happened then, the request to move it is over.
+        raise UserError("tb-error-started")
+
+
+def check_accept_time(starts_at: datetime, now: datetime) -> None:
+    """A proposal can be accepted until its start (the hour's notice is the proposer's)."""
+    if starts_at <= now:
+        raise UserError("tb-error-past-accept")
+
+
+def check_decline(telebridge: Telebridge) -> None:
+    if telebridge.is_open_offer:
+        raise UserError("tb-error-open-decline")
+
+
+def check_reschedule(telebridge: Telebridge, now: datetime) -> None:
+    """A side may ask to move an agreed telebridge that has not begun."""
+    if telebridge.status == RESCHEDULED:
+        raise UserError("tb-error-reschedule-pending")
+    if telebridge.status != CONFIRMED:
+        raise UserError(f"tb-error-state-{telebridge.status}")
+    if telebridge.starts_at <= now:
+        raise UserError("tb-error-started")
+
+
+def check_cancel(telebridge: Telebridge, now: datetime) -> None:
+    """A side may call off a telebridge that is not closed and has not ended."""
+    if telebridge.status not in (PROPOSED, CONFIRMED, RESCHEDULED):
+        raise UserError(f"tb-error-state-{telebridge.status}")
+    if telebridge.ends_at <= now:
+        raise UserError("tb-error-over")
+
+
+def check_link(telebridge: Telebridge, now: datetime) -> None:
+    """A side may change the video link while the telebridge may still take place."""
+    check_cancel(telebridge, now)
+    if telebridge.status == PROPOSED and telebridge.starts_at <= now:
+        raise UserError("tb-error-past-accept")
+
+
+def check_report(telebridge: Telebridge, now: datetime) -> None:
+    """ "Состоялся ли телемост?" is answered after the end of an agreed one."""
+    if telebridge.status not in (*BOOKED, HELD, NOT_HELD):
+        raise UserError(f"tb-error-state-{telebridge.status}")
+    if telebridge.ends_at > now:
+        raise UserError("tb-error-not-over")
+
+
+class CardAction(StrEnum):
+    ACCEPT = "accept"
+    COUNTER = "counter"
+    DECLINE = "decline"
+    RESCHEDULE = "reschedule"
+    LINK = "link"
+    CALENDAR = "calendar"
+    CANCEL = "cancel"
+    REPORT = "report"
+
+
+def _allowed(check: Callable[[], None]) -> bool:
+    try:
+        check()
+    except UserError:
+        return False
+    return True
+
+
+def card_actions(
+    telebridge: Telebridge,
+    own: Institution | None,
+    *,
+    proposal_starts: datetime,
+    reported: bool,
+    now: datetime,
+) -> frozenset[CardAction]:
+    """What a coordinator of `own` can do on the telebridge now, by the checks above, so
+    a card offers no button that can only be refused. `proposal_starts` is the start
+    the latest proposal offers; `reported` whether `own` said if it took place."""
+    if own is None:
+        return frozenset()
+    tb, actions = telebridge, set()
+    if _allowed(lambda: check_answer(tb, own, tb.round, now)):
+        actions.add(CardAction.COUNTER)
+        if _allowed(lambda: check_accept_time(proposal_starts, now)):
+            actions.add(CardAction.ACCEPT)
+        if _allowed(lambda: check_decline(tb)):
+            actions.add(CardAction.DECLINE)
+    if not tb.side_of(own.id):
+        return frozenset(actions)
+    if _allowed(lambda: check_reschedule(tb, now)):
+        actions.add(CardAction.RESCHEDULE)
+    if _allowed(lambda: check_link(tb, now)):
+        actions.add(CardAction.LINK)
+    if tb.status in BOOKED and tb.ends_at > now:
+        actions.add(CardAction.CALENDAR)
+    if _allowed(lambda: check_cancel(tb, now)):
+        actions.add(CardAction.CANCEL)
+    if not reported and _allowed(lambda: check_report(tb, now)):
+        actions.add(CardAction.REPORT)
+    return frozenset(actions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,7 +598,7 @@ class TelebridgeService:
         return Change(created, actor_id, own.id, first)
 
     async def answering(
-        self, actor_id: int, telebridge_id: int, round_number: int
+        self, actor_id: int, telebridge_id: int, round_number: int, *, now: datetime
     ) -> tuple[Institution, Telebridge]:
         """The actor's institution, if it is the side awaited on this round (else a
         polite refusal that says why)."""
@@ -476,28 +606,21 @@ class TelebridgeService:
         current = await self._telebridges.get(telebridge_id=telebridge_id)
         if current is None:
             raise UserError("tb-error-not-found")
-        if current.is_open_offer:
-            # Nobody took it (it may be withdrawn or expired since): the other city's
-            # coordinators are told what became of it.
-            if own.id == current.proposer_id:
-                raise UserError("tb-error-not-your-turn")
-            if own.city_id != current.partner_city_id:
-                raise UserError("tb-error-not-yours")
-        elif not current.side_of(own.id):
-            raise UserError("tb-error-not-yours")
-        if current.status not in (PROPOSED, RESCHEDULED):
-            raise UserError(f"tb-error-state-{current.status}")
-        if round_number != current.round:
-            raise UserError("tb-error-stale-round", round=current.round)
-        if not current.is_open_offer and current.awaiting_id != own.id:
-            raise UserError("tb-error-not-your-turn")
+        check_answer(current, own, round_number, now)
+        return own, current
+
+    async def declinable(
+        self, actor_id: int, telebridge_id: int, round_number: int, *, now: datetime
+    ) -> tuple[Institution, Telebridge]:
+        own, current = await self.answering(actor_id, telebridge_id, round_number, now=now)
+        check_decline(current)
         return own, current
 
     async def counter(
         self, *, actor_id: int, telebridge_id: int, round_number: int, terms: Terms, now: datetime
     ) -> Change:
         """Another time (or duration, link, note) in answer to the latest proposal."""
-        own, current = await self.answering(actor_id, telebridge_id, round_number)
+        own, current = await self.answering(actor_id, telebridge_id, round_number, now=now)
         return await self._new_round(own, current, terms, actor_id=actor_id, now=now)
 
     async def _new_round(
@@ -539,12 +662,7 @@ class TelebridgeService:
     ) -> tuple[Institution, Telebridge]:
         """The actor's institution and the telebridge, if the actor may ask to move it."""
         own, current = await self._own_side(actor_id, telebridge_id)
-        if current.status == RESCHEDULED:
-            raise UserError("tb-error-reschedule-pending")
-        if current.status != CONFIRMED:
-            raise UserError(f"tb-error-state-{current.status}")
-        if current.starts_at <= now:
-            raise UserError("tb-error-started")
+        check_reschedule(current, now)
         return own, current
 
     async def reschedule(
@@ -572,7 +690,7 @@ class TelebridgeService:
     ) -> Change:
         """Accept the latest proposal. A video link is needed by now: the one proposed,
         or `video_url` given by the side accepting."""
-        own, current = await self.answering(actor_id, telebridge_id, round_number)
+        own, current = await self.answering(actor_id, telebridge_id, round_number, now=now)
         latest = await self._telebridges.round(telebridge_id=current.id, number=current.round)
         assert latest is not None
         terms = latest.terms
@@ -580,8 +698,7 @@ class TelebridgeService:
             terms = replace(terms, video_url=clean_video_url(video_url))
         if not terms.video_url:
             raise UserError("tb-error-url-required")
-        if terms.starts_at <= now:
-            raise UserError("tb-error-past-accept")
+        check_accept_time(terms.starts_at, now)
         partner_id = current.partner_id or own.id
         async with self._db.transaction() as conn:
             await self._check_clash(
@@ -604,9 +721,7 @@ class TelebridgeService:
     ) -> Change:
         """No to the latest proposal: a new telebridge is declined; a new time for an
         agreed one is refused and the agreed time stands."""
-        own, current = await self.answering(actor_id, telebridge_id, round_number)
-        if current.is_open_offer:
-            raise UserError("tb-error-open-decline")
+        own, current = await self.declinable(actor_id, telebridge_id, round_number, now=now)
         reason = clean_text(reason, limit=NOTE_MAX, keep_newlines=True) if reason else ""
         latest = await self._telebridges.round(telebridge_id=current.id, number=current.round)
         async with self._db.transaction() as conn:
@@ -633,10 +748,15 @@ class TelebridgeService:
     ) -> tuple[Institution, Telebridge]:
         """The actor's institution and the telebridge, if the actor may call it off."""
         own, current = await self._own_side(actor_id, telebridge_id)
-        if current.status not in (PROPOSED, CONFIRMED, RESCHEDULED):
-            raise UserError(f"tb-error-state-{current.status}")
-        if current.ends_at <= now:
-            raise UserError("tb-error-over")
+        check_cancel(current, now)
+        return own, current
+
+    async def linkable(
+        self, *, actor_id: int, telebridge_id: int, now: datetime
+    ) -> tuple[Institution, Telebridge]:
+        """The actor's institution and the telebridge, if the actor may change its link."""
+        own, current = await self._own_side(actor_id, telebridge_id)
+        check_link(current, now)
         return own, current
 
     async def cancel(
@@ -666,9 +786,7 @@ class TelebridgeService:
         self, *, actor_id: int, telebridge_id: int, video_url: str, now: datetime
     ) -> Change:
         """Either side adds or changes the video link (the other side is told)."""
-        own, current = await self.cancellable(
-            actor_id=actor_id, telebridge_id=telebridge_id, now=now
-        )
+        own, current = await self.linkable(actor_id=actor_id, telebridge_id=telebridge_id, now=now)
         url = clean_video_url(video_url)
         async with self._db.transaction() as conn:
             if not await self._telebridges.set_link(conn, current=current, video_url=url, now=now):
@@ -695,10 +813,7 @@ class TelebridgeService:
     ) -> Change:
         """ "Состоялся ли телемост?": one answer per side, after the end time."""
         own, current = await self._own_side(actor_id, telebridge_id)
-        if current.status not in (*BOOKED, HELD, NOT_HELD):
-            raise UserError(f"tb-error-state-{current.status}")
-        if current.ends_at > now:
-            raise UserError("tb-error-not-over")
+        check_report(current, now)
         async with self._db.transaction() as conn:
             if not await self._telebridges.add_report(
                 conn,

@@ -299,7 +299,9 @@ async def counter_or_reschedule(
     actor = data["person"].tg_id
     try:
         if callback_data.action is TbAction.COUNTER:
-            _, current = await service.answering(actor, callback_data.id, callback_data.round)
+            _, current = await service.answering(
+                actor, callback_data.id, callback_data.round, now=utc_now()
+            )
             mode = COUNTER
         else:
             _, current = await service.reschedulable(

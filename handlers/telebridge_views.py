@@ -4,7 +4,6 @@ decided in bot/telebridges.py when it is pressed)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -12,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.roles import Access
-from bot.telebridges import AgeGroup, InstitutionKind
+from bot.telebridges import AgeGroup, CardAction, InstitutionKind
 from handlers.render import shorten
 from handlers.telebridge_callbacks import (
     JoinDecisionCb,
@@ -33,7 +32,7 @@ from handlers.telebridge_callbacks import (
 from storage.cities import City
 from storage.institutions import ACTIVE, PENDING, Institution, PartnerRow
 from storage.reminders import TELEBRIDGE_HELD
-from storage.telebridges import BOOKED, CONFIRMED, PROPOSED, RESCHEDULED, Telebridge
+from storage.telebridges import Telebridge
 
 PAGE_SIZE = 8
 LABEL_MAX = 60
@@ -373,66 +372,41 @@ def preview_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 
 def card_keyboard(
-    t: Translator,
-    telebridge: Telebridge,
-    *,
-    own_id: int | None,
-    own_city: int | None,
-    reported: bool,
-    now: datetime,
+    t: Translator, telebridge: Telebridge, actions: frozenset[CardAction]
 ) -> InlineKeyboardMarkup:
-    """The actions a coordinator has on a telebridge at this moment."""
+    """The buttons of the actions a coordinator has on a telebridge at this moment (see
+    bot.telebridges.card_actions)."""
     tb, rows = telebridge, []
     cb = TbCb
-    side = tb.side_of(own_id)
-    may_take = (
-        tb.is_open_offer
-        and own_id is not None
-        and own_id != tb.proposer_id
-        and own_city == tb.partner_city_id
-    )
-    awaited = (
-        tb.status in (PROPOSED, RESCHEDULED)
-        and tb.starts_at > now
-        and ((tb.awaiting_id is not None and tb.awaiting_id == own_id) or may_take)
-    )
-    if awaited:
+    answer = [
+        button(t.button("tb-btn-accept"), cb(action=TbAction.ACCEPT, id=tb.id, round=tb.round))
+        if CardAction.ACCEPT in actions
+        else None,
+        button(t.button("tb-btn-counter"), cb(action=TbAction.COUNTER, id=tb.id, round=tb.round))
+        if CardAction.COUNTER in actions
+        else None,
+    ]
+    rows.append([item for item in answer if item is not None])
+    if CardAction.DECLINE in actions:
+        decline = cb(action=TbAction.DECLINE, id=tb.id, round=tb.round)
+        rows.append([button(t.button("tb-btn-decline"), decline)])
+    if CardAction.RESCHEDULE in actions:
         rows.append(
-            [
-                button(
-                    t.button("tb-btn-accept"), cb(action=TbAction.ACCEPT, id=tb.id, round=tb.round)
-                ),
-                button(
-                    t.button("tb-btn-counter"),
-                    cb(action=TbAction.COUNTER, id=tb.id, round=tb.round),
-                ),
-            ]
+            [button(t.button("tb-btn-reschedule"), cb(action=TbAction.RESCHEDULE, id=tb.id))]
         )
-        if not tb.is_open_offer:
-            rows.append(
-                [
-                    button(
-                        t.button("tb-btn-decline"),
-                        cb(action=TbAction.DECLINE, id=tb.id, round=tb.round),
-                    )
-                ]
+    rows.append(
+        [
+            button(t.button(label), cb(action=action, id=tb.id))
+            for label, action, shown in (
+                ("tb-btn-link", TbAction.LINK, CardAction.LINK),
+                ("tb-btn-ics", TbAction.ICS, CardAction.CALENDAR),
             )
-    if side and tb.status in BOOKED and tb.ends_at > now:
-        if tb.status == CONFIRMED and tb.starts_at > now:
-            rows.append(
-                [button(t.button("tb-btn-reschedule"), cb(action=TbAction.RESCHEDULE, id=tb.id))]
-            )
-        rows.append(
-            [
-                button(t.button("tb-btn-link"), cb(action=TbAction.LINK, id=tb.id)),
-                button(t.button("tb-btn-ics"), cb(action=TbAction.ICS, id=tb.id)),
-            ]
-        )
-    if side and tb.status == PROPOSED and tb.starts_at > now:
-        rows.append([button(t.button("tb-btn-link"), cb(action=TbAction.LINK, id=tb.id))])
-    if side and tb.status in (PROPOSED, CONFIRMED, RESCHEDULED) and tb.ends_at > now:
+            if shown in actions
+        ]
+    )
+    if CardAction.CANCEL in actions:
         rows.append([button(t.button("tb-btn-cancel"), cb(action=TbAction.CANCEL, id=tb.id))])
-    if side and tb.status in BOOKED and tb.ends_at <= now and not reported:
+    if CardAction.REPORT in actions:
         rows.append(held_row(t, tb.id))
     rows.append([button(t.button("tb-btn-my"), TbListCb()), home_button(t)])
     return markup(rows)

@@ -21,7 +21,7 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView
-from bot.telebridges import Change, TelebridgeService, display_status
+from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from handlers.filters import Has, Onboarded
 from handlers.render import Target, alert, local_time, send_new, show, show_error, zone_of
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
@@ -82,18 +82,18 @@ async def show_card(
     view = await _view(telebridge, data)
     own = await _own(data)
     reported = False
-    if own is not None and telebridge.status in BOOKED:
+    if own is not None and telebridge.side_of(own.id):
         reports = await data["telebridges"].reports(telebridge_id=telebridge.id)
         reported = any(report.institution_id == own.id for report in reports)
     now = utc_now()
-    keyboard = card_keyboard(
-        t,
+    actions = card_actions(
         telebridge,
-        own_id=own.id if own else None,
-        own_city=own.city_id if own else None,
+        own,
+        proposal_starts=view.latest.terms.starts_at if view.latest else telebridge.starts_at,
         reported=reported,
         now=now,
     )
+    keyboard = card_keyboard(t, telebridge, actions)
     await (send_new if new else show)(target, view.card_text(t, now), keyboard)
 
 
@@ -213,7 +213,7 @@ async def accept(
     service: TelebridgeService = data["telebridge_service"]
     actor = data["person"].tg_id
     try:
-        await service.answering(actor, callback_data.id, callback_data.round)
+        await service.answering(actor, callback_data.id, callback_data.round, now=utc_now())
         latest = await data["telebridges"].round(
             telebridge_id=callback_data.id, number=callback_data.round
         )
@@ -275,20 +275,15 @@ async def ask_reason(
     service: TelebridgeService = data["telebridge_service"]
     actor = data["person"].tg_id
     try:
+        now = utc_now()
         if callback_data.action is TbAction.DECLINE:
-            _, current = await service.answering(actor, callback_data.id, callback_data.round)
-            if current.is_open_offer:
-                raise UserError("tb-error-open-decline")
+            await service.declinable(actor, callback_data.id, callback_data.round, now=now)
             step, key = TbAnswer.decline_reason, "tb-ask-decline-reason"
         elif callback_data.action is TbAction.CANCEL:
-            await service.cancellable(
-                actor_id=actor, telebridge_id=callback_data.id, now=utc_now()
-            )
+            await service.cancellable(actor_id=actor, telebridge_id=callback_data.id, now=now)
             step, key = TbAnswer.cancel_reason, "tb-ask-cancel-reason"
         else:
-            await service.cancellable(
-                actor_id=actor, telebridge_id=callback_data.id, now=utc_now()
-            )
+            await service.linkable(actor_id=actor, telebridge_id=callback_data.id, now=now)
             step, key = TbAnswer.link, "tb-ask-new-link"
     except UserError as error:
         await show_error(callback, t, error, callback_answer)

@@ -1,0 +1,153 @@
+"""Telebridges when time passes between the steps: a proposal nobody answered before its
+start, a new time still waiting when the agreed one comes, and the question after it
+answered by one side before the other. Times are moved in the database, as if the days
+had passed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from handlers.telebridge_callbacks import TbAction, TbCb
+from storage.db import Database, to_db_time, utc_now
+from storage.telebridges import Telebridge, TelebridgeRepo
+from tests.conftest import RunningBot, TgUser
+from tests.telebridge_steps import coordinator, propose, sochi_time
+
+
+@pytest.fixture
+async def sochi(make_user: Callable[..., TgUser]) -> TgUser:
+    return await coordinator(make_user, 3001, school="Гимназия № 1", city="Сочи")
+
+
+@pytest.fixture
+async def minsk(make_user: Callable[..., TgUser]) -> TgUser:
+    return await coordinator(make_user, 3002, school="Средняя школа № 5", city="Минск")
+
+
+async def _latest(db: Database) -> Telebridge:
+    async with db.read.execute("SELECT MAX(id) FROM telebridges") as cur:
+        row = await cur.fetchone()
+    telebridge = await TelebridgeRepo(db).get(telebridge_id=row[0])  # type: ignore[index]
+    assert telebridge is not None
+    return telebridge
+
+
+async def _shift(db: Database, telebridge_id: int, *, starts_in: timedelta) -> None:
+    """The agreed (or first proposed) time now starts `starts_in` from now."""
+    start = utc_now().replace(microsecond=0) + starts_in
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE telebridges SET starts_at = ?, ends_at = ? WHERE id = ?",
+            (to_db_time(start), to_db_time(start + timedelta(minutes=45)), telebridge_id),
+        )
+        await conn.execute(
+            "UPDATE telebridge_rounds SET starts_at = ? WHERE telebridge_id = ? AND round = 1",
+            (to_db_time(start), telebridge_id),
+        )
+
+
+def _alert(calls: list) -> str:
+    return [c for c in calls if c.method == "answerCallbackQuery"][-1].params.get("text", "")
+
+
+async def _open(user: TgUser, telebridge_id: int) -> None:
+    await user.press_data(TbCb(action=TbAction.OPEN, id=telebridge_id).pack())
+
+
+async def test_a_proposal_unanswered_before_its_start_can_get_another_time(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    telebridge = await _latest(app.db)
+    await _shift(app.db, telebridge.id, starts_in=-timedelta(hours=2))
+
+    assert "не согласован вовремя" not in minsk.last_text
+    calls = await minsk.press("✅ Принять")
+    assert "Время этого предложения уже прошло: предложите другое время" in _alert(calls)
+    await _open(minsk, telebridge.id)
+    assert "Статус: не согласован вовремя" in minsk.last_text
+    assert minsk.labels()[:2] == ["🕒 Предложить другое время", "❌ Отклонить"]
+    assert "✅ Принять" not in minsk.labels()
+    await _open(sochi, telebridge.id)
+    assert sochi.labels() == ["📋 Мои телемосты", "🏫 Школы и телемосты"]
+
+    later, later_instant = sochi_time(days=5)
+    await minsk.press("🕒 Предложить другое время")
+    await minsk.send(later)
+    await minsk.press("45 мин")
+    await minsk.press("Оставить прежнюю ссылку")
+    await minsk.press("Без комментария")
+    await minsk.press("✅ Отправить предложение")
+    assert "Встречное предложение" in sochi.last_text
+    await sochi.press("✅ Принять")
+    agreed = await _latest(app.db)
+    assert agreed.status == "confirmed" and agreed.starts_at == later_instant
+
+
+async def test_a_new_time_still_waiting_lapses_when_the_agreed_one_comes(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    await minsk.press("✅ Принять")
+    telebridge = await _latest(app.db)
+    await _open(sochi, telebridge.id)
+    await sochi.press("🕒 Перенести")
+    moved, _ = sochi_time(days=6)
+    await sochi.send(moved)
+    await sochi.press("45 мин")
+    await sochi.press("Оставить прежнюю ссылку")
+    await sochi.press("Без комментария")
+    await sochi.press("✅ Отправить предложение")
+    assert "Просьба перенести телемост" in minsk.last_text
+
+    await _shift(app.db, telebridge.id, starts_in=-timedelta(minutes=5))
+    before = await _latest(app.db)
+    for label in ("✅ Принять", "🕒 Предложить другое время", "❌ Отклонить"):
+        calls = await minsk.press(label)
+        assert "Телемост уже начался" in _alert(calls), label
+    assert await _latest(app.db) == before
+    await _open(minsk, telebridge.id)
+    card = minsk.last_text
+    assert "Статус: подтверждён" in card and "Предложено новое время" not in card
+    assert "✅ Принять" not in minsk.labels()
+
+    # After it, both sides are asked whether it took place, as for any agreed one.
+    await _shift(app.db, telebridge.id, starts_in=-timedelta(hours=1))
+    await _open(minsk, telebridge.id)
+    assert minsk.labels()[:2] == ["✅ Да", "Нет / перенесён"]
+    await minsk.press("Нет / перенесён")
+    assert (await _latest(app.db)).status == "not_held"
+
+
+async def test_a_side_answers_after_the_other_said_it_took_place(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    await minsk.press("✅ Принять")
+    telebridge = await _latest(app.db)
+    await _shift(app.db, telebridge.id, starts_in=-timedelta(hours=1))
+    await _open(sochi, telebridge.id)
+    await sochi.press("✅ Да")
+    await sochi.press("Без отчёта")
+    assert (await _latest(app.db)).status == "held"
+
+    await _open(minsk, telebridge.id)
+    assert "Статус: состоялся" in minsk.last_text
+    assert minsk.labels()[:2] == ["✅ Да", "Нет / перенесён"]
+    await minsk.press("✅ Да")
+    assert "одной строкой" in minsk.last_text
+    await _open(minsk, telebridge.id)
+    assert "✅ Да" not in minsk.labels()
+    async with app.db.read.execute(
+        "SELECT COUNT(*) FROM telebridge_reports WHERE telebridge_id = ?", (telebridge.id,)
+    ) as cur:
+        assert (await cur.fetchone())[0] == 2  # type: ignore[index]

@@ -194,12 +194,15 @@ class TelebridgeNotices:
 
     async def answered(self, change: Change) -> int:
         """A declined proposal or a refused new time, to the side that proposed it; a
-        cancellation or a new video link, to the other side."""
+        new time taken back, a cancellation or a new video link, to the other side."""
         telebridge, before = change.telebridge, change.before
         assert before is not None
         view = await self.view(telebridge)
         if before.status == RESCHEDULED and telebridge.status == CONFIRMED:
-            key = "tb-notice-reschedule-declined"
+            withdrawn = change.actor_institution != before.awaiting_id  # the side that asked
+            key = (
+                "tb-notice-reschedule-withdrawn" if withdrawn else "tb-notice-reschedule-declined"
+            )
         elif telebridge.status == CANCELLED:
             key = "tb-notice-cancelled"
         elif before.status == PROPOSED and telebridge.status != PROPOSED:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -244,6 +244,21 @@ def check_decline(telebridge: Telebridge) -> None:
         raise UserError("tb-error-open-decline")
 
 
+def check_withdraw(
+    telebridge: Telebridge, own: Institution, round_number: int, now: datetime
+) -> None:
+    """The side that asked for a new time (`own`, a side) may take it back while the
+    other side has not answered and the agreed time has not come."""
+    if telebridge.status != RESCHEDULED:
+        raise UserError(f"tb-error-state-{telebridge.status}")
+    if round_number != telebridge.round:
+        raise UserError("tb-error-stale-round", round=telebridge.round)
+    if telebridge.awaiting_id == own.id:
+        raise UserError("tb-error-withdraw-other")
+    if telebridge.starts_at <= now:
+        raise UserError("tb-error-started")
+
+
 def check_reschedule(telebridge: Telebridge, now: datetime) -> None:
     """A side may ask to move an agreed telebridge that has not begun."""
     if telebridge.status == RESCHEDULED:
@@ -281,6 +296,7 @@ class CardAction(StrEnum):
     ACCEPT = "accept"
     COUNTER = "counter"
     DECLINE = "decline"
+    WITHDRAW = "withdraw"  # a new time asked for
     RESCHEDULE = "reschedule"
     LINK = "link"
     CALENDAR = "calendar"
@@ -318,6 +334,8 @@ def card_actions(
             actions.add(CardAction.DECLINE)
     if not tb.side_of(own.id):
         return frozenset(actions)
+    if _allowed(lambda: check_withdraw(tb, own, tb.round, now)):
+        actions.add(CardAction.WITHDRAW)
     if _allowed(lambda: check_reschedule(tb, now)):
         actions.add(CardAction.RESCHEDULE)
     if _allowed(lambda: check_link(tb, now)):
@@ -724,24 +742,34 @@ class TelebridgeService:
         own, current = await self.declinable(actor_id, telebridge_id, round_number, now=now)
         reason = clean_text(reason, limit=NOTE_MAX, keep_newlines=True) if reason else ""
         latest = await self._telebridges.round(telebridge_id=current.id, number=current.round)
-        async with self._db.transaction() as conn:
+
+        async def write(conn: Writer) -> bool:
             if current.status == RESCHEDULED:
-                done = await self._telebridges.keep_agreed(conn, current=current, now=now)
-            else:
-                done = await self._telebridges.close(
-                    conn,
-                    current=current,
-                    status=TB_DECLINED,
-                    institution_id=own.id,
-                    reason=reason,
-                    now=now,
-                )
-            if not done:
-                raise await self._lost_race(current, conn)
-            updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
-        assert updated is not None
+                return await self._telebridges.keep_agreed(conn, current=current, now=now)
+            return await self._telebridges.close(
+                conn,
+                current=current,
+                status=TB_DECLINED,
+                institution_id=own.id,
+                reason=reason,
+                now=now,
+            )
+
+        updated = await self._apply(current, write)
         self._changed()
         return Change(updated, actor_id, own.id, latest, before=current)
+
+    async def withdraw(
+        self, *, actor_id: int, telebridge_id: int, round_number: int, now: datetime
+    ) -> Change:
+        """The side that asked for a new time takes the request back (a mistyped date, or
+        the agreed time suits after all): the agreed time stands."""
+        own, current = await self._own_side(actor_id, telebridge_id)
+        check_withdraw(current, own, round_number, now)
+        updated = await self._apply(
+            current, lambda conn: self._telebridges.keep_agreed(conn, current=current, now=now)
+        )
+        return Change(updated, actor_id, own.id, before=current)
 
     async def cancellable(
         self, *, actor_id: int, telebridge_id: int, now: datetime
@@ -767,18 +795,17 @@ class TelebridgeService:
             actor_id=actor_id, telebridge_id=telebridge_id, now=now
         )
         reason = clean_text(reason, limit=NOTE_MAX, keep_newlines=True) if reason else ""
-        async with self._db.transaction() as conn:
-            if not await self._telebridges.close(
+        cancelled = await self._apply(
+            current,
+            lambda conn: self._telebridges.close(
                 conn,
                 current=current,
                 status=CANCELLED,
                 institution_id=own.id,
                 reason=reason,
                 now=now,
-            ):
-                raise await self._lost_race(current, conn)
-            cancelled = await self._telebridges.get(telebridge_id=current.id, conn=conn)
-        assert cancelled is not None
+            ),
+        )
         self._changed()
         return Change(cancelled, actor_id, own.id, before=current)
 
@@ -788,12 +815,23 @@ class TelebridgeService:
         """Either side adds or changes the video link (the other side is told)."""
         own, current = await self.linkable(actor_id=actor_id, telebridge_id=telebridge_id, now=now)
         url = clean_video_url(video_url)
+        updated = await self._apply(
+            current,
+            lambda conn: self._telebridges.set_link(conn, current=current, video_url=url, now=now),
+        )
+        return Change(updated, actor_id, own.id, before=current)
+
+    async def _apply(
+        self, current: Telebridge, write: Callable[[Writer], Awaitable[bool]]
+    ) -> Telebridge:
+        """A conditional write in one transaction: the telebridge after it, or, if
+        somebody changed it first, a refusal that says what it is now."""
         async with self._db.transaction() as conn:
-            if not await self._telebridges.set_link(conn, current=current, video_url=url, now=now):
+            if not await write(conn):
                 raise await self._lost_race(current, conn)
             updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
         assert updated is not None
-        return Change(updated, actor_id, own.id, before=current)
+        return updated
 
     async def _lost_race(self, before: Telebridge, conn: Writer) -> UserError:
         """Somebody else changed the telebridge first: say what it is now."""

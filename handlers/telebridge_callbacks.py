@@ -68,6 +68,7 @@ class TbAction(StrEnum):
     COUNTER = "ctr"  # `id`, `round`: another time
     DECLINE = "dec"  # `id`, `round`: asks for a reason
     RESCHEDULE = "rs"  # `id`
+    WITHDRAW = "wdr"  # `id`, `round`: take back a new time asked for
     CANCEL = "cnl"  # `id`: asks for a reason
     LINK = "link"  # `id`: asks for the video link
     ICS = "ics"

@@ -390,6 +390,9 @@ def card_keyboard(
     if CardAction.DECLINE in actions:
         decline = cb(action=TbAction.DECLINE, id=tb.id, round=tb.round)
         rows.append([button(t.button("tb-btn-decline"), decline)])
+    if CardAction.WITHDRAW in actions:
+        withdraw = cb(action=TbAction.WITHDRAW, id=tb.id, round=tb.round)
+        rows.append([button(t.button("tb-btn-withdraw"), withdraw)])
     if CardAction.RESCHEDULE in actions:
         rows.append(
             [button(t.button("tb-btn-reschedule"), cb(action=TbAction.RESCHEDULE, id=tb.id))]

@@ -263,6 +263,27 @@ async def accept_with_link(message: Message, state: FSMContext, **data: Any) -> 
     await _confirmed(message, change, data)
 
 
+async def withdraw(
+    callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, **data: Any
+) -> None:
+    """ "Отозвать перенос": the agreed time stands, the other side is told."""
+    t: Translator = data["t"]
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        change = await service.withdraw(
+            actor_id=data["person"].tg_id,
+            telebridge_id=callback_data.id,
+            round_number=callback_data.round,
+            now=utc_now(),
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await data["telebridge_notices"].answered(change)
+    callback_answer.text = t.button("tb-reschedule-withdrawn")
+    await show_card(callback, change.telebridge.id, data)
+
+
 async def ask_reason(
     callback: CallbackQuery,
     callback_data: TbCb,
@@ -537,6 +558,7 @@ def create_router() -> Router:
         ask_reason,
         TbCb.filter(F.action.in_({TbAction.DECLINE, TbAction.CANCEL, TbAction.LINK})),
     )
+    cb(withdraw, TbCb.filter(F.action == TbAction.WITHDRAW))
     cb(send_ics, TbCb.filter(F.action == TbAction.ICS))
     cb(mute, TbCb.filter(F.action == TbAction.MUTE))
     cb(held, TbCb.filter(F.action.in_({TbAction.HELD, TbAction.NOT_HELD})))

@@ -187,6 +187,8 @@ A = CardAction
         ("rescheduled", timedelta(days=2), MINSK_SCHOOL, timedelta(days=3), False,
          {A.ACCEPT, A.COUNTER, A.DECLINE, A.LINK, A.CALENDAR, A.CANCEL}),
         ("rescheduled", timedelta(days=2), SOCHI_SCHOOL, timedelta(days=3), False,
+         {A.WITHDRAW, A.LINK, A.CALENDAR, A.CANCEL}),
+        ("rescheduled", -timedelta(minutes=10), SOCHI_SCHOOL, timedelta(days=3), False,
          {A.LINK, A.CALENDAR, A.CANCEL}),
         # A new time that has passed while the agreed one is still ahead.
         ("rescheduled", timedelta(days=2), MINSK_SCHOOL, -timedelta(hours=1), False,

@@ -151,3 +151,58 @@ async def test_a_side_answers_after_the_other_said_it_took_place(
         "SELECT COUNT(*) FROM telebridge_reports WHERE telebridge_id = ?", (telebridge.id,)
     ) as cur:
         assert (await cur.fetchone())[0] == 2  # type: ignore[index]
+
+
+async def _reschedule(user: TgUser, telebridge_id: int, when: str) -> None:
+    await _open(user, telebridge_id)
+    await user.press("🕒 Перенести")
+    await user.send(when)
+    await user.press("45 мин")
+    await user.press("Оставить прежнюю ссылку")
+    await user.press("Без комментария")
+    await user.press("✅ Отправить предложение")
+
+
+async def test_the_side_that_asked_for_a_new_time_can_take_it_back(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, instant = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    await minsk.press("✅ Принять")
+    telebridge = await _latest(app.db)
+    mistyped, _ = sochi_time(days=33)
+    await _reschedule(sochi, telebridge.id, mistyped)
+    asked = await _latest(app.db)
+    assert asked.status == "rescheduled" and asked.round == 2
+
+    # The other side cannot take back what it did not ask for; a third school, nothing.
+    forged = TbCb(action=TbAction.WITHDRAW, id=telebridge.id, round=2).pack()
+    assert "предложила другая сторона" in _alert(await minsk.press_data(forged))
+    stranger = await coordinator(make_user, 3005, school="Гимназия № 8", city="Минск")
+    assert "другого учреждения" in _alert(await stranger.press_data(forged))
+    stale = TbCb(action=TbAction.WITHDRAW, id=telebridge.id, round=1).pack()
+    assert "устарело" in _alert(await sochi.press_data(stale))
+    assert await _latest(app.db) == asked
+
+    await _open(sochi, telebridge.id)
+    assert "↩️ Отозвать перенос" in sochi.labels()
+    calls = await sochi.press("↩️ Отозвать перенос")
+    assert "Просьба о переносе отозвана" in _alert(calls)
+    kept = await _latest(app.db)
+    assert kept.status == "confirmed" and kept.starts_at == instant
+    assert kept.sequence == asked.sequence  # the calendar entry stands as it was
+    assert "Статус: подтверждён" in sochi.last_text
+    assert "🕒 Перенести" in sochi.labels()
+    notice = minsk.last_text
+    assert "Просьба перенести телемост «Мой город — город-побратим» отозвана" in notice
+    assert "Гимназия № 1 (Сочи" in notice
+    calls = await minsk.press("✅ Принять")  # under the request, now taken back
+    assert "уже подтверждён" in _alert(calls)
+    assert await _latest(app.db) == kept
+
+    # It can be moved again, to the right date this time.
+    moved, moved_instant = sochi_time(days=5)
+    await _reschedule(sochi, telebridge.id, moved)
+    await minsk.press("✅ Принять")
+    assert (await _latest(app.db)).starts_at == moved_instant

@@ -394,12 +394,13 @@ class TelebridgeRepo:
     async def set_link(
         self, conn: Writer, *, current: Telebridge, video_url: str, now: datetime
     ) -> bool:
-        """A new video link; the calendar entry of an agreed telebridge changes with it."""
-        bump = 1 if current.status in BOOKED else 0
+        """A new video link. The sequence grows: the calendar entry of an agreed
+        telebridge changes with it, and each change's notice has a key of its own (a
+        proposal's second new link was taken for the first one's notice)."""
         cur = await conn.execute(
-            "UPDATE telebridges SET video_url = ?, sequence = sequence + ?, updated_at = ?"
+            "UPDATE telebridges SET video_url = ?, sequence = sequence + 1, updated_at = ?"
             " WHERE id = ? AND round = ? AND status = ?",
-            (video_url, bump, to_db_time(now), current.id, current.round, current.status),
+            (video_url, to_db_time(now), current.id, current.round, current.status),
         )
         if cur.rowcount != 1:
             return False

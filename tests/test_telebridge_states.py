@@ -206,3 +206,21 @@ async def test_the_side_that_asked_for_a_new_time_can_take_it_back(
     await _reschedule(sochi, telebridge.id, moved)
     await minsk.press("✅ Принять")
     assert (await _latest(app.db)).starts_at == moved_instant
+
+
+async def test_every_new_link_reaches_the_other_side(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when, link=None)
+    telebridge = await _latest(app.db)
+    for link in ("https://telemost.yandex.ru/j/1", "https://telemost.yandex.ru/j/2"):
+        await _open(sochi, telebridge.id)
+        await sochi.press("🔗 Ссылка на видеосвязь")
+        await sochi.send(link)
+        assert "сохранена, другая сторона её получила" in sochi.texts()[-2]
+        notice = minsk.last_text
+        assert "Новая ссылка на видеосвязь для телемоста" in notice and link in notice
+    await minsk.press("✅ Принять")  # the proposal takes the latest link
+    assert (await _latest(app.db)).video_url == "https://telemost.yandex.ru/j/2"

@@ -548,7 +548,7 @@ class TelebridgeService:
     async def _require_coordinator(self, tg_id: int, institution_id: int) -> Institution:
         institution = await self.own_institution(tg_id)
         if institution.id != institution_id:
-            raise UserError("tb-error-not-yours")
+            raise UserError("school-error-not-yours")
         return institution
 
     # Proposing and agreeing

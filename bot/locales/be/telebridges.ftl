@@ -114,6 +114,7 @@ school-error-teachers-only = Рэгістраваць установы і вес
 school-error-already = Вы ўжо каардынатар установы або чакаеце пацвярджэння заяўкі. Адначасова можна весці адну ўстанову.
 school-error-none = Спачатку зарэгіструйце сваю ўстанову або далучыцеся да яе: /school
 school-error-pending = Ваша заяўка стаць каардынатарам яшчэ не пацверджана.
+school-error-not-yours = Заяўкі ў гэту ўстанову пацвярджаюць толькі яе каардынатары.
 school-error-not-found = Установа не знойдзена.
 school-error-age-groups = Адзначце хаця б адзін узрост.
 school-error-verified-already = Гэта ўстанова ўжо пацверджана.

@@ -1,0 +1,157 @@
+"""Who may press what on a telebridge, and presses at the same moment: every refusal is
+a polite Russian alert and changes nothing in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from handlers.telebridge_callbacks import JoinDecisionCb, SchoolAction, SchoolCb, TbAction, TbCb
+from storage.db import Database
+from tests.conftest import RunningBot, TgUser, onboard
+from tests.telebridge_steps import coordinator, propose, sochi_time
+
+
+@pytest.fixture
+async def sochi(make_user: Callable[..., TgUser]) -> TgUser:
+    return await coordinator(make_user, 3001, school="Гимназия № 1", city="Сочи")
+
+
+@pytest.fixture
+async def minsk(make_user: Callable[..., TgUser]) -> TgUser:
+    return await coordinator(make_user, 3002, school="Средняя школа № 5", city="Минск")
+
+
+async def _colleague(app: RunningBot, make_user: Callable[..., TgUser], first: TgUser) -> TgUser:
+    """A second coordinator of `first`'s school, approved by `first`."""
+    user = make_user(first.id + 100, first_name="Коллега")
+    await onboard(user, name=f"Коллега {first.id}", city="Минск", role="Педагог")
+    school = (await app.dp["institutions"].membership(tg_id=first.id))[0].id
+    await user.press_data(SchoolCb(action=SchoolAction.JOIN, id=school).pack())
+    await first.press("✅ Принять")
+    return user
+
+
+async def _snapshot(db: Database) -> list[Any]:
+    rows = []
+    for table in ("telebridges", "telebridge_rounds", "telebridge_reports", "coordinators"):
+        async with db.read.execute(f"SELECT * FROM {table} ORDER BY 1, 2") as cur:
+            rows.append([tuple(row) for row in await cur.fetchall()])
+    async with db.read.execute("SELECT COUNT(*) FROM outbox") as cur:
+        rows.append((await cur.fetchone())[0])  # type: ignore[index]
+    return rows
+
+
+def _alerts(calls: list[Any]) -> list[str]:
+    return [
+        c.params.get("text", "")
+        for c in calls
+        if c.method == "answerCallbackQuery" and c.params.get("show_alert")
+    ]
+
+
+async def _telebridge_id(db: Database) -> int:
+    async with db.read.execute("SELECT MAX(id) FROM telebridges") as cur:
+        return (await cur.fetchone())[0]  # type: ignore[index,no-any-return]
+
+
+async def test_two_coordinators_of_a_school_accept_at_once(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    colleague = await _colleague(app, make_user, minsk)
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    presses = []
+    for person in (minsk, colleague):
+        message, button = person.find_button("✅ Принять")
+        presses.append(person.updates.callback(message, button["callback_data"]))
+    calls = await app.process(*presses)
+    assert _alerts(calls) == ["Телемост уже подтверждён."]
+    async with app.db.read.execute("SELECT status, sequence FROM telebridges") as cur:
+        assert [tuple(row) for row in await cur.fetchall()] == [("confirmed", 1)]
+    # One confirmation: each of the three coordinators has one .ics, not two.
+    for person in (sochi, minsk, colleague):
+        files = [m for m in person.telegram.messages(person.id) if m.document is not None]
+        assert len(files) == 1, person.id
+
+
+async def test_accepting_and_calling_it_off_at_once_gives_one_outcome(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    telebridge_id = await _telebridge_id(app.db)
+    await sochi.press_data(TbCb(action=TbAction.CANCEL, id=telebridge_id).pack())
+    accept_message, accept = minsk.find_button("✅ Принять")
+    cancel_message, cancel = sochi.find_button("Без причины")
+    calls = await app.process(
+        minsk.updates.callback(accept_message, accept["callback_data"]),
+        sochi.updates.callback(cancel_message, cancel["callback_data"]),
+    )
+    async with app.db.read.execute("SELECT status FROM telebridges") as cur:
+        (status,) = [row[0] for row in await cur.fetchall()]
+    if status == "confirmed":
+        assert "Телемост уже подтверждён." in sochi.last_text
+    else:
+        assert status == "cancelled"
+        assert _alerts(calls) == ["Этот телемост отменён."]
+
+
+async def test_people_who_are_not_the_awaited_side_are_refused(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser, admin: TgUser
+) -> None:
+    assert app.db is not None
+    colleague = await _colleague(app, make_user, minsk)
+    pending = make_user(3020, first_name="Ожидающий")
+    await onboard(pending, name="Пётр Ожидающий", city="Минск", role="Педагог")
+    school = (await app.dp["institutions"].membership(tg_id=minsk.id))[0].id
+    await pending.press_data(SchoolCb(action=SchoolAction.JOIN, id=school).pack())
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    telebridge_id = await _telebridge_id(app.db)
+    # The colleague leaves the school: the proposal's buttons no longer work for them.
+    await colleague.send("/school")
+    await colleague.press("Перестать быть координатором")
+    await colleague.press("Да, перестать быть координатором")
+
+    before = await _snapshot(app.db)
+    cases = [
+        (colleague, TbAction.ACCEPT, 1, "Сначала зарегистрируйте своё учреждение"),
+        (pending, TbAction.ACCEPT, 1, "заявка стать координатором ещё не подтверждена"),
+        (admin, TbAction.ACCEPT, 1, "Сначала зарегистрируйте своё учреждение"),
+        (admin, TbAction.CANCEL, 0, "Сначала зарегистрируйте своё учреждение"),
+        (sochi, TbAction.ACCEPT, 1, "Сейчас ход другой стороны"),
+        (sochi, TbAction.COUNTER, 1, "Сейчас ход другой стороны"),
+        (sochi, TbAction.DECLINE, 1, "Сейчас ход другой стороны"),
+        (sochi, TbAction.WITHDRAW, 1, "Телемост ещё не подтверждён."),
+        (minsk, TbAction.RESCHEDULE, 0, "Телемост ещё не подтверждён."),
+        (minsk, TbAction.HELD, 0, "Телемост ещё не подтверждён."),
+        (minsk, TbAction.ACCEPT, 2, "Это предложение устарело"),
+        (minsk, TbAction.ACCEPT, 0, "Это предложение устарело"),
+    ]
+    for person, action, round_number, expected in cases:
+        data = TbCb(action=action, id=telebridge_id, round=round_number).pack()
+        alerts = _alerts(await person.press_data(data))
+        assert len(alerts) == 1 and expected in alerts[0], (person.id, action, alerts)
+    # Another telebridge's id, garbage and unknown actions.
+    for data in (
+        TbCb(action=TbAction.ACCEPT, id=telebridge_id + 7, round=1).pack(),
+        "tb:acc:1:x:0",
+        "tb:nope:1:1:0",
+        "tb:acc",
+        "scd:1:2:maybe",
+    ):
+        alerts = _alerts(await minsk.press_data(data))
+        assert len(alerts) == 1 and ("не найден" in alerts[0] or "не действует" in alerts[0]), (
+            data,
+            alerts,
+        )
+    # A coordinator of another school deciding a request to join Minsk's school.
+    forged = JoinDecisionCb(institution=school, tg_id=pending.id, approve=True).pack()
+    alerts = _alerts(await sochi.press_data(forged))
+    assert alerts == ["Заявки в это учреждение подтверждают только его координаторы."]
+    assert await _snapshot(app.db) == before

@@ -9,6 +9,7 @@ checked again by TelebridgeService when it is sent.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -493,7 +494,13 @@ async def _send(
         if error.key in ("tb-error-overlap", "tb-error-too-soon", "tb-error-past"):
             await _show(callback, state, TbForm.starts, data, new=True, error=error)
             return
-        await show_error(callback, t, error, callback_answer)
+        # Somebody answered or changed the telebridge first: sending again could only be
+        # refused again, so the form ends with why, and the telebridge as it is now.
+        await state.clear()
+        await show(callback, t(error.key, **error.args_))
+        if form.get("tb"):
+            with suppress(UserError):
+                await show_card(callback, int(form["tb"]), data, new=True)
         return
     await state.clear()
     await notices.proposal(change)

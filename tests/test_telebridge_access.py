@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from handlers.telebridge_callbacks import JoinDecisionCb, SchoolAction, SchoolCb, TbAction, TbCb
+from handlers.telebridge_callbacks import (
+    JoinDecisionCb,
+    SchoolAction,
+    SchoolCb,
+    TbAction,
+    TbCb,
+    TbFormAction,
+    TbFormCb,
+)
 from storage.db import Database
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.telebridge_steps import coordinator, propose, sochi_time
@@ -154,4 +162,28 @@ async def test_people_who_are_not_the_awaited_side_are_refused(
     forged = JoinDecisionCb(institution=school, tg_id=pending.id, approve=True).pack()
     alerts = _alerts(await sochi.press_data(forged))
     assert alerts == ["Заявки в это учреждение подтверждают только его координаторы."]
+    assert await _snapshot(app.db) == before
+
+
+async def test_a_counter_proposal_sent_after_a_colleagues_ends_the_form(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    colleague = await _colleague(app, make_user, minsk)
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    for person, days in ((minsk, 4), (colleague, 5)):
+        await person.press("🕒 Предложить другое время")
+        await person.send(sochi_time(days=days)[0])
+        await person.press("45 мин")
+        await person.press("Оставить прежнюю ссылку")
+        await person.press("Без комментария")
+    await minsk.press("✅ Отправить предложение")
+    before = await _snapshot(app.db)
+    await colleague.press("✅ Отправить предложение")
+    texts = colleague.texts()
+    assert "Это предложение устарело: действует более новое (раунд 2)" in texts[-2]
+    assert "Раунд согласования: 2" in texts[-1]  # the card as it is now
+    calls = await colleague.press_data(TbFormCb(action=TbFormAction.SEND).pack())
+    assert _alerts(calls) and "не действует" in _alerts(calls)[0]
     assert await _snapshot(app.db) == before

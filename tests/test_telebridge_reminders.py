@@ -193,3 +193,36 @@ async def test_the_question_reaches_a_side_whose_partner_answered_first(
     assert minsk.labels() == ["✅ Да", "Нет / перенесён"]
     await asyncio.sleep(1)
     assert _texts(sochi, "Состоялся ли телемост") == []
+
+
+async def test_an_accepted_new_time_is_reminded_of_afresh(
+    app: RunningBot, pair: tuple[TgUser, TgUser, int]
+) -> None:
+    sochi, minsk, telebridge_id = pair
+    await _move(app, telebridge_id, start=4, end=3600)
+    await _wait_for(lambda: bool(_texts(minsk, "Напоминание: телемост")))
+    await _move(app, telebridge_id, start=3600, end=7200)  # not begun while it is moved
+
+    # Sochi asks for another day; until Minsk accepts, the agreed time stands.
+    await sochi.press_data(TbCb(action=TbAction.OPEN, id=telebridge_id).pack())
+    await sochi.press("🕒 Перенести")
+    await sochi.send(sochi_time(days=6)[0])
+    await sochi.press("45 мин")
+    await sochi.press("Оставить прежнюю ссылку")
+    await sochi.press("Без комментария")
+    await sochi.press("✅ Отправить предложение")
+    await minsk.press("✅ Принять")
+    # Days pass again: the new time's reminder comes, under the new agreement's key.
+    await _move(app, telebridge_id, start=4, end=3600)
+    await _wait_for(lambda: len(_texts(minsk, "Напоминание: телемост")) == 2)
+    await _wait_for(lambda: len(_texts(sochi, "Напоминание: телемост")) == 2)
+    assert app.db is not None
+    async with app.db.read.execute(
+        "SELECT dedup_key FROM outbox WHERE purpose = 'reminder' AND chat_id = ? ORDER BY id",
+        (minsk.id,),
+    ) as cur:
+        keys = [row[0] for row in await cur.fetchall()]
+    assert keys == [
+        f"reminder:telebridge:{telebridge_id}v1:3:{minsk.id}",
+        f"reminder:telebridge:{telebridge_id}v2:3:{minsk.id}",
+    ]

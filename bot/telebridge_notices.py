@@ -217,8 +217,8 @@ class TelebridgeNotices:
             t = self._translations.get(person.language)
             school = institution_line(t, own, view.cities) if own else ""
             text = t(key, school=school, topic=telebridge.topic)
-            if telebridge.reason and key in ("tb-notice-cancelled", "tb-notice-declined"):
-                text += "\n" + t("tb-card-reason", reason=telebridge.reason)
+            if change.reason:  # a refused new time keeps no reason: it is passed on here
+                text += "\n" + t("tb-card-reason", reason=change.reason)
             text += "\n\n" + view.proposal_text(t, telebridge.terms)
             mark = f"{telebridge.id}:{telebridge.round}:{telebridge.sequence}:{person.tg_id}"
             messages.append(self._notice(t, person.tg_id, text, telebridge.id, f"tb-{key}:{mark}"))

@@ -370,6 +370,7 @@ class Change:
     actor_institution: int
     round: Round | None = None
     before: Telebridge | None = None
+    reason: str = ""  # of a decline or cancellation, for the other side
 
 
 @dataclass(frozen=True, slots=True)
@@ -757,7 +758,7 @@ class TelebridgeService:
 
         updated = await self._apply(current, write)
         self._changed()
-        return Change(updated, actor_id, own.id, latest, before=current)
+        return Change(updated, actor_id, own.id, latest, before=current, reason=reason)
 
     async def withdraw(
         self, *, actor_id: int, telebridge_id: int, round_number: int, now: datetime
@@ -807,7 +808,7 @@ class TelebridgeService:
             ),
         )
         self._changed()
-        return Change(cancelled, actor_id, own.id, before=current)
+        return Change(cancelled, actor_id, own.id, before=current, reason=reason)
 
     async def set_link(
         self, *, actor_id: int, telebridge_id: int, video_url: str, now: datetime

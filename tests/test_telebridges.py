@@ -457,10 +457,11 @@ async def test_a_declined_reschedule_keeps_the_agreed_time(
     await minsk.press("Без комментария")
     await minsk.press("✅ Отправить предложение")
     await sochi.press("❌ Отклонить")
-    await sochi.press("Без причины")
+    await sochi.send("В этот день у нас экзамены")
     kept = await _get(app.db, telebridge.id)
     assert kept is not None and kept.status == "confirmed" and kept.starts_at == instant
     assert "остаётся в прежнее время" in minsk.last_text
+    assert "Причина: В этот день у нас экзамены" in minsk.last_text
 
 
 async def test_a_third_school_cannot_act_on_someone_elses_telebridge(

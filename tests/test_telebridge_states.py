@@ -224,3 +224,39 @@ async def test_every_new_link_reaches_the_other_side(
         assert "Новая ссылка на видеосвязь для телемоста" in notice and link in notice
     await minsk.press("✅ Принять")  # the proposal takes the latest link
     assert (await _latest(app.db)).video_url == "https://telemost.yandex.ru/j/2"
+
+
+async def test_the_longest_names_topics_notes_and_reasons_fit_telegrams_limits(
+    app: RunningBot, make_user: Callable[..., TgUser]
+) -> None:
+    """The fake Bot API refuses texts over 4096 characters, captions over 1024 and
+    callback data over 64 bytes, as Telegram does: every screen of a telebridge with the
+    longest input allowed goes through."""
+    assert app.db is not None
+    sochi = await coordinator(make_user, 3001, school="Г" * 140 + " & <школа>", city="Сочи")
+    minsk = await coordinator(make_user, 3002, school="Ш" * 150, city="Минск")
+    link = "https://telemost.yandex.ru/j/" + "7" * 471
+    note = ("Комментарий & <примечание> " * 20)[:499] + "!"
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 ШШШ", when=when, topic="Т" * 200, link=link, note=note)
+    await minsk.press("🕒 Предложить другое время")
+    await minsk.send(sochi_time(days=4)[0])
+    await minsk.send("180")
+    await minsk.press("Оставить прежнюю ссылку")
+    await minsk.press("Оставить прежний комментарий")
+    await minsk.press("✅ Отправить предложение")
+    await sochi.press("✅ Принять")
+    telebridge = await _latest(app.db)
+    await _reschedule(sochi, telebridge.id, sochi_time(days=7)[0])
+    await minsk.press("❌ Отклонить")
+    await minsk.send("Причина " + "ж" * 491)
+    await _open(minsk, telebridge.id)
+    await minsk.press("❌ Отменить телемост")
+    await minsk.send("Отмена " + "щ" * 493)
+    for person in (sochi, minsk):
+        await person.send("/telebridges")
+        await person.press("🗂 Прошедшие")
+        await _open(person, telebridge.id)
+    assert "Статус: отменён" in sochi.last_text and "Причина: Отмена щщ" in sochi.last_text
+    longest = max(len(m.plain_text()) for m in sochi.telegram.messages(sochi.id))
+    assert 2000 < longest <= 4096

@@ -30,6 +30,7 @@ from handlers.telebridge_views import (
     button,
     card_keyboard,
     details_only,
+    home_button,
     list_keyboard,
     markup,
     offers_keyboard,
@@ -114,9 +115,11 @@ async def open_card(
 
 async def show_my(target: Target, *, past: bool, page: int, data: dict[str, Any]) -> None:
     t: Translator = data["t"]
-    own = await _own(data)
-    if own is None:
-        await show(target, t("school-error-none"), markup([]))
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        own = await service.own_institution(data["person"].tg_id)
+    except UserError as error:  # no school yet, or a request to join not yet approved
+        await show(target, t(error.key), markup([[home_button(t)]]))
         return
     repo: TelebridgeRepo = data["telebridges"]
     page = max(page, 0)
@@ -167,9 +170,11 @@ async def offers(
     callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, **data: Any
 ) -> None:
     t: Translator = data["t"]
-    own = await _own(data)
-    if own is None:
-        alert(callback_answer, t.button("school-error-none"))
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        own = await service.own_institution(data["person"].tg_id)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
         return
     page = max(callback_data.page, 0)
     items, total = await data["telebridges"].open_offers(

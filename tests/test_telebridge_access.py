@@ -158,6 +158,9 @@ async def test_people_who_are_not_the_awaited_side_are_refused(
             data,
             alerts,
         )
+    await pending.send("/telebridges")
+    assert "ещё не подтверждена" in pending.last_text
+    assert pending.labels() == ["🏫 Школы и телемосты"]
     # A coordinator of another school deciding a request to join Minsk's school.
     forged = JoinDecisionCb(institution=school, tg_id=pending.id, approve=True).pack()
     alerts = _alerts(await sochi.press_data(forged))

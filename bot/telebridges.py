@@ -181,14 +181,37 @@ def city_times(
     return shown
 
 
-def month_counts(items: Iterable[tuple[datetime, str]], zone: str) -> dict[int, Counter[str]]:
-    """{YYYYMM: Counter(status)} in a city's time, for the organisers' monthly figures."""
+@dataclass(frozen=True, slots=True)
+class MonthFigures:
+    """A month's telebridges as organisers count them: held (the roadmap's figure),
+    agreed (a new time may be waiting), being agreed, and the rest (declined, cancelled,
+    not held, proposals nobody answered before their start)."""
+
+    held: int = 0
+    agreed: int = 0
+    proposed: int = 0
+    other: int = 0
+
+
+def month_counts(
+    items: Iterable[tuple[datetime, str]], zone: str, now: datetime
+) -> dict[int, MonthFigures]:
+    """{YYYYMM: figures} by the start in a city's time, for the organisers."""
     months: dict[int, Counter[str]] = {}
     tz = ZoneInfo(zone)
     for starts_at, status in items:
         local = starts_at.astimezone(tz)
-        months.setdefault(local.year * 100 + local.month, Counter())[status] += 1
-    return dict(sorted(months.items()))
+        expired = status == PROPOSED and starts_at <= now
+        months.setdefault(local.year * 100 + local.month, Counter())[
+            "expired" if expired else status
+        ] += 1
+    figures = {}
+    for month, counts in sorted(months.items()):
+        held, proposed = counts[HELD], counts[PROPOSED]
+        agreed = counts[CONFIRMED] + counts[RESCHEDULED]
+        other = sum(counts.values()) - held - agreed - proposed
+        figures[month] = MonthFigures(held, agreed, proposed, other)
+    return figures
 
 
 def display_status(telebridge: Telebridge, now: datetime) -> str:

@@ -22,7 +22,6 @@ from handlers.telebridge_views import (
 )
 from handlers.trip_admin_keyboards import PanelAction, PanelCb
 from storage.db import utc_now
-from storage.telebridges import HELD
 
 MONTHS_SHOWN = 12
 
@@ -39,21 +38,19 @@ async def overview(callback: CallbackQuery, page: int, data: dict[str, Any]) -> 
     city = cities.get(person.city_id or 0)
     zone = await zone_of(person, data["cities"], data["settings"])
     repo = data["telebridges"]
-    months = month_counts(await repo.starts_and_statuses(city_id=city.id if city else None), zone)
+    months = month_counts(
+        await repo.starts_and_statuses(city_id=city.id if city else None), zone, utc_now()
+    )
     lines = [t("tb-org-head", city=city.name(t.language) if city else "—")]
-    for month, counts in list(months.items())[-MONTHS_SHOWN:]:
+    for month, figures in list(months.items())[-MONTHS_SHOWN:]:
         lines.append(
             t(
                 "tb-org-month",
                 month=t.button(f"event-month-{month % 100}", year=str(month // 100)),
-                held=counts.get(HELD, 0),
-                confirmed=counts.get("confirmed", 0) + counts.get("rescheduled", 0),
-                proposed=counts.get("proposed", 0),
-                other=sum(counts.values())
-                - counts.get(HELD, 0)
-                - counts.get("confirmed", 0)
-                - counts.get("rescheduled", 0)
-                - counts.get("proposed", 0),
+                held=figures.held,
+                confirmed=figures.agreed,
+                proposed=figures.proposed,
+                other=figures.other,
             )
         )
     if not months:

@@ -432,12 +432,19 @@ class TelebridgeService:
 
     # Institutions
 
+    async def may_register(self, *, actor: Person, access: Access) -> None:
+        """Teachers (and organisers) who coordinate no institution yet register one:
+        checked before the form and again when it is saved."""
+        if actor.role != MemberRole.TEACHER and access < Access.ORGANISER:
+            raise UserError("school-error-teachers-only")
+        if await self._institutions.membership(tg_id=actor.tg_id) is not None:
+            raise UserError("school-error-already")
+
     async def register(
         self, *, actor: Person, access: Access, institution: NewInstitution, now: datetime
     ) -> Institution:
         """A teacher registers their institution and becomes its first coordinator."""
-        if actor.role != MemberRole.TEACHER and access < Access.ORGANISER:
-            raise UserError("school-error-teachers-only")
+        await self.may_register(actor=actor, access=access)
         if await self._cities.get(city_id=institution.city_id) is None:
             raise UserError("error-stale-button")
         checked = NewInstitution(
@@ -447,8 +454,6 @@ class TelebridgeService:
             address=clean_address(institution.address) if institution.address else "",
             age_groups=clean_age_groups(institution.age_groups),
         )
-        if await self._institutions.membership(tg_id=actor.tg_id) is not None:
-            raise UserError("school-error-already")
         async with self._db.transaction() as conn:
             new_id = await self._institutions.create(
                 conn, institution=checked, created_by=actor.tg_id, now=now

@@ -20,7 +20,6 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.errors import UserError
 from bot.i18n import Translator
-from bot.roles import Access
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import age_groups_text, institution_card
 from bot.telebridges import (
@@ -171,12 +170,11 @@ async def register(
     callback: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, **data: Any
 ) -> None:
     t: Translator = data["t"]
-    person: Person = data["person"]
-    if person.role != "teacher" and data["access"] < Access.ORGANISER:
-        alert(callback_answer, t.button("school-error-teachers-only"))
-        return
-    if await data["institutions"].membership(tg_id=person.tg_id) is not None:
-        alert(callback_answer, t.button("school-error-already"))
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        await service.may_register(actor=data["person"], access=data["access"])
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
         return
     await state.set_data({"ages": []})
     await _show_step(callback, state, SchoolForm.kind, data)

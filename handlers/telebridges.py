@@ -40,7 +40,7 @@ from handlers.telebridge_views import (
 from storage.db import utc_now
 from storage.institutions import ACTIVE, Institution
 from storage.reminders import TELEBRIDGE, ReminderRepo
-from storage.telebridges import BOOKED, Telebridge, TelebridgeRepo
+from storage.telebridges import BOOKED, RESCHEDULED, Telebridge, TelebridgeRepo
 
 
 class TbAnswer(StatesGroup):
@@ -341,7 +341,7 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
             )
             done = (
                 "tb-reschedule-declined"
-                if change.before and change.before.status == "rescheduled"
+                if change.before and change.before.status == RESCHEDULED
                 else "tb-declined"
             )
         elif current == TbAnswer.cancel_reason.state:

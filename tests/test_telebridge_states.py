@@ -49,6 +49,14 @@ async def _shift(db: Database, telebridge_id: int, *, starts_in: timedelta) -> N
         )
 
 
+async def _agreed(app: RunningBot, sochi: TgUser, minsk: TgUser) -> Telebridge:
+    """Sochi proposes, Minsk accepts: the confirmed telebridge."""
+    assert app.db is not None
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=sochi_time()[0])
+    await minsk.press("✅ Принять")
+    return await _latest(app.db)
+
+
 def _alert(calls: list) -> str:
     return [c for c in calls if c.method == "answerCallbackQuery"][-1].params.get("text", "")
 
@@ -93,10 +101,7 @@ async def test_a_new_time_still_waiting_lapses_when_the_agreed_one_comes(
     app: RunningBot, sochi: TgUser, minsk: TgUser
 ) -> None:
     assert app.db is not None
-    when, _ = sochi_time()
-    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
-    await minsk.press("✅ Принять")
-    telebridge = await _latest(app.db)
+    telebridge = await _agreed(app, sochi, minsk)
     await _open(sochi, telebridge.id)
     await sochi.press("🕒 Перенести")
     moved, _ = sochi_time(days=6)
@@ -130,10 +135,7 @@ async def test_a_side_answers_after_the_other_said_it_took_place(
     app: RunningBot, sochi: TgUser, minsk: TgUser
 ) -> None:
     assert app.db is not None
-    when, _ = sochi_time()
-    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
-    await minsk.press("✅ Принять")
-    telebridge = await _latest(app.db)
+    telebridge = await _agreed(app, sochi, minsk)
     await _shift(app.db, telebridge.id, starts_in=-timedelta(hours=1))
     await _open(sochi, telebridge.id)
     await sochi.press("✅ Да")
@@ -167,10 +169,8 @@ async def test_the_side_that_asked_for_a_new_time_can_take_it_back(
     app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
 ) -> None:
     assert app.db is not None
-    when, instant = sochi_time()
-    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
-    await minsk.press("✅ Принять")
-    telebridge = await _latest(app.db)
+    telebridge = await _agreed(app, sochi, minsk)
+    instant = telebridge.starts_at
     mistyped, _ = sochi_time(days=33)
     await _reschedule(sochi, telebridge.id, mistyped)
     asked = await _latest(app.db)

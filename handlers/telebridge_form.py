@@ -300,33 +300,36 @@ async def counter_or_reschedule(
     actor = data["person"].tg_id
     try:
         if callback_data.action is TbAction.COUNTER:
-            _, current = await service.answering(
+            own, current = await service.answering(
                 actor, callback_data.id, callback_data.round, now=utc_now()
             )
             mode = COUNTER
         else:
-            _, current = await service.reschedulable(
+            own, current = await service.reschedulable(
                 actor_id=actor, telebridge_id=callback_data.id, now=utc_now()
             )
             mode = RESCHEDULE
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    own = await service.own_institution(actor)
     if own.id == current.proposer_id:
         other_city = current.partner_city_id
     else:
         proposer = await data["institutions"].get(institution_id=current.proposer_id)
         other_city = proposer.city_id if proposer else current.partner_city_id
+    # A counter-proposal starts from the proposal it answers (a new time asked for an
+    # agreed telebridge may carry its own link), a reschedule from the agreed terms.
+    latest = await data["telebridges"].round(telebridge_id=current.id, number=current.round)
+    terms = latest.terms if mode == COUNTER and latest else current.terms
     await state.set_data(
         {
             "mode": mode,
             "tb": current.id,
             "round": current.round,
             "other_city_id": other_city,
-            "url": current.video_url or "",
-            "note": current.note,
-            "duration": current.duration_min,
+            "url": terms.video_url or "",
+            "note": terms.note,
+            "duration": terms.duration_min,
         }
     )
     await _show(callback, state, TbForm.starts, data, new=True)

@@ -260,3 +260,29 @@ async def test_the_longest_names_topics_notes_and_reasons_fit_telegrams_limits(
     assert "Статус: отменён" in sochi.last_text and "Причина: Отмена щщ" in sochi.last_text
     longest = max(len(m.plain_text()) for m in sochi.telegram.messages(sochi.id))
     assert 2000 < longest <= 4096
+
+
+async def test_a_counter_to_a_new_time_keeps_the_link_that_came_with_it(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    telebridge = await _agreed(app, sochi, minsk)
+    await _open(sochi, telebridge.id)
+    await sochi.press("🕒 Перенести")
+    await sochi.send(sochi_time(days=6)[0])
+    await sochi.press("60 мин")
+    await sochi.send("https://sferum.ru/?call_link=new")
+    await sochi.press("Без комментария")
+    await sochi.press("✅ Отправить предложение")
+    await minsk.press("🕒 Предложить другое время")
+    later, later_instant = sochi_time(days=7)
+    await minsk.send(later)
+    await minsk.press("60 мин")
+    await minsk.press("Оставить прежнюю ссылку")
+    await minsk.press("Без комментария")
+    assert "https://sferum.ru/?call_link=new" in minsk.last_text
+    await minsk.press("✅ Отправить предложение")
+    await sochi.press("✅ Принять")
+    agreed = await _latest(app.db)
+    assert agreed.starts_at == later_instant
+    assert agreed.video_url == "https://sferum.ru/?call_link=new"

@@ -110,6 +110,15 @@ class Report:
     created_at: datetime
 
 
+# A city's telebridges: an institution of the city on either side, or an open offer to
+# the city's schools that nobody has taken yet. Three parameters: the city's id.
+_OF_CITY = (
+    "(t.proposer_id IN (SELECT id FROM institutions WHERE city_id = ?)"
+    " OR t.partner_id IN (SELECT id FROM institutions WHERE city_id = ?)"
+    " OR (t.partner_id IS NULL AND t.partner_city_id = ?))"
+)
+
+
 def _telebridge(row: tuple) -> Telebridge:
     return Telebridge(
         id=row[0],
@@ -556,13 +565,12 @@ class TelebridgeRepo:
     async def of_city(
         self, *, city_id: int, limit: int, offset: int
     ) -> tuple[list[Telebridge], int]:
-        """Every telebridge with an institution of the city on either side, latest first."""
+        """Every telebridge with an institution of the city on either side (or offered
+        to any school of the city), latest first."""
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM telebridges t"  # noqa: S608
-            " WHERE t.proposer_id IN (SELECT id FROM institutions WHERE city_id = ?)"
-            " OR t.partner_id IN (SELECT id FROM institutions WHERE city_id = ?)"
-            " ORDER BY t.starts_at DESC, t.id DESC LIMIT ? OFFSET ?",
-            (city_id, city_id, limit, offset),
+            f" WHERE {_OF_CITY} ORDER BY t.starts_at DESC, t.id DESC LIMIT ? OFFSET ?",
+            (city_id, city_id, city_id, limit, offset),
         ) as cur:
             rows = await cur.fetchall()
         if not rows:
@@ -574,10 +582,7 @@ class TelebridgeRepo:
         sql = "SELECT t.starts_at, t.status FROM telebridges t"
         params: tuple[object, ...] = ()
         if city_id is not None:
-            sql += (
-                " WHERE t.proposer_id IN (SELECT id FROM institutions WHERE city_id = ?)"
-                " OR t.partner_id IN (SELECT id FROM institutions WHERE city_id = ?)"
-            )
-            params = (city_id, city_id)
+            sql += f" WHERE {_OF_CITY}"
+            params = (city_id, city_id, city_id)
         async with self._db.read.execute(sql, params) as cur:
             return [(from_db_time(row[0]), row[1]) for row in await cur.fetchall()]  # type: ignore[misc]

@@ -531,12 +531,15 @@ async def test_organisers_see_their_citys_telebridges_per_month(
     when, _ = sochi_time(days=3)
     await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
     await minsk.press("✅ Принять")
+    # An open offer to Minsk's schools is one of Minsk's telebridges too.
+    await propose(sochi, partner="🌍 Любая школа: Минск", when=sochi_time(days=9)[0], topic="Хор")
     await admin.send("/organiser")
     await admin.press("📡 Телемосты")
     text = admin.last_text
     assert "Телемосты: Минск" in text
-    assert "✅ 1" in text
+    assert "✅ 1 · ⏳ 1" in text
     assert any("Гимназия № 1 · Мой город" in label for label in admin.labels())
+    assert any("Гимназия № 1 · Хор" in label for label in admin.labels())
     assert any(label.startswith("⚠️ Учреждения без подтверждения (2)") for label in admin.labels())
     await press_starting(admin, "✅ ")
     assert "Статус: подтверждён" in admin.last_text

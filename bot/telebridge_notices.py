@@ -170,10 +170,15 @@ class TelebridgeNotices:
         return NewMessage(
             chat_id=tg_id,
             purpose=NOTICE,
-            text=t("tb-ics-caption", topic=telebridge.topic),
+            text=self.caption(t, telebridge),
             document=Document(name, content),
             dedup_key=f"tb-ics:{telebridge.id}:{telebridge.sequence}:{tg_id}",
         )
+
+    @staticmethod
+    def caption(t: Translator, telebridge: Telebridge) -> str:
+        key = "tb-ics-caption-cancelled" if telebridge.status == CANCELLED else "tb-ics-caption"
+        return t(key, topic=telebridge.topic)
 
     def ics(self, t: Translator, view: TelebridgeView, *, now: datetime) -> tuple[bytes, str]:
         """The .ics file of a telebridge in a person's language."""
@@ -192,9 +197,10 @@ class TelebridgeNotices:
         )
         return content, telebridge_filename(telebridge)
 
-    async def answered(self, change: Change) -> int:
+    async def answered(self, change: Change, *, now: datetime) -> int:
         """A declined proposal or a refused new time, to the side that proposed it; a
-        new time taken back, a cancellation or a new video link, to the other side."""
+        new time taken back, a cancellation or a new video link, to the other side (with
+        the calendar file when an agreed telebridge's entry changed)."""
         telebridge, before = change.telebridge, change.before
         assert before is not None
         view = await self.view(telebridge)
@@ -222,6 +228,8 @@ class TelebridgeNotices:
             text += "\n\n" + view.proposal_text(t, telebridge.terms)
             mark = f"{telebridge.id}:{telebridge.round}:{telebridge.sequence}:{person.tg_id}"
             messages.append(self._notice(t, person.tg_id, text, telebridge.id, f"tb-{key}:{mark}"))
+            if change.calendar_changed:
+                messages.append(self.ics_message(t, view, person.tg_id, now=now))
         return await self._queue(messages)
 
     # Schools

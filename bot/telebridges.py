@@ -395,6 +395,18 @@ class Change:
     before: Telebridge | None = None
     reason: str = ""  # of a decline or cancellation, for the other side
 
+    @property
+    def calendar_changed(self) -> bool:
+        """Whether an agreed telebridge's calendar entry changed (it was called off or got
+        a new link) and both sides want the new file; a new time comes with its
+        confirmation."""
+        before, after = self.before, self.telebridge
+        return (
+            before is not None
+            and before.status in BOOKED
+            and (after.status == CANCELLED or after.video_url != before.video_url)
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class JoinRequest:

@@ -188,23 +188,29 @@ async def offers(
 # Answers
 
 
+async def _send_calendar(telebridge: Telebridge, data: dict[str, Any]) -> None:
+    """The telebridge's .ics file to the person who pressed, in their language."""
+    t: Translator = data["t"]
+    notices: TelebridgeNotices = data["telebridge_notices"]
+    bot: Bot = data["bot"]
+    content, name = notices.ics(t, await notices.view(telebridge), now=utc_now())
+    await bot.send_document(
+        data["person"].tg_id,
+        BufferedInputFile(content, filename=name),
+        caption=notices.caption(t, telebridge),
+    )
+
+
 async def _confirmed(target: Target, change: Change, data: dict[str, Any]) -> None:
     """The one who accepted is answered here, with the .ics; everybody else by notices."""
     t: Translator = data["t"]
     notices: TelebridgeNotices = data["telebridge_notices"]
-    bot: Bot = data["bot"]
-    now = utc_now()
-    await notices.confirmed(change, now=now)
+    await notices.confirmed(change, now=utc_now())
     view = await _view(change.telebridge, data)
     await send_new(
         target, t("tb-confirmed") + "\n\n" + view.proposal_text(t, change.telebridge.terms)
     )
-    content, name = notices.ics(t, view, now=now)
-    await bot.send_document(
-        data["person"].tg_id,
-        BufferedInputFile(content, filename=name),
-        caption=t("tb-ics-caption", topic=change.telebridge.topic),
-    )
+    await _send_calendar(change.telebridge, data)
 
 
 async def accept(
@@ -284,7 +290,7 @@ async def withdraw(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await data["telebridge_notices"].answered(change)
+    await data["telebridge_notices"].answered(change, now=utc_now())
     callback_answer.text = t.button("tb-reschedule-withdrawn")
     await show_card(callback, change.telebridge.id, data)
 
@@ -371,8 +377,10 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
         await send_new(target, t(error.key, **error.args_))
         return
     await state.clear()
-    await notices.answered(change)
+    await notices.answered(change, now=now)
     await send_new(target, t(done, topic=change.telebridge.topic))
+    if change.calendar_changed:
+        await _send_calendar(change.telebridge, data)
     await show_card(target, change.telebridge.id, data, new=True)
 
 
@@ -436,13 +444,7 @@ async def send_ics(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    notices: TelebridgeNotices = data["telebridge_notices"]
-    content, name = notices.ics(t, await notices.view(telebridge), now=utc_now())
-    await bot.send_document(
-        callback.from_user.id,
-        BufferedInputFile(content, filename=name),
-        caption=t("tb-ics-caption", topic=telebridge.topic),
-    )
+    await _send_calendar(telebridge, data)
 
 
 async def mute(

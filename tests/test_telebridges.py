@@ -435,9 +435,34 @@ async def test_reschedule_and_cancel_tell_the_other_side(
     await minsk.send("Карантин <в школе>")
     cancelled = await _get(app.db, telebridge.id)
     assert cancelled is not None and cancelled.status == "cancelled"
-    notice = sochi.last_text
+    notice = sochi.texts()[-2]
     assert "Телемост «Мой город — город-побратим» отменён — Средняя школа № 5 (Минск" in notice
     assert "Причина: Карантин <в школе>" in notice
+    # The calendar file that called it off, to both sides: the entry goes from calendars.
+    for person in (sochi, minsk):
+        files = [m for m in person.telegram.messages(person.id) if m.document is not None]
+        (event,) = ics_of(files[-1]).walk("VEVENT")
+        assert str(event["status"]) == "CANCELLED" and int(event["sequence"]) == 3
+        assert "отменён. Откройте файл" in files[-1].plain_text()
+
+
+async def test_a_new_link_of_an_agreed_telebridge_comes_with_its_calendar_file(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=sochi_time()[0])
+    await minsk.press("✅ Принять")
+    telebridge = await _only_telebridge(app.db)
+    await minsk.press_data(TbCb(action=TbAction.OPEN, id=telebridge.id).pack())
+    await minsk.press("🔗 Ссылка на видеосвязь")
+    await minsk.send("https://sferum.ru/?call_link=moved")
+    assert "Новая ссылка на видеосвязь" in sochi.texts()[-2]
+    for person in (sochi, minsk):
+        files = [m for m in person.telegram.messages(person.id) if m.document is not None]
+        assert len(files) == 2, person.id  # the confirmation's and the new one
+        (event,) = ics_of(files[-1]).walk("VEVENT")
+        assert str(event["location"]) == "https://sferum.ru/?call_link=moved"
+        assert int(event["sequence"]) == 2 and str(event["status"]) == "CONFIRMED"
 
 
 async def test_a_declined_reschedule_keeps_the_agreed_time(

@@ -247,6 +247,7 @@ tb-notice-reschedule-withdrawn = Просьба перанесці тэлемо�
 tb-notice-cancelled = ❌ Тэлемост «{ $topic }» адменены — { $school }.
 tb-notice-link = 🔗 Новая спасылка на відэасувязь для тэлемоста «{ $topic }» — { $school }.
 tb-ics-caption = Тэлемост «{ $topic }» для вашага календара. Калі час зменіцца, адкрыйце новы файл — запіс абновіцца.
+tb-ics-caption-cancelled = Тэлемост «{ $topic }» адменены. Адкрыйце файл — каляндар прыбярэ яго або адзначыць адмененым.
 tb-ics-summary = Тэлемост: { $topic }
 tb-ics-description = { $proposer } — { $partner }. Спасылка: { $link }
 

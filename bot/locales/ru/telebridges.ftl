@@ -247,6 +247,7 @@ tb-notice-reschedule-withdrawn = Просьба перенести телемо�
 tb-notice-cancelled = ❌ Телемост «{ $topic }» отменён — { $school }.
 tb-notice-link = 🔗 Новая ссылка на видеосвязь для телемоста «{ $topic }» — { $school }.
 tb-ics-caption = Телемост «{ $topic }» для вашего календаря. Если время изменится, откройте новый файл — запись обновится.
+tb-ics-caption-cancelled = Телемост «{ $topic }» отменён. Откройте файл — календарь уберёт его или отметит отменённым.
 tb-ics-summary = Телемост: { $topic }
 tb-ics-description = { $proposer } — { $partner }. Ссылка: { $link }
 

@@ -371,44 +371,37 @@ def preview_keyboard(t: Translator) -> InlineKeyboardMarkup:
     )
 
 
+# A card's buttons, row by row: the action, its label and what the press asks for.
+_CARD_ROWS = (
+    (
+        (CardAction.ACCEPT, "tb-btn-accept", TbAction.ACCEPT),
+        (CardAction.COUNTER, "tb-btn-counter", TbAction.COUNTER),
+    ),
+    ((CardAction.DECLINE, "tb-btn-decline", TbAction.DECLINE),),
+    ((CardAction.WITHDRAW, "tb-btn-withdraw", TbAction.WITHDRAW),),
+    ((CardAction.RESCHEDULE, "tb-btn-reschedule", TbAction.RESCHEDULE),),
+    (
+        (CardAction.LINK, "tb-btn-link", TbAction.LINK),
+        (CardAction.CALENDAR, "tb-btn-ics", TbAction.ICS),
+    ),
+    ((CardAction.CANCEL, "tb-btn-cancel", TbAction.CANCEL),),
+)
+
+
 def card_keyboard(
     t: Translator, telebridge: Telebridge, actions: frozenset[CardAction]
 ) -> InlineKeyboardMarkup:
     """The buttons of the actions a coordinator has on a telebridge at this moment (see
-    bot.telebridges.card_actions)."""
-    tb, rows = telebridge, []
-    cb = TbCb
-    answer = [
-        button(t.button("tb-btn-accept"), cb(action=TbAction.ACCEPT, id=tb.id, round=tb.round))
-        if CardAction.ACCEPT in actions
-        else None,
-        button(t.button("tb-btn-counter"), cb(action=TbAction.COUNTER, id=tb.id, round=tb.round))
-        if CardAction.COUNTER in actions
-        else None,
-    ]
-    rows.append([item for item in answer if item is not None])
-    if CardAction.DECLINE in actions:
-        decline = cb(action=TbAction.DECLINE, id=tb.id, round=tb.round)
-        rows.append([button(t.button("tb-btn-decline"), decline)])
-    if CardAction.WITHDRAW in actions:
-        withdraw = cb(action=TbAction.WITHDRAW, id=tb.id, round=tb.round)
-        rows.append([button(t.button("tb-btn-withdraw"), withdraw)])
-    if CardAction.RESCHEDULE in actions:
-        rows.append(
-            [button(t.button("tb-btn-reschedule"), cb(action=TbAction.RESCHEDULE, id=tb.id))]
-        )
-    rows.append(
+    bot.telebridges.card_actions); answers carry the round they answer."""
+    tb = telebridge
+    rows: Rows = [
         [
-            button(t.button(label), cb(action=action, id=tb.id))
-            for label, action, shown in (
-                ("tb-btn-link", TbAction.LINK, CardAction.LINK),
-                ("tb-btn-ics", TbAction.ICS, CardAction.CALENDAR),
-            )
-            if shown in actions
+            button(t.button(label), TbCb(action=pressed, id=tb.id, round=tb.round))
+            for action, label, pressed in row
+            if action in actions
         ]
-    )
-    if CardAction.CANCEL in actions:
-        rows.append([button(t.button("tb-btn-cancel"), cb(action=TbAction.CANCEL, id=tb.id))])
+        for row in _CARD_ROWS
+    ]
     if CardAction.REPORT in actions:
         rows.append(held_row(t, tb.id))
     rows.append([button(t.button("tb-btn-my"), TbListCb()), home_button(t)])

@@ -96,3 +96,26 @@ async def propose(
 def ics_of(message: SentMessage) -> Calendar:
     assert message.document is not None, message
     return Calendar.from_ical(message.document[1])
+
+
+async def new_time(
+    user: TgUser,
+    button: str,
+    when: str,
+    *,
+    minutes: str = "45 мин",
+    link: str | None = None,
+    send: bool = True,
+) -> None:
+    """ "Предложить другое время" or "Перенести" pressed and the form filled: the start,
+    the duration, the link kept (or a new one), no note; sent unless `send` is False."""
+    await user.press(button)
+    await user.send(when)
+    await user.press(minutes)
+    if link is None:
+        await user.press("Оставить прежнюю ссылку")
+    else:
+        await user.send(link)
+    await user.press("Без комментария")
+    if send:
+        await user.press("✅ Отправить предложение")

@@ -17,7 +17,7 @@ from handlers.telebridge_callbacks import TbAction, TbCb
 from storage.db import Database, to_db_time, utc_now
 from tests.conftest import RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram
-from tests.telebridge_steps import coordinator, propose, sochi_time
+from tests.telebridge_steps import coordinator, new_time, propose, sochi_time
 
 
 @pytest.fixture
@@ -205,12 +205,7 @@ async def test_an_accepted_new_time_is_reminded_of_afresh(
 
     # Sochi asks for another day; until Minsk accepts, the agreed time stands.
     await sochi.press_data(TbCb(action=TbAction.OPEN, id=telebridge_id).pack())
-    await sochi.press("🕒 Перенести")
-    await sochi.send(sochi_time(days=6)[0])
-    await sochi.press("45 мин")
-    await sochi.press("Оставить прежнюю ссылку")
-    await sochi.press("Без комментария")
-    await sochi.press("✅ Отправить предложение")
+    await new_time(sochi, "🕒 Перенести", sochi_time(days=6)[0])
     await minsk.press("✅ Принять")
     # Days pass again: the new time's reminder comes, under the new agreement's key.
     await _move(app, telebridge_id, start=4, end=3600)

@@ -14,7 +14,7 @@ from handlers.telebridge_callbacks import TbAction, TbCb
 from storage.db import Database, to_db_time, utc_now
 from storage.telebridges import Telebridge, TelebridgeRepo
 from tests.conftest import RunningBot, TgUser
-from tests.telebridge_steps import coordinator, propose, sochi_time
+from tests.telebridge_steps import coordinator, new_time, propose, sochi_time
 
 
 @pytest.fixture
@@ -85,12 +85,7 @@ async def test_a_proposal_unanswered_before_its_start_can_get_another_time(
     assert sochi.labels() == ["📋 Мои телемосты", "🏫 Школы и телемосты"]
 
     later, later_instant = sochi_time(days=5)
-    await minsk.press("🕒 Предложить другое время")
-    await minsk.send(later)
-    await minsk.press("45 мин")
-    await minsk.press("Оставить прежнюю ссылку")
-    await minsk.press("Без комментария")
-    await minsk.press("✅ Отправить предложение")
+    await new_time(minsk, "🕒 Предложить другое время", later)
     assert "Встречное предложение" in sochi.last_text
     await sochi.press("✅ Принять")
     agreed = await _latest(app.db)
@@ -102,14 +97,7 @@ async def test_a_new_time_still_waiting_lapses_when_the_agreed_one_comes(
 ) -> None:
     assert app.db is not None
     telebridge = await _agreed(app, sochi, minsk)
-    await _open(sochi, telebridge.id)
-    await sochi.press("🕒 Перенести")
-    moved, _ = sochi_time(days=6)
-    await sochi.send(moved)
-    await sochi.press("45 мин")
-    await sochi.press("Оставить прежнюю ссылку")
-    await sochi.press("Без комментария")
-    await sochi.press("✅ Отправить предложение")
+    await _reschedule(sochi, telebridge.id, sochi_time(days=6)[0])
     assert "Просьба перенести телемост" in minsk.last_text
 
     await _shift(app.db, telebridge.id, starts_in=-timedelta(minutes=5))
@@ -155,14 +143,9 @@ async def test_a_side_answers_after_the_other_said_it_took_place(
         assert (await cur.fetchone())[0] == 2  # type: ignore[index]
 
 
-async def _reschedule(user: TgUser, telebridge_id: int, when: str) -> None:
+async def _reschedule(user: TgUser, telebridge_id: int, when: str, **form: str) -> None:
     await _open(user, telebridge_id)
-    await user.press("🕒 Перенести")
-    await user.send(when)
-    await user.press("45 мин")
-    await user.press("Оставить прежнюю ссылку")
-    await user.press("Без комментария")
-    await user.press("✅ Отправить предложение")
+    await new_time(user, "🕒 Перенести", when, **form)
 
 
 async def test_the_side_that_asked_for_a_new_time_can_take_it_back(
@@ -267,19 +250,10 @@ async def test_a_counter_to_a_new_time_keeps_the_link_that_came_with_it(
 ) -> None:
     assert app.db is not None
     telebridge = await _agreed(app, sochi, minsk)
-    await _open(sochi, telebridge.id)
-    await sochi.press("🕒 Перенести")
-    await sochi.send(sochi_time(days=6)[0])
-    await sochi.press("60 мин")
-    await sochi.send("https://sferum.ru/?call_link=new")
-    await sochi.press("Без комментария")
-    await sochi.press("✅ Отправить предложение")
-    await minsk.press("🕒 Предложить другое время")
+    moved = sochi_time(days=6)[0]
+    await _reschedule(sochi, telebridge.id, moved, link="https://sferum.ru/?call_link=new")
     later, later_instant = sochi_time(days=7)
-    await minsk.send(later)
-    await minsk.press("60 мин")
-    await minsk.press("Оставить прежнюю ссылку")
-    await minsk.press("Без комментария")
+    await new_time(minsk, "🕒 Предложить другое время", later, send=False)
     assert "https://sferum.ru/?call_link=new" in minsk.last_text
     await minsk.press("✅ Отправить предложение")
     await sochi.press("✅ Принять")

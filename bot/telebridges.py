@@ -193,20 +193,26 @@ class MonthFigures:
     other: int = 0
 
 
-def month_counts(
-    items: Iterable[tuple[datetime, str]], zone: str, now: datetime
-) -> dict[int, MonthFigures]:
-    """{YYYYMM: figures} by the start in a city's time, for the organisers."""
+def month_counts(items: Iterable[tuple[datetime, str]], zone: str) -> dict[int, Counter[str]]:
+    """{YYYYMM: Counter(status)} in a city's time, for the organisers' monthly figures."""
     months: dict[int, Counter[str]] = {}
     tz = ZoneInfo(zone)
     for starts_at, status in items:
         local = starts_at.astimezone(tz)
-        expired = status == PROPOSED and starts_at <= now
-        months.setdefault(local.year * 100 + local.month, Counter())[
-            "expired" if expired else status
-        ] += 1
+        months.setdefault(local.year * 100 + local.month, Counter())[status] += 1
+    return dict(sorted(months.items()))
+
+
+def month_figures(
+    items: Iterable[tuple[datetime, str]], zone: str, now: datetime
+) -> dict[int, MonthFigures]:
+    """{YYYYMM: figures} by the start in a city's time, for the organisers."""
+    relabelled = (
+        (starts_at, "expired" if status == PROPOSED and starts_at <= now else status)
+        for starts_at, status in items
+    )
     figures = {}
-    for month, counts in sorted(months.items()):
+    for month, counts in month_counts(relabelled, zone).items():
         held, proposed = counts[HELD], counts[PROPOSED]
         agreed = counts[CONFIRMED] + counts[RESCHEDULED]
         other = sum(counts.values()) - held - agreed - proposed

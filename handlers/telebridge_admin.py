@@ -10,7 +10,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
 from bot.i18n import Translator
-from bot.telebridges import display_status, month_counts
+from bot.telebridges import display_status, month_figures
 from handlers.render import local_time, show, zone_of
 from handlers.staff import organisers_only, refusals_router, staff_router
 from handlers.telebridge_callbacks import TbOrgCb
@@ -38,7 +38,7 @@ async def overview(callback: CallbackQuery, page: int, data: dict[str, Any]) -> 
     city = cities.get(person.city_id or 0)
     zone = await zone_of(person, data["cities"], data["settings"])
     repo = data["telebridges"]
-    months = month_counts(
+    months = month_figures(
         await repo.starts_and_statuses(city_id=city.id if city else None), zone, utc_now()
     )
     lines = [t("tb-org-head", city=city.name(t.language) if city else "—")]

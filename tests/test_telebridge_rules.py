@@ -20,6 +20,7 @@ from bot.telebridges import (
     clean_video_url,
     display_status,
     month_counts,
+    month_figures,
     parse_duration,
 )
 from storage.cities import City
@@ -108,16 +109,21 @@ def test_monthly_figures_are_counted_in_the_citys_time() -> None:
         (datetime(2027, 1, 15, 9, 0, tzinfo=UTC), "held"),
         (datetime(2027, 1, 16, 9, 0, tzinfo=UTC), "cancelled"),
     ]
+    months = month_counts(items, "Europe/Moscow")
+    assert list(months) == [202701, 202702]
+    assert months[202701] == {"held": 1, "cancelled": 1}
+    assert months[202702] == {"held": 1}
     items += [
         (datetime(2027, 1, 20, 9, 0, tzinfo=UTC), "proposed"),  # nobody answered in time
         (datetime(2027, 2, 20, 9, 0, tzinfo=UTC), "proposed"),
         (datetime(2027, 2, 21, 9, 0, tzinfo=UTC), "rescheduled"),
         (datetime(2027, 2, 22, 9, 0, tzinfo=UTC), "confirmed"),
     ]
-    months = month_counts(items, "Europe/Moscow", datetime(2027, 2, 1, tzinfo=UTC))
-    assert list(months) == [202701, 202702]
-    assert months[202701] == MonthFigures(held=1, other=2)
-    assert months[202702] == MonthFigures(held=1, agreed=2, proposed=1)
+    figures = month_figures(items, "Europe/Moscow", datetime(2027, 2, 1, tzinfo=UTC))
+    assert figures == {
+        202701: MonthFigures(held=1, other=2),
+        202702: MonthFigures(held=1, agreed=2, proposed=1),
+    }
 
 
 def test_age_groups_are_known_once_in_order() -> None:

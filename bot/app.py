@@ -30,6 +30,7 @@ from bot.privacy_sections import core_sections
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.reminders import ReminderConfig, Reminders
+from bot.roadmap import RoadmapNotices, RoadmapSection, RoadmapService
 from bot.roles import Access
 from bot.session import BotSession
 from bot.telebridge_notices import NoticeMarkups, TelebridgeNotices
@@ -41,12 +42,13 @@ from handlers.broadcast_keyboards import stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
+from handlers.roadmap_views import details_markup as roadmap_details_markup
 from handlers.telebridge_views import details_markup as telebridge_details_markup
 from handlers.telebridge_views import join_markup, proposal_markup
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
-from storage.db import Database
+from storage.db import Database, utc_now
 from storage.events import EventRepo
 from storage.fsm import SQLiteStorage
 from storage.institutions import InstitutionRepo
@@ -56,6 +58,7 @@ from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.roadmap import RoadmapRepo
 from storage.telebridges import TelebridgeRepo
 from storage.trips import TripRepo
 
@@ -176,6 +179,7 @@ def create_personal_data(
         trip_notices,
     ):
         personal_data.add(section)
+    personal_data.add(RoadmapSection(RoadmapRepo(db)))
     return personal_data
 
 
@@ -247,6 +251,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         ),
         wake=delivery.wake,
     )
+    roadmap_repo = RoadmapRepo(db)
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -281,6 +286,11 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         telebridge_service=telebridge_service,
         telebridge_notices=telebridge_notices,
         audit_log=AuditService(AuditRepo(db)),
+        roadmap_repo=roadmap_repo,
+        roadmap=RoadmapService(db, roadmap_repo),
+        roadmap_notices=RoadmapNotices(
+            roadmap_repo, outbox, translations, roadmap_details_markup, wake=delivery.wake
+        ),
         personal_data=personal_data,
         housekeeping=create_housekeeping(settings, personal_data),
     )
@@ -315,8 +325,11 @@ async def on_startup(
     broadcast_monitor: BroadcastMonitor,
     reminders: Reminders,
     housekeeping: Housekeeping,
+    roadmap_notices: RoadmapNotices,
 ) -> None:
     await delivery.start()
+    # Status changes whose notices a stop cut short: the followers not told yet are told.
+    await roadmap_notices.resume(now=utc_now())
     # After the engine: reminders missed while the bot was down are queued right away.
     await reminders.start()
     await broadcast_monitor.start()

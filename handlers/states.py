@@ -29,3 +29,9 @@ ONBOARDING_STEPS = (
     Onboarding.role,
     Onboarding.organisation,
 )
+
+
+class RoadmapNotes(StatesGroup):
+    """An organiser types an item's notes (data: roadmap_item)."""
+
+    text = State()

@@ -140,6 +140,22 @@ def create_event_notices(
     )
 
 
+def create_roadmap_notices(
+    db: Database,
+    outbox: OutboxRepo,
+    translations: Translations,
+    delivery: DeliveryEngine | None = None,
+) -> RoadmapNotices:
+    """Notices of status changes to the roadmap's followers (the bot's and the import's)."""
+    return RoadmapNotices(
+        RoadmapRepo(db),
+        outbox,
+        translations,
+        roadmap_details_markup,
+        wake=delivery.wake if delivery else None,
+    )
+
+
 def create_reminders(
     settings: Settings,
     db: Database,
@@ -288,9 +304,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         audit_log=AuditService(AuditRepo(db)),
         roadmap_repo=roadmap_repo,
         roadmap=RoadmapService(db, roadmap_repo),
-        roadmap_notices=RoadmapNotices(
-            roadmap_repo, outbox, translations, roadmap_details_markup, wake=delivery.wake
-        ),
+        roadmap_notices=create_roadmap_notices(db, outbox, translations, delivery),
         personal_data=personal_data,
         housekeeping=create_housekeeping(settings, personal_data),
     )

@@ -30,6 +30,7 @@ from bot.privacy_sections import core_sections
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.reminders import ReminderConfig, Reminders
+from bot.reports import ReportService
 from bot.roadmap import RoadmapNotices, RoadmapSection, RoadmapService
 from bot.roles import Access
 from bot.session import BotSession
@@ -58,6 +59,7 @@ from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.reports import ReportRepo
 from storage.roadmap import RoadmapRepo
 from storage.telebridges import TelebridgeRepo
 from storage.trips import TripRepo
@@ -268,6 +270,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         wake=delivery.wake,
     )
     roadmap_repo = RoadmapRepo(db)
+    audit_log = AuditService(AuditRepo(db))
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -301,7 +304,8 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         telebridges=telebridges,
         telebridge_service=telebridge_service,
         telebridge_notices=telebridge_notices,
-        audit_log=AuditService(AuditRepo(db)),
+        audit_log=audit_log,
+        reports=ReportService(ReportRepo(db), roadmap_repo, services.cities, audit_log),
         roadmap_repo=roadmap_repo,
         roadmap=RoadmapService(db, roadmap_repo),
         roadmap_notices=create_roadmap_notices(db, outbox, translations, delivery),

@@ -48,7 +48,11 @@ ROADMAP_COLOURS = {
 def _short(text: str) -> str:
     """A label on two lines at most, so that the bars keep their room."""
     text = text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
-    return "\n".join(textwrap.wrap(text, LINE_MAX, break_long_words=False)[:2]) if len(text) > LINE_MAX else text
+    return (
+        "\n".join(textwrap.wrap(text, LINE_MAX, break_long_words=False)[:2])
+        if len(text) > LINE_MAX
+        else text
+    )
 
 
 def chart_labels(t: Translator, figures: ReportFigures) -> dict[str, Any]:

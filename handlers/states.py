@@ -35,3 +35,9 @@ class RoadmapNotes(StatesGroup):
     """An organiser types an item's notes (data: roadmap_item)."""
 
     text = State()
+
+
+class ReportRange(StatesGroup):
+    """An organiser types the two dates of a report's period."""
+
+    dates = State()

@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.exports import XLSX_DATE_FORMAT, Cell, safe_text
+from bot.exports import Cell, write_sheet
 from bot.i18n import Translator
 from bot.reports import EventState, ReportFigures, period_text
 from bot.roadmap import RoadmapStatus
-
-WIDTH_MIN, WIDTH_MAX = 10, 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,45 +178,14 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
     return [summary, directions, trips, registrations, events, telebridges, broadcasts, roadmap]
 
 
-def _width(value: Cell) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, datetime):
-        return len(XLSX_DATE_FORMAT)
-    return len(str(value))
-
-
 def build_workbook(content: list[Sheet]) -> bytes:
+    """The workbook (blocking: run it in a thread)."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    def cell(value: Cell) -> Cell:
-        if isinstance(value, str):
-            return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
-        return value
 
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
-    bold = Font(bold=True)
     for item in content:
-        sheet = workbook.create_sheet(item.title[:31])
-        sheet.append([cell(value) for value in item.header])
-        for row in item.rows:
-            sheet.append([cell(value) for value in row])
-        for header in sheet[1]:
-            header.font = bold
-        sheet.freeze_panes = "A2"
-        for cells in sheet.iter_rows(min_row=2):
-            for data in cells:
-                if isinstance(data.value, datetime):
-                    data.number_format = XLSX_DATE_FORMAT
-        for column, values in enumerate(zip(item.header, *item.rows, strict=True), start=1):
-            width = max(_width(value) for value in values) + 2
-            sheet.column_dimensions[get_column_letter(column)].width = min(
-                max(width, WIDTH_MIN), WIDTH_MAX
-            )
+        write_sheet(workbook.create_sheet(item.title[:31]), item.header, item.rows)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

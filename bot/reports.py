@@ -24,11 +24,13 @@ from bot.i18n import Translator
 from bot.registration import RegStatus
 from bot.roadmap import DirectionProgress, RoadmapStatus
 from bot.roles import Access
+from bot.telebridges import month_counts
 from bot.trip_admin import require_organiser
 from bot.trips import Direction
 from storage.cities import City, CityRepo
 from storage.reports import BroadcastRow, EventRow, ReportRepo, TripRow, Window
 from storage.roadmap import RoadmapRepo
+from storage.telebridges import HELD
 
 OBJECT_KIND = "report"
 MAX_DAYS = 3 * 366  # a custom range: at most about three years (the roadmap's span)
@@ -197,11 +199,9 @@ def _event_state(row: EventRow, now: datetime) -> str:
 
 
 def _by_month(starts: list[datetime], period: Period) -> list[tuple[int, int]]:
-    zone = ZoneInfo(period.zone)
-    counts = Counter(
-        moment.astimezone(zone).year * 100 + moment.astimezone(zone).month for moment in starts
-    )
-    return [(month, counts.get(month, 0)) for month in period.months()]
+    """Every month of the period, with the telebridges held in it (in the period's time)."""
+    counts = month_counts(((moment, HELD) for moment in starts), period.zone)
+    return [(month, counts.get(month, Counter())[HELD]) for month in period.months()]
 
 
 async def compute(

@@ -192,6 +192,13 @@ class StatusChange:
     history_id: int
 
 
+async def _edited(conn: Any, actor_id: int, item_id: int, diff: Mapping[str, Any]) -> None:
+    """An organiser's edit of an item, in the audit log (in the edit's transaction)."""
+    await audit.record(
+        conn, actor=actor_id, action=Action.EDIT, kind=OBJECT_KIND, object_id=item_id, diff=diff
+    )
+
+
 class RoadmapService:
     def __init__(self, db: Database, repo: RoadmapRepo) -> None:
         self._db = db
@@ -261,14 +268,7 @@ class RoadmapService:
         async with self._db.transaction() as conn:
             item = await self._item(item_id, conn)
             await self._repo.set_notes(conn, item_id=item_id, notes=cleaned)
-            await audit.record(
-                conn,
-                actor=actor_id,
-                action=Action.EDIT,
-                kind=OBJECT_KIND,
-                object_id=item_id,
-                diff={"notes": [item.notes, cleaned]},
-            )
+            await _edited(conn, actor_id, item_id, {"notes": [item.notes, cleaned]})
             return await self._item(item_id, conn)
 
     async def set_link(
@@ -292,14 +292,8 @@ class RoadmapService:
                 conn, item_id=item_id, kind=link_kind, target_id=target_id, linked=linked
             )
             if changed:
-                await audit.record(
-                    conn,
-                    actor=actor_id,
-                    action=Action.EDIT,
-                    kind=OBJECT_KIND,
-                    object_id=item_id,
-                    diff={f"{'link' if linked else 'unlink'}_{link_kind.value}": target_id},
-                )
+                what = f"{'link' if linked else 'unlink'}_{link_kind.value}"
+                await _edited(conn, actor_id, item_id, {what: target_id})
         return changed
 
     async def set_all_telebridges(
@@ -310,14 +304,8 @@ class RoadmapService:
             item = await self._item(item_id, conn)
             if item.all_telebridges != value:
                 await self._repo.set_all_telebridges(conn, item_id=item_id, value=value)
-                await audit.record(
-                    conn,
-                    actor=actor_id,
-                    action=Action.EDIT,
-                    kind=OBJECT_KIND,
-                    object_id=item_id,
-                    diff={"all_telebridges": [item.all_telebridges, value]},
-                )
+                diff = {"all_telebridges": [item.all_telebridges, value]}
+                await _edited(conn, actor_id, item_id, diff)
             return await self._item(item_id, conn)
 
     async def is_following(self, *, tg_id: int) -> bool:

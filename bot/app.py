@@ -30,6 +30,8 @@ from bot.privacy_sections import core_sections
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.reminders import ReminderConfig, Reminders
+from bot.reports import ReportService
+from bot.roadmap import RoadmapNotices, RoadmapSection, RoadmapService
 from bot.roles import Access
 from bot.session import BotSession
 from bot.telebridge_notices import NoticeMarkups, TelebridgeNotices
@@ -42,12 +44,13 @@ from handlers.broadcast_keyboards import stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
+from handlers.roadmap_views import details_markup as roadmap_details_markup
 from handlers.telebridge_views import details_markup as telebridge_details_markup
 from handlers.telebridge_views import join_markup, proposal_markup
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
-from storage.db import Database
+from storage.db import Database, utc_now
 from storage.events import EventRepo
 from storage.fsm import SQLiteStorage
 from storage.institutions import InstitutionRepo
@@ -57,6 +60,8 @@ from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.reports import ReportRepo
+from storage.roadmap import RoadmapRepo
 from storage.telebridge_privacy import TelebridgePrivacyRepo
 from storage.telebridges import TelebridgeRepo
 from storage.trips import TripRepo
@@ -139,6 +144,22 @@ def create_event_notices(
     )
 
 
+def create_roadmap_notices(
+    db: Database,
+    outbox: OutboxRepo,
+    translations: Translations,
+    delivery: DeliveryEngine | None = None,
+) -> RoadmapNotices:
+    """Notices of status changes to the roadmap's followers (the bot's and the import's)."""
+    return RoadmapNotices(
+        RoadmapRepo(db),
+        outbox,
+        translations,
+        roadmap_details_markup,
+        wake=delivery.wake if delivery else None,
+    )
+
+
 def create_reminders(
     settings: Settings,
     db: Database,
@@ -179,6 +200,7 @@ def create_personal_data(
     ):
         personal_data.add(section)
     personal_data.add(SchoolsSection(TelebridgePrivacyRepo(db)))
+    personal_data.add(RoadmapSection(RoadmapRepo(db)))
     return personal_data
 
 
@@ -250,6 +272,8 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         ),
         wake=delivery.wake,
     )
+    roadmap_repo = RoadmapRepo(db)
+    audit_log = AuditService(AuditRepo(db))
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -283,7 +307,11 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         telebridges=telebridges,
         telebridge_service=telebridge_service,
         telebridge_notices=telebridge_notices,
-        audit_log=AuditService(AuditRepo(db)),
+        audit_log=audit_log,
+        reports=ReportService(ReportRepo(db), roadmap_repo, services.cities, audit_log),
+        roadmap_repo=roadmap_repo,
+        roadmap=RoadmapService(db, roadmap_repo),
+        roadmap_notices=create_roadmap_notices(db, outbox, translations, delivery),
         personal_data=personal_data,
         housekeeping=create_housekeeping(settings, personal_data),
     )
@@ -318,8 +346,11 @@ async def on_startup(
     broadcast_monitor: BroadcastMonitor,
     reminders: Reminders,
     housekeeping: Housekeeping,
+    roadmap_notices: RoadmapNotices,
 ) -> None:
     await delivery.start()
+    # Status changes whose notices a stop cut short: the followers not told yet are told.
+    await roadmap_notices.resume(now=utc_now())
     # After the engine: reminders missed while the bot was down are queued right away.
     await reminders.start()
     await broadcast_monitor.start()

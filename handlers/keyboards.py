@@ -124,6 +124,7 @@ def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
     builder.button(text=t.button("menu-events"), callback_data=MenuCb(item=MenuItem.EVENTS))
     builder.button(text=t.button("menu-myevents"), callback_data=MenuCb(item=MenuItem.MY_EVENTS))
     builder.button(text=t.button("menu-schools"), callback_data=MenuCb(item=MenuItem.SCHOOLS))
+    builder.button(text=t.button("menu-roadmap"), callback_data=MenuCb(item=MenuItem.ROADMAP))
     if access >= Access.ORGANISER:
         builder.button(text=t.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER))
     builder.button(text=t.button("menu-profile"), callback_data=MenuCb(item=MenuItem.PROFILE))

@@ -35,6 +35,7 @@ class PanelAction(StrEnum):
     TRIPS = "tl"  # every trip, drafts included, `page`
     BROADCASTS = "bc"  # handled by handlers.broadcast
     TELEBRIDGES = "tbs"  # handled by handlers.telebridge_admin
+    REPORT = "rpt"  # handled by handlers.reports
 
 
 class FormAction(StrEnum):
@@ -152,6 +153,7 @@ def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
         (PanelAction.TRIPS, "org-btn-trips"),
         (PanelAction.BROADCASTS, "org-btn-broadcasts"),
         (PanelAction.TELEBRIDGES, "org-btn-telebridges"),
+        (PanelAction.REPORT, "org-btn-report"),
     ):
         builder.button(text=t.button(key), callback_data=PanelCb(action=action))
     builder.adjust(2)

@@ -1,8 +1,10 @@
-"""Migrations, the schema, and FSM storage."""
+"""Migrations, the schema, the write lock, and FSM storage."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -91,4 +93,63 @@ async def test_fsm_storage_round_trip(tmp_path: Path) -> None:
         assert await storage.get_state(key) is None
         assert await storage.get_data(key) == {"full_name": "<b>Ян</b> 😀", "city_id": 2}
     finally:
+        await db.close()
+
+
+async def test_write_waits_for_another_process_without_blocking_the_bot(tmp_path: Path) -> None:
+    """Writes run on the event loop's thread; while another process (`python -m bot
+    import`) holds the file's write lock they wait with asyncio.sleep, and the bot's
+    event loop keeps running meanwhile."""
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO fsm_states (storage_key, updated_at) VALUES ('other', 'x')")
+        write = asyncio.create_task(
+            db.execute_write(
+                "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('bot', 'y')"
+            )
+        )
+        ticks = 0
+        for _ in range(20):  # 0.2 s: the loop keeps turning while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not write.done()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(write, 2) == 1
+        assert ticks == 20
+        async with db.read.execute("SELECT storage_key FROM fsm_states ORDER BY 1") as cur:
+            assert [row[0] for row in await cur.fetchall()] == ["bot", "other"]
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_write_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    monkeypatch.setattr("storage.db.BUSY_TIMEOUT_MS", 100)
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with db.transaction() as conn:
+                await conn.execute("DELETE FROM fsm_states")
+        other.execute("ROLLBACK")
+        # The failed BEGIN left nothing open: the next transaction works.
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('after', 'z')"
+            )
+        async with db.read.execute("SELECT COUNT(*) FROM fsm_states") as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        other.close()
         await db.close()

@@ -26,7 +26,7 @@ from handlers import (
     trip_import,
     trips,
 )
-from handlers.filters import skip_foreign_callbacks
+from handlers.routing import skip_foreign_callbacks
 
 
 def get_routers() -> list[Router]:

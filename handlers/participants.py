@@ -22,6 +22,7 @@ from bot.exports import export_trip
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.render import alert, shorten, show, zone_of
+from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import ParticipantsPageCb, TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -244,7 +245,7 @@ async def export_participants(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.callback_query.register(
         show_participants, TripCb.filter(F.action == TripAction.PARTICIPANTS)
     )

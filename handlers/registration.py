@@ -30,6 +30,7 @@ from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
+from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trip_views import answer_text, local
 from storage.db import utc_now
@@ -764,7 +765,7 @@ async def change_answers(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.callback_query.register(

@@ -15,12 +15,12 @@ from aiogram.types import (
     InlineKeyboardMarkup,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import Settings
 from bot.exports import export_trip
 from bot.i18n import Translator
 from bot.roles import Access
+from handlers.keyboards import InlineKeyboard
 from handlers.render import alert, shorten, show, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import ParticipantsPageCb, TripAction, TripCb
@@ -89,7 +89,7 @@ def participants_text(
 def participants_keyboard(
     t: Translator, trip_id: int, *, page: int, pages: int, has_any: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if pages > 1:
         nav = []
         if page > 0:

@@ -92,6 +92,49 @@ async def test_fsm_storage_round_trip(tmp_path: Path) -> None:
         await storage.set_state(key, None)
         assert await storage.get_state(key) is None
         assert await storage.get_data(key) == {"full_name": "<b>Ян</b> 😀", "city_id": 2}
+        # A caller changing the dict it got changes nothing stored.
+        (await storage.get_data(key))["city_id"] = 1
+        assert (await storage.get_data(key))["city_id"] == 2
+        await storage.set_state(key, "Onboarding:role")
+        # Another storage on the same file (a restart) reads what was written.
+        restarted = SQLiteStorage(db)
+        assert await restarted.get_state(key) == "Onboarding:role"
+        assert await restarted.get_data(key) == {"full_name": "<b>Ян</b> 😀", "city_id": 2}
+    finally:
+        await db.close()
+
+
+async def test_fsm_storage_forgets_the_oldest_and_reads_them_again(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        storage = SQLiteStorage(db, cache_size=2)
+        keys = [StorageKey(bot_id=1, chat_id=n, user_id=n) for n in range(1, 5)]
+        for n, key in enumerate(keys):
+            await storage.set_state(key, f"Form:step{n}")
+            await storage.set_data(key, {"n": n})
+        for n, key in enumerate(keys):
+            assert await storage.get_state(key) == f"Form:step{n}"
+            assert await storage.get_data(key) == {"n": n}
+    finally:
+        await db.close()
+
+
+async def test_fsm_clear_without_a_form_writes_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        storage = SQLiteStorage(db)
+        key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})
+        async with db.read.execute("SELECT COUNT(*) FROM fsm_states") as cur:
+            assert (await cur.fetchone())[0] == 0
+        await storage.set_data(key, {"a": 1})
+        await storage.set_data(key, {})
+        assert await SQLiteStorage(db).get_data(key) == {}
     finally:
         await db.close()
 

@@ -15,7 +15,9 @@ commit only appends to the WAL (no fsync; checkpoints run on a connection of the
 own), and the file's write lock, when another process holds it, is waited for with
 `asyncio.sleep`, not by SQLite's blocking busy handler. A statement over a whole
 segment of a table (a broadcast's recipients) goes to a worker thread instead
-(`Writer.execute_bulk`).
+(`Writer.execute_bulk`). For the same reason the reads every update makes (the person,
+a trip and its questions: a row by its key) go through `Database.lookup`, on a
+connection of their own on the loop's thread; everything else is read on aiosqlite's.
 """
 
 from __future__ import annotations
@@ -24,16 +26,19 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+BUSY_RETRY_FIRST = 0.001  # seconds; doubled after each SQLITE_BUSY
+BUSY_RETRY_MAX = 0.05
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseOpenError(Exception):
@@ -75,12 +80,12 @@ async def connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-def _open_writer(path: Path) -> sqlite3.Connection:
-    """The writing connection, used on the event loop's thread (and by a worker thread
-    for bulk statements, one at a time under the write lock).
+def _open_direct(path: Path, *, writer: bool) -> sqlite3.Connection:
+    """A connection used on the event loop's thread: the writer (also used by a worker
+    thread for bulk statements, one at a time under the write lock) or the lookups.
 
-    Once open, its busy timeout is 0: when another process holds the write lock, SQLite
-    answers SQLITE_BUSY at once and `Database` waits with `asyncio.sleep` instead of
+    Once open, its busy timeout is 0: when another process holds a lock it needs, SQLite
+    answers SQLITE_BUSY at once and `_patiently` waits with `asyncio.sleep` instead of
     blocking the event loop in SQLite's busy handler.
     """
     try:
@@ -95,9 +100,12 @@ def _open_writer(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
-        # SQLite would checkpoint the WAL inside whichever commit crosses the threshold,
-        # stalling every write queued behind it; a background task does it instead.
-        conn.execute("PRAGMA wal_autocheckpoint=0")
+        if writer:
+            # SQLite would checkpoint the WAL inside whichever commit crosses the
+            # threshold, stalling every write queued behind it; a background task does it.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+        else:
+            conn.execute("PRAGMA query_only=ON")
         conn.execute("PRAGMA busy_timeout=0")
     except sqlite3.Error as exc:
         conn.close()
@@ -108,6 +116,22 @@ def _open_writer(path: Path) -> sqlite3.Connection:
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     # The extended codes (SQLITE_BUSY_RECOVERY, ...) keep SQLITE_BUSY in their low byte.
     return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+
+
+async def _patiently(run: Callable[[], T]) -> T:
+    """Run a statement on a direct connection; while another process holds a lock it
+    needs, try again after `asyncio.sleep`, for up to the busy timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+    pause = BUSY_RETRY_FIRST
+    while True:
+        try:
+            return run()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, BUSY_RETRY_MAX)
 
 
 class PrefetchedRows:
@@ -191,6 +215,38 @@ class DirectStatement:
         return self._conn.execute(self._sql, self._params)
 
 
+class LookupStatement:
+    """A query on the lookup connection, read to the end at once (`async with` only)."""
+
+    def __init__(self, conn: sqlite3.Connection, sql: str, params: Any) -> None:
+        self._conn, self._sql, self._params = conn, sql, params
+
+    async def __aenter__(self) -> PrefetchedRows:
+        return PrefetchedRows(await _patiently(self._fetchall))
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    def _fetchall(self) -> list[sqlite3.Row]:
+        return self._conn.execute(self._sql, self._params).fetchall()
+
+
+class Lookup:
+    """Reads of a row (or a few) by key or index, run at once on the event loop's thread.
+
+    Readers never wait for the writer in WAL mode, and such a query takes microseconds:
+    less than sending it to aiosqlite's thread and waiting for the loop to come back to
+    it. A query that scans (lists, exports, counts over a table) goes through
+    `Database.read` instead.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> LookupStatement:
+        return LookupStatement(self._conn, sql, params)
+
+
 class Writer:
     """The writing connection inside `Database.transaction()` (the write lock is held)."""
 
@@ -213,21 +269,21 @@ class Writer:
 
 
 class Database:
-    """The bot's database: `read` for queries, `transaction()` for writes."""
+    """The bot's database: `lookup` and `read` for queries, `transaction()` for writes."""
 
     CHECKPOINT_EVERY = 2.0  # seconds
-    BUSY_RETRY_FIRST = 0.001  # seconds; doubled after each SQLITE_BUSY
-    BUSY_RETRY_MAX = 0.05
 
     def __init__(
         self,
         path: Path,
         writer: sqlite3.Connection,
+        looker: sqlite3.Connection,
         reader: aiosqlite.Connection,
         checkpointer: aiosqlite.Connection,
     ):
         self.path = path
         self._writer = writer
+        self._looker = looker
         self._reader = reader
         self._checkpointer = checkpointer
         self._write_lock = asyncio.Lock()
@@ -236,18 +292,21 @@ class Database:
     @classmethod
     async def open(cls, path: Path) -> Database:
         # Opening touches the disk (and may turn WAL on): done in a worker thread.
-        writer = await asyncio.to_thread(_open_writer, path)
+        writer = await asyncio.to_thread(_open_direct, path, writer=True)
+        direct = [writer]
         connections: list[aiosqlite.Connection] = []
         try:
+            direct.append(await asyncio.to_thread(_open_direct, path, writer=False))
             for _ in range(2):
                 connections.append(await connect(path))
         except DatabaseOpenError:
             for conn in connections:
                 await conn.close()
-            writer.close()
+            for plain in direct:
+                plain.close()
             raise
         reader, checkpointer = connections
-        database = cls(path, writer, reader, checkpointer)
+        database = cls(path, writer, direct[1], reader, checkpointer)
         database._checkpoints = asyncio.create_task(database._checkpoint_loop())
         return database
 
@@ -265,21 +324,14 @@ class Database:
     def read(self) -> Reader:
         return Reader(self._reader)
 
+    @property
+    def lookup(self) -> Lookup:
+        return Lookup(self._looker)
+
     async def _when_free(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         """Run a statement that takes the file's write lock (BEGIN IMMEDIATE, or a write
-        in autocommit); while another process holds that lock, wait without blocking
-        the event loop, for up to the busy timeout."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
-        pause = self.BUSY_RETRY_FIRST
-        while True:
-            try:
-                return self._writer.execute(sql, params)
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or loop.time() >= deadline:
-                    raise
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, self.BUSY_RETRY_MAX)
+        in autocommit), waiting patiently while another process holds that lock."""
+        return await _patiently(lambda: self._writer.execute(sql, params))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
@@ -333,5 +385,6 @@ class Database:
             await self._checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         await self._checkpointer.close()
         await self._reader.close()
+        self._looker.close()
         # The last connection to close folds the WAL into the file: disk work, off the loop.
         await asyncio.to_thread(self._writer.close)

@@ -196,3 +196,26 @@ async def test_write_gives_up_after_the_busy_timeout(
     finally:
         other.close()
         await db.close()
+
+
+async def test_lookups_see_committed_rows_only(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+
+    async def keys() -> list[str]:
+        async with db.lookup.execute("SELECT storage_key FROM fsm_states") as cur:
+            return [row[0] for row in await cur.fetchall()]
+
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('a', 'x')"
+            )
+            assert await keys() == []  # not committed yet
+        assert await keys() == ["a"]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            async with db.lookup.execute("DELETE FROM fsm_states"):
+                pass
+    finally:
+        await db.close()

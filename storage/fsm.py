@@ -13,6 +13,13 @@ from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from storage.db import Database, to_db_time, utc_now
 
 EMPTY = "{}"  # the column's default: no data
+# One column at a time: a state change never rewrites the data, nor the other way round.
+_UPSERT = {
+    column: f"INSERT INTO fsm_states (storage_key, {column}, updated_at) VALUES (?, ?, ?)"  # noqa: S608
+    f" ON CONFLICT (storage_key) DO UPDATE SET {column} = excluded.{column},"
+    " updated_at = excluded.updated_at"
+    for column in ("state", "data")
+}
 
 
 def _key(key: StorageKey) -> str:
@@ -65,12 +72,14 @@ class SQLiteStorage(BaseStorage):
         return row
 
     async def _write(
-        self, storage_key: str, row: tuple[str | None, str], sql: str, value: Any
+        self, storage_key: str, row: tuple[str | None, str], column: str, value: str | None
     ) -> None:
         self._rows.pop(storage_key, None)  # a failed write leaves no guess behind
         self._writing.add(storage_key)
         try:
-            await self._db.execute_write(sql, (storage_key, value, to_db_time(utc_now())))
+            await self._db.execute_write(
+                _UPSERT[column], (storage_key, value, to_db_time(utc_now()))
+            )
         finally:
             self._writing.discard(storage_key)
         self._remember(storage_key, row)
@@ -87,14 +96,7 @@ class SQLiteStorage(BaseStorage):
         current, data = await self._row(storage_key)
         if current == value:
             return
-        await self._write(
-            storage_key,
-            (value, data),
-            "INSERT INTO fsm_states (storage_key, state, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (storage_key) DO UPDATE SET state = excluded.state,"
-            " updated_at = excluded.updated_at",
-            value,
-        )
+        await self._write(storage_key, (value, data), "state", value)
 
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._row(_key(key)))[0]
@@ -106,14 +108,7 @@ class SQLiteStorage(BaseStorage):
         state, stored = await self._row(storage_key)
         if stored == payload:
             return
-        await self._write(
-            storage_key,
-            (state, payload),
-            "INSERT INTO fsm_states (storage_key, data, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (storage_key) DO UPDATE SET data = excluded.data,"
-            " updated_at = excluded.updated_at",
-            payload,
-        )
+        await self._write(storage_key, (state, payload), "data", payload)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         # A new dict each time: aiogram's update_data changes the one it gets.

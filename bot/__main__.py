@@ -1,4 +1,5 @@
-"""Command line: `python -m bot [run | migrate | grant ID | revoke ID | import FILE | demo]`."""
+"""Command line: `python -m bot [run | migrate | grant ID | revoke ID | import FILE | demo |
+backup PATH | restore FILE]`."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
+from bot.backup import BackupError, backup_to, restore_database
 from bot.cli_import import CliResult, run_demo, run_import
 from bot.cli_rights import change_rights
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import setup_logging
 from bot.runner import open_database, run_bot
-from storage.db import DatabaseOpenError
+from storage.db import DatabaseOpenError, utc_now
 from storage.migrate import MigrationError
 
 logger = logging.getLogger("bot")
@@ -41,6 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="заполнить пустую базу демонстрационной программой Сочи — Минск на 2027 год"
     )
+    backup = commands.add_parser(
+        "backup", help="сделать копию базы данных (можно, пока бот работает)"
+    )
+    backup.add_argument(
+        "path", type=Path, help="файл копии или папка (тогда имя pobratim-ДАТА-ВРЕМЯ.sqlite3)"
+    )
+    restore = commands.add_parser(
+        "restore",
+        help="восстановить базу из копии (сначала остановите бота; текущая база сохранится рядом)",
+    )
+    restore.add_argument("file", type=Path, help="файл копии, сделанной командой backup")
     return parser
 
 
@@ -82,6 +95,30 @@ async def _demo(settings: Settings, _: argparse.Namespace) -> int:
     return _report(await run_demo(settings))
 
 
+async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        result = await asyncio.to_thread(
+            backup_to, settings.database_path, args.path, now=utc_now()
+        )
+    except BackupError as exc:
+        sys.stderr.write(f"Копия не сделана: {exc}\n")
+        return 2
+    _say(f"Копия базы {settings.database_path} записана в {result.path} ({result.size} байт).")
+    return 0
+
+
+async def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        safety = await asyncio.to_thread(restore_database, args.file, settings.database_path)
+    except BackupError as exc:
+        sys.stderr.write(f"База не восстановлена: {exc}\n")
+        return 2
+    _say(f"База {settings.database_path} восстановлена из {args.file}.")
+    if safety is not None:
+        _say(f"Прежняя база сохранена в {safety}.")
+    return 0
+
+
 COMMANDS = {
     "run": _run,
     "migrate": _migrate,
@@ -89,6 +126,8 @@ COMMANDS = {
     "revoke": _change_rights,
     "import": _import,
     "demo": _demo,
+    "backup": _backup,
+    "restore": _restore,
 }
 
 

@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot.audit import AuditService
 from bot.broadcast_monitor import BroadcastMonitor
 from bot.broadcasts import BroadcastService
 from bot.command_menu import set_default_menus, set_personal_menu
@@ -20,14 +21,19 @@ from bot.config import Settings
 from bot.deeplinks import DeepLinkRegistry
 from bot.delivery import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.events import EventNotices, EventService
+from bot.housekeeping import Housekeeping, HousekeepingConfig
 from bot.i18n import Translations
 from bot.notify import Notifier
 from bot.organisers import OrganiserService
+from bot.personal_data import PersonalData
+from bot.privacy_sections import core_sections
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.reminders import ReminderConfig, Reminders
 from bot.roles import Access
 from bot.session import BotSession
+from bot.telebridge_notices import NoticeMarkups, TelebridgeNotices
+from bot.telebridges import TelebridgeService
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
@@ -35,16 +41,22 @@ from handlers.broadcast_keyboards import stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
+from handlers.telebridge_views import details_markup as telebridge_details_markup
+from handlers.telebridge_views import join_markup, proposal_markup
+from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
 from storage.db import Database
 from storage.events import EventRepo
 from storage.fsm import SQLiteStorage
+from storage.institutions import InstitutionRepo
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
+from storage.privacy import PrivacyRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.telebridges import TelebridgeRepo
 from storage.trips import TripRepo
 
 logger = logging.getLogger(__name__)
@@ -120,11 +132,12 @@ def create_event_notices(
     services: Services,
     outbox: OutboxRepo,
     delivery: DeliveryEngine | None = None,
+    translations: Translations | None = None,
 ) -> EventNotices:
     """Notices to subscribers of a moved or cancelled event (the bot's and the import's)."""
     return EventNotices(
         outbox,
-        Translations(settings.default_language),
+        translations or Translations(settings.default_language),
         services.cities,
         details_markup,
         default_zone=settings.timezone,
@@ -153,6 +166,36 @@ def create_reminders(
             default_zone=settings.timezone,
         ),
         wake_delivery=delivery.wake,
+    )
+
+
+def create_personal_data(
+    settings: Settings, db: Database, services: Services, trip_notices: TripNotices
+) -> PersonalData:
+    """The registry of personal data sections; each capability adds its own here."""
+    personal_data = PersonalData(
+        db, services.people, services.cities, default_zone=settings.timezone
+    )
+    for section in core_sections(
+        PrivacyRepo(db),
+        services.registrations,
+        services.trips,
+        services.registration,
+        trip_notices,
+    ):
+        personal_data.add(section)
+    return personal_data
+
+
+def create_housekeeping(settings: Settings, personal_data: PersonalData) -> Housekeeping:
+    return Housekeeping(
+        personal_data,
+        HousekeepingConfig(
+            database_path=settings.database_path,
+            retention_days=settings.data_retention_days,
+            backup_dir=settings.backup_dir,
+            backup_keep=settings.backup_keep,
+        ),
     )
 
 
@@ -193,7 +236,25 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     event_service = EventService(
         db, events, services.trips, services.cities, on_change=reminders.poke
     )
-    event_notices = create_event_notices(settings, services, outbox, delivery)
+    event_notices = create_event_notices(settings, services, outbox, delivery, translations)
+    trip_notices = create_trip_notices(settings, services, notifier)
+    personal_data = create_personal_data(settings, db, services, trip_notices)
+    institutions = InstitutionRepo(db)
+    telebridges = TelebridgeRepo(db)
+    telebridge_service = TelebridgeService(
+        db, institutions, telebridges, services.cities, on_change=reminders.poke
+    )
+    telebridge_notices = TelebridgeNotices(
+        outbox,
+        translations,
+        services.cities,
+        institutions,
+        services.people,
+        NoticeMarkups(
+            proposal=proposal_markup, details=telebridge_details_markup, join=join_markup
+        ),
+        wake=delivery.wake,
+    )
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -213,7 +274,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         registration=services.registration,
         trip_admin=services.trip_admin,
         notifier=notifier,
-        trip_notices=create_trip_notices(settings, services, notifier),
+        trip_notices=trip_notices,
         outbox=outbox,
         delivery=delivery,
         broadcasts=broadcasts,
@@ -223,6 +284,13 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         event_notices=event_notices,
         reminders=reminders,
         reminder_repo=ReminderRepo(db),
+        institutions=institutions,
+        telebridges=telebridges,
+        telebridge_service=telebridge_service,
+        telebridge_notices=telebridge_notices,
+        audit_log=AuditService(AuditRepo(db)),
+        personal_data=personal_data,
+        housekeeping=create_housekeeping(settings, personal_data),
     )
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
@@ -254,11 +322,13 @@ async def on_startup(
     delivery: DeliveryEngine,
     broadcast_monitor: BroadcastMonitor,
     reminders: Reminders,
+    housekeeping: Housekeeping,
 ) -> None:
     await delivery.start()
     # After the engine: reminders missed while the bot was down are queued right away.
     await reminders.start()
     await broadcast_monitor.start()
+    housekeeping.start()
     await set_default_menus(bot, translations)
     staff = {person.tg_id: person for person in await people.list_organisers()}
     for tg_id in settings.admin_ids | staff.keys():
@@ -280,11 +350,13 @@ async def on_shutdown(
     delivery: DeliveryEngine,
     broadcast_monitor: BroadcastMonitor,
     reminders: Reminders,
+    housekeeping: Housekeeping,
 ) -> None:
     # Polling has stopped; let handlers in flight finish before the database closes,
     # then let messages in flight get their answers recorded.
     if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
         logger.warning("Some updates were still being handled at shutdown")
     await broadcast_monitor.stop()
+    await housekeeping.stop()
     await reminders.stop()
     await delivery.stop(SHUTDOWN_GRACE_SECONDS)

@@ -14,8 +14,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.roles import Access, MemberRole
+from bot.telebridges import InstitutionKind
 from bot.trip_admin import require_organiser
 from bot.trips import parse_local_datetime
 from storage.broadcasts import (
@@ -41,6 +44,7 @@ class SegmentKind(StrEnum):
     CITY_ROLE = "cityrole"
     TRIP = "trip"
     EVENT = "event"  # subscribers of an event
+    COORDINATORS = "coord"  # school coordinators: a city (0: all) and a type ("any")
 
 
 class TripAudience(StrEnum):
@@ -67,7 +71,9 @@ SEGMENT_FIELDS: dict[SegmentKind, tuple[str, ...]] = {
     SegmentKind.CITY_ROLE: ("city_id", "role"),
     SegmentKind.TRIP: ("trip_id", "audience"),
     SegmentKind.EVENT: ("event_id",),
+    SegmentKind.COORDINATORS: ("inst_city", "inst_kind"),
 }
+ANY_KIND = "any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,8 @@ class Segment:
     trip_id: int | None = None
     audience: str | None = None
     event_id: int | None = None
+    inst_city: int | None = None  # the coordinators' institutions' city; 0: every city
+    inst_kind: str | None = None  # their type (InstitutionKind) or ANY_KIND
 
     def missing(self) -> str | None:
         """The first field this kind of segment still needs."""
@@ -97,6 +105,9 @@ class Segment:
             trip_id=self.trip_id,
             trip_statuses=TripAudience(self.audience).statuses if self.audience else (),
             event_id=self.event_id,
+            coordinators=self.kind is SegmentKind.COORDINATORS,
+            institution_city_id=self.inst_city or None,
+            institution_kind=None if self.inst_kind in (None, ANY_KIND) else self.inst_kind,
         )
 
     def to_json(self) -> str:
@@ -122,6 +133,8 @@ class Segment:
                 trip_id=_optional_int(data.get("trip_id")),
                 audience=TripAudience(data["audience"]).value if data.get("audience") else None,
                 event_id=_optional_int(data.get("event_id")),
+                inst_city=_optional_int(data.get("inst_city")),
+                inst_kind=_institution_kind(data.get("inst_kind")),
             )
         except (KeyError, ValueError, TypeError):
             raise UserError("bc-error-segment") from None
@@ -144,6 +157,14 @@ def _optional_int(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError("not an id")
     return int(value)
+
+
+def _institution_kind(value: object) -> str | None:
+    if value is None:
+        return None
+    if value == ANY_KIND:
+        return ANY_KIND
+    return InstitutionKind(str(value)).value
 
 
 def _language(value: object) -> str | None:
@@ -232,6 +253,12 @@ class BroadcastService:
             source=source,
             now=now,
             progress=progress,
+            audit=audit.entry(
+                actor=actor_id,
+                action=Action.BROADCAST,
+                kind=ObjectKind.BROADCAST,
+                diff={"segment": segment.to_json(), "content": source.kind},
+            ),
         )
         self._wake_delivery()
         return broadcast
@@ -257,6 +284,12 @@ class BroadcastService:
             source=source,
             now=now,
             scheduled_for=at,
+            audit=audit.entry(
+                actor=actor_id,
+                action=Action.SCHEDULE,
+                kind=ObjectKind.BROADCAST,
+                diff={"segment": segment.to_json(), "content": source.kind, "at": at},
+            ),
         )
 
     async def start_due(self, *, now: datetime) -> list[Broadcast]:
@@ -283,7 +316,12 @@ class BroadcastService:
         """Stop a running broadcast: what has not been handed to Telegram is not sent."""
         require_organiser(actor_access)
         await self._get(broadcast_id)
-        if not await self._repo.stop(broadcast_id=broadcast_id, stopped_by=actor_id, now=now):
+        entry = audit.entry(
+            actor=actor_id, action=Action.STOP, kind=ObjectKind.BROADCAST, object_id=broadcast_id
+        )
+        if not await self._repo.stop(
+            broadcast_id=broadcast_id, stopped_by=actor_id, now=now, audit=entry
+        ):
             raise UserError("bc-error-not-running")
         return await self._get(broadcast_id)
 
@@ -293,7 +331,15 @@ class BroadcastService:
         """Cancel a scheduled broadcast before its time."""
         require_organiser(actor_access)
         await self._get(broadcast_id)
-        if not await self._repo.withdraw(broadcast_id=broadcast_id, stopped_by=actor_id, now=now):
+        entry = audit.entry(
+            actor=actor_id,
+            action=Action.WITHDRAW,
+            kind=ObjectKind.BROADCAST,
+            object_id=broadcast_id,
+        )
+        if not await self._repo.withdraw(
+            broadcast_id=broadcast_id, stopped_by=actor_id, now=now, audit=entry
+        ):
             raise UserError("bc-error-not-scheduled")
         return await self._get(broadcast_id)
 

@@ -1,4 +1,4 @@
-"""An event as an .ics file (RFC 5545) that calendars can import and later update.
+"""Events and telebridges as .ics files (RFC 5545) that calendars import and later update.
 
 The UID is the same for every file of one event, and SEQUENCE is the event's change
 counter: a calendar that already holds the event replaces its entry with the newer
@@ -9,10 +9,12 @@ version instead of adding a second one. Times carry the event city's time zone
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from storage.cities import City
 from storage.events import CANCELLED, Event
+from storage.telebridges import BOOKED, Telebridge
 
 PRODID = "-//Pobratim//Events//RU"
 UID_DOMAIN = "pobratim.bot"
@@ -24,7 +26,6 @@ def event_uid(event_id: int) -> str:
 
 def event_ics(event: Event, city: City, *, language: str, now: datetime) -> bytes:
     # Imported when a file is asked for: the library costs memory the bot rarely needs.
-    from icalendar import Calendar
     from icalendar import Event as IcsEvent
 
     zone = ZoneInfo(city.timezone)
@@ -43,6 +44,49 @@ def event_ics(event: Event, city: City, *, language: str, now: datetime) -> byte
     if event.description:
         item.add("description", event.description)
     item.add("status", "CANCELLED" if event.status == CANCELLED else "CONFIRMED")
+    return _publish(item)
+
+
+def ics_filename(event: Event) -> str:
+    return f"event-{event.id}.ics"
+
+
+def telebridge_uid(telebridge_id: int) -> str:
+    return f"telebridge-{telebridge_id}@{UID_DOMAIN}"
+
+
+def telebridge_ics(
+    telebridge: Telebridge, *, summary: str, description: str, city: City, now: datetime
+) -> bytes:
+    """An agreed telebridge for a calendar: the video link is its location and URL, and
+    its SEQUENCE follows every change of the agreed terms (a reschedule, a new link)."""
+    from icalendar import Event as IcsEvent
+
+    zone = ZoneInfo(city.timezone)
+    item = IcsEvent()
+    item.add("uid", telebridge_uid(telebridge.id))
+    item.add("sequence", telebridge.sequence)
+    item.add("dtstamp", now)
+    item.add("last-modified", telebridge.updated_at)
+    item.add("dtstart", telebridge.starts_at.astimezone(zone))
+    item.add("dtend", telebridge.ends_at.astimezone(zone))
+    item.add("summary", summary)
+    if telebridge.video_url:
+        item.add("location", telebridge.video_url)
+        item.add("url", telebridge.video_url)
+    item.add("description", description)
+    item.add("status", "CONFIRMED" if telebridge.status in BOOKED else "CANCELLED")
+    return _publish(item)
+
+
+def telebridge_filename(telebridge: Telebridge) -> str:
+    return f"telebridge-{telebridge.id}.ics"
+
+
+def _publish(item: Any) -> bytes:
+    """One VEVENT as a calendar file, with the VTIMEZONE its times need."""
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -51,7 +95,3 @@ def event_ics(event: Event, city: City, *, language: str, now: datetime) -> byte
     calendar.add_component(item)
     calendar.add_missing_timezones()
     return calendar.to_ical()
-
-
-def ics_filename(event: Event) -> str:
-    return f"event-{event.id}.ics"

@@ -56,10 +56,11 @@ async def _announce(settings: Settings, summary: ImportSummary) -> None:
     try:
         services = create_services(settings, db)
         outbox = OutboxRepo(db)
-        notifier = Notifier(services.people, Translations(settings.default_language), outbox)
+        translations = Translations(settings.default_language)
+        notifier = Notifier(services.people, translations, outbox)
         trip_notices = create_trip_notices(settings, services, notifier)
         await trip_notices.announce_promotions(summary.promotions)
-        event_notices = create_event_notices(settings, services, outbox)
+        event_notices = create_event_notices(settings, services, outbox, None, translations)
         for change in summary.event_changes:
             await event_notices.announce(change)
     finally:

@@ -24,14 +24,18 @@ MEMBER_COMMANDS = (
     "mytrips",
     "events",
     "myevents",
+    "school",
+    "telebridges",
     "profile",
+    "mydata",
     "language",
     "help",
     "cancel",
 )
-# Later capabilities (broadcasts, reports) add their organiser commands here.
+# /forget is left out of the menu on purpose (a tap too easily made); /mydata and
+# /help name it. Later capabilities (reports) add their organiser commands here.
 ORGANISER_COMMANDS: tuple[str, ...] = ("organiser", "broadcast")
-ADMIN_COMMANDS = ("invite", "grant", "revoke")
+ADMIN_COMMANDS = ("invite", "grant", "revoke", "audit")
 
 
 def commands_for(access: Access) -> tuple[str, ...]:

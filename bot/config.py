@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     event_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 86400, 86400, 2 * 3600)
     trip_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 86400, 86400)
     telebridge_reminders: Annotated[tuple[int, ...], NoDecode] = (86400, 3600)
+    # Registrations for trips that ended longer ago than this lose their personal data.
+    data_retention_days: int = Field(default=365, ge=1, le=36500)
+    # A daily copy of the database goes here (empty: no daily backups); the newest
+    # BACKUP_KEEP copies are kept.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1, le=1000)
 
     @field_validator("bot_token")
     @classmethod
@@ -84,6 +90,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("неизвестный часовой пояс, например Europe/Moscow") from exc
+        return value
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
         return value
 
     @field_validator("telegram_api_url", "webhook_url", "privacy_policy_url")

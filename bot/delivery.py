@@ -30,7 +30,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from storage.db import utc_now
 from storage.outbox import BLOCKED, FAILED, SENT, OutboxRepo, OutboxRow
@@ -100,6 +100,16 @@ def bot_sender(bot: Bot, *, allow_paid_broadcast: bool = False) -> Sender:
                 allow_paid_broadcast=paid,
             )
             return copied.message_id
+        if row.document is not None:
+            document = BufferedInputFile(row.document.data, filename=row.document.name)
+            posted = await bot.send_document(
+                row.chat_id,
+                document,
+                caption=row.text,
+                reply_markup=markup,
+                allow_paid_broadcast=paid,
+            )
+            return posted.message_id
         sent = await bot.send_message(
             row.chat_id, row.text or "", reply_markup=markup, allow_paid_broadcast=paid
         )
@@ -263,8 +273,12 @@ class DeliveryEngine:
             if not await self._outbox.mark_sending(row_id=row.id):
                 return  # cancelled meanwhile (a stopped broadcast)
             await self._attempt(row)
-        except Exception:
+        except Exception as exc:
+            # Not an answer from Telegram (a bad keyboard in the row, a bug): the row is
+            # closed as failed rather than left 'sending', which a restart would send again.
             logger.exception("Delivery of outbox row %s failed unexpectedly", row.id)
+            with contextlib.suppress(Exception):
+                await self._outbox.finish(row_id=row.id, state=FAILED, error=type(exc).__name__)
         finally:
             self._taken.discard(row.id)
             self._slots.release()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.i18n import Translations, Translator
 from bot.profile import clean_text
@@ -26,7 +28,21 @@ from storage.outbox import NewMessage, OutboxRepo
 from storage.trips import TripRepo
 
 VENUE_MAX = 200
+START_AHEAD_YEARS = 5
+START_AHEAD_MAX = timedelta(days=366 * START_AHEAD_YEARS)
 NOTICE = "notice"
+# What an audit entry of an event change shows.
+AUDIT_FIELDS = (
+    "kind",
+    "title",
+    "city_id",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "programme_id",
+    "trip_id",
+    "status",
+)
 
 
 class EventKind(StrEnum):
@@ -57,6 +73,10 @@ def clean_venue(text: str | None) -> str:
 def check_start(starts_at: datetime, now: datetime) -> None:
     if starts_at <= now:
         raise UserError("event-error-start-past")
+    if starts_at - now > START_AHEAD_MAX:
+        # 15.03.2207 for 15.03.2027: the lists show day and month only, so a wrong year
+        # would hide the event far down the catalogue.
+        raise UserError("event-error-start-far", years=START_AHEAD_YEARS)
 
 
 def check_end(starts_at: datetime | None, ends_at: datetime) -> None:
@@ -167,13 +187,24 @@ class EventService:
             saved_id = await self._events.save(
                 conn, event=checked, actor=actor_id, event_id=event_id
             )
+            await audit.record_saved(
+                conn,
+                actor=actor_id,
+                kind=ObjectKind.EVENT,
+                object_id=saved_id,
+                before=before,
+                after=checked,
+                fields=AUDIT_FIELDS,
+            )
             saved = await self._events.get(event_id=saved_id, conn=conn)
         assert saved is not None
         self._changed()
         subscribers = await self._events.subscribers(event_id=saved_id) if before else []
         return EventChange(saved, before, tuple(subscribers))
 
-    async def cancel(self, *, actor_access: Access | None, event_id: int) -> EventChange:
+    async def cancel(
+        self, *, actor_access: Access | None, event_id: int, actor_id: int | None = None
+    ) -> EventChange:
         require_organiser(actor_access)
         async with self._db.transaction() as conn:
             before = await self._events.get(event_id=event_id, conn=conn)
@@ -198,6 +229,14 @@ class EventService:
                 ),
                 actor=None,
                 event_id=event_id,
+            )
+            await audit.record(
+                conn,
+                actor=actor_id,
+                action=Action.CANCEL,
+                kind=ObjectKind.EVENT,
+                object_id=event_id,
+                diff={"status": [before.status, CANCELLED]},
             )
             cancelled = await self._events.get(event_id=event_id, conn=conn)
         assert cancelled is not None

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot import audit
+from bot.audit import Action, AuditService, ObjectKind
 from bot.i18n import Translator
 from storage.cities import City, CityRepo
 from storage.registrations import Participant, RegistrationRepo
@@ -30,6 +32,8 @@ COLUMNS = (
     *("status", "position", "created", "updated", "decided"),
     *("name", "organisation", "role", "city", "phone"),
 )
+# For a trip with minors: the parent's or guardian's consent, after the person's columns.
+GUARDIAN_COLUMNS = ("guardian", "guardian-consent")
 
 Cell = str | int | datetime | None
 
@@ -83,6 +87,8 @@ def participants_table(
     participants: list[Participant],
     cities: dict[int, City],
     zone: str,
+    *,
+    for_minors: bool = False,
 ) -> Table:
     """Header and rows in the organiser's language and city time."""
     tz = ZoneInfo(zone)
@@ -93,7 +99,8 @@ def participants_table(
         for key in participant.registration.answers:
             if key not in by_key and key not in extra:
                 extra.append(key)
-    header = [t.button(f"export-col-{name}") for name in COLUMNS]
+    columns = (*COLUMNS, *GUARDIAN_COLUMNS) if for_minors else COLUMNS
+    header = [t.button(f"export-col-{name}") for name in columns]
     header += [question.label for question in questions] + extra
     rows: list[list[Cell]] = []
     for participant in participants:
@@ -112,6 +119,11 @@ def participants_table(
                 t.button(f"role-{participant.role}") if participant.role else None,
                 city.name(t.language) if city else None,
                 participant.phone,
+                *(
+                    (registration.guardian_name, _local(registration.guardian_consent_at, tz))
+                    if for_minors
+                    else ()
+                ),
                 *[_answer(t, q, answers.get(q.key)) for q in questions],
                 *[_answer(t, None, answers.get(key)) for key in extra],
             ]
@@ -197,19 +209,37 @@ async def export_trip(
     t: Translator,
     zone: str,
     now: datetime,
+    actor_id: int,
+    audit_log: AuditService,
 ) -> TripExport | None:
-    """Both files for a trip, or None if there is no such trip."""
+    """Both files for a trip, or None if there is no such trip. An export of personal
+    data is an organiser's action: it goes to the audit log."""
     trip = await trips.get(trip_id=trip_id)
     if trip is None:
         return None
     questions = await trips.questions(trip_id=trip_id)
     participants = await registrations.participants(trip_id=trip_id)
     table = participants_table(
-        t, questions, participants, {city.id: city for city in await cities.list()}, zone
+        t,
+        questions,
+        participants,
+        {city.id: city for city in await cities.list()},
+        zone,
+        for_minors=trip.for_minors,
     )
     # Building a workbook of thousands of rows takes a while: off the event loop.
     xlsx = await asyncio.to_thread(build_xlsx, table, sheet_title=t.button("export-sheet"))
     stem = f"trip-{trip.id}-participants-{now.astimezone(ZoneInfo(zone)):%Y-%m-%d}"
+    if participants:
+        await audit_log.add(
+            audit.entry(
+                actor=actor_id,
+                action=Action.EXPORT,
+                kind=ObjectKind.TRIP,
+                object_id=trip.id,
+                diff={"rows": len(participants)},
+            )
+        )
     return TripExport(
         trip=trip,
         count=len(participants),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime import FluentBundle
 from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 
@@ -51,8 +51,11 @@ def _bundle(language: str, directory: Path) -> FluentBundle:
     files = sorted((directory / language).glob("*.ftl"))
     if not files:
         raise FileNotFoundError(f"no translation files for {language!r} in {directory}")
+    # Without source positions (fluent.runtime's FluentResource keeps them): the bundle
+    # lives as long as the bot, and the positions only served error messages.
+    parser = FluentParser(with_spans=False)
     for path in files:
-        bundle.add_resource(FluentResource(path.read_text("utf-8")))
+        bundle.add_resource(parser.parse(path.read_text("utf-8")))
     return bundle
 
 
@@ -84,6 +87,10 @@ class Translator:
         for token, value in long_values.items():
             text = text.replace(token, value)
         return text
+
+    def has(self, key: str) -> bool:
+        """Whether a text exists (for names other capabilities may leave untranslated)."""
+        return self._bundle.has_message(key)
 
     def __call__(self, key: str, /, **args: Any) -> str:
         """A message text (HTML): string arguments are escaped unless marked `Html`."""

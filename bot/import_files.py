@@ -62,6 +62,7 @@ TRIP_FIELDS = (
     "deadline",
     "capacity",
     "approval",
+    "for_minors",
     "status",
     "description",
     "organisers",

@@ -25,6 +25,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.events import EventChange
 from bot.i18n import Html, Translator
@@ -467,6 +469,7 @@ def _trip(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | 
     deadline = f.moment("deadline", zone, required=True, end_of_day=True)
     capacity = f.integer("capacity", low=CAPACITY_MIN, high=CAPACITY_MAX, required=True)
     approval = f.flag("approval", default=True)
+    for_minors = f.flag("for_minors", default=False)
     existing = ctx.existing.states.get(key) if key is not None else None
     given_status = f.choice("status", [s.value for s in TripStatus], required=False)
     status = _status(given_status, existing)
@@ -502,6 +505,7 @@ def _trip(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedTrip | 
             status=status,
             questions=tuple(questions),
             ext_key=key,
+            for_minors=for_minors,
         )
         try:  # the same rules as the organiser's form, in case they say more than the above
             check_trip(trip, ctx.now, is_new=status != TripStatus.FINISHED)
@@ -542,6 +546,7 @@ def _compared(trip: NewTrip | Trip, programme_id: int | None) -> tuple[Any, ...]
         trip.needs_approval,
         trip.description,
         trip.status,
+        trip.for_minors,
     )
 
 
@@ -881,6 +886,22 @@ async def _write(
                     subscribers = tuple(await events.subscribers(event_id=event_id))
                     changes.append(replace(change, subscribers=subscribers))
         event_counts = Counts(created, updated)
+        await audit.record(
+            conn,
+            actor=actor,
+            action=Action.IMPORT,
+            kind=ObjectKind.IMPORT,
+            diff={
+                f"{name}_{how}": count
+                for name, counts in (
+                    ("programmes", programme_counts),
+                    ("trips", trip_counts),
+                    ("events", event_counts),
+                )
+                for how, count in (("created", counts.created), ("updated", counts.updated))
+                if count
+            },
+        )
     return ImportSummary(
         programme_counts, trip_counts, event_counts, tuple(promotions), tuple(changes)
     )

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.roles import Access, access_of
 from storage.invites import Invite, InviteRepo
@@ -57,8 +59,18 @@ class OrganiserService:
     async def create_invite(self, *, actor_id: int, now: datetime) -> Invite:
         self._require_admin(actor_id)
         code = secrets.token_urlsafe(16)
+        # The code itself stays out of the log: until used, it grants organiser rights.
         await self._invites.create(
-            code=code, created_by=actor_id, now=now, expires_at=now + INVITE_TTL
+            code=code,
+            created_by=actor_id,
+            now=now,
+            expires_at=now + INVITE_TTL,
+            audit=audit.entry(
+                actor=actor_id,
+                action=Action.INVITE,
+                kind=ObjectKind.INVITE,
+                diff={"expires_at": now + INVITE_TTL},
+            ),
         )
         invite = await self._invites.get(code=code)
         assert invite is not None
@@ -74,7 +86,14 @@ class OrganiserService:
             return Redemption(RedeemResult.USED, invite)
         if invite.expires_at <= now:
             return Redemption(RedeemResult.EXPIRED, invite)
-        if not await self._invites.redeem(code=code, tg_id=tg_id, now=now):
+        granted = audit.entry(
+            actor=invite.created_by,
+            action=Action.GRANT,
+            kind=ObjectKind.PERSON,
+            object_id=tg_id,
+            diff={"via": "invite"},
+        )
+        if not await self._invites.redeem(code=code, tg_id=tg_id, now=now, audit=granted):
             # Someone else took it between the read and the write.
             return Redemption(RedeemResult.USED, invite)
         return Redemption(RedeemResult.GRANTED, invite)
@@ -87,7 +106,13 @@ class OrganiserService:
         known = await self._people.get(tg_id=target_id)
         if target_id in self._admin_ids or (known is not None and known.is_organiser):
             return target_id, GrantResult.ALREADY
-        await self._people.set_organiser(tg_id=target_id, is_organiser=True)
+        await self._people.set_organiser(
+            tg_id=target_id,
+            is_organiser=True,
+            audit=audit.entry(
+                actor=actor_id, action=Action.GRANT, kind=ObjectKind.PERSON, object_id=target_id
+            ),
+        )
         result = GrantResult.GRANTED if known is not None else GrantResult.GRANTED_UNKNOWN
         return target_id, result
 
@@ -97,7 +122,13 @@ class OrganiserService:
         target_id = self._authorise(actor_id, target)
         if target_id in self._admin_ids:
             raise UserError("error-revoke-admin")
-        changed = await self._people.set_organiser(tg_id=target_id, is_organiser=False)
+        changed = await self._people.set_organiser(
+            tg_id=target_id,
+            is_organiser=False,
+            audit=audit.entry(
+                actor=actor_id, action=Action.REVOKE, kind=ObjectKind.PERSON, object_id=target_id
+            ),
+        )
         return target_id, RevokeResult.REVOKED if changed else RevokeResult.NOT_ORGANISER
 
     def _authorise(self, actor_id: int | None, target: int | str | None) -> int:

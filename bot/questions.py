@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from bot.errors import UserError
+from bot.i18n import Translator
 from bot.profile import clean_text
 from storage.trips import Question
 
@@ -64,3 +65,15 @@ def check_answers(questions: list[Question], answers: dict[str, str]) -> dict[st
             continue
         checked[question.key] = parse_answer(question, value)
     return checked
+
+
+def answer_text(t: Translator, question: Question | None, value: str | None) -> str:
+    """An answer as a person reads it (yes/no and dates in their words)."""
+    if value is None or value == "":
+        return t.button("reg-answer-skipped")
+    if question is not None and question.kind == QuestionKind.YES_NO:
+        return t.button("reg-yes" if value == YES else "reg-no")
+    if question is not None and question.kind == QuestionKind.DATE:
+        year, month, day = value.split("-")
+        return f"{day}.{month}.{year}"
+    return value

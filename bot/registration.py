@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.questions import check_answers
 from bot.roles import Access
@@ -21,7 +23,7 @@ from bot.trips import (
     registration_refusal,
 )
 from storage.db import Database, Writer
-from storage.registrations import ACTIVE, SEATED, Registration, RegistrationRepo
+from storage.registrations import ACTIVE, SEATED, Guardian, Registration, RegistrationRepo
 from storage.trips import Trip, TripRepo
 
 
@@ -98,13 +100,23 @@ class RegistrationService:
         return refusal
 
     async def register(
-        self, *, trip_id: int, tg_id: int, answers: dict[str, str], now: datetime
+        self,
+        *,
+        trip_id: int,
+        tg_id: int,
+        answers: dict[str, str],
+        now: datetime,
+        guardian: Guardian | None = None,
     ) -> Registered:
+        """Take a seat or a place in line. A trip with minors takes no registration without
+        a parent's or guardian's consent; other trips store none."""
         async with self._db.transaction() as conn:
             trip = await self._trip(conn, trip_id)
             refusal = registration_refusal(trip, now)
             if refusal:
                 raise UserError(refusal)
+            if trip.for_minors and guardian is None:
+                raise UserError("reg-error-guardian-required")
             existing = await self._registrations.active_for(
                 trip_id=trip_id, tg_id=tg_id, conn=conn
             )
@@ -117,7 +129,13 @@ class RegistrationService:
                 trip, await self._registrations.count_seated(conn, trip_id=trip_id)
             )
             registration_id = await self._registrations.insert(
-                conn, trip_id=trip_id, tg_id=tg_id, status=status, answers=checked, now=now
+                conn,
+                trip_id=trip_id,
+                tg_id=tg_id,
+                status=status,
+                answers=checked,
+                now=now,
+                guardian=guardian if trip.for_minors else None,
             )
             position = None
             if status is RegStatus.WAITLISTED:
@@ -194,6 +212,14 @@ class RegistrationService:
                 raise UserError("reg-error-not-found")
             if not changed:
                 return Decision(applied=False, registration=registration)
+            await audit.record(
+                conn,
+                actor=actor_id,
+                action=Action.APPROVE if approve else Action.REJECT,
+                kind=ObjectKind.REGISTRATION,
+                object_id=registration_id,
+                diff={"trip_id": trip.id, "status": [current.status, registration.status]},
+            )
             promotions = (
                 () if approve else tuple(await self._promote(conn, registration.trip_id, now))
             )
@@ -222,6 +248,35 @@ class RegistrationService:
         """The same inside the caller's open transaction (`BEGIN IMMEDIATE`), so the seats
         a write frees go to the waiting list before anyone else can take them."""
         return await self._promote(conn, trip_id, now)
+
+    async def release_in(
+        self, conn: Writer, *, registration: Registration, now: datetime
+    ) -> tuple[bool, list[Promotion]]:
+        """Inside the caller's transaction: the person leaves a trip that is still ahead
+        (their data is being erased); a seat they held goes to the first in line.
+
+        A trip that has begun, finished or was cancelled keeps the registration as it
+        was: it is history, and the figures about it must not change. Returns whether
+        the registration was released, and who moved up.
+        """
+        trip = await self._trip(conn, registration.trip_id)
+        if (
+            registration.status not in ACTIVE
+            or trip.status not in SEAT_KEEPING_STATUSES
+            or trip.starts_at <= now
+        ):
+            return False, []
+        changed = await self._registrations.change_status(
+            conn,
+            registration_id=registration.id,
+            from_statuses=ACTIVE,
+            to_status=RegStatus.CANCELLED,
+            now=now,
+            actor=None,
+        )
+        if not changed or registration.status not in SEATED:
+            return changed, []
+        return True, await self._promote(conn, trip.id, now)
 
     async def _own_active(self, conn: Writer, registration_id: int, tg_id: int) -> Registration:
         registration = await self._registrations.get(registration_id=registration_id, conn=conn)

@@ -1,9 +1,12 @@
-"""Reminders before events and trips (later telebridges), woken by APScheduler.
+"""Reminders before events, trips and telebridges, and the question after a telebridge
+("Состоялся ли телемост?"), woken by APScheduler.
 
-The database is the source of truth. A reminder is due at the start of its event (or
-trip) minus an offset from the settings; who gets it is read when it falls due
-(subscribers, approved participants). `reminder_sweeps.swept_until` says up to which
-moment reminders have been handled, so nothing depends on jobs kept in memory:
+The database is the source of truth. A reminder is due at the start of its event (trip,
+telebridge) minus an offset from the settings; who gets it is read when it falls due
+(subscribers, approved participants, both schools' coordinators). The question after a
+telebridge is due at its end, and is asked however late the bot gets to it.
+`reminder_sweeps.swept_until` says up to which moment reminders have been handled, so
+nothing depends on jobs kept in memory:
 
 - a sweep takes every reminder due in (swept_until, now], queues it in the outbox with
   the key ``reminder:<kind>:<id>:<offset s>:<tg_id>`` (the outbox never queues a key
@@ -16,8 +19,9 @@ moment reminders have been handled, so nothing depends on jobs kept in memory:
   this process call `poke()` to reschedule it.
 
 Moving a start moves its reminders (they are computed from the start); the ones sent
-already keep their keys and are not repeated. Cancelling and unsubscribing take the
-reminders away because the queries no longer find them.
+already keep their keys and are not repeated (a telebridge's key carries the version of
+its agreed terms: a reschedule both sides accepted is reminded of afresh). Cancelling
+and unsubscribing take the reminders away because the queries no longer find them.
 """
 
 from __future__ import annotations
@@ -39,7 +43,14 @@ from bot.i18n import Translations, Translator
 from storage.cities import City, CityRepo
 from storage.db import utc_now
 from storage.outbox import NewMessage, OutboxRepo
-from storage.reminders import EVENT, TRIP, DueReminder, ReminderRepo
+from storage.reminders import (
+    EVENT,
+    TELEBRIDGE,
+    TELEBRIDGE_HELD,
+    TRIP,
+    DueReminder,
+    ReminderRepo,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +58,7 @@ REMINDER = "reminder"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _OFFSET = re.compile(r"^(\d{1,6})([smhd])$")
 MAX_OFFSET = 366 * 86400
+SWEEP_BATCH = 500  # reminders read and queued at a time
 
 # (translator, kind, target id) -> reply_markup as the Bot API's JSON, from the handlers.
 MarkupFactory = Callable[[Translator, str, int], dict[str, Any] | None]
@@ -76,15 +88,23 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     return tuple(sorted(offsets, reverse=True))
 
 
-def dedup_key(kind: str, target_id: int, offset: int, tg_id: int) -> str:
-    return f"reminder:{kind}:{target_id}:{offset}:{tg_id}"
+def dedup_key(kind: str, target_id: int, offset: int, tg_id: int, version: int = 0) -> str:
+    """One reminder per thing, offset and person. A telebridge's agreed terms carry a
+    version (a reschedule is a new agreement), so its reminders come again for the new
+    time; an event's move keeps the key, so a sent reminder is not repeated."""
+    target = f"{target_id}v{version}" if kind == TELEBRIDGE else str(target_id)
+    return f"reminder:{kind}:{target}:{offset}:{tg_id}"
+
+
+def followup_key(telebridge_id: int, tg_id: int) -> str:
+    return f"{TELEBRIDGE_HELD}:{telebridge_id}:{tg_id}"
 
 
 @dataclass(frozen=True, slots=True)
 class ReminderConfig:
     event_offsets: tuple[int, ...] = (7 * 86400, 86400, 2 * 3600)
     trip_offsets: tuple[int, ...] = (7 * 86400, 86400)
-    telebridge_offsets: tuple[int, ...] = (86400, 3600)  # for the telebridges capability
+    telebridge_offsets: tuple[int, ...] = (86400, 3600)
     default_zone: str = "Europe/Moscow"
     max_idle: float = 30.0  # look at the database at least this often (seconds)
 
@@ -196,13 +216,20 @@ class Reminders:
     async def _next_due(self) -> datetime | None:
         after = await self._repo.swept_until() or self._clock()
         candidates = []
-        kinds = ((EVENT, self._config.event_offsets), (TRIP, self._config.trip_offsets))
+        kinds = (
+            (EVENT, self._config.event_offsets),
+            (TRIP, self._config.trip_offsets),
+            (TELEBRIDGE, self._config.telebridge_offsets),
+        )
         for kind, offsets in kinds:
             for offset in offsets:
                 delta = timedelta(seconds=offset)
                 start = await self._repo.next_start(kind=kind, after=after + delta)
                 if start is not None:
                     candidates.append(start - delta)
+        end = await self._repo.next_end(after=after)
+        if end is not None:
+            candidates.append(end)
         return min(candidates, default=None)
 
     # The sweep
@@ -218,33 +245,69 @@ class Reminders:
             return SweepResult()
         if until <= after:
             return SweepResult()
-        due: list[tuple[int, DueReminder]] = []
-        for offset in self._config.event_offsets:
-            rows = await self._repo.due_events(
-                offset=timedelta(seconds=offset), after=after, until=until
-            )
-            due += [(offset, row) for row in rows]
-        for offset in self._config.trip_offsets:
-            rows = await self._repo.due_trips(
-                offset=timedelta(seconds=offset), after=after, until=until
-            )
-            due += [(offset, row) for row in rows]
-        result = await self._queue(due, now) if due else SweepResult()
-        await self._repo.set_swept_until(until)
-        return result
-
-    async def _queue(self, due: Iterable[tuple[int, DueReminder]], now: datetime) -> SweepResult:
+        queries = [(EVENT, offset) for offset in self._config.event_offsets]
+        queries += [(TRIP, offset) for offset in self._config.trip_offsets]
+        queries += [(TELEBRIDGE, offset) for offset in self._config.telebridge_offsets]
+        # Asked at the end, however late the bot gets to it: the answer is still wanted.
+        queries.append((TELEBRIDGE_HELD, 0))
         cities = await self._cities.by_id()
-        messages: list[NewMessage] = []
         dropped: Counter[tuple[str, int, int, datetime]] = Counter()
+        queued = skipped = 0
+        for kind, offset in queries:
+            # A part at a time: the reminders of one big festival are not all held in
+            # memory at once. A crash half-way is harmless: swept_until has not moved,
+            # and the next sweep skips the keys already queued.
+            start_after = (0, 0)
+            while True:
+                rows = await self._repo.due(
+                    kind=kind,
+                    offset=timedelta(seconds=offset),
+                    after=after,
+                    until=until,
+                    start_after=start_after,
+                    limit=SWEEP_BATCH,
+                )
+                if not rows:
+                    break
+                part = self._queue(((offset, row) for row in rows), cities, now, dropped)
+                queued += await self._enqueue(part[0])
+                skipped += part[1]
+                if len(rows) < SWEEP_BATCH:
+                    break
+                start_after = (rows[-1].target_id, rows[-1].tg_id)
+        self._log_dropped(dropped)
+        if queued:
+            logger.info("Queued %d reminders", queued)
+            if self._wake_delivery is not None:
+                self._wake_delivery()
+        await self._repo.set_swept_until(until)
+        return SweepResult(queued=queued, dropped=sum(dropped.values()), skipped=skipped)
+
+    async def _enqueue(self, messages: list[NewMessage]) -> int:
+        return await self._outbox.enqueue(messages) if messages else 0
+
+    def _queue(
+        self,
+        due: Iterable[tuple[int, DueReminder]],
+        cities: dict[int, City],
+        now: datetime,
+        dropped: Counter[tuple[str, int, int, datetime]],
+    ) -> tuple[list[NewMessage], int]:
+        """The messages for due reminders, and how many people were skipped (blocked);
+        those whose thing began already are counted in `dropped`."""
+        messages: list[NewMessage] = []
         skipped = 0
         for offset, reminder in due:
-            if reminder.starts_at <= now:
+            if reminder.kind != TELEBRIDGE_HELD and reminder.starts_at <= now:
                 dropped[(reminder.kind, reminder.target_id, offset, reminder.starts_at)] += 1
             elif reminder.blocked:
                 skipped += 1
             else:
                 messages.append(self._message(offset, reminder, cities, now))
+        return messages, skipped
+
+    @staticmethod
+    def _log_dropped(dropped: Counter[tuple[str, int, int, datetime]]) -> None:
         for (kind, target_id, offset, starts_at), count in dropped.items():
             logger.warning(
                 "Reminder %ss before %s %s dropped for %d people: it began at %s,"
@@ -255,12 +318,6 @@ class Reminders:
                 count,
                 starts_at.isoformat(),
             )
-        queued = await self._outbox.enqueue(messages) if messages else 0
-        if queued:
-            logger.info("Queued %d reminders", queued)
-            if self._wake_delivery is not None:
-                self._wake_delivery()
-        return SweepResult(queued=queued, dropped=sum(dropped.values()), skipped=skipped)
 
     def _message(
         self, offset: int, reminder: DueReminder, cities: dict[int, City], now: datetime
@@ -275,10 +332,18 @@ class Reminders:
             "time": reminder.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M"),
             "city": city_name or zone,
         }
+        key = dedup_key(
+            reminder.kind, reminder.target_id, offset, reminder.tg_id, reminder.version
+        )
         if reminder.kind == EVENT:
             where = city.name(t.language) if city else ""
             place = f"{reminder.place}, {where}" if reminder.place else where
             text = t("reminder-event", place=place, **common)
+        elif reminder.kind == TELEBRIDGE:
+            text = t("reminder-telebridge", other=reminder.other, link=reminder.place, **common)
+        elif reminder.kind == TELEBRIDGE_HELD:
+            key = followup_key(reminder.target_id, reminder.tg_id)
+            text = t("tb-ask-held", title=reminder.title, other=reminder.other)
         else:
             origin = cities.get(reminder.from_city_id or 0)
             text = t(
@@ -292,5 +357,5 @@ class Reminders:
             purpose=REMINDER,
             text=text,
             reply_markup=self._markup(t, reminder.kind, reminder.target_id),
-            dedup_key=dedup_key(reminder.kind, reminder.target_id, offset, reminder.tg_id),
+            dedup_key=key,
         )

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from bot import audit
+from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.notify import Notifier
 from bot.profile import clean_text
@@ -45,6 +47,22 @@ STATUS_TRANSITIONS: dict[TripStatus, tuple[TripStatus, ...]] = {
 CANCELLABLE = (TripStatus.DRAFT, TripStatus.OPEN, TripStatus.CLOSED)
 # Cancelled and finished trips are history: editing them would rewrite it.
 EDITABLE = CANCELLABLE
+
+# What an audit entry of a trip or programme change shows (never people's data).
+TRIP_AUDIT_FIELDS = (
+    "title",
+    "programme_id",
+    "from_city_id",
+    "to_city_id",
+    "starts_at",
+    "ends_at",
+    "registration_deadline",
+    "capacity",
+    "needs_approval",
+    "for_minors",
+    "status",
+)
+PROGRAMME_AUDIT_FIELDS = ("direction", "title", "audience")
 
 _OPTION_SEPARATORS = re.compile(r"[\n;]")
 _GENERATED_KEY = re.compile(r"^q(\d+)$")
@@ -237,10 +255,23 @@ class TripAdminService:
             and await self._trips.get_programme(programme_id=programme_id) is None
         ):
             raise UserError("org-error-programme-not-found")
+        before = (
+            await self._trips.get_programme(programme_id=programme_id) if programme_id else None
+        )
         async with self._db.transaction() as conn:
-            return await self._trips.save_programme(
+            saved_id = await self._trips.save_programme(
                 conn, programme=checked, actor=actor_id, programme_id=programme_id
             )
+            await audit.record_saved(
+                conn,
+                actor=actor_id,
+                kind=ObjectKind.PROGRAMME,
+                object_id=saved_id,
+                before=before,
+                after=checked,
+                fields=PROGRAMME_AUDIT_FIELDS,
+            )
+            return saved_id
 
     async def _checked_trip(self, trip: NewTrip) -> NewTrip:
         """The parts check_trip does not look at: references, texts, questions."""
@@ -265,6 +296,15 @@ class TripAdminService:
         check_trip(checked, now, is_new=True)
         async with self._db.transaction() as conn:
             trip_id = await self._trips.save(conn, trip=checked, actor=actor_id)
+            await audit.record_saved(
+                conn,
+                actor=actor_id,
+                kind=ObjectKind.TRIP,
+                object_id=trip_id,
+                before=None,
+                after=checked,
+                fields=TRIP_AUDIT_FIELDS,
+            )
         return SavedTrip(trip_id=trip_id, created=True)
 
     async def update_trip(
@@ -303,6 +343,17 @@ class TripAdminService:
                 check_capacity(checked.capacity, taken)
             written = replace(checked, capacity=stored.capacity) if raised else checked
             await self._trips.save(conn, trip=written, actor=actor_id, trip_id=trip_id)
+            # A raised capacity is written just below, with the waiting list; it is part
+            # of this edit all the same.
+            await audit.record_saved(
+                conn,
+                actor=actor_id,
+                kind=ObjectKind.TRIP,
+                object_id=trip_id,
+                before=stored,
+                after=checked,
+                fields=TRIP_AUDIT_FIELDS,
+            )
         promotions: list[Promotion] = []
         if raised:
             promotions = await self._registration.set_capacity(
@@ -311,7 +362,13 @@ class TripAdminService:
         return SavedTrip(trip_id=trip_id, created=False, promotions=tuple(promotions))
 
     async def change_status(
-        self, *, actor_access: Access | None, trip_id: int, status: str, now: datetime
+        self,
+        *,
+        actor_access: Access | None,
+        trip_id: int,
+        status: str,
+        now: datetime,
+        actor_id: int | None = None,
     ) -> Trip:
         require_organiser(actor_access)
         async with self._db.transaction() as conn:
@@ -326,12 +383,25 @@ class TripAdminService:
                 # Opening a trip that has begun would only invite refusals.
                 raise UserError("org-error-open-started")
             await self._trips.set_status(conn, trip_id=trip_id, status=status)
+            await audit.record(
+                conn,
+                actor=actor_id,
+                action=Action.STATUS,
+                kind=ObjectKind.TRIP,
+                object_id=trip_id,
+                diff={"status": [trip.status, status]},
+            )
             updated = await self._trips.get(trip_id=trip_id, conn=conn)
         assert updated is not None
         return updated
 
     async def cancel_trip(
-        self, *, actor_access: Access | None, trip_id: int, reason: str | None
+        self,
+        *,
+        actor_access: Access | None,
+        trip_id: int,
+        reason: str | None,
+        actor_id: int | None = None,
     ) -> CancelledTrip:
         require_organiser(actor_access)
         cleaned = clean_reason(reason)
@@ -343,6 +413,14 @@ class TripAdminService:
                 raise UserError("org-error-not-cancellable")
             await self._trips.set_status(
                 conn, trip_id=trip_id, status=TripStatus.CANCELLED, cancel_reason=cleaned
+            )
+            await audit.record(
+                conn,
+                actor=actor_id,
+                action=Action.CANCEL,
+                kind=ObjectKind.TRIP,
+                object_id=trip_id,
+                diff={"status": [trip.status, TripStatus.CANCELLED], "reason": cleaned},
             )
             cancelled = await self._trips.get(trip_id=trip_id, conn=conn)
         assert cancelled is not None

@@ -11,6 +11,7 @@ from aiogram import Router
 from bot.deeplinks import PayloadHandler
 from handlers import (
     admin,
+    audit,
     broadcast,
     common,
     errors,
@@ -19,9 +20,14 @@ from handlers import (
     fallback,
     onboarding,
     participants,
+    privacy,
     profile,
     registration,
+    schools,
     start,
+    telebridge_admin,
+    telebridge_form,
+    telebridges,
     trip_admin,
     trip_import,
     trips,
@@ -35,16 +41,22 @@ def get_routers() -> list[Router]:
         errors,
         start,
         common,
+        privacy,
         admin,
+        audit,
         onboarding,
         trip_admin,
         event_admin,
         trip_import,
         participants,
         broadcast,
+        telebridge_admin,
         trips,
         events,
         registration,
+        schools,
+        telebridge_form,
+        telebridges,
         profile,
         fallback,
     )
@@ -56,4 +68,9 @@ def get_routers() -> list[Router]:
 
 def get_deep_links() -> dict[str, PayloadHandler]:
     """Deep-link payload kinds and their handlers, from every capability."""
-    return {**admin.DEEP_LINKS, **trips.DEEP_LINKS, **events.DEEP_LINKS}
+    return {
+        **admin.DEEP_LINKS,
+        **trips.DEEP_LINKS,
+        **events.DEEP_LINKS,
+        **schools.DEEP_LINKS,
+    }

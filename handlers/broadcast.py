@@ -46,6 +46,8 @@ from handlers.broadcast_keyboards import (
     cities_keyboard,
     content_keyboard,
     home_keyboard,
+    institution_cities_keyboard,
+    institution_kinds_keyboard,
     items_keyboard,
     kinds_keyboard,
     languages_keyboard,
@@ -137,6 +139,11 @@ async def _ask_segment(
         await _ask_trip(target, t, trips, page=page, new=new)
     elif field == "event_id":
         await _ask_event(target, t, events, page=page, new=new)
+    elif field == "inst_city":
+        keyboard = institution_cities_keyboard(t, await cities.list())
+        await reply(target, t("bc-ask-inst-city"), keyboard)
+    elif field == "inst_kind":
+        await reply(target, t("bc-ask-inst-kind"), institution_kinds_keyboard(t))
     else:
         trip = await trips.get(trip_id=segment.trip_id or 0)
         text = t("bc-ask-audience", title=trip.title if trip else "?")
@@ -205,6 +212,21 @@ def _segment_deps(data: dict[str, Any]) -> dict[str, Any]:
     return {key: data[key] for key in ("cities", "trips", "events", "broadcasts", "access")}
 
 
+async def _known(
+    field: str, number: int, cities: CityRepo, trips: TripRepo, events: EventRepo
+) -> bool:
+    """Whether a picked city, trip or event exists and may be written to."""
+    if field in ("city_id", "inst_city"):
+        return (field == "inst_city" and number == 0) or (
+            await cities.get(city_id=number) is not None
+        )
+    if field == "trip_id":
+        trip = await trips.get(trip_id=number)
+        return trip is not None and trip.status in TRIP_STATUSES
+    event = await events.get(event_id=number)
+    return event is not None and event.status == "scheduled"
+
+
 async def _checked_value(
     segment: Segment | None, value: str, cities: CityRepo, trips: TripRepo, events: EventRepo
 ) -> Segment:
@@ -213,24 +235,16 @@ async def _checked_value(
         if segment is None:
             return Segment(kind=SegmentKind(value))
         field = segment.missing()
-        if field in ("city_id", "trip_id", "event_id"):
+        if field in ("city_id", "trip_id", "event_id", "inst_city"):
             number = int(value)
-            if field == "city_id" and await cities.get(city_id=number) is None:
+            if not await _known(field, number, cities, trips, events):
                 raise UserError("bc-error-choice")
-            if field == "trip_id":
-                trip = await trips.get(trip_id=number)
-                if trip is None or trip.status not in TRIP_STATUSES:
-                    raise UserError("bc-error-choice")
-            if field == "event_id":
-                event = await events.get(event_id=number)
-                if event is None or event.status != "scheduled":
-                    raise UserError("bc-error-choice")
             return segment.with_value(field, number)
         if field == "role":
             return segment.with_value(field, MemberRole(value).value)
-        if field in ("language", "audience"):
+        if field in ("language", "audience", "inst_kind"):
             checked = TripAudience(value).value if field == "audience" else value
-            return segment.with_value(field, checked)
+            return segment.with_value(field, checked)  # checked by Segment.from_data
     except ValueError:
         pass
     raise UserError("bc-error-choice")

@@ -8,9 +8,10 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.broadcasts import SegmentKind, TripAudience
+from bot.broadcasts import ANY_KIND, SegmentKind, TripAudience
 from bot.i18n import Translator
 from bot.roles import MemberRole
+from bot.telebridges import InstitutionKind
 from handlers.keyboards import InlineKeyboard
 from handlers.trip_admin_keyboards import to_panel_button
 from storage.cities import City
@@ -111,6 +112,18 @@ def _choices(
 
 def cities_keyboard(t: Translator, cities: Iterable[City]) -> InlineKeyboardMarkup:
     return _choices(t, ((city.name(t.language), str(city.id)) for city in cities))
+
+
+def institution_cities_keyboard(t: Translator, cities: Iterable[City]) -> InlineKeyboardMarkup:
+    choices = [(t.button("bc-all-cities"), "0")]
+    choices += [(city.name(t.language), str(city.id)) for city in cities]
+    return _choices(t, choices)
+
+
+def institution_kinds_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    choices = [(t.button("bc-all-kinds"), ANY_KIND)]
+    choices += [(t.button(f"school-kinds-{kind.value}"), kind.value) for kind in InstitutionKind]
+    return _choices(t, choices)
 
 
 def roles_keyboard(t: Translator) -> InlineKeyboardMarkup:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.broadcast_monitor import report_text
-from bot.broadcasts import Segment, SegmentKind
+from bot.broadcasts import ANY_KIND, Segment, SegmentKind
 from bot.errors import UserError
 from bot.i18n import Translator
 from handlers.render import local_time, shorten
@@ -41,6 +41,13 @@ async def segment_label(
     if segment.event_id is not None:
         event = await events.get(event_id=segment.event_id)
         parts.append(t.button("bc-segment-event", title=event.title if event else "?"))
+    if segment.kind is SegmentKind.COORDINATORS:
+        parts.append(t.button("bc-segment-coordinators"))
+        if segment.inst_city:
+            city = await cities.get(city_id=segment.inst_city)
+            parts.append(city.name(t.language) if city else "?")
+        if segment.inst_kind and segment.inst_kind != ANY_KIND:
+            parts.append(t.button(f"school-kinds-{segment.inst_kind}"))
     return " · ".join(parts)
 
 

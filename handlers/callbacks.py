@@ -27,6 +27,7 @@ class MenuItem(StrEnum):
     MY_TRIPS = "mytrips"
     EVENTS = "events"
     MY_EVENTS = "myevents"
+    SCHOOLS = "schools"
     ORGANISER = "org"
     PROFILE = "profile"
     LANGUAGE = "lang"

@@ -441,6 +441,8 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> None:
             if current == EventForm.starts:
                 check_start(moment, utc_now())
                 update = {"starts_at": to_db_time(moment)}
+                if form.get("ends_at") and form.get("ends_at") == form.get("starts_at"):
+                    update["ends_at"] = update["starts_at"]  # no end of its own: it follows
             else:
                 starts = form.get("starts_at")
                 check_end(datetime.fromisoformat(starts) if starts else None, moment)
@@ -600,7 +602,9 @@ async def cancel_confirm(
     event_notices: EventNotices,
 ) -> None:
     try:
-        change = await event_service.cancel(actor_access=access, event_id=callback_data.id)
+        change = await event_service.cancel(
+            actor_access=access, event_id=callback_data.id, actor_id=callback.from_user.id
+        )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return

@@ -22,10 +22,11 @@ from handlers.event_callbacks import (
 )
 from handlers.keyboards import InlineKeyboard
 from handlers.render import shorten
+from handlers.telebridge_views import reminder_rows as telebridge_reminder_rows
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.cities import City
 from storage.events import CANCELLED, Event
-from storage.reminders import EVENT
+from storage.reminders import EVENT, TELEBRIDGE, TELEBRIDGE_HELD
 from storage.trips import Programme, Trip
 
 PAGE_SIZE = 8
@@ -237,7 +238,11 @@ def cancel_confirm_keyboard(t: Translator, event_id: int) -> InlineKeyboardMarku
 
 
 def reminder_markup(t: Translator, kind: str, target_id: int) -> dict[str, Any]:
-    """ "Подробнее" and "Не напоминать" under a reminder."""
+    """ "Подробнее" and "Не напоминать" under a reminder (under the question after a
+    telebridge: "Да" and "Нет / перенесён")."""
+    if kind in (TELEBRIDGE, TELEBRIDGE_HELD):
+        rows = telebridge_reminder_rows(t, kind, target_id)
+        return InlineKeyboardMarkup(inline_keyboard=rows).model_dump(exclude_none=True)
     if kind == EVENT:
         details: Any = EventCb(action=EventAction.DETAILS, id=target_id)
         mute: Any = EventCb(action=EventAction.MUTE, id=target_id)

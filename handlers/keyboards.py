@@ -197,6 +197,7 @@ def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
     builder.button(text=t.button("menu-mytrips"), callback_data=MenuCb(item=MenuItem.MY_TRIPS))
     builder.button(text=t.button("menu-events"), callback_data=MenuCb(item=MenuItem.EVENTS))
     builder.button(text=t.button("menu-myevents"), callback_data=MenuCb(item=MenuItem.MY_EVENTS))
+    builder.button(text=t.button("menu-schools"), callback_data=MenuCb(item=MenuItem.SCHOOLS))
     if access >= Access.ORGANISER:
         builder.button(text=t.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER))
     builder.button(text=t.button("menu-profile"), callback_data=MenuCb(item=MenuItem.PROFILE))

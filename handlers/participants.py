@@ -16,6 +16,7 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.audit import AuditService
 from bot.config import Settings
 from bot.exports import export_trip
 from bot.i18n import Translator
@@ -215,6 +216,7 @@ async def export_participants(
     registrations: RegistrationRepo,
     cities: CityRepo,
     settings: Settings,
+    audit_log: AuditService,
 ) -> None:
     if access < Access.ORGANISER:
         alert(callback_answer, t.button("error-organisers-only"))
@@ -229,6 +231,8 @@ async def export_participants(
         t=t,
         zone=await zone_of(person, cities, settings),
         now=utc_now(),
+        actor_id=chat_id,
+        audit_log=audit_log,
     )
     if export is None:
         alert(callback_answer, t.button("trip-error-not-found"))

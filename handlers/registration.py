@@ -20,8 +20,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.notify import Notifier
-from bot.profile import clean_text
-from bot.questions import NO, YES, QuestionKind, parse_answer
+from bot.profile import clean_name, clean_text
+from bot.questions import NO, YES, QuestionKind, answer_text, parse_answer
 from bot.registration import RegistrationService, RegStatus, holds_place
 from bot.roles import Access
 from bot.trip_notices import TripNotices
@@ -32,10 +32,10 @@ from handlers.keyboards import InlineKeyboard
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
-from handlers.trip_views import answer_text, local
+from handlers.trip_views import local
 from storage.db import utc_now
 from storage.people import Person
-from storage.registrations import Registration, RegistrationRepo
+from storage.registrations import Guardian, Registration, RegistrationRepo
 from storage.trips import Question, Trip, TripRepo
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ class RegistrationForm(StatesGroup):
     answering = State()
     summary = State()
     choosing = State()
+    # A trip with minors: a parent's or guardian's name, then their confirmation.
+    guardian_name = State()
+    guardian_confirm = State()
 
 
 class RejectForm(StatesGroup):
@@ -68,6 +71,8 @@ class FormAction(StrEnum):
     CHANGE = "change"
     PICK = "pick"
     NO_REASON = "noreason"
+    GUARDIAN_SELF = "gself"  # "I am the parent or guardian"
+    GUARDIAN_OK = "gok"
 
 
 class AnswerCb(CallbackData, prefix="ra"):
@@ -81,6 +86,18 @@ class FormCb(CallbackData, prefix="rf"):
 
 
 # Rendering
+
+
+def _nav_row(t: Translator) -> list[InlineKeyboardButton]:
+    """ "Назад" and "Отмена" under every step of the form."""
+    return [
+        InlineKeyboardButton(
+            text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
+        ),
+        InlineKeyboardButton(
+            text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL).pack()
+        ),
+    ]
 
 
 def _question_keyboard(t: Translator, question: Question) -> InlineKeyboardMarkup:
@@ -108,14 +125,7 @@ def _question_keyboard(t: Translator, question: Question) -> InlineKeyboardMarku
                 text=t.button("reg-skip"), callback_data=AnswerCb(kind=AnswerKind.SKIP).pack()
             )
         )
-    builder.row(
-        InlineKeyboardButton(
-            text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
-        ),
-        InlineKeyboardButton(
-            text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL).pack()
-        ),
-    )
+    builder.row(*_nav_row(t))
     return builder.as_markup()
 
 
@@ -393,41 +403,166 @@ async def pick_question(
 
 async def confirm(
     callback: CallbackQuery,
-    callback_answer: CallbackAnswer,
     state: FSMContext,
     t: Translator,
     person: Person,
+    trips: TripRepo,
     registration: RegistrationService,
-    registrations: RegistrationRepo,
     trip_notices: TripNotices,
 ) -> None:
     data = await state.get_data()
-    try:
-        if data.get("registration_id") is not None:
+    if data.get("registration_id") is not None:
+        try:
             await registration.change_answers(
                 registration_id=data["registration_id"],
                 tg_id=person.tg_id,
                 answers=data["answers"],
                 now=utc_now(),
             )
+        except UserError as error:
             await state.clear()
-            await show(callback, t("reg-answers-saved"))
+            await show(callback, t(error.key, **error.args_))
             return
+        await state.clear()
+        await show(callback, t("reg-answers-saved"))
+        return
+    trip = await trips.get(trip_id=data["trip_id"])
+    if trip is not None and trip.for_minors:
+        # Minors: a parent or guardian consents before anything is submitted.
+        await state.set_state(RegistrationForm.guardian_name)
+        await _ask_guardian(callback, t, person, trip.title, new=False)
+        return
+    await _submit(callback, state, t, person, registration, trip_notices, None)
+
+
+async def _submit(
+    target: Target,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    registration: RegistrationService,
+    trip_notices: TripNotices,
+    guardian: Guardian | None,
+) -> None:
+    data = await state.get_data()
+    try:
         result = await registration.register(
-            trip_id=data["trip_id"], tg_id=person.tg_id, answers=data["answers"], now=utc_now()
+            trip_id=data["trip_id"],
+            tg_id=person.tg_id,
+            answers=data["answers"],
+            now=utc_now(),
+            guardian=guardian,
         )
     except UserError as error:
         # The trip filled up, closed or was cancelled meanwhile: the form ends here.
         await state.clear()
-        await show(callback, t(error.key, **error.args_))
+        await show(target, t(error.key, **error.args_))
         return
     await state.clear()
     text = t(
         f"reg-result-{result.status.value}", trip=result.trip.title, position=result.position or 0
     )
-    await show(callback, text)
+    await show(target, text)
     if result.status is RegStatus.PENDING:
         await trip_notices.ask_for_decision(result.registration_id)
+
+
+# A parent's or guardian's consent (trips with minors)
+
+
+def _guardian_nav(t: Translator, builder: InlineKeyboard) -> InlineKeyboardMarkup:
+    builder.row(*_nav_row(t))
+    return builder.as_markup()
+
+
+async def _ask_guardian(
+    target: Target, t: Translator, person: Person, title: str, *, new: bool
+) -> None:
+    builder = InlineKeyboard()
+    if person.full_name:
+        builder.row(
+            InlineKeyboardButton(
+                text=shorten(t.button("reg-guardian-self", name=person.full_name), 60),
+                callback_data=FormCb(action=FormAction.GUARDIAN_SELF).pack(),
+            )
+        )
+    text = t("reg-guardian-ask", trip=title)
+    if new:
+        await send_new(target, text, _guardian_nav(t, builder))
+    else:
+        await show(target, text, _guardian_nav(t, builder))
+
+
+async def _confirm_guardian(
+    target: Target, state: FSMContext, t: Translator, trips: TripRepo, name: str, *, new: bool
+) -> None:
+    data = await state.get_data()
+    trip = await trips.get(trip_id=data["trip_id"])
+    await state.update_data(guardian=name)
+    await state.set_state(RegistrationForm.guardian_confirm)
+    builder = InlineKeyboard()
+    builder.row(
+        InlineKeyboardButton(
+            text=t.button("reg-guardian-ok"),
+            callback_data=FormCb(action=FormAction.GUARDIAN_OK).pack(),
+        )
+    )
+    text = t("reg-guardian-confirm", name=name, trip=trip.title if trip else "")
+    if new:
+        await send_new(target, text, _guardian_nav(t, builder))
+    else:
+        await show(target, text, _guardian_nav(t, builder))
+
+
+async def typed_guardian(
+    message: Message, state: FSMContext, t: Translator, trips: TripRepo
+) -> None:
+    try:
+        name = clean_name(message.text)
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_))
+        return
+    await _confirm_guardian(message, state, t, trips, name, new=True)
+
+
+async def guardian_self(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: TripRepo
+) -> None:
+    await _confirm_guardian(callback, state, t, trips, clean_name(person.full_name), new=False)
+
+
+async def guardian_ok(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    trips: TripRepo,
+    registration: RegistrationService,
+    trip_notices: TripNotices,
+) -> None:
+    data = await state.get_data()
+    try:
+        guardian = Guardian(name=clean_name(data.get("guardian")), consented_at=utc_now())
+    except UserError:
+        # No name in the form (it was tampered with): ask for it again.
+        trip = await trips.get(trip_id=data["trip_id"])
+        await state.set_state(RegistrationForm.guardian_name)
+        await _ask_guardian(callback, t, person, trip.title if trip else "", new=False)
+        return
+    await _submit(callback, state, t, person, registration, trip_notices, guardian)
+
+
+async def guardian_back(
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: TripRepo
+) -> None:
+    data = await state.get_data()
+    trip, questions = await _load(trips, data["trip_id"])
+    if await state.get_state() == RegistrationForm.guardian_confirm.state:
+        await state.set_state(RegistrationForm.guardian_name)
+        await _ask_guardian(callback, t, person, trip.title, new=False)
+        return
+    await state.set_state(RegistrationForm.summary)
+    await _summary(callback, t, trip, questions, data["answers"], editing=False, new=False)
 
 
 def decision_keyboard(t: Translator, registration_id: int) -> InlineKeyboardMarkup:
@@ -694,6 +829,12 @@ async def open_registration(
         status=_status_text(t, item.status, item.position, trip.status),
         answers=Html(answers_block(t, questions, item.answers)),
     )
+    if item.guardian_name:
+        text += "\n\n" + t(
+            "reg-guardian-given",
+            name=item.guardian_name,
+            when=local(item.guardian_consent_at or item.created_at, zone),
+        )
     if trip.cancel_reason:
         text += "\n\n" + t("trip-cancel-reason", reason=trip.cancel_reason)
     await show(callback, text, builder.as_markup())
@@ -782,8 +923,29 @@ def create_router() -> Router:
     )
     router.callback_query.register(
         form_cancel,
-        StateFilter(RegistrationForm.answering, RegistrationForm.summary),
+        StateFilter(
+            RegistrationForm.answering,
+            RegistrationForm.summary,
+            RegistrationForm.guardian_name,
+            RegistrationForm.guardian_confirm,
+        ),
         FormCb.filter(F.action == FormAction.CANCEL),
+    )
+    router.message.register(typed_guardian, StateFilter(RegistrationForm.guardian_name))
+    router.callback_query.register(
+        guardian_self,
+        StateFilter(RegistrationForm.guardian_name),
+        FormCb.filter(F.action == FormAction.GUARDIAN_SELF),
+    )
+    router.callback_query.register(
+        guardian_ok,
+        StateFilter(RegistrationForm.guardian_confirm),
+        FormCb.filter(F.action == FormAction.GUARDIAN_OK),
+    )
+    router.callback_query.register(
+        guardian_back,
+        StateFilter(RegistrationForm.guardian_name, RegistrationForm.guardian_confirm),
+        FormCb.filter(F.action == FormAction.BACK),
     )
     router.callback_query.register(
         choose_change,
@@ -805,7 +967,10 @@ def create_router() -> Router:
     # A sticker or photo as a reason gets "please write text" from clean_text.
     router.message.register(typed_reason, StateFilter(RejectForm.reason))
     router.message.register(
-        use_the_buttons, StateFilter(RegistrationForm.summary, RegistrationForm.choosing)
+        use_the_buttons,
+        StateFilter(
+            RegistrationForm.summary, RegistrationForm.choosing, RegistrationForm.guardian_confirm
+        ),
     )
     router.callback_query.register(
         no_reason, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.NO_REASON)

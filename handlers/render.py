@@ -23,7 +23,8 @@ Target = Message | CallbackQuery
 async def show(target: Target, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Edit the message a button belongs to, or answer a typed message with a new one."""
     if isinstance(target, CallbackQuery):
-        if isinstance(target.message, Message):
+        # A button under a file (an .ics, a photo) cannot turn it into text: answer anew.
+        if isinstance(target.message, Message) and target.message.text is not None:
             try:
                 await target.message.edit_text(text, reply_markup=markup)
             except TelegramBadRequest as exc:

@@ -206,7 +206,11 @@ async def status_change(
         return
     try:
         updated = await trip_admin.change_status(
-            actor_access=access, trip_id=trip.id, status=status, now=utc_now()
+            actor_access=access,
+            trip_id=trip.id,
+            status=status,
+            now=utc_now(),
+            actor_id=callback.from_user.id,
         )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
@@ -315,7 +319,10 @@ async def cancel_trip_confirm(
     form = await state.get_data()
     try:
         cancelled = await trip_admin.cancel_trip(
-            actor_access=access, trip_id=int(form.get("tid") or 0), reason=form.get("reason")
+            actor_access=access,
+            trip_id=int(form.get("tid") or 0),
+            reason=form.get("reason"),
+            actor_id=callback.from_user.id,
         )
     except UserError as error:
         await state.clear()

@@ -34,6 +34,7 @@ class PanelAction(StrEnum):
     PROGRAMME = "pe"  # edit programme `id`
     TRIPS = "tl"  # every trip, drafts included, `page`
     BROADCASTS = "bc"  # handled by handlers.broadcast
+    TELEBRIDGES = "tbs"  # handled by handlers.telebridge_admin
 
 
 class FormAction(StrEnum):
@@ -59,6 +60,7 @@ class TripField(StrEnum):
     DEADLINE = "dl"
     CAPACITY = "cap"
     APPROVAL = "appr"
+    MINORS = "minors"
     QUESTIONS = "qs"
     DESCRIPTION = "descr"
     STATUS = "status"
@@ -149,6 +151,7 @@ def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
         (PanelAction.PROGRAMMES, "org-btn-programmes"),
         (PanelAction.TRIPS, "org-btn-trips"),
         (PanelAction.BROADCASTS, "org-btn-broadcasts"),
+        (PanelAction.TELEBRIDGES, "org-btn-telebridges"),
     ):
         builder.button(text=t.button(key), callback_data=PanelCb(action=action))
     builder.adjust(2)

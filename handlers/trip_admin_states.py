@@ -23,6 +23,7 @@ class TripForm(StatesGroup):
     deadline = State()
     capacity = State()
     approval = State()
+    minors = State()
     questions = State()
     # One question being added: its kind, label, options (choice only), required.
     q_kind = State()
@@ -56,6 +57,7 @@ TRIP_STEPS = (
     TripForm.deadline,
     TripForm.capacity,
     TripForm.approval,
+    TripForm.minors,
     TripForm.questions,
     TripForm.description,
     TripForm.status,

@@ -70,6 +70,7 @@ _BUTTON_STEPS = (
     TripForm.from_city,
     TripForm.to_city,
     TripForm.approval,
+    TripForm.minors,
     TripForm.questions,
     TripForm.q_kind,
     TripForm.q_required,
@@ -183,6 +184,7 @@ def _form_from_trip(trip: Trip, questions: list[Question], zone: str, city: str)
         "deadline": to_db_time(trip.registration_deadline),
         "capacity": trip.capacity,
         "needs_approval": trip.needs_approval,
+        "for_minors": trip.for_minors,
         "questions": [
             {
                 "key": q.key,
@@ -211,6 +213,7 @@ def _trip_from_form(form: dict[str, Any]) -> NewTrip:
             registration_deadline=datetime.fromisoformat(form["deadline"]),
             capacity=int(form["capacity"]),
             needs_approval=bool(form["needs_approval"]),
+            for_minors=bool(form.get("for_minors")),
             description=str(form.get("description") or ""),
             status=str(form.get("status") or TripStatus.DRAFT),
             questions=tuple(
@@ -374,7 +377,7 @@ async def trip_capacity(
     await _trip_advance(message, state, TripForm.capacity, t, trips, cities, new=True)
 
 
-async def trip_approval(
+async def trip_yes_no(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
@@ -383,11 +386,14 @@ async def trip_approval(
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
+    """Whether each registration is approved, and whether the trip is for minors."""
     if callback_data.value not in (YES, NO):
         alert(callback_answer, t.button("error-stale-button"))
         return
-    await state.update_data(needs_approval=callback_data.value == YES)
-    await _trip_advance(callback, state, TripForm.approval, t, trips, cities)
+    current = _current_step(await state.get_state())
+    key = "for_minors" if current == TripForm.minors else "needs_approval"
+    await state.update_data({key: callback_data.value == YES})
+    await _trip_advance(callback, state, current, t, trips, cities)
 
 
 async def trip_questions_done(
@@ -661,7 +667,7 @@ def register(router: Router) -> None:
     cb(trip_city, StateFilter(TripForm.from_city, TripForm.to_city), PickCb.filter())
     msg(trip_date, StateFilter(TripForm.starts, TripForm.ends, TripForm.deadline), Has(F.text))
     msg(trip_capacity, StateFilter(TripForm.capacity), Has(F.text))
-    cb(trip_approval, StateFilter(TripForm.approval), PickCb.filter())
+    cb(trip_yes_no, StateFilter(TripForm.approval, TripForm.minors), PickCb.filter())
     cb(trip_add_question, StateFilter(TripForm.questions), form(F.action == FormAction.ADD))
     cb(trip_drop_question, StateFilter(TripForm.questions), DropQuestionCb.filter())
     cb(trip_questions_done, StateFilter(TripForm.questions), form(F.action == FormAction.DONE))

@@ -48,6 +48,7 @@ TRIP_STEP_VALUES: dict[str, str] = {
     TripForm.deadline.state: "deadline",
     TripForm.capacity.state: "capacity",
     TripForm.approval.state: "needs_approval",
+    TripForm.minors.state: "for_minors",
     TripForm.questions.state: "questions_done",
     TripForm.description.state: "description",
     TripForm.status.state: "status",
@@ -62,6 +63,7 @@ FIELD_STEPS: dict[TripField, State] = {
     TripField.DEADLINE: TripForm.deadline,
     TripField.CAPACITY: TripForm.capacity,
     TripField.APPROVAL: TripForm.approval,
+    TripField.MINORS: TripForm.minors,
     TripField.QUESTIONS: TripForm.questions,
     TripField.DESCRIPTION: TripForm.description,
     TripField.STATUS: TripForm.status,
@@ -131,8 +133,8 @@ class TripFormView:
                 return self._city(form[key])
             case "starts_at" | "ends_at" | "deadline" as key:
                 return local(form[key], zone)
-            case "needs_approval":
-                return self._yes_no(form["needs_approval"])
+            case "needs_approval" | "for_minors" as key:
+                return self._yes_no(form[key])
             case "description":
                 return form["description"] or self.t.button("org-no-description")
             case key:
@@ -158,7 +160,7 @@ class TripFormView:
             case TripForm.to_city:
                 buttons = cities_buttons(t, self.cities.values(), exclude=form.get("from_city_id"))
                 markup = form_keyboard(t, buttons, columns=2, keep=keep, back=back)
-            case TripForm.approval:
+            case TripForm.approval | TripForm.minors:
                 markup = form_keyboard(t, yes_no_buttons(t), columns=2, keep=keep, back=back)
             case TripForm.questions:
                 text = self.questions_text()
@@ -220,6 +222,7 @@ class TripFormView:
             city=form["zone_city"],
             capacity=form.get("capacity") or "—",
             approval=self._yes_no(form.get("needs_approval")),
+            minors=self._yes_no(form.get("for_minors")),
             questions=Html(questions),
             description=form.get("description") or t.button("org-no-description"),
             status=t.button(f"org-status-{form.get('status') or 'draft'}"),

@@ -14,7 +14,7 @@ from handlers.render import shorten
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb, TripScope, TripsPageCb
 from storage.cities import City
 from storage.registrations import Registration
-from storage.trips import Question, TripListItem
+from storage.trips import TripListItem
 
 PAGE_SIZE = 8
 LABEL_MAX = 60
@@ -106,6 +106,8 @@ def trip_card_text(t: Translator, item: TripListItem, cities: dict[int, City], z
     )
     if trip.cancel_reason:
         text += "\n" + t("trip-cancel-reason", reason=trip.cancel_reason)
+    if trip.for_minors:
+        text += "\n" + t("trip-for-minors")
     if trip.description:
         text += "\n\n" + t("trip-description", description=trip.description)
     return text
@@ -161,15 +163,3 @@ def trip_card_keyboard(
         )
     )
     return builder.as_markup()
-
-
-def answer_text(t: Translator, question: Question, value: str | None) -> str:
-    """An answer as a person reads it (yes/no and dates in their words)."""
-    if value is None or value == "":
-        return t.button("reg-answer-skipped")
-    if question.kind == "yes_no":
-        return t.button("reg-yes" if value == "yes" else "reg-no")
-    if question.kind == "date":
-        year, month, day = value.split("-")
-        return f"{day}.{month}.{year}"
-    return value

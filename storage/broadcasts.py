@@ -7,10 +7,11 @@ then drains. Figures are the outbox rows counted by state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from storage.audit import AuditEntry, write
 from storage.db import Database, Writer, from_db_time, to_db_time
 from storage.outbox import BLOCKED, CANCELLED, FAILED, QUEUED, SENDING, SENT
 
@@ -48,6 +49,9 @@ class RecipientFilter:
     trip_id: int | None = None
     trip_statuses: tuple[str, ...] = ()
     event_id: int | None = None
+    coordinators: bool = False  # active coordinators of institutions, narrowed by:
+    institution_city_id: int | None = None
+    institution_kind: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         conditions, params = [_ONBOARDED], []
@@ -70,6 +74,18 @@ class RecipientFilter:
                 "p.tg_id IN (SELECT s.tg_id FROM event_subscriptions s WHERE s.event_id = ?)"
             )
             params.append(self.event_id)
+        if self.coordinators:
+            inner = (
+                "SELECT c.tg_id FROM coordinators c JOIN institutions i"
+                " ON i.id = c.institution_id WHERE c.status = 'active'"
+            )
+            if self.institution_city_id is not None:
+                inner += " AND i.city_id = ?"
+                params.append(self.institution_city_id)
+            if self.institution_kind is not None:
+                inner += " AND i.kind = ?"
+                params.append(self.institution_kind)
+            conditions.append(f"p.tg_id IN ({inner})")
         return " AND ".join(conditions), params
 
 
@@ -174,8 +190,12 @@ class BroadcastRepo:
         now: datetime,
         scheduled_for: datetime | None = None,
         progress: tuple[int, int] | None = None,
+        audit: AuditEntry | None = None,
     ) -> Broadcast:
-        """A broadcast sent at once (recipients queued now) or scheduled for later."""
+        """A broadcast sent at once (recipients queued now) or scheduled for later.
+
+        The `audit` entry is written with the new broadcast's id and its recipient count.
+        """
         stamp = to_db_time(now)
         async with self._db.transaction() as conn:
             cur = await conn.execute(
@@ -198,8 +218,16 @@ class BroadcastRepo:
             )
             broadcast_id = cur.lastrowid
             assert broadcast_id is not None
+            recipients = None
             if scheduled_for is None:
-                await self._start(conn, broadcast_id, audience, source, now=now, late=False)
+                recipients = await self._start(
+                    conn, broadcast_id, audience, source, now=now, late=False
+                )
+            if audit is not None:
+                diff = dict(audit.diff)
+                if recipients is not None:
+                    diff["recipients"] = recipients
+                await write(conn, replace(audit, object_id=broadcast_id, diff=diff))
         found = await self.get(broadcast_id=broadcast_id)
         assert found is not None
         return found
@@ -230,7 +258,7 @@ class BroadcastRepo:
         *,
         now: datetime,
         late: bool,
-    ) -> None:
+    ) -> int:
         where, params = audience.where()
         stamp = to_db_time(now)
         # People known to have blocked the bot get a row closed at once: they count as
@@ -262,6 +290,7 @@ class BroadcastRepo:
             " updated_at = ? WHERE id = ?",
             (RUNNING, recipients, stamp, int(late), stamp, broadcast_id),
         )
+        return recipients
 
     async def get(self, *, broadcast_id: int) -> Broadcast | None:
         async with self._db.read.execute(
@@ -302,7 +331,14 @@ class BroadcastRepo:
         ) as cur:
             return Figures.from_counts({row[0]: row[1] for row in await cur.fetchall()})
 
-    async def stop(self, *, broadcast_id: int, stopped_by: int, now: datetime) -> bool:
+    async def stop(
+        self,
+        *,
+        broadcast_id: int,
+        stopped_by: int,
+        now: datetime,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         """Stop a running broadcast: whatever has not been handed to Telegram stays unsent."""
         stamp = to_db_time(now)
         async with self._db.transaction() as conn:
@@ -318,19 +354,31 @@ class BroadcastRepo:
                 " WHERE broadcast_id = ? AND state = ?",
                 (CANCELLED, stamp, broadcast_id, QUEUED),
             )
+            if audit is not None:
+                await write(conn, audit)
         return True
 
-    async def withdraw(self, *, broadcast_id: int, stopped_by: int, now: datetime) -> bool:
+    async def withdraw(
+        self,
+        *,
+        broadcast_id: int,
+        stopped_by: int,
+        now: datetime,
+        audit: AuditEntry | None = None,
+    ) -> bool:
         """Cancel a scheduled broadcast before its time."""
         stamp = to_db_time(now)
-        return (
-            await self._db.execute_write(
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
                 "UPDATE broadcasts SET status = ?, stopped_by = ?, finished_at = ?,"
                 " updated_at = ? WHERE id = ? AND status = ?",
                 (WITHDRAWN, stopped_by, stamp, stamp, broadcast_id, SCHEDULED),
             )
-            == 1
-        )
+            if cur.rowcount != 1:
+                return False
+            if audit is not None:
+                await write(conn, audit)
+        return True
 
     async def finish(self, *, broadcast_id: int, now: datetime) -> bool:
         """Record the end once: a running one becomes done, a stopped one stays stopped."""

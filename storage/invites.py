@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.audit import AuditEntry, write
 from storage.db import Database, from_db_time, to_db_time
 
 
@@ -34,7 +35,13 @@ class InviteRepo:
         self._db = db
 
     async def create(
-        self, *, code: str, created_by: int, now: datetime, expires_at: datetime
+        self,
+        *,
+        code: str,
+        created_by: int,
+        now: datetime,
+        expires_at: datetime,
+        audit: AuditEntry | None = None,
     ) -> None:
         async with self._db.transaction() as conn:
             await conn.execute(
@@ -42,6 +49,8 @@ class InviteRepo:
                 " VALUES (?, ?, ?, ?)",
                 (code, created_by, to_db_time(now), to_db_time(expires_at)),
             )
+            if audit is not None:
+                await write(conn, audit)
 
     async def get(self, *, code: str) -> Invite | None:
         async with self._db.read.execute(
@@ -52,7 +61,9 @@ class InviteRepo:
             row = await cur.fetchone()
         return _invite(tuple(row)) if row else None
 
-    async def redeem(self, *, code: str, tg_id: int, now: datetime) -> bool:
+    async def redeem(
+        self, *, code: str, tg_id: int, now: datetime, audit: AuditEntry | None = None
+    ) -> bool:
         """Mark the invite used and make the person an organiser, in one transaction.
 
         Returns False when the invite is missing, used or expired (nothing is written).
@@ -70,4 +81,6 @@ class InviteRepo:
                 "UPDATE people SET is_organiser = 1, updated_at = ? WHERE tg_id = ?",
                 (stamp, tg_id),
             )
+            if audit is not None:
+                await write(conn, audit)
             return True

@@ -21,6 +21,14 @@ QUEUED, SENDING, SENT, BLOCKED, FAILED, CANCELLED = (
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A small file made by the bot (an .ics), kept in the row until it is sent."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class NewMessage:
     chat_id: int
     purpose: str
@@ -32,9 +40,12 @@ class NewMessage:
     broadcast_id: int | None = None
     not_before: datetime | None = None
     priority: int = 0  # lower goes first; broadcasts wait behind notices
+    document: Document | None = None  # a file instead of text; `text` is its caption
 
     @property
     def kind(self) -> str:
+        if self.document is not None:
+            return "document"
         return "copy" if self.from_message_id is not None else "text"
 
 
@@ -50,11 +61,12 @@ class OutboxRow:
     from_message_id: int | None
     attempts: int
     broadcast_id: int | None
+    document: Document | None = None
 
 
 _COLUMNS = (
     "id, chat_id, purpose, kind, text, reply_markup, from_chat_id, from_message_id, attempts,"
-    " broadcast_id"
+    " broadcast_id, file_name, file_data"
 )
 
 
@@ -70,6 +82,7 @@ def _row(row: Any) -> OutboxRow:
         from_message_id=row[7],
         attempts=row[8],
         broadcast_id=row[9],
+        document=Document(row[10], bytes(row[11])) if row[10] is not None else None,
     )
 
 
@@ -89,8 +102,9 @@ class OutboxRepo:
             for message in messages:
                 cur = await conn.execute(
                     "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind, text,"
-                    " reply_markup, from_chat_id, from_message_id, not_before, priority,"
-                    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " reply_markup, from_chat_id, from_message_id, file_name, file_data,"
+                    " not_before, priority, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (dedup_key) DO NOTHING",
                     (
                         message.chat_id,
@@ -104,6 +118,8 @@ class OutboxRepo:
                         else None,
                         message.from_chat_id,
                         message.from_message_id,
+                        message.document.name if message.document else None,
+                        message.document.data if message.document else None,
                         to_db_time(message.not_before or now),
                         message.priority,
                         stamp,
@@ -138,8 +154,12 @@ class OutboxRepo:
         return [row for row in rows if row.id not in skip][:limit]
 
     async def next_due_at(self) -> datetime | None:
+        """When the next row `due` would return falls due (rows of people who blocked the
+        bot are left out there, so here too: otherwise the engine would wake for them
+        again and again)."""
         async with self._db.read.execute(
-            "SELECT MIN(not_before) FROM outbox WHERE state = 'queued'"
+            "SELECT MIN(not_before) FROM outbox o WHERE state = 'queued' AND NOT EXISTS ("
+            "SELECT 1 FROM people p WHERE p.tg_id = o.chat_id AND p.blocked_at IS NOT NULL)"
         ) as cur:
             row = await cur.fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
@@ -168,9 +188,13 @@ class OutboxRepo:
         self, *, row_id: int, not_before: datetime, error: str, count_attempt: bool = True
     ) -> None:
         await self._db.execute_write(
-            # A row of a broadcast stopped while it was in flight is not tried again.
+            # A row of a broadcast stopped while it was in flight is not tried again, nor
+            # one to a person who blocked the bot meanwhile (another message to them got
+            # the 403 while this one was in flight: `close_blocked` could not see it).
             "UPDATE outbox SET state = CASE WHEN broadcast_id IN"
             " (SELECT id FROM broadcasts WHERE status = 'stopped') THEN 'cancelled'"
+            " WHEN EXISTS (SELECT 1 FROM people p WHERE p.tg_id = outbox.chat_id"
+            " AND p.blocked_at IS NOT NULL) THEN 'blocked'"
             " ELSE 'queued' END, not_before = ?, last_error = ?,"
             " attempts = attempts - ?, updated_at = ? WHERE id = ?",
             (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from storage.audit import AuditEntry, write
 from storage.db import Database, from_db_time, to_db_time, utc_now
 
 _COLUMNS = (
@@ -126,10 +127,12 @@ class PersonRepo:
             )
             return cur.rowcount == 1
 
-    async def set_organiser(self, *, tg_id: int, is_organiser: bool) -> bool:
+    async def set_organiser(
+        self, *, tg_id: int, is_organiser: bool, audit: AuditEntry | None = None
+    ) -> bool:
         """Set the organiser flag; a person not yet known is created with only their id.
 
-        Returns True when the flag changed.
+        Returns True when the flag changed; only then is the `audit` entry written.
         """
         now = to_db_time(utc_now())
         flag = int(is_organiser)
@@ -139,16 +142,17 @@ class PersonRepo:
                 " WHERE tg_id = ? AND is_organiser != ?",
                 (flag, now, tg_id, flag),
             )
-            if cur.rowcount == 1:
-                return True
-            if not is_organiser:
-                return False
-            cur = await conn.execute(
-                "INSERT INTO people (tg_id, language, is_organiser, created_at, updated_at)"
-                " VALUES (?, 'ru', 1, ?, ?) ON CONFLICT (tg_id) DO NOTHING",
-                (tg_id, now, now),
-            )
-            return cur.rowcount == 1
+            changed = cur.rowcount == 1
+            if not changed and is_organiser:
+                cur = await conn.execute(
+                    "INSERT INTO people (tg_id, language, is_organiser, created_at, updated_at)"
+                    " VALUES (?, 'ru', 1, ?, ?) ON CONFLICT (tg_id) DO NOTHING",
+                    (tg_id, now, now),
+                )
+                changed = cur.rowcount == 1
+            if changed and audit is not None:
+                await write(conn, audit)
+            return changed
 
     async def set_blocked(self, *, tg_id: int, blocked: bool) -> bool:
         """Mark a person who blocked the bot (403), or un-mark them when they write again."""

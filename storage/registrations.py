@@ -17,8 +17,10 @@ SEATED = ("pending", "approved")
 
 _COLUMNS = (
     "r.id, r.trip_id, r.tg_id, r.status, r.answers, r.waitlisted_at, r.reject_reason,"
-    " r.decided_by, r.decided_at, r.cancelled_at, r.created_at, r.updated_at"
+    " r.decided_by, r.decided_at, r.cancelled_at, r.created_at, r.updated_at,"
+    " r.guardian_name, r.guardian_consent_at"
 )
+_WIDTH = 14  # columns in _COLUMNS; the waiting-list position follows
 # Position in line: 1 + the number of people who joined the line earlier.
 _POSITION = (
     "CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) + 1 FROM registrations w"
@@ -43,6 +45,17 @@ class Registration:
     created_at: datetime
     updated_at: datetime
     position: int | None = None  # in the waiting list, when waitlisted
+    # For a trip with minors: who gave the consent, and when.
+    guardian_name: str | None = None
+    guardian_consent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Guardian:
+    """A parent's or guardian's consent to a minor's registration."""
+
+    name: str
+    consented_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +85,9 @@ def _registration(row: tuple) -> Registration:
         cancelled_at=from_db_time(row[9]),
         created_at=from_db_time(row[10]),  # type: ignore[arg-type]
         updated_at=from_db_time(row[11]),  # type: ignore[arg-type]
-        position=row[12] if len(row) > 12 else None,
+        guardian_name=row[12],
+        guardian_consent_at=from_db_time(row[13]),
+        position=row[_WIDTH] if len(row) > _WIDTH else None,
     )
 
 
@@ -133,17 +148,21 @@ class RegistrationRepo:
         status: str,
         answers: dict[str, str],
         now: datetime,
+        guardian: Guardian | None = None,
     ) -> int:
         stamp = to_db_time(now)
         cur = await conn.execute(
             "INSERT INTO registrations (trip_id, tg_id, status, answers, waitlisted_at,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " guardian_name, guardian_consent_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 trip_id,
                 tg_id,
                 status,
                 json.dumps(answers, ensure_ascii=False),
                 stamp if status == "waitlisted" else None,
+                guardian.name if guardian else None,
+                to_db_time(guardian.consented_at) if guardian else None,
                 stamp,
                 stamp,
             ),
@@ -260,12 +279,12 @@ class RegistrationRepo:
             rows = await cur.fetchall()
         return [
             Participant(
-                registration=_registration(tuple(row[:13])),
-                full_name=row[13],
-                organisation=row[14],
-                role=row[15],
-                city_id=row[16],
-                phone=row[17],
+                registration=_registration(tuple(row[: _WIDTH + 1])),
+                full_name=row[_WIDTH + 1],
+                organisation=row[_WIDTH + 2],
+                role=row[_WIDTH + 3],
+                city_id=row[_WIDTH + 4],
+                phone=row[_WIDTH + 5],
             )
             for row in rows
         ]

@@ -13,19 +13,21 @@ from datetime import datetime, timedelta
 
 from storage.db import Database, from_db_time, to_db_time, utc_now
 
-EVENT, TRIP = "event", "trip"
+EVENT, TRIP, TELEBRIDGE = "event", "trip", "telebridge"
+# "Состоялся ли телемост?" after a telebridge's end: due at the end, not before the start.
+TELEBRIDGE_HELD = "tb-held"
 # Trips whose approved participants are reminded: not drafts, cancelled or finished ones.
 _TRIP_STATUSES = ("open", "closed")
 
 
 @dataclass(frozen=True, slots=True)
 class DueReminder:
-    kind: str  # event | trip
+    kind: str  # event | trip | telebridge | tb-held
     target_id: int
     title: str
     starts_at: datetime
-    place: str  # an event's venue; empty for trips
-    city_id: int  # an event's city, a trip's destination
+    place: str  # an event's venue, a telebridge's video link; empty for trips
+    city_id: int  # an event's city, a trip's destination, the recipient's school's city
     from_city_id: int | None  # a trip's origin
     tg_id: int
     language: str | None
@@ -33,6 +35,8 @@ class DueReminder:
     city_name_ru: str | None  # the person's city
     city_name_be: str | None
     blocked: bool
+    other: str = ""  # a telebridge's other side, as the recipient's side sees it
+    version: int = 0  # a telebridge's agreed terms (its sequence): new terms, new reminders
 
 
 def _due(kind: str, row: tuple) -> DueReminder:
@@ -50,11 +54,58 @@ def _due(kind: str, row: tuple) -> DueReminder:
         city_name_ru=row[9],
         city_name_be=row[10],
         blocked=bool(row[11]),
+        other=row[12] if len(row) > 12 else "",
+        version=row[13] if len(row) > 13 else 0,
     )
 
 
 _PERSON = " LEFT JOIN people p ON p.tg_id = x.tg_id LEFT JOIN cities pc ON pc.id = p.city_id"
 _PERSON_COLUMNS = "x.tg_id, p.language, pc.timezone, pc.name_ru, pc.name_be, p.blocked_at"
+# Who is reminded of what: subscribers of scheduled events; approved participants of
+# trips that are open or closed (not drafts, cancelled or finished ones) who did not opt out.
+_DUE_SQL = {
+    EVENT: "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
+    + _PERSON_COLUMNS
+    + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
+    + _PERSON
+    + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?"
+    " AND (e.id, x.tg_id) > (?, ?) ORDER BY e.id, x.tg_id LIMIT ?",
+    TRIP: "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
+    + _PERSON_COLUMNS
+    + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
+    + _PERSON
+    + " WHERE t.status IN ("
+    + ", ".join(f"'{status}'" for status in _TRIP_STATUSES)
+    + ") AND t.starts_at > ? AND t.starts_at <= ?"
+    " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
+    " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
+    " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?",
+}
+# Both sides' active coordinators of agreed telebridges (a new time waiting for the other
+# side does not count until it is accepted); `other` is the side opposite to theirs.
+_TELEBRIDGE_ROWS = (
+    "SELECT t.id, t.topic, t.starts_at, COALESCE(t.video_url, ''), mine.city_id, NULL, "  # noqa: S608
+    + _PERSON_COLUMNS
+    + ", other.name, t.sequence FROM telebridges t"
+    " JOIN coordinators x ON x.institution_id IN (t.proposer_id, t.partner_id)"
+    " AND x.status = 'active' JOIN institutions mine ON mine.id = x.institution_id"
+    " JOIN institutions other ON other.id = CASE WHEN x.institution_id = t.proposer_id"
+    " THEN t.partner_id ELSE t.proposer_id END"
+    + _PERSON
+    + " WHERE t.status IN ('confirmed', 'rescheduled')"
+)
+_NEXT = " AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?"
+_DUE_SQL[TELEBRIDGE] = (
+    _TELEBRIDGE_ROWS + " AND t.starts_at > ? AND t.starts_at <= ? AND NOT EXISTS (SELECT 1 FROM"
+    " reminder_optouts o WHERE o.kind = 'telebridge' AND o.target_id = t.id"
+    " AND o.tg_id = x.tg_id)" + _NEXT
+)
+# "Состоялся ли телемост?" at the end (offset 0), to sides that have not answered yet.
+_DUE_SQL[TELEBRIDGE_HELD] = (
+    _TELEBRIDGE_ROWS + " AND t.ends_at > ? AND t.ends_at <= ? AND NOT EXISTS (SELECT 1 FROM"
+    " telebridge_reports r WHERE r.telebridge_id = t.id AND r.institution_id = x.institution_id)"
+    + _NEXT
+)
 
 
 class ReminderRepo:
@@ -77,44 +128,47 @@ class ReminderRepo:
             (to_db_time(moment),),
         )
 
-    async def due_events(
-        self, *, offset: timedelta, after: datetime, until: datetime
+    async def due(
+        self,
+        *,
+        kind: str,
+        offset: timedelta,
+        after: datetime,
+        until: datetime,
+        start_after: tuple[int, int] = (0, 0),
+        limit: int = -1,
     ) -> list[DueReminder]:
-        """Event reminders `offset` before the start that fall due in (after, until]."""
+        """Reminders of a kind `offset` before the start that fall due in (after, until],
+        by (target, person) from just past `start_after`, at most `limit` of them (a
+        festival with 20,000 subscribers is read a part at a time)."""
         async with self._db.read.execute(
-            "SELECT e.id, e.title, e.starts_at, e.venue, e.city_id, NULL, "  # noqa: S608 - constant
-            + _PERSON_COLUMNS
-            + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
-            + _PERSON
-            + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?",
-            (to_db_time(after + offset), to_db_time(until + offset)),
+            _DUE_SQL[kind],
+            (to_db_time(after + offset), to_db_time(until + offset), *start_after, limit),
         ) as cur:
-            return [_due(EVENT, tuple(row)) for row in await cur.fetchall()]
+            return [_due(kind, tuple(row)) for row in await cur.fetchall()]
 
-    async def due_trips(
-        self, *, offset: timedelta, after: datetime, until: datetime
-    ) -> list[DueReminder]:
-        """Reminders to approved participants `offset` before a trip starts."""
-        async with (
-            self._db.read.execute(
-                "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
-                + _PERSON_COLUMNS
-                + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
-                + _PERSON
-                + " WHERE t.status IN (?, ?) AND t.starts_at > ? AND t.starts_at <= ?"
-                " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
-                " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
-                " AND o.tg_id = x.tg_id)",
-                (*_TRIP_STATUSES, to_db_time(after + offset), to_db_time(until + offset)),
-            ) as cur
-        ):
-            return [_due(TRIP, tuple(row)) for row in await cur.fetchall()]
+    async def next_end(self, *, after: datetime) -> datetime | None:
+        """The earliest end after a moment among agreed telebridges (their follow-up)."""
+        async with self._db.read.execute(
+            "SELECT MIN(ends_at) FROM telebridges WHERE status IN ('confirmed', 'rescheduled')"
+            " AND ends_at > ?",
+            (to_db_time(after),),
+        ) as cur:
+            row = await cur.fetchone()
+        return from_db_time(row[0]) if row and row[0] else None
 
     async def next_start(self, *, kind: str, after: datetime) -> datetime | None:
-        """The earliest start after a moment among events (or trips) that get reminders."""
+        """The earliest start after a moment among events (trips, telebridges) that get
+        reminders."""
         if kind == EVENT:
             sql = "SELECT MIN(starts_at) FROM events WHERE status = 'scheduled' AND starts_at > ?"
             params: tuple[object, ...] = (to_db_time(after),)
+        elif kind == TELEBRIDGE:
+            sql = (
+                "SELECT MIN(starts_at) FROM telebridges"
+                " WHERE status IN ('confirmed', 'rescheduled') AND starts_at > ?"
+            )
+            params = (to_db_time(after),)
         else:
             sql = "SELECT MIN(starts_at) FROM trips WHERE status IN (?, ?) AND starts_at > ?"
             params = (*_TRIP_STATUSES, to_db_time(after))

@@ -45,6 +45,7 @@ class Trip:
     status: str
     cancel_reason: str | None
     created_by: int | None
+    for_minors: bool = False  # registering asks for a parent's or guardian's consent
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +86,16 @@ class NewTrip:
     status: str
     questions: tuple[Question, ...] = ()
     ext_key: str | None = None
+    for_minors: bool = False
 
 
 _PROGRAMME_COLUMNS = "p.id, p.ext_key, p.direction, p.title, p.description, p.audience"
 _TRIP_COLUMNS = (
     "t.id, t.ext_key, t.programme_id, t.title, t.from_city_id, t.to_city_id, t.starts_at,"
     " t.ends_at, t.registration_deadline, t.capacity, t.needs_approval, t.description,"
-    " t.status, t.cancel_reason, t.created_by"
+    " t.status, t.cancel_reason, t.created_by, t.for_minors"
 )
+_TRIP_WIDTH = 16  # columns in _TRIP_COLUMNS
 # Seats are taken by pending and approved registrations; the rest wait in line.
 _COUNTS = (
     "(SELECT COUNT(*) FROM registrations r WHERE r.trip_id = t.id"
@@ -130,13 +133,16 @@ def trip_from_row(row: tuple) -> Trip:
         status=row[12],
         cancel_reason=row[13],
         created_by=row[14],
+        for_minors=bool(row[15]),
     )
 
 
 def _list_item(row: tuple) -> TripListItem:
-    trip = trip_from_row(row[:15])
-    programme = programme_from_row(row[15:21])
-    return TripListItem(trip=trip, programme=programme, taken=row[21], waitlisted=row[22])
+    trip = trip_from_row(row[:_TRIP_WIDTH])
+    programme = programme_from_row(row[_TRIP_WIDTH : _TRIP_WIDTH + 6])
+    return TripListItem(
+        trip=trip, programme=programme, taken=row[_TRIP_WIDTH + 6], waitlisted=row[-1]
+    )
 
 
 class TripRepo:
@@ -312,13 +318,14 @@ class TripRepo:
             int(trip.needs_approval),
             trip.description,
             trip.status,
+            int(trip.for_minors),
         )
         if trip_id is None:
             cur = await conn.execute(
                 "INSERT INTO trips (programme_id, title, from_city_id, to_city_id, starts_at,"
                 " ends_at, registration_deadline, capacity, needs_approval, description,"
-                " status, ext_key, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " status, for_minors, ext_key, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, trip.ext_key, actor, now, now),
             )
             assert cur.lastrowid is not None
@@ -333,7 +340,7 @@ class TripRepo:
                 "UPDATE trips SET programme_id = ?, title = ?, from_city_id = ?,"
                 " to_city_id = ?, starts_at = ?, ends_at = ?, registration_deadline = ?,"
                 " capacity = ?, needs_approval = ?, description = ?, status = ?,"
-                " updated_at = ? WHERE id = ?",
+                " for_minors = ?, updated_at = ? WHERE id = ?",
                 (*values, now, trip_id),
             )
         await self._replace_questions(conn, trip_id=trip_id, questions=trip.questions)

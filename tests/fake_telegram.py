@@ -703,6 +703,7 @@ class FakeTelegram:
         self._file_numbers = itertools.count(1)
         self._failures: dict[str, list[ApiError]] = {}
         self._delays: dict[str, list[float]] = {}
+        self._answer_delays: dict[str, list[float]] = {}
         # A hook that sees every call (method, decoded params) before it is served and
         # may raise ApiError: benchmarks use it for rate limits and random failures.
         self.gate: Callable[[str, dict[str, Any]], None] | None = None
@@ -826,6 +827,11 @@ class FakeTelegram:
         """Answer the next `times` calls of a method only after `seconds` (a slow network)."""
         self._delays.setdefault(method.lower(), []).extend([seconds] * times)
 
+    def delay_answers(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Carry out the next `times` calls of a method at once but answer only after
+        `seconds`: a client that dies meanwhile never learns that its message went out."""
+        self._answer_delays.setdefault(method.lower(), []).extend([seconds] * times)
+
     def add_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id.
 
@@ -877,6 +883,9 @@ class FakeTelegram:
             call.result, call.error_code = error.description, error.code
             return _json(error.payload(), error.code)
         call.ok = True
+        answer_delays = self._answer_delays.get(method.lower())
+        if answer_delays:
+            await asyncio.sleep(answer_delays.pop(0))
         return _json({"ok": True, "result": call.result}, 200)
 
     def _dispatch(self, method: str, params: Params, files: Files) -> Any:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import signal
+import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,12 +14,17 @@ from typing import Any
 
 import pytest
 
+from bot.app import create_bot
+from bot.broadcasts import Segment, SegmentKind
 from bot.config import Settings
+from bot.delivery import DeliveryConfig
+from bot.runner import open_database
+from storage.broadcasts import BroadcastRepo, RecipientFilter, Source
 from storage.db import Database, to_db_time, utc_now
 from storage.events import EventRepo
 from storage.people import NewProfile, PersonRepo
 from storage.registrations import RegistrationRepo
-from tests.conftest import ADMIN_ID, RunningBot, TgUser, make_settings, onboard
+from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser, make_settings, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram
 from tests.trip_seed import MINSK, SOCHI, add_programme, add_trip
@@ -516,3 +523,131 @@ async def test_subscribers_of_an_event(app: RunningBot, organiser: TgUser) -> No
     await organiser.press("📤 Отправить")
     await wait_finished(app, 1)
     assert [len(copies_to(app.telegram, tg_id)) for tg_id in range(8000, 8004)] == [1, 1, 0, 0]
+
+
+async def test_kill_9_half_way_resumes_without_loss_and_repeats_only_the_in_flight(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """`python -m bot` killed with SIGKILL in the middle of a broadcast, then started again
+    over the same database: nobody is skipped, and only the messages that were in flight
+    at the kill (handed to Telegram, answer not recorded) can arrive twice."""
+    from tests.test_cli import _env
+
+    env = _env(
+        tmp_path,
+        BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=telegram.base_url,
+        ADMIN_IDS=str(ADMIN_ID),
+        SEND_RATE="25",
+        BROADCAST_PROGRESS_SECONDS=str(PROGRESS_SECONDS),
+    )
+    settings = make_settings(
+        telegram,
+        Path(env["DATABASE_PATH"]),
+        send_rate=25,
+        broadcast_progress_seconds=PROGRESS_SECONDS,
+    )
+    recipients = range(5000, 5100)
+    db = await open_database(settings)
+    bot = create_bot(settings)
+    try:
+        people = PersonRepo(db)
+        for tg_id in [ADMIN_ID, *recipients]:
+            city = MINSK if tg_id == ADMIN_ID else SOCHI  # the organiser is not a recipient
+            await people.complete_profile(
+                tg_id=tg_id,
+                language="ru",
+                profile=NewProfile("Участник", city, "culture", "Ансамбль", utc_now()),
+            )
+        source = await bot.send_message(ADMIN_ID, "<b>Фестиваль</b> в субботу")
+        await BroadcastRepo(db).create(
+            created_by=ADMIN_ID,
+            segment=Segment(kind=SegmentKind.CITY, city_id=SOCHI).to_json(),
+            audience=RecipientFilter(city_id=SOCHI),
+            source=Source(chat_id=ADMIN_ID, message_id=source.message_id, kind="text"),
+            now=utc_now(),
+        )
+    finally:
+        await bot.session.close()
+        await db.close()
+
+    # Slow answers: each copy is delivered at once but answered 0.4 s later, so about
+    # ten are in flight at any moment, and those in flight at the kill did reach people.
+    telegram.delay_answers("copyMessage", 0.4, times=10_000)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        async with asyncio.timeout(30):
+            while sum(len(copies_to(telegram, c)) for c in recipients) < 30:
+                assert process.returncode is None
+                await asyncio.sleep(0.02)
+    finally:
+        process.kill()  # SIGKILL: nothing is recorded after this
+        await process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+    db = await open_database(settings)
+    try:
+        async with db.read.execute(
+            "SELECT state, COUNT(*) FROM outbox WHERE broadcast_id = 1 GROUP BY state"
+        ) as cur:
+            states = {row[0]: row[1] for row in await cur.fetchall()}
+        async with db.read.execute("SELECT chat_id FROM outbox WHERE state = 'sending'") as cur:
+            in_flight_chats = {row[0] for row in await cur.fetchall()}
+    finally:
+        await db.close()
+    in_flight = states.get("sending", 0)
+    assert 0 < in_flight <= DeliveryConfig().max_in_flight, states
+    assert states.get("queued", 0) > 0, states  # really half-way
+    telegram._answer_delays.clear()
+
+    app = RunningBot(telegram, settings)
+    await app.start()
+    try:
+        await wait_finished(app, 1)
+        received = {chat: len(copies_to(telegram, chat)) for chat in recipients}
+        assert min(received.values()) == 1  # nobody skipped
+        # Those in flight at the kill had reached Telegram, so each of them arrives twice
+        # (here all of them: about ten); never anyone else, never more than max_in_flight.
+        twice = {chat for chat, n in received.items() if n > 1}
+        assert max(received.values()) == 2
+        assert 0 < len(twice) <= in_flight and twice <= in_flight_chats, (twice, in_flight)
+        assert "Доставлено: 100 из 100" in TgUser(app, ADMIN_ID).last_text
+    finally:
+        await app.stop()
+
+
+async def test_document_with_caption_to_subscribers_of_an_event_with_html_in_its_title(
+    app: RunningBot, organiser: TgUser
+) -> None:
+    db = _db(app)
+    await add_people(app, range(8100, 8103))
+    title = "<b>Шаги</b> & Co"
+    festival = await add_event(db, title=title)
+    for tg_id in (8100, 8101):
+        await EventRepo(db).subscribe(event_id=festival, tg_id=tg_id)
+
+    await choose_segment(organiser, "Подписчикам мероприятия")
+    await organiser.press(next(label for label in organiser.labels() if "Шаги" in label))
+    # The title is shown as typed (Telegram would refuse the message if it were HTML).
+    assert f"Получатели: подписчики «{title}» — сейчас 2 чел." in organiser.last_text
+    await app.process(
+        organiser.updates.document(
+            "programme.pdf", b"%PDF-1.4 programme", caption="Программа форума", server=app.telegram
+        )
+    )
+    assert organiser.telegram.messages(ADMIN_ID)[-2].document is not None  # the preview copy
+    await organiser.press("📤 Отправить")
+    await wait_finished(app, 1)
+    for tg_id in (8100, 8101):
+        received = app.telegram.messages(tg_id)[-1]
+        assert received.document is not None and received.document[0] == "programme.pdf"
+        assert received.plain_text() == "Программа форума"
+    assert copies_to(app.telegram, 8102) == []

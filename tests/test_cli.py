@@ -47,7 +47,7 @@ def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
 def test_help_lists_subcommands(tmp_path: Path) -> None:
     result = _run(tmp_path, "--help")
     assert result.returncode == 0
-    for name in ("run", "migrate", "grant", "revoke"):
+    for name in ("run", "migrate", "grant", "revoke", "import", "demo", "backup", "restore"):
         assert name in result.stdout
 
 
@@ -132,3 +132,16 @@ async def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
         assert telegram.commands_for(scope="default")  # it did start up properly
     finally:
         await telegram.stop()
+
+
+def test_every_setting_is_documented() -> None:
+    from bot.config import Settings
+
+    example = (ROOT / ".env.example").read_text("utf-8")
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for name in Settings.model_fields:
+        assert f"\n{name.upper()}=" in example, name
+        assert f"| `{name.upper()}` |" in readme, name
+    example_settings = Settings(_env_file=ROOT / ".env.example", bot_token=TOKEN)  # type: ignore[call-arg]
+    assert example_settings.backup_dir is None and example_settings.backup_keep == 7
+    assert example_settings.data_retention_days == 365

@@ -15,7 +15,7 @@ from storage.db import Database, utc_now
 from storage.outbox import NewMessage, OutboxRepo
 from storage.people import NewProfile, PersonRepo
 from tests.conftest import RunningBot, TgUser, make_settings
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import ApiError, FakeTelegram
 
 
 @pytest.fixture
@@ -37,8 +37,12 @@ async def _people(db: Database, ids: range) -> None:
 
 def _engine(telegram: FakeTelegram, db: Database, **config) -> tuple[DeliveryEngine, object]:
     bot = create_bot(make_settings(telegram, db.path))
+    paid = bool(config.get("allow_paid_broadcast"))
     engine = DeliveryEngine(
-        OutboxRepo(db), PersonRepo(db), bot_sender(bot), DeliveryConfig(**config)
+        OutboxRepo(db),
+        PersonRepo(db),
+        bot_sender(bot, allow_paid_broadcast=paid),
+        DeliveryConfig(**config),
     )
     return engine, bot
 
@@ -46,6 +50,17 @@ def _engine(telegram: FakeTelegram, db: Database, **config) -> tuple[DeliveryEng
 async def _drain(engine: DeliveryEngine, seconds: float = 20) -> None:
     engine.wake()
     assert await engine.wait_idle(seconds)
+
+
+async def _deliver_all(telegram: FakeTelegram, db: Database, **config) -> None:
+    """Run an engine until everything queued is delivered (or given up)."""
+    engine, bot = _engine(telegram, db, **config)
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
 
 
 def _texts(telegram: FakeTelegram, chat_id: int) -> list[str]:
@@ -70,13 +85,7 @@ async def test_messages_are_sent_once_and_recorded(telegram: FakeTelegram, db: D
     await outbox.enqueue(
         [NewMessage(chat_id=c, purpose="notice", text=f"Привет, {c}") for c in range(100, 130)]
     )
-    engine, bot = _engine(telegram, db, rate=200)
-    await engine.start()
-    try:
-        await _drain(engine)
-    finally:
-        await engine.stop()
-        await bot.session.close()
+    await _deliver_all(telegram, db, rate=200)
     for chat in range(100, 130):
         assert _texts(telegram, chat) == [f"Привет, {chat}"]
     assert await outbox.counts() == {"sent": 30}
@@ -87,14 +96,8 @@ async def test_one_message_a_second_per_chat(telegram: FakeTelegram, db: Databas
     await OutboxRepo(db).enqueue(
         [NewMessage(chat_id=200, purpose="notice", text=f"№{i}") for i in range(3)]
     )
-    engine, bot = _engine(telegram, db, rate=100)
     started = time.monotonic()
-    await engine.start()
-    try:
-        await _drain(engine)
-    finally:
-        await engine.stop()
-        await bot.session.close()
+    await _deliver_all(telegram, db, rate=100)
     assert _texts(telegram, 200) == ["№0", "№1", "№2"]
     assert time.monotonic() - started >= 1.9  # three messages to one chat: two gaps of 1 s
 
@@ -113,14 +116,10 @@ async def test_a_busy_chat_does_not_hold_up_the_others(
     telegram.gate = lambda method, params: arrived.setdefault(
         int(params.get("chat_id", 0)), time.monotonic()
     )
-    engine, bot = _engine(telegram, db, rate=100)
     started = time.monotonic()
-    await engine.start()
     try:
-        await _drain(engine)
+        await _deliver_all(telegram, db, rate=100)
     finally:
-        await engine.stop()
-        await bot.session.close()
         telegram.gate = None
     assert _texts(telegram, 200) == ["№0", "№1", "№2", "№3"]
     assert arrived[201] - started < 0.5 and arrived[202] - started < 0.5
@@ -132,14 +131,8 @@ async def test_429_pauses_everything_and_resumes(telegram: FakeTelegram, db: Dat
         [NewMessage(chat_id=c, purpose="notice", text="x") for c in range(300, 305)]
     )
     telegram.fail_next("sendMessage", error_code=429, retry_after=1)
-    engine, bot = _engine(telegram, db, rate=100)
     started = time.monotonic()
-    await engine.start()
-    try:
-        await _drain(engine)
-    finally:
-        await engine.stop()
-        await bot.session.close()
+    await _deliver_all(telegram, db, rate=100)
     assert time.monotonic() - started >= 1.0
     assert all(_texts(telegram, c) == ["x"] for c in range(300, 305))
     too_many = [c for c in telegram.calls_of("sendMessage") if c.error_code == 429]
@@ -159,13 +152,7 @@ async def test_403_marks_the_person_and_stops_sending(
             for i in (1, 2)
         ]
     )
-    engine, bot = _engine(telegram, db, rate=100)
-    await engine.start()
-    try:
-        await _drain(engine)
-    finally:
-        await engine.stop()
-        await bot.session.close()
+    await _deliver_all(telegram, db, rate=100)
     attempts = telegram.calls_of("sendMessage", chat_id=400)
     assert len(attempts) == 1 and attempts[0].error_code == 403  # the second is not tried
     person = await PersonRepo(db).get(tg_id=400)
@@ -253,3 +240,92 @@ async def test_notices_are_delivered_and_unblocked_on_return(
     assert person.blocked_at is None
     await admin.send(f"/revoke {member.id}")
     assert "права организатора сняты" in member.last_text
+
+
+async def test_a_row_in_flight_when_its_person_blocked_the_bot_is_closed_not_retried(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    """Two messages to one person in flight at once: the first gets 403, the second a
+    5xx. The second must not go back to the queue (nobody may send to the person, so it
+    would stay there for ever and keep the engine waking up to look at it)."""
+    await _people(db, range(600, 601))
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [NewMessage(chat_id=600, purpose="notice", text=f"№{i}") for i in range(2)]
+    )
+    answers = iter([ApiError(403, "Forbidden: bot was blocked by the user"), ApiError(502, "x")])
+
+    def gate(method: str, params: dict) -> None:
+        if method.lower() == "sendmessage":
+            raise next(answers)
+
+    telegram.gate = gate
+    telegram.delay_next("sendMessage", 1.5, times=2)  # the second leaves before the first ends
+    engine, bot = _engine(telegram, db, rate=100, backoff_base=0.1, idle_poll=0.2)
+    looks = 0
+    next_due_at = outbox.next_due_at
+
+    async def counted() -> object:
+        nonlocal looks
+        looks += 1
+        return await next_due_at()
+
+    engine._outbox.next_due_at = counted  # type: ignore[method-assign]
+    await engine.start()
+    try:
+        async with asyncio.timeout(10):
+            while (await outbox.counts()).get("blocked", 0) < 2:
+                await asyncio.sleep(0.05)
+        looks = 0
+        await asyncio.sleep(1.0)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+        telegram.gate = None
+    assert await outbox.counts() == {"blocked": 2}
+    assert len(telegram.calls_of("sendMessage", chat_id=600)) == 2  # not tried a third time
+    assert looks <= 8, looks  # idle: looks every idle_poll (0.2 s), not in a busy loop
+
+
+async def test_an_unexpected_error_closes_the_row_as_failed(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await _people(db, range(700, 702))
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [
+            # A keyboard the Bot API types cannot read: sending it raises before any request.
+            NewMessage(chat_id=700, purpose="notice", text="x", reply_markup={"bad": 1}),
+            NewMessage(chat_id=701, purpose="notice", text="fine"),
+        ]
+    )
+    await _deliver_all(telegram, db, rate=100)
+    assert await outbox.counts() == {"failed": 1, "sent": 1}  # nothing left 'sending'
+    assert _texts(telegram, 701) == ["fine"]
+
+
+async def test_paid_broadcast_setting_raises_the_pace_and_asks_for_it(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    recipients = range(800, 900)
+    await _people(db, recipients)
+    await OutboxRepo(db).enqueue(
+        [NewMessage(chat_id=c, purpose="broadcast", text="Объявление") for c in recipients]
+    )
+    # SEND_RATE 25 would take 4 s for 100 messages; paid broadcasts go up to 1000 a second.
+    started = time.monotonic()
+    await _deliver_all(telegram, db, rate=25, allow_paid_broadcast=True, max_in_flight=50)
+    assert time.monotonic() - started < 2.0
+    calls = [c for c in telegram.calls_of("sendMessage") if c.ok]
+    assert len(calls) == 100
+    assert all(c.params.get("allow_paid_broadcast") is True for c in calls)
+
+
+async def test_without_the_paid_setting_the_flag_is_not_sent(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    await _people(db, range(900, 901))
+    await OutboxRepo(db).enqueue([NewMessage(chat_id=900, purpose="notice", text="x")])
+    await _deliver_all(telegram, db, rate=25)
+    (call,) = telegram.calls_of("sendMessage", chat_id=900)
+    assert "allow_paid_broadcast" not in call.params

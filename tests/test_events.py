@@ -326,3 +326,42 @@ async def test_a_member_cannot_subscribe_to_a_cancelled_event(
     await member.press_data(EventCb(action=EventAction.SUBSCRIBE, id=event_id).pack())
     assert "отменено" in _last_alert(app)
     assert await app.dp["events"].subscriber_ids(event_id=event_id) == []
+
+
+async def test_organiser_form_refuses_far_dates_and_long_venues_and_shows_html_as_typed(
+    app: RunningBot, admin: TgUser, member: TgUser
+) -> None:
+    title = "<b>Шаги</b> & <script>alert(1)</script>"
+    await admin.send("/organiser")
+    await admin.press("🎪 Новое мероприятие")
+    await admin.press("Фестиваль")
+    await admin.send(title)
+    await admin.press("Минск")
+    await admin.send("П" * 201)
+    assert "Слишком длинно" in admin.texts()[-2]
+    await admin.send("Площадь <i>Победы</i>")
+    await admin.send("15.03.2207 10:00")  # 2207 for 2027
+    assert "слишком далеко" in admin.texts()[-2] and "5 лет" in admin.texts()[-2]
+    assert "Когда начало?" in admin.last_text  # still on the same step
+    await admin.send("15.03.2031 10:00")
+    await admin.press("Без времени окончания")
+    await admin.press("Без описания")
+    await admin.press("Ни к какой")
+    # Shown as typed: Telegram would refuse the message if the tags went through as HTML.
+    assert title in admin.last_text and "Площадь <i>Победы</i>" in admin.last_text
+    await admin.press("✅ Сохранить")
+    assert f"Мероприятие «{title}» создано" in admin.last_text
+    (row,) = await _rows(app)
+    assert row["title"] == title and row["venue"] == "Площадь <i>Победы</i>"
+
+    await member.press_data(EventCb(action=EventAction.SUBSCRIBE, id=row["id"]).pack())
+    assert title in member.last_text and "Площадь <i>Победы</i>, Минск" in member.last_text
+    await admin.press_data(EventCb(action=EventAction.EDIT, id=row["id"]).pack())
+    await admin.press("Начало")
+    await admin.send("01.01.2020 10:00")
+    assert "уже прошло" in admin.texts()[-2]
+    await admin.send("16.03.2031 10:00")
+    await admin.press("✅ Сохранить")
+    assert f"Мероприятие {title} (Минск) перенесено" in member.last_text
+    await member.send("/events")
+    assert any("<b>Шаги</b>" in label for label in member.labels())  # buttons are plain text

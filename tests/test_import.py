@@ -189,6 +189,11 @@ MISTAKES = [
         id="flag",
     ),
     pytest.param(
+        _trips(trip_yaml(extra="    for_minors: дети\n")),
+        "trips[1].for_minors: «дети» — здесь нужно «да» или «нет»",
+        id="minors-flag",
+    ),
+    pytest.param(
         _trips(trip_yaml(extra="    organisers: [12, abc]\n")),
         "trips[1].organisers: «abc» — не Telegram id",
         id="telegram-id",
@@ -378,7 +383,7 @@ async def _dump(db: Database) -> list[list[tuple]]:
     queries = (
         "SELECT ext_key, direction, title, description, audience FROM programmes ORDER BY id",
         "SELECT ext_key, title, from_city_id, to_city_id, starts_at, ends_at,"
-        " registration_deadline, capacity, needs_approval, description, status"
+        " registration_deadline, capacity, needs_approval, description, status, for_minors"
         " FROM trips ORDER BY id",
         "SELECT trip_id, position, key, kind, label, required, options FROM trip_questions"
         " ORDER BY id",
@@ -402,13 +407,14 @@ async def test_example_files_are_valid_and_say_the_same(tmp_path: Path) -> None:
         try:
             data = (ROOT / "examples" / name).read_bytes()
             summary = await import_file(db, data, file_name=name, actor=None, now=written)
-            assert (summary.programmes.created, summary.trips.created) == (2, 2)
+            assert (summary.programmes.created, summary.trips.created) == (2, 3)
             assert summary.events.created == 2
             dumps.append(await _dump(db))
         finally:
             await db.close()
     assert dumps[0] == dumps[1]
-    assert len(dumps[0][2]) == 5 and dumps[0][3] == [(1, 123456789)]
+    assert len(dumps[0][2]) == 6 and dumps[0][3] == [(1, 123456789)]
+    assert [row[-1] for row in dumps[0][1]] == [0, 0, 1]  # for_minors
     # The committed table is what the generator makes from the YAML example.
     committed = load_workbook(ROOT / "examples" / "import_example.xlsx")
     fresh = build_workbook()

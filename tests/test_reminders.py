@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,15 +92,31 @@ async def _subscribe(app: RunningBot, user: TgUser, event_id: int) -> None:
     await user.press("🔔 Напомнить мне")
 
 
+async def _two_people(app: RunningBot) -> tuple[TgUser, TgUser]:
+    member, other = TgUser(app, 2001), TgUser(app, 2002)
+    await onboard(member)
+    await onboard(other, name="Олег Петров")
+    return member, other
+
+
+async def _subscribed_event(app: RunningBot, user: TgUser, **event: Any) -> int:
+    """An event added to the database, the reminders told, the person subscribed."""
+    assert app.db is not None
+    event_id = await add_event(app.db, **event)
+    app.dp["reminders"].poke()
+    await _subscribe(app, user, event_id)
+    return event_id
+
+
 # Delivery at the right time, once
 
 
 async def test_reminder_arrives_once_at_its_time(app: RunningBot, member: TgUser) -> None:
     assert app.db is not None
     starts = _whole_second(6)
-    event_id = await add_event(app.db, title="Форум «Шаги»", venue="Дворец", starts_at=starts)
-    app.dp["reminders"].poke()
-    await _subscribe(app, member, event_id)
+    event_id = await _subscribed_event(
+        app, member, title="Форум «Шаги»", venue="Дворец", starts_at=starts
+    )
     await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
     await asyncio.sleep(1.5)  # a second sweep or a poke must not send it again
     reminders = _reminders(app.telegram, member.id)
@@ -136,9 +153,7 @@ async def test_reminder_in_belarusian_with_the_persons_city(
 
 async def test_mute_under_a_reminder_unsubscribes(app: RunningBot, member: TgUser) -> None:
     assert app.db is not None
-    event_id = await add_event(app.db, starts_at=_whole_second(5))
-    app.dp["reminders"].poke()
-    await _subscribe(app, member, event_id)
+    event_id = await _subscribed_event(app, member, starts_at=_whole_second(5))
     await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
     await member.press("🔕 Не напоминать")
     assert not await app.dp["events"].is_subscribed(event_id=event_id, tg_id=member.id)
@@ -256,9 +271,7 @@ async def test_cancelling_drops_reminders_and_tells_subscribers(
 ) -> None:
     assert app.db is not None
     starts = _whole_second(5)
-    event_id = await add_event(app.db, title="Семинар", starts_at=starts)
-    app.dp["reminders"].poke()
-    await _subscribe(app, member, event_id)
+    event_id = await _subscribed_event(app, member, title="Семинар", starts_at=starts)
     change = await app.dp["event_service"].cancel(actor_access=Access.ORGANISER, event_id=event_id)
     await app.dp["event_notices"].announce(change)
     await asyncio.sleep(max(_epoch(starts) - time.time(), 0) + 0.5)
@@ -271,9 +284,7 @@ async def test_unsubscribing_drops_that_persons_reminder(
 ) -> None:
     assert app.db is not None
     starts = _whole_second(5)
-    event_id = await add_event(app.db, starts_at=starts)
-    app.dp["reminders"].poke()
-    await _subscribe(app, member, event_id)
+    event_id = await _subscribed_event(app, member, starts_at=starts)
     await _subscribe(app, admin, event_id)
     await member.press("🔕 Не напоминать")
     await _wait_for(lambda: bool(_reminders(app.telegram, admin.id)))
@@ -286,9 +297,7 @@ async def test_blocked_person_is_skipped_and_marked(telegram: FakeTelegram, db_p
     await app.start()
     try:
         assert app.db is not None
-        member, other = TgUser(app, 2001), TgUser(app, 2002)
-        await onboard(member)
-        await onboard(other, name="Олег Петров")
+        member, other = await _two_people(app)
         starts = _whole_second(6)
         event_id = await add_event(app.db, starts_at=starts)
         app.dp["reminders"].poke()
@@ -340,6 +349,16 @@ async def test_trip_reminders_go_to_approved_participants_only(
 # Two start-ups over the same database
 
 
+async def _add_people(db: Database, ids: range) -> None:
+    people = PersonRepo(db)
+    for tg_id in ids:
+        await people.complete_profile(
+            tg_id=tg_id,
+            language="ru",
+            profile=NewProfile("Участник", 1, "culture", "Ансамбль", utc_now()),
+        )
+
+
 async def _reminders_over(db: Database, clock: Callable[[], datetime]) -> Reminders:
     return Reminders(
         ReminderRepo(db),
@@ -359,13 +378,7 @@ async def test_two_start_ups_over_one_database_queue_each_reminder_once(
     first_db = await open_database(settings)
     second_db = await open_database(settings)  # another process: its own connections
     try:
-        people = PersonRepo(first_db)
-        for tg_id in range(10, 60):
-            await people.complete_profile(
-                tg_id=tg_id,
-                language="ru",
-                profile=NewProfile("Участник", 1, "culture", "Ансамбль", utc_now()),
-            )
+        await _add_people(first_db, range(10, 60))
         base = utc_now().replace(microsecond=0)
         event_id = await add_event(first_db, starts_at=base + timedelta(hours=2))
         for tg_id in range(10, 60):
@@ -393,3 +406,84 @@ def test_bad_reminder_setting_exits_2_with_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Ошибка настройки TRIP_REMINDERS:") and "1 week" in lines[0]
+
+
+async def test_a_big_sweep_is_read_in_parts_and_queues_everyone_once(
+    telegram: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.reminders.SWEEP_BATCH", 7)  # parts end inside an event's people
+    db = await open_database(make_settings(telegram, tmp_path / "db.sqlite3"))
+    try:
+        await _add_people(db, range(10, 60))
+        base = utc_now().replace(microsecond=0)
+        events = [
+            await add_event(db, starts_at=base + timedelta(hours=2, minutes=minutes))
+            for minutes in (0, 30)
+        ]
+        for event_id in events:
+            for tg_id in range(10, 60):
+                await EventRepo(db).subscribe(event_id=event_id, tg_id=tg_id)
+        clock = [base]
+        reminders = await _reminders_over(db, lambda: clock[0])
+        await reminders.sweep()  # the first start sets the mark
+        clock[0] = base + timedelta(hours=1, minutes=31)  # both hour-before reminders due
+        assert (await reminders.sweep()).queued == 100
+        async with db.read.execute("SELECT dedup_key FROM outbox") as cur:
+            keys = {row[0] for row in await cur.fetchall()}
+        assert keys == {
+            f"reminder:event:{event_id}:3600:{tg_id}"
+            for event_id in events
+            for tg_id in range(10, 60)
+        }
+    finally:
+        await db.close()
+
+
+async def test_reminder_shows_html_in_the_title_and_venue_as_typed(
+    app: RunningBot, member: TgUser
+) -> None:
+    await _subscribed_event(
+        app, member, title="<b>Шаги</b> & Co", venue="Зал <i>1</i>", starts_at=_whole_second(5)
+    )
+    await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
+    text = member.last_text  # as Telegram shows it: the fake refuses broken HTML
+    assert "<b>Шаги</b> & Co" in text and "Зал <i>1</i>, Сочи" in text
+
+
+async def test_mute_under_a_trip_reminder_stops_that_trips_reminders(
+    telegram: FakeTelegram, db_path: Path
+) -> None:
+    app = RunningBot(telegram, make_settings(telegram, db_path, trip_reminders="4s,2s"))
+    await app.start()
+    try:
+        assert app.db is not None
+        member, other = await _two_people(app)
+        starts = _whole_second(6)
+        trip_id = await add_trip(
+            app.db,
+            programme_id=await add_programme(app.db),
+            title="Педагоги в Минске",
+            starts_at=starts,
+            deadline=starts - timedelta(seconds=1),
+        )
+        now = utc_now().isoformat(timespec="seconds")
+        async with app.db.transaction() as conn:
+            for tg_id in (member.id, other.id):
+                await conn.execute(
+                    "INSERT INTO registrations (trip_id, tg_id, status, created_at, updated_at)"
+                    " VALUES (?, ?, 'approved', ?, ?)",
+                    (trip_id, tg_id, now, now),
+                )
+        app.dp["reminders"].poke()
+        await _wait_for(lambda: bool(_reminders(telegram, member.id)))  # the 4 s one
+        calls = await member.press("🔕 Не напоминать")
+        answers = [c for c in calls if c.method == "answerCallbackQuery"]
+        assert "больше не напомню" in answers[-1].params["text"]
+        assert member.labels() == ["Подробнее"]
+        await _wait_for(lambda: len(_reminders(telegram, other.id)) == 2)  # the 2 s one
+        await asyncio.sleep(0.5)
+        assert len(_reminders(telegram, member.id)) == 1  # not the second
+        await member.press("Подробнее")
+        assert "Педагоги в Минске" in member.last_text  # the trip's card
+    finally:
+        await app.stop()

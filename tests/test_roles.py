@@ -38,7 +38,10 @@ async def test_default_menus_in_both_languages(app: RunningBot) -> None:
             "mytrips",
             "events",
             "myevents",
+            "school",
+            "telebridges",
             "profile",
+            "mydata",
             "language",
             "help",
             "cancel",
@@ -47,8 +50,9 @@ async def test_default_menus_in_both_languages(app: RunningBot) -> None:
     descriptions = app.telegram.commands[("default", "be")]
     assert any(item["description"] == "Змяніць мову" for item in descriptions)
     # The admin has a personal menu with admin commands; nobody else gets them by default.
-    assert "grant" in app.telegram.commands_for(scope=f"chat:{ADMIN_ID}")
-    assert "grant" not in ru
+    admin_menu = app.telegram.commands_for(scope=f"chat:{ADMIN_ID}")
+    assert "grant" in admin_menu and "audit" in admin_menu
+    assert "grant" not in ru and "audit" not in ru
     assert "organiser" not in ru
 
 

@@ -5,17 +5,30 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.audit import Action, ObjectKind
+from bot.broadcasts import SegmentKind
 from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
 from bot.events import EventKind
+from bot.exports import COLUMNS, GUARDIAN_COLUMNS
 from bot.i18n import LANGUAGES, Translations, load_message_ids
+from bot.privacy_sections import (
+    MessagesSection,
+    ProfileSection,
+    RegistrationsSection,
+    ReminderOptOutsSection,
+    StaffSection,
+    SubscriptionsSection,
+)
 from bot.profile import ProfileField
 from bot.questions import QuestionKind
 from bot.registration import RegStatus
 from bot.roles import MemberRole
+from bot.telebridges import AgeGroup, InstitutionKind
 from bot.trips import Direction, TripStatus
 from handlers.callbacks import MenuItem
 from handlers.event_admin import SKIPPABLE, STEPS
 from handlers.event_callbacks import EventField
+from handlers.telebridge_form import COUNTER, NEW, RESCHEDULE
 from handlers.trip_callbacks import TripAction, TripScope
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +79,33 @@ def test_every_key_used_in_code_exists() -> None:
     used |= {f"event-ask-{(step.state or '').split(':')[-1]}" for step in STEPS}
     used |= {f"event-skip-{(step.state or '').split(':')[-1]}" for step in SKIPPABLE}
     used |= {f"reminder-in-{unit}" for unit in ("days", "hours", "minutes", "seconds")}
+    used |= {f"audit-action-{action.value}" for action in Action}
+    used |= {f"audit-object-{kind.value}" for kind in ObjectKind}
+    used |= {f"export-col-{name}" for name in (*COLUMNS, *GUARDIAN_COLUMNS)}
+    sections = (
+        ProfileSection,
+        RegistrationsSection,
+        SubscriptionsSection,
+        ReminderOptOutsSection,
+        StaffSection,
+        MessagesSection,
+    )
+    used |= {f"mydata-section-{s.key}{end}" for s in sections for end in ("", "-short")}
+    used |= {f"mydata-purpose-{purpose}" for purpose in ("notice", "reminder", "broadcast")}
+    privacy = (ROOT / "bot" / "privacy_sections.py").read_text("utf-8")
+    used |= set(re.findall(r"\"(forget-[a-z-]+)\"", privacy))
+    used |= {f"mydata-label-{name}" for name in re.findall(r"_line\(t, \"([a-z]+)\"", privacy)}
+    used |= {f"bc-kind-{kind.value}" for kind in SegmentKind}
+    used |= {f"school-{key}-{kind.value}" for key in ("kind", "kinds") for kind in InstitutionKind}
+    used |= {f"{key}-{group.value}" for key in ("age", "age-short") for group in AgeGroup}
+    statuses = ("proposed", "confirmed", "rescheduled", "declined", "cancelled", "held")
+    statuses += ("not_held",)
+    used |= {f"tb-error-state-{status}" for status in statuses}
+    used |= {f"tb-{key}-{status}" for key in ("status", "mark") for status in statuses}
+    used |= {f"tb-{key}-{status}" for key in ("status", "mark") for status in ("expired", "ended")}
+    used |= {
+        f"tb-{key}-{mode}" for key in ("preview", "sent") for mode in (NEW, COUNTER, RESCHEDULE)
+    }
     for language in LANGUAGES:
         missing = used - load_message_ids(language)
         assert not missing, f"{language}: {sorted(missing)}"

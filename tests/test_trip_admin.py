@@ -147,6 +147,7 @@ async def test_panel_for_organisers(app: RunningBot, admin: TgUser) -> None:
         "📚 Программы",
         "🗂 Все поездки",
         "📣 Рассылки",
+        "📡 Телемосты",
         "🎪 Новое мероприятие",
     ]
     # The main menu button opens the same panel.
@@ -305,6 +306,8 @@ async def test_create_trip_end_to_end(app: RunningBot, admin: TgUser) -> None:
     await admin.send(f"01.03.{YEAR}")
     await admin.send("20")
     await admin.press("Нет")
+    assert "несовершеннолетние" in admin.last_text
+    await admin.press("Да")  # minors: a parent's consent at registration
     assert "Вопросов пока нет" in admin.last_text
     await admin.press("➕ Добавить вопрос")
     await admin.press("Выбор из вариантов")
@@ -332,6 +335,7 @@ async def test_create_trip_end_to_end(app: RunningBot, admin: TgUser) -> None:
         f"Запись до: 01.03.{YEAR} 23:59",
         "Мест: 20",
         "Одобрение заявок: Нет",
+        "Несовершеннолетние: Да",
         "Статус: Запись открыта",
         "варианты: Стандартное, Вегетарианское, Без глютена",
     ):
@@ -348,6 +352,7 @@ async def test_create_trip_end_to_end(app: RunningBot, admin: TgUser) -> None:
     assert trip["registration_deadline"] == f"{YEAR}-03-01T20:59:00+00:00"
     assert (trip["from_city_id"], trip["to_city_id"]) == (MINSK, SOCHI)
     assert (trip["capacity"], trip["needs_approval"], trip["status"]) == (20, 0, "open")
+    assert trip["for_minors"] == 1
     assert trip["description"] == "Открытые уроки в гимназиях Сочи."
     assert trip["created_by"] == admin.id
     questions = await _rows(
@@ -378,6 +383,7 @@ async def test_sochi_organiser_types_moscow_time(app: RunningBot, make_user) -> 
     await organiser.send(f"01.03.{YEAR} 12:00")
     await organiser.send("5")
     await organiser.press("Да")
+    await organiser.press("Нет")
     await organiser.press("Без вопросов")
     await organiser.press("Без описания")
     await organiser.press("Черновик")
@@ -442,6 +448,7 @@ async def test_question_errors(app: RunningBot, admin: TgUser) -> None:
     await admin.send(f"01.03.{YEAR}")
     await admin.send("3")
     await admin.press("Да")
+    await admin.press("Нет")
     await admin.press("➕ Добавить вопрос")
     await admin.press("Выбор из вариантов")
     await admin.send("Размер футболки")
@@ -494,6 +501,7 @@ async def test_cancel_at_the_preview_writes_nothing(app: RunningBot, admin: TgUs
     for text in (f"15.03.{YEAR} 09:00", f"18.03.{YEAR}", f"01.03.{YEAR}", "3"):
         await admin.send(text)
     await admin.press("Нет")
+    await admin.press("Нет")
     await admin.press("Без вопросов")
     await admin.press("Без описания")
     await admin.press("Черновик")
@@ -507,6 +515,7 @@ async def test_a_field_changed_from_the_preview(app: RunningBot, admin: TgUser) 
     await _to_dates(admin)
     for text in (f"15.03.{YEAR} 09:00", f"18.03.{YEAR}", f"01.03.{YEAR}", "3"):
         await admin.send(text)
+    await admin.press("Нет")
     await admin.press("Нет")
     await admin.press("Без вопросов")
     await admin.press("Без описания")

@@ -77,6 +77,11 @@ event-error-not-found = Мерапрыемства не знойдзена: ма
 event-error-cancelled = Гэта мерапрыемства адменена.
 event-error-over = Гэта мерапрыемства ўжо прайшло.
 event-error-start-past = Гэты час ужо мінуў. Пазначце пачатак у будучыні.
+event-error-start-far = Гэта занадта далёка: пачатак можна пазначыць не пазней чым праз { $years ->
+        [one] { $years } год
+        [few] { $years } гады
+       *[many] { $years } гадоў
+    }. Праверце год.
 event-error-end-before-start = Заканчэнне не можа быць раней за пачатак.
 
 ## Reminders and notices

@@ -77,6 +77,11 @@ event-error-not-found = Мероприятие не найдено: возмож
 event-error-cancelled = Это мероприятие отменено.
 event-error-over = Это мероприятие уже прошло.
 event-error-start-past = Это время уже прошло. Укажите начало в будущем.
+event-error-start-far = Это слишком далеко: начало можно указать не позже чем через { $years ->
+        [one] { $years } год
+        [few] { $years } года
+       *[many] { $years } лет
+    }. Проверьте год.
 event-error-end-before-start = Окончание не может быть раньше начала.
 
 ## Reminders and notices

@@ -1,0 +1,746 @@
+"""Schools and telebridges: who may do what, what a proposal must satisfy, and the steps
+of agreeing on a time.
+
+Every operation checks the actor here, from the database, whatever buttons they were
+shown: a coordinator acts for their own institution only, only the side awaited may
+answer a proposal, and only the latest round can be accepted. Writes are one
+transaction each, and every change of state is a conditional update, so two presses at
+once give one change and a clear note to the second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from bot.errors import UserError
+from bot.profile import clean_text
+from bot.roles import Access, MemberRole
+from bot.trip_admin import require_organiser
+from storage.cities import City, CityRepo
+from storage.db import Database, Writer
+from storage.institutions import (
+    ACTIVE,
+    DECLINED,
+    Coordinator,
+    Institution,
+    InstitutionRepo,
+    NewInstitution,
+)
+from storage.people import Person
+from storage.telebridges import (
+    BOOKED,
+    CANCELLED,
+    CONFIRMED,
+    HELD,
+    NOT_HELD,
+    PROPOSED,
+    RESCHEDULED,
+    Round,
+    Telebridge,
+    TelebridgeRepo,
+    Terms,
+)
+from storage.telebridges import DECLINED as TB_DECLINED
+
+NAME_MAX = 150
+ADDRESS_MAX = 200
+TOPIC_MAX = 200
+NOTE_MAX = 500
+REPORT_MAX = 300
+URL_MAX = 500
+DURATION_MIN, DURATION_MAX = 15, 180
+MIN_NOTICE = timedelta(hours=1)  # a proposal must leave the other side at least this long
+AHEAD_MAX = timedelta(days=366)
+
+
+class InstitutionKind(StrEnum):
+    SCHOOL = "school"
+    KINDERGARTEN = "kindergarten"
+    COLLEGE = "college"
+    OTHER = "other"
+
+
+class AgeGroup(StrEnum):
+    PRESCHOOL = "preschool"  # 3-6 years
+    PRIMARY = "primary"  # grades 1-4
+    MIDDLE = "middle"  # grades 5-9
+    SENIOR = "senior"  # grades 10-11
+    STUDENTS = "students"  # college
+    ADULTS = "adults"  # teachers, parents
+
+
+# Field checks, one at a time, as the forms take them
+
+
+def parse_institution_kind(value: str) -> InstitutionKind:
+    try:
+        return InstitutionKind(value)
+    except ValueError as exc:
+        raise UserError("error-stale-button") from exc
+
+
+def parse_age_group(value: str) -> AgeGroup:
+    try:
+        return AgeGroup(value)
+    except ValueError as exc:
+        raise UserError("error-stale-button") from exc
+
+
+def clean_age_groups(values: Iterable[str]) -> tuple[str, ...]:
+    """Known age groups, each once, in their usual order; at least one."""
+    chosen = {parse_age_group(value) for value in values}
+    if not chosen:
+        raise UserError("school-error-age-groups")
+    return tuple(group.value for group in AgeGroup if group in chosen)
+
+
+def clean_institution_name(text: str | None) -> str:
+    return clean_text(text, limit=NAME_MAX)
+
+
+def clean_address(text: str | None) -> str:
+    return clean_text(text, limit=ADDRESS_MAX)
+
+
+def clean_topic(text: str | None) -> str:
+    return clean_text(text, limit=TOPIC_MAX)
+
+
+def clean_note(text: str | None) -> str:
+    return clean_text(text, limit=NOTE_MAX, keep_newlines=True)
+
+
+def clean_report(text: str | None) -> str:
+    return clean_text(text, limit=REPORT_MAX)
+
+
+_DURATION = re.compile(r"^(\d{1,3})\s*(мин|мін|min|m)?\.?$", re.IGNORECASE)
+
+
+def parse_duration(text: str | int | None) -> int:
+    """Minutes, 15..180: `45`, `45 мин`."""
+    if isinstance(text, int):
+        minutes = text
+    else:
+        match = _DURATION.match((text or "").strip())
+        if match is None:
+            raise UserError("tb-error-duration", low=DURATION_MIN, high=DURATION_MAX)
+        minutes = int(match[1])
+    if not DURATION_MIN <= minutes <= DURATION_MAX:
+        raise UserError("tb-error-duration", low=DURATION_MIN, high=DURATION_MAX)
+    return minutes
+
+
+def clean_video_url(text: str | None) -> str:
+    """An http(s) address with a host, as a person would paste it from Zoom or Telemost."""
+    value = (text or "").strip()
+    if not value or len(value) > URL_MAX or any(char.isspace() for char in value):
+        raise UserError("tb-error-url")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError as exc:
+        raise UserError("tb-error-url") from exc
+    if parts.scheme.lower() not in ("http", "https") or not host or "." not in host:
+        raise UserError("tb-error-url")
+    return value
+
+
+def check_start(starts_at: datetime, now: datetime) -> None:
+    """Not in the past, at least an hour ahead, within a year."""
+    if starts_at <= now:
+        raise UserError("tb-error-past")
+    if starts_at - now < MIN_NOTICE:
+        raise UserError("tb-error-too-soon")
+    if starts_at - now > AHEAD_MAX:
+        raise UserError("tb-error-too-far")
+
+
+def city_times(
+    starts_at: datetime, ends_at: datetime | None, cities: Iterable[City]
+) -> list[tuple[City, str]]:
+    """The time in each city's own time: `15.03.2027 10:00–10:45` (or only the start)."""
+    shown = []
+    for city in cities:
+        zone = ZoneInfo(city.timezone)
+        start = starts_at.astimezone(zone)
+        text = start.strftime("%d.%m.%Y %H:%M")
+        if ends_at is not None:
+            end = ends_at.astimezone(zone)
+            same_day = end.date() == start.date()
+            text += f"–{end:%H:%M}" if same_day else f" – {end:%d.%m.%Y %H:%M}"
+        shown.append((city, text))
+    return shown
+
+
+def month_counts(items: Iterable[tuple[datetime, str]], zone: str) -> dict[int, Counter[str]]:
+    """{YYYYMM: Counter(status)} in a city's time, for the organisers' monthly figures."""
+    months: dict[int, Counter[str]] = {}
+    tz = ZoneInfo(zone)
+    for starts_at, status in items:
+        local = starts_at.astimezone(tz)
+        months.setdefault(local.year * 100 + local.month, Counter())[status] += 1
+    return dict(sorted(months.items()))
+
+
+def display_status(telebridge: Telebridge, now: datetime) -> str:
+    """The status as people read it: a proposal nobody answered in time has expired, an
+    agreed one that has ended waits for the sides to say whether it took place."""
+    if telebridge.status == PROPOSED and telebridge.starts_at <= now:
+        return "expired"
+    if telebridge.status in BOOKED and telebridge.ends_at <= now:
+        return "ended"
+    return telebridge.status
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A new telebridge as the form collected it."""
+
+    partner_id: int | None  # None: an open offer to any institution of partner_city_id
+    partner_city_id: int
+    topic: str
+    age_group: str
+    terms: Terms
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What an operation did, for the notices: the telebridge after it, who acted for
+    which side, and the proposal it was about."""
+
+    telebridge: Telebridge
+    actor_id: int
+    actor_institution: int
+    round: Round | None = None
+    before: Telebridge | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    institution: Institution
+    requester: int
+    approvers: tuple[Coordinator, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JoinDecision:
+    institution: Institution
+    tg_id: int
+    approved: bool
+
+
+class TelebridgeService:
+    def __init__(
+        self,
+        db: Database,
+        institutions: InstitutionRepo,
+        telebridges: TelebridgeRepo,
+        cities: CityRepo,
+        *,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self._db = db
+        self._institutions = institutions
+        self._telebridges = telebridges
+        self._cities = cities
+        self._on_change = on_change  # reminders look again at the next due moment
+
+    def _changed(self) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
+    # Institutions
+
+    async def register(
+        self, *, actor: Person, access: Access, institution: NewInstitution, now: datetime
+    ) -> Institution:
+        """A teacher registers their institution and becomes its first coordinator."""
+        if actor.role != MemberRole.TEACHER and access < Access.ORGANISER:
+            raise UserError("school-error-teachers-only")
+        if await self._cities.get(city_id=institution.city_id) is None:
+            raise UserError("error-stale-button")
+        checked = NewInstitution(
+            kind=parse_institution_kind(institution.kind).value,
+            name=clean_institution_name(institution.name),
+            city_id=institution.city_id,
+            address=clean_address(institution.address) if institution.address else "",
+            age_groups=clean_age_groups(institution.age_groups),
+        )
+        if await self._institutions.membership(tg_id=actor.tg_id) is not None:
+            raise UserError("school-error-already")
+        async with self._db.transaction() as conn:
+            new_id = await self._institutions.create(
+                conn, institution=checked, created_by=actor.tg_id, now=now
+            )
+            if new_id is None:  # joined or registered another one a moment ago
+                raise UserError("school-error-already")
+        saved = await self._institutions.get(institution_id=new_id)
+        assert saved is not None
+        return saved
+
+    async def update(
+        self, *, actor_id: int, institution_id: int, institution: NewInstitution
+    ) -> Institution:
+        """A coordinator corrects their institution's details (not its city)."""
+        await self._require_coordinator(actor_id, institution_id)
+        checked = NewInstitution(
+            kind=parse_institution_kind(institution.kind).value,
+            name=clean_institution_name(institution.name),
+            city_id=institution.city_id,
+            address=clean_address(institution.address) if institution.address else "",
+            age_groups=clean_age_groups(institution.age_groups),
+        )
+        async with self._db.transaction() as conn:
+            await self._institutions.update(
+                conn, institution_id=institution_id, institution=checked
+            )
+        saved = await self._institutions.get(institution_id=institution_id)
+        assert saved is not None
+        return saved
+
+    async def request_join(
+        self, *, actor: Person, access: Access, institution_id: int
+    ) -> JoinRequest:
+        if actor.role != MemberRole.TEACHER and access < Access.ORGANISER:
+            raise UserError("school-error-teachers-only")
+        institution = await self._institutions.get(institution_id=institution_id)
+        if institution is None:
+            raise UserError("school-error-not-found")
+        if await self._institutions.membership(tg_id=actor.tg_id) is not None:
+            raise UserError("school-error-already")
+        async with self._db.transaction() as conn:
+            if not await self._institutions.add_pending(
+                conn, institution_id=institution_id, tg_id=actor.tg_id
+            ):
+                raise UserError("school-error-already")
+        approvers = await self._institutions.coordinators(institution_id=institution_id)
+        return JoinRequest(institution, actor.tg_id, tuple(approvers))
+
+    async def decide_join(
+        self, *, actor_id: int, institution_id: int, tg_id: int, approve: bool
+    ) -> JoinDecision:
+        """An active coordinator lets a colleague in, or not; the first decision counts."""
+        institution = await self._require_coordinator(actor_id, institution_id)
+        async with self._db.transaction() as conn:
+            decided = await self._institutions.decide(
+                conn,
+                institution_id=institution_id,
+                tg_id=tg_id,
+                status=ACTIVE if approve else DECLINED,
+                by=actor_id,
+            )
+            status = await self._institutions.status_of(
+                conn, institution_id=institution_id, tg_id=tg_id
+            )
+        if not decided:
+            if status in (ACTIVE, DECLINED):
+                raise UserError("school-error-join-decided")
+            raise UserError("school-error-join-gone")
+        return JoinDecision(institution, tg_id, approve)
+
+    async def leave(self, *, actor_id: int) -> Institution:
+        membership = await self._institutions.membership(tg_id=actor_id)
+        if membership is None:
+            raise UserError("school-error-none")
+        institution, _ = membership
+        await self._institutions.leave(institution_id=institution.id, tg_id=actor_id)
+        return institution
+
+    async def verify(self, *, actor_id: int, access: Access, institution_id: int) -> Institution:
+        require_organiser(access)
+        institution = await self._institutions.get(institution_id=institution_id)
+        if institution is None:
+            raise UserError("school-error-not-found")
+        if not await self._institutions.verify(institution_id=institution_id, by=actor_id):
+            raise UserError("school-error-verified-already")
+        verified = await self._institutions.get(institution_id=institution_id)
+        assert verified is not None
+        return verified
+
+    async def own_institution(self, tg_id: int) -> Institution:
+        """The institution a person actively coordinates (else a polite refusal)."""
+        membership = await self._institutions.membership(tg_id=tg_id)
+        if membership is None:
+            raise UserError("school-error-none")
+        institution, status = membership
+        if status != ACTIVE:
+            raise UserError("school-error-pending")
+        return institution
+
+    async def _own_side(self, actor_id: int, telebridge_id: int) -> tuple[Institution, Telebridge]:
+        """The actor's institution and the telebridge, if that institution is a side."""
+        own = await self.own_institution(actor_id)
+        current = await self._telebridges.get(telebridge_id=telebridge_id)
+        if current is None:
+            raise UserError("tb-error-not-found")
+        if not current.side_of(own.id):
+            raise UserError("tb-error-not-yours")
+        return own, current
+
+    async def _require_coordinator(self, tg_id: int, institution_id: int) -> Institution:
+        institution = await self.own_institution(tg_id)
+        if institution.id != institution_id:
+            raise UserError("tb-error-not-yours")
+        return institution
+
+    # Proposing and agreeing
+
+    async def _check_clash(
+        self,
+        conn: Writer,
+        *,
+        institution_ids: Iterable[int],
+        terms: Terms,
+        exclude_id: int | None,
+    ) -> None:
+        clashes = await self._telebridges.overlapping(
+            institution_ids=institution_ids,
+            starts_at=terms.starts_at,
+            ends_at=terms.ends_at,
+            exclude_id=exclude_id,
+            conn=conn,
+        )
+        if clashes:
+            clash = clashes[0]
+            raise UserError("tb-error-overlap", topic=clash.topic, id=clash.id)
+
+    def _checked_terms(self, terms: Terms, now: datetime) -> Terms:
+        check_start(terms.starts_at, now)
+        return Terms(
+            starts_at=terms.starts_at.replace(second=0, microsecond=0),
+            duration_min=parse_duration(terms.duration_min),
+            video_url=clean_video_url(terms.video_url) if terms.video_url else None,
+            note=clean_note(terms.note) if terms.note else "",
+        )
+
+    async def propose(self, *, actor_id: int, draft: Draft, now: datetime) -> Change:
+        own = await self.own_institution(actor_id)
+        if draft.partner_city_id == own.city_id:
+            raise UserError("tb-error-same-city")
+        if await self._cities.get(city_id=draft.partner_city_id) is None:
+            raise UserError("error-stale-button")
+        if draft.partner_id is not None:
+            partner = await self._institutions.get(institution_id=draft.partner_id)
+            if partner is None:
+                raise UserError("school-error-not-found")
+            if partner.city_id == own.city_id or partner.city_id != draft.partner_city_id:
+                raise UserError("tb-error-same-city")
+        terms = self._checked_terms(draft.terms, now)
+        topic = clean_topic(draft.topic)
+        age_group = parse_age_group(draft.age_group).value
+        sides = [own.id] + ([draft.partner_id] if draft.partner_id else [])
+        async with self._db.transaction() as conn:
+            await self._check_clash(conn, institution_ids=sides, terms=terms, exclude_id=None)
+            new_id = await self._telebridges.create(
+                conn,
+                proposer_id=own.id,
+                partner_id=draft.partner_id,
+                partner_city_id=draft.partner_city_id,
+                topic=topic,
+                age_group=age_group,
+                terms=terms,
+                tg_id=actor_id,
+                now=now,
+            )
+            created = await self._telebridges.get(telebridge_id=new_id, conn=conn)
+            first = await self._telebridges.round(telebridge_id=new_id, number=1, conn=conn)
+        assert created is not None
+        return Change(created, actor_id, own.id, first)
+
+    async def answering(
+        self, actor_id: int, telebridge_id: int, round_number: int
+    ) -> tuple[Institution, Telebridge]:
+        """The actor's institution, if it is the side awaited on this round (else a
+        polite refusal that says why)."""
+        own = await self.own_institution(actor_id)
+        current = await self._telebridges.get(telebridge_id=telebridge_id)
+        if current is None:
+            raise UserError("tb-error-not-found")
+        if current.is_open_offer and current.status == PROPOSED:
+            if own.city_id != current.partner_city_id or own.id == current.proposer_id:
+                raise UserError("tb-error-not-yours")
+        elif not current.side_of(own.id):
+            raise UserError("tb-error-not-yours")
+        if current.status not in (PROPOSED, RESCHEDULED):
+            raise UserError(f"tb-error-state-{current.status}")
+        if round_number != current.round:
+            raise UserError("tb-error-stale-round", round=current.round)
+        if current.is_open_offer:
+            if current.partner_id is not None:
+                raise UserError("tb-error-taken")
+        elif current.awaiting_id != own.id:
+            raise UserError("tb-error-not-your-turn")
+        return own, current
+
+    async def counter(
+        self, *, actor_id: int, telebridge_id: int, round_number: int, terms: Terms, now: datetime
+    ) -> Change:
+        """Another time (or duration, link, note) in answer to the latest proposal."""
+        own, current = await self.answering(actor_id, telebridge_id, round_number)
+        return await self._new_round(own, current, terms, actor_id=actor_id, now=now)
+
+    async def _new_round(
+        self,
+        own: Institution,
+        current: Telebridge,
+        terms: Terms,
+        *,
+        actor_id: int,
+        now: datetime,
+        asking: Telebridge | None = None,
+    ) -> Change:
+        """Propose `terms` for `own` side: checked, clear of both sides' agreed
+        telebridges, and written only if nobody changed the telebridge meanwhile."""
+        checked = self._checked_terms(terms, now)
+        sides = [current.proposer_id, current.partner_id or own.id]
+        async with self._db.transaction() as conn:
+            await self._check_clash(
+                conn, institution_ids=sides, terms=checked, exclude_id=current.id
+            )
+            if not await self._telebridges.counter(
+                conn,
+                current=asking or current,
+                institution_id=own.id,
+                tg_id=actor_id,
+                terms=checked,
+                now=now,
+            ):
+                raise await self._lost_race(current, conn)
+            updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
+            latest = await self._telebridges.round(
+                telebridge_id=current.id, number=current.round + 1, conn=conn
+            )
+        assert updated is not None
+        return Change(updated, actor_id, own.id, latest, before=current)
+
+    async def reschedulable(
+        self, *, actor_id: int, telebridge_id: int, now: datetime
+    ) -> tuple[Institution, Telebridge]:
+        """The actor's institution and the telebridge, if the actor may ask to move it."""
+        own, current = await self._own_side(actor_id, telebridge_id)
+        if current.status == RESCHEDULED:
+            raise UserError("tb-error-reschedule-pending")
+        if current.status != CONFIRMED:
+            raise UserError(f"tb-error-state-{current.status}")
+        if current.starts_at <= now:
+            raise UserError("tb-error-started")
+        return own, current
+
+    async def reschedule(
+        self, *, actor_id: int, telebridge_id: int, terms: Terms, now: datetime
+    ) -> Change:
+        """A new time for an agreed telebridge: the other side must confirm it; until
+        then the agreed time (and its reminders) stands."""
+        own, current = await self.reschedulable(
+            actor_id=actor_id, telebridge_id=telebridge_id, now=now
+        )
+        # The side that asks answers the agreed round, which awaits nobody.
+        asking = replace(current, awaiting_id=None)
+        return await self._new_round(
+            own, current, terms, actor_id=actor_id, now=now, asking=asking
+        )
+
+    async def accept(
+        self,
+        *,
+        actor_id: int,
+        telebridge_id: int,
+        round_number: int,
+        now: datetime,
+        video_url: str | None = None,
+    ) -> Change:
+        """Accept the latest proposal. A video link is needed by now: the one proposed,
+        or `video_url` given by the side accepting."""
+        own, current = await self.answering(actor_id, telebridge_id, round_number)
+        latest = await self._telebridges.round(telebridge_id=current.id, number=current.round)
+        assert latest is not None
+        terms = latest.terms
+        if video_url is not None:
+            terms = replace(terms, video_url=clean_video_url(video_url))
+        if not terms.video_url:
+            raise UserError("tb-error-url-required")
+        if terms.starts_at <= now:
+            raise UserError("tb-error-past-accept")
+        partner_id = current.partner_id or own.id
+        async with self._db.transaction() as conn:
+            await self._check_clash(
+                conn,
+                institution_ids=[current.proposer_id, partner_id],
+                terms=terms,
+                exclude_id=current.id,
+            )
+            if not await self._telebridges.confirm(
+                conn, current=current, partner_id=partner_id, terms=terms, now=now
+            ):
+                raise await self._lost_race(current, conn)
+            confirmed = await self._telebridges.get(telebridge_id=current.id, conn=conn)
+        assert confirmed is not None
+        self._changed()
+        return Change(confirmed, actor_id, own.id, latest, before=current)
+
+    async def decline(
+        self, *, actor_id: int, telebridge_id: int, round_number: int, reason: str, now: datetime
+    ) -> Change:
+        """No to the latest proposal: a new telebridge is declined; a new time for an
+        agreed one is refused and the agreed time stands."""
+        own, current = await self.answering(actor_id, telebridge_id, round_number)
+        if current.is_open_offer:
+            raise UserError("tb-error-open-decline")
+        reason = clean_text(reason, limit=NOTE_MAX, keep_newlines=True) if reason else ""
+        latest = await self._telebridges.round(telebridge_id=current.id, number=current.round)
+        async with self._db.transaction() as conn:
+            if current.status == RESCHEDULED:
+                done = await self._telebridges.keep_agreed(conn, current=current, now=now)
+            else:
+                done = await self._telebridges.close(
+                    conn,
+                    current=current,
+                    status=TB_DECLINED,
+                    institution_id=own.id,
+                    reason=reason,
+                    now=now,
+                )
+            if not done:
+                raise await self._lost_race(current, conn)
+            updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
+        assert updated is not None
+        self._changed()
+        return Change(updated, actor_id, own.id, latest, before=current)
+
+    async def cancellable(
+        self, *, actor_id: int, telebridge_id: int, now: datetime
+    ) -> tuple[Institution, Telebridge]:
+        """The actor's institution and the telebridge, if the actor may call it off."""
+        own, current = await self._own_side(actor_id, telebridge_id)
+        if current.status not in (PROPOSED, CONFIRMED, RESCHEDULED):
+            raise UserError(f"tb-error-state-{current.status}")
+        if current.ends_at <= now:
+            raise UserError("tb-error-over")
+        return own, current
+
+    async def cancel(
+        self, *, actor_id: int, telebridge_id: int, reason: str, now: datetime
+    ) -> Change:
+        """Either side calls it off (a proposer may withdraw an offer nobody took)."""
+        own, current = await self.cancellable(
+            actor_id=actor_id, telebridge_id=telebridge_id, now=now
+        )
+        reason = clean_text(reason, limit=NOTE_MAX, keep_newlines=True) if reason else ""
+        async with self._db.transaction() as conn:
+            if not await self._telebridges.close(
+                conn,
+                current=current,
+                status=CANCELLED,
+                institution_id=own.id,
+                reason=reason,
+                now=now,
+            ):
+                raise await self._lost_race(current, conn)
+            cancelled = await self._telebridges.get(telebridge_id=current.id, conn=conn)
+        assert cancelled is not None
+        self._changed()
+        return Change(cancelled, actor_id, own.id, before=current)
+
+    async def set_link(
+        self, *, actor_id: int, telebridge_id: int, video_url: str, now: datetime
+    ) -> Change:
+        """Either side adds or changes the video link (the other side is told)."""
+        own, current = await self.cancellable(
+            actor_id=actor_id, telebridge_id=telebridge_id, now=now
+        )
+        url = clean_video_url(video_url)
+        async with self._db.transaction() as conn:
+            if not await self._telebridges.set_link(conn, current=current, video_url=url, now=now):
+                raise await self._lost_race(current, conn)
+            updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
+        assert updated is not None
+        return Change(updated, actor_id, own.id, before=current)
+
+    async def _lost_race(self, before: Telebridge, conn: Writer) -> UserError:
+        """Somebody else changed the telebridge first: say what it is now."""
+        now_state = await self._telebridges.get(telebridge_id=before.id, conn=conn)
+        if now_state is None:
+            return UserError("tb-error-not-found")
+        if before.is_open_offer and now_state.partner_id is not None:
+            return UserError("tb-error-taken")
+        if now_state.status in (PROPOSED, RESCHEDULED) and now_state.round != before.round:
+            return UserError("tb-error-stale-round", round=now_state.round)
+        return UserError(f"tb-error-state-{now_state.status}")
+
+    # After it
+
+    async def report(
+        self, *, actor_id: int, telebridge_id: int, held: bool, now: datetime
+    ) -> Change:
+        """ "Состоялся ли телемост?": one answer per side, after the end time."""
+        own, current = await self._own_side(actor_id, telebridge_id)
+        if current.status not in (*BOOKED, HELD, NOT_HELD):
+            raise UserError(f"tb-error-state-{current.status}")
+        if current.ends_at > now:
+            raise UserError("tb-error-not-over")
+        async with self._db.transaction() as conn:
+            if not await self._telebridges.add_report(
+                conn,
+                telebridge_id=current.id,
+                institution_id=own.id,
+                tg_id=actor_id,
+                held=held,
+                text="",
+                photo_file_id=None,
+                now=now,
+            ):
+                raise UserError("tb-error-reported")
+            updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
+        assert updated is not None
+        return Change(updated, actor_id, own.id, before=current)
+
+    async def add_report_details(
+        self,
+        *,
+        actor_id: int,
+        telebridge_id: int,
+        text: str | None = None,
+        photo_file_id: str | None = None,
+    ) -> None:
+        own = await self.own_institution(actor_id)
+        cleaned = clean_report(text) if text is not None else None
+        async with self._db.transaction() as conn:
+            if not await self._telebridges.update_report(
+                conn,
+                telebridge_id=telebridge_id,
+                institution_id=own.id,
+                text=cleaned,
+                photo_file_id=photo_file_id,
+            ):
+                raise UserError("tb-error-not-found")
+
+    # Reads with access checks
+
+    async def visible(self, *, actor_id: int, access: Access, telebridge_id: int) -> Telebridge:
+        """A telebridge its sides, the other city's coordinators (an open offer) and
+        organisers may see."""
+        current = await self._telebridges.get(telebridge_id=telebridge_id)
+        if current is None:
+            raise UserError("tb-error-not-found")
+        if access >= Access.ORGANISER:
+            return current
+        membership = await self._institutions.membership(tg_id=actor_id)
+        own = membership[0] if membership and membership[1] == ACTIVE else None
+        if own is not None and current.side_of(own.id):
+            return current
+        if (
+            own is not None
+            and current.is_open_offer
+            and current.partner_city_id == own.city_id
+            and current.status == PROPOSED
+        ):
+            return current
+        raise UserError("tb-error-not-yours")

@@ -1,0 +1,204 @@
+"""/audit for admins: the latest organiser and admin actions, paged, in the admin's city
+time, optionally only those by or about one person or about one object.
+
+    /audit            everything, newest first
+    /audit 12345      by or about the person with Telegram id 12345
+    /audit trip 7     about trip 7 (also programme, event, registration, broadcast, ...)
+    /audit import     every import
+    /audit help       the syntax
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.audit import HELP_WORDS, AuditPage, AuditService, parse_filter
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.roles import Access
+from handlers.render import Target, alert, local_time, send_new, show, zone_of
+from handlers.routing import CapabilityRouter
+from storage.audit import AuditFilter, AuditRow
+from storage.people import PersonRepo
+
+DIFF_MAX = 250
+_KIND = re.compile(r"^[a-z_]{2,20}$")
+
+
+class AuditCb(CallbackData, prefix="aud"):
+    page: int
+    person: int = 0
+    kind: str = ""
+    oid: int = 0
+
+
+class IsAdmin(Filter):
+    async def __call__(self, event: TelegramObject, access: Access | None = None) -> bool:
+        return access is not None and access >= Access.ADMIN
+
+
+def _filter_of(data: AuditCb) -> AuditFilter:
+    """The filter a page button carries (forged data gets a harmless filter or none)."""
+    if data.person > 0:
+        return AuditFilter(person_id=data.person)
+    if _KIND.match(data.kind):
+        return AuditFilter(object_kind=data.kind, object_id=data.oid or None)
+    return AuditFilter()
+
+
+def _button(audit_filter: AuditFilter, page: int, text: str) -> InlineKeyboardButton:
+    data = AuditCb(
+        page=page,
+        person=audit_filter.person_id or 0,
+        kind=audit_filter.object_kind or "",
+        oid=audit_filter.object_id or 0,
+    )
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def _keyboard(audit_filter: AuditFilter, found: AuditPage) -> InlineKeyboardMarkup | None:
+    if found.pages <= 1:
+        return None
+    row = []
+    if found.page > 0:
+        row.append(_button(audit_filter, found.page - 1, "◀"))
+    row.append(_button(audit_filter, found.page, f"{found.page + 1}/{found.pages}"))
+    if found.page < found.pages - 1:
+        row.append(_button(audit_filter, found.page + 1, "▶"))
+    return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def _name(t: Translator, key: str, word: str) -> str:
+    return t.button(key) if t.has(key) else word
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def diff_text(diff: dict[str, Any]) -> str:
+    parts = []
+    for field, value in diff.items():
+        if isinstance(value, list) and len(value) == 2:
+            parts.append(f"{field}: {_value(value[0])} → {_value(value[1])}")
+        else:
+            parts.append(f"{field}: {_value(value)}")
+    text = "; ".join(parts)
+    return text if len(text) <= DIFF_MAX else text[: DIFF_MAX - 1] + "…"
+
+
+def filter_text(t: Translator, audit_filter: AuditFilter) -> str:
+    if audit_filter.person_id is not None:
+        return t.button("audit-filter-person", id=str(audit_filter.person_id))
+    if audit_filter.object_kind is not None:
+        kind = _name(t, f"audit-object-{audit_filter.object_kind}", audit_filter.object_kind)
+        if audit_filter.object_id is None:
+            return kind
+        return f"{kind} {audit_filter.object_id}"
+    return t.button("audit-filter-all")
+
+
+async def _entry(t: Translator, row: AuditRow, zone: str, people: PersonRepo) -> str:
+    if row.actor_id is None:
+        actor = t.button("audit-actor-shell")
+    else:
+        person = await people.get(tg_id=row.actor_id)
+        name = person.full_name if person and person.full_name else "—"
+        actor = t.button("audit-actor", name=name, id=str(row.actor_id))
+    kind = _name(t, f"audit-object-{row.object_kind}", row.object_kind)
+    target = kind if row.object_id is None else f"{kind} {row.object_id}"
+    action = _name(t, f"audit-action-{row.action}", row.action)
+    args = {"when": local_time(row.at, zone), "actor": actor, "action": action, "target": target}
+    if row.diff:
+        return t("audit-entry-diff", **args, diff=diff_text(row.diff))
+    return t("audit-entry", **args)
+
+
+async def _show_page(
+    target: Target,
+    audit_filter: AuditFilter,
+    page: int,
+    data: dict[str, Any],
+    *,
+    new: bool,
+) -> None:
+    t: Translator = data["t"]
+    service: AuditService = data["audit_log"]
+    found = await service.page(actor_access=data["access"], audit_filter=audit_filter, page=page)
+    zone = await zone_of(data["person"], data["cities"], data["settings"])
+    title = t(
+        "audit-title",
+        filter=filter_text(t, audit_filter),
+        total=found.total,
+        page=found.page + 1,
+        pages=found.pages,
+    )
+    if found.rows:
+        entries = [await _entry(t, row, zone, data["people"]) for row in found.rows]
+        text = title + "\n\n" + "\n\n".join(entries)
+    else:
+        text = title + "\n\n" + t("audit-empty")
+    markup = _keyboard(audit_filter, found)
+    if new:
+        await send_new(target, text, markup)
+    else:
+        await show(target, text, markup)
+
+
+async def audit_command(message: Message, command: CommandObject, **data: Any) -> None:
+    t: Translator = data["t"]
+    args = (command.args or "").strip()
+    if args.lower() in HELP_WORDS:
+        await message.answer(t("audit-help"))
+        return
+    try:
+        audit_filter = parse_filter(args)
+    except UserError as error:
+        await message.answer(t(error.key) + "\n\n" + t("audit-help"))
+        return
+    await _show_page(message, audit_filter, 0, data, new=True)
+
+
+async def audit_page(callback: CallbackQuery, callback_data: AuditCb, **data: Any) -> None:
+    await _show_page(callback, _filter_of(callback_data), callback_data.page, data, new=False)
+
+
+async def refuse_command(message: Message, t: Translator) -> None:
+    await message.answer(t("error-admins-only"))
+
+
+async def refuse_button(
+    callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
+) -> None:
+    alert(callback_answer, t.button("error-admins-only"))
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    admins = CapabilityRouter(name=f"{__name__}.admins")
+    admins.message.filter(IsAdmin())
+    admins.callback_query.filter(IsAdmin())
+    admins.message.register(audit_command, Command("audit"))
+    admins.callback_query.register(audit_page, AuditCb.filter())
+    others = CapabilityRouter(name=f"{__name__}.refusals")
+    others.message.register(refuse_command, Command("audit"))
+    others.callback_query.register(refuse_button, AuditCb.filter())
+    router.include_routers(admins, others)
+    return router

@@ -1,0 +1,102 @@
+"""/mydata and /forget: a person sees everything the bot keeps about them and erases it.
+
+Both work for anyone, onboarded or not: someone who only chose a language has data too.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.command_menu import set_personal_menu
+from bot.i18n import Html, Translator
+from bot.organisers import OrganiserService
+from bot.personal_data import ForgetReport, PersonalData
+from bot.roles import Access
+from handlers.keyboards import InlineKeyboard
+from handlers.render import show
+from handlers.routing import CapabilityRouter
+from storage.db import utc_now
+
+
+class ForgetCb(CallbackData, prefix="fgt"):
+    confirm: bool
+
+
+def _forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    builder = InlineKeyboard()
+    builder.button(text=t.button("forget-btn-confirm"), callback_data=ForgetCb(confirm=True))
+    builder.button(text=t.button("forget-btn-keep"), callback_data=ForgetCb(confirm=False))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def mydata_command(
+    message: Message, t: Translator, bot: Bot, personal_data: PersonalData
+) -> None:
+    assert message.from_user is not None
+    tg_id = message.from_user.id
+    copy = await personal_data.copy(tg_id=tg_id, t=t, now=utc_now())
+    for text in copy.messages:
+        await message.answer(text)
+    if copy.sections:
+        await bot.send_document(
+            tg_id,
+            BufferedInputFile(copy.document, filename=copy.filename),
+            caption=t("mydata-file-caption"),
+        )
+
+
+async def forget_command(message: Message, t: Translator, personal_data: PersonalData) -> None:
+    assert message.from_user is not None
+    found = await personal_data.summary(tg_id=message.from_user.id, t=t, now=utc_now())
+    if not found:
+        await message.answer(t("forget-nothing"))
+        return
+    items = "\n".join(
+        t("forget-item", section=t.button(f"mydata-section-{key}-short"), count=count)
+        for key, count in found
+    )
+    await message.answer(t("forget-confirm", items=Html(items)), reply_markup=_forget_keyboard(t))
+
+
+def report_text(t: Translator, report: ForgetReport) -> str:
+    erased = "\n".join(t(key, count=count) for key, count in report.erased.items())
+    kept = "\n".join(t(key, count=count) for key, count in report.kept.items())
+    text = t("forget-done", erased=Html(erased or t("forget-erased-nothing")))
+    if kept:
+        text += "\n\n" + t("forget-kept", kept=Html(kept))
+    return text + "\n\n" + t("forget-after")
+
+
+async def forget_pressed(
+    callback: CallbackQuery,
+    callback_data: ForgetCb,
+    state: FSMContext,
+    t: Translator,
+    bot: Bot,
+    access: Access,
+    personal_data: PersonalData,
+    organisers: OrganiserService,
+) -> None:
+    if not callback_data.confirm:
+        await show(callback, t("forget-cancelled"))
+        return
+    await state.clear()  # first: the erasure deletes the stored form too
+    tg_id = callback.from_user.id
+    report = await personal_data.forget(tg_id=tg_id, now=utc_now())
+    await show(callback, report_text(t, report))
+    if access >= Access.ORGANISER:
+        # Organiser rights went with the profile; an admin (ADMIN_IDS) stays one.
+        await set_personal_menu(bot, t, chat_id=tg_id, access=await organisers.access(tg_id))
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    router.message.register(mydata_command, Command("mydata"))
+    router.message.register(forget_command, Command("forget"))
+    router.callback_query.register(forget_pressed, ForgetCb.filter())
+    return router

@@ -1,0 +1,127 @@
+"""The audit log: one row per organiser or admin action.
+
+An entry is written with `write(conn, entry)` inside the transaction of the action
+itself, so an action and its entry are committed (or rolled back) together. Repositories
+that open their own transaction take an optional `audit` entry and write it there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    actor_id: int | None  # None: the command line (python -m bot ...)
+    action: str
+    object_kind: str
+    object_id: int | None = None
+    diff: Mapping[str, Any] = field(default_factory=dict)
+    at: datetime | None = None  # now, when None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    object_kind: str
+    object_id: int | None
+    diff: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Entries by or about one person, or about one object; empty: all of them."""
+
+    person_id: int | None = None
+    object_kind: str | None = None
+    object_id: int | None = None
+
+    def where(self) -> tuple[str, list[object]]:
+        if self.person_id is not None:
+            return (
+                "(actor_id = ? OR (object_kind = 'person' AND object_id = ?))",
+                [self.person_id, self.person_id],
+            )
+        if self.object_kind is not None:
+            if self.object_id is None:
+                return "object_kind = ?", [self.object_kind]
+            return "object_kind = ? AND object_id = ?", [self.object_kind, self.object_id]
+        return "1 = 1", []
+
+
+async def write(conn: Writer, entry: AuditEntry) -> None:
+    """Add an entry inside the caller's transaction."""
+    await conn.execute(
+        "INSERT INTO audit_log (at, actor_id, action, object_kind, object_id, diff)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            to_db_time(entry.at or utc_now()),
+            entry.actor_id,
+            entry.action,
+            entry.object_kind,
+            entry.object_id,
+            json.dumps(dict(entry.diff), ensure_ascii=False, default=str),
+        ),
+    )
+
+
+def _row(row: Any) -> AuditRow:
+    return AuditRow(
+        id=row[0],
+        at=from_db_time(row[1]),  # type: ignore[arg-type]
+        actor_id=row[2],
+        action=row[3],
+        object_kind=row[4],
+        object_id=row[5],
+        diff=json.loads(row[6]),
+    )
+
+
+class AuditRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, entry: AuditEntry) -> None:
+        """An entry for an action that writes nothing else (an export)."""
+        async with self._db.transaction() as conn:
+            await write(conn, entry)
+
+    async def page(
+        self, audit_filter: AuditFilter, *, limit: int, offset: int
+    ) -> tuple[list[AuditRow], int]:
+        """Newest first: one page of entries and how many there are in all."""
+        where, params = audit_filter.where()
+        async with self._db.read.execute(
+            f"SELECT COUNT(*) FROM audit_log WHERE {where}",  # noqa: S608 - constant conditions
+            params,
+        ) as cur:
+            total = (await cur.fetchone())[0]
+        async with self._db.read.execute(
+            "SELECT id, at, actor_id, action, object_kind, object_id, diff"  # noqa: S608
+            f" FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ) as cur:
+            rows = [_row(row) for row in await cur.fetchall()]
+        return rows, total
+
+    async def count_by_actor(self, *, actor_id: int) -> int:
+        async with self._db.read.execute(
+            "SELECT COUNT(*) FROM audit_log WHERE actor_id = ?", (actor_id,)
+        ) as cur:
+            return (await cur.fetchone())[0]
+
+    async def count_about_person(self, *, tg_id: int) -> int:
+        async with self._db.read.execute(
+            "SELECT COUNT(*) FROM audit_log WHERE object_kind = 'person' AND object_id = ?",
+            (tg_id,),
+        ) as cur:
+            return (await cur.fetchone())[0]

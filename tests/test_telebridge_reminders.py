@@ -1,0 +1,173 @@
+"""Telebridge reminders to both sides, once, and the question after it with its report.
+
+TELEBRIDGE_REMINDERS is a few seconds here and a confirmed telebridge is moved close to
+now in the database (as if the days had passed), so the real scheduler runs against
+the real clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from handlers.telebridge_callbacks import TbAction, TbCb
+from storage.db import Database, to_db_time, utc_now
+from tests.conftest import RunningBot, TgUser, make_settings
+from tests.fake_telegram import FakeTelegram
+from tests.telebridge_steps import coordinator, propose, sochi_time
+
+
+@pytest.fixture
+def settings(telegram: FakeTelegram, db_path: Path):
+    return make_settings(telegram, db_path, telebridge_reminders="3s")
+
+
+@pytest.fixture
+async def pair(app: RunningBot, make_user: Callable[..., TgUser]) -> tuple[TgUser, TgUser, int]:
+    """Two coordinators with a confirmed telebridge; its id."""
+    sochi = await coordinator(make_user, 3001, school="Гимназия № 1", city="Сочи")
+    minsk = await coordinator(make_user, 3002, school="Средняя школа № 5", city="Минск")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when, topic="Сказки народов")
+    await minsk.press("✅ Принять")
+    assert app.db is not None
+    async with app.db.read.execute("SELECT id FROM telebridges") as cur:
+        (row,) = await cur.fetchall()
+    return sochi, minsk, row[0]
+
+
+async def _move(app: RunningBot, telebridge_id: int, *, start: float, end: float) -> None:
+    """Let time pass: the telebridge now starts and ends this many seconds from now."""
+    assert app.db is not None
+    now = utc_now().replace(microsecond=0)
+    async with app.db.transaction() as conn:
+        await conn.execute(
+            "UPDATE telebridges SET starts_at = ?, ends_at = ? WHERE id = ?",
+            (
+                to_db_time(now + timedelta(seconds=start)),
+                to_db_time(now + timedelta(seconds=end)),
+                telebridge_id,
+            ),
+        )
+    app.dp["reminders"].poke()
+
+
+def _texts(user: TgUser, needle: str) -> list[str]:
+    return [text for text in user.texts() if needle in text]
+
+
+async def _wait_for(check: Callable[[], bool], seconds: float = 10) -> None:
+    async with asyncio.timeout(seconds):
+        while not check():
+            await asyncio.sleep(0.05)
+
+
+async def test_reminders_reach_both_sides_once(
+    app: RunningBot, pair: tuple[TgUser, TgUser, int]
+) -> None:
+    sochi, minsk, telebridge_id = pair
+    await _move(app, telebridge_id, start=5, end=3600)
+    await _wait_for(
+        lambda: (
+            bool(_texts(sochi, "Напоминание: телемост"))
+            and bool(_texts(minsk, "Напоминание: телемост"))
+        )
+    )
+    await asyncio.sleep(1.5)  # another sweep must not send them again
+    for person, other in ((sochi, "Средняя школа № 5"), (minsk, "Гимназия № 1")):
+        (text,) = _texts(person, "Напоминание: телемост")
+        assert "телемост Сказки народов" in text and f"Партнёр: {other}" in text
+        assert "https://telemost.yandex.ru/j/123456" in text
+        assert "время: Сочи" in text if person is sochi else "время: Минск" in text
+    assert sochi.labels() == ["Подробнее", "🔕 Не напоминать"]
+    await app.restart()  # a second start-up over the same database
+    await asyncio.sleep(1)
+    await app.dp["delivery"].wait_idle(5)
+    assert len(_texts(sochi, "Напоминание: телемост")) == 1
+    assert len(_texts(minsk, "Напоминание: телемост")) == 1
+    assert app.db is not None
+    async with app.db.read.execute(
+        "SELECT dedup_key FROM outbox WHERE purpose = 'reminder' ORDER BY chat_id"
+    ) as cur:
+        keys = [row[0] for row in await cur.fetchall()]
+    assert keys == [
+        f"reminder:telebridge:{telebridge_id}v1:3:{sochi.id}",
+        f"reminder:telebridge:{telebridge_id}v1:3:{minsk.id}",
+    ]
+
+
+async def test_not_remind_me_and_cancelled_telebridges(
+    app: RunningBot, make_user: Callable[..., TgUser], pair: tuple[TgUser, TgUser, int]
+) -> None:
+    sochi, minsk, telebridge_id = pair
+    await minsk.press_data(TbCb(action=TbAction.MUTE, id=telebridge_id).pack())
+    await _move(app, telebridge_id, start=5, end=3600)
+    await _wait_for(lambda: bool(_texts(sochi, "Напоминание: телемост")))
+    await asyncio.sleep(1)
+    assert _texts(minsk, "Напоминание: телемост") == []
+
+    # A cancelled telebridge is not reminded of.
+    other_minsk = await coordinator(make_user, 3003, school="Лицей № 2", city="Минск")
+    when, _ = sochi_time(days=5)
+    await propose(sochi, partner="🏫 Лицей № 2", when=when, topic="Отменённый")
+    await other_minsk.press("✅ Принять")
+    assert app.db is not None
+    async with app.db.read.execute("SELECT MAX(id) FROM telebridges") as cur:
+        second = (await cur.fetchone())[0]  # type: ignore[index]
+    await other_minsk.press_data(TbCb(action=TbAction.CANCEL, id=second).pack())
+    await other_minsk.press("Без причины")
+    await _move(app, second, start=4, end=3600)
+    await asyncio.sleep(3)
+    assert not any("Отменённый" in text for text in _texts(sochi, "Напоминание"))
+
+
+async def test_the_question_after_it_and_the_report(
+    app: RunningBot, telegram: FakeTelegram, pair: tuple[TgUser, TgUser, int], admin: TgUser
+) -> None:
+    sochi, minsk, telebridge_id = pair
+    await _move(app, telebridge_id, start=-1800, end=3)
+    await _wait_for(
+        lambda: (
+            bool(_texts(sochi, "Состоялся ли телемост"))
+            and bool(_texts(minsk, "Состоялся ли телемост"))
+        )
+    )
+    assert sochi.labels() == ["✅ Да", "Нет / перенесён"]
+    assert "«Сказки народов»? Партнёр: Средняя школа № 5" in sochi.last_text
+
+    await sochi.press("✅ Да")
+    assert "одной строкой" in sochi.last_text
+    await sochi.send("Было 40 детей, пели песни <и> танцевали")
+    assert "фото" in sochi.last_text
+    await sochi.app.process(sochi.updates.photo(b"\x89PNG fake", server=telegram))
+    assert "отчёт сохранён" in sochi.last_text
+    calls = await sochi.press_data(TbCb(action=TbAction.HELD, id=telebridge_id).pack())
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "уже ответила" in alert.params["text"]
+
+    await minsk.press("Нет / перенесён")
+    assert "не состоялся" in minsk.last_text
+    assert minsk.labels() == ["📡 Предложить новое время"]
+
+    db: Database | None = app.db
+    assert db is not None
+    async with db.read.execute(
+        "SELECT t.status, r.held, r.report, r.photo_file_id IS NOT NULL FROM telebridges t"
+        " JOIN telebridge_reports r ON r.telebridge_id = t.id ORDER BY r.held DESC"
+    ) as cur:
+        rows = [tuple(row) for row in await cur.fetchall()]
+    assert rows == [
+        ("held", 1, "Было 40 детей, пели песни <и> танцевали", 1),
+        ("held", 0, "", 0),
+    ]
+    # Held telebridges count in the organisers' monthly figures.
+    await admin.send("/organiser")
+    await admin.press("📡 Телемосты")
+    assert "🏁 1" in admin.last_text
+    # The question is asked once, however many sweeps and start-ups follow.
+    await app.restart()
+    await asyncio.sleep(1)
+    assert len(_texts(sochi, "Состоялся ли телемост")) == 1

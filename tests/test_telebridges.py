@@ -1,0 +1,572 @@
+"""Telebridges as coordinators and organisers use them, through the fake Bot API:
+proposals in rounds, open offers, conflicts, confirmation with an .ics file, reschedule,
+cancellation, forged and stale buttons, times in both cities."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from handlers.telebridge_callbacks import (
+    JoinDecisionCb,
+    SchoolAction,
+    SchoolCb,
+    TbAction,
+    TbCb,
+    TbOrgCb,
+)
+from storage.db import Database
+from storage.telebridges import Telebridge, TelebridgeRepo
+from tests.conftest import RunningBot, TgUser, onboard
+from tests.telebridge_steps import (
+    coordinator,
+    ics_of,
+    press_label,
+    press_starting,
+    propose,
+    sochi_time,
+)
+
+LINK = "https://telemost.yandex.ru/j/123456"
+
+
+async def _only_telebridge(db: Database) -> Telebridge:
+    async with db.read.execute("SELECT id FROM telebridges ORDER BY id DESC LIMIT 1") as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    telebridge = await _get(db, row[0])
+    assert telebridge is not None
+    return telebridge
+
+
+async def _get(db: Database, telebridge_id: int) -> Telebridge | None:
+    return await TelebridgeRepo(db).get(telebridge_id=telebridge_id)
+
+
+@pytest.fixture
+async def sochi(make_user: Callable[..., TgUser]) -> TgUser:
+    return await coordinator(make_user, 3001, school="Гимназия № 1", city="Сочи")
+
+
+@pytest.fixture
+async def minsk(make_user: Callable[..., TgUser]) -> TgUser:
+    return await coordinator(make_user, 3002, school="Средняя школа № 5", city="Минск")
+
+
+# Schools
+
+
+async def test_registering_and_joining_an_institution(
+    app: RunningBot, make_user: Callable[..., TgUser]
+) -> None:
+    first = await coordinator(
+        make_user, 3001, school="Гимназия <b>№ 1</b> & Co", city="Сочи", kind="Детский сад"
+    )
+    text = first.texts()[-1]
+    assert "вы координатор" in text
+    assert "Детский сад: Гимназия <b>№ 1</b> & Co" in text  # shown as typed, not as HTML
+    assert "Пока не подтверждено организаторами" in text
+    assert "📡 Новый телемост" in first.labels()
+
+    colleague = make_user(3003, first_name="Коллега")
+    await onboard(colleague, name="Ирина Коллегова", city="Сочи", role="Педагог")
+    await colleague.send("/school")
+    await colleague.press("🤝 Присоединиться к учреждению")
+    await press_starting(colleague, "🏫 Гимназия <b>№ 1</b>")
+    await colleague.press("🤝 Стать координатором этого учреждения")
+    assert "Заявка отправлена координаторам" in colleague.texts()[-2]
+    assert "ждёт подтверждения" in colleague.last_text
+    # A second school while the request is pending is refused.
+    await colleague.send("/school")
+    assert "➕ Зарегистрировать учреждение" not in colleague.labels()
+
+    assert "Ирина Коллегова просит стать координатором" in first.last_text
+    await first.press("✅ Принять")
+    assert "Вы стали координатором «Гимназия <b>№ 1</b> & Co»" in colleague.last_text
+    # The same request decided again (a second press, the other button): one decision.
+    institution_id = (await app.dp["institutions"].membership(tg_id=first.id))[0].id
+    calls = await first.press_data(
+        JoinDecisionCb(institution=institution_id, tg_id=colleague.id, approve=False).pack()
+    )
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "уже принято решение" in alert.params["text"]
+    membership = await app.dp["institutions"].membership(tg_id=colleague.id)
+    assert membership is not None and membership[1] == "active"
+    await colleague.send("/school")
+    assert "Координаторов: 2" in colleague.last_text
+
+
+async def test_only_teachers_register_and_bad_input_is_explained(
+    app: RunningBot, make_user: Callable[..., TgUser]
+) -> None:
+    doctor = make_user(3010, first_name="Врач")
+    await onboard(doctor, name="Пётр Врачев", city="Минск", role="Медицинский работник")
+    await doctor.send("/school")
+    calls = await doctor.press("➕ Зарегистрировать учреждение")
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "могут педагоги" in alert.params["text"]
+
+    teacher = make_user(3011, first_name="Учитель")
+    await onboard(teacher, name="Анна Учителева", city="Минск")
+    await teacher.send("/school")
+    await teacher.press("➕ Зарегистрировать учреждение")
+    await teacher.press("Школа")
+    await teacher.send("x" * 151)
+    assert "151" in teacher.texts()[-2] and "Шаг 2 из 5" in teacher.last_text
+    await teacher.send("Средняя школа № 5")
+    await teacher.press("Минск")
+    await teacher.send("ул. Притыцкого, 5")
+    calls = await teacher.press("Готово")  # no age group yet
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "хотя бы один возраст" in alert.params["text"]
+    await teacher.press("▫️ Дошкольники")
+    await teacher.press("✅ Дошкольники")  # pressed twice: unticked
+    await teacher.press("▫️ 10–11 классы")
+    await teacher.press("Готово")
+    assert "Возраст: 10–11 классы" in teacher.last_text
+    assert "Адрес: ул. Притыцкого, 5" in teacher.last_text
+    await teacher.press("✅ Зарегистрировать")
+    async with app.db.read.execute("SELECT name, age_groups, city_id FROM institutions") as cur:  # type: ignore[union-attr]
+        rows = [tuple(row) for row in await cur.fetchall()]
+    assert rows == [("Средняя школа № 5", "senior", 2)]
+
+
+async def test_partner_schools_filter_and_deep_link(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser, admin: TgUser
+) -> None:
+    await coordinator(
+        make_user,
+        3004,
+        school="Ясли-сад № 7",
+        city="Минск",
+        kind="Детский сад",
+        ages=("Дошкольники",),
+    )
+    await sochi.send("/school")
+    await sochi.press("🌍 Школы-партнёры")
+    labels = sochi.labels()
+    assert any(label.startswith("🏫 Средняя школа № 5 · Минск") for label in labels)
+    assert any(label.startswith("🏫 Ясли-сад № 7 · Минск") for label in labels)
+    assert not any("Гимназия № 1" in label for label in labels)  # not its own city
+    assert labels.count("📡 Предложить") == 2
+    assert labels[0].startswith("🏫 Средняя школа № 5")  # by name while nothing was held
+
+    # A pair that has held a telebridge comes first, with the count.
+    own = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
+    nursery = (await app.dp["institutions"].membership(tg_id=3004))[0].id
+    assert app.db is not None
+    async with app.db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO telebridges (proposer_id, partner_id, partner_city_id, topic, age_group,"
+            " starts_at, ends_at, duration_min, status, created_by, created_at, updated_at)"
+            " VALUES (?, ?, 2, 'Осень', 'preschool', '2026-10-01T07:00:00+00:00',"
+            " '2026-10-01T07:45:00+00:00', 45, 'held', ?, '2026-09-20T07:00:00+00:00',"
+            " '2026-10-01T08:00:00+00:00')",
+            (own, nursery, sochi.id),
+        )
+    await sochi.send("/school")
+    await sochi.press("🌍 Школы-партнёры")
+    labels = sochi.labels()
+    assert labels[0].startswith("🏫 Ясли-сад № 7 · Минск") and labels[0].endswith("📡1")
+    await sochi.press("Детсады")
+    labels = sochi.labels()
+    assert any("Ясли-сад" in label for label in labels)
+    assert not any("Средняя школа" in label for label in labels)
+    await sochi.press("5–9")
+    assert "пока нет" in sochi.last_text
+
+    # The school_<id> link opens the card; an organiser can verify it there.
+    school_id = (await app.dp["institutions"].membership(tg_id=minsk.id))[0].id
+    await admin.send(f"/start school_{school_id}")
+    assert "Школа: Средняя школа № 5" in admin.last_text
+    await admin.press("✅ Подтвердить учреждение")
+    assert "Подтверждено организаторами" in admin.last_text
+    await sochi.send(f"/start school_{school_id}")
+    assert "✅ Подтвердить учреждение" not in sochi.labels()
+    assert "📡 Предложить телемост" in sochi.labels()
+    # A coordinator forging the verify button gets a polite no; nothing changes.
+    other = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
+    calls = await minsk.press_data(SchoolCb(action=SchoolAction.VERIFY, id=other).pack())
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "только организаторам" in alert.params["text"]
+    assert not (await app.dp["institutions"].get(institution_id=other)).verified
+
+
+# Proposing and agreeing
+
+
+async def test_a_proposal_accepted_both_sides_get_details_and_ics(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, instant = sochi_time(days=4, hour=11)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when, note="Будет 25 детей <3")
+    assert "Предложение «Мой город — город-побратим» отправлено" in sochi.texts()[-2]
+    notice = minsk.last_text
+    assert "Вам предлагают телемост — Гимназия № 1 (Сочи" in notice
+    local = instant + timedelta(hours=3)
+    assert f"{local:%d.%m.%Y %H:%M}–{local + timedelta(minutes=45):%H:%M} (время: Сочи)" in notice
+    assert "(время: Минск)" in notice  # both cities' time, always
+    assert "Будет 25 детей <3" in notice
+    assert minsk.labels() == [
+        "✅ Принять",
+        "🕒 Предложить другое время",
+        "❌ Отклонить",
+        "Подробнее",
+    ]
+
+    await minsk.press("✅ Принять")
+    telebridge = await _only_telebridge(app.db)
+    assert telebridge.status == "confirmed" and telebridge.starts_at == instant
+    assert "Телемост подтверждён" in minsk.texts()[-2]
+    for person in (minsk, sochi):
+        (event,) = ics_of(person.telegram.last_message(person.id)).walk("VEVENT")
+        assert event.decoded("dtstart").astimezone(UTC) == instant
+        assert event.decoded("dtend").astimezone(UTC) == instant + timedelta(minutes=45)
+        assert str(event["uid"]) == f"telebridge-{telebridge.id}@pobratim.bot"
+        assert int(event["sequence"]) == 1
+        assert str(event["location"]) == LINK
+    assert "Телемост подтверждён" in sochi.texts()[-2]
+    # The notice's answer buttons are gone; pressing the old one again is refused.
+    calls = await minsk.press_data(TbCb(action=TbAction.ACCEPT, id=telebridge.id, round=1).pack())
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "уже подтверждён" in alert.params["text"]
+    await sochi.send("/telebridges")
+    assert any(label.startswith("✅ ") for label in sochi.labels())
+
+
+async def test_counter_proposals_only_the_latest_can_be_accepted(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    first, _ = sochi_time(days=3, hour=10)
+    second, _ = sochi_time(days=3, hour=12)
+    third, third_instant = sochi_time(days=5, hour=9, minute=30)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=first)
+    old_notice, _ = press_label(minsk, "✅ Принять")
+
+    await minsk.press("🕒 Предложить другое время")
+    await minsk.send(second)
+    await minsk.press("60 мин")
+    await minsk.press("Оставить прежнюю ссылку")
+    await minsk.press("Без комментария")
+    await minsk.press("✅ Отправить предложение")
+    assert "Встречное предложение" in sochi.last_text
+    assert "Раунд согласования: 2" in minsk.last_text
+
+    await sochi.press("🕒 Предложить другое время")
+    await sochi.send(third)
+    await sochi.press("90 мин")
+    await sochi.press("Оставить прежнюю ссылку")
+    await sochi.send("Давайте утром: у нас вторая смена")
+    await sochi.press("✅ Отправить предложение")
+    assert "Встречное предложение" in minsk.last_text
+
+    telebridge = await _only_telebridge(app.db)
+    assert telebridge.round == 3 and telebridge.status == "proposed"
+    # The stale "Принять" under the first notice: refused, nothing changes.
+    data = next(b["callback_data"] for b in old_notice.buttons() if b["text"] == "✅ Принять")
+    calls = await minsk.app.process(minsk.updates.callback(old_notice, data))
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "устарело" in alert.params["text"] and "раунд 3" in alert.params["text"]
+    # The side that made the latest proposal cannot accept it itself (a forged press).
+    calls = await sochi.press_data(TbCb(action=TbAction.ACCEPT, id=telebridge.id, round=3).pack())
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "ход другой стороны" in alert.params["text"]
+    assert (await _get(app.db, telebridge.id)).status == "proposed"  # type: ignore[union-attr]
+
+    await minsk.press("✅ Принять")
+    confirmed = await _get(app.db, telebridge.id)
+    assert confirmed is not None and confirmed.status == "confirmed"
+    assert confirmed.starts_at == third_instant and confirmed.duration_min == 90
+    assert confirmed.note == "Давайте утром: у нас вторая смена"
+
+
+async def test_overlaps_and_bad_times_are_refused(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time(days=3, hour=10)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when, topic="Зимние праздники")
+    await minsk.press("✅ Принять")
+    await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
+
+    # Another proposal that overlaps the confirmed one by 15 minutes.
+    overlapping, _ = sochi_time(days=3, hour=10, minute=30)
+    await sochi.send("/school")
+    await sochi.press("📡 Новый телемост")
+    await press_starting(sochi, "🏫 Лицей № 2")
+    await sochi.send("Космос")
+    await sochi.press("5–9 классы")
+    await sochi.send(overlapping)
+    await sochi.press("45 мин")
+    await sochi.send(LINK)
+    await sochi.press("Без комментария")
+    await sochi.press("✅ Отправить предложение")
+    assert "уже есть подтверждённый телемост: «Зимние праздники»" in sochi.last_text
+    assert "Когда начало?" in sochi.last_text  # back at the time step, nothing sent
+
+    # Bad times and links get a clear answer at their step.
+    await sochi.send("31.02.2027 10:00")
+    assert "Дата не распознана" in sochi.last_text
+    past = (datetime.now(UTC) + timedelta(hours=3) - timedelta(days=1)).strftime("%d.%m.%Y %H:%M")
+    await sochi.send(past)
+    assert "уже прошло" in sochi.last_text
+    soon = (datetime.now(UTC) + timedelta(hours=3, minutes=30)).strftime("%d.%m.%Y %H:%M")
+    await sochi.send(soon)
+    assert "хотя бы час" in sochi.last_text
+    await sochi.send(when.split()[0])
+    assert "и дату, и время" in sochi.last_text
+    later, _ = sochi_time(days=3, hour=15)
+    await sochi.send(later)
+    await sochi.send("200")
+    assert "от 15 до 180 минут" in sochi.last_text
+    await sochi.send("30")
+    await sochi.send("javascript:alert(1)")
+    assert "не похоже на ссылку" in sochi.last_text
+    await sochi.send("https://sferum.ru/?call_link=abc")
+    await sochi.press("Без комментария")
+    await sochi.press("✅ Отправить предложение")
+    assert "отправлено" in sochi.texts()[-2]
+    async with app.db.read.execute("SELECT COUNT(*) FROM telebridges") as cur:
+        assert (await cur.fetchone())[0] == 2  # type: ignore[index]
+
+
+async def test_link_required_before_confirmation(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when, link=None)
+    assert "Ссылка на видеосвязь пока не добавлена" in minsk.last_text
+    await minsk.press("✅ Принять")
+    assert "нужна ссылка на видеосвязь" in minsk.last_text
+    await minsk.send("telemost")
+    assert "не похоже на ссылку" in minsk.last_text
+    assert (await _only_telebridge(app.db)).status == "proposed"
+    await minsk.send("https://telemost.yandex.ru/j/777")
+    telebridge = await _only_telebridge(app.db)
+    assert telebridge.status == "confirmed" and telebridge.video_url.endswith("/777")  # type: ignore[union-attr]
+    assert "https://telemost.yandex.ru/j/777" in sochi.texts()[-2]
+
+
+async def test_open_offer_is_taken_by_exactly_one_of_two(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    lyceum = await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🌍 Любая школа: Минск", when=when, topic="Открытый урок")
+    assert "Открытое предложение «Открытый урок» отправлено" in sochi.texts()[-2]
+    for rival in (minsk, lyceum):
+        assert "Открытое предложение телемоста" in rival.last_text
+        assert rival.labels() == ["✅ Принять", "🕒 Предложить другое время", "Подробнее"]
+
+    presses = []
+    for rival in (minsk, lyceum):
+        message, button = rival.find_button("✅ Принять")
+        presses.append(rival.updates.callback(message, button["callback_data"]))
+    calls = await app.process(*presses)  # both at the same moment
+    telebridge = await _only_telebridge(app.db)
+    assert telebridge.status == "confirmed"
+    winner = (
+        minsk
+        if telebridge.partner_id == (await app.dp["institutions"].membership(tg_id=minsk.id))[0].id
+        else lyceum
+    )
+    loser = lyceum if winner is minsk else minsk
+    assert "Телемост подтверждён" in winner.texts()[-2]
+    alerts = [
+        c.params.get("text", "")
+        for c in calls
+        if c.method == "answerCallbackQuery" and c.params.get("show_alert")
+    ]
+    assert alerts == ["Это открытое предложение уже приняла другая школа."]
+    assert not any("Телемост подтверждён" in text for text in loser.texts()[-3:])
+    # The loser can no longer see it as an offer.
+    await loser.send("/school")
+    assert not any(label.startswith("📣 Открытые предложения") for label in loser.labels())
+
+
+async def test_reschedule_and_cancel_tell_the_other_side(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, instant = sochi_time(days=3, hour=10)
+    moved, moved_instant = sochi_time(days=4, hour=14)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    await minsk.press("✅ Принять")
+    telebridge = await _only_telebridge(app.db)
+
+    await sochi.press_data(TbCb(action=TbAction.OPEN, id=telebridge.id).pack())
+    await sochi.press("🕒 Перенести")
+    await sochi.send(moved)
+    await sochi.press("45 мин")
+    await sochi.press("Оставить прежнюю ссылку")
+    await sochi.press("Без комментария")
+    await sochi.press("✅ Отправить предложение")
+    assert "Просьба перенести телемост" in minsk.last_text
+    pending = await _get(app.db, telebridge.id)
+    assert pending is not None and pending.status == "rescheduled"
+    assert pending.starts_at == instant  # the agreed time stands until the answer
+    await minsk.press("✅ Принять")
+    moved_bridge = await _get(app.db, telebridge.id)
+    assert moved_bridge is not None and moved_bridge.starts_at == moved_instant
+    (event,) = ics_of(sochi.telegram.last_message(sochi.id)).walk("VEVENT")
+    assert int(event["sequence"]) == 2  # the calendar replaces its entry
+    assert event.decoded("dtstart").astimezone(UTC) == moved_instant
+
+    await minsk.press_data(TbCb(action=TbAction.OPEN, id=telebridge.id).pack())
+    await minsk.press("❌ Отменить телемост")
+    await minsk.send("Карантин <в школе>")
+    cancelled = await _get(app.db, telebridge.id)
+    assert cancelled is not None and cancelled.status == "cancelled"
+    notice = sochi.last_text
+    assert "Телемост «Мой город — город-побратим» отменён — Средняя школа № 5 (Минск" in notice
+    assert "Причина: Карантин <в школе>" in notice
+
+
+async def test_a_declined_reschedule_keeps_the_agreed_time(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    when, instant = sochi_time(days=3, hour=10)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    await minsk.press("✅ Принять")
+    telebridge = await _only_telebridge(app.db)
+    await minsk.press_data(TbCb(action=TbAction.OPEN, id=telebridge.id).pack())
+    await minsk.press("🕒 Перенести")
+    later, _ = sochi_time(days=6, hour=10)
+    await minsk.send(later)
+    await minsk.press("45 мин")
+    await minsk.press("Оставить прежнюю ссылку")
+    await minsk.press("Без комментария")
+    await minsk.press("✅ Отправить предложение")
+    await sochi.press("❌ Отклонить")
+    await sochi.press("Без причины")
+    kept = await _get(app.db, telebridge.id)
+    assert kept is not None and kept.status == "confirmed" and kept.starts_at == instant
+    assert "остаётся в прежнее время" in minsk.last_text
+
+
+async def test_a_third_school_cannot_act_on_someone_elses_telebridge(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    stranger = await coordinator(make_user, 3005, school="Гимназия № 8", city="Минск")
+    member = make_user(3006, first_name="Участник")
+    await onboard(member, name="Просто Участник", city="Минск", role="Молодёжь")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    telebridge = await _only_telebridge(app.db)
+    for action in (TbAction.ACCEPT, TbAction.DECLINE, TbAction.COUNTER):
+        data = TbCb(action=action, id=telebridge.id, round=1).pack()
+        calls = await stranger.press_data(data)
+        alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+        assert "другого учреждения" in alert.params["text"], action
+        calls = await member.press_data(data)
+        alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+        assert "Сначала зарегистрируйте" in alert.params["text"], action
+    for action in (TbAction.CANCEL, TbAction.LINK, TbAction.OPEN, TbAction.RESCHEDULE):
+        calls = await stranger.press_data(TbCb(action=action, id=telebridge.id).pack())
+        alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+        assert "другого учреждения" in alert.params["text"], action
+    unchanged = await _get(app.db, telebridge.id)
+    assert unchanged == telebridge
+    # Broken callback data gets the usual polite answer.
+    calls = await stranger.press_data("tb:acc:notanumber:1:0")
+    assert [c for c in calls if c.method == "answerCallbackQuery"]
+
+
+async def test_both_cities_times_across_a_daylight_saving_change(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    """Cities are data: with Minsk on a zone that changes its clocks (Berlin moves to
+    summer time on 28.03.2027) the same Sochi time reads differently in the other city
+    the day before and the day after."""
+    assert app.db is not None
+    async with app.db.transaction() as conn:
+        await conn.execute("UPDATE cities SET timezone = 'Europe/Berlin' WHERE code = 'minsk'")
+    for day, expected in (("27.03.2027", "08:00"), ("29.03.2027", "09:00")):
+        await sochi.send("/school")
+        await sochi.press("📡 Новый телемост")
+        await press_starting(sochi, "🏫 Средняя школа № 5")
+        await sochi.send("Весна")
+        await sochi.press("1–4 классы")
+        await sochi.send(f"{day} 10:00")
+        text = sochi.last_text
+        assert f"{day} 10:00 (время: Сочи)" in text
+        assert f"{day} {expected} (время: Минск)" in text
+        await sochi.press("45 мин")
+        await sochi.send(LINK)
+        await sochi.press("Без комментария")
+        assert f"{day} {expected}–{expected[:3]}45 (время: Минск)" in sochi.last_text
+        await sochi.press("✅ Отправить предложение")
+        assert f"{day} {expected}–{expected[:3]}45 (время: Минск)" in minsk.last_text
+        await minsk.press("✅ Принять")
+    async with app.db.read.execute("SELECT starts_at FROM telebridges ORDER BY id") as cur:
+        starts = [row[0] for row in await cur.fetchall()]
+    assert starts == ["2027-03-27T07:00:00+00:00", "2027-03-29T07:00:00+00:00"]
+
+
+async def test_organisers_see_their_citys_telebridges_per_month(
+    app: RunningBot, sochi: TgUser, minsk: TgUser, admin: TgUser, member: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time(days=3)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    await minsk.press("✅ Принять")
+    await admin.send("/organiser")
+    await admin.press("📡 Телемосты")
+    text = admin.last_text
+    assert "Телемосты: Минск" in text
+    assert "✅ 1" in text
+    assert any("Гимназия № 1 · Мой город" in label for label in admin.labels())
+    assert any(label.startswith("⚠️ Учреждения без подтверждения (2)") for label in admin.labels())
+    await press_starting(admin, "✅ ")
+    assert "Статус: подтверждён" in admin.last_text
+    calls = await member.press_data(TbOrgCb().pack())
+    alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
+    assert "только организаторам" in alert.params["text"]
+
+
+async def test_broadcast_to_school_coordinators(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser, admin: TgUser
+) -> None:
+    await coordinator(
+        make_user,
+        3004,
+        school="Ясли-сад № 7",
+        city="Минск",
+        kind="Детский сад",
+        ages=("Дошкольники",),
+    )
+    await admin.send("/broadcast")
+    await admin.press("✉️ Новая рассылка")
+    await admin.press("Координаторам школ")
+    await admin.press("Минск")
+    await admin.press("Школы")
+    assert "Получатели: координаторы школ · Минск · Школы — сейчас 1 чел." in admin.last_text
+    await admin.press("← Назад")
+    await admin.press("Всех типов")
+    assert "Получатели: координаторы школ · Минск — сейчас 2 чел." in admin.last_text
+    await admin.press("← Назад")
+    await admin.press("← Назад")
+    await admin.press("Всех городов")
+    await admin.press("Всех типов")
+    assert "Получатели: координаторы школ — сейчас 3 чел." in admin.last_text
+
+
+async def test_a_restart_does_not_send_a_proposal_again(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    before = len(minsk.texts())
+    await app.restart()
+    await asyncio.sleep(0.3)
+    await app.dp["delivery"].wait_idle(5)
+    assert len(minsk.texts()) == before

@@ -4,8 +4,9 @@ WAL lets the reader see committed data while a write transaction is open, and
 the writer lock keeps coroutines from interleaving statements inside one
 transaction on the shared connection.
 
-Writes run on the event loop's own thread, reads on aiosqlite's. Every write in the
-process queues for the one write lock, so what matters is how long the lock is held.
+Writes, and reads of a row by its key, run on the event loop's own thread; other reads
+on aiosqlite's. Every write in the process queues for the one write lock, so what
+matters is how long the lock is held.
 A statement sent to aiosqlite's thread comes back only when the event loop next gets
 round to it (0.2-3 ms under load), and a registration's transaction is eight of them:
 the lock was held for milliseconds per registration and everybody else's writes

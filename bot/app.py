@@ -41,6 +41,7 @@ from handlers.broadcast_keyboards import stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
+from handlers.routing import HandlerRouters
 from handlers.telebridge_views import details_markup as telebridge_details_markup
 from handlers.telebridge_views import join_markup, proposal_markup
 from storage.audit import AuditRepo
@@ -295,7 +296,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
-    dp.include_routers(*get_routers())
+    dp.include_router(HandlerRouters(get_routers()))
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     return dp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aiogram import Router
@@ -65,3 +66,48 @@ def skip_foreign_callbacks(router: Router) -> None:
     router.callback_prefixes = frozenset(prefixes) if prefixes is not None else None
     for sub_router in router.sub_routers:
         skip_foreign_callbacks(sub_router)
+
+
+class HandlerRouters(Router):
+    """The handler modules' routers, in their order, under the dispatcher.
+
+    aiogram offers an update to each router in turn, and each offer copies the handler
+    data (every service by name). For a button press only the routers that handle its
+    callback-data prefix, and those that take any press, can answer it: they alone are
+    asked, in their order, however many capabilities the bot has. Everything else
+    (messages, errors) goes to each router in turn as usual.
+    """
+
+    def __init__(self, routers: Iterable[CapabilityRouter]) -> None:
+        super().__init__(name="handlers")
+        self.include_routers(*routers)
+        for router in self.sub_routers:
+            skip_foreign_callbacks(router)
+        known = set().union(
+            *(
+                router.callback_prefixes
+                for router in self.sub_routers
+                if isinstance(router, CapabilityRouter) and router.callback_prefixes
+            )
+        )
+        self._any_press = self._taking(None)
+        self._by_prefix = {prefix: self._taking(prefix) for prefix in known}
+
+    def _taking(self, prefix: str | None) -> tuple[Router, ...]:
+        return tuple(
+            router
+            for router in self.sub_routers
+            if not isinstance(router, CapabilityRouter)
+            or router.callback_prefixes is None
+            or prefix in router.callback_prefixes
+        )
+
+    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await super().propagate_event(update_type, event, **kwargs)
+        prefix = (event.data or "").partition(":")[0]
+        for router in self._by_prefix.get(prefix, self._any_press):
+            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
+            if response is not UNHANDLED:
+                return response
+        return UNHANDLED

@@ -8,7 +8,12 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, Chat, Message, User
 
 from handlers import get_routers
-from handlers.routing import CapabilityRouter, callback_prefixes, skip_foreign_callbacks
+from handlers.routing import (
+    CapabilityRouter,
+    HandlerRouters,
+    callback_prefixes,
+    skip_foreign_callbacks,
+)
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
 
 
@@ -50,10 +55,39 @@ def test_a_catch_all_button_handler_keeps_every_press() -> None:
 
 
 def test_the_fallback_router_still_sees_every_press() -> None:
-    fallback = get_routers()[-1]
+    routers = HandlerRouters(get_routers())
+    fallback = routers.sub_routers[-1]
     assert isinstance(fallback, CapabilityRouter)
     assert fallback.name == "handlers.fallback"
     assert fallback.callback_prefixes is None
+    assert routers._by_prefix[RegCb.__prefix__][-1] is fallback
+    assert routers._any_press[-1] is fallback
+
+
+def _named(name: str, prefix: type[TripCb] | type[RegCb] | None) -> CapabilityRouter:
+    router = CapabilityRouter(name=name)
+
+    async def handled(callback: CallbackQuery) -> str:
+        return f"{name}: {callback.data}"
+
+    if prefix is None:
+        router.callback_query.register(handled)
+    else:
+        router.callback_query.register(handled, prefix.filter())
+    return router
+
+
+async def test_a_press_is_offered_to_the_routers_of_its_prefix_in_order() -> None:
+    routers = HandlerRouters([_named("trips", TripCb), _named("any", None), _named("regs", RegCb)])
+    reg = RegCb(action=RegAction.OPEN, id=5).pack()
+    trip = TripCb(action=TripAction.OPEN, id=5).pack()
+    assert [r.name for r in routers._by_prefix[RegCb.__prefix__]] == ["any", "regs"]
+    # The catch-all before "regs" takes its press, as aiogram's order says.
+    assert await routers.propagate_event("callback_query", _press(reg)) == f"any: {reg}"
+    assert await routers.propagate_event("callback_query", _press(trip)) == f"trips: {trip}"
+    forged = "zz:" + "9" * 60
+    assert await routers.propagate_event("callback_query", _press(forged)) == f"any: {forged}"
+    assert len(routers._by_prefix) == 2  # a forged prefix leaves nothing behind
 
 
 def test_every_handler_module_builds_a_capability_router() -> None:

@@ -33,6 +33,7 @@ from bot.reminders import ReminderConfig, Reminders
 from bot.roles import Access
 from bot.session import BotSession
 from bot.telebridge_notices import NoticeMarkups, TelebridgeNotices
+from bot.telebridge_privacy import SchoolsSection
 from bot.telebridges import TelebridgeService
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
@@ -57,6 +58,7 @@ from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.telebridge_privacy import TelebridgePrivacyRepo
 from storage.telebridges import TelebridgeRepo
 from storage.trips import TripRepo
 
@@ -185,6 +187,7 @@ def create_personal_data(
         trip_notices,
     ):
         personal_data.add(section)
+    personal_data.add(SchoolsSection(TelebridgePrivacyRepo(db)))
     return personal_data
 
 

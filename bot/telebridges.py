@@ -19,6 +19,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from bot import audit
 from bot.errors import UserError
 from bot.profile import clean_text
 from bot.roles import Access, MemberRole
@@ -359,8 +360,19 @@ class TelebridgeService:
         institution = await self._institutions.get(institution_id=institution_id)
         if institution is None:
             raise UserError("school-error-not-found")
-        if not await self._institutions.verify(institution_id=institution_id, by=actor_id):
-            raise UserError("school-error-verified-already")
+        async with self._db.transaction() as conn:
+            if not await self._institutions.verify(
+                conn, institution_id=institution_id, by=actor_id
+            ):
+                raise UserError("school-error-verified-already")
+            await audit.record(
+                conn,
+                actor=actor_id,
+                action="verify",
+                kind="institution",
+                object_id=institution_id,
+                diff={"verified": [False, True], "name": institution.name},
+            )
         verified = await self._institutions.get(institution_id=institution_id)
         assert verified is not None
         return verified

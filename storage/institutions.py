@@ -131,16 +131,15 @@ class InstitutionRepo:
             ),
         )
 
-    async def verify(self, *, institution_id: int, by: int) -> bool:
+    async def verify(self, conn: Writer, *, institution_id: int, by: int) -> bool:
         """True if it was not verified before (a second press changes nothing)."""
-        return (
-            await self._db.execute_write(
-                "UPDATE institutions SET verified_at = ?, verified_by = ?, updated_at = ?"
-                " WHERE id = ? AND verified_at IS NULL",
-                (to_db_time(utc_now()), by, to_db_time(utc_now()), institution_id),
-            )
-            == 1
+        stamp = to_db_time(utc_now())
+        cur = await conn.execute(
+            "UPDATE institutions SET verified_at = ?, verified_by = ?, updated_at = ?"
+            " WHERE id = ? AND verified_at IS NULL",
+            (stamp, by, stamp, institution_id),
         )
+        return cur.rowcount == 1
 
     async def search(
         self,

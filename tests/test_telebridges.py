@@ -570,3 +570,51 @@ async def test_a_restart_does_not_send_a_proposal_again(
     await asyncio.sleep(0.3)
     await app.dp["delivery"].wait_idle(5)
     assert len(minsk.texts()) == before
+
+
+# Personal data and the audit log
+
+
+async def test_coordinators_data_in_mydata_and_forget(
+    app: RunningBot, sochi: TgUser, minsk: TgUser, admin: TgUser
+) -> None:
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    await minsk.press("✅ Принять")
+    school_id = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
+
+    # The organiser's verification is in the audit log.
+    await admin.send(f"/start school_{school_id}")
+    await admin.press("✅ Подтвердить учреждение")
+    async with app.db.read.execute(
+        "SELECT actor_id, action, object_kind, object_id FROM audit_log WHERE action = 'verify'"
+    ) as cur:
+        assert [tuple(row) for row in await cur.fetchall()] == [
+            (admin.id, "verify", "institution", school_id)
+        ]
+
+    await sochi.send("/mydata")
+    text = "\n".join(sochi.texts()[-4:])
+    assert "Школы и телемосты" in text
+    assert "Гимназия № 1 (Сочи) — координатор" in text
+    assert "предложений телемостов от вас: 1" in text
+
+    await sochi.send("/forget")
+    assert "Школы и телемосты" in sochi.last_text
+    await sochi.press("🗑 Да, удалить мои данные")
+    done = sochi.last_text
+    assert "роли координатора учреждений и заявки на них: 1" in done
+    assert "остаются у школ" in done
+    for sql in (
+        "SELECT COUNT(*) FROM coordinators WHERE tg_id = ?",
+        "SELECT COUNT(*) FROM telebridge_rounds WHERE tg_id = ?",
+        "SELECT COUNT(*) FROM telebridges WHERE created_by = ?",
+        "SELECT COUNT(*) FROM institutions WHERE created_by = ?",
+    ):
+        async with app.db.read.execute(sql, (sochi.id,)) as cur:
+            assert (await cur.fetchone())[0] == 0, sql  # type: ignore[index]
+    telebridge = await _only_telebridge(app.db)
+    assert telebridge.status == "confirmed"  # the schools' agreement stays
+    await minsk.send("/telebridges")
+    assert any(label.startswith("✅ ") for label in minsk.labels())

@@ -308,3 +308,20 @@ bc-ask-inst-kind = Якіх устаноў?
 bc-all-cities = Усіх гарадоў
 bc-all-kinds = Усіх тыпаў
 bc-segment-coordinators = каардынатары школ
+
+## Personal data (/mydata, /forget)
+
+mydata-section-schools = <b>Школы і тэлемасты</b>
+mydata-section-schools-short = Школы і тэлемасты
+mydata-coordinator = • { $school } ({ $city }) — { $status }, з { $since }
+mydata-coordinator-active = каардынатар
+mydata-coordinator-pending = заяўка стаць каардынатарам
+mydata-coordinator-declined = заяўка адхілена
+mydata-telebridges = • прапаноў тэлемастоў ад вас: { $proposals }, адказаў «Ці адбыўся тэлемост?»: { $reports }
+forget-erased-coordinator = • ролі каардынатара ўстаноў і заяўкі на іх: { $count }
+forget-kept-telebridges = • тэлемасты, прапановы і справаздачы школ: { $count }. Яны застаюцца ў школ без вашага імя і Telegram id: гэта агульныя дамоўленасці дзвюх устаноў, і тэлемасты, што адбыліся, улічваюцца ў дарожнай карце.
+
+## Audit
+
+audit-action-verify = пацвярджэнне
+audit-object-institution = установа

@@ -308,3 +308,20 @@ bc-ask-inst-kind = Каких учреждений?
 bc-all-cities = Всех городов
 bc-all-kinds = Всех типов
 bc-segment-coordinators = координаторы школ
+
+## Personal data (/mydata, /forget)
+
+mydata-section-schools = <b>Школы и телемосты</b>
+mydata-section-schools-short = Школы и телемосты
+mydata-coordinator = • { $school } ({ $city }) — { $status }, с { $since }
+mydata-coordinator-active = координатор
+mydata-coordinator-pending = заявка стать координатором
+mydata-coordinator-declined = заявка отклонена
+mydata-telebridges = • предложений телемостов от вас: { $proposals }, ответов «Состоялся ли телемост?»: { $reports }
+forget-erased-coordinator = • роли координатора учреждений и заявки на них: { $count }
+forget-kept-telebridges = • телемосты, предложения и отчёты школ: { $count }. Они остаются у школ без вашего имени и Telegram id: это общие договорённости двух учреждений, и состоявшиеся телемосты учитываются в дорожной карте.
+
+## Audit
+
+audit-action-verify = подтверждение
+audit-object-institution = учреждение

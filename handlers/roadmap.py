@@ -28,6 +28,7 @@ from handlers.roadmap_views import (
     overview_keyboard,
     overview_text,
 )
+from handlers.routing import CapabilityRouter
 from handlers.states import RoadmapNotes
 from storage.db import utc_now
 from storage.roadmap import RoadmapRepo
@@ -124,7 +125,7 @@ async def follow(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(roadmap_command, Command("roadmap"))

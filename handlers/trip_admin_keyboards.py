@@ -10,13 +10,13 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.questions import QuestionKind
 from bot.roles import MemberRole
 from bot.trips import Direction, TripStatus
 from handlers.event_callbacks import EventFormAction, EventFormCb
+from handlers.keyboards import InlineKeyboard
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.cities import City
 from storage.trips import Programme
@@ -126,7 +126,7 @@ def form_keyboard(
     extra: Iterable[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
     """A step's choices, then "Оставить как есть" when there is a value, then navigation."""
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.add(*buttons)
     builder.adjust(columns)
     for button in extra:
@@ -145,7 +145,7 @@ def pick(text: str, value: str | int) -> InlineKeyboardButton:
 
 
 def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for action, key in (
         (PanelAction.NEW_PROGRAMME, "org-btn-new-programme"),
         (PanelAction.NEW_TRIP, "org-btn-new-trip"),
@@ -190,7 +190,7 @@ def list_keyboard(
     page: int,
     pages: int,
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for item in items:
         builder.row(item)
     pager = pager_row(action, page, pages)
@@ -214,7 +214,7 @@ def trip_item(label: str, trip_id: int) -> InlineKeyboardButton:
 
 
 def saved_keyboard(t: Translator, trip_id: int | None = None) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if trip_id is not None:
         builder.row(trip_item(t.button("org-btn-open-trip"), trip_id))
     builder.row(to_panel_button(t))
@@ -222,7 +222,7 @@ def saved_keyboard(t: Translator, trip_id: int | None = None) -> InlineKeyboardM
 
 
 def no_programmes_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=t.button("org-btn-new-programme"),
         callback_data=PanelCb(action=PanelAction.NEW_PROGRAMME),
@@ -292,7 +292,7 @@ def new_status_buttons(t: Translator) -> list[InlineKeyboardButton]:
 def questions_keyboard(
     t: Translator, labels: list[str], *, can_add: bool, back: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if can_add:
         builder.row(_button(t.button("org-btn-add-question"), FormCb(action=FormAction.ADD)))
     for index, label in enumerate(labels):
@@ -316,7 +316,7 @@ def description_keyboard(t: Translator, *, keep: bool, back: bool) -> InlineKeyb
 def preview_keyboard(
     t: Translator, fields: Iterable[TripField] = (), *, back: bool = True
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(_button(t.button("org-btn-save"), FormCb(action=FormAction.SAVE)))
     for field in fields:
         builder.button(
@@ -333,7 +333,7 @@ def preview_keyboard(
 def status_keyboard(
     t: Translator, trip_id: int, statuses: Iterable[TripStatus]
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for status in statuses:
         builder.row(
             _button(
@@ -348,7 +348,7 @@ def status_keyboard(
 def status_confirm_keyboard(
     t: Translator, trip_id: int, status: TripStatus
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(
         _button(
             t.button("org-btn-status-confirm"), StatusCb(id=trip_id, status=status, confirm=True)
@@ -362,7 +362,7 @@ def status_confirm_keyboard(
 
 
 def cancel_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(_button(t.button("org-btn-cancel-confirm"), FormCb(action=FormAction.CONFIRM)))
     builder.row(*nav_row(t))
     return builder.as_markup()

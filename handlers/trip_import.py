@@ -29,6 +29,7 @@ from bot.roadmap import RoadmapNotices
 from bot.roles import Access
 from bot.trip_notices import TripNotices
 from handlers.filters import Has, Onboarded
+from handlers.routing import CapabilityRouter
 from storage.db import Database, utc_now
 from storage.people import Person
 
@@ -91,6 +92,6 @@ async def receive_file(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.register(receive_file, Has(F.document), StateFilter(None), Onboarded())
     return router

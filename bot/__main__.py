@@ -1,5 +1,5 @@
 """Command line: `python -m bot [run | migrate | grant ID | revoke ID | import FILE | demo |
-backup PATH | restore FILE]`."""
+backup PATH | restore FILE | report --from --to [--city] --out]`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.backup import BackupError, backup_to, restore_database
 from bot.cli_import import CliResult, run_demo, run_import
+from bot.cli_report import ReportArgumentError, parse_day, run_report
 from bot.cli_rights import change_rights
 from bot.config import ConfigError, Settings, load_settings
 from bot.logging_setup import setup_logging
@@ -24,8 +26,15 @@ from storage.migrate import MigrationError
 logger = logging.getLogger("bot")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A wrong argument: one line (argparse names the argument) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"Неверные аргументы ({message}). Справка: {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m bot",
         description="Побратим: Telegram-бот городов-побратимов. Настройки читаются из .env.",
     )
@@ -54,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="восстановить базу из копии (сначала остановите бота; текущая база сохранится рядом)",
     )
     restore.add_argument("file", type=Path, help="файл копии, сделанной командой backup")
+    report = commands.add_parser(
+        "report",
+        help="отчёт за период: график PNG и таблица XLSX (как «Отчёт» в боте)",
+        description="Отчёт за период: график PNG и таблица XLSX с цифрами. Оба дня входят"
+        " в период; даты — по времени города (--city) или TIMEZONE.",
+    )
+    report.add_argument("--from", dest="first", metavar="ГГГГ-ММ-ДД", help="первый день периода")
+    report.add_argument("--to", dest="last", metavar="ГГГГ-ММ-ДД", help="последний день периода")
+    report.add_argument("--city", metavar="КОД", help="только один город: sochi, minsk, ...")
+    report.add_argument("--out", type=Path, metavar="ПАПКА", help="куда записать два файла")
     return parser
 
 
@@ -119,6 +138,23 @@ async def _restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _report_command(settings: Settings, args: argparse.Namespace) -> int:
+    return _report(
+        await run_report(
+            settings, first=args.first_day, last=args.last_day, city_code=args.city, out=args.out
+        )
+    )
+
+
+def _check_report_args(args: argparse.Namespace) -> None:
+    """--from, --to and --out are needed; the dates must be dates (one Russian line if not)."""
+    for name, value in (("--from", args.first), ("--to", args.last), ("--out", args.out)):
+        if value is None:
+            raise ReportArgumentError(f"Не указан {name}: python -m bot report --help.")
+    args.first_day = parse_day(args.first, "--from")
+    args.last_day = parse_day(args.last, "--to")
+
+
 COMMANDS = {
     "run": _run,
     "migrate": _migrate,
@@ -128,12 +164,19 @@ COMMANDS = {
     "demo": _demo,
     "backup": _backup,
     "restore": _restore,
+    "report": _report_command,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    if command == "report":
+        try:
+            _check_report_args(args)
+        except ReportArgumentError as exc:
+            sys.stderr.write(f"{exc}\n")
+            return 2
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -30,6 +30,8 @@ from bot.privacy_sections import core_sections
 from bot.profile import ProfileService
 from bot.registration import RegistrationService
 from bot.reminders import ReminderConfig, Reminders
+from bot.reports import ReportService
+from bot.roadmap import RoadmapNotices, RoadmapSection, RoadmapService
 from bot.roles import Access
 from bot.session import BotSession
 from bot.telebridge_notices import NoticeMarkups, TelebridgeNotices
@@ -42,12 +44,14 @@ from handlers.broadcast_keyboards import stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
 from handlers.registration import answers_block, decision_keyboard
+from handlers.roadmap_views import details_markup as roadmap_details_markup
+from handlers.routing import HandlerRouters
 from handlers.telebridge_views import details_markup as telebridge_details_markup
 from handlers.telebridge_views import join_markup, proposal_markup
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
-from storage.db import Database
+from storage.db import Database, utc_now
 from storage.events import EventRepo
 from storage.fsm import SQLiteStorage
 from storage.institutions import InstitutionRepo
@@ -57,12 +61,22 @@ from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
+from storage.reports import ReportRepo
+from storage.roadmap import RoadmapRepo
 from storage.telebridge_privacy import TelebridgePrivacyRepo
 from storage.telebridges import TelebridgeRepo
 from storage.trips import TripRepo
 
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10.0
+# Python collects its youngest generation every 700 new objects. Under load a thousand
+# updates are in flight, each holding its models, coroutines and dicts for a while, so
+# most of what a pass walks is still alive, gets promoted and is walked again by the
+# older passes: ~1 s of every 6 s of the registration bench went to the collector.
+# Every 50 000 objects (and the oldest generation ten times rarer than by default) it
+# was ~0.1 s. Almost everything is freed by reference counting anyway; the passes are
+# only for cycles.
+GC_THRESHOLDS = (50_000, 20, 10)
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -139,6 +153,22 @@ def create_event_notices(
     )
 
 
+def create_roadmap_notices(
+    db: Database,
+    outbox: OutboxRepo,
+    translations: Translations,
+    delivery: DeliveryEngine | None = None,
+) -> RoadmapNotices:
+    """Notices of status changes to the roadmap's followers (the bot's and the import's)."""
+    return RoadmapNotices(
+        RoadmapRepo(db),
+        outbox,
+        translations,
+        roadmap_details_markup,
+        wake=delivery.wake if delivery else None,
+    )
+
+
 def create_reminders(
     settings: Settings,
     db: Database,
@@ -179,6 +209,7 @@ def create_personal_data(
     ):
         personal_data.add(section)
     personal_data.add(SchoolsSection(TelebridgePrivacyRepo(db)))
+    personal_data.add(RoadmapSection(RoadmapRepo(db)))
     return personal_data
 
 
@@ -250,6 +281,8 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         ),
         wake=delivery.wake,
     )
+    roadmap_repo = RoadmapRepo(db)
+    audit_log = AuditService(AuditRepo(db))
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
@@ -283,14 +316,18 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         telebridges=telebridges,
         telebridge_service=telebridge_service,
         telebridge_notices=telebridge_notices,
-        audit_log=AuditService(AuditRepo(db)),
+        audit_log=audit_log,
+        reports=ReportService(ReportRepo(db), roadmap_repo, services.cities, audit_log),
+        roadmap_repo=roadmap_repo,
+        roadmap=RoadmapService(db, roadmap_repo),
+        roadmap_notices=create_roadmap_notices(db, outbox, translations, delivery),
         personal_data=personal_data,
         housekeeping=create_housekeeping(settings, personal_data),
     )
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
-    dp.include_routers(*get_routers())
+    dp.include_router(HandlerRouters(get_routers()))
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     return dp
@@ -318,8 +355,11 @@ async def on_startup(
     broadcast_monitor: BroadcastMonitor,
     reminders: Reminders,
     housekeeping: Housekeeping,
+    roadmap_notices: RoadmapNotices,
 ) -> None:
     await delivery.start()
+    # Status changes whose notices a stop cut short: the followers not told yet are told.
+    await roadmap_notices.resume(now=utc_now())
     # After the engine: reminders missed while the bot was down are queued right away.
     await reminders.start()
     await broadcast_monitor.start()
@@ -337,6 +377,7 @@ async def on_startup(
     # otherwise walk all of it again and again under load.
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def on_shutdown(

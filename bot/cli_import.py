@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app import create_event_notices, create_services, create_trip_notices
+from bot.app import (
+    create_event_notices,
+    create_roadmap_notices,
+    create_services,
+    create_trip_notices,
+)
 from bot.config import Settings
 from bot.demo import DemoRefused, load_demo
 from bot.i18n import Translations, Translator
@@ -63,6 +68,9 @@ async def _announce(settings: Settings, summary: ImportSummary) -> None:
         event_notices = create_event_notices(settings, services, outbox, None, translations)
         for change in summary.event_changes:
             await event_notices.announce(change)
+        roadmap_notices = create_roadmap_notices(db, outbox, translations)
+        for history_id in summary.roadmap_changes:
+            await roadmap_notices.announce(history_id, now=utc_now())
     finally:
         await db.close()
 
@@ -91,7 +99,7 @@ async def run_import(settings: Settings, path: Path) -> CliResult:
     promotions = summary.promotions  # moved up inside the import's transaction
     if promotions:
         result.out.append(t.button("import-cli-promoted", count=len(promotions)))
-    if promotions or summary.event_changes:
+    if promotions or summary.event_changes or summary.roadmap_changes:
         await _announce(settings, summary)
     return result
 

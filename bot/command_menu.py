@@ -26,6 +26,7 @@ MEMBER_COMMANDS = (
     "myevents",
     "school",
     "telebridges",
+    "roadmap",
     "profile",
     "mydata",
     "language",
@@ -33,8 +34,8 @@ MEMBER_COMMANDS = (
     "cancel",
 )
 # /forget is left out of the menu on purpose (a tap too easily made); /mydata and
-# /help name it. Later capabilities (reports) add their organiser commands here.
-ORGANISER_COMMANDS: tuple[str, ...] = ("organiser", "broadcast")
+# /help name it.
+ORGANISER_COMMANDS: tuple[str, ...] = ("organiser", "broadcast", "report")
 ADMIN_COMMANDS = ("invite", "grant", "revoke", "audit")
 
 

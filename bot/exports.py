@@ -13,6 +13,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import audit
@@ -139,9 +140,9 @@ def _width(value: Cell) -> int:
     return max(len(line) for line in str(value).split("\n"))
 
 
-def build_xlsx(table: Table, *, sheet_title: str) -> bytes:
-    """A workbook with a bold, frozen header and columns as wide as their contents."""
-    from openpyxl import Workbook
+def write_sheet(sheet: Any, header: list[str], rows: list[list[Cell]]) -> None:
+    """Header and rows into an openpyxl sheet: a bold, frozen header, dates as dates and
+    columns as wide as their contents; text guarded against formulas."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -152,12 +153,8 @@ def build_xlsx(table: Table, *, sheet_title: str) -> bytes:
             return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
         return value
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = sheet_title[:31]  # Excel's limit for sheet names
-    sheet.append([cell(value) for value in table.header])
-    for row in table.rows:
+    sheet.append([cell(value) for value in header])
+    for row in rows:
         sheet.append([cell(value) for value in row])
     bold = Font(bold=True)
     for header_cell in sheet[1]:
@@ -168,11 +165,22 @@ def build_xlsx(table: Table, *, sheet_title: str) -> bytes:
             if isinstance(data_cell.value, datetime):
                 data_cell.number_format = XLSX_DATE_FORMAT
     # Each column as wide as its longest value (its header included), within limits.
-    for column, values in enumerate(zip(table.header, *table.rows, strict=True), start=1):
+    for column, values in enumerate(zip(header, *rows, strict=True), start=1):
         width = max(_width(cell(value)) for value in values) + 2
         sheet.column_dimensions[get_column_letter(column)].width = min(
             max(width, WIDTH_MIN), WIDTH_MAX
         )
+
+
+def build_xlsx(table: Table, *, sheet_title: str) -> bytes:
+    """A workbook of one sheet, with a filter on the header."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = sheet_title[:31]  # Excel's limit for sheet names
+    write_sheet(sheet, table.header, table.rows)
     if table.rows:
         sheet.auto_filter.ref = sheet.dimensions
     output = io.BytesIO()

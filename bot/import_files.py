@@ -82,7 +82,20 @@ EVENT_FIELDS = (
     "trip",
     "status",
 )
-SECTIONS = ("programmes", "trips", "events")
+ROADMAP_FIELDS = (
+    "key",
+    "number",
+    "direction",
+    "title",
+    "responsible",
+    "due",
+    "status",
+    "notes",
+    "trips",
+    "events",
+    "telebridges",
+)
+SECTIONS = ("programmes", "trips", "events", "roadmap")
 QUESTIONS_SHEET = "questions"
 # Columns of each sheet of a table; questions get a sheet of their own, tied by trip key.
 SHEET_FIELDS: dict[str, tuple[str, ...]] = {
@@ -90,6 +103,7 @@ SHEET_FIELDS: dict[str, tuple[str, ...]] = {
     "trips": tuple(name for name in TRIP_FIELDS if name != "questions"),
     QUESTIONS_SHEET: ("trip", *QUESTION_FIELDS),
     "events": EVENT_FIELDS,
+    "roadmap": ROADMAP_FIELDS,
 }
 REQUIRED_FIELDS: dict[str, frozenset[str]] = {
     "programmes": frozenset({"key", "direction", "title"}),
@@ -99,6 +113,7 @@ REQUIRED_FIELDS: dict[str, frozenset[str]] = {
     | {"capacity"},
     QUESTIONS_SHEET: frozenset({"trip", "key", "type", "label"}),
     "events": frozenset({"key", "kind", "title", "city", "start"}),
+    "roadmap": frozenset({"key", "number", "direction", "title", "responsible", "due"}),
 }
 
 

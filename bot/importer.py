@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -36,6 +36,7 @@ from bot.import_files import (
     MB,
     PROGRAMME_FIELDS,
     QUESTION_FIELDS,
+    ROADMAP_FIELDS,
     SECTIONS,
     TRIP_FIELDS,
     BadValue,
@@ -55,6 +56,9 @@ from bot.import_files import (
 )
 from bot.questions import QuestionKind
 from bot.registration import Promotion, RegistrationService
+from bot.roadmap import BOTH, NUMBER_MAX, OBJECT_KIND, RoadmapStatus, parse_due
+from bot.roadmap import NOTES_MAX as ROADMAP_NOTES_MAX
+from bot.roadmap import TITLE_MAX as ROADMAP_TITLE_MAX
 from bot.roles import MemberRole
 from bot.trip_admin import CANCELLABLE, EDITABLE, next_statuses
 from bot.trips import (
@@ -72,6 +76,7 @@ from storage.db import Database, Writer, to_db_time
 from storage.events import EventRepo, NewEvent
 from storage.imports import ImportRepo, StoredTrip, TripState
 from storage.registrations import RegistrationRepo
+from storage.roadmap import LinkKind, NewItem, RoadmapRepo
 from storage.trips import NewProgramme, NewTrip, Question, Trip, TripRepo
 
 MAX_LIST_ITEMS = 50  # audience roles, organisers, options
@@ -90,6 +95,8 @@ _INTEGER = re.compile(r"[+-]?\d{1,12}")
 _SPACES = re.compile(r"[^\S\n]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _YES = frozenset({"yes", "y", "true", "1", "да", "д", "так", "on"})
+_ALL = frozenset({"all", "все", "всё", "усе", "ўсе"})
+_NONE = frozenset({"none", "нет", "не", "никаких", "no"})
 _NO = frozenset({"no", "n", "false", "0", "нет", "н", "не", "off"})
 
 
@@ -130,6 +137,9 @@ class ImportSummary:
     promotions: tuple[Promotion, ...] = ()
     # Events the file moved or cancelled, with their subscribers: to be told too.
     event_changes: tuple[EventChange, ...] = ()
+    roadmap: Counts = Counts()
+    # Status changes of roadmap items (history ids): their followers are to be told.
+    roadmap_changes: tuple[int, ...] = ()
 
 
 def _clean(text: str, *, multiline: bool) -> str:
@@ -371,6 +381,8 @@ class _Context:
     programme_keys: frozenset[str]  # in the file or in the database
     trip_keys: frozenset[str]
     existing: _Existing
+    event_keys: frozenset[str] = frozenset()
+    roadmap_numbers: Mapping[int, str | None] = field(default_factory=dict)  # stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,10 +410,22 @@ class _PlannedEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class _PlannedItem:
+    key: str
+    item: NewItem
+    given_status: str | None  # None: a stored item keeps its status
+    notes: str | None  # None: a stored item keeps its notes
+    all_telebridges: bool | None
+    trips: tuple[str, ...] | None  # None: keep the stored links
+    events: tuple[str, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
 class _Plan:
     programmes: list[_PlannedProgramme]
     trips: list[_PlannedTrip]
     events: list[_PlannedEvent]
+    roadmap: list[_PlannedItem] = field(default_factory=list)
 
 
 def _programme(record: Record, issues: list[Issue]) -> _PlannedProgramme | None:
@@ -682,6 +706,115 @@ def _event(record: Record, issues: list[Issue], ctx: _Context) -> _PlannedEvent 
     return _PlannedEvent(key, programme, trip, event)
 
 
+_BOTH_WORDS = frozenset({BOTH, "оба", "обе", "оба города", "абодва", "абодва гарады"})
+
+
+def _roadmap_item(
+    record: Record, issues: list[Issue], ctx: _Context, numbers: dict[int, Record]
+) -> _PlannedItem | None:
+    f = _Fields(record, issues, ROADMAP_FIELDS)
+    key = f.key("key")
+    number = f.integer("number", low=1, high=NUMBER_MAX, required=True)
+    if number is not None:
+        if number in numbers:
+            issues.append(
+                Issue(
+                    record.locate("number"),
+                    "import-error-roadmap-number-twice",
+                    {"number": number},
+                    other=numbers[number].locate(None),
+                )
+            )
+            f.ok = False
+        numbers.setdefault(number, record)
+        owner = ctx.roadmap_numbers.get(number)
+        if number in ctx.roadmap_numbers and owner != key:
+            f.fail("number", "import-error-roadmap-number-taken", number=number)
+    direction = f.choice("direction", [d.value for d in Direction], required=True)
+    title = f.text("title", limit=ROADMAP_TITLE_MAX, required=True)
+    responsible = _responsible(f, ctx)
+    due = _due(f)
+    status = f.choice("status", [s.value for s in RoadmapStatus], required=False)
+    notes = f.text("notes", limit=ROADMAP_NOTES_MAX, multiline=True)
+    trips = _keys_of(f, "trips", ctx.trip_keys, "import-error-unknown-trip")
+    events = _keys_of(f, "events", ctx.event_keys, "import-error-unknown-event")
+    telebridges = _telebridges(f)
+    if not f.ok or None in (key, number, direction, title, due) or responsible is False:
+        return None
+    assert key and number and direction and title and due
+    item = NewItem(
+        number=number,
+        direction=direction,
+        title=title,
+        responsible_city_id=responsible,  # type: ignore[arg-type]
+        due_year=due[0],
+        due_quarter=due[1],
+        status=status or RoadmapStatus.PLANNED.value,
+        notes=notes or "",
+        all_telebridges=bool(telebridges),
+        ext_key=key,
+    )
+    given_notes = None if "notes" not in record.values else (notes or "")
+    return _PlannedItem(key, item, status, given_notes, telebridges, trips, events)
+
+
+def _responsible(f: _Fields, ctx: _Context) -> int | bool | None:
+    """A city's id, None for both cities, False if the value is wrong or missing."""
+    raw = f._scalar("responsible", True)
+    if raw is None:
+        return False
+    value = " ".join(raw.strip().lower().split())
+    if value in _BOTH_WORDS:
+        return None
+    city = ctx.cities.get(value)
+    if city is None:
+        codes = sorted({c.code for c in ctx.cities.values()})
+        f.fail(
+            "responsible", "import-error-responsible", value=shown(raw), allowed=", ".join(codes)
+        )
+        return False
+    return city.id
+
+
+def _due(f: _Fields) -> tuple[int, int | None] | None:
+    raw = f._scalar("due", True)
+    if raw is None:
+        return None
+    try:
+        return parse_due(raw)
+    except UserError:
+        f.fail("due", "import-error-due", value=shown(raw))
+        return None
+
+
+def _keys_of(f: _Fields, name: str, known: frozenset[str], error: str) -> tuple[str, ...] | None:
+    """A list of trip or event keys, each of the file or already stored."""
+    if name not in f.record.values:
+        return None
+    values = f.items(name, separators=",;")
+    keys: list[str] = []
+    for value in values or []:
+        if value not in known:
+            f.fail(name, error, value=shown(value))
+        elif value not in keys:
+            keys.append(value)
+    return tuple(keys)
+
+
+def _telebridges(f: _Fields) -> bool | None:
+    """`all`: every held telebridge counts for the item; `none`: only linked ones."""
+    raw = f._scalar("telebridges", False)
+    if raw is None:
+        return None
+    word = raw.strip().lower()
+    if word in _ALL:
+        return True
+    if word in _NONE:
+        return False
+    f.fail("telebridges", "import-error-choice", value=shown(raw), allowed="all, none")
+    return None
+
+
 def _declared_keys(records: Iterable[Record]) -> dict[str, Record]:
     keys: dict[str, Record] = {}
     for record in records:
@@ -735,7 +868,11 @@ async def _context(db: Database, sections: Sections, now: datetime) -> _Context:
     ) - programmes
     wanted_trips = _references(sections, "events", "trip") - trips
     programmes |= set(await repo.programme_ids(wanted_programmes))
+    wanted_trips |= _listed(sections, "roadmap", "trips") - trips
     known_trips = trips | set(await repo.trip_ids(wanted_trips))
+    events = set(_declared_keys(sections.get("events", [])))
+    wanted_events = _listed(sections, "roadmap", "events") - events
+    known_events = events | set(await repo.event_ids(wanted_events))
     return _Context(
         now=now,
         cities=_city_index(await CityRepo(db).list()),
@@ -744,7 +881,19 @@ async def _context(db: Database, sections: Sections, now: datetime) -> _Context:
         existing=await _existing_trips(
             repo, trips, _references(sections, "trips", "programme"), conn=None
         ),
+        event_keys=frozenset(known_events),
+        roadmap_numbers=await RoadmapRepo(db).numbers(),
     )
+
+
+def _listed(sections: Sections, section: str, name: str) -> set[str]:
+    """Keys named in a list field (a roadmap item's trips and events)."""
+    keys: set[str] = set()
+    for record in sections.get(section, []):
+        value = record.values.get(name)
+        values = value if isinstance(value, list) else re.split(r"[,;]", str(value or ""))
+        keys |= {text for item in values if (text := key_text(item)) is not None}
+    return keys
 
 
 async def _existing_trips(
@@ -783,6 +932,12 @@ def _check(sections: Sections, ctx: _Context, issues: list[Issue]) -> _Plan:
         _duplicate(record, first, issues)
         if (event := _event(record, issues, ctx)) is not None:
             plan.events.append(event)
+    first = {}
+    numbers: dict[int, Record] = {}
+    for record in sections.get("roadmap", []):
+        _duplicate(record, first, issues)
+        if (item := _roadmap_item(record, issues, ctx, numbers)) is not None:
+            plan.roadmap.append(item)
     return plan
 
 
@@ -886,6 +1041,9 @@ async def _write(
                     subscribers = tuple(await events.subscribers(event_id=event_id))
                     changes.append(replace(change, subscribers=subscribers))
         event_counts = Counts(created, updated)
+        roadmap_counts, roadmap_changes = await _write_roadmap(
+            db, conn, plan.roadmap, trip_ids, actor=actor, now=now
+        )
         await audit.record(
             conn,
             actor=actor,
@@ -897,14 +1055,94 @@ async def _write(
                     ("programmes", programme_counts),
                     ("trips", trip_counts),
                     ("events", event_counts),
+                    ("roadmap", roadmap_counts),
                 )
                 for how, count in (("created", counts.created), ("updated", counts.updated))
                 if count
             },
         )
     return ImportSummary(
-        programme_counts, trip_counts, event_counts, tuple(promotions), tuple(changes)
+        programme_counts,
+        trip_counts,
+        event_counts,
+        tuple(promotions),
+        tuple(changes),
+        roadmap_counts,
+        tuple(roadmap_changes),
     )
+
+
+async def _write_roadmap(
+    db: Database,
+    conn: Writer,
+    items: list[_PlannedItem],
+    trip_ids: Mapping[str, int],
+    *,
+    actor: int | None,
+    now: datetime,
+) -> tuple[Counts, list[int]]:
+    """Roadmap items after trips and events (they link to them). A status the file
+    changes is kept in the item's history and the audit log, as a change in the bot is."""
+    if not items:
+        return Counts(), []
+    repo, imports = RoadmapRepo(db), ImportRepo(db)
+    existing = await repo.ids_by_key([i.key for i in items], conn=conn)
+    wanted_trips = {key for i in items for key in i.trips or ()} - set(trip_ids)
+    trip_ids = {**trip_ids, **await imports.trip_ids(wanted_trips, conn=conn)}
+    event_ids = await imports.event_ids({k for i in items for k in i.events or ()}, conn=conn)
+    created = updated = 0
+    changes: list[int] = []
+    for planned in items:
+        item_id = existing.get(planned.key)
+        stored = await repo.get(item_id=item_id, conn=conn) if item_id else None
+        item = planned.item
+        if stored is not None:
+            item = replace(
+                item,
+                notes=stored.notes if planned.notes is None else planned.notes,
+                all_telebridges=stored.all_telebridges
+                if planned.all_telebridges is None
+                else planned.all_telebridges,
+            )
+        item_id = await repo.save(conn, item=item, item_id=item_id)
+        if stored is None:
+            created += 1
+        else:
+            updated += 1
+            if planned.given_status and planned.given_status != stored.status:
+                history_id = await repo.set_status(
+                    conn,
+                    item_id=item_id,
+                    old=stored.status,
+                    new=planned.given_status,
+                    actor=actor,
+                    now=now,
+                )
+                if history_id is not None:
+                    changes.append(history_id)
+                    await audit.record(
+                        conn,
+                        actor=actor,
+                        action=Action.STATUS,
+                        kind=OBJECT_KIND,
+                        object_id=item_id,
+                        diff={"status": [stored.status, planned.given_status]},
+                    )
+        if planned.trips is not None:
+            await repo.replace_links(
+                conn,
+                item_id=item_id,
+                kind=LinkKind.TRIP,
+                target_ids=[trip_ids[key] for key in planned.trips],
+            )
+        if planned.events is not None:
+            await repo.replace_links(
+                conn,
+                item_id=item_id,
+                kind=LinkKind.EVENT,
+                target_ids=[event_ids[key] for key in planned.events],
+            )
+    return Counts(created, updated), changes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1040,6 +1278,7 @@ def summary_lines(t: Translator, summary: ImportSummary) -> list[str]:
             ("programmes", summary.programmes),
             ("trips", summary.trips),
             ("events", summary.events),
+            ("roadmap", summary.roadmap),
         )
     ]
 

@@ -52,6 +52,13 @@ HINTS = {
     "options": "Варианты ответа через «;» (только для choice)",
     "kind": "festival, forum, contest, seminar, tournament, other",
     "city": "Код города: sochi или minsk. Даты — по времени этого города",
+    "number": "Номер пункта дорожной карты, разный у всех пунктов",
+    "responsible": "Кто отвечает: sochi, minsk или both (оба города)",
+    "due": "Срок: год (2026) или квартал (2026-Q2, II квартал 2026)",
+    "notes": "Заметки к пункту; если столбца нет, прежние заметки остаются",
+    "trips": "Ключи поездок через «;»",
+    "events": "Ключи мероприятий через «;»",
+    "telebridges": "all — считать все состоявшиеся телемосты, none — только привязанные",
 }
 
 
@@ -64,14 +71,14 @@ def _cell(name: str, value: Any) -> Any:
         if _DAY.fullmatch(value):
             return datetime.strptime(value, "%d.%m.%Y")  # noqa: DTZ007 - a table cell
         return datetime.fromisoformat(value)
-    if name == "capacity":
+    if name in ("capacity", "number"):
         return int(value)
     return value.strip() if isinstance(value, str) else value
 
 
 def _rows(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {sheet: [] for sheet in SHEET_FIELDS}
-    for section in ("programmes", "trips", "events"):
+    for section in ("programmes", "trips", "events", "roadmap"):
         for item in document.get(section) or []:
             questions = item.pop("questions", None) or []
             rows[section].append(item)

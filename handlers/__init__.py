@@ -23,6 +23,9 @@ from handlers import (
     privacy,
     profile,
     registration,
+    reports,
+    roadmap,
+    roadmap_admin,
     schools,
     start,
     telebridge_admin,
@@ -32,7 +35,6 @@ from handlers import (
     trip_import,
     trips,
 )
-from handlers.filters import skip_foreign_callbacks
 
 
 def get_routers() -> list[Router]:
@@ -51,8 +53,11 @@ def get_routers() -> list[Router]:
         participants,
         broadcast,
         telebridge_admin,
+        roadmap_admin,
+        reports,
         trips,
         events,
+        roadmap,
         registration,
         schools,
         telebridge_form,
@@ -60,10 +65,7 @@ def get_routers() -> list[Router]:
         profile,
         fallback,
     )
-    routers = [module.create_router() for module in modules]
-    for router in routers:
-        skip_foreign_callbacks(router)
-    return routers
+    return [module.create_router() for module in modules]
 
 
 def get_deep_links() -> dict[str, PayloadHandler]:

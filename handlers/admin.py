@@ -27,6 +27,7 @@ from bot.organisers import (
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
 from handlers.render import Target, local_time, send_new, show_error, zone_of
+from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person, PersonRepo
@@ -150,7 +151,7 @@ DEEP_LINKS = {"invite": open_invite}
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(invite_command, Command("invite"))

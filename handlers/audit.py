@@ -30,6 +30,7 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.render import Target, alert, local_time, send_new, show, zone_of
+from handlers.routing import CapabilityRouter
 from storage.audit import AuditFilter, AuditRow
 from storage.people import PersonRepo
 
@@ -190,13 +191,13 @@ async def refuse_button(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
-    admins = Router(name=f"{__name__}.admins")
+    router = CapabilityRouter(name=__name__)
+    admins = CapabilityRouter(name=f"{__name__}.admins")
     admins.message.filter(IsAdmin())
     admins.callback_query.filter(IsAdmin())
     admins.message.register(audit_command, Command("audit"))
     admins.callback_query.register(audit_page, AuditCb.filter())
-    others = Router(name=f"{__name__}.refusals")
+    others = CapabilityRouter(name=f"{__name__}.refusals")
     others.message.register(refuse_command, Command("audit"))
     others.callback_query.register(refuse_button, AuditCb.filter())
     router.include_routers(admins, others)

@@ -7,12 +7,12 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.broadcasts import ANY_KIND, SegmentKind, TripAudience
 from bot.i18n import Translator
 from bot.roles import MemberRole
 from bot.telebridges import InstitutionKind
+from handlers.keyboards import InlineKeyboard
 from handlers.trip_admin_keyboards import to_panel_button
 from storage.cities import City
 
@@ -79,7 +79,7 @@ def _nav(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
 
 
 def home_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(_button(t.button("bc-btn-new"), BcCb(action=BcAction.NEW)))
     builder.row(_button(t.button("bc-btn-history"), BcCb(action=BcAction.HISTORY)))
     builder.row(to_panel_button(t))
@@ -91,7 +91,7 @@ def home_button(t: Translator) -> InlineKeyboardButton:
 
 
 def kinds_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for kind in SegmentKind:
         builder.button(text=t.button(f"bc-kind-{kind.value}"), callback_data=BcPickCb(value=kind))
     builder.adjust(2)
@@ -102,7 +102,7 @@ def kinds_keyboard(t: Translator) -> InlineKeyboardMarkup:
 def _choices(
     t: Translator, choices: Iterable[tuple[str, str]], *, columns: int = 2
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for label, value in choices:
         builder.button(text=label, callback_data=BcPickCb(value=value))
     builder.adjust(columns)
@@ -147,7 +147,7 @@ def items_keyboard(
     t: Translator, items: Iterable[tuple[str, int]], *, page: int, pages: int
 ) -> InlineKeyboardMarkup:
     """A paged list to pick one trip or event from."""
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for label, item_id in items:
         builder.row(_button(label, BcPickCb(value=str(item_id))))
     pager = _pager(page, pages, lambda number: BcPageCb(page=number))
@@ -162,7 +162,7 @@ def content_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 
 def preview_keyboard(t: Translator, *, can_send: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if can_send:
         builder.row(
             _button(t.button("bc-btn-send"), BcFormCb(action=BcFormAction.SEND)),
@@ -197,7 +197,7 @@ def scheduled_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup
 def history_keyboard(
     t: Translator, items: Iterable[tuple[str, int]], *, page: int, pages: int
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for label, broadcast_id in items:
         builder.row(_button(label, BcCb(action=BcAction.OPEN, id=broadcast_id, page=page)))
     pager = _pager(page, pages, lambda number: BcCb(action=BcAction.HISTORY, page=number))
@@ -210,7 +210,7 @@ def history_keyboard(
 def card_keyboard(
     t: Translator, broadcast_id: int, *, status: str, page: int
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if status == "sending":
         builder.row(_button(t.button("bc-btn-stop"), BcCb(action=BcAction.STOP, id=broadcast_id)))
     elif status == "scheduled":

@@ -28,6 +28,7 @@ class MenuItem(StrEnum):
     EVENTS = "events"
     MY_EVENTS = "myevents"
     SCHOOLS = "schools"
+    ROADMAP = "roadmap"
     ORGANISER = "org"
     PROFILE = "profile"
     LANGUAGE = "lang"

@@ -12,6 +12,7 @@ from bot.roles import Access
 from handlers.callbacks import Ctx, MenuCb, MenuItem
 from handlers.keyboards import language_keyboard
 from handlers.render import Target, send_new, show_main_menu
+from handlers.routing import CapabilityRouter
 from handlers.states import Onboarding
 from storage.people import Person
 
@@ -73,7 +74,7 @@ async def cancel_command(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.register(help_command, Command("help"))
     router.callback_query.register(help_menu, MenuCb.filter(F.item == MenuItem.HELP))
     router.message.register(language_command, Command("language"))

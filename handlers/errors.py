@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import Translations, Translator
+from handlers.routing import CapabilityRouter
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +39,6 @@ async def on_error(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.errors.register(on_error)
     return router

@@ -20,7 +20,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.errors import UserError
 from bot.events import (
@@ -48,6 +47,7 @@ from handlers.event_callbacks import (
 )
 from handlers.event_views import cancel_confirm_keyboard
 from handlers.filters import Has
+from handlers.keyboards import InlineKeyboard
 from handlers.render import Target, alert, send_new, shorten, show, show_error
 from handlers.staff import organisers_only, refusals_router, staff_router
 from storage.cities import City, CityRepo
@@ -131,7 +131,7 @@ def _button(text: str, data: Any) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def _nav(t: Translator, builder: InlineKeyboardBuilder, *, back: bool) -> None:
+def _nav(t: Translator, builder: InlineKeyboard, *, back: bool) -> None:
     row = []
     if back:
         row.append(_button(t.button("btn-back"), EventFormCb(action=EventFormAction.BACK)))
@@ -191,7 +191,7 @@ class FormView:
         current = self.value(step)
         if current is not None:
             text += "\n\n" + t("org-current", value=current)
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         if step == EventForm.kind:
             for kind in EventKind:
                 builder.button(
@@ -238,7 +238,7 @@ class FormView:
             description=form.get("description") or t.button("event-empty"),
             link=self.links.get(form.get("link") or "") or t.button("event-no-link"),
         )
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         builder.row(_button(t.button("org-btn-save"), EventFormCb(action=EventFormAction.SAVE)))
         fields = [
             _button(t.button(f"event-field-{field.value}"), EventFieldCb(field=field))

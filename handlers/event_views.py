@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.events import when_text
 from bot.i18n import Translator
@@ -21,6 +20,7 @@ from handlers.event_callbacks import (
     MyEventsCb,
     TripReminderCb,
 )
+from handlers.keyboards import InlineKeyboard
 from handlers.render import shorten
 from handlers.telebridge_views import reminder_rows as telebridge_reminder_rows
 from handlers.trip_callbacks import TripAction, TripCb
@@ -66,7 +66,7 @@ def catalogue_keyboard(
     page: int,
     pages: int,
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for event in events:
         builder.row(
             _button(
@@ -112,7 +112,7 @@ def my_events_keyboard(
     page: int,
     pages: int,
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for event in events:
         builder.row(
             _button(
@@ -180,7 +180,7 @@ class EventCard:
 
     def keyboard(self, t: Translator, access: Access, *, open_: bool) -> InlineKeyboardMarkup:
         event_id = self.event.id
-        builder = InlineKeyboardBuilder()
+        builder = InlineKeyboard()
         if open_:
             if self.subscribed:
                 builder.row(
@@ -223,7 +223,7 @@ class EventCard:
 
 
 def cancel_confirm_keyboard(t: Translator, event_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(
         _button(
             t.button("event-btn-cancel-confirm"),

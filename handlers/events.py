@@ -30,6 +30,7 @@ from handlers.event_views import (
 )
 from handlers.filters import Onboarded
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.events import EventRepo
@@ -306,7 +307,7 @@ DEEP_LINKS = {"event": open_event_link}
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

@@ -10,6 +10,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.render import alert, show_main_menu
+from handlers.routing import CapabilityRouter
 from storage.people import Person
 
 
@@ -39,7 +40,7 @@ async def unknown_callback(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.register(unknown_message)
     router.callback_query.register(unknown_callback)
     return router

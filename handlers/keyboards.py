@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import chain, cycle
+from typing import Any
+
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.profile import ProfileField
@@ -32,6 +36,76 @@ from storage.cities import City
 BUTTON_NAME_MAX = 40
 
 
+class InlineKeyboard:
+    """An inline keyboard being built: the methods and layout rules of aiogram's
+    `InlineKeyboardBuilder` (`button`, `add`, `row`, `adjust`, `as_markup`), without its
+    copies. aiogram deep-copies every button already added each time it adds one, and
+    again to adjust and to export: a nine-button main menu made some sixty copies of
+    pydantic models (~3 ms). Buttons are immutable, so none of that is needed."""
+
+    MAX_WIDTH = 8  # buttons in a row, as aiogram's builder allows
+
+    def __init__(self) -> None:
+        self._rows: list[list[InlineKeyboardButton]] = []
+
+    def button(
+        self, *, text: str, callback_data: str | CallbackData | None = None, **kwargs: Any
+    ) -> InlineKeyboard:
+        """One more button, in the last row while it has room (as aiogram's builder)."""
+        if isinstance(callback_data, CallbackData):
+            callback_data = callback_data.pack()
+        return self.add(InlineKeyboardButton(text=text, callback_data=callback_data, **kwargs))
+
+    def add(self, *buttons: InlineKeyboardButton) -> InlineKeyboard:
+        rest = list(buttons)
+        if self._rows and len(self._rows[-1]) < self.MAX_WIDTH:
+            room = self.MAX_WIDTH - len(self._rows[-1])
+            self._rows[-1].extend(rest[:room])
+            rest = rest[room:]
+        while rest:
+            self._rows.append(rest[: self.MAX_WIDTH])
+            rest = rest[self.MAX_WIDTH :]
+        return self
+
+    def row(self, *buttons: InlineKeyboardButton, width: int | None = None) -> InlineKeyboard:
+        """The buttons as a new row (several rows if there are more than `width`)."""
+        size = self._size(self.MAX_WIDTH if width is None else width)
+        self._rows.extend(list(buttons[at : at + size]) for at in range(0, len(buttons), size))
+        return self
+
+    def adjust(self, *sizes: int, repeat: bool = False) -> InlineKeyboard:
+        """Lay all buttons out again in rows of these sizes (the last one repeats)."""
+        checked = [self._size(size) for size in sizes or (self.MAX_WIDTH,)]
+        widths: Iterator[int] = cycle(checked) if repeat else _repeat_last(checked)
+        width = next(widths)
+        rows: list[list[InlineKeyboardButton]] = []
+        row: list[InlineKeyboardButton] = []
+        for button in chain.from_iterable(self._rows):
+            if len(row) >= width:
+                rows.append(row)
+                width = next(widths)
+                row = []
+            row.append(button)
+        if row:
+            rows.append(row)
+        self._rows = rows
+        return self
+
+    def as_markup(self) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=[list(row) for row in self._rows])
+
+    def _size(self, size: int) -> int:
+        if not 1 <= size <= self.MAX_WIDTH:
+            raise ValueError(f"Row size {size} is not allowed, range: [1, {self.MAX_WIDTH}]")
+        return size
+
+
+def _repeat_last(sizes: list[int]) -> Iterator[int]:
+    yield from sizes
+    while True:
+        yield sizes[-1]
+
+
 def _nav_row(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
     row = []
     if back:
@@ -53,7 +127,7 @@ def nav_keyboard(t: Translator, *, back: bool = True) -> InlineKeyboardMarkup:
 
 
 def language_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     # Language names are shown in their own language whatever the current one is.
     builder.button(text="Русский", callback_data=LanguageCb(ctx=ctx, code="ru"))
     builder.button(text="Беларуская", callback_data=LanguageCb(ctx=ctx, code="be"))
@@ -63,7 +137,7 @@ def language_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
 
 
 def consent_keyboard(t: Translator, *, policy_url: str | None, nav: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=t.button("btn-agree"), callback_data=ConsentCb(agree=True))
     builder.button(text=t.button("btn-disagree"), callback_data=ConsentCb(agree=False))
     builder.adjust(2)
@@ -75,13 +149,13 @@ def consent_keyboard(t: Translator, *, policy_url: str | None, nav: bool) -> Inl
 
 
 def agree_later_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=t.button("btn-agree"), callback_data=ConsentCb(agree=True))
     return builder.as_markup()
 
 
 def name_keyboard(t: Translator, telegram_name: str | None, ctx: Ctx) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if telegram_name:
         label = telegram_name
         if len(label) > BUTTON_NAME_MAX:
@@ -97,7 +171,7 @@ def name_keyboard(t: Translator, telegram_name: str | None, ctx: Ctx) -> InlineK
 def cities_keyboard(
     t: Translator, cities: list[City], ctx: Ctx, *, nav: bool = True
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for city in cities:
         builder.button(text=city.name(t.language), callback_data=CityCb(ctx=ctx, id=city.id))
     builder.adjust(2)
@@ -107,7 +181,7 @@ def cities_keyboard(
 
 
 def roles_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for role in MemberRole:
         builder.button(
             text=t.button(f"role-{role.value}"), callback_data=RoleCb(ctx=ctx, role=role)
@@ -118,12 +192,13 @@ def roles_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
 
 
 def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=t.button("menu-trips"), callback_data=MenuCb(item=MenuItem.TRIPS))
     builder.button(text=t.button("menu-mytrips"), callback_data=MenuCb(item=MenuItem.MY_TRIPS))
     builder.button(text=t.button("menu-events"), callback_data=MenuCb(item=MenuItem.EVENTS))
     builder.button(text=t.button("menu-myevents"), callback_data=MenuCb(item=MenuItem.MY_EVENTS))
     builder.button(text=t.button("menu-schools"), callback_data=MenuCb(item=MenuItem.SCHOOLS))
+    builder.button(text=t.button("menu-roadmap"), callback_data=MenuCb(item=MenuItem.ROADMAP))
     if access >= Access.ORGANISER:
         builder.button(text=t.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER))
     builder.button(text=t.button("menu-profile"), callback_data=MenuCb(item=MenuItem.PROFILE))
@@ -136,7 +211,7 @@ def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
 
 
 def profile_keyboard(t: Translator, *, has_phone: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for field in ProfileField:
         builder.button(
             text=t.button(f"btn-edit-{field.value}"), callback_data=ProfileEditCb(field=field)

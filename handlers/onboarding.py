@@ -42,6 +42,7 @@ from handlers.keyboards import (
     roles_keyboard,
 )
 from handlers.render import Target, alert, send_new, show, show_error, show_main_menu
+from handlers.routing import CapabilityRouter
 from handlers.states import ONBOARDING_STEPS, Onboarding
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -255,7 +256,7 @@ async def expected_button(message: Message, state: FSMContext, t: Translator, **
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.callback_query.register(
         choose_language,
         StateFilter(Onboarding.language),

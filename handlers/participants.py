@@ -15,14 +15,15 @@ from aiogram.types import (
     InlineKeyboardMarkup,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.audit import AuditService
 from bot.config import Settings
 from bot.exports import export_trip
 from bot.i18n import Translator
 from bot.roles import Access
+from handlers.keyboards import InlineKeyboard
 from handlers.render import alert, shorten, show, zone_of
+from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import ParticipantsPageCb, TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -89,7 +90,7 @@ def participants_text(
 def participants_keyboard(
     t: Translator, trip_id: int, *, page: int, pages: int, has_any: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if pages > 1:
         nav = []
         if page > 0:
@@ -248,7 +249,7 @@ async def export_participants(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.callback_query.register(
         show_participants, TripCb.filter(F.action == TripAction.PARTICIPANTS)
     )

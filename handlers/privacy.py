@@ -10,14 +10,15 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.command_menu import set_personal_menu
 from bot.i18n import Html, Translator
 from bot.organisers import OrganiserService
 from bot.personal_data import ForgetReport, PersonalData
 from bot.roles import Access
+from handlers.keyboards import InlineKeyboard
 from handlers.render import show
+from handlers.routing import CapabilityRouter
 from storage.db import utc_now
 
 
@@ -26,7 +27,7 @@ class ForgetCb(CallbackData, prefix="fgt"):
 
 
 def _forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(text=t.button("forget-btn-confirm"), callback_data=ForgetCb(confirm=True))
     builder.button(text=t.button("forget-btn-keep"), callback_data=ForgetCb(confirm=False))
     builder.adjust(1)
@@ -94,7 +95,7 @@ async def forget_pressed(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.register(mydata_command, Command("mydata"))
     router.message.register(forget_command, Command("forget"))
     router.callback_query.register(forget_pressed, ForgetCb.filter())

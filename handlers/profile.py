@@ -39,6 +39,7 @@ from handlers.keyboards import (
     share_phone_keyboard,
 )
 from handlers.render import Target, local_time, send_new, show, show_error
+from handlers.routing import CapabilityRouter
 from handlers.states import ProfileEdit
 from storage.cities import CityRepo
 from storage.people import Person, PersonRepo
@@ -236,7 +237,7 @@ async def cancel_edit(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(profile_command, Command("profile"))

@@ -16,7 +16,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.errors import UserError
 from bot.i18n import Html, Translator
@@ -29,7 +28,9 @@ from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
+from handlers.keyboards import InlineKeyboard
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
+from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trip_views import local
 from storage.db import utc_now
@@ -100,7 +101,7 @@ def _nav_row(t: Translator) -> list[InlineKeyboardButton]:
 
 
 def _question_keyboard(t: Translator, question: Question) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if question.kind == QuestionKind.CHOICE:
         for index, option in enumerate(question.options):
             builder.row(
@@ -186,7 +187,7 @@ async def _summary(
     editing: bool,
     new: bool,
 ) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=t.button("reg-save-answers" if editing else "reg-confirm"),
         callback_data=FormCb(action=FormAction.CONFIRM),
@@ -364,7 +365,7 @@ async def choose_change(
 ) -> None:
     data = await state.get_data()
     _, questions = await _load(trips, data["trip_id"])
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for index, question in enumerate(questions):
         builder.row(
             InlineKeyboardButton(
@@ -469,7 +470,7 @@ async def _submit(
 # A parent's or guardian's consent (trips with minors)
 
 
-def _guardian_nav(t: Translator, builder: InlineKeyboardBuilder) -> InlineKeyboardMarkup:
+def _guardian_nav(t: Translator, builder: InlineKeyboard) -> InlineKeyboardMarkup:
     builder.row(*_nav_row(t))
     return builder.as_markup()
 
@@ -477,7 +478,7 @@ def _guardian_nav(t: Translator, builder: InlineKeyboardBuilder) -> InlineKeyboa
 async def _ask_guardian(
     target: Target, t: Translator, person: Person, title: str, *, new: bool
 ) -> None:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if person.full_name:
         builder.row(
             InlineKeyboardButton(
@@ -499,7 +500,7 @@ async def _confirm_guardian(
     trip = await trips.get(trip_id=data["trip_id"])
     await state.update_data(guardian=name)
     await state.set_state(RegistrationForm.guardian_confirm)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(
         InlineKeyboardButton(
             text=t.button("reg-guardian-ok"),
@@ -565,7 +566,7 @@ async def guardian_back(
 
 
 def decision_keyboard(t: Translator, registration_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=t.button("reg-approve"),
         callback_data=RegCb(action=RegAction.APPROVE, id=registration_id),
@@ -641,7 +642,7 @@ async def reject(
     await state.set_state(RejectForm.reason)
     message_id = callback.message.message_id if callback.message else 0
     await state.set_data({"registration_id": current.id, "message_id": message_id})
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=t.button("reg-no-reason"), callback_data=FormCb(action=FormAction.NO_REASON)
     )
@@ -729,7 +730,7 @@ async def my_trips(
     if not mine:
         await send_new(target, t("mytrips-empty"))
         return
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     lines = []
     for item in mine:
         trip = await trips.get(trip_id=item.trip_id)
@@ -806,7 +807,7 @@ async def open_registration(
     item, trip, questions = own
     zone = await zone_of(data["person"], data["cities"], data["settings"])
     active = holds_place(item, trip)
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if active and questions and can_change_answers(trip, utc_now()):
         builder.button(
             text=t.button("reg-change-answers"),
@@ -850,7 +851,7 @@ async def ask_leave(
     if own is None:
         return
     item, trip, _ = own
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=t.button("reg-leave-yes"),
         callback_data=RegCb(action=RegAction.CANCEL_CONFIRM, id=item.id),
@@ -905,7 +906,7 @@ async def change_answers(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.callback_query.register(

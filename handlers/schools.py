@@ -33,6 +33,7 @@ from bot.telebridges import (
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has, Onboarded
 from handlers.render import Target, alert, send_new, show, show_error
+from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import (
     JoinDecisionCb,
     PartnersCb,
@@ -513,7 +514,7 @@ DEEP_LINKS = {"school": open_school_link}
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

@@ -21,6 +21,7 @@ from bot.i18n import Translator
 from bot.roles import Access
 from handlers.filters import Onboarded
 from handlers.render import alert
+from handlers.routing import CapabilityRouter
 
 
 class IsOrganiser(Filter):
@@ -29,7 +30,7 @@ class IsOrganiser(Filter):
 
 
 def staff_router(name: str) -> Router:
-    router = Router(name=f"{name}.staff")
+    router = CapabilityRouter(name=f"{name}.staff")
     router.message.filter(IsOrganiser())
     router.callback_query.filter(IsOrganiser())
     return router
@@ -52,7 +53,7 @@ def refusals_router(
     name: str, *, messages: Iterable[Filter], callbacks: Iterable[Filter]
 ) -> Router:
     """The staff router's triggers from anyone else: a polite no, nothing changes."""
-    router = Router(name=f"{name}.refusals")
+    router = CapabilityRouter(name=f"{name}.refusals")
     router.message.filter(~IsOrganiser())
     router.callback_query.filter(~IsOrganiser())
     for trigger in messages:
@@ -64,7 +65,7 @@ def refusals_router(
 
 def organisers_only(name: str, staff: Router, refusals: Router) -> Router:
     """Both, for people who have finished onboarding (newcomers are led there first)."""
-    router = Router(name=name)
+    router = CapabilityRouter(name=name)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.include_routers(staff, refusals)

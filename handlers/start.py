@@ -13,6 +13,7 @@ from handlers.callbacks import Ctx
 from handlers.deeplinks import dispatch_payload
 from handlers.keyboards import language_keyboard
 from handlers.render import show_main_menu
+from handlers.routing import CapabilityRouter
 from handlers.states import Onboarding
 
 
@@ -37,6 +38,6 @@ async def start(message: Message, command: CommandObject, state: FSMContext, **d
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.register(start, CommandStart())
     return router

@@ -29,3 +29,15 @@ ONBOARDING_STEPS = (
     Onboarding.role,
     Onboarding.organisation,
 )
+
+
+class RoadmapNotes(StatesGroup):
+    """An organiser types an item's notes (data: roadmap_item)."""
+
+    text = State()
+
+
+class ReportRange(StatesGroup):
+    """An organiser types the two dates of a report's period."""
+
+    dates = State()

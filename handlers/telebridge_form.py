@@ -40,6 +40,7 @@ from bot.telebridges import (
 from bot.trips import parse_local_datetime
 from handlers.filters import Has, Onboarded
 from handlers.render import Target, alert, send_new, show, show_error
+from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbPickCb
 from handlers.telebridge_views import (
     PAGE_SIZE,
@@ -513,7 +514,7 @@ async def _send(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

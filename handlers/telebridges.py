@@ -24,6 +24,7 @@ from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from handlers.filters import Has, Onboarded
 from handlers.render import Target, alert, local_time, send_new, show, show_error, zone_of
+from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
 from handlers.telebridge_views import (
     PAGE_SIZE,
@@ -552,7 +553,7 @@ async def photo_expected(message: Message, **data: Any) -> None:
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

@@ -10,13 +10,13 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.questions import QuestionKind
 from bot.roles import MemberRole
 from bot.trips import Direction, TripStatus
 from handlers.event_callbacks import EventFormAction, EventFormCb
+from handlers.keyboards import InlineKeyboard
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.cities import City
 from storage.trips import Programme
@@ -35,6 +35,7 @@ class PanelAction(StrEnum):
     TRIPS = "tl"  # every trip, drafts included, `page`
     BROADCASTS = "bc"  # handled by handlers.broadcast
     TELEBRIDGES = "tbs"  # handled by handlers.telebridge_admin
+    REPORT = "rpt"  # handled by handlers.reports
 
 
 class FormAction(StrEnum):
@@ -125,7 +126,7 @@ def form_keyboard(
     extra: Iterable[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
     """A step's choices, then "Оставить как есть" when there is a value, then navigation."""
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.add(*buttons)
     builder.adjust(columns)
     for button in extra:
@@ -144,7 +145,7 @@ def pick(text: str, value: str | int) -> InlineKeyboardButton:
 
 
 def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for action, key in (
         (PanelAction.NEW_PROGRAMME, "org-btn-new-programme"),
         (PanelAction.NEW_TRIP, "org-btn-new-trip"),
@@ -152,6 +153,7 @@ def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
         (PanelAction.TRIPS, "org-btn-trips"),
         (PanelAction.BROADCASTS, "org-btn-broadcasts"),
         (PanelAction.TELEBRIDGES, "org-btn-telebridges"),
+        (PanelAction.REPORT, "org-btn-report"),
     ):
         builder.button(text=t.button(key), callback_data=PanelCb(action=action))
     builder.adjust(2)
@@ -188,7 +190,7 @@ def list_keyboard(
     page: int,
     pages: int,
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for item in items:
         builder.row(item)
     pager = pager_row(action, page, pages)
@@ -212,7 +214,7 @@ def trip_item(label: str, trip_id: int) -> InlineKeyboardButton:
 
 
 def saved_keyboard(t: Translator, trip_id: int | None = None) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if trip_id is not None:
         builder.row(trip_item(t.button("org-btn-open-trip"), trip_id))
     builder.row(to_panel_button(t))
@@ -220,7 +222,7 @@ def saved_keyboard(t: Translator, trip_id: int | None = None) -> InlineKeyboardM
 
 
 def no_programmes_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.button(
         text=t.button("org-btn-new-programme"),
         callback_data=PanelCb(action=PanelAction.NEW_PROGRAMME),
@@ -290,7 +292,7 @@ def new_status_buttons(t: Translator) -> list[InlineKeyboardButton]:
 def questions_keyboard(
     t: Translator, labels: list[str], *, can_add: bool, back: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if can_add:
         builder.row(_button(t.button("org-btn-add-question"), FormCb(action=FormAction.ADD)))
     for index, label in enumerate(labels):
@@ -314,7 +316,7 @@ def description_keyboard(t: Translator, *, keep: bool, back: bool) -> InlineKeyb
 def preview_keyboard(
     t: Translator, fields: Iterable[TripField] = (), *, back: bool = True
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(_button(t.button("org-btn-save"), FormCb(action=FormAction.SAVE)))
     for field in fields:
         builder.button(
@@ -331,7 +333,7 @@ def preview_keyboard(
 def status_keyboard(
     t: Translator, trip_id: int, statuses: Iterable[TripStatus]
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for status in statuses:
         builder.row(
             _button(
@@ -346,7 +348,7 @@ def status_keyboard(
 def status_confirm_keyboard(
     t: Translator, trip_id: int, status: TripStatus
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(
         _button(
             t.button("org-btn-status-confirm"), StatusCb(id=trip_id, status=status, confirm=True)
@@ -360,7 +362,7 @@ def status_confirm_keyboard(
 
 
 def cancel_confirm_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     builder.row(_button(t.button("org-btn-cancel-confirm"), FormCb(action=FormAction.CONFIRM)))
     builder.row(*nav_row(t))
     return builder.as_markup()

@@ -25,9 +25,11 @@ from bot.importer import (
 )
 from bot.registration import RegistrationService
 from bot.reminders import Reminders
+from bot.roadmap import RoadmapNotices
 from bot.roles import Access
 from bot.trip_notices import TripNotices
 from handlers.filters import Has, Onboarded
+from handlers.routing import CapabilityRouter
 from storage.db import Database, utc_now
 from storage.people import Person
 
@@ -45,6 +47,7 @@ async def receive_file(
     trip_notices: TripNotices,
     event_notices: EventNotices,
     reminders: Reminders,
+    roadmap_notices: RoadmapNotices,
 ) -> None:
     document = message.document
     assert document is not None
@@ -83,10 +86,12 @@ async def receive_file(
     await trip_notices.announce_promotions(promotions)
     for change in summary.event_changes:  # moved or cancelled: subscribers are told
         await event_notices.announce(change)
+    for history_id in summary.roadmap_changes:  # statuses the file changed: followers told
+        await roadmap_notices.announce(history_id, now=now)
     reminders.poke()  # new times, new events: reminders follow at once
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.register(receive_file, Has(F.document), StateFilter(None), Onboarded())
     return router

@@ -6,10 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import Translator
 from bot.roles import Access
+from handlers.keyboards import InlineKeyboard
 from handlers.render import shorten
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb, TripScope, TripsPageCb
 from storage.cities import City
@@ -47,7 +47,7 @@ def catalogue_keyboard(
     page: int,
     pages: int,
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     for item in items:
         builder.row(
             InlineKeyboardButton(
@@ -122,7 +122,7 @@ def trip_card_keyboard(
     registration: Registration | None,
 ) -> InlineKeyboardMarkup:
     trip_id = item.trip.id
-    builder = InlineKeyboardBuilder()
+    builder = InlineKeyboard()
     if registration is not None:
         builder.row(
             InlineKeyboardButton(

@@ -17,6 +17,7 @@ from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, TripStatus, registra
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
 from handlers.render import Target, alert, send_new, show, zone_of
+from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import TripAction, TripCb, TripScope, TripsPageCb
 from handlers.trip_views import PAGE_SIZE, catalogue_keyboard, trip_card_keyboard, trip_card_text
 from storage.cities import CityRepo
@@ -208,7 +209,7 @@ DEEP_LINKS = {"trip": open_trip_link}
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(trips_command, Command("trips"))

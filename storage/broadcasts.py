@@ -263,7 +263,7 @@ class BroadcastRepo:
         stamp = to_db_time(now)
         # People known to have blocked the bot get a row closed at once: they count as
         # unreachable in the report, and nothing is sent to them.
-        cur = await conn.execute(
+        cur = await conn.execute_bulk(
             "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind,"  # noqa: S608
             " from_chat_id, from_message_id, state, last_error, not_before, priority,"
             " created_at, updated_at)"
@@ -349,7 +349,7 @@ class BroadcastRepo:
             )
             if cur.rowcount != 1:
                 return False
-            await conn.execute(
+            await conn.execute_bulk(
                 "UPDATE outbox SET state = ?, last_error = 'stopped', updated_at = ?"
                 " WHERE broadcast_id = ? AND state = ?",
                 (CANCELLED, stamp, broadcast_id, QUEUED),

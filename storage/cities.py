@@ -32,7 +32,7 @@ class CityRepo:
             return [City(*row) for row in await cur.fetchall()]
 
     async def get(self, *, city_id: int) -> City | None:
-        async with self._db.read.execute(
+        async with self._db.lookup.execute(
             "SELECT id, code, name_ru, name_be, country, timezone FROM cities WHERE id = ?",
             (city_id,),
         ) as cur:

@@ -3,6 +3,22 @@
 WAL lets the reader see committed data while a write transaction is open, and
 the writer lock keeps coroutines from interleaving statements inside one
 transaction on the shared connection.
+
+Writes, and reads of a row by its key, run on the event loop's own thread; other reads
+on aiosqlite's. Every write in the process queues for the one write lock, so what
+matters is how long the lock is held.
+A statement sent to aiosqlite's thread comes back only when the event loop next gets
+round to it (0.2-3 ms under load), and a registration's transaction is eight of them:
+the lock was held for milliseconds per registration and everybody else's writes
+queued behind it. Run directly, a statement on a few rows takes microseconds and
+never waits for the disk: the database is in WAL mode with synchronous=NORMAL, so a
+commit only appends to the WAL (no fsync; checkpoints run on a connection of their
+own), and the file's write lock, when another process holds it, is waited for with
+`asyncio.sleep`, not by SQLite's blocking busy handler. A statement over a whole
+segment of a table (a broadcast's recipients) goes to a worker thread instead
+(`Writer.execute_bulk`). For the same reason the reads every update makes (the person,
+a trip and its questions: a row by its key) go through `Database.lookup`, on a
+connection of their own on the loop's thread; everything else is read on aiosqlite's.
 """
 
 from __future__ import annotations
@@ -11,16 +27,19 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+BUSY_RETRY_FIRST = 0.001  # seconds; doubled after each SQLITE_BUSY
+BUSY_RETRY_MAX = 0.05
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class DatabaseOpenError(Exception):
@@ -44,7 +63,7 @@ def from_db_time(value: str | None) -> datetime | None:
 
 
 async def connect(path: Path) -> aiosqlite.Connection:
-    """Open a connection in autocommit mode; transactions are explicit."""
+    """Open an aiosqlite connection in autocommit mode; transactions are explicit."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
@@ -60,6 +79,60 @@ async def connect(path: Path) -> aiosqlite.Connection:
         await conn.close()
         raise DatabaseOpenError(f"{path}: {exc}") from exc
     return conn
+
+
+def _open_direct(path: Path, *, writer: bool) -> sqlite3.Connection:
+    """A connection used on the event loop's thread: the writer (also used by a worker
+    thread for bulk statements, one at a time under the write lock) or the lookups.
+
+    Once open, its busy timeout is 0: when another process holds a lock it needs, SQLite
+    answers SQLITE_BUSY at once and `_patiently` waits with `asyncio.sleep` instead of
+    blocking the event loop in SQLite's busy handler.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseOpenError(f"{path}: {exc}") from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if writer:
+            # SQLite would checkpoint the WAL inside whichever commit crosses the
+            # threshold, stalling every write queued behind it; a background task does it.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
+        else:
+            conn.execute("PRAGMA query_only=ON")
+        conn.execute("PRAGMA busy_timeout=0")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise DatabaseOpenError(f"{path}: {exc}") from exc
+    return conn
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    # The extended codes (SQLITE_BUSY_RECOVERY, ...) keep SQLITE_BUSY in their low byte.
+    return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+
+
+async def _patiently(run: Callable[[], T]) -> T:
+    """Run a statement on a direct connection; while another process holds a lock it
+    needs, try again after `asyncio.sleep`, for up to the busy timeout."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BUSY_TIMEOUT_MS / 1000
+    pause = BUSY_RETRY_FIRST
+    while True:
+        try:
+            return run()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or loop.time() >= deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, BUSY_RETRY_MAX)
 
 
 class PrefetchedRows:
@@ -120,33 +193,98 @@ class Reader:
         return Statement(self._conn, sql, params)
 
 
-class Writer:
-    """The writing connection inside `Database.transaction()`."""
+class DirectStatement:
+    """One statement on the writing connection, run at once on the event loop's thread.
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    The same interface as `Statement`: `async with` gives the rows read to the end,
+    `await` gives the cursor (`rowcount`, `lastrowid`). Neither waits for anything.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, sql: str, params: Any) -> None:
+        self._conn, self._sql, self._params = conn, sql, params
+
+    async def __aenter__(self) -> PrefetchedRows:
+        return PrefetchedRows(self._conn.execute(self._sql, self._params).fetchall())
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    def __await__(self) -> Generator[Any, None, sqlite3.Cursor]:
+        return self._run().__await__()
+
+    async def _run(self) -> sqlite3.Cursor:
+        return self._conn.execute(self._sql, self._params)
+
+
+class LookupStatement:
+    """A query on the lookup connection, read to the end at once (`async with` only)."""
+
+    def __init__(self, conn: sqlite3.Connection, sql: str, params: Any) -> None:
+        self._conn, self._sql, self._params = conn, sql, params
+
+    async def __aenter__(self) -> PrefetchedRows:
+        return PrefetchedRows(await _patiently(self._fetchall))
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    def _fetchall(self) -> list[sqlite3.Row]:
+        return self._conn.execute(self._sql, self._params).fetchall()
+
+
+class Lookup:
+    """Reads of a row (or a few) by key or index, run at once on the event loop's thread.
+
+    Readers never wait for the writer in WAL mode, and such a query takes microseconds:
+    less than sending it to aiosqlite's thread and waiting for the loop to come back to
+    it. A query that scans (lists, exports, counts over a table) goes through
+    `Database.read` instead.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Any = ()) -> Statement:
-        return Statement(self._conn, sql, params)
+    def execute(self, sql: str, params: Any = ()) -> LookupStatement:
+        return LookupStatement(self._conn, sql, params)
+
+
+class Writer:
+    """The writing connection inside `Database.transaction()` (the write lock is held)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> DirectStatement:
+        """A statement on a few rows (found by key or index): microseconds, run at once."""
+        return DirectStatement(self._conn, sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
-        await self._conn.executemany(sql, rows)
+        """A handful of rows (a trip's questions, its organisers)."""
+        self._conn.executemany(sql, rows)
+
+    async def execute_bulk(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        """A statement over a segment of a table (every recipient of a broadcast), run in
+        a worker thread so that the bot keeps answering meanwhile; the write lock stays
+        held, so nothing else uses the connection."""
+        return await asyncio.to_thread(self._conn.execute, sql, params)
 
 
 class Database:
-    """The bot's database: `read` for queries, `transaction()` for writes."""
+    """The bot's database: `lookup` and `read` for queries, `transaction()` for writes."""
 
     CHECKPOINT_EVERY = 2.0  # seconds
 
     def __init__(
         self,
         path: Path,
-        writer: aiosqlite.Connection,
+        writer: sqlite3.Connection,
+        looker: sqlite3.Connection,
         reader: aiosqlite.Connection,
         checkpointer: aiosqlite.Connection,
     ):
         self.path = path
         self._writer = writer
+        self._looker = looker
         self._reader = reader
         self._checkpointer = checkpointer
         self._write_lock = asyncio.Lock()
@@ -154,19 +292,22 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
+        # Opening touches the disk (and may turn WAL on): done in a worker thread.
+        writer = await asyncio.to_thread(_open_direct, path, writer=True)
+        direct = [writer]
         connections: list[aiosqlite.Connection] = []
         try:
-            for _ in range(3):
+            direct.append(await asyncio.to_thread(_open_direct, path, writer=False))
+            for _ in range(2):
                 connections.append(await connect(path))
         except DatabaseOpenError:
             for conn in connections:
                 await conn.close()
+            for plain in direct:
+                plain.close()
             raise
-        writer, reader, checkpointer = connections
-        # SQLite would checkpoint the WAL inside whichever commit crosses the threshold,
-        # stalling every write queued behind it; a background task does it instead.
-        await writer.execute("PRAGMA wal_autocheckpoint=0")
-        database = cls(path, writer, reader, checkpointer)
+        reader, checkpointer = connections
+        database = cls(path, writer, direct[1], reader, checkpointer)
         database._checkpoints = asyncio.create_task(database._checkpoint_loop())
         return database
 
@@ -184,40 +325,56 @@ class Database:
     def read(self) -> Reader:
         return Reader(self._reader)
 
+    @property
+    def lookup(self) -> Lookup:
+        return Lookup(self._looker)
+
+    async def _when_free(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        """Run a statement that takes the file's write lock (BEGIN IMMEDIATE, or a write
+        in autocommit), waiting patiently while another process holds that lock."""
+        return await _patiently(lambda: self._writer.execute(sql, params))
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Writer]:
         """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception."""
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await self._when_free("BEGIN IMMEDIATE")
             try:
                 yield Writer(self._writer)
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                # SQLite may have rolled back already (some errors end the transaction).
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
                 raise
             try:
-                await self._writer.execute("COMMIT")
+                self._writer.execute("COMMIT")
             except BaseException:
                 # A failed COMMIT (disk full, I/O error) leaves the transaction open;
                 # without a rollback every later BEGIN on this connection would fail.
                 if self._writer.in_transaction:
-                    await self._writer.execute("ROLLBACK")
+                    self._writer.execute("ROLLBACK")
                 raise
 
     async def execute_write(self, sql: str, params: Any = ()) -> int:
         """One statement that is atomic by itself (autocommit); returns the row count.
 
-        Saves the BEGIN/COMMIT round trips of `transaction()` for the many small writes
-        (FSM states) while still never slipping into another coroutine's transaction.
+        Saves the BEGIN/COMMIT of `transaction()` for the many small writes (FSM
+        states) while still never slipping into another coroutine's transaction.
         """
         async with self._write_lock:
-            cursor = await Statement(self._writer, sql, params)
-            return cursor.rowcount
+            return (await self._when_free(sql, params)).rowcount
 
     @asynccontextmanager
     async def transaction_free(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The writer connection for code that manages transactions itself (migrations)."""
+        """A connection of its own, in autocommit mode, for code that manages its
+        transactions itself and may run long statements (migrations); the write lock
+        is held meanwhile, so the bot's own writes wait for it."""
         async with self._write_lock:
-            yield self._writer
+            conn = await connect(self.path)
+            try:
+                yield conn
+            finally:
+                await conn.close()
 
     async def close(self) -> None:
         if self._checkpoints is not None:
@@ -229,4 +386,6 @@ class Database:
             await self._checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         await self._checkpointer.close()
         await self._reader.close()
-        await self._writer.close()
+        self._looker.close()
+        # The last connection to close folds the WAL into the file: disk work, off the loop.
+        await asyncio.to_thread(self._writer.close)

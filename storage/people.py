@@ -74,7 +74,7 @@ class PersonRepo:
         self._db = db
 
     async def get(self, *, tg_id: int) -> Person | None:
-        async with self._db.read.execute(
+        async with self._db.lookup.execute(
             f"SELECT {_COLUMNS} FROM people WHERE tg_id = ?",  # noqa: S608 - constant columns
             (tg_id,),
         ) as cur:

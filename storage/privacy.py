@@ -210,7 +210,8 @@ class PrivacyRepo:
         )
         emptied = cur.rowcount
         for mention in mentions:
-            cur = await conn.execute(
+            # The whole outbox is searched: in a worker thread (Writer.execute_bulk).
+            cur = await conn.execute_bulk(
                 "UPDATE outbox SET text = NULL, reply_markup = NULL, file_name = NULL,"
                 " file_data = NULL, updated_at = ?,"
                 " state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END"
@@ -231,7 +232,7 @@ class PrivacyRepo:
     @staticmethod
     async def delete_person(conn: Writer, *, tg_id: int) -> bool:
         """The profile, and any half-filled form of theirs."""
-        await conn.execute(
+        await conn.execute_bulk(  # every stored form is looked at
             "DELETE FROM fsm_states WHERE instr(':' || storage_key || ':', ?) > 0",
             (_fsm_match(tg_id),),
         )
@@ -286,7 +287,7 @@ class PrivacyRepo:
         """What the bot sent before the moment: the rows stay for figures, their texts,
         attached files and keys (which hold ids) go. Broadcast rows hold no text (they are
         copies); a document (a telebridge's .ics) always has a caption."""
-        cur = await conn.execute(
+        cur = await conn.execute_bulk(
             "UPDATE outbox SET text = NULL, reply_markup = NULL, file_name = NULL,"
             " file_data = NULL, dedup_key = NULL, last_error = NULL"
             " WHERE text IS NOT NULL AND created_at < ?"

@@ -98,7 +98,7 @@ class RegistrationRepo:
     async def get(
         self, *, registration_id: int, conn: Writer | None = None
     ) -> Registration | None:
-        async with (conn or self._db.read).execute(
+        async with (conn or self._db.lookup).execute(
             f"SELECT {_COLUMNS}, {_POSITION} FROM registrations r WHERE r.id = ?",  # noqa: S608
             (registration_id,),
         ) as cur:
@@ -108,7 +108,7 @@ class RegistrationRepo:
     async def active_for(
         self, *, trip_id: int, tg_id: int, conn: Writer | None = None
     ) -> Registration | None:
-        async with (conn or self._db.read).execute(
+        async with (conn or self._db.lookup).execute(
             f"SELECT {_COLUMNS}, {_POSITION} FROM registrations r"  # noqa: S608
             " WHERE r.trip_id = ? AND r.tg_id = ? AND r.status IN (?, ?, ?)",
             (trip_id, tg_id, *ACTIVE),

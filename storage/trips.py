@@ -216,7 +216,7 @@ class TripRepo:
     # Trips
 
     async def get(self, *, trip_id: int, conn: Writer | None = None) -> Trip | None:
-        async with (conn or self._db.read).execute(
+        async with (conn or self._db.lookup).execute(
             f"SELECT {_TRIP_COLUMNS} FROM trips t WHERE t.id = ?",  # noqa: S608
             (trip_id,),
         ) as cur:
@@ -274,7 +274,7 @@ class TripRepo:
         return [_list_item(tuple(row)) for row in rows], total
 
     async def questions(self, *, trip_id: int, conn: Writer | None = None) -> list[Question]:
-        async with (conn or self._db.read).execute(
+        async with (conn or self._db.lookup).execute(
             "SELECT key, kind, label, required, options FROM trip_questions"
             " WHERE trip_id = ? ORDER BY position, id",
             (trip_id,),

@@ -221,7 +221,7 @@ MISTAKES = [
     ),
     pytest.param(
         PROGRAMME + "trip:\n  - key: x\n",
-        "trip: неизвестный раздел «trip». Возможные разделы: programmes, trips, events.",
+        "trip: неизвестный раздел «trip». Возможные разделы: programmes, trips, events, roadmap.",
         id="section",
     ),
     pytest.param(
@@ -390,6 +390,10 @@ async def _dump(db: Database) -> list[list[tuple]]:
         "SELECT trip_id, tg_id FROM trip_organisers ORDER BY trip_id, tg_id",
         "SELECT ext_key, kind, title, city_id, venue, starts_at, ends_at, description,"
         " programme_id, trip_id, status FROM events ORDER BY id",
+        "SELECT ext_key, number, direction, title, responsible_city_id, due_year, due_quarter,"
+        " status, notes, all_telebridges FROM roadmap_items ORDER BY id",
+        "SELECT item_id, trip_id FROM roadmap_trips ORDER BY item_id, trip_id",
+        "SELECT item_id, event_id FROM roadmap_events ORDER BY item_id, event_id",
     )
     result = []
     for query in queries:
@@ -409,6 +413,7 @@ async def test_example_files_are_valid_and_say_the_same(tmp_path: Path) -> None:
             summary = await import_file(db, data, file_name=name, actor=None, now=written)
             assert (summary.programmes.created, summary.trips.created) == (2, 3)
             assert summary.events.created == 2
+            assert summary.roadmap.created == 7
             dumps.append(await _dump(db))
         finally:
             await db.close()
@@ -743,6 +748,7 @@ def test_cli_demo_fills_only_an_empty_database(tmp_path: Path) -> None:
         "Программы: новых 7, обновлено 0.",
         "Поездки: новых 11, обновлено 0.",
         "Мероприятия: новых 10, обновлено 0.",
+        "Дорожная карта: новых 8, обновлено 0.",
     ]
     now = utc_now().isoformat()
     with sqlite3.connect(tmp_path / "db" / "bot.sqlite3") as conn:
@@ -797,7 +803,7 @@ def test_every_text_key_of_import_and_export_exists() -> None:
         for kind in ("field", "column")
         for hint in ("", "-hint")
     }
-    used |= {f"import-summary-{name}" for name in ("programmes", "trips", "events")}
+    used |= {f"import-summary-{name}" for name in ("programmes", "trips", "events", "roadmap")}
     used |= {f"export-col-{name}" for name in COLUMNS}
     used |= {f"export-status-{status.value}" for status in RegStatus}
     used |= {f"participants-group-{status.value}" for status in RegStatus}

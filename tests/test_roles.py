@@ -40,6 +40,7 @@ async def test_default_menus_in_both_languages(app: RunningBot) -> None:
             "myevents",
             "school",
             "telebridges",
+            "roadmap",
             "profile",
             "mydata",
             "language",
@@ -53,7 +54,8 @@ async def test_default_menus_in_both_languages(app: RunningBot) -> None:
     admin_menu = app.telegram.commands_for(scope=f"chat:{ADMIN_ID}")
     assert "grant" in admin_menu and "audit" in admin_menu
     assert "grant" not in ru and "audit" not in ru
-    assert "organiser" not in ru
+    assert "organiser" not in ru and "report" not in ru
+    assert "report" in admin_menu and "roadmap" in ru
 
 
 async def test_invite_link_makes_an_organiser(app: RunningBot, admin: TgUser, make_user) -> None:

@@ -1,8 +1,10 @@
-"""Migrations, the schema, and FSM storage."""
+"""Migrations, the schema, the write lock, and FSM storage."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -90,5 +92,130 @@ async def test_fsm_storage_round_trip(tmp_path: Path) -> None:
         await storage.set_state(key, None)
         assert await storage.get_state(key) is None
         assert await storage.get_data(key) == {"full_name": "<b>Ян</b> 😀", "city_id": 2}
+        # A caller changing the dict it got changes nothing stored.
+        (await storage.get_data(key))["city_id"] = 1
+        assert (await storage.get_data(key))["city_id"] == 2
+        await storage.set_state(key, "Onboarding:role")
+        # Another storage on the same file (a restart) reads what was written.
+        restarted = SQLiteStorage(db)
+        assert await restarted.get_state(key) == "Onboarding:role"
+        assert await restarted.get_data(key) == {"full_name": "<b>Ян</b> 😀", "city_id": 2}
+    finally:
+        await db.close()
+
+
+async def test_fsm_storage_forgets_the_oldest_and_reads_them_again(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        storage = SQLiteStorage(db, cache_size=2)
+        keys = [StorageKey(bot_id=1, chat_id=n, user_id=n) for n in range(1, 5)]
+        for n, key in enumerate(keys):
+            await storage.set_state(key, f"Form:step{n}")
+            await storage.set_data(key, {"n": n})
+        for n, key in enumerate(keys):
+            assert await storage.get_state(key) == f"Form:step{n}"
+            assert await storage.get_data(key) == {"n": n}
+    finally:
+        await db.close()
+
+
+async def test_fsm_clear_without_a_form_writes_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        storage = SQLiteStorage(db)
+        key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+        await storage.set_state(key, None)
+        await storage.set_data(key, {})
+        async with db.read.execute("SELECT COUNT(*) FROM fsm_states") as cur:
+            assert (await cur.fetchone())[0] == 0
+        await storage.set_data(key, {"a": 1})
+        await storage.set_data(key, {})
+        assert await SQLiteStorage(db).get_data(key) == {}
+    finally:
+        await db.close()
+
+
+async def test_write_waits_for_another_process_without_blocking_the_bot(tmp_path: Path) -> None:
+    """Writes run on the event loop's thread; while another process (`python -m bot
+    import`) holds the file's write lock they wait with asyncio.sleep, and the bot's
+    event loop keeps running meanwhile."""
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO fsm_states (storage_key, updated_at) VALUES ('other', 'x')")
+        write = asyncio.create_task(
+            db.execute_write(
+                "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('bot', 'y')"
+            )
+        )
+        ticks = 0
+        for _ in range(20):  # 0.2 s: the loop keeps turning while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not write.done()
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(write, 2) == 1
+        assert ticks == 20
+        async with db.read.execute("SELECT storage_key FROM fsm_states ORDER BY 1") as cur:
+            assert [row[0] for row in await cur.fetchall()] == ["bot", "other"]
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_write_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    monkeypatch.setattr("storage.db.BUSY_TIMEOUT_MS", 100)
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            async with db.transaction() as conn:
+                await conn.execute("DELETE FROM fsm_states")
+        other.execute("ROLLBACK")
+        # The failed BEGIN left nothing open: the next transaction works.
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('after', 'z')"
+            )
+        async with db.read.execute("SELECT COUNT(*) FROM fsm_states") as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        other.close()
+        await db.close()
+
+
+async def test_lookups_see_committed_rows_only(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+
+    async def keys() -> list[str]:
+        async with db.lookup.execute("SELECT storage_key FROM fsm_states") as cur:
+            return [row[0] for row in await cur.fetchall()]
+
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('a', 'x')"
+            )
+            assert await keys() == []  # not committed yet
+        assert await keys() == ["a"]
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            async with db.lookup.execute("DELETE FROM fsm_states"):
+                pass
     finally:
         await db.close()

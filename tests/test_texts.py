@@ -22,6 +22,8 @@ from bot.privacy_sections import (
 from bot.profile import ProfileField
 from bot.questions import QuestionKind
 from bot.registration import RegStatus
+from bot.reports import EventState
+from bot.roadmap import RoadmapSection, RoadmapStatus
 from bot.roles import MemberRole
 from bot.telebridges import AgeGroup, InstitutionKind
 from bot.trips import Direction, TripStatus
@@ -30,6 +32,7 @@ from handlers.event_admin import SKIPPABLE, STEPS
 from handlers.event_callbacks import EventField
 from handlers.telebridge_form import COUNTER, NEW, RESCHEDULE
 from handlers.trip_callbacks import TripAction, TripScope
+from storage.roadmap import LinkKind
 
 ROOT = Path(__file__).resolve().parent.parent
 _LITERAL_KEY = re.compile(r"""\bt(?:\.button)?\(\s*"([a-z0-9-]+)"|UserError\(\s*"([a-z0-9-]+)\"""")
@@ -89,6 +92,7 @@ def test_every_key_used_in_code_exists() -> None:
         ReminderOptOutsSection,
         StaffSection,
         MessagesSection,
+        RoadmapSection,
     )
     used |= {f"mydata-section-{s.key}{end}" for s in sections for end in ("", "-short")}
     used |= {f"mydata-purpose-{purpose}" for purpose in ("notice", "reminder", "broadcast")}
@@ -106,6 +110,16 @@ def test_every_key_used_in_code_exists() -> None:
     used |= {
         f"tb-{key}-{mode}" for key in ("preview", "sent") for mode in (NEW, COUNTER, RESCHEDULE)
     }
+    used |= {f"roadmap-{key}-{s.value}" for key in ("status", "mark") for s in RoadmapStatus}
+    used |= {f"roadmap-pick-{k.value}{end}" for k in LinkKind for end in ("", "-none")}
+    used |= {"audit-object-roadmap", "audit-object-report"}
+    used |= {f"report-event-{state}" for state in EventState.ALL}
+    used |= {f"report-reach-{key}" for key in ("recipients", "delivered", "unreachable", "failed")}
+    chart = (ROOT / "bot" / "report_chart.py").read_text("utf-8")
+    block = chart[chart.index("for key in (") : chart.index(")\n    }")]
+    used |= {f"report-chart-{key}" for key in re.findall(r'"([a-z-]+)"', block)}
+    table = (ROOT / "bot" / "report_xlsx.py").read_text("utf-8")
+    used |= set(re.findall(r'col\("([a-z0-9-]+)"', table))
     for language in LANGUAGES:
         missing = used - load_message_ids(language)
         assert not missing, f"{language}: {sorted(missing)}"

@@ -148,6 +148,7 @@ async def test_panel_for_organisers(app: RunningBot, admin: TgUser) -> None:
         "🗂 Все поездки",
         "📣 Рассылки",
         "📡 Телемосты",
+        "📊 Отчёт",
         "🎪 Новое мероприятие",
     ]
     # The main menu button opens the same panel.

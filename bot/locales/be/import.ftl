@@ -72,6 +72,11 @@ import-error-duplicate-key = ключ «{ $value }» ужо сустракаец
 import-error-question-twice = ключ пытання «{ $value }» ужо ёсць у гэтай паездкі.
 import-error-unknown-programme = праграма з ключом «{ $value }» не знойдзена ні ў файле, ні ў базе.
 import-error-unknown-trip = паездка з ключом «{ $value }» не знойдзена ні ў файле, ні ў базе.
+import-error-unknown-event = мерапрыемства з ключом «{ $value }» не знойдзена ні ў файле, ні ў базе.
+import-error-roadmap-number-twice = нумар пункта { $number } ужо сустракаецца: { $first }.
+import-error-roadmap-number-taken = нумар { $number } ужо ў іншага пункта дарожнай карты ў базе (з іншым ключом).
+import-error-responsible = «{ $value }» — не бок. Пазначце код горада ({ $allowed }) або both (абодва гарады).
+import-error-due = тэрмін «{ $value }» незразумелы. Пішыце год (2026) або квартал: 2026-Q2, II квартал 2026.
 import-error-question-trip = паездкі з ключом «{ $value }» няма на аркушы trips.
 import-error-options-missing = для пытання тыпу choice пазначце хаця б два варыянты адказу ў options.
 import-error-options-unexpected = варыянты адказу (options) бываюць толькі ў пытанняў тыпу choice, а тут тып { $type }.
@@ -97,6 +102,7 @@ import-done = <b>Файл «{ $name }» загружаны.</b>
 import-summary-programmes = Праграмы: новых { $created }, абноўлена { $updated }.
 import-summary-trips = Паездкі: новых { $created }, абноўлена { $updated }.
 import-summary-events = Мерапрыемствы: новых { $created }, абноўлена { $updated }.
+import-summary-roadmap = Дарожная карта: новых { $created }, абноўлена { $updated }.
 import-promoted = У паездках стала больш месцаў: з ліста чакання { $count ->
     [one] пераведзены { $count } чалавек
     [few] пераведзены { $count } чалавекі

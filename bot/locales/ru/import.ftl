@@ -72,6 +72,11 @@ import-error-duplicate-key = ключ «{ $value }» уже встречаетс
 import-error-question-twice = ключ вопроса «{ $value }» уже есть у этой поездки.
 import-error-unknown-programme = программа с ключом «{ $value }» не найдена ни в файле, ни в базе.
 import-error-unknown-trip = поездка с ключом «{ $value }» не найдена ни в файле, ни в базе.
+import-error-unknown-event = мероприятие с ключом «{ $value }» не найдено ни в файле, ни в базе.
+import-error-roadmap-number-twice = номер пункта { $number } уже встречается: { $first }.
+import-error-roadmap-number-taken = номер { $number } уже у другого пункта дорожной карты в базе (с другим ключом).
+import-error-responsible = «{ $value }» — не сторона. Укажите код города ({ $allowed }) или both (оба города).
+import-error-due = срок «{ $value }» не понятен. Пишите год (2026) или квартал: 2026-Q2, II квартал 2026.
 import-error-question-trip = поездки с ключом «{ $value }» нет на листе trips.
 import-error-options-missing = для вопроса типа choice укажите хотя бы два варианта ответа в options.
 import-error-options-unexpected = варианты ответа (options) бывают только у вопросов типа choice, а здесь тип { $type }.
@@ -97,6 +102,7 @@ import-done = <b>Файл «{ $name }» загружен.</b>
 import-summary-programmes = Программы: новых { $created }, обновлено { $updated }.
 import-summary-trips = Поездки: новых { $created }, обновлено { $updated }.
 import-summary-events = Мероприятия: новых { $created }, обновлено { $updated }.
+import-summary-roadmap = Дорожная карта: новых { $created }, обновлено { $updated }.
 import-promoted = В поездках стало больше мест: из листа ожидания { $count ->
     [one] переведён { $count } человек
     [few] переведены { $count } человека

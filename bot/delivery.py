@@ -252,7 +252,10 @@ class DeliveryEngine:
             # Rows are due, but only for chats that had a message less than a second ago.
             first_free = min(self._chat_ready[chat] for chat in busy) - time.monotonic()
             return min(max(first_free, 0.01), self._config.idle_poll), True
-        return min(max(wait, 0.01), self._config.idle_poll), False
+        if wait <= 0:
+            # Due now: a chat's gap ended after `due` left its rows out. Not idle.
+            return 0.01, True
+        return min(wait, self._config.idle_poll), False
 
     async def _pace(self, chat_id: int) -> None:
         """Wait for a pause after 429 and a global token; the chat's gap is already kept

@@ -279,6 +279,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         NoticeMarkups(
             proposal=proposal_markup, details=telebridge_details_markup, join=join_markup
         ),
+        admin_ids=settings.admin_ids,
         wake=delivery.wake,
     )
     roadmap_repo = RoadmapRepo(db)

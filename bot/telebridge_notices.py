@@ -50,6 +50,7 @@ class TelebridgeNotices:
         people: PersonRepo,
         markups: NoticeMarkups,
         *,
+        admin_ids: frozenset[int] = frozenset(),
         wake: Callable[[], None] | None = None,
     ) -> None:
         self._outbox = outbox
@@ -58,6 +59,7 @@ class TelebridgeNotices:
         self._institutions = institutions
         self._people = people
         self._markups = markups
+        self._admin_ids = admin_ids
         self._wake = wake
 
     async def view(self, telebridge: Telebridge) -> TelebridgeView:
@@ -235,18 +237,29 @@ class TelebridgeNotices:
     # Schools
 
     async def join_requested(self, request: JoinRequest) -> int:
+        """The school's coordinators decide; a school left without one is decided for
+        by the organisers (and admins)."""
         person = await self._people.get(tg_id=request.requester)
         name = (person.full_name if person else None) or str(request.requester)
+        key = "school-notice-join"
+        approvers = [(a.tg_id, a.language, a.blocked) for a in request.approvers]
+        if not approvers:
+            key = "school-notice-join-orphan"
+            staff = {p.tg_id: p for p in await self._people.list_organisers()}
+            for tg_id in self._admin_ids - staff.keys():
+                if (admin := await self._people.get(tg_id=tg_id)) is not None:
+                    staff[tg_id] = admin
+            approvers = [(p.tg_id, p.language, p.blocked_at is not None) for p in staff.values()]
         messages = []
-        for approver in request.approvers:
-            if approver.blocked:
+        for tg_id, language, blocked in approvers:
+            if blocked or tg_id == request.requester:
                 continue
-            t = self._translations.get(approver.language)
+            t = self._translations.get(language)
             messages.append(
                 NewMessage(
-                    chat_id=approver.tg_id,
+                    chat_id=tg_id,
                     purpose=NOTICE,
-                    text=t("school-notice-join", name=name, school=request.institution.name),
+                    text=t(key, name=name, school=request.institution.name),
                     reply_markup=self._markups.join(t, request.institution.id, request.requester),
                 )
             )

@@ -13,7 +13,7 @@ from bot.i18n import Html, Translator
 from bot.telebridges import city_times, display_status
 from storage.cities import City
 from storage.institutions import Institution
-from storage.telebridges import RESCHEDULED, Round, Telebridge, Terms
+from storage.telebridges import RESCHEDULED, Report, Round, Telebridge, Terms
 
 
 def institution_line(t: Translator, institution: Institution, cities: dict[int, City]) -> Html:
@@ -69,6 +69,7 @@ class TelebridgeView:
     partner: Institution | None
     cities: dict[int, City]
     latest: Round | None = None  # the proposal being decided, if any
+    reports: tuple[Report, ...] = ()  # the sides' answers after it
 
     def side_cities(self) -> list[City]:
         ids = [self.proposer.city_id, self.telebridge.partner_city_id]
@@ -126,4 +127,13 @@ class TelebridgeView:
             text += "\n\n" + "\n".join(lines)
         if telebridge.round > 1:
             text += "\n" + t("tb-card-round", round=telebridge.round)
+        for report in self.reports:
+            side = self.proposer if report.institution_id == self.proposer.id else self.partner
+            school = side.name if side else "—"
+            if not report.held:
+                text += "\n" + t("tb-card-report-not-held", school=school)
+            elif report.text:
+                text += "\n" + t("tb-card-report", school=school, report=report.text)
+            else:
+                text += "\n" + t("tb-card-report-held", school=school)
         return text

@@ -250,7 +250,9 @@ def check_answer(
         if own.city_id != telebridge.partner_city_id:
             raise UserError("tb-error-not-yours")
     elif not telebridge.side_of(own.id):
-        raise UserError("tb-error-not-yours")
+        raise UserError(
+            "tb-error-taken" if _took_it_before(telebridge, own) else "tb-error-not-yours"
+        )
     if telebridge.status not in (PROPOSED, RESCHEDULED):
         raise UserError(f"tb-error-state-{telebridge.status}")
     if round_number != telebridge.round:
@@ -260,6 +262,15 @@ def check_answer(
     if telebridge.status == RESCHEDULED and telebridge.starts_at <= now:
         # The agreed time has come: whatever happened then, the request to move it is over.
         raise UserError("tb-error-started")
+
+
+def _took_it_before(telebridge: Telebridge, own: Institution) -> bool:
+    """Another school of `own`'s city took this open offer first."""
+    return (
+        telebridge.made_open
+        and own.city_id == telebridge.partner_city_id
+        and own.id != telebridge.proposer_id
+    )
 
 
 def check_accept_time(starts_at: datetime, now: datetime) -> None:
@@ -482,26 +493,6 @@ class TelebridgeService:
         assert saved is not None
         return saved
 
-    async def update(
-        self, *, actor_id: int, institution_id: int, institution: NewInstitution
-    ) -> Institution:
-        """A coordinator corrects their institution's details (not its city)."""
-        await self._require_coordinator(actor_id, institution_id)
-        checked = NewInstitution(
-            kind=parse_institution_kind(institution.kind).value,
-            name=clean_institution_name(institution.name),
-            city_id=institution.city_id,
-            address=clean_address(institution.address) if institution.address else "",
-            age_groups=clean_age_groups(institution.age_groups),
-        )
-        async with self._db.transaction() as conn:
-            await self._institutions.update(
-                conn, institution_id=institution_id, institution=checked
-            )
-        saved = await self._institutions.get(institution_id=institution_id)
-        assert saved is not None
-        return saved
-
     async def request_join(
         self, *, actor: Person, access: Access, institution_id: int
     ) -> JoinRequest:
@@ -521,10 +512,17 @@ class TelebridgeService:
         return JoinRequest(institution, actor.tg_id, tuple(approvers))
 
     async def decide_join(
-        self, *, actor_id: int, institution_id: int, tg_id: int, approve: bool
+        self, *, actor_id: int, access: Access, institution_id: int, tg_id: int, approve: bool
     ) -> JoinDecision:
-        """An active coordinator lets a colleague in, or not; the first decision counts."""
-        institution = await self._require_coordinator(actor_id, institution_id)
+        """An active coordinator lets a colleague in, or not (organisers may decide for a
+        school left without a coordinator); the first decision counts."""
+        if access >= Access.ORGANISER:
+            found = await self._institutions.get(institution_id=institution_id)
+            if found is None:
+                raise UserError("school-error-not-found")
+            institution = found
+        else:
+            institution = await self._require_coordinator(actor_id, institution_id)
         async with self._db.transaction() as conn:
             decided = await self._institutions.decide(
                 conn,
@@ -951,4 +949,6 @@ class TelebridgeService:
             return current
         if own is not None and current.is_open_offer and current.partner_city_id == own.city_id:
             return current  # an offer nobody took, whatever became of it
+        if own is not None and _took_it_before(current, own):
+            raise UserError("tb-error-taken")
         raise UserError("tb-error-not-yours")

@@ -20,6 +20,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.roles import Access
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import age_groups_text, institution_card
 from bot.telebridges import (
@@ -357,12 +358,14 @@ async def decide_join(
     callback_answer: CallbackAnswer,
     t: Translator,
     person: Person,
+    access: Access,
     telebridge_service: TelebridgeService,
     telebridge_notices: TelebridgeNotices,
 ) -> None:
     try:
         decision = await telebridge_service.decide_join(
             actor_id=person.tg_id,
+            access=access,
             institution_id=callback_data.institution,
             tg_id=callback_data.tg_id,
             approve=callback_data.approve,

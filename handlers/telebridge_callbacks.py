@@ -76,6 +76,7 @@ class TbAction(StrEnum):
     HELD = "held"  # "Да": it took place
     NOT_HELD = "nheld"  # "Нет / перенесён"
     OFFERS = "offers"  # open offers to the person's city, `page`
+    PHOTOS = "photos"  # the photos of the reports after it
 
 
 class TbCb(CallbackData, prefix="tb"):

@@ -389,7 +389,11 @@ _CARD_ROWS = (
 
 
 def card_keyboard(
-    t: Translator, telebridge: Telebridge, actions: frozenset[CardAction]
+    t: Translator,
+    telebridge: Telebridge,
+    actions: frozenset[CardAction],
+    *,
+    photos: int = 0,
 ) -> InlineKeyboardMarkup:
     """The buttons of the actions a coordinator has on a telebridge at this moment (see
     bot.telebridges.card_actions); answers carry the round they answer."""
@@ -404,6 +408,9 @@ def card_keyboard(
     ]
     if CardAction.REPORT in actions:
         rows.append(held_row(t, tb.id))
+    if photos:
+        label = t.button("tb-btn-photos", count=photos)
+        rows.append([button(label, TbCb(action=TbAction.PHOTOS, id=tb.id))])
     rows.append([button(t.button("tb-btn-my"), TbListCb()), home_button(t)])
     return markup(rows)
 

@@ -8,6 +8,7 @@ may do it; notices to the other side go through TelebridgeNotices (the outbox).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -82,11 +83,10 @@ async def show_card(
         actor_id=data["person"].tg_id, access=data["access"], telebridge_id=telebridge_id
     )
     view = await _view(telebridge, data)
+    reports = tuple(await data["telebridges"].reports(telebridge_id=telebridge.id))
+    view = replace(view, reports=reports)
     own = await _own(data)
-    reported = False
-    if own is not None and telebridge.side_of(own.id):
-        reports = await data["telebridges"].reports(telebridge_id=telebridge.id)
-        reported = any(report.institution_id == own.id for report in reports)
+    reported = own is not None and any(report.institution_id == own.id for report in reports)
     now = utc_now()
     actions = card_actions(
         telebridge,
@@ -95,7 +95,8 @@ async def show_card(
         reported=reported,
         now=now,
     )
-    keyboard = card_keyboard(t, telebridge, actions)
+    photos = sum(1 for report in reports if report.photo_file_id)
+    keyboard = card_keyboard(t, telebridge, actions, photos=photos)
     await (send_new if new else show)(target, view.card_text(t, now), keyboard)
 
 
@@ -448,6 +449,33 @@ async def send_ics(
     await _send_calendar(telebridge, data)
 
 
+async def send_photos(
+    callback: CallbackQuery,
+    callback_data: TbCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    **data: Any,
+) -> None:
+    """The photos the sides sent with their reports, to whoever may see the telebridge."""
+    t: Translator = data["t"]
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        telebridge = await service.visible(
+            actor_id=data["person"].tg_id, access=data["access"], telebridge_id=callback_data.id
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    view = await _view(telebridge, data)
+    for report in await data["telebridges"].reports(telebridge_id=telebridge.id):
+        if report.photo_file_id:
+            side = view.proposer if report.institution_id == view.proposer.id else view.partner
+            caption = t(
+                "tb-photo-caption", topic=telebridge.topic, school=side.name if side else "—"
+            )
+            await bot.send_photo(callback.from_user.id, report.photo_file_id, caption=caption)
+
+
 async def mute(
     callback: CallbackQuery,
     callback_data: TbCb,
@@ -568,6 +596,7 @@ def create_router() -> Router:
     )
     cb(withdraw, TbCb.filter(F.action == TbAction.WITHDRAW))
     cb(send_ics, TbCb.filter(F.action == TbAction.ICS))
+    cb(send_photos, TbCb.filter(F.action == TbAction.PHOTOS))
     cb(mute, TbCb.filter(F.action == TbAction.MUTE))
     cb(held, TbCb.filter(F.action.in_({TbAction.HELD, TbAction.NOT_HELD})))
     cb(answer_button, TbFormCb.filter(), StateFilter(TbAnswer))

@@ -43,6 +43,7 @@ CREATE TABLE telebridges (
     proposer_id      INTEGER NOT NULL REFERENCES institutions (id),
     partner_id       INTEGER REFERENCES institutions (id),  -- NULL: an open offer
     partner_city_id  INTEGER NOT NULL REFERENCES cities (id),
+    open_offer       INTEGER NOT NULL DEFAULT 0 CHECK (open_offer IN (0, 1)),  -- made to any school
     topic            TEXT NOT NULL,
     age_group        TEXT NOT NULL,
     starts_at        TEXT NOT NULL,

@@ -115,22 +115,6 @@ class InstitutionRepo:
             return None
         return cur.lastrowid
 
-    async def update(
-        self, conn: Writer, *, institution_id: int, institution: NewInstitution
-    ) -> None:
-        await conn.execute(
-            "UPDATE institutions SET kind = ?, name = ?, address = ?, age_groups = ?,"
-            " updated_at = ? WHERE id = ?",
-            (
-                institution.kind,
-                institution.name,
-                institution.address,
-                ",".join(institution.age_groups),
-                to_db_time(utc_now()),
-                institution_id,
-            ),
-        )
-
     async def verify(self, conn: Writer, *, institution_id: int, by: int) -> bool:
         """True if it was not verified before (a second press changes nothing)."""
         stamp = to_db_time(utc_now())

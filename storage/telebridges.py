@@ -24,7 +24,7 @@ _COLUMNS = (
     "t.id, t.proposer_id, t.partner_id, t.partner_city_id, t.topic, t.age_group, t.starts_at,"
     " t.ends_at, t.duration_min, t.video_url, t.note, t.status, t.round, t.awaiting_id,"
     " t.reason, t.closed_by, t.sequence, t.created_by, t.confirmed_at, t.created_at,"
-    " t.updated_at"
+    " t.updated_at, t.open_offer"
 )
 _ROUND_COLUMNS = (
     "telebridge_id, round, institution_id, tg_id, starts_at, duration_min, video_url, note,"
@@ -69,6 +69,7 @@ class Telebridge:
     confirmed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    made_open: bool = False  # offered to any school of the partner city (taken or not)
 
     @property
     def terms(self) -> Terms:
@@ -142,6 +143,7 @@ def _telebridge(row: tuple) -> Telebridge:
         confirmed_at=from_db_time(row[18]),
         created_at=from_db_time(row[19]),  # type: ignore[arg-type]
         updated_at=from_db_time(row[20]),  # type: ignore[arg-type]
+        made_open=bool(row[21]),
     )
 
 
@@ -251,8 +253,8 @@ class TelebridgeRepo:
         cur = await conn.execute(
             "INSERT INTO telebridges (proposer_id, partner_id, partner_city_id, topic,"
             " age_group, starts_at, ends_at, duration_min, video_url, note, status, round,"
-            " awaiting_id, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 1, ?, ?, ?, ?)",
+            " awaiting_id, created_by, created_at, updated_at, open_offer)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 1, ?, ?, ?, ?, ?)",
             (
                 proposer_id,
                 partner_id,
@@ -264,6 +266,7 @@ class TelebridgeRepo:
                 tg_id,
                 stamp,
                 stamp,
+                int(partner_id is None),
             ),
         )
         assert cur.lastrowid is not None

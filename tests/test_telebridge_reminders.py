@@ -163,6 +163,16 @@ async def test_the_question_after_it_and_the_report(
         ("held", 1, "Было 40 детей, пели песни <и> танцевали", 1),
         ("held", 0, "", 0),
     ]
+    # The card shows both sides' answers, and the photo can be seen.
+    await sochi.press_data(TbCb(action=TbAction.OPEN, id=telebridge_id).pack())
+    card = sochi.last_text
+    assert "📝 Гимназия № 1: Было 40 детей, пели песни <и> танцевали" in card
+    assert "📝 Средняя школа № 5: не состоялся или перенесён" in card
+    calls = await sochi.press("📷 Фото с телемоста (1)")
+    (photo,) = [c for c in calls if c.method == "sendPhoto"]
+    assert (
+        "Сказки народов" in photo.params["caption"] and "Гимназия № 1" in photo.params["caption"]
+    )
     # Held telebridges count in the organisers' monthly figures.
     await admin.send("/organiser")
     await admin.press("📡 Телемосты")

@@ -394,9 +394,17 @@ async def test_open_offer_is_taken_by_exactly_one_of_two(
     ]
     assert alerts == ["Это открытое предложение уже приняла другая школа."]
     assert not any("Телемост подтверждён" in text for text in loser.texts()[-3:])
-    # The loser can no longer see it as an offer.
+    # The loser can no longer see it as an offer; a late press says why.
     await loser.send("/school")
     assert not any(label.startswith("📣 Открытые предложения") for label in loser.labels())
+    telebridge_id = telebridge.id
+    for data in (
+        TbCb(action=TbAction.ACCEPT, id=telebridge_id, round=1).pack(),
+        TbCb(action=TbAction.DETAILS, id=telebridge_id).pack(),
+    ):
+        late = await loser.press_data(data)
+        alert = [c for c in late if c.method == "answerCallbackQuery"][-1]
+        assert alert.params["text"] == "Это открытое предложение уже приняла другая школа."
 
 
 async def test_reschedule_and_cancel_tell_the_other_side(
@@ -701,3 +709,23 @@ async def test_a_withdrawn_open_offer_says_so_to_the_other_city(
     alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
     assert "ход другой стороны" in alert.params["text"]
     assert await _get(app.db, telebridge.id) == cancelled
+
+
+async def test_a_school_left_without_a_coordinator_is_decided_by_organisers(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, admin: TgUser
+) -> None:
+    await sochi.send("/school")
+    await sochi.press("Перестать быть координатором")
+    await sochi.press("Да, перестать быть координатором")
+    newcomer = make_user(3007, first_name="Новый")
+    await onboard(newcomer, name="Новый Координатор", city="Сочи")
+    await newcomer.send("/school")
+    await newcomer.press("🤝 Присоединиться к учреждению")
+    await press_starting(newcomer, "🏫 Гимназия № 1")
+    await newcomer.press("🤝 Стать координатором этого учреждения")
+    assert "нет координатора" in admin.last_text
+    assert "Новый Координатор" in admin.last_text
+    await admin.press("✅ Принять")
+    membership = await app.dp["institutions"].membership(tg_id=newcomer.id)
+    assert membership is not None and membership[1] == "active"
+    assert "Вы стали координатором «Гимназия № 1»" in newcomer.last_text

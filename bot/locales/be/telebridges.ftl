@@ -331,3 +331,13 @@ forget-kept-telebridges = • тэлемасты, прапановы і спра
 
 audit-action-verify = пацвярджэнне
 audit-object-institution = установа
+
+## Reports on the card
+
+tb-card-report = 📝 { $school }: { $report }
+tb-card-report-held = 📝 { $school }: адбыўся
+tb-card-report-not-held = 📝 { $school }: не адбыўся або перанесены
+tb-btn-photos = 📷 Фота з тэлемоста ({ $count })
+tb-photo-caption = 📷 Тэлемост «{ $topic }» — { $school }
+school-notice-join-orphan =
+    🤝 <b>{ $name }</b> просіць стаць каардынатарам «{ $school }». У гэтай установы зараз няма каардынатара, таму рашэнне за арганізатарамі.

@@ -331,3 +331,13 @@ forget-kept-telebridges = • телемосты, предложения и от
 
 audit-action-verify = подтверждение
 audit-object-institution = учреждение
+
+## Reports on the card
+
+tb-card-report = 📝 { $school }: { $report }
+tb-card-report-held = 📝 { $school }: состоялся
+tb-card-report-not-held = 📝 { $school }: не состоялся или перенесён
+tb-btn-photos = 📷 Фото с телемоста ({ $count })
+tb-photo-caption = 📷 Телемост «{ $topic }» — { $school }
+school-notice-join-orphan =
+    🤝 <b>{ $name }</b> просит стать координатором «{ $school }». У этого учреждения сейчас нет координатора, поэтому решение за организаторами.

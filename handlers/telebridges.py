@@ -428,23 +428,35 @@ async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
 # The .ics file and reminders
 
 
+async def _visible(
+    callback: CallbackQuery,
+    callback_data: TbCb,
+    callback_answer: CallbackAnswer,
+    data: dict[str, Any],
+) -> Telebridge | None:
+    """The telebridge a button is about, if the person may see it (else a polite alert)."""
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        return await service.visible(
+            actor_id=data["person"].tg_id, access=data["access"], telebridge_id=callback_data.id
+        )
+    except UserError as error:
+        await show_error(callback, data["t"], error, callback_answer)
+        return None
+
+
 async def send_ics(
     callback: CallbackQuery,
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
-    bot: Bot,
     **data: Any,
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
-    try:
-        telebridge = await service.visible(
-            actor_id=data["person"].tg_id, access=data["access"], telebridge_id=callback_data.id
-        )
-        if telebridge.status not in BOOKED:
-            raise UserError(f"tb-error-state-{telebridge.status}")
-    except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+    telebridge = await _visible(callback, callback_data, callback_answer, data)
+    if telebridge is None:
+        return
+    if telebridge.status not in BOOKED:
+        error = UserError(f"tb-error-state-{telebridge.status}")
+        await show_error(callback, data["t"], error, callback_answer)
         return
     await _send_calendar(telebridge, data)
 
@@ -458,13 +470,8 @@ async def send_photos(
 ) -> None:
     """The photos the sides sent with their reports, to whoever may see the telebridge."""
     t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
-    try:
-        telebridge = await service.visible(
-            actor_id=data["person"].tg_id, access=data["access"], telebridge_id=callback_data.id
-        )
-    except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+    telebridge = await _visible(callback, callback_data, callback_answer, data)
+    if telebridge is None:
         return
     view = await _view(telebridge, data)
     for report in await data["telebridges"].reports(telebridge_id=telebridge.id):
@@ -484,13 +491,7 @@ async def mute(
     reminder_repo: ReminderRepo,
     **data: Any,
 ) -> None:
-    service: TelebridgeService = data["telebridge_service"]
-    try:
-        await service.visible(
-            actor_id=data["person"].tg_id, access=data["access"], telebridge_id=callback_data.id
-        )
-    except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+    if await _visible(callback, callback_data, callback_answer, {**data, "t": t}) is None:
         return
     await reminder_repo.opt_out(
         kind=TELEBRIDGE, target_id=callback_data.id, tg_id=data["person"].tg_id

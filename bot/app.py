@@ -23,6 +23,7 @@ from bot.delivery import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.events import EventNotices, EventService
 from bot.housekeeping import Housekeeping, HousekeepingConfig
 from bot.i18n import Translations
+from bot.import_sandbox import ImportReader, ParseLimits
 from bot.notify import Notifier
 from bot.organisers import OrganiserService
 from bot.personal_data import PersonalData
@@ -225,6 +226,13 @@ def create_housekeeping(settings: Settings, personal_data: PersonalData) -> Hous
     )
 
 
+def create_import_reader(settings: Settings) -> ImportReader:
+    """Import files are parsed in child processes within these limits."""
+    return ImportReader(
+        ParseLimits(seconds=settings.import_time_limit, memory_mb=settings.import_memory_limit)
+    )
+
+
 def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     translations = Translations(settings.default_language)
     services = create_services(settings, db)
@@ -324,6 +332,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         roadmap_notices=create_roadmap_notices(db, outbox, translations, delivery),
         personal_data=personal_data,
         housekeeping=create_housekeeping(settings, personal_data),
+        import_reader=create_import_reader(settings),
     )
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.app import (
     create_event_notices,
+    create_import_reader,
     create_roadmap_notices,
     create_services,
     create_trip_notices,
@@ -89,7 +90,13 @@ async def run_import(settings: Settings, path: Path) -> CliResult:
     try:
         registration = create_services(settings, db).registration
         summary = await import_file(
-            db, data, file_name=path.name, actor=None, now=utc_now(), registration=registration
+            db,
+            data,
+            file_name=path.name,
+            actor=None,
+            now=utc_now(),
+            registration=registration,
+            reader=create_import_reader(settings),
         )
     except ImportRejected as rejected:
         return _rejected(t, path.name, rejected.issues)

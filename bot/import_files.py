@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -22,9 +22,18 @@ import yaml
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # An XLSX file is a zip archive: a small file may unpack into gigabytes, so the unpacked
-# size is checked before openpyxl reads it.
+# size, the number of parts and how hard each part is compressed are checked before
+# openpyxl reads it. A workbook Excel saves has a dozen parts compressed 5-20 times.
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_MEMBERS = 1000
+MAX_COMPRESSION_RATIO = 200  # for parts over RATIO_CHECKED_FROM bytes unpacked
+RATIO_CHECKED_FROM = 1024 * 1024
 MAX_RECORDS = 5000  # per section or sheet
+# Columns read on a sheet (A..AX): the widest sheet has 14. Data further right is refused,
+# not skipped, so nothing in a file is silently lost.
+MAX_COLUMNS = 50
+# The last row of a sheet that is looked at for stray data: Excel's own last row.
+LAST_SHEET_ROW = 1_048_576
 QUESTIONS_MAX = 20
 SHOWN_MAX = 40  # a value quoted back in an error message is cut to this length
 MB = 1024 * 1024
@@ -151,7 +160,7 @@ class Record:
     """One item of a section, as raw values with a way to name the place of each field."""
 
     values: dict[str, Any]
-    locate: Callable[[str | None], Where]
+    locate: Locator
     questions: list[Record] = field(default_factory=list)
     questions_given: bool = True  # YAML: `questions` was a list (or absent)
     silent: frozenset[str] = frozenset()  # required columns whose absence was reported once
@@ -160,12 +169,40 @@ class Record:
 Sections = dict[str, list[Record]]
 
 
-def path_locator(prefix: str) -> Callable[[str | None], Where]:
-    return lambda name: Where(path=f"{prefix}.{name}" if name else prefix)
+@dataclass(frozen=True, slots=True)
+class PathLocator:
+    """Places inside a YAML item: `trips[2]` and `trips[2].capacity`.
+
+    A class rather than a closure: records travel as plain data from the child process
+    that reads the file (bot/import_sandbox.py), and a locator is rebuilt from its fields.
+    """
+
+    prefix: str
+
+    def __call__(self, name: str | None) -> Where:
+        return Where(path=f"{self.prefix}.{name}" if name else self.prefix)
 
 
-def _cell_locator(sheet: str, row: int) -> Callable[[str | None], Where]:
-    return lambda name: Where(sheet=sheet, row=row, column=name)
+@dataclass(frozen=True, slots=True)
+class CellLocator:
+    """Places in a table row: the row, or a cell of it named by its column."""
+
+    sheet: str
+    row: int
+
+    def __call__(self, name: str | None) -> Where:
+        return Where(sheet=self.sheet, row=self.row, column=name)
+
+
+Locator = PathLocator | CellLocator
+
+
+def path_locator(prefix: str) -> PathLocator:
+    return PathLocator(prefix)
+
+
+def _cell_locator(sheet: str, row: int) -> CellLocator:
+    return CellLocator(sheet, row)
 
 
 class _DuplicateField(yaml.YAMLError):
@@ -175,11 +212,21 @@ class _DuplicateField(yaml.YAMLError):
         self.line = line
 
 
+class _AliasRefused(yaml.YAMLError):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 class _Loader(yaml.SafeLoader):
-    """YAML where every scalar stays text and a field given twice is an error.
+    """YAML where every scalar stays text, a field given twice is an error, and so is an
+    alias (`*name`).
 
     Text, because YAML 1.1 would turn `no` into False, `2027-03-15` into a date and
     `08:30` into a number of minutes; each field is interpreted by its own rule instead.
+    Aliases, because nested ones make a 1 KB file stand for billions of values ("billion
+    laughs"); the format does not need them, and refusing them keeps the size of what is
+    read the size of the file.
     """
 
     yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
@@ -191,6 +238,11 @@ class _Loader(yaml.SafeLoader):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasRefused(self.peek_event().start_mark.line + 1)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[str] = set()
         for key_node, _ in node.value:
@@ -201,18 +253,51 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _line_of(text: str | bytes, position: int) -> int:
+    newline = "\n" if isinstance(text, str) else b"\n"
+    return text.count(newline, 0, position) + 1  # type: ignore[arg-type]
+
+
+def decode_text(data: bytes) -> tuple[str | None, list[Issue]]:
+    """The file as text, or the line where it stops being UTF-8.
+
+    Checked before YAML reads it: a file saved in Windows-1251 would otherwise be reported
+    as a YAML syntax error somewhere, and the person would look for it in the wrong place.
+    A byte-order mark at the start (Notepad writes one) is allowed.
+    """
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        return None, [Issue(Where(line=_line_of(data, exc.start)), "import-error-encoding")]
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """The Fluent key for a syntax error: YAML's own (English) words are not shown."""
+    if "'\\t'" in (exc.problem or ""):
+        return "import-error-yaml-tab"
+    return "import-error-yaml"
+
+
 def load_yaml(data: bytes) -> tuple[Any, list[Issue]]:
     """The YAML document, or None and the reason it cannot be read."""
+    text, issues = decode_text(data)
+    if text is None:
+        return None, issues
     try:
-        return yaml.load(data, Loader=_Loader), []
+        return yaml.load(text, Loader=_Loader), []
     except _DuplicateField as exc:
         return None, [Issue(Where(line=exc.line), "import-error-field-twice", {"field": exc.name})]
+    except _AliasRefused as exc:
+        return None, [Issue(Where(line=exc.line), "import-error-yaml-alias")]
+    except yaml.reader.ReaderError as exc:  # a control character the YAML reader refuses
+        where = Where(line=_line_of(text, exc.position))
+        code = f"U+{exc.character:04X}"
+        return None, [Issue(where, "import-error-yaml-character", {"code": code})]
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
-        problem = exc.problem or exc.context or type(exc).__name__
-        return None, [Issue(Where(line=line), "import-error-yaml", {"problem": problem})]
-    except (yaml.YAMLError, RecursionError) as exc:
-        return None, [Issue(Where(), "import-error-yaml", {"problem": type(exc).__name__})]
+        return None, [Issue(Where(line=line), _yaml_problem(exc))]
+    except (yaml.YAMLError, RecursionError):
+        return None, [Issue(Where(), "import-error-yaml")]
 
 
 def records_from_document(document: Any, issues: list[Issue]) -> Sections:
@@ -288,35 +373,103 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_workbook(data: bytes, issues: list[Issue]) -> dict[str, tuple[str, list[tuple]]]:
-    """Sheets of a workbook: lower-cased name -> (name as written, rows of cell values)."""
+def _archive_issue(data: bytes) -> Issue | None:
+    """Why a zip archive must not be unpacked, judged by its table of contents only.
+
+    The sizes are those the archive declares; Python's zipfile stops reading a part at its
+    declared size, so a part cannot unpack into more than it says.
+    """
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        issues.append(Issue(Where(), "import-error-not-xlsx"))
-        return {}
-    if unpacked > MAX_UNPACKED_BYTES:
-        issues.append(
-            Issue(Where(), "import-error-unpacked-too-big", {"limit": MAX_UNPACKED_BYTES // MB})
-        )
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return Issue(Where(), "import-error-not-xlsx")
+    if sum(info.file_size for info in members) > MAX_UNPACKED_BYTES:
+        return Issue(Where(), "import-error-unpacked-too-big", {"limit": MAX_UNPACKED_BYTES // MB})
+    squeezed = any(
+        info.file_size > RATIO_CHECKED_FROM
+        and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1)
+        for info in members
+    )
+    if len(members) > MAX_ZIP_MEMBERS or squeezed:
+        return Issue(Where(), "import-error-xlsx-unusual")
+    return None
+
+
+@dataclass
+class _Sheet:
+    title: str
+    rows: list[tuple[Any, ...]]  # from the first row, at most MAX_RECORDS + 1 of them
+    too_many_rows: bool = False
+
+
+def _beyond(row: Sequence[Any], width: int) -> bool:
+    """Whether a row has data right of its first `width` cells (C-speed for wide rows)."""
+    tail = row[width:]
+    if tail.count(None) == len(tail):
+        return False
+    return any(not blank(cell) for cell in tail if cell is not None)
+
+
+def _read_sheet(sheet: Any, issues: list[Issue]) -> _Sheet:
+    """Rows of a read-only sheet, within the caps of docs/import-format.md.
+
+    The dimension a file declares (A1:XFD5001 claims 16 384 columns) is not believed:
+    read-only rows are padded to it, so it is reset and each row is as wide as its own
+    last cell. Only the first MAX_COLUMNS cells of a row are kept; data right of them, or
+    below the last record row, is refused rather than dropped.
+    """
+    sheet.reset_dimensions()
+    read = _Sheet(sheet.title, [])
+    wide_reported = False
+    for number, row in enumerate(sheet.iter_rows(max_row=LAST_SHEET_ROW, values_only=True), 1):
+        if number > MAX_RECORDS + 1:  # the header and MAX_RECORDS records
+            if any(not blank(cell) for cell in row[:MAX_COLUMNS]) or _beyond(row, MAX_COLUMNS):
+                read.too_many_rows = True
+                break
+            continue
+        if not wide_reported and _beyond(row, MAX_COLUMNS):
+            issues.append(
+                Issue(
+                    Where(sheet=sheet.title, row=number),
+                    "import-error-too-many-columns",
+                    {"column": _column_letter(MAX_COLUMNS - 1), "limit": MAX_COLUMNS},
+                )
+            )
+            wide_reported = True
+        read.rows.append(tuple(row[:MAX_COLUMNS]))
+    return read
+
+
+def _read_workbook(data: bytes, issues: list[Issue]) -> dict[str, _Sheet]:
+    """Sheets of a workbook by lower-cased name."""
+    refused = _archive_issue(data)
+    if refused is not None:
+        issues.append(refused)
         return {}
     import openpyxl  # imported here: only tables need it, and it takes a while to load
 
+    # openpyxl parses with defusedxml when it is installed (a dependency): an XML entity
+    # bomb inside a part is refused instead of expanded.
+    from defusedxml import DefusedXmlException
+
+    sheets: dict[str, _Sheet] = {}
     try:
         workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
+    except DefusedXmlException:
+        issues.append(Issue(Where(), "import-error-xlsx-unsafe"))
+        return {}
     except Exception:  # any failure to read means it is not a workbook we understand
         issues.append(Issue(Where(), "import-error-not-xlsx"))
         return {}
-    sheets: dict[str, tuple[str, list[tuple]]] = {}
     try:
         for sheet in workbook.worksheets:
-            rows: list[tuple] = []
-            for row in sheet.iter_rows(values_only=True):
-                rows.append(row)
-                if len(rows) > MAX_RECORDS + 1:  # the header and one row too many
-                    break
-            sheets.setdefault(sheet.title.strip().lower(), (sheet.title, rows))
+            sheets.setdefault(sheet.title.strip().lower(), _read_sheet(sheet, issues))
+    except DefusedXmlException:
+        issues.append(Issue(Where(), "import-error-xlsx-unsafe"))
+        return {}
+    except MemoryError:
+        raise  # the child process reports it as the memory limit
     except Exception:
         issues.append(Issue(Where(), "import-error-not-xlsx"))
         return {}
@@ -356,15 +509,14 @@ def _header(
     return usable, missing
 
 
-def _records_from_sheet(
-    title: str, kind: str, rows: list[tuple], issues: list[Issue]
-) -> list[Record]:
+def _records_from_sheet(kind: str, sheet: _Sheet, issues: list[Issue]) -> list[Record]:
+    title, rows = sheet.title, sheet.rows
     if not rows:
         return []
     header = [_as_name(cell) for cell in rows[0]]
     usable, missing = _header(title, kind, header, issues)
     data_rows = rows[1:]
-    if len(data_rows) > MAX_RECORDS:
+    if sheet.too_many_rows:
         issues.append(Issue(Where(sheet=title), "import-error-too-many", {"limit": MAX_RECORDS}))
         return []
     records = []
@@ -394,19 +546,19 @@ def _records_from_xlsx(data: bytes, issues: list[Issue]) -> Sections:
     sheets = _read_workbook(data, issues)
     sections: Sections = {}
     questions: list[Record] = []
-    for kind, (title, rows) in sheets.items():
+    for kind, sheet in sheets.items():
         if kind not in SHEET_FIELDS:
             # Excel adds empty sheets by itself; only a sheet with data is a mistake.
-            if any(not blank(cell) for row in rows for cell in row):
+            if sheet.too_many_rows or any(not blank(cell) for row in sheet.rows for cell in row):
                 issues.append(
                     Issue(
-                        Where(sheet=title),
+                        Where(sheet=sheet.title),
                         "import-error-unknown-sheet",
-                        {"name": title, "expected": ", ".join(SHEET_FIELDS)},
+                        {"name": sheet.title, "expected": ", ".join(SHEET_FIELDS)},
                     )
                 )
             continue
-        records = _records_from_sheet(title, kind, rows, issues)
+        records = _records_from_sheet(kind, sheet, issues)
         if kind == QUESTIONS_SHEET:
             questions = records
         else:
@@ -450,7 +602,8 @@ def _attach_sheet_questions(
 
 
 def read_file(data: bytes, file_format: FileFormat) -> tuple[Sections, list[Issue]]:
-    """Parse a file (CPU-bound: callers run it in a thread)."""
+    """Parse a file. CPU- and memory-bound on what a stranger may send: the bot runs it in a
+    child process with limits (bot/import_sandbox.py), never in its own."""
     issues: list[Issue] = []
     if file_format is FileFormat.XLSX:
         return _records_from_xlsx(data, issues), issues

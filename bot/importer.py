@@ -16,7 +16,6 @@ list: nobody can register in between.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -49,11 +48,11 @@ from bot.import_files import (
     detect_format,
     key_text,
     megabytes,
-    read_file,
     records_from_document,
     shown,
     unknown_field,
 )
+from bot.import_sandbox import ImportReader
 from bot.questions import QuestionKind
 from bot.registration import Promotion, RegistrationService
 from bot.roadmap import BOTH, NUMBER_MAX, OBJECT_KIND, RoadmapStatus, parse_due
@@ -1186,9 +1185,12 @@ async def import_file(
     actor: int | None,
     now: datetime,
     registration: RegistrationService | None = None,
+    reader: ImportReader | None = None,
 ) -> ImportSummary:
     """Check a whole file and write it in one transaction, or raise ImportRejected.
 
+    The file is parsed by `reader` in a child process with limits on time and memory
+    (bot/import_sandbox.py); the event loop is free meanwhile.
     People the update moves from a waiting list to a seat are in `promotions` of the
     result: tell them once this returns (the transaction is committed then).
     """
@@ -1197,7 +1199,7 @@ async def import_file(
     file_format = detect_format(file_name)
     if file_format is None:
         raise ImportRejected([Issue(Where(), "import-error-format")])
-    sections, issues = await asyncio.to_thread(read_file, data, file_format)
+    sections, issues = await (reader or ImportReader()).read(data, file_format)
     return await _import_sections(
         db, sections, issues, actor=actor, now=now, registration=registration
     )

@@ -17,6 +17,7 @@ from aiogram.types import Message
 from bot.events import EventNotices
 from bot.i18n import Translator
 from bot.import_files import MAX_FILE_BYTES, MB, detect_format, megabytes
+from bot.import_sandbox import ImportReader
 from bot.importer import (
     ImportRejected,
     failure_report,
@@ -48,6 +49,7 @@ async def receive_file(
     event_notices: EventNotices,
     reminders: Reminders,
     roadmap_notices: RoadmapNotices,
+    import_reader: ImportReader,
 ) -> None:
     document = message.document
     assert document is not None
@@ -75,6 +77,7 @@ async def receive_file(
             actor=person.tg_id,
             now=now,
             registration=registration,
+            reader=import_reader,
         )
     except ImportRejected as rejected:
         await message.answer(failure_report(t, rejected.issues, name=name, limit=MESSAGE_LIMIT))

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(default=5.0, ge=0.1, le=60)
     # An import file is read by a child process stopped after this many seconds and
     # refused more than this many megabytes of memory (docs/import-format.md).
-    import_time_limit: float = Field(default=30.0, gt=0, le=600)
+    import_time_limit: float = Field(default=60.0, gt=0, le=600)
     import_memory_limit: int = Field(default=512, ge=128, le=65536)
     flood_limit: int = Field(default=5, ge=1, le=100)
     webhook_url: str | None = None

@@ -453,25 +453,28 @@ def _read_workbook(data: bytes, issues: list[Issue]) -> dict[str, _Sheet]:
     # bomb inside a part is refused instead of expanded.
     from defusedxml import DefusedXmlException
 
+    def unreadable(exc: Exception) -> Issue:
+        # openpyxl wraps what its XML parser raised in a ValueError of its own.
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, DefusedXmlException):
+                return Issue(Where(), "import-error-xlsx-unsafe")
+            if isinstance(cause, MemoryError):
+                raise cause  # the child process reports it as the memory limit
+            cause = cause.__cause__ or cause.__context__
+        return Issue(Where(), "import-error-not-xlsx")
+
     sheets: dict[str, _Sheet] = {}
     try:
         workbook = openpyxl.load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except DefusedXmlException:
-        issues.append(Issue(Where(), "import-error-xlsx-unsafe"))
-        return {}
-    except Exception:  # any failure to read means it is not a workbook we understand
-        issues.append(Issue(Where(), "import-error-not-xlsx"))
+    except Exception as exc:  # any failure to read means it is not a workbook we understand
+        issues.append(unreadable(exc))
         return {}
     try:
         for sheet in workbook.worksheets:
             sheets.setdefault(sheet.title.strip().lower(), _read_sheet(sheet, issues))
-    except DefusedXmlException:
-        issues.append(Issue(Where(), "import-error-xlsx-unsafe"))
-        return {}
-    except MemoryError:
-        raise  # the child process reports it as the memory limit
-    except Exception:
-        issues.append(Issue(Where(), "import-error-not-xlsx"))
+    except Exception as exc:
+        issues.append(unreadable(exc))
         return {}
     finally:
         workbook.close()

@@ -104,7 +104,8 @@ def _unpack_value(value: Any) -> Any:
         return [_unpack_value(item) for item in value]
     if not isinstance(value, dict):
         return value
-    tag, raw = value.get("$"), value.get("v")
+    tag: Any = value.get("$")
+    raw: Any = value.get("v")
     if tag == "map":
         return {_unpack_value(k): _unpack_value(v) for k, v in raw}
     if tag == "datetime":

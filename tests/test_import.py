@@ -788,6 +788,7 @@ def test_every_text_key_of_import_and_export_exists() -> None:
     used: set[str] = set()
     for name in (
         "bot/import_files.py",
+        "bot/import_sandbox.py",
         "bot/importer.py",
         "bot/exports.py",
         "bot/cli_import.py",

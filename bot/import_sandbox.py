@@ -291,9 +291,9 @@ class ImportReader:
         async with self._slots:
             return await self._read(data, file_format)
 
-    async def _read(self, data: bytes, file_format: FileFormat) -> tuple[Sections, list[Issue]]:
+    async def _start(self, file_format: FileFormat) -> asyncio.subprocess.Process:
         limits = self.limits
-        process = await asyncio.create_subprocess_exec(
+        return await asyncio.create_subprocess_exec(
             sys.executable,
             "-I",  # isolated: no PYTHON* variables, user site or current folder on the path
             "-c",
@@ -308,6 +308,14 @@ class ImportReader:
             # The child needs nothing of the bot's environment (tokens included).
             env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"},
         )
+
+    async def _read(self, data: bytes, file_format: FileFormat) -> tuple[Sections, list[Issue]]:
+        limits = self.limits
+        try:
+            process = await self._start(file_format)
+        except OSError:  # no memory or processes left on the machine: not the file's fault
+            logger.exception("import file: the reader could not be started")
+            return _refusal("import-error-reader-failed")
         assert process.stdin and process.stdout and process.stderr
         try:
             async with asyncio.timeout(limits.seconds):

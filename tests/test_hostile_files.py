@@ -15,6 +15,8 @@ import resource
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,19 @@ from openpyxl import Workbook
 
 from bot.cli_import import run_import
 from bot.config import Settings
-from bot.import_files import MAX_COLUMNS, MAX_RECORDS, MAX_UNPACKED_BYTES, MB, FileFormat
-from bot.import_sandbox import ImportReader, ParseLimits
+from bot.import_files import (
+    MAX_COLUMNS,
+    MAX_RECORDS,
+    MAX_UNPACKED_BYTES,
+    MB,
+    CellLocator,
+    FileFormat,
+    Issue,
+    PathLocator,
+    Record,
+    Where,
+)
+from bot.import_sandbox import ImportReader, ParseLimits, pack_result, unpack_result
 from tests.conftest import RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram
 from tests.import_data import count_rows, good_file, send_file
@@ -471,3 +484,54 @@ async def test_the_command_line_refuses_hostile_files_the_same_way(
     result = await run_import(settings, bomb)
     assert result.code == 2
     assert "файл: внутри таблицы есть определения XML-сущностей" in result.err[1]
+
+
+async def test_a_reader_that_cannot_start_is_not_blamed_on_the_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def no_process(self: ImportReader, file_format: FileFormat) -> Any:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(ImportReader, "_start", no_process)
+    sections, issues = await ImportReader().read(b"programmes: []\n", FileFormat.YAML)
+    assert (sections, [issue.key for issue in issues]) == ({}, ["import-error-reader-failed"])
+
+
+def test_records_come_back_from_the_child_as_they_were_read() -> None:
+    values = {
+        "text": "Текст",
+        "number": 12,
+        "fraction": 1.5,
+        "flag": True,
+        "nothing": None,
+        "moment": datetime(2027, 3, 15, 9, 30),  # noqa: DTZ001 (a cell's date is naive)
+        "day": date(2027, 3, 15),
+        "clock": dt_time(9, 30),
+        "span": timedelta(hours=2),
+        "list": ["a", ["b", None]],
+        "map": {None: "x", "y": {"z": 1}},
+    }
+    question = Record({"key": "q"}, PathLocator("trips[1].questions[1]"))
+    record = Record(
+        values,
+        PathLocator("trips[1]"),
+        [question],
+        questions_given=False,
+        silent=frozenset({"end"}),
+    )
+    row = Record({"key": "p1"}, CellLocator("programmes", 2))
+    issue = Issue(
+        Where(sheet="trips", row=3), "import-error-duplicate-key", {"value": "t1"}, Where(path="x")
+    )
+    sections, issues = unpack_result(
+        pack_result({"trips": [record], "programmes": [row]}, [issue])
+    )
+    assert issues == [issue]
+    back, back_row = sections["trips"][0], sections["programmes"][0]
+    assert back.values == values and back.locate == record.locate
+    assert (back.questions_given, back.silent) == (False, frozenset({"end"}))
+    assert [(q.values, q.locate) for q in back.questions] == [(question.values, question.locate)]
+    assert (back_row.values, back_row.locate("title")) == (
+        {"key": "p1"},
+        Where(sheet="programmes", row=2, column="title"),
+    )

@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatAction
 from aiogram.filters import StateFilter
 from aiogram.types import Message
+from aiogram.utils.chat_action import ChatActionSender
 
 from bot.events import EventNotices
 from bot.i18n import Translator
@@ -65,20 +65,21 @@ async def receive_file(
     if detect_format(name) is None:
         await message.answer(t("import-unknown-format", name=name))
         return
-    await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
-    buffer = io.BytesIO()
-    await bot.download(document, destination=buffer)
     now = utc_now()
+    # Reading a file may take up to IMPORT_TIME_LIMIT: "typing…" stays on the whole time.
     try:
-        summary = await import_file(
-            db,
-            buffer.getvalue(),
-            file_name=name,
-            actor=person.tg_id,
-            now=now,
-            registration=registration,
-            reader=import_reader,
-        )
+        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+            buffer = io.BytesIO()
+            await bot.download(document, destination=buffer)
+            summary = await import_file(
+                db,
+                buffer.getvalue(),
+                file_name=name,
+                actor=person.tg_id,
+                now=now,
+                registration=registration,
+                reader=import_reader,
+            )
     except ImportRejected as rejected:
         await message.answer(failure_report(t, rejected.issues, name=name, limit=MESSAGE_LIMIT))
         return

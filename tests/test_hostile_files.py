@@ -442,6 +442,8 @@ async def test_others_are_answered_while_a_file_is_read_and_the_reading_is_stopp
     assert answered < 1.0, answered
     await importing
     assert "бот читал файл 1,5 с и не дочитал" in admin.last_text
+    # The organiser saw "typing…" while waiting.
+    assert app.telegram.calls_of("sendChatAction", chat_id=admin.id)
     assert loop.time() - started < time_limit + REFUSAL_SECONDS
     assert set((await count_rows(app.db)).values()) == {0}
 

@@ -32,7 +32,7 @@ MAX_RECORDS = 5000  # per section or sheet
 # Columns read on a sheet (A..AX): the widest sheet has 14. Data further right is refused,
 # not skipped, so nothing in a file is silently lost.
 MAX_COLUMNS = 50
-# The last row of a sheet that is looked at for stray data: Excel's own last row.
+# Excel's own last row: stray data is looked for down to it, and a row below it is refused.
 LAST_SHEET_ROW = 1_048_576
 QUESTIONS_MAX = 20
 SHOWN_MAX = 40  # a value quoted back in an error message is cut to this length
@@ -422,9 +422,15 @@ def _read_sheet(sheet: Any, issues: list[Issue]) -> _Sheet:
     sheet.reset_dimensions()
     read = _Sheet(sheet.title, [])
     wide_reported = False
-    for number, row in enumerate(sheet.iter_rows(max_row=LAST_SHEET_ROW, values_only=True), 1):
+    # One row past Excel's last is read: a row there exists only in a made-up file.
+    rows = sheet.iter_rows(max_row=LAST_SHEET_ROW + 1, values_only=True)
+    for number, row in enumerate(rows, 1):
         if number > MAX_RECORDS + 1:  # the header and MAX_RECORDS records
-            if any(not blank(cell) for cell in row[:MAX_COLUMNS]) or _beyond(row, MAX_COLUMNS):
+            if (
+                number > LAST_SHEET_ROW
+                or any(not blank(cell) for cell in row[:MAX_COLUMNS])
+                or _beyond(row, MAX_COLUMNS)
+            ):
                 read.too_many_rows = True
                 break
             continue

@@ -268,6 +268,11 @@ YAML_MISTAKES = [
         "строка 3: в файле есть ссылка YAML",
         id="merge-alias",
     ),
+    pytest.param(
+        "Список участников на апрель\n".encode(),
+        "файл: файл должен состоять из разделов programmes, trips, events и roadmap",
+        id="not-sections",
+    ),
 ]
 
 

@@ -109,6 +109,11 @@ def chart_labels(t: Translator, figures: ReportFigures) -> dict[str, Any]:
     return labels
 
 
+def _text_px(digits: str, size: float) -> float:
+    """The width in pixels of a number in DejaVu Sans (its digits are 0.64 em wide)."""
+    return 0.64 * len(digits) * size * DPI / 72
+
+
 def _nothing(ax: Any, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY)
     ax.set_xticks([])
@@ -226,7 +231,12 @@ def _telebridges(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> 
     ax.set_xticks(
         positions[::step], [labels["months"][month] for month, _ in months][::step], rotation=45
     )
-    ax.bar_label(bars, labels=[str(c) if c else "" for _, c in months], padding=2, fontsize=FONT)
+    # Over a narrow bar (three years are 37 of them) a number gets smaller, not over the
+    # next one.
+    slot = (RIGHT - LEFT) * WIDTH_PX / len(months) * 0.9
+    widest = max(_text_px(str(count), 1) for _, count in months)
+    size = min(FONT, slot / widest)
+    ax.bar_label(bars, labels=[str(c) if c else "" for _, c in months], padding=2, fontsize=size)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(labelsize=FONT)
     for side in ("top", "right"):
@@ -255,6 +265,9 @@ def _roadmap(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> None
         return
     positions = list(range(len(figures.roadmap)))
     left = [0] * len(positions)
+    # A number is written in its part of the bar only where it fits (the axis runs a
+    # little past the longest bar: see _make_room).
+    unit = (RIGHT - LEFT) * WIDTH_PX / (max(d.total for d in figures.roadmap) * 1.05)
     for status in (
         RoadmapStatus.DONE,
         RoadmapStatus.IN_PROGRESS,
@@ -272,9 +285,8 @@ def _roadmap(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> None
             color=ROADMAP_COLOURS[status],
             label=labels["roadmap_statuses"][status.value],
         )
-        ax.bar_label(
-            bars, labels=[str(v) if v else "" for v in values], label_type="center", fontsize=FONT
-        )
+        numbers = [str(v) if v * unit >= _text_px(str(v), FONT) + 6 else "" for v in values]
+        ax.bar_label(bars, labels=numbers, label_type="center", fontsize=FONT)
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.set_yticks(positions, [labels["directions"][d.direction] for d in figures.roadmap])
     ax.invert_yaxis()

@@ -24,9 +24,17 @@ WIDTH_PX = 1080
 DPI = 100
 FONT = 17
 TITLE_FONT = 22
-HEAD_INCHES = 1.6  # the report's title above the panels
+HEAD_INCHES = 0.9  # the report's title above the panels
 LABEL_MAX = 30
 LINE_MAX = 16
+# The layout in inches: a panel's title above its axes, the tick labels (the months'
+# slanted ones) and a legend below it, and a panel that says "за период ничего нет".
+TITLE_INCHES = 0.8
+TICKS_INCHES = 0.45
+MONTHS_INCHES = 0.9
+LEGEND_INCHES = 0.5
+EMPTY_INCHES = 0.6
+LEFT, RIGHT = 0.27, 0.95  # the axes' sides, as shares of the width (names on the left)
 # Colours that stay apart for people who do not tell red from green.
 BLUE, ORANGE, GREEN, GREY, RED, PURPLE = (
     "#1f77b4",
@@ -72,9 +80,10 @@ def chart_labels(t: Translator, figures: ReportFigures) -> dict[str, Any]:
         )
     }
     labels["title"] = t.button("report-chart-title", period=period_text(t, figures))
+    directions = [item.direction for item in figures.trips_by_direction]
+    directions += [item.direction for item in figures.roadmap]
     labels["directions"] = {
-        item.direction: _short(t.button(f"direction-{item.direction}"))
-        for item in [*figures.trips_by_direction, *figures.roadmap]
+        direction: _short(t.button(f"direction-{direction}")) for direction in directions
     }
     labels["statuses"] = {s.value: _short(t.button(f"reg-status-{s.value}")) for s in RegStatus}
     labels["event_states"] = {s: t.button(f"report-event-{s}") for s in EventState.ALL}
@@ -100,6 +109,11 @@ def chart_labels(t: Translator, figures: ReportFigures) -> dict[str, Any]:
     return labels
 
 
+def _text_px(digits: str, size: float) -> float:
+    """The width in pixels of a number in DejaVu Sans (its digits are 0.64 em wide)."""
+    return 0.64 * len(digits) * size * DPI / 72
+
+
 def _nothing(ax: Any, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=FONT, color=GREY)
     ax.set_xticks([])
@@ -114,8 +128,23 @@ def _barh(ax: Any, names: list[str], values: list[int], colour: str) -> None:
     ax.set_yticks(positions, names)
     ax.invert_yaxis()
     ax.bar_label(bars, padding=4, fontsize=FONT)
-    ax.set_xlim(0, max(max(values, default=0) * 1.25, 1))
     _tidy(ax)
+
+
+def _legend_below(ax: Any, *, columns: int, fontsize: int = FONT) -> None:
+    """The legend under the axis and its numbers, where it covers no bar and no label
+    (placed in inches below the axis, so that a short panel keeps the same gap)."""
+    from matplotlib.transforms import ScaledTranslation
+
+    below = ScaledTranslation(0, -TICKS_INCHES, ax.figure.dpi_scale_trans)
+    ax.legend(
+        fontsize=fontsize,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0),
+        bbox_transform=ax.transAxes + below,
+        ncol=columns,
+        frameon=False,
+    )
 
 
 def _tidy(ax: Any) -> None:
@@ -152,8 +181,7 @@ def _trips(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> None:
     ax.invert_yaxis()
     for bars in (trips, people):
         ax.bar_label(bars, padding=4, fontsize=FONT)
-    ax.set_xlim(0, max(max(item.people for item in rows) * 1.25, 1))
-    ax.legend(fontsize=FONT, loc="lower right", frameon=False)
+    _legend_below(ax, columns=2)
     _tidy(ax)
 
 
@@ -187,12 +215,14 @@ def _events(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> None:
         padding=4,
         fontsize=FONT,
     )
-    ax.set_xlim(0, max(max(counts) * 2.5, 1))
     _tidy(ax)
 
 
 def _telebridges(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> None:
     ax.set_title(labels["telebridges"], fontsize=TITLE_FONT, loc="left")
+    if not figures.telebridges_total:
+        _nothing(ax, labels["nothing"])
+        return
     months = figures.telebridges_by_month
     positions = list(range(len(months)))
     bars = ax.bar(positions, [count for _, count in months], color=BLUE)
@@ -201,8 +231,12 @@ def _telebridges(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> 
     ax.set_xticks(
         positions[::step], [labels["months"][month] for month, _ in months][::step], rotation=45
     )
-    ax.bar_label(bars, labels=[str(c) if c else "" for _, c in months], padding=2, fontsize=FONT)
-    ax.set_ylim(0, max(max((c for _, c in months), default=0) * 1.3, 1))
+    # Over a narrow bar (three years are 37 of them) a number gets smaller, not over the
+    # next one.
+    slot = (RIGHT - LEFT) * WIDTH_PX / len(months) * 0.9
+    widest = max(_text_px(str(count), 1) for _, count in months)
+    size = min(FONT, slot / widest)
+    ax.bar_label(bars, labels=[str(c) if c else "" for _, c in months], padding=2, fontsize=size)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(labelsize=FONT)
     for side in ("top", "right"):
@@ -221,7 +255,6 @@ def _broadcasts(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> N
     ax.set_yticks(positions, [labels["reach"][key] for key in keys])
     ax.invert_yaxis()
     ax.bar_label(bars, padding=4, fontsize=FONT)
-    ax.set_xlim(0, max(reach["recipients"] * 1.25, 1))
     _tidy(ax)
 
 
@@ -232,6 +265,9 @@ def _roadmap(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> None
         return
     positions = list(range(len(figures.roadmap)))
     left = [0] * len(positions)
+    # A number is written in its part of the bar only where it fits (the axis runs a
+    # little past the longest bar: see _make_room).
+    unit = (RIGHT - LEFT) * WIDTH_PX / (max(d.total for d in figures.roadmap) * 1.05)
     for status in (
         RoadmapStatus.DONE,
         RoadmapStatus.IN_PROGRESS,
@@ -249,52 +285,96 @@ def _roadmap(ax: Any, figures: ReportFigures, labels: Mapping[str, Any]) -> None
             color=ROADMAP_COLOURS[status],
             label=labels["roadmap_statuses"][status.value],
         )
-        ax.bar_label(
-            bars, labels=[str(v) if v else "" for v in values], label_type="center", fontsize=FONT
-        )
+        numbers = [str(v) if v * unit >= _text_px(str(v), FONT) + 6 else "" for v in values]
+        ax.bar_label(bars, labels=numbers, label_type="center", fontsize=FONT)
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.set_yticks(positions, [labels["directions"][d.direction] for d in figures.roadmap])
     ax.invert_yaxis()
-    ax.legend(
-        fontsize=FONT - 2,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.08),
-        ncol=3,
-        frameon=False,
-    )
+    _legend_below(ax, columns=3, fontsize=FONT - 2)
     _tidy(ax)
 
 
 PANELS = (_trips, _roadmap, _telebridges, _registrations, _events, _broadcasts)
 
 
-def _heights(figures: ReportFigures) -> list[float]:
-    """Each panel's height in inches: room for its title and its bars."""
+def _layout(figures: ReportFigures) -> list[tuple[float, float]]:
+    """Each panel's axes height and the room under it (its tick labels, and the legend
+    below the trips' and the roadmap's), in inches; a panel with nothing to show is a
+    line of text. Sizes in inches, not shares of the figure, keep every gap the same
+    whether a panel is tall or empty."""
     trips = sum(1 for item in figures.trips_by_direction if item.trips or item.people)
-    return [
-        2.2 + 0.9 * max(trips, 1),
-        2.8 + 0.6 * max(len(figures.roadmap), 1),
-        4.2,
-        2.0 + 0.55 * len(figures.registrations),
-        3.0,
-        3.2,
+    below, legend = TICKS_INCHES, TICKS_INCHES + LEGEND_INCHES
+    shown = [
+        (0.3 + 0.9 * trips, legend) if trips else None,
+        (0.3 + 0.6 * len(figures.roadmap), legend) if figures.roadmap else None,
+        (2.6, MONTHS_INCHES) if figures.telebridges_total else None,
+        (0.3 + 0.55 * len(figures.registrations), below) if figures.registrations_total else None,
+        (2.2, below) if figures.events else None,
+        (2.2, below) if figures.broadcasts else None,
     ]
+    return [spec or (EMPTY_INCHES, 0.1) for spec in shown]
+
+
+def draw(figures: ReportFigures, labels: Mapping[str, Any]) -> Any:
+    """The chart as a matplotlib Figure, laid out: every bar and its number inside its
+    axes, each legend under its axis, nothing over anything else."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    layout = _layout(figures)
+    total = HEAD_INCHES + sum(TITLE_INCHES + axes + below for axes, below in layout) + 0.2
+    figure = Figure(figsize=(WIDTH_PX / DPI, total), dpi=DPI)
+    canvas = FigureCanvasAgg(figure)
+    figure.suptitle(labels["title"], fontsize=TITLE_FONT + 2, fontweight="bold", y=1 - 0.4 / total)
+    top = total - HEAD_INCHES
+    for panel, (axes, below) in zip(PANELS, layout, strict=True):
+        bottom = top - TITLE_INCHES - axes
+        ax = figure.add_axes((LEFT, bottom / total, RIGHT - LEFT, axes / total))
+        panel(ax, figures, labels)
+        top = bottom - below
+    renderer = canvas.get_renderer()
+    for ax in figure.axes:
+        _make_room(ax, renderer)
+    return figure
+
+
+def _make_room(ax: Any, renderer: Any) -> None:
+    """Size the value axis by every bar shown and by the numbers written past their ends:
+    the longest bar and the widest label both end inside the axes. A label's size is
+    fixed in pixels while the bars scale with the axis, so the limit is solved for."""
+    from matplotlib.container import BarContainer
+
+    containers = [c for c in ax.containers if isinstance(c, BarContainer)]
+    if not containers:
+        return
+    horizontal = containers[0].orientation == "horizontal"
+    box = ax.get_window_extent(renderer)
+    size = box.width if horizontal else box.height
+    origin = box.x0 if horizontal else box.y0
+    current = ax.get_xlim()[1] if horizontal else ax.get_ylim()[1]
+    ends = [
+        (bar.get_x() + bar.get_width()) if horizontal else (bar.get_y() + bar.get_height())
+        for container in containers
+        for bar in container
+    ]
+    needed = max([*ends, 0]) * 1.05
+    for label in ax.texts:
+        value = label.xy[0] if horizontal else label.xy[1]
+        extent = label.get_window_extent(renderer)
+        far = (extent.x1 if horizontal else extent.y1) - origin
+        beyond = far - value * size / current  # the pixels the label takes past its bar
+        # (A label at zero stands where it stands, whatever the limit.)
+        if label.get_text() and value > 0 and 0 < beyond < size - 2:
+            needed = max(needed, value * size / (size - beyond - 2))
+    if horizontal:
+        ax.set_xlim(0, max(needed, 1))
+    else:
+        ax.set_ylim(0, max(needed, 1))
 
 
 def render_png(figures: ReportFigures, labels: Mapping[str, Any]) -> bytes:
     """The chart as PNG bytes (blocking: run it in a thread)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    heights = _heights(figures)
-    total = sum(heights) + HEAD_INCHES
-    figure = Figure(figsize=(WIDTH_PX / DPI, total), dpi=DPI)
-    FigureCanvasAgg(figure)
-    grid = figure.add_gridspec(len(PANELS), 1, height_ratios=heights, hspace=0.6)
-    figure.suptitle(labels["title"], fontsize=TITLE_FONT + 2, fontweight="bold", y=1 - 0.4 / total)
-    for index, panel in enumerate(PANELS):
-        panel(figure.add_subplot(grid[index]), figures, labels)
-    figure.subplots_adjust(left=0.27, right=0.95, top=1 - HEAD_INCHES / total, bottom=0.03)
+    figure = draw(figures, labels)
     output = io.BytesIO()
     figure.savefig(output, format="png", dpi=DPI)
     return output.getvalue()

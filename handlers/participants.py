@@ -221,6 +221,15 @@ async def export_participants(
     if access < Access.ORGANISER:
         alert(callback_answer, t.button("error-organisers-only"))
         return
+    if await trips.get(trip_id=callback_data.id) is None:
+        alert(callback_answer, t.button("trip-error-not-found"))
+        return
+    if not sum((await registrations.counts(trip_id=callback_data.id)).values()):
+        alert(callback_answer, t.button("export-empty"))
+        return
+    # The files of a long list take seconds: the press is answered now, not after them.
+    callback_answer.disable()
+    await callback.answer(t.button("export-sending"))
     chat_id = callback.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     export = await export_trip(
@@ -234,13 +243,10 @@ async def export_participants(
         actor_id=chat_id,
         audit_log=audit_log,
     )
-    if export is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+    if export is None or export.count == 0:  # deleted or emptied in the meantime
+        key = "trip-error-not-found" if export is None else "export-empty"
+        await bot.send_message(chat_id, t(key))
         return
-    if export.count == 0:
-        alert(callback_answer, t.button("export-empty"))
-        return
-    callback_answer.text = t.button("export-sending")
     caption = t("export-caption", trip=export.trip.title, count=export.count)
     for file in (export.xlsx, export.csv):
         await bot.send_document(

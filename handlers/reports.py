@@ -119,10 +119,17 @@ async def report_step(
         if callback_data.city < 0:
             await _choose_city(callback, period, callback_data.period, data)
             return
-        callback_answer.text = t.button("report-making")
-        await _send_report(callback, period, callback_data.city, data)
+        await data["reports"].city(callback_data.city or None)  # a stale city: a pop-up
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
+        return
+    # The report takes seconds: the press is answered now, not when the files are there.
+    callback_answer.disable()
+    await callback.answer(t.button("report-making"))
+    try:
+        await _send_report(callback, period, callback_data.city, data)
+    except UserError as error:
+        await show_error(callback, t, error)  # the press is answered: as a message
 
 
 async def range_typed(message: Message, state: FSMContext, **data: Any) -> None:

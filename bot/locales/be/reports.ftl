@@ -34,10 +34,15 @@ report-chart-trips-legend = Паездак
 report-chart-people-legend = Удзельнікаў
 report-chart-registrations = Заяўкі па статусах
 report-chart-events = Мерапрыемствы (падпісчыкі)
-report-chart-event-bar = { $count } — { $subscribers } { $subscribers ->
-    [one] падпісчык
-    [few] падпісчыкі
-   *[other] падпісчыкаў
+report-chart-event-bar = { $count ->
+    [0] няма
+   *[other]
+        { $count } { $count ->
+            [one] мерапрыемства
+            [few] мерапрыемствы
+           *[other] мерапрыемстваў
+        }
+        падпісчыкаў: { $subscribers }
 }
 report-chart-telebridges = Тэлемасты па месяцах
 report-chart-broadcasts = Ахоп рассылак

@@ -34,10 +34,15 @@ report-chart-trips-legend = Поездок
 report-chart-people-legend = Участников
 report-chart-registrations = Заявки по статусам
 report-chart-events = Мероприятия (подписчики)
-report-chart-event-bar = { $count } — { $subscribers } { $subscribers ->
-    [one] подписчик
-    [few] подписчика
-   *[other] подписчиков
+report-chart-event-bar = { $count ->
+    [0] нет
+   *[other]
+        { $count } { $count ->
+            [one] мероприятие
+            [few] мероприятия
+           *[other] мероприятий
+        }
+        подписчиков: { $subscribers }
 }
 report-chart-telebridges = Телемосты по месяцам
 report-chart-broadcasts = Охват рассылок

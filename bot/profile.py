@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+import phonenumbers
 
 from bot.errors import UserError
 from bot.i18n import LANGUAGES
@@ -16,7 +19,11 @@ from storage.people import NewProfile, Person, PersonRepo
 
 NAME_MAX = 100
 ORGANISATION_MAX = 200
+PHONE_TEXT_MAX = 40
 _SPACES = re.compile(r"\s+")
+# What a phone number is written with: digits, spaces, brackets, dashes, dots, one leading
+# plus. Letters are refused although phonenumbers would read them as on a keypad.
+_PHONE_CHARS = re.compile(r"\+?[\d\s().\-]+")
 
 
 class ProfileField(StrEnum):
@@ -92,11 +99,30 @@ def parse_role(value: str) -> MemberRole:
         raise UserError("error-stale-button") from exc
 
 
-def clean_phone(phone: str) -> str:
-    digits = re.sub(r"[^\d+]", "", phone)
-    if not re.fullmatch(r"\+?\d{7,15}", digits):
+def parse_phone(raw: str, regions: Sequence[str]) -> str:
+    """A phone number in E.164 (+79001234567, +375291234567), or UserError("error-phone").
+
+    Written the local way (80291234567 in Minsk, 89001234567 in Sochi) a number means
+    something only in a country: it is read as a number of each of `regions` in turn (the
+    person's city's country first, then the other cities'), then as an international
+    number without its plus (how Telegram gives a shared contact). Only a number that
+    exists in the numbering plan is kept; letters, extensions and bare digit strings are
+    refused, so nothing like +80291234567 is stored.
+    """
+    text = raw.strip()
+    if len(text) > PHONE_TEXT_MAX or not _PHONE_CHARS.fullmatch(text):
         raise UserError("error-phone")
-    return digits if digits.startswith("+") else f"+{digits}"
+    attempts: list[tuple[str, str | None]] = [(text, None)]
+    if not text.startswith("+"):
+        attempts = [*((text, region) for region in regions), ("+" + text, None)]
+    for candidate, region in attempts:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and not number.extension:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    raise UserError("error-phone")
 
 
 class ProfileService:
@@ -116,6 +142,13 @@ class ProfileService:
         if city is None:
             raise UserError("error-stale-button")
         return city
+
+    async def _regions(self, tg_id: int) -> list[str]:
+        """Countries to read a local phone number in: the person's city's first."""
+        person = await self._people.get(tg_id=tg_id)
+        cities = await self._cities.list()
+        own = [c.country for c in cities if person is not None and c.id == person.city_id]
+        return list(dict.fromkeys([*own, *(city.country for city in cities)]))
 
     async def complete_onboarding(
         self, *, tg_id: int, language: str, answers: OnboardingAnswers
@@ -149,5 +182,5 @@ class ProfileService:
                     raise UserError("error-stale-button")
                 value = raw
             case ProfileField.PHONE:
-                value = None if raw is None else clean_phone(str(raw))
+                value = None if raw is None else parse_phone(str(raw), await self._regions(tg_id))
         await self._people.update_field(tg_id=tg_id, field=field.column, value=value)

@@ -103,8 +103,8 @@ def write_sheet(sheet: Any, header: list[str], rows: list[list[Cell]]) -> None:
         cell.font = font
         cell.alignment = alignment
 
-    for column, value in enumerate(header, start=1):
-        put(1, column, value, header_font)
+    for column, title in enumerate(header, start=1):
+        put(1, column, title, header_font)
     for number, row_values in enumerate(rows, start=2):
         for column, value in enumerate(row_values, start=1):
             put(number, column, value, body_font)

@@ -203,24 +203,43 @@ async def choose_language(
         await set_personal_menu(bot, new_t, chat_id=callback.from_user.id, access=access)
 
 
+async def _ask_phone_again(message: Message, t: Translator) -> None:
+    await message.answer(t("profile-ask-phone"), reply_markup=share_phone_keyboard(t))
+
+
 async def share_phone(message: Message, t: Translator, **data: Any) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
         # Only a person's own number: a forwarded contact card is someone else's data.
         await message.answer(t("error-phone-not-own"))
+        await _ask_phone_again(message, t)
         return
-    await _save(message, ProfileField.PHONE, message.contact.phone_number, {**data, "t": t})
+    data = {**data, "t": t}
+    if not await _save(message, ProfileField.PHONE, message.contact.phone_number, data):
+        await _ask_phone_again(message, t)
 
 
 async def phone_other(
-    message: Message, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    people: PersonRepo,
+    cities: CityRepo,
+    **data: Any,
 ) -> None:
+    """A typed number (checked like a shared one), "Отмена", or anything else."""
     if message.text == t.button("btn-cancel"):
         await state.clear()
         await message.answer(t("profile-unchanged"), reply_markup=ReplyKeyboardRemove())
         await show_profile(message, t, message.chat.id, people, cities, new=True)
         return
-    await message.answer(t("error-phone-button"), reply_markup=share_phone_keyboard(t))
+    if message.text is None:
+        await message.answer(t("error-phone-button"))
+        await _ask_phone_again(message, t)
+        return
+    data.update(t=t, state=state, people=people, cities=cities)
+    if not await _save(message, ProfileField.PHONE, message.text, data):
+        await _ask_phone_again(message, t)
 
 
 async def remove_phone(callback: CallbackQuery, **data: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,13 +13,13 @@ import phonenumbers
 from bot.errors import UserError
 from bot.i18n import LANGUAGES
 from bot.roles import MemberRole
+from bot.text import clean_text  # the one rule for typed text; others import it from here too
 from storage.cities import City, CityRepo
 from storage.people import NewProfile, Person, PersonRepo
 
 NAME_MAX = 100
 ORGANISATION_MAX = 200
 PHONE_TEXT_MAX = 40
-_SPACES = re.compile(r"\s+")
 # What a phone number is written with: digits, spaces, brackets, dashes, dots, one leading
 # plus. Letters are refused although phonenumbers would read them as on a keypad.
 _PHONE_CHARS = re.compile(r"\+?[\d\s().\-]+")
@@ -56,32 +55,6 @@ class OnboardingAnswers:
     role: str
     organisation: str
     consent_at: datetime
-
-
-def clean_text(text: str | None, *, limit: int, keep_newlines: bool = False) -> str:
-    """Trim, fold whitespace, drop control characters; refuse empty or too long text."""
-    if text is None:
-        raise UserError("error-text-expected")
-    cleaned = "".join(
-        char
-        for char in text
-        if unicodedata.category(char) not in {"Cc", "Cf"}
-        or char == "\u200d"
-        or (keep_newlines and char == "\n")
-    )
-    if keep_newlines:
-        lines = [_SPACES.sub(" ", line).strip() for line in cleaned.split("\n")]
-        cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    else:
-        cleaned = _SPACES.sub(" ", cleaned).strip()
-    if not cleaned:
-        raise UserError("error-text-empty")
-    if cleaned.startswith("/"):
-        # An unknown command typed in the middle of a form, not an answer.
-        raise UserError("error-text-command")
-    if len(cleaned) > limit:
-        raise UserError("error-text-too-long", limit=limit, length=len(cleaned))
-    return cleaned
 
 
 def clean_name(text: str | None) -> str:

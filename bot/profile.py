@@ -61,6 +61,15 @@ def clean_name(text: str | None) -> str:
     return clean_text(text, limit=NAME_MAX)
 
 
+def usable_name(text: str | None) -> str | None:
+    """A Telegram name cleaned as a typed one, or None where nothing would be left (a name
+    of Hangul fillers): then the bot does not offer it."""
+    try:
+        return clean_name(text)
+    except UserError:
+        return None
+
+
 def clean_organisation(text: str | None) -> str:
     return clean_text(text, limit=ORGANISATION_MAX)
 

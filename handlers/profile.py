@@ -13,7 +13,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.command_menu import set_personal_menu
 from bot.errors import UserError
 from bot.i18n import Translations, Translator
-from bot.profile import ProfileField, ProfileService
+from bot.profile import ProfileField, ProfileService, usable_name
 from bot.roles import Access
 from handlers.callbacks import (
     CityCb,
@@ -108,7 +108,8 @@ async def edit_field(
     field = callback_data.field
     if field in _TEXT_STATES:
         await state.set_state(_TEXT_STATES[field])
-        telegram_name = callback.from_user.full_name if field is ProfileField.NAME else None
+        full_name = callback.from_user.full_name
+        telegram_name = usable_name(full_name) if field is ProfileField.NAME else None
         await show(
             callback,
             t(f"profile-ask-{field.value}"),

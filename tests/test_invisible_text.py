@@ -18,12 +18,14 @@ from bot.errors import UserError
 from bot.questions import QuestionKind, parse_answer
 from bot.text import clean_text, has_visible, strip_invisible
 from bot.trip_admin import parse_options
+from handlers.trip_callbacks import TripAction, TripCb
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.import_data import seed
 from tests.roadmap_seed import item_yaml, roadmap_yaml
 from tests.telebridge_steps import coordinator, press_starting
 from tests.test_trip_admin import _programme, _start_trip_form
+from tests.trip_seed import add_programme, add_trip
 
 INVISIBLE = [
     "\u200b\u200b\u200b",  # zero-width spaces
@@ -218,3 +220,22 @@ async def test_roadmap_notes(app: RunningBot, admin: TgUser) -> None:
     await _refuses_all(admin)
     await admin.send("Согласованы даты")
     assert "Заметки: Согласованы даты" in admin.last_text
+
+
+async def test_registration_answers(app: RunningBot, member: TgUser) -> None:
+    assert app.db is not None
+    programme = await add_programme(app.db)
+    questions = (
+        Question("position", "short_text", "Ваша должность", True),
+        Question("about", "long_text", "О себе", False),
+    )
+    trip_id = await add_trip(app.db, programme_id=programme, questions=questions)
+    await member.press_data(TripCb(action=TripAction.OPEN, id=trip_id).pack())
+    await member.press("✍️ Записаться")
+    assert "Вопрос 1 из 2" in member.last_text
+    await _refuses_all(member)
+    await member.send("Учитель")
+    assert "Вопрос 2 из 2" in member.last_text
+    await _refuses_all(member)
+    await member.send("🎻\n\u200b\nскрипка")
+    assert "Проверьте заявку" in member.last_text and "🎻\n\nскрипка" in member.last_text

@@ -87,8 +87,9 @@ def parse_phone(raw: str, regions: Sequence[str]) -> str:
     Written the local way (80291234567 in Minsk, 89001234567 in Sochi) a number means
     something only in a country: it is read as a number of each of `regions` in turn (the
     person's city's country first, then the other cities'), then as an international
-    number without its plus (how Telegram gives a shared contact). Only a number that
-    exists in the numbering plan is kept; letters, extensions and bare digit strings are
+    number without its plus (how Telegram gives a shared contact; a delegate's number may
+    be foreign, and that is kept too). Only a number that exists in its country's
+    numbering plan is kept; letters, extensions and digits that are no number anywhere are
     refused, so nothing like +80291234567 is stored.
     """
     text = raw.strip()

@@ -124,6 +124,8 @@ async def test_profile_needs_onboarding(app: RunningBot, make_user) -> None:
         ("Минск", "89001234567", "+79001234567"),
         ("Минск", "+7 900 123-45-67", "+79001234567"),
         ("Сочи", "+375 29 123 45 67", "+375291234567"),
+        # A delegate's number may be foreign: written with its country code, it is kept.
+        ("Минск", "+49 30 12345678", "+493012345678"),
     ],
 )
 async def test_a_typed_phone_is_stored_in_international_form(

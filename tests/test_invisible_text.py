@@ -15,13 +15,14 @@ import pytest
 import bot
 from bot.broadcasts import ContentKind, check_content
 from bot.errors import UserError
+from bot.importer import ImportRejected
 from bot.questions import QuestionKind, parse_answer
 from bot.text import clean_text, has_visible, strip_invisible
 from bot.trip_admin import parse_options
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard
-from tests.import_data import seed
+from tests.import_data import PROGRAMME, seed, trip_id, trip_yaml
 from tests.roadmap_seed import item_yaml, roadmap_yaml
 from tests.telebridge_steps import coordinator, press_starting
 from tests.test_trip_admin import _programme, _start_trip_form
@@ -239,3 +240,19 @@ async def test_registration_answers(app: RunningBot, member: TgUser) -> None:
     await _refuses_all(member)
     await member.send("🎻\n\u200b\nскрипка")
     assert "Проверьте заявку" in member.last_text and "🎻\n\nскрипка" in member.last_text
+
+
+@pytest.mark.parametrize("value", ["\u3164\u3164", "\u200b\u200e\u2066", "\u2800"])
+async def test_an_imported_title_that_draws_nothing_is_missing(
+    app: RunningBot, value: str
+) -> None:
+    assert app.db is not None
+    with pytest.raises(ImportRejected) as rejected:
+        await seed(app.db, PROGRAMME + "trips:" + trip_yaml(title=f'"{value}"'))
+    assert [(issue.where.path, issue.key) for issue in rejected.value.issues] == [
+        ("trips[1].title", "import-error-required")
+    ]
+    # A title with letters in it loses only the invisible characters.
+    await seed(app.db, PROGRAMME + "trips:" + trip_yaml(title=f'"{value}Педагоги\u200b"'))
+    trip = await app.dp["trips"].get(trip_id=await trip_id(app.db))
+    assert trip.title == "Педагоги"

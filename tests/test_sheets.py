@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from bot.sheets import FONT_NAME, WIDTH_MAX
+from examples.make_example_xlsx import build_workbook
 from handlers.trip_callbacks import TripAction, TripCb
 from tests.conftest import RunningBot, TgUser
 from tests.test_export import _documents, _trip_with_people
@@ -140,3 +141,11 @@ async def test_workbooks_render_in_libreoffice(
         timeout=120,
     )
     assert (tmp_path / f"{kind}.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_the_import_example_has_the_sheet_style() -> None:
+    """The example table organisers copy is written the same way (and committed so)."""
+    root = Path(__file__).resolve().parent.parent
+    for workbook in (build_workbook(), load_workbook(root / "examples" / "import_example.xlsx")):
+        for sheet in workbook:
+            _assert_style(sheet)

@@ -19,6 +19,7 @@ from bot.audit import Action, ObjectKind
 from bot.errors import UserError
 from bot.roles import Access, MemberRole
 from bot.telebridges import InstitutionKind
+from bot.text import has_visible, strip_invisible
 from bot.trip_admin import require_organiser
 from bot.trips import parse_local_datetime
 from storage.broadcasts import (
@@ -198,6 +199,9 @@ def check_content(kind: ContentKind | None, text: str | None) -> None:
     if kind is ContentKind.TEXT:
         if not (text or "").strip():
             raise UserError("bc-error-content-kind")
+        if not has_visible(strip_invisible(text or "")):
+            # Zero-width characters or Hangul fillers only: everyone would get a blank.
+            raise UserError("error-text-empty")
         if length > TEXT_LIMIT:
             raise UserError("bc-error-text-long", length=length, limit=TEXT_LIMIT)
     elif length > CAPTION_LIMIT:

@@ -1,9 +1,8 @@
 """Participants of a trip as files for organisers: XLSX and CSV with the same columns.
 
-Every text cell is guarded against formula injection: a spreadsheet treats a cell that
-starts with `=`, `+`, `-` or `@` (and, in some programs, a tab or a carriage return) as
-a formula, so a name like `=HYPERLINK(...)` typed by a member would run on the
-organiser's computer. Such a cell gets a leading apostrophe, shown as text everywhere.
+Nothing a member typed may run on the organiser's computer: a name like `=HYPERLINK(...)`
+is an explicit text cell in the XLSX and gets a leading apostrophe in the CSV (see
+`bot.sheets`, which also gives the workbook its look). Date answers are dates.
 """
 
 from __future__ import annotations
@@ -12,21 +11,16 @@ import asyncio
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot import audit
 from bot.audit import Action, AuditService, ObjectKind
 from bot.i18n import Translator
+from bot.sheets import Cell, csv_field, write_sheet
 from storage.cities import City, CityRepo
 from storage.registrations import Participant, RegistrationRepo
 from storage.trips import Question, Trip, TripRepo
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DATE_FORMAT = "%d.%m.%Y %H:%M"
-XLSX_DATE_FORMAT = "DD.MM.YYYY HH:MM"
-WIDTH_MIN, WIDTH_MAX = 8, 60
 
 # The fixed columns, each named by text `export-col-<name>`; the trip's questions follow.
 COLUMNS = (
@@ -35,13 +29,6 @@ COLUMNS = (
 )
 # For a trip with minors: the parent's or guardian's consent, after the person's columns.
 GUARDIAN_COLUMNS = ("guardian", "guardian-consent")
-
-Cell = str | int | datetime | None
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will show as text, never run as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +56,15 @@ def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
 
-def _answer(t: Translator, question: Question | None, value: str | None) -> str | None:
+def _answer(t: Translator, question: Question | None, value: str | None) -> str | date | None:
     if value is None or value == "":
         return None
     if question is not None and question.kind == "yes_no":
         return t.button("export-yes" if value == "yes" else "export-no")
     if question is not None and question.kind == "date":
+        # A date cell, so the column sorts as dates, not as text.
         try:
-            return datetime.fromisoformat(value).strftime("%d.%m.%Y")
+            return date.fromisoformat(value)
         except ValueError:
             return value
     return value
@@ -132,46 +120,6 @@ def participants_table(
     return Table(header, rows)
 
 
-def _width(value: Cell) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, datetime):
-        return len(XLSX_DATE_FORMAT)
-    return max(len(line) for line in str(value).split("\n"))
-
-
-def write_sheet(sheet: Any, header: list[str], rows: list[list[Cell]]) -> None:
-    """Header and rows into an openpyxl sheet: a bold, frozen header, dates as dates and
-    columns as wide as their contents; text guarded against formulas."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    def cell(value: Cell) -> Cell:
-        if isinstance(value, str):
-            # Control characters make a workbook that Excel refuses to open.
-            return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
-        return value
-
-    sheet.append([cell(value) for value in header])
-    for row in rows:
-        sheet.append([cell(value) for value in row])
-    bold = Font(bold=True)
-    for header_cell in sheet[1]:
-        header_cell.font = bold
-    sheet.freeze_panes = "A2"
-    for row_cells in sheet.iter_rows(min_row=2):
-        for data_cell in row_cells:
-            if isinstance(data_cell.value, datetime):
-                data_cell.number_format = XLSX_DATE_FORMAT
-    # Each column as wide as its longest value (its header included), within limits.
-    for column, values in enumerate(zip(header, *rows, strict=True), start=1):
-        width = max(_width(cell(value)) for value in values) + 2
-        sheet.column_dimensions[get_column_letter(column)].width = min(
-            max(width, WIDTH_MIN), WIDTH_MAX
-        )
-
-
 def build_xlsx(table: Table, *, sheet_title: str) -> bytes:
     """A workbook of one sheet, with a filter on the header."""
     from openpyxl import Workbook
@@ -192,19 +140,10 @@ def build_csv(table: Table) -> bytes:
     """UTF-8 with a byte order mark and `;` between fields: what Excel opens correctly
     in Russian and Belarusian locales."""
 
-    def cell(value: Cell) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            return value.strftime(DATE_FORMAT)
-        if isinstance(value, int):
-            return str(value)
-        return safe_text(value)
-
     output = io.StringIO(newline="")
     writer = csv.writer(output, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([cell(value) for value in table.header])
-    writer.writerows([cell(value) for value in row] for row in table.rows)
+    writer.writerow([csv_field(value) for value in table.header])
+    writer.writerows([csv_field(value) for value in row] for row in table.rows)
     return output.getvalue().encode("utf-8-sig")
 
 

@@ -59,6 +59,7 @@ from bot.roadmap import BOTH, NUMBER_MAX, OBJECT_KIND, RoadmapStatus, parse_due
 from bot.roadmap import NOTES_MAX as ROADMAP_NOTES_MAX
 from bot.roadmap import TITLE_MAX as ROADMAP_TITLE_MAX
 from bot.roles import MemberRole
+from bot.text import has_visible, strip_invisible
 from bot.trip_admin import CANCELLABLE, EDITABLE, next_statuses
 from bot.trips import (
     CAPACITY_MAX,
@@ -142,11 +143,16 @@ class ImportSummary:
 
 
 def _clean(text: str, *, multiline: bool) -> str:
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    """As typed text is cleaned (`bot.text`): a value with nothing visible in it, only
+    zero-width characters or Hangul fillers, counts as empty."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", strip_invisible(text, keep_newlines=multiline))
     if not multiline:
-        return " ".join(text.split())
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+        text = " ".join(text.split())
+    else:
+        lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+        text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return text if has_visible(text) else ""
 
 
 def _moment(value: Any, zone: str, *, end_of_day: bool) -> datetime:

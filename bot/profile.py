@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import phonenumbers
+
 from bot.errors import UserError
 from bot.i18n import LANGUAGES
 from bot.roles import MemberRole
+from bot.text import clean_text  # the one rule for typed text; others import it from here too
 from storage.cities import City, CityRepo
 from storage.people import NewProfile, Person, PersonRepo
 
 NAME_MAX = 100
 ORGANISATION_MAX = 200
-_SPACES = re.compile(r"\s+")
+PHONE_TEXT_MAX = 40
+# What a phone number is written with: digits, spaces, brackets, dashes, dots, one leading
+# plus. Letters are refused although phonenumbers would read them as on a keypad.
+_PHONE_CHARS = re.compile(r"\+?[\d\s().\-]+")
 
 
 class ProfileField(StrEnum):
@@ -51,34 +57,17 @@ class OnboardingAnswers:
     consent_at: datetime
 
 
-def clean_text(text: str | None, *, limit: int, keep_newlines: bool = False) -> str:
-    """Trim, fold whitespace, drop control characters; refuse empty or too long text."""
-    if text is None:
-        raise UserError("error-text-expected")
-    cleaned = "".join(
-        char
-        for char in text
-        if unicodedata.category(char) not in {"Cc", "Cf"}
-        or char == "\u200d"
-        or (keep_newlines and char == "\n")
-    )
-    if keep_newlines:
-        lines = [_SPACES.sub(" ", line).strip() for line in cleaned.split("\n")]
-        cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    else:
-        cleaned = _SPACES.sub(" ", cleaned).strip()
-    if not cleaned:
-        raise UserError("error-text-empty")
-    if cleaned.startswith("/"):
-        # An unknown command typed in the middle of a form, not an answer.
-        raise UserError("error-text-command")
-    if len(cleaned) > limit:
-        raise UserError("error-text-too-long", limit=limit, length=len(cleaned))
-    return cleaned
-
-
 def clean_name(text: str | None) -> str:
     return clean_text(text, limit=NAME_MAX)
+
+
+def usable_name(text: str | None) -> str | None:
+    """A Telegram name cleaned as a typed one, or None where nothing would be left (a name
+    of Hangul fillers): then the bot does not offer it."""
+    try:
+        return clean_name(text)
+    except UserError:
+        return None
 
 
 def clean_organisation(text: str | None) -> str:
@@ -92,11 +81,31 @@ def parse_role(value: str) -> MemberRole:
         raise UserError("error-stale-button") from exc
 
 
-def clean_phone(phone: str) -> str:
-    digits = re.sub(r"[^\d+]", "", phone)
-    if not re.fullmatch(r"\+?\d{7,15}", digits):
+def parse_phone(raw: str, regions: Sequence[str]) -> str:
+    """A phone number in E.164 (+79001234567, +375291234567), or UserError("error-phone").
+
+    Written the local way (80291234567 in Minsk, 89001234567 in Sochi) a number means
+    something only in a country: it is read as a number of each of `regions` in turn (the
+    person's city's country first, then the other cities'), then as an international
+    number without its plus (how Telegram gives a shared contact; a delegate's number may
+    be foreign, and that is kept too). Only a number that exists in its country's
+    numbering plan is kept; letters, extensions and digits that are no number anywhere are
+    refused, so nothing like +80291234567 is stored.
+    """
+    text = raw.strip()
+    if len(text) > PHONE_TEXT_MAX or not _PHONE_CHARS.fullmatch(text):
         raise UserError("error-phone")
-    return digits if digits.startswith("+") else f"+{digits}"
+    attempts: list[tuple[str, str | None]] = [(text, None)]
+    if not text.startswith("+"):
+        attempts = [*((text, region) for region in regions), ("+" + text, None)]
+    for candidate, region in attempts:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and not number.extension:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    raise UserError("error-phone")
 
 
 class ProfileService:
@@ -116,6 +125,13 @@ class ProfileService:
         if city is None:
             raise UserError("error-stale-button")
         return city
+
+    async def _regions(self, tg_id: int) -> list[str]:
+        """Countries to read a local phone number in: the person's city's first."""
+        person = await self._people.get(tg_id=tg_id)
+        cities = await self._cities.list()
+        own = [c.country for c in cities if person is not None and c.id == person.city_id]
+        return list(dict.fromkeys([*own, *(city.country for city in cities)]))
 
     async def complete_onboarding(
         self, *, tg_id: int, language: str, answers: OnboardingAnswers
@@ -149,5 +165,5 @@ class ProfileService:
                     raise UserError("error-stale-button")
                 value = raw
             case ProfileField.PHONE:
-                value = None if raw is None else clean_phone(str(raw))
+                value = None if raw is None else parse_phone(str(raw), await self._regions(tg_id))
         await self._people.update_field(tg_id=tg_id, field=field.column, value=value)

@@ -1,8 +1,8 @@
 """The numbers behind the report's chart as a workbook: a summary sheet, then one sheet
 per block (trips by direction and the trips themselves, registrations, events,
-telebridges by month, broadcasts, the roadmap), each with a bold frozen header. Figures
-are numbers and dates are dates, so a spreadsheet can add them up; texts typed by
-people (titles) are guarded against formulas as in the participants' export.
+telebridges by month, broadcasts, the roadmap), in the one style of the bot's workbooks
+(`bot.sheets`). Figures are numbers and dates are dates, so a spreadsheet can add them
+up; texts typed by people (titles) are text cells, never formulas.
 
 `sheets()` makes the content in the organiser's language; `build_workbook()` writes it
 (blocking: run it in a thread).
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.exports import Cell, write_sheet
 from bot.i18n import Translator
 from bot.reports import EventState, ReportFigures, period_text
 from bot.roadmap import RoadmapStatus
+from bot.sheets import Cell, write_sheet
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,8 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
         [
             col("report-col-direction"),
             *[col(f"roadmap-status-{status.value}") for status in statuses],
-            col("report-total"),
+            # Not «Итого»: that names the last row, and one word for both reads as a repeat.
+            col("report-col-items"),
         ],
         [
             [

@@ -16,10 +16,9 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from bot.import_files import QUESTIONS_SHEET, SHEET_FIELDS, load_yaml
+from bot.sheets import write_sheet
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "import_example.yaml"
@@ -93,25 +92,19 @@ def build_workbook(source: Path = SOURCE) -> Workbook:
         raise SystemExit(f"{source}: not valid YAML")
     workbook = Workbook()
     workbook.remove(workbook.active)
-    bold = Font(bold=True)
     for sheet_name, items in _rows(document).items():
         sheet = workbook.create_sheet(sheet_name)
         columns = SHEET_FIELDS[sheet_name]
-        sheet.append(list(columns))
-        for item in items:
-            sheet.append([_cell(name, item.get(name)) for name in columns])
+        # The look of every workbook the bot writes (bold frozen header, a named font,
+        # wrapped text, dates as dates).
+        write_sheet(
+            sheet,
+            list(columns),
+            [[_cell(name, item.get(name)) for name in columns] for item in items],
+        )
         for index, name in enumerate(columns, start=1):
-            header = sheet.cell(row=1, column=index)
-            header.font = bold
             if name in HINTS:
-                header.comment = Comment(HINTS[name], "Побратим")
-            width = max([len(name)] + [len(str(item.get(name) or "")) for item in items]) + 2
-            sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 10), 50)
-            for row in range(2, len(items) + 2):
-                cell = sheet.cell(row=row, column=index)
-                if isinstance(cell.value, datetime):
-                    cell.number_format = "DD.MM.YYYY HH:MM"
-        sheet.freeze_panes = "A2"
+                sheet.cell(row=1, column=index).comment = Comment(HINTS[name], "Побратим")
     return workbook
 
 

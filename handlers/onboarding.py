@@ -19,7 +19,13 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.command_menu import set_personal_menu
 from bot.errors import UserError
 from bot.i18n import Translations, Translator
-from bot.profile import OnboardingAnswers, ProfileService, clean_name, clean_organisation
+from bot.profile import (
+    OnboardingAnswers,
+    ProfileService,
+    clean_name,
+    clean_organisation,
+    usable_name,
+)
 from bot.roles import Access, access_of
 from handlers.callbacks import (
     CityCb,
@@ -61,7 +67,7 @@ async def show_step(
         text, markup = t("onb-consent"), consent_keyboard(t, policy_url=policy_url, nav=True)
     elif step == Onboarding.name:
         user = target.from_user
-        telegram_name = user.full_name if user else None
+        telegram_name = usable_name(user.full_name) if user else None
         text, markup = t("onb-name"), name_keyboard(t, telegram_name, Ctx.ONBOARDING)
     elif step == Onboarding.city:
         text = t("onb-city")

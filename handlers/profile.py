@@ -13,7 +13,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.command_menu import set_personal_menu
 from bot.errors import UserError
 from bot.i18n import Translations, Translator
-from bot.profile import ProfileField, ProfileService
+from bot.profile import ProfileField, ProfileService, usable_name
 from bot.roles import Access
 from handlers.callbacks import (
     CityCb,
@@ -108,7 +108,8 @@ async def edit_field(
     field = callback_data.field
     if field in _TEXT_STATES:
         await state.set_state(_TEXT_STATES[field])
-        telegram_name = callback.from_user.full_name if field is ProfileField.NAME else None
+        full_name = callback.from_user.full_name
+        telegram_name = usable_name(full_name) if field is ProfileField.NAME else None
         await show(
             callback,
             t(f"profile-ask-{field.value}"),
@@ -203,24 +204,43 @@ async def choose_language(
         await set_personal_menu(bot, new_t, chat_id=callback.from_user.id, access=access)
 
 
+async def _ask_phone_again(message: Message, t: Translator) -> None:
+    await message.answer(t("profile-ask-phone"), reply_markup=share_phone_keyboard(t))
+
+
 async def share_phone(message: Message, t: Translator, **data: Any) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
         # Only a person's own number: a forwarded contact card is someone else's data.
         await message.answer(t("error-phone-not-own"))
+        await _ask_phone_again(message, t)
         return
-    await _save(message, ProfileField.PHONE, message.contact.phone_number, {**data, "t": t})
+    data = {**data, "t": t}
+    if not await _save(message, ProfileField.PHONE, message.contact.phone_number, data):
+        await _ask_phone_again(message, t)
 
 
 async def phone_other(
-    message: Message, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    people: PersonRepo,
+    cities: CityRepo,
+    **data: Any,
 ) -> None:
+    """A typed number (checked like a shared one), "Отмена", or anything else."""
     if message.text == t.button("btn-cancel"):
         await state.clear()
         await message.answer(t("profile-unchanged"), reply_markup=ReplyKeyboardRemove())
         await show_profile(message, t, message.chat.id, people, cities, new=True)
         return
-    await message.answer(t("error-phone-button"), reply_markup=share_phone_keyboard(t))
+    if message.text is None:
+        await message.answer(t("error-phone-button"))
+        await _ask_phone_again(message, t)
+        return
+    data.update(t=t, state=state, people=people, cities=cities)
+    if not await _save(message, ProfileField.PHONE, message.text, data):
+        await _ask_phone_again(message, t)
 
 
 async def remove_phone(callback: CallbackQuery, **data: Any) -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+import re
+import zipfile
+from datetime import date, datetime, timedelta
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 
-from bot.exports import safe_text
 from bot.registration import RegistrationService
 from bot.roles import Access
+from bot.sheets import csv_field, safe_text
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.db import utc_now
 from tests.conftest import RunningBot, TgUser
@@ -99,9 +102,10 @@ async def test_organiser_gets_xlsx_and_csv(app: RunningBot, admin: TgUser) -> No
     assert rows[0] == HEADER
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    # Approved first, then pending, the waiting list, and cancelled last.
+    # Approved first, then pending, the waiting list, and cancelled last; what people typed
+    # reads exactly as typed (no guarding apostrophe: the cells are text, not formulas).
     assert [(row[0], row[1], row[5]) for row in rows[1:]] == [
-        ("Одобрена", None, '\'=HYPERLINK("x")'),
+        ("Одобрена", None, '=HYPERLINK("x")'),
         ("Ждёт решения", None, "Анна <b>Смирнова</b>"),
         ("Ждёт решения", None, "Ирина Ковалёва"),
         ("В листе ожидания", 1, "Павел Орлов"),
@@ -109,16 +113,31 @@ async def test_organiser_gets_xlsx_and_csv(app: RunningBot, admin: TgUser) -> No
     ]
     first = rows[1]
     assert first[6:] == [
-        "'+7 школа",
+        "+7 школа",
         "Педагог",
         "Сочи",
-        "'+375291234567",
-        "'-1 учитель",
+        "+375291234567",
+        "-1 учитель",
         "Детский сад",
         "Да",
-        "01.01.2031",
-        "'@вегетарианство",
+        datetime(2031, 1, 1),  # noqa: DTZ001 - a date answer is a date cell (openpyxl reads it back so)
+        "@вегетарианство",
     ]
+    assert sheet["N2"].number_format == "DD.MM.YYYY"
+    assert all(sheet.cell(row=1, column=n).data_type == "s" for n in range(1, len(HEADER) + 1))
+    # Not one formula in the sheet's XML, and the typed texts are there as text cells.
+    with zipfile.ZipFile(io.BytesIO(files["xlsx"])) as archive:
+        sheets_xml = [
+            archive.read(name)
+            for name in archive.namelist()
+            if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)
+        ]
+    assert len(sheets_xml) == 1
+    root = ElementTree.fromstring(sheets_xml[0])
+    assert not [node for node in root.iter() if node.tag.endswith("}f")]
+    texts = {node.text for node in root.iter() if node.tag.endswith("}t")}
+    typed = {'=HYPERLINK("x")', "+7 школа", "+375291234567", "-1 учитель", "@вегетарианство"}
+    assert typed <= texts
     assert rows[2][8] == "Минск" and rows[2][12] == "Нет" and rows[2][14] is None
     # Times are the organiser's (Minsk) time, as real date cells.
     registrations = await app.dp["registrations"].participants(trip_id=trip)
@@ -141,10 +160,16 @@ async def test_organiser_gets_xlsx_and_csv(app: RunningBot, admin: TgUser) -> No
         if value is None:
             return ""
         if isinstance(value, datetime):
-            return value.strftime("%d.%m.%Y %H:%M")
+            # openpyxl reads a date cell back as a datetime at midnight.
+            return value.strftime(
+                "%d.%m.%Y" if value.date() == date(2031, 1, 1) else "%d.%m.%Y %H:%M"
+            )
+        if isinstance(value, str) and value[:1] in "=+-@" and value != "+375291234567":
+            return "'" + value  # CSV has no text cells: guarded, except a phone number
         return str(value)
 
     assert table[1:] == [[as_csv(value) for value in row] for row in rows[1:]]
+    assert table[1][9] == "+375291234567" and table[1][5] == '\'=HYPERLINK("x")'
 
 
 async def test_a_member_cannot_export(app: RunningBot, admin: TgUser, member: TgUser) -> None:
@@ -178,9 +203,30 @@ async def test_nothing_to_export(app: RunningBot, admin: TgUser) -> None:
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
         ("Анна", "Анна"),
+        # A phone as stored (E.164) has nothing to evaluate: people read it as it is.
+        ("+79001234567", "+79001234567"),
+        ("+375291234567", "+375291234567"),
+        ("+7 900 123", "'+7 900 123"),
+        ("+1+1", "'+1+1"),
+        ("+7900123456789012345", "'+7900123456789012345"),
         ("a=b", "a=b"),
         ("", ""),
     ],
 )
 def test_formula_guard(value: str, expected: str) -> None:
     assert safe_text(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        (7, "7"),
+        (datetime(2027, 3, 1, 18, 5), "01.03.2027 18:05"),  # noqa: DTZ001 - city time
+        (date(2031, 1, 1), "01.01.2031"),
+        ("=1+1", "'=1+1"),
+        ("+79001234567", "+79001234567"),
+    ],
+)
+def test_csv_fields(value: object, expected: str) -> None:
+    assert csv_field(value) == expected  # type: ignore[arg-type]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningBot, TgUser
+import pytest
+
+from tests.conftest import RunningBot, TgUser, onboard
 
 
 async def _row(app: RunningBot, tg_id: int) -> dict:
@@ -70,7 +72,8 @@ async def test_someone_elses_contact_is_refused(app: RunningBot, member: TgUser)
     update = member.updates.contact("+375291234567")
     update["message"]["contact"]["user_id"] = 999999
     await app.process(update)
-    assert "только свой номер" in member.last_text
+    assert "только свой номер" in member.texts()[-2]
+    assert member.last_text.startswith("Нажмите кнопку «Отправить мой номер»")  # asked again
     assert (await _row(app, member.id))["phone"] is None
 
 
@@ -106,3 +109,97 @@ async def test_profile_needs_onboarding(app: RunningBot, make_user) -> None:
     user: TgUser = make_user(777)
     await user.send("/profile")
     assert "познакомимся" in user.last_text
+
+
+@pytest.mark.parametrize(
+    ("city", "typed", "stored"),
+    [
+        # A number typed the local way means something only in the person's country.
+        ("Минск", "80291234567", "+375291234567"),
+        ("Минск", "8 (029) 123-45-67", "+375291234567"),
+        ("Сочи", "89001234567", "+79001234567"),
+        ("Сочи", "8 900 123-45-67", "+79001234567"),
+        # Not a number of the person's country: the other city's is tried next.
+        ("Сочи", "80291234567", "+375291234567"),
+        ("Минск", "89001234567", "+79001234567"),
+        ("Минск", "+7 900 123-45-67", "+79001234567"),
+        ("Сочи", "+375 29 123 45 67", "+375291234567"),
+        # A delegate's number may be foreign: written with its country code, it is kept.
+        ("Минск", "+49 30 12345678", "+493012345678"),
+    ],
+)
+async def test_a_typed_phone_is_stored_in_international_form(
+    app: RunningBot, make_user, city: str, typed: str, stored: str
+) -> None:
+    user: TgUser = make_user(2101)
+    await onboard(user, city=city)
+    await user.send("/profile")
+    await user.press("Телефон")
+    await user.send(typed)
+    assert f"Телефон: {stored}" in user.last_text
+    assert (await _row(app, user.id))["phone"] == stored
+
+
+@pytest.mark.parametrize(
+    ("city", "contact", "stored"),
+    [
+        # Telegram gives a shared contact's number without its plus.
+        ("Сочи", "79001234567", "+79001234567"),
+        ("Сочи", "375291234567", "+375291234567"),
+        ("Минск", "80291234567", "+375291234567"),
+        ("Минск", "+79001234567", "+79001234567"),
+    ],
+)
+async def test_a_shared_contact_is_stored_in_international_form(
+    app: RunningBot, make_user, city: str, contact: str, stored: str
+) -> None:
+    user: TgUser = make_user(2102)
+    await onboard(user, city=city)
+    await user.send("/profile")
+    await user.press("Телефон")
+    await user.send_contact(contact)
+    assert (await _row(app, user.id))["phone"] == stored
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "не скажу",
+        "12345",
+        "+80291234567",  # no country has the code 80
+        "80291234567000",
+        "+7 000 000-00-00",  # a Russian number that is not in the numbering plan
+        "+7 900 CALL-ME",  # letters, although a keypad would read them
+        "+7 900 123-45-67 доб. 5",
+        "8" * 41,
+    ],
+)
+async def test_a_wrong_phone_is_refused_and_asked_again(
+    app: RunningBot, make_user, typed: str
+) -> None:
+    user: TgUser = make_user(2103)
+    await onboard(user, city="Минск")
+    await user.send("/profile")
+    await user.press("Телефон")
+    await user.send(typed)
+    refusal, question = user.texts()[-2:]
+    assert "Номер телефона не распознан" in refusal
+    assert "+7 900 123-45-67 или +375 29 123-45-67" in refusal
+    assert question.startswith("Нажмите кнопку «Отправить мой номер»")
+    assert "📱 Отправить мой номер" in user.labels()
+    assert (await _row(app, user.id))["phone"] is None
+    # Still the phone question: the right number is taken now.
+    await user.send("80291234567")
+    assert (await _row(app, user.id))["phone"] == "+375291234567"
+
+
+async def test_a_wrong_shared_contact_is_refused_and_asked_again(
+    app: RunningBot, member: TgUser
+) -> None:
+    await member.send("/profile")
+    await member.press("Телефон")
+    await member.send_contact("80291234567000")
+    refusal, question = member.texts()[-2:]
+    assert "Номер телефона не распознан" in refusal
+    assert question.startswith("Нажмите кнопку «Отправить мой номер»")
+    assert (await _row(app, member.id))["phone"] is None

@@ -199,7 +199,7 @@ async def test_report_through_the_bot_for_a_known_data_set(app: RunningBot, admi
         "Выполнен",
         "Перенесён",
         "Отменён",
-        "Итого",
+        "Всего пунктов",
     )
     assert roadmap[1:] == [
         ("Образование", 0, 0, 1, 0, 0, 1),

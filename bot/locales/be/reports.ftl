@@ -84,6 +84,8 @@ report-col-month = Месяц
 report-col-held = Тэлемастоў праведзена
 report-col-broadcast = Рассылка №
 report-col-started = Пачата
+# The roadmap sheet's last column: all statuses of a direction (the last row is «Разам»).
+report-col-items = Усяго пунктаў
 report-sum-period = Перыяд
 report-sum-generated = Справаздача сфарміравана
 report-sum-trips = Паездак адбылося

@@ -84,6 +84,8 @@ report-col-month = Месяц
 report-col-held = Телемостов проведено
 report-col-broadcast = Рассылка №
 report-col-started = Начата
+# The roadmap sheet's last column: all statuses of a direction (the last row is «Итого»).
+report-col-items = Всего пунктов
 report-sum-period = Период
 report-sum-generated = Отчёт сформирован
 report-sum-trips = Поездок состоялось

@@ -12,19 +12,19 @@ import asyncio
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import audit
 from bot.audit import Action, AuditService, ObjectKind
 from bot.i18n import Translator
+from bot.timefmt import local_text, to_local
 from storage.cities import City, CityRepo
 from storage.registrations import Participant, RegistrationRepo
 from storage.trips import Question, Trip, TripRepo
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DATE_FORMAT = "%d.%m.%Y %H:%M"
 XLSX_DATE_FORMAT = "DD.MM.YYYY HH:MM"
 WIDTH_MIN, WIDTH_MAX = 8, 60
 
@@ -66,7 +66,7 @@ class Table:
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     # Spreadsheets know no time zones: the organiser's city time, without the zone.
-    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+    return to_local(moment, zone).replace(tzinfo=None) if moment else None
 
 
 def _answer(t: Translator, question: Question | None, value: str | None) -> str | None:
@@ -76,7 +76,7 @@ def _answer(t: Translator, question: Question | None, value: str | None) -> str 
         return t.button("export-yes" if value == "yes" else "export-no")
     if question is not None and question.kind == "date":
         try:
-            return datetime.fromisoformat(value).strftime("%d.%m.%Y")
+            return local_text(date.fromisoformat(value), None, "date")
         except ValueError:
             return value
     return value
@@ -196,7 +196,7 @@ def build_csv(table: Table) -> bytes:
         if value is None:
             return ""
         if isinstance(value, datetime):
-            return value.strftime(DATE_FORMAT)
+            return local_text(value, None, "datetime")  # already in the organiser's time
         if isinstance(value, int):
             return str(value)
         return safe_text(value)
@@ -221,7 +221,8 @@ async def export_trip(
     audit_log: AuditService,
 ) -> TripExport | None:
     """Both files for a trip, or None if there is no such trip. An export of personal
-    data is an organiser's action: it goes to the audit log."""
+    data is an organiser's action: it goes to the audit log. Times are in `zone`, the
+    city of the organiser who asked for it (who reads the file)."""
     trip = await trips.get(trip_id=trip_id)
     if trip is None:
         return None
@@ -237,7 +238,7 @@ async def export_trip(
     )
     # Building a workbook of thousands of rows takes a while: off the event loop.
     xlsx = await asyncio.to_thread(build_xlsx, table, sheet_title=t.button("export-sheet"))
-    stem = f"trip-{trip.id}-participants-{now.astimezone(ZoneInfo(zone)):%Y-%m-%d}"
+    stem = f"trip-{trip.id}-participants-{local_text(now, zone, 'stamp')}"
     if participants:
         await audit_log.add(
             audit.entry(

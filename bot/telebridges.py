@@ -17,12 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from bot import audit
 from bot.errors import UserError
 from bot.profile import clean_text
 from bot.roles import Access, MemberRole
+from bot.timefmt import local_span, to_local
 from bot.trip_admin import require_organiser
 from storage.cities import City, CityRepo
 from storage.db import Database, Writer
@@ -170,14 +170,7 @@ def city_times(
     """The time in each city's own time: `15.03.2027 10:00–10:45` (or only the start)."""
     shown = []
     for city in cities:
-        zone = ZoneInfo(city.timezone)
-        start = starts_at.astimezone(zone)
-        text = start.strftime("%d.%m.%Y %H:%M")
-        if ends_at is not None:
-            end = ends_at.astimezone(zone)
-            same_day = end.date() == start.date()
-            text += f"–{end:%H:%M}" if same_day else f" – {end:%d.%m.%Y %H:%M}"
-        shown.append((city, text))
+        shown.append((city, local_span(starts_at, ends_at, city.timezone)))
     return shown
 
 
@@ -196,9 +189,8 @@ class MonthFigures:
 def month_counts(items: Iterable[tuple[datetime, str]], zone: str) -> dict[int, Counter[str]]:
     """{YYYYMM: Counter(status)} in a city's time, for the organisers' monthly figures."""
     months: dict[int, Counter[str]] = {}
-    tz = ZoneInfo(zone)
     for starts_at, status in items:
-        local = starts_at.astimezone(tz)
+        local = to_local(starts_at, zone)
         months.setdefault(local.year * 100 + local.month, Counter())[status] += 1
     return dict(sorted(months.items()))
 

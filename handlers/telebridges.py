@@ -23,8 +23,9 @@ from bot.i18n import Translator
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
+from bot.timefmt import local_text
 from handlers.filters import Has, Onboarded
-from handlers.render import Target, alert, local_time, send_new, show, show_error, zone_of
+from handlers.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
 from handlers.telebridge_views import (
@@ -149,7 +150,7 @@ async def _labels(
         other_id = item.other_side(own.id) if own and item.side_of(own.id) else item.proposer_id
         other = await data["institutions"].get(institution_id=other_id) if other_id else None
         other_name = other.name if other else t.button("tb-any-school")
-        when = local_time(item.starts_at, zone)
+        when = local_text(item.starts_at, zone)
         labels.append(
             (telebridge_label(t, item, other_name, when, display_status(item, now)), item.id)
         )

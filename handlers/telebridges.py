@@ -89,12 +89,21 @@ async def show_card(
     own = await _own(data)
     reported = own is not None and any(report.institution_id == own.id for report in reports)
     now = utc_now()
+    countered = (
+        own is not None
+        and telebridge.is_open_offer
+        and await data["telebridges"].pending_counter(
+            offer_id=telebridge.id, institution_id=own.id
+        )
+        is not None
+    )
     actions = card_actions(
         telebridge,
         own,
         proposal_starts=view.latest.terms.starts_at if view.latest else telebridge.starts_at,
         reported=reported,
         now=now,
+        countered=countered,
     )
     photos = sum(1 for report in reports if report.photo_file_id)
     keyboard = card_keyboard(t, telebridge, actions, photos=photos)

@@ -732,11 +732,13 @@ class TelebridgeRepo:
         return [_telebridge(tuple(row)[:-1]) for row in rows], rows[0][-1]
 
     async def starts_and_statuses(self, *, city_id: int | None) -> list[tuple[datetime, str]]:
-        """(start, status) of every telebridge of a city (or of all), for monthly counts."""
-        sql = "SELECT t.starts_at, t.status FROM telebridges t"
+        """(start, status) of every telebridge of a city (or of all), for monthly counts.
+        A school's counter to an open offer is part of that offer, not one more
+        telebridge: the offer alone is counted."""
+        sql = "SELECT t.starts_at, t.status FROM telebridges t WHERE t.offer_id IS NULL"
         params: tuple[object, ...] = ()
         if city_id is not None:
-            sql += f" WHERE {_OF_CITY}"
+            sql += f" AND {_OF_CITY}"
             params = (city_id, city_id, city_id)
         async with self._db.read.execute(sql, params) as cur:
             return [(from_db_time(row[0]), row[1]) for row in await cur.fetchall()]  # type: ignore[misc]

@@ -551,6 +551,24 @@ async def test_agreeing_on_one_counter_closes_the_others_once_in_their_language(
         assert (await cur.fetchone())[0] == 2
 
 
+async def test_a_withdrawn_open_offer_closes_the_counters_to_it(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    offer = await _open_offer_countered(sochi, (minsk,), app.db)
+    await sochi.press_data(TbCb(action=TbAction.CANCEL, id=offer.id).pack())
+    await sochi.press("Без причины")
+    [counter] = await _counters(app.db, offer.id)
+    assert counter.status == "cancelled" and not counter.closed_as_taken
+    told = [text for text in minsk.texts() if "отозвано — Гимназия № 1" in text]
+    assert len(told) == 1 and "Ваше встречное предложение закрыто" in told[0]
+    await minsk.press_data(TbCb(action=TbAction.DETAILS, id=counter.id).pack())
+    assert "Статус: отменён" in minsk.last_text
+    # The organisers' monthly figures count the offer, not each school's answer to it.
+    figures = await TelebridgeRepo(app.db).starts_and_statuses(city_id=None)
+    assert [status for _, status in figures] == ["cancelled"]
+
+
 async def test_reschedule_and_cancel_tell_the_other_side(
     app: RunningBot, sochi: TgUser, minsk: TgUser
 ) -> None:

@@ -551,6 +551,42 @@ async def test_agreeing_on_one_counter_closes_the_others_once_in_their_language(
         assert (await cur.fetchone())[0] == 2
 
 
+async def test_an_agreed_counter_and_an_acceptance_at_once_take_the_offer_once(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    """The proposer accepts school B's counter while school C accepts the offer itself:
+    one agreement takes it, the other press is told the offer is taken."""
+    assert app.db is not None
+    lyceum = await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
+    offer = await _open_offer_countered(sochi, (minsk,), app.db)
+    [counter] = await _counters(app.db, offer.id)
+    presses = []
+    for user, under, label in (
+        (sochi, "Средняя школа № 5", "✅ Принять"),
+        (lyceum, "Открытое предложение телемоста", "✅ Принять"),
+    ):
+        message = next(
+            m for m in reversed(user.telegram.messages(user.id)) if under in m.plain_text()
+        )
+        [button] = [b for b in message.buttons() if b.get("text") == label]
+        presses.append(user.updates.callback(message, button["callback_data"]))
+    calls = await app.process(*presses)
+    alerts = [
+        c.params.get("text", "")
+        for c in calls
+        if c.method == "answerCallbackQuery" and c.params.get("show_alert")
+    ]
+    assert alerts == ["Это открытое предложение уже приняла другая школа."]
+    agreed = await _get(app.db, offer.id)
+    assert agreed is not None and agreed.status == "confirmed"
+    left = await _get(app.db, counter.id)
+    if agreed.partner_id == counter.partner_id:  # the counter won: folded into the offer
+        assert left is None
+    else:  # the lyceum won: the counter is closed and its school told once
+        assert left is not None and left.closed_as_taken
+        assert sum("приняла другая школа" in text for text in minsk.texts()) == 1
+
+
 async def test_a_withdrawn_open_offer_closes_the_counters_to_it(
     app: RunningBot, sochi: TgUser, minsk: TgUser
 ) -> None:

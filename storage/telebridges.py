@@ -186,10 +186,12 @@ class TelebridgeRepo:
         self._db = db
 
     async def get(self, *, telebridge_id: int, conn: Writer | None = None) -> Telebridge | None:
+        """The telebridge; for a counter folded into an open offer, that offer."""
         reader = conn or self._db.read
         async with reader.execute(
-            f"SELECT {_COLUMNS} FROM telebridges t WHERE t.id = ?",  # noqa: S608
-            (telebridge_id,),
+            f"SELECT {_COLUMNS} FROM telebridges t WHERE t.id = COALESCE("  # noqa: S608
+            "(SELECT merged_into FROM telebridges WHERE id = ?), ?)",
+            (telebridge_id, telebridge_id),
         ) as cur:
             row = await cur.fetchone()
         return _telebridge(tuple(row)) if row else None
@@ -426,7 +428,9 @@ class TelebridgeRepo:
         """The proposer and a school agreed on the school's counter: the open offer
         becomes the agreed telebridge with that school (the offer keeps its id, so links
         to it, its audit entries and the other schools' late presses still find it) and
-        the counter's rounds move to it. False if the counter or the offer changed."""
+        the counter's rounds move to it. The counter's row stays, closed and pointing at
+        the offer (`get` follows it), so buttons under its notices reach the offer and
+        its id is never reused. False if the counter or the offer changed."""
         assert counter.offer_id is not None and counter.partner_id is not None
         stamp = to_db_time(now)
         cur = await conn.execute(
@@ -458,15 +462,11 @@ class TelebridgeRepo:
             "UPDATE telebridge_rounds SET telebridge_id = ? WHERE telebridge_id = ?",
             (counter.offer_id, counter.id),
         )
-        # An organiser may have linked the counter to a roadmap item meanwhile.
         await conn.execute(
-            "UPDATE OR IGNORE roadmap_telebridges SET telebridge_id = ? WHERE telebridge_id = ?",
-            (counter.offer_id, counter.id),
+            "UPDATE telebridges SET status = 'cancelled', awaiting_id = NULL,"
+            " closed_by = partner_id, merged_into = ?, updated_at = ? WHERE id = ?",
+            (counter.offer_id, stamp, counter.id),
         )
-        await conn.execute(
-            "DELETE FROM roadmap_telebridges WHERE telebridge_id = ?", (counter.id,)
-        )
-        await conn.execute("DELETE FROM telebridges WHERE id = ?", (counter.id,))
         return True
 
     async def close_counters(
@@ -692,7 +692,8 @@ class TelebridgeRepo:
             order = "t.starts_at DESC, t.id DESC"
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM telebridges t"  # noqa: S608
-            f" WHERE (t.proposer_id = ? OR t.partner_id = ?) AND {condition}"
+            f" WHERE (t.proposer_id = ? OR t.partner_id = ?) AND t.merged_into IS NULL"
+            f" AND {condition}"
             f" ORDER BY {order} LIMIT ? OFFSET ?",
             (institution_id, institution_id, *OPEN, to_db_time(now), limit, offset),
         ) as cur:
@@ -723,7 +724,8 @@ class TelebridgeRepo:
         to any school of the city), latest first."""
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM telebridges t"  # noqa: S608
-            f" WHERE {_OF_CITY} ORDER BY t.starts_at DESC, t.id DESC LIMIT ? OFFSET ?",
+            f" WHERE {_OF_CITY} AND t.merged_into IS NULL"
+            " ORDER BY t.starts_at DESC, t.id DESC LIMIT ? OFFSET ?",
             (city_id, city_id, city_id, limit, offset),
         ) as cur:
             rows = await cur.fetchall()

@@ -530,7 +530,12 @@ async def test_agreeing_on_one_counter_closes_the_others_once_in_their_language(
         offer.proposer_id,
         minsk_counter.partner_id,
     ]
-    assert await _get(app.db, minsk_counter.id) is None  # folded into the offer
+    # The counter is folded into the offer: its buttons reach the offer from now on.
+    assert await _get(app.db, minsk_counter.id) == agreed
+    calls = await sochi.press_data(
+        TbCb(action=TbAction.ACCEPT, id=minsk_counter.id, round=2).pack()
+    )
+    assert _alert(calls) == "Телемост уже подтверждён."
     assert "Телемост подтверждён" in minsk.texts()[-2]
     closed = await _get(app.db, lyceum_counter.id)
     assert closed is not None and closed.closed_as_taken
@@ -581,7 +586,7 @@ async def test_an_agreed_counter_and_an_acceptance_at_once_take_the_offer_once(
     assert agreed is not None and agreed.status == "confirmed"
     left = await _get(app.db, counter.id)
     if agreed.partner_id == counter.partner_id:  # the counter won: folded into the offer
-        assert left is None
+        assert left == agreed
     else:  # the lyceum won: the counter is closed and its school told once
         assert left is not None and left.closed_as_taken
         assert sum("приняла другая школа" in text for text in minsk.texts()) == 1

@@ -63,6 +63,17 @@ def test_only_bot_timefmt_formats_dates_or_converts_them_to_a_zone() -> None:
     assert offences == [], "format dates with bot.timefmt.local_text: " + ", ".join(offences)
 
 
+def test_no_text_formats_a_date_itself() -> None:
+    """Fluent's DATETIME() would format in the server's zone and its own style: dates
+    come into texts already formatted by bot.timefmt."""
+    found = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "bot" / "locales").rglob("*.ftl"))
+        if "DATETIME(" in path.read_text("utf-8")
+    ]
+    assert found == []
+
+
 def test_the_architecture_check_finds_each_way_of_formatting(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text(

@@ -481,22 +481,28 @@ async def test_a_counter_does_not_take_an_open_offer(
 async def test_a_declined_counter_leaves_the_open_offer_open(
     app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
 ) -> None:
+    """The proposer declines B's counter: the offer stays open to everyone, C's counter
+    to it still waits, and a third school can still accept it."""
     assert app.db is not None
     lyceum = await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
-    offer = await _open_offer_countered(sochi, (minsk,), app.db)
+    gymnasium = await coordinator(make_user, 3006, school="Гимназия № 7", city="Минск")
+    offer = await _open_offer_countered(sochi, (minsk, lyceum), app.db)
     await _press_under(sochi, "Средняя школа № 5", "❌ Отклонить")
     await sochi.press("Без причины")
-    [counter] = await _counters(app.db, offer.id)
-    assert counter.status == "declined"
+    declined, waiting = await _counters(app.db, offer.id)
+    assert declined.status == "declined" and waiting.status == "proposed"
     assert "отклонено — Гимназия № 1" in minsk.texts()[-1]
     still = await _get(app.db, offer.id)
     assert still is not None and still.is_open_offer and still.status == "proposed"
     # Another school still sees it among the open offers and can take it.
-    await lyceum.send("/school")
-    assert any(label.startswith("📣 Открытые предложения") for label in lyceum.labels())
-    await _press_under(lyceum, "Открытое предложение телемоста", "✅ Принять")
+    await gymnasium.send("/school")
+    assert any(label.startswith("📣 Открытые предложения") for label in gymnasium.labels())
+    await _press_under(gymnasium, "Открытое предложение телемоста", "✅ Принять")
     taken = await _get(app.db, offer.id)
     assert taken is not None and taken.status == "confirmed"
+    closed = await _get(app.db, waiting.id)
+    assert closed is not None and closed.closed_as_taken
+    assert sum("приняла другая школа — Гимназия № 7" in t for t in lyceum.texts()) == 1
     assert not any("встречное предложение закрыто" in text for text in minsk.texts())
 
 

@@ -275,9 +275,6 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     personal_data = create_personal_data(settings, db, services, trip_notices)
     institutions = InstitutionRepo(db)
     telebridges = TelebridgeRepo(db)
-    telebridge_service = TelebridgeService(
-        db, institutions, telebridges, services.cities, on_change=reminders.poke
-    )
     telebridge_notices = TelebridgeNotices(
         outbox,
         translations,
@@ -289,6 +286,14 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         ),
         admin_ids=settings.admin_ids,
         wake=delivery.wake,
+    )
+    telebridge_service = TelebridgeService(
+        db,
+        institutions,
+        telebridges,
+        services.cities,
+        on_change=reminders.poke,
+        counter_notices=telebridge_notices,
     )
     roadmap_repo = RoadmapRepo(db)
     audit_log = AuditService(AuditRepo(db))

@@ -16,7 +16,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -25,6 +24,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.broadcasts import BroadcastService, seconds_left
 from bot.i18n import Translations, Translator
 from bot.notify import Notifier
+from bot.timefmt import local_text
 from storage.broadcasts import RUNNING, STOPPED, Broadcast, BroadcastRepo, Figures
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -228,10 +228,9 @@ def report_text(t: Translator, broadcast: Broadcast, figures: Figures, zone: str
         cancelled=figures.cancelled,
     )
     if broadcast.late and broadcast.scheduled_for and broadcast.started_at:
-        tz = ZoneInfo(zone)
         text += "\n\n" + t(
             "bc-report-late",
-            scheduled=broadcast.scheduled_for.astimezone(tz).strftime("%d.%m.%Y %H:%M"),
-            started=broadcast.started_at.astimezone(tz).strftime("%d.%m.%Y %H:%M"),
+            scheduled=local_text(broadcast.scheduled_for, zone),
+            started=local_text(broadcast.started_at, zone),
         )
     return text

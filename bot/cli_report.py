@@ -56,6 +56,8 @@ async def run_report(
                 return CliResult(
                     2, err=[f"--city: неизвестный город «{city_code}»; есть: {codes}."]
                 )
+        # No organiser runs the command in the bot: dates are in the report's city time
+        # (the bot's own city for all cities); in the bot, the organiser's city time.
         zone = city.timezone if city else settings.timezone
         try:
             period = custom_period(first, last, zone)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import audit
 from bot.audit import Action, ObjectKind
@@ -20,6 +19,7 @@ from bot.errors import UserError
 from bot.i18n import Translations, Translator
 from bot.profile import clean_text
 from bot.roles import Access
+from bot.timefmt import local_span
 from bot.trip_admin import clean_description, clean_title, require_organiser
 from storage.cities import CityRepo
 from storage.db import Database
@@ -299,7 +299,7 @@ class EventNotices:
             if subscriber.blocked:
                 continue
             t = self._translations.get(subscriber.language)
-            zone = ZoneInfo(subscriber.zone or self._default_zone)
+            zone = subscriber.zone or self._default_zone  # the recipient's city
             where = city.name(t.language) if city else ""
             if change.cancelled:
                 key = "cancelled"
@@ -330,17 +330,10 @@ class EventNotices:
         return queued
 
 
-def _when(starts: datetime, ends: datetime, zone: ZoneInfo) -> str:
-    start = starts.astimezone(zone)
-    end = ends.astimezone(zone)
-    text = start.strftime("%d.%m.%Y %H:%M")
-    if end == start:
-        return text
-    if end.date() == start.date():
-        return f"{text}–{end.strftime('%H:%M')}"
-    return f"{text} – {end.strftime('%d.%m.%Y %H:%M')}"
+def _when(starts: datetime, ends: datetime, zone: str) -> str:
+    return local_span(starts, ends, zone)
 
 
 def when_text(starts: datetime, ends: datetime, zone: str) -> str:
     """Start and end as one line in a zone's time: `21.11.2026 10:00–18:00`."""
-    return _when(starts, ends, ZoneInfo(zone))
+    return local_span(starts, ends, zone)

@@ -18,6 +18,7 @@ from bot import audit
 from bot.audit import Action, AuditService, ObjectKind
 from bot.i18n import Translator
 from bot.sheets import Cell, csv_field, write_sheet
+from bot.timefmt import local_text, to_local
 from storage.cities import City, CityRepo
 from storage.registrations import Participant, RegistrationRepo
 from storage.trips import Question, Trip, TripRepo
@@ -53,7 +54,7 @@ class Table:
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     # Spreadsheets know no time zones: the organiser's city time, without the zone.
-    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+    return to_local(moment, zone).replace(tzinfo=None) if moment else None
 
 
 def _answer(t: Translator, question: Question | None, value: str | None) -> str | date | None:
@@ -160,7 +161,8 @@ async def export_trip(
     audit_log: AuditService,
 ) -> TripExport | None:
     """Both files for a trip, or None if there is no such trip. An export of personal
-    data is an organiser's action: it goes to the audit log."""
+    data is an organiser's action: it goes to the audit log. Times are in `zone`, the
+    city of the organiser who asked for it (who reads the file)."""
     trip = await trips.get(trip_id=trip_id)
     if trip is None:
         return None
@@ -176,7 +178,7 @@ async def export_trip(
     )
     # Building a workbook of thousands of rows takes a while: off the event loop.
     xlsx = await asyncio.to_thread(build_xlsx, table, sheet_title=t.button("export-sheet"))
-    stem = f"trip-{trip.id}-participants-{now.astimezone(ZoneInfo(zone)):%Y-%m-%d}"
+    stem = f"trip-{trip.id}-participants-{local_text(now, zone, 'stamp')}"
     if participants:
         await audit_log.add(
             audit.entry(

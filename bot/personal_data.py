@@ -27,9 +27,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
+from bot.timefmt import local_text
 from storage.cities import City, CityRepo
 from storage.db import Database, Writer, to_db_time
 from storage.people import Person, PersonRepo
@@ -59,7 +59,7 @@ class View:
     def when(self, moment: datetime | None) -> str:
         if moment is None:
             return "—"
-        return moment.astimezone(ZoneInfo(self.zone)).strftime("%d.%m.%Y %H:%M")
+        return local_text(moment, self.zone)
 
     def city(self, city_id: int | None) -> str:
         city = self.cities.get(city_id or 0)
@@ -210,7 +210,7 @@ class PersonalData:
         blocks.append(t("mydata-footer"))
         if not found:
             blocks = [t("mydata-nothing")]
-        date = now.astimezone(ZoneInfo((await self._view(subject, t)).zone)).strftime("%Y-%m-%d")
+        date = local_text(now, (await self._view(subject, t)).zone, "stamp")
         return PersonalCopy(
             messages=split_message("\n\n".join(blocks)),
             document=json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),

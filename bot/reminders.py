@@ -34,12 +34,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.i18n import Translations, Translator
+from bot.timefmt import local_text
 from storage.cities import City, CityRepo
 from storage.db import utc_now
 from storage.outbox import NewMessage, OutboxRepo
@@ -329,7 +329,7 @@ class Reminders:
         common = {
             "title": reminder.title,
             "when": time_left(t, (reminder.starts_at - now).total_seconds()),
-            "time": reminder.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M"),
+            "time": local_text(reminder.starts_at, zone),
             "city": city_name or zone,
         }
         key = dedup_key(

@@ -13,12 +13,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
 from bot.reports import EventState, ReportFigures, period_text
 from bot.roadmap import RoadmapStatus
 from bot.sheets import Cell, write_sheet
+from bot.timefmt import to_local
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class Sheet:
 
 
 def _local(moment: datetime, zone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    return to_local(moment, zone).replace(tzinfo=None)
 
 
 def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:

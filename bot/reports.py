@@ -25,6 +25,7 @@ from bot.registration import RegStatus
 from bot.roadmap import DirectionProgress, RoadmapStatus
 from bot.roles import Access
 from bot.telebridges import month_counts
+from bot.timefmt import local_text, to_local
 from bot.trip_admin import require_organiser
 from bot.trips import Direction
 from storage.cities import City, CityRepo
@@ -65,7 +66,7 @@ class Period:
 
 
 def this_quarter(now: datetime, zone: str) -> Period:
-    today = now.astimezone(ZoneInfo(zone)).date()
+    today = to_local(now, zone).date()
     first_month = (today.month - 1) // 3 * 3 + 1
     first = date(today.year, first_month, 1)
     after = (
@@ -75,7 +76,7 @@ def this_quarter(now: datetime, zone: str) -> Period:
 
 
 def this_year(now: datetime, zone: str) -> Period:
-    year = now.astimezone(ZoneInfo(zone)).year
+    year = to_local(now, zone).year
     return Period(date(year, 1, 1), date(year, 12, 31), zone)
 
 
@@ -360,7 +361,7 @@ def period_text(t: Translator, figures: ReportFigures) -> str:
     city = figures.city.name(t.language) if figures.city else t.button("report-all-cities")
     return t.button(
         "report-period",
-        first=figures.period.first.strftime("%d.%m.%Y"),
-        last=figures.period.last.strftime("%d.%m.%Y"),
+        first=local_text(figures.period.first, None, "date"),
+        last=local_text(figures.period.last, None, "date"),
         city=city,
     )

@@ -21,11 +21,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from bot.timefmt import local_text
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A phone as the bot stores it (E.164): digits only after the plus, nothing to evaluate.
 _PHONE = re.compile(r"\+\d{6,15}")
-CSV_DATETIME_FORMAT = "%d.%m.%Y %H:%M"
-CSV_DATE_FORMAT = "%d.%m.%Y"
 XLSX_DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 XLSX_DATE_FORMAT = "DD.MM.YYYY"
 FONT_NAME = "Calibri"
@@ -50,9 +50,10 @@ def csv_field(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime(CSV_DATETIME_FORMAT)
+        # Already the organiser's wall-clock time (see bot/exports.py): shown as it is.
+        return local_text(value.replace(tzinfo=None), None, "datetime")
     if isinstance(value, date):
-        return value.strftime(CSV_DATE_FORMAT)
+        return local_text(value, None, "date")
     if isinstance(value, int | float):
         return str(value)
     return safe_text(value)

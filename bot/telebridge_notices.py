@@ -18,6 +18,7 @@ from bot.i18n import Translations, Translator
 from bot.telebridge_texts import TelebridgeView, institution_line
 from bot.telebridges import Change, JoinDecision, JoinRequest
 from storage.cities import CityRepo
+from storage.db import Writer
 from storage.institutions import Coordinator, InstitutionRepo
 from storage.outbox import Document, NewMessage, OutboxRepo
 from storage.people import PersonRepo
@@ -74,9 +75,14 @@ class TelebridgeNotices:
 
     async def _queue(self, messages: list[NewMessage]) -> int:
         queued = await self._outbox.enqueue(messages) if messages else 0
-        if queued and self._wake is not None:
-            self._wake()
+        if queued:
+            self.wake()
         return queued
+
+    def wake(self) -> None:
+        """The delivery engine looks at the outbox now (after a commit)."""
+        if self._wake is not None:
+            self._wake()
 
     async def _recipients(
         self, institution_ids: Iterable[int | None], *, except_tg: int | None
@@ -122,6 +128,8 @@ class TelebridgeNotices:
             audience = await self._recipients([telebridge.awaiting_id], except_tg=change.actor_id)
         if telebridge.status == RESCHEDULED:
             key = "tb-notice-reschedule"
+        elif telebridge.offer_id is not None and latest.number == 2:
+            key = "tb-notice-offer-counter"  # the offer stays open to the other schools
         elif latest.number > 1:
             key = "tb-notice-counter"
         else:
@@ -144,6 +152,32 @@ class TelebridgeNotices:
                 )
             )
         return await self._queue(messages)
+
+    async def counters_closed(
+        self, conn: Writer, *, offer: Telebridge, closed: list[Telebridge], taken: bool
+    ) -> int:
+        """The schools whose counters to an open offer were closed, because another
+        school's agreement took the offer (`taken`) or its proposer withdrew it: each
+        coordinator once, in their language, queued in the caller's transaction."""
+        view = await self.view(offer)
+        key = "tb-notice-counter-taken" if taken else "tb-notice-counter-withdrawn"
+        school = view.partner if taken else view.proposer
+        people = await self._recipients([counter.partner_id for counter in closed], except_tg=None)
+        messages = []
+        for person in people:
+            t = self._translations.get(person.language)
+            counter = next(c for c in closed if c.partner_id == person.institution_id)
+            line = institution_line(t, school, view.cities) if school else ""
+            messages.append(
+                self._notice(
+                    t,
+                    person.tg_id,
+                    t(key, topic=offer.topic, school=line),
+                    counter.id,
+                    f"tb-counter-closed:{counter.id}:{person.tg_id}",
+                )
+            )
+        return await self._outbox.enqueue(messages, conn=conn) if messages else 0
 
     # Answers
 

@@ -16,13 +16,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from bot import audit
 from bot.errors import UserError
 from bot.profile import clean_text
 from bot.roles import Access, MemberRole
+from bot.timefmt import local_span, to_local
 from bot.trip_admin import require_organiser
 from storage.cities import City, CityRepo
 from storage.db import Database, Writer
@@ -170,14 +171,7 @@ def city_times(
     """The time in each city's own time: `15.03.2027 10:00–10:45` (or only the start)."""
     shown = []
     for city in cities:
-        zone = ZoneInfo(city.timezone)
-        start = starts_at.astimezone(zone)
-        text = start.strftime("%d.%m.%Y %H:%M")
-        if ends_at is not None:
-            end = ends_at.astimezone(zone)
-            same_day = end.date() == start.date()
-            text += f"–{end:%H:%M}" if same_day else f" – {end:%d.%m.%Y %H:%M}"
-        shown.append((city, text))
+        shown.append((city, local_span(starts_at, ends_at, city.timezone)))
     return shown
 
 
@@ -196,9 +190,8 @@ class MonthFigures:
 def month_counts(items: Iterable[tuple[datetime, str]], zone: str) -> dict[int, Counter[str]]:
     """{YYYYMM: Counter(status)} in a city's time, for the organisers' monthly figures."""
     months: dict[int, Counter[str]] = {}
-    tz = ZoneInfo(zone)
     for starts_at, status in items:
-        local = starts_at.astimezone(tz)
+        local = to_local(starts_at, zone)
         months.setdefault(local.year * 100 + local.month, Counter())[status] += 1
     return dict(sorted(months.items()))
 
@@ -224,6 +217,8 @@ def display_status(telebridge: Telebridge, now: datetime) -> str:
     """The status as people read it: a proposal nobody answered in time has expired, an
     agreed one that has ended waits for the sides to say whether it took place, and a
     request to move it lapses when the agreed time comes."""
+    if telebridge.closed_as_taken:
+        return "taken"
     if telebridge.status == PROPOSED and telebridge.starts_at <= now:
         return "expired"
     if telebridge.status in BOOKED and telebridge.ends_at <= now:
@@ -253,6 +248,8 @@ def check_answer(
         raise UserError(
             "tb-error-taken" if _took_it_before(telebridge, own) else "tb-error-not-yours"
         )
+    if telebridge.closed_as_taken:
+        raise UserError("tb-error-taken")
     if telebridge.status not in (PROPOSED, RESCHEDULED):
         raise UserError(f"tb-error-state-{telebridge.status}")
     if round_number != telebridge.round:
@@ -359,15 +356,18 @@ def card_actions(
     proposal_starts: datetime,
     reported: bool,
     now: datetime,
+    countered: bool = False,
 ) -> frozenset[CardAction]:
     """What a coordinator of `own` can do on the telebridge now, by the checks above, so
     a card offers no button that can only be refused. `proposal_starts` is the start
-    the latest proposal offers; `reported` whether `own` said if it took place."""
+    the latest proposal offers; `reported` whether `own` said if it took place;
+    `countered` whether `own` has a counter to this open offer waiting for an answer."""
     if own is None:
         return frozenset()
     tb, actions = telebridge, set()
     if _allowed(lambda: check_answer(tb, own, tb.round, now)):
-        actions.add(CardAction.COUNTER)
+        if not countered:
+            actions.add(CardAction.COUNTER)
         if _allowed(lambda: check_accept_time(proposal_starts, now)):
             actions.add(CardAction.ACCEPT)
         if _allowed(lambda: check_decline(tb)):
@@ -425,6 +425,17 @@ class Change:
         )
 
 
+class CounterNotices(Protocol):
+    """Tells the schools whose counters to an open offer were closed (the outbox rows
+    are written in the transaction that closed them; `wake` runs after it commits)."""
+
+    async def counters_closed(
+        self, conn: Writer, *, offer: Telebridge, closed: list[Telebridge], taken: bool
+    ) -> int: ...
+
+    def wake(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class JoinRequest:
     institution: Institution
@@ -448,12 +459,14 @@ class TelebridgeService:
         cities: CityRepo,
         *,
         on_change: Callable[[], None] | None = None,
+        counter_notices: CounterNotices | None = None,
     ) -> None:
         self._db = db
         self._institutions = institutions
         self._telebridges = telebridges
         self._cities = cities
         self._on_change = on_change  # reminders look again at the next due moment
+        self._counter_notices = counter_notices
 
     def _changed(self) -> None:
         if self._on_change is not None:
@@ -679,12 +692,50 @@ class TelebridgeService:
         check_decline(current)
         return own, current
 
+    async def counterable(
+        self, actor_id: int, telebridge_id: int, round_number: int, *, now: datetime
+    ) -> tuple[Institution, Telebridge]:
+        """The actor's institution, if it may answer with another time: the side awaited,
+        and for an open offer a school with no counter to it waiting already."""
+        own, current = await self.answering(actor_id, telebridge_id, round_number, now=now)
+        if current.is_open_offer and await self._telebridges.pending_counter(
+            offer_id=current.id, institution_id=own.id
+        ):
+            raise UserError("tb-error-countered")
+        return own, current
+
     async def counter(
         self, *, actor_id: int, telebridge_id: int, round_number: int, terms: Terms, now: datetime
     ) -> Change:
-        """Another time (or duration, link, note) in answer to the latest proposal."""
-        own, current = await self.answering(actor_id, telebridge_id, round_number, now=now)
+        """Another time (or duration, link, note) in answer to the latest proposal. A
+        counter to an open offer does not take it: it starts the school's own telebridge
+        with the proposer, and the offer stays open to the other schools."""
+        own, current = await self.counterable(actor_id, telebridge_id, round_number, now=now)
+        if current.is_open_offer:
+            return await self._counter_offer(own, current, terms, actor_id=actor_id, now=now)
         return await self._new_round(own, current, terms, actor_id=actor_id, now=now)
+
+    async def _counter_offer(
+        self, own: Institution, offer: Telebridge, terms: Terms, *, actor_id: int, now: datetime
+    ) -> Change:
+        checked = self._checked_terms(terms, now)
+        async with self._db.transaction() as conn:
+            await self._check_clash(
+                conn, institution_ids=[offer.proposer_id, own.id], terms=checked, exclude_id=None
+            )
+            new_id = await self._telebridges.counter_offer(
+                conn, offer=offer, institution_id=own.id, tg_id=actor_id, terms=checked, now=now
+            )
+            if new_id is None:
+                if await self._telebridges.pending_counter(
+                    offer_id=offer.id, institution_id=own.id, conn=conn
+                ):
+                    raise UserError("tb-error-countered")
+                raise await self._lost_race(offer, conn)
+            created = await self._telebridges.get(telebridge_id=new_id, conn=conn)
+            latest = await self._telebridges.round(telebridge_id=new_id, number=2, conn=conn)
+        assert created is not None
+        return Change(created, actor_id, own.id, latest)
 
     async def _new_round(
         self,
@@ -763,6 +814,8 @@ class TelebridgeService:
             raise UserError("tb-error-url-required")
         check_accept_time(terms.starts_at, now)
         partner_id = current.partner_id or own.id
+        # The open offer this agreement takes: the one accepted, or the one countered.
+        offer_id = current.id if current.is_open_offer else current.offer_id
         async with self._db.transaction() as conn:
             await self._check_clash(
                 conn,
@@ -770,14 +823,53 @@ class TelebridgeService:
                 terms=terms,
                 exclude_id=current.id,
             )
-            if not await self._telebridges.confirm(
+            if current.offer_id is not None:
+                # A school's counter agreed on: the offer itself becomes the telebridge.
+                if not await self._telebridges.take_offer(
+                    conn, counter=current, terms=terms, now=now
+                ):
+                    raise await self._lost_race(current, conn)
+            elif not await self._telebridges.confirm(
                 conn, current=current, partner_id=partner_id, terms=terms, now=now
             ):
                 raise await self._lost_race(current, conn)
-            confirmed = await self._telebridges.get(telebridge_id=current.id, conn=conn)
-        assert confirmed is not None
+            agreed_id = offer_id if offer_id is not None else current.id
+            confirmed = await self._telebridges.get(telebridge_id=agreed_id, conn=conn)
+            assert confirmed is not None
+            told = 0
+            if offer_id is not None:
+                told = await self._close_counters(
+                    conn, confirmed, closed_by=None, taker=partner_id, now=now
+                )
+            latest = await self._telebridges.round(
+                telebridge_id=agreed_id, number=confirmed.round, conn=conn
+            )
+        if told and self._counter_notices is not None:
+            self._counter_notices.wake()
         self._changed()
         return Change(confirmed, actor_id, own.id, latest, before=current)
+
+    async def _close_counters(
+        self,
+        conn: Writer,
+        offer: Telebridge,
+        *,
+        closed_by: int | None,
+        taker: int | None,
+        now: datetime,
+    ) -> int:
+        """Close the other schools' counters to an open offer that an agreement took
+        (`taker` the school) or its proposer withdrew (`closed_by`), and queue their
+        notices in the same transaction. Returns how many notices were queued."""
+        closed = await self._telebridges.close_counters(
+            conn, offer_id=offer.id, closed_by=closed_by, taker=taker, now=now
+        )
+        others = [counter for counter in closed if counter.partner_id != taker]
+        if not others or self._counter_notices is None:
+            return 0
+        return await self._counter_notices.counters_closed(
+            conn, offer=offer, closed=others, taken=taker is not None
+        )
 
     async def decline(
         self, *, actor_id: int, telebridge_id: int, round_number: int, reason: str, now: datetime
@@ -840,17 +932,28 @@ class TelebridgeService:
             actor_id=actor_id, telebridge_id=telebridge_id, now=now
         )
         reason = clean_text(reason, limit=NOTE_MAX, keep_newlines=True) if reason else ""
-        cancelled = await self._apply(
-            current,
-            lambda conn: self._telebridges.close(
+        told = 0
+
+        async def write(conn: Writer) -> bool:
+            nonlocal told
+            if not await self._telebridges.close(
                 conn,
                 current=current,
                 status=CANCELLED,
                 institution_id=own.id,
                 reason=reason,
                 now=now,
-            ),
-        )
+            ):
+                return False
+            if current.is_open_offer:  # the schools that countered it are told
+                told = await self._close_counters(
+                    conn, current, closed_by=own.id, taker=None, now=now
+                )
+            return True
+
+        cancelled = await self._apply(current, write)
+        if told and self._counter_notices is not None:
+            self._counter_notices.wake()
         self._changed()
         return Change(cancelled, actor_id, own.id, before=current, reason=reason)
 
@@ -884,6 +987,8 @@ class TelebridgeService:
         if now_state is None:
             return UserError("tb-error-not-found")
         if before.is_open_offer and now_state.partner_id is not None:
+            return UserError("tb-error-taken")
+        if now_state.closed_as_taken:
             return UserError("tb-error-taken")
         if now_state.status in (PROPOSED, RESCHEDULED) and now_state.round != before.round:
             return UserError("tb-error-stale-round", round=now_state.round)

@@ -24,9 +24,10 @@ from bot.organisers import (
     RedeemResult,
     RevokeResult,
 )
+from bot.timefmt import local_text
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
-from handlers.render import Target, local_time, send_new, show_error, zone_of
+from handlers.render import Target, send_new, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -49,7 +50,7 @@ async def _invite(
         await show_error(target, t, error, answer)
         return
     link = await create_start_link(bot, f"invite_{invite.code}")
-    expires = local_time(invite.expires_at, await zone_of(person, cities, settings))
+    expires = local_text(invite.expires_at, await zone_of(person, cities, settings))
     await send_new(target, t("admin-invite-created", link=link, expires=expires))
 
 

@@ -10,7 +10,9 @@ time, optionally only those by or about one person or about one object.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from datetime import datetime
 from typing import Any
 
 from aiogram import Router
@@ -29,7 +31,8 @@ from bot.audit import HELP_WORDS, AuditPage, AuditService, parse_filter
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roles import Access
-from handlers.render import Target, alert, local_time, send_new, show, zone_of
+from bot.timefmt import local_text
+from handlers.render import Target, alert, send_new, show, zone_of
 from handlers.routing import CapabilityRouter
 from storage.audit import AuditFilter, AuditRow
 from storage.people import PersonRepo
@@ -85,21 +88,28 @@ def _name(t: Translator, key: str, word: str) -> str:
     return t.button(key) if t.has(key) else word
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, zone: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:
+        # A moment is kept as ISO text with its offset (bot.audit): shown in the
+        # reader's city time like every other date.
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is not None:
+                return local_text(moment, zone)
     return str(value)
 
 
-def diff_text(diff: dict[str, Any]) -> str:
+def diff_text(diff: dict[str, Any], zone: str) -> str:
     parts = []
     for field, value in diff.items():
         if isinstance(value, list) and len(value) == 2:
-            parts.append(f"{field}: {_value(value[0])} → {_value(value[1])}")
+            parts.append(f"{field}: {_value(value[0], zone)} → {_value(value[1], zone)}")
         else:
-            parts.append(f"{field}: {_value(value)}")
+            parts.append(f"{field}: {_value(value, zone)}")
     text = "; ".join(parts)
     return text if len(text) <= DIFF_MAX else text[: DIFF_MAX - 1] + "…"
 
@@ -125,9 +135,9 @@ async def _entry(t: Translator, row: AuditRow, zone: str, people: PersonRepo) ->
     kind = _name(t, f"audit-object-{row.object_kind}", row.object_kind)
     target = kind if row.object_id is None else f"{kind} {row.object_id}"
     action = _name(t, f"audit-action-{row.action}", row.action)
-    args = {"when": local_time(row.at, zone), "actor": actor, "action": action, "target": target}
+    args = {"when": local_text(row.at, zone), "actor": actor, "action": action, "target": target}
     if row.diff:
-        return t("audit-entry-diff", **args, diff=diff_text(row.diff))
+        return t("audit-entry-diff", **args, diff=diff_text(row.diff, zone))
     return t("audit-entry", **args)
 
 

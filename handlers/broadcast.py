@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roles import Access, MemberRole
+from bot.timefmt import local_text
 from bot.trips import TripStatus
 from handlers import broadcast_history
 from handlers.broadcast_keyboards import (
@@ -58,7 +59,7 @@ from handlers.broadcast_keyboards import (
 )
 from handlers.broadcast_views import segment_label
 from handlers.filters import Has
-from handlers.render import Target, alert, local_time, send_new, shorten, show, zone_of
+from handlers.render import Target, alert, send_new, shorten, show, zone_of
 from handlers.staff import organisers_only, refusals_router, staff_router
 from handlers.trip_admin_keyboards import PanelAction, PanelCb
 from storage.broadcasts import Source
@@ -110,6 +111,8 @@ async def _ask_segment(
     events: EventRepo,
     broadcasts: BroadcastService,
     access: Access,
+    person: Person,
+    settings: Settings,
     page: int = 0,
     new: bool = False,
 ) -> None:
@@ -136,9 +139,11 @@ async def _ask_segment(
     elif field == "language":
         await reply(target, t("bc-ask-language"), languages_keyboard(t))
     elif field == "trip_id":
-        await _ask_trip(target, t, trips, page=page, new=new)
+        zone = await zone_of(person, cities, settings)
+        await _ask_trip(target, t, trips, zone, page=page, new=new)
     elif field == "event_id":
-        await _ask_event(target, t, events, page=page, new=new)
+        zone = await zone_of(person, cities, settings)
+        await _ask_event(target, t, events, zone, page=page, new=new)
     elif field == "inst_city":
         keyboard = institution_cities_keyboard(t, await cities.list())
         await reply(target, t("bc-ask-inst-city"), keyboard)
@@ -151,14 +156,15 @@ async def _ask_segment(
 
 
 async def _ask_trip(
-    target: Target, t: Translator, trips: TripRepo, *, page: int, new: bool
+    target: Target, t: Translator, trips: TripRepo, zone: str, *, page: int, new: bool
 ) -> None:
     async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
         items, total = await trips.catalogue(
             statuses=TRIP_STATUSES, role=None, from_city_id=None, limit=limit, offset=offset
         )
         labels = [
-            (_item_label(t, item.trip.starts_at, item.trip.title), item.trip.id) for item in items
+            (_item_label(t, item.trip.starts_at, item.trip.title, zone), item.trip.id)
+            for item in items
         ]
         return labels, total
 
@@ -166,17 +172,19 @@ async def _ask_trip(
 
 
 async def _ask_event(
-    target: Target, t: Translator, events: EventRepo, *, page: int, new: bool
+    target: Target, t: Translator, events: EventRepo, zone: str, *, page: int, new: bool
 ) -> None:
     async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
         items, total = await events.catalogue(now=utc_now(), limit=limit, offset=offset)
-        return [(_item_label(t, event.starts_at, event.title), event.id) for event in items], total
+        labels = [(_item_label(t, e.starts_at, e.title, zone), e.id) for e in items]
+        return labels, total
 
     await _ask_item(target, t, load, page=page, new=new, ask="bc-ask-event", none="bc-no-events")
 
 
-def _item_label(t: Translator, starts_at: datetime, title: str) -> str:
-    return shorten(t.button("bc-item", date=starts_at.strftime("%d.%m.%Y"), title=title), 60)
+def _item_label(t: Translator, starts_at: datetime, title: str, zone: str) -> str:
+    """A trip or an event to pick, dated in the organiser's city time."""
+    return shorten(t.button("bc-item", date=local_text(starts_at, zone, "date"), title=title), 60)
 
 
 async def _ask_item(
@@ -209,7 +217,8 @@ async def new_broadcast(
 
 
 def _segment_deps(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: data[key] for key in ("cities", "trips", "events", "broadcasts", "access")}
+    keys = ("cities", "trips", "events", "broadcasts", "access", "person", "settings")
+    return {key: data[key] for key in keys}
 
 
 async def _known(
@@ -280,13 +289,17 @@ async def list_page(
     t: Translator,
     trips: TripRepo,
     events: EventRepo,
+    person: Person,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     segment = _segment(await state.get_data())
     field = segment.missing() if segment else None
+    zone = await zone_of(person, cities, settings)
     if field == "event_id":
-        await _ask_event(callback, t, events, page=callback_data.page, new=False)
+        await _ask_event(callback, t, events, zone, page=callback_data.page, new=False)
     elif field == "trip_id":
-        await _ask_trip(callback, t, trips, page=callback_data.page, new=False)
+        await _ask_trip(callback, t, trips, zone, page=callback_data.page, new=False)
 
 
 def _step_back(segment: Segment | None) -> Segment | None:
@@ -362,6 +375,7 @@ async def _preview_summary(
     broadcasts: BroadcastService,
     access: Access,
     new: bool,
+    **_zone_sources: Any,  # person and settings, which the questions need, not the summary
 ) -> None:
     segment = _segment(await state.get_data())
     assert segment is not None
@@ -425,7 +439,7 @@ async def ask_time(
     settings: Settings,
 ) -> None:
     zone, city = await _city_time(t, person, cities, settings)
-    example = local_time(utc_now() + timedelta(days=1), zone)[:-5] + "10:00"
+    example = local_text(utc_now() + timedelta(days=1), zone, "date") + " 10:00"
     await state.set_state(BroadcastForm.schedule)
     await show(callback, t("bc-ask-time", city=city, example=example), content_keyboard(t))
 
@@ -460,7 +474,7 @@ async def schedule(
         return
     await state.clear()
     sent = await message.answer(
-        t("bc-scheduled", id=broadcast.id, when=local_time(at, zone), city=city),
+        t("bc-scheduled", id=broadcast.id, when=local_text(at, zone), city=city),
         reply_markup=scheduled_keyboard(t, broadcast.id),
     )
     # This message turns into the progress message when the broadcast starts.

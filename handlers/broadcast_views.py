@@ -6,7 +6,8 @@ from bot.broadcast_monitor import report_text
 from bot.broadcasts import ANY_KIND, Segment, SegmentKind
 from bot.errors import UserError
 from bot.i18n import Translator
-from handlers.render import local_time, shorten
+from bot.timefmt import local_text
+from handlers.render import shorten
 from storage.broadcasts import RUNNING, SCHEDULED, Broadcast, Figures
 from storage.cities import CityRepo
 from storage.events import EventRepo
@@ -58,14 +59,14 @@ def history_label(t: Translator, broadcast: Broadcast, figures: Figures, zone: s
             "bc-history-item-scheduled",
             id=broadcast.id,
             mark=t.button(f"bc-mark-{broadcast.status}"),
-            when=local_time(broadcast.scheduled_for, zone),
+            when=local_text(broadcast.scheduled_for, zone),
         )
     else:
         label = t.button(
             "bc-history-item",
             id=broadcast.id,
             mark=t.button(f"bc-mark-{broadcast.status}"),
-            when=local_time(broadcast.started_at or broadcast.created_at, zone),
+            when=local_text(broadcast.started_at or broadcast.created_at, zone),
             sent=figures.sent,
             total=broadcast.recipients,
         )
@@ -87,12 +88,12 @@ def card_text(
         status=t.button(f"bc-status-{broadcast.status}"),
         segment=segment,
         author=author,
-        created=local_time(broadcast.created_at, zone),
+        created=local_text(broadcast.created_at, zone),
         kind=t.button(f"bc-content-{broadcast.source.kind}"),
     )
     if broadcast.status == SCHEDULED:
         assert broadcast.scheduled_for is not None
-        return head + "\n" + t("bc-card-scheduled", when=local_time(broadcast.scheduled_for, zone))
+        return head + "\n" + t("bc-card-scheduled", when=local_text(broadcast.scheduled_for, zone))
     if broadcast.status == RUNNING:
         return (
             head

@@ -6,13 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.events import when_text
 from bot.i18n import Translator
 from bot.roles import Access
+from bot.timefmt import local_text, to_local
 from handlers.event_callbacks import (
     EventAction,
     EventCb,
@@ -39,7 +39,7 @@ def _button(text: str, data: Any) -> InlineKeyboardButton:
 
 
 def month_of(moment: datetime, zone: str) -> int:
-    local = moment.astimezone(ZoneInfo(zone))
+    local = to_local(moment, zone)
     return local.year * 100 + local.month
 
 
@@ -48,7 +48,7 @@ def month_label(t: Translator, month: int) -> str:
 
 
 def event_label(event: Event, cities: dict[int, City], t: Translator, zone: str) -> str:
-    when = event.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m")
+    when = local_text(event.starts_at, zone, "day")
     city = cities.get(event.city_id)
     where = city.name(t.language) if city else ""
     return shorten(f"{when} · {where} · {event.title}", LABEL_MAX)

@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.i18n import Translations, Translator
 from bot.profile import ProfileField, ProfileService, usable_name
 from bot.roles import Access
+from bot.timefmt import local_text
 from handlers.callbacks import (
     CityCb,
     Ctx,
@@ -38,7 +39,7 @@ from handlers.keyboards import (
     roles_keyboard,
     share_phone_keyboard,
 )
-from handlers.render import Target, local_time, send_new, show, show_error
+from handlers.render import Target, send_new, show, show_error
 from handlers.routing import CapabilityRouter
 from handlers.states import ProfileEdit
 from storage.cities import CityRepo
@@ -61,7 +62,7 @@ async def profile_text(t: Translator, person: Person, cities: CityRepo) -> str:
         organisation=person.organisation or "",
         language=t.button(f"language-{person.language}"),
         phone=person.phone or t.button("profile-no-phone"),
-        consent_at=local_time(person.consent_at, zone) if person.consent_at else "—",
+        consent_at=local_text(person.consent_at, zone) if person.consent_at else "—",
     )
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -75,10 +72,6 @@ async def show_error(
 def shorten(text: str, limit: int) -> str:
     """Cut text to `limit` characters with an ellipsis (button labels, list lines)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def local_time(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
 
 
 async def zone_of(person: Person | None, cities: CityRepo, settings: Settings) -> str:

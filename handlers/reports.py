@@ -28,6 +28,7 @@ from bot.reports import (
     this_quarter,
     this_year,
 )
+from bot.timefmt import local_text
 from handlers.filters import Has
 from handlers.render import Target, send_new, show, show_error, zone_of
 from handlers.roadmap_callbacks import ReportCb, ReportPeriod
@@ -93,7 +94,7 @@ async def _choose_city(
     rows.append([to_panel_button(t)])
     text = t(
         "report-choose-city",
-        period=f"{period.first:%d.%m.%Y} — {period.last:%d.%m.%Y}",
+        period=" — ".join(local_text(day, None, "date") for day in (period.first, period.last)),
     )
     if isinstance(target, Message):
         await send_new(target, text, markup(rows))

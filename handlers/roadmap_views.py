@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -19,6 +18,7 @@ from bot.roadmap import (
     responsible_text,
     status_name,
 )
+from bot.timefmt import local_text
 from handlers.render import shorten
 from handlers.roadmap_callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
 from handlers.telebridge_views import button, markup, pager
@@ -35,7 +35,7 @@ def mark(t: Translator, status: str) -> str:
 
 
 def _day(moment: Any, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y")
+    return local_text(moment, zone, "date")
 
 
 # The overview
@@ -230,7 +230,7 @@ def card_text(
             lines.append(
                 t(
                     "roadmap-card-history-line",
-                    when=row.changed_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M"),
+                    when=local_text(row.changed_at, zone),
                     old=status_name(t, row.old_status),
                     new=status_name(t, row.new_status),
                     who=Html(t("roadmap-card-history-who", id=str(row.changed_by)))

@@ -11,7 +11,8 @@ from aiogram.types import CallbackQuery
 
 from bot.i18n import Translator
 from bot.telebridges import display_status, month_figures
-from handlers.render import local_time, show, zone_of
+from bot.timefmt import local_text
+from handlers.render import show, zone_of
 from handlers.staff import organisers_only, refusals_router, staff_router
 from handlers.telebridge_callbacks import TbOrgCb
 from handlers.telebridge_views import (
@@ -63,7 +64,7 @@ async def overview(callback: CallbackQuery, page: int, data: dict[str, Any]) -> 
     labels = []
     for item in items:
         proposer = await data["institutions"].get(institution_id=item.proposer_id)
-        when = local_time(item.starts_at, zone)
+        when = local_text(item.starts_at, zone)
         name = proposer.name if proposer else "—"
         labels.append((telebridge_label(t, item, name, when, display_status(item, now)), item.id))
     _, unverified = await data["institutions"].unverified(limit=1, offset=0)

@@ -301,7 +301,7 @@ async def counter_or_reschedule(
     actor = data["person"].tg_id
     try:
         if callback_data.action is TbAction.COUNTER:
-            own, current = await service.answering(
+            own, current = await service.counterable(
                 actor, callback_data.id, callback_data.round, now=utc_now()
             )
             mode = COUNTER
@@ -508,7 +508,12 @@ async def _send(
         return
     await state.clear()
     await notices.proposal(change)
-    key = "tb-sent-open" if change.telebridge.is_open_offer else f"tb-sent-{form.get('mode')}"
+    if change.telebridge.is_open_offer:
+        key = "tb-sent-open"
+    elif change.telebridge.offer_id is not None and change.round and change.round.number == 2:
+        key = "tb-sent-offer-counter"  # the school's first answer to an open offer
+    else:
+        key = f"tb-sent-{form.get('mode')}"
     await show(callback, t(key, topic=change.telebridge.topic))
     await show_card(callback, change.telebridge.id, data, new=True)
 

@@ -23,8 +23,9 @@ from bot.i18n import Translator
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
+from bot.timefmt import local_text
 from handlers.filters import Has, Onboarded
-from handlers.render import Target, alert, local_time, send_new, show, show_error, zone_of
+from handlers.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
 from handlers.telebridge_views import (
@@ -88,12 +89,21 @@ async def show_card(
     own = await _own(data)
     reported = own is not None and any(report.institution_id == own.id for report in reports)
     now = utc_now()
+    countered = (
+        own is not None
+        and telebridge.is_open_offer
+        and await data["telebridges"].pending_counter(
+            offer_id=telebridge.id, institution_id=own.id
+        )
+        is not None
+    )
     actions = card_actions(
         telebridge,
         own,
         proposal_starts=view.latest.terms.starts_at if view.latest else telebridge.starts_at,
         reported=reported,
         now=now,
+        countered=countered,
     )
     photos = sum(1 for report in reports if report.photo_file_id)
     keyboard = card_keyboard(t, telebridge, actions, photos=photos)
@@ -149,7 +159,7 @@ async def _labels(
         other_id = item.other_side(own.id) if own and item.side_of(own.id) else item.proposer_id
         other = await data["institutions"].get(institution_id=other_id) if other_id else None
         other_name = other.name if other else t.button("tb-any-school")
-        when = local_time(item.starts_at, zone)
+        when = local_text(item.starts_at, zone)
         labels.append(
             (telebridge_label(t, item, other_name, when, display_status(item, now)), item.id)
         )

@@ -10,7 +10,6 @@ bot.trip_admin, which checks the actor's access again on every write.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -23,6 +22,7 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.notify import Notifier
 from bot.roles import Access
+from bot.timefmt import local_text
 from bot.trip_admin import (
     CANCELLABLE,
     TripAdminService,
@@ -141,7 +141,7 @@ async def trips_list(
             t.button(
                 "org-trip-item",
                 mark=t.button(f"org-status-mark-{item.trip.status}"),
-                date=item.trip.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y"),
+                date=local_text(item.trip.starts_at, zone, "date"),
                 title=item.trip.title,
             ),
             item.trip.id,

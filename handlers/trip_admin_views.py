@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram.fsm.state import State
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.errors import UserError
 from bot.i18n import Html, Translator
+from bot.timefmt import local_text
 from bot.trip_admin import QUESTIONS_MAX
 from handlers.trip_admin_keyboards import (
     TripField,
@@ -82,7 +82,7 @@ def step_key(step: State) -> str:
 
 
 def local(iso: str, zone: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+    return local_text(datetime.fromisoformat(iso), zone)
 
 
 def has_value(form: dict[str, Any], step: State) -> bool:

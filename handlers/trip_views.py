@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.roles import Access
+from bot.timefmt import local_text, to_local
 from handlers.keyboards import InlineKeyboard
 from handlers.render import shorten
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb, TripScope, TripsPageCb
@@ -21,17 +21,17 @@ LABEL_MAX = 60
 
 
 def local(moment: datetime, zone: str, *, with_time: bool = True) -> str:
-    value = moment.astimezone(ZoneInfo(zone))
+    value = to_local(moment, zone)
     if with_time and (value.hour or value.minute):
-        return value.strftime("%d.%m.%Y %H:%M")
-    return value.strftime("%d.%m.%Y")
+        return local_text(moment, zone)
+    return local_text(moment, zone, "date")
 
 
 def trip_button_label(
     item: TripListItem, cities: dict[int, City], t: Translator, zone: str
 ) -> str:
     trip = item.trip
-    when = trip.starts_at.astimezone(ZoneInfo(zone)).strftime("%d.%m")
+    when = local_text(trip.starts_at, zone, "day")
     origin = cities[trip.from_city_id].name(t.language)
     route = f"{origin} → {cities[trip.to_city_id].name(t.language)}"
     return shorten(f"{when} · {route} · {trip.title}", LABEL_MAX)

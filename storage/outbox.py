@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, Writer, to_db_time, utc_now
 
 QUEUED, SENDING, SENT, BLOCKED, FAILED, CANCELLED = (
     "queued",
@@ -90,43 +90,49 @@ class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def enqueue(self, messages: list[NewMessage]) -> int:
-        """Queue messages in one transaction; a dedup_key already queued is skipped.
+    async def enqueue(self, messages: list[NewMessage], *, conn: Writer | None = None) -> int:
+        """Queue messages in one transaction (the caller's `conn`, so that the notices of
+        a change commit with it, or a new one); a dedup_key already queued is skipped.
 
         Returns how many rows were added.
         """
+        if conn is None:
+            async with self._db.transaction() as own:
+                return await self._insert(own, messages)
+        return await self._insert(conn, messages)
+
+    async def _insert(self, conn: Writer, messages: list[NewMessage]) -> int:
         now = utc_now()
         stamp = to_db_time(now)
         added = 0
-        async with self._db.transaction() as conn:
-            for message in messages:
-                cur = await conn.execute(
-                    "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind, text,"
-                    " reply_markup, from_chat_id, from_message_id, file_name, file_data,"
-                    " not_before, priority, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (dedup_key) DO NOTHING",
-                    (
-                        message.chat_id,
-                        message.purpose,
-                        message.dedup_key,
-                        message.broadcast_id,
-                        message.kind,
-                        message.text,
-                        json.dumps(message.reply_markup, ensure_ascii=False)
-                        if message.reply_markup
-                        else None,
-                        message.from_chat_id,
-                        message.from_message_id,
-                        message.document.name if message.document else None,
-                        message.document.data if message.document else None,
-                        to_db_time(message.not_before or now),
-                        message.priority,
-                        stamp,
-                        stamp,
-                    ),
-                )
-                added += cur.rowcount
+        for message in messages:
+            cur = await conn.execute(
+                "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind, text,"
+                " reply_markup, from_chat_id, from_message_id, file_name, file_data,"
+                " not_before, priority, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (dedup_key) DO NOTHING",
+                (
+                    message.chat_id,
+                    message.purpose,
+                    message.dedup_key,
+                    message.broadcast_id,
+                    message.kind,
+                    message.text,
+                    json.dumps(message.reply_markup, ensure_ascii=False)
+                    if message.reply_markup
+                    else None,
+                    message.from_chat_id,
+                    message.from_message_id,
+                    message.document.name if message.document else None,
+                    message.document.data if message.document else None,
+                    to_db_time(message.not_before or now),
+                    message.priority,
+                    stamp,
+                    stamp,
+                ),
+            )
+            added += cur.rowcount
         return added
 
     async def due(

@@ -24,7 +24,7 @@ _COLUMNS = (
     "t.id, t.proposer_id, t.partner_id, t.partner_city_id, t.topic, t.age_group, t.starts_at,"
     " t.ends_at, t.duration_min, t.video_url, t.note, t.status, t.round, t.awaiting_id,"
     " t.reason, t.closed_by, t.sequence, t.created_by, t.confirmed_at, t.created_at,"
-    " t.updated_at, t.open_offer"
+    " t.updated_at, t.open_offer, t.offer_id"
 )
 _ROUND_COLUMNS = (
     "telebridge_id, round, institution_id, tg_id, starts_at, duration_min, video_url, note,"
@@ -70,6 +70,7 @@ class Telebridge:
     created_at: datetime
     updated_at: datetime
     made_open: bool = False  # offered to any school of the partner city (taken or not)
+    offer_id: int | None = None  # a school's counter to this open offer (see migration 0009)
 
     @property
     def terms(self) -> Terms:
@@ -78,6 +79,12 @@ class Telebridge:
     @property
     def is_open_offer(self) -> bool:
         return self.partner_id is None
+
+    @property
+    def closed_as_taken(self) -> bool:
+        """A counter to an open offer, closed because another school's agreement took
+        the offer."""
+        return self.offer_id is not None and self.status == CANCELLED and self.closed_by is None
 
     def side_of(self, institution_id: int | None) -> bool:
         """Whether an institution is one of the two sides."""
@@ -144,6 +151,7 @@ def _telebridge(row: tuple) -> Telebridge:
         created_at=from_db_time(row[19]),  # type: ignore[arg-type]
         updated_at=from_db_time(row[20]),  # type: ignore[arg-type]
         made_open=bool(row[21]),
+        offer_id=row[22],
     )
 
 
@@ -178,10 +186,12 @@ class TelebridgeRepo:
         self._db = db
 
     async def get(self, *, telebridge_id: int, conn: Writer | None = None) -> Telebridge | None:
+        """The telebridge; for a counter folded into an open offer, that offer."""
         reader = conn or self._db.read
         async with reader.execute(
-            f"SELECT {_COLUMNS} FROM telebridges t WHERE t.id = ?",  # noqa: S608
-            (telebridge_id,),
+            f"SELECT {_COLUMNS} FROM telebridges t WHERE t.id = COALESCE("  # noqa: S608
+            "(SELECT merged_into FROM telebridges WHERE id = ?), ?)",
+            (telebridge_id, telebridge_id),
         ) as cur:
             row = await cur.fetchone()
         return _telebridge(tuple(row)) if row else None
@@ -344,6 +354,147 @@ class TelebridgeRepo:
             now=now,
         )
         return True
+
+    async def counter_offer(
+        self,
+        conn: Writer,
+        *,
+        offer: Telebridge,
+        institution_id: int,
+        tg_id: int,
+        terms: Terms,
+        now: datetime,
+    ) -> int | None:
+        """A school's counter to an open offer: a telebridge of its own between the
+        proposer and that school (round 1 the offer's terms, round 2 the school's), the
+        proposer to answer. None if the offer changed meanwhile (taken, withdrawn) or the
+        school has a counter on it waiting already."""
+        stamp = to_db_time(now)
+        if await self.pending_counter(offer_id=offer.id, institution_id=institution_id, conn=conn):
+            return None
+        cur = await conn.execute(
+            "INSERT INTO telebridges (proposer_id, partner_id, partner_city_id, topic,"
+            " age_group, starts_at, ends_at, duration_min, video_url, note, status, round,"
+            " awaiting_id, created_by, created_at, updated_at, open_offer, offer_id)"
+            " SELECT proposer_id, ?, partner_city_id, topic, age_group, ?, ?, ?, ?, ?,"
+            " 'proposed', 2, proposer_id, created_by, ?, ?, 0, id FROM telebridges"
+            " WHERE id = ? AND status = 'proposed' AND partner_id IS NULL AND round = ?",
+            (
+                institution_id,
+                *_terms_values(terms),
+                stamp,
+                stamp,
+                offer.id,
+                offer.round,
+            ),
+        )
+        if cur.rowcount != 1:
+            return None
+        assert cur.lastrowid is not None
+        await conn.execute(
+            "INSERT INTO telebridge_rounds (telebridge_id, round, institution_id, tg_id,"
+            " starts_at, duration_min, video_url, note, created_at)"
+            " SELECT ?, 1, institution_id, tg_id, starts_at, duration_min, video_url, note,"
+            " created_at FROM telebridge_rounds WHERE telebridge_id = ? AND round = ?",
+            (cur.lastrowid, offer.id, offer.round),
+        )
+        await self._add_round(
+            conn,
+            telebridge_id=cur.lastrowid,
+            number=2,
+            institution_id=institution_id,
+            tg_id=tg_id,
+            terms=terms,
+            now=now,
+        )
+        return cur.lastrowid
+
+    async def pending_counter(
+        self, *, offer_id: int, institution_id: int, conn: Writer | None = None
+    ) -> Telebridge | None:
+        """The school's counter to an open offer that still waits for an answer."""
+        reader = conn or self._db.read
+        async with reader.execute(
+            f"SELECT {_COLUMNS} FROM telebridges t WHERE t.offer_id = ?"  # noqa: S608
+            " AND t.partner_id = ? AND t.status = 'proposed'",
+            (offer_id, institution_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return _telebridge(tuple(row)) if row else None
+
+    async def take_offer(
+        self, conn: Writer, *, counter: Telebridge, terms: Terms, now: datetime
+    ) -> bool:
+        """The proposer and a school agreed on the school's counter: the open offer
+        becomes the agreed telebridge with that school (the offer keeps its id, so links
+        to it, its audit entries and the other schools' late presses still find it) and
+        the counter's rounds move to it. The counter's row stays, closed and pointing at
+        the offer (`get` follows it), so buttons under its notices reach the offer and
+        its id is never reused. False if the counter or the offer changed."""
+        assert counter.offer_id is not None and counter.partner_id is not None
+        stamp = to_db_time(now)
+        cur = await conn.execute(
+            "UPDATE telebridges SET status = 'confirmed', awaiting_id = NULL, partner_id = ?,"
+            " starts_at = ?, ends_at = ?, duration_min = ?, video_url = ?, note = ?,"
+            " round = ?, sequence = sequence + 1, confirmed_at = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'proposed' AND partner_id IS NULL"
+            " AND EXISTS (SELECT 1 FROM telebridges c WHERE c.id = ? AND c.offer_id = ?"
+            " AND c.status = 'proposed' AND c.round = ? AND c.awaiting_id IS ?)",
+            (
+                counter.partner_id,
+                *_terms_values(terms),
+                counter.round,
+                stamp,
+                stamp,
+                counter.offer_id,
+                counter.id,
+                counter.offer_id,
+                counter.round,
+                counter.awaiting_id,
+            ),
+        )
+        if cur.rowcount != 1:
+            return False
+        await conn.execute(
+            "DELETE FROM telebridge_rounds WHERE telebridge_id = ?", (counter.offer_id,)
+        )
+        await conn.execute(
+            "UPDATE telebridge_rounds SET telebridge_id = ? WHERE telebridge_id = ?",
+            (counter.offer_id, counter.id),
+        )
+        await conn.execute(
+            "UPDATE telebridges SET status = 'cancelled', awaiting_id = NULL,"
+            " closed_by = partner_id, merged_into = ?, updated_at = ? WHERE id = ?",
+            (counter.offer_id, stamp, counter.id),
+        )
+        return True
+
+    async def close_counters(
+        self,
+        conn: Writer,
+        *,
+        offer_id: int,
+        closed_by: int | None,
+        taker: int | None,
+        now: datetime,
+    ) -> list[Telebridge]:
+        """Close the counters to an open offer that still wait for an answer: taken by
+        another school's agreement (`closed_by` None; the taking school's own counter is
+        closed by that school) or withdrawn with the offer by its proposer (`closed_by`).
+        Returns them as they were, for the notices."""
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM telebridges t WHERE t.offer_id = ?"  # noqa: S608
+            " AND t.status = 'proposed' ORDER BY t.id",
+            (offer_id,),
+        ) as cur:
+            pending = [_telebridge(tuple(row)) for row in await cur.fetchall()]
+        await conn.execute(
+            "UPDATE telebridges SET status = 'cancelled', awaiting_id = NULL,"
+            " closed_by = CASE WHEN partner_id IS ? THEN partner_id ELSE ? END,"
+            " sequence = sequence + 1, updated_at = ? WHERE offer_id = ? AND status = 'proposed'",
+            (taker, closed_by, to_db_time(now), offer_id),
+        )
+        return pending
 
     async def confirm(
         self,
@@ -541,7 +692,8 @@ class TelebridgeRepo:
             order = "t.starts_at DESC, t.id DESC"
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM telebridges t"  # noqa: S608
-            f" WHERE (t.proposer_id = ? OR t.partner_id = ?) AND {condition}"
+            f" WHERE (t.proposer_id = ? OR t.partner_id = ?) AND t.merged_into IS NULL"
+            f" AND {condition}"
             f" ORDER BY {order} LIMIT ? OFFSET ?",
             (institution_id, institution_id, *OPEN, to_db_time(now), limit, offset),
         ) as cur:
@@ -572,7 +724,8 @@ class TelebridgeRepo:
         to any school of the city), latest first."""
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM telebridges t"  # noqa: S608
-            f" WHERE {_OF_CITY} ORDER BY t.starts_at DESC, t.id DESC LIMIT ? OFFSET ?",
+            f" WHERE {_OF_CITY} AND t.merged_into IS NULL"
+            " ORDER BY t.starts_at DESC, t.id DESC LIMIT ? OFFSET ?",
             (city_id, city_id, city_id, limit, offset),
         ) as cur:
             rows = await cur.fetchall()
@@ -581,11 +734,13 @@ class TelebridgeRepo:
         return [_telebridge(tuple(row)[:-1]) for row in rows], rows[0][-1]
 
     async def starts_and_statuses(self, *, city_id: int | None) -> list[tuple[datetime, str]]:
-        """(start, status) of every telebridge of a city (or of all), for monthly counts."""
-        sql = "SELECT t.starts_at, t.status FROM telebridges t"
+        """(start, status) of every telebridge of a city (or of all), for monthly counts.
+        A school's counter to an open offer is part of that offer, not one more
+        telebridge: the offer alone is counted."""
+        sql = "SELECT t.starts_at, t.status FROM telebridges t WHERE t.offer_id IS NULL"
         params: tuple[object, ...] = ()
         if city_id is not None:
-            sql += f" WHERE {_OF_CITY}"
+            sql += f" AND {_OF_CITY}"
             params = (city_id, city_id, city_id)
         async with self._db.read.execute(sql, params) as cur:
             return [(from_db_time(row[0]), row[1]) for row in await cur.fetchall()]  # type: ignore[misc]

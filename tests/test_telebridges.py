@@ -21,9 +21,11 @@ from handlers.telebridge_callbacks import (
 from storage.db import Database
 from storage.telebridges import Telebridge, TelebridgeRepo
 from tests.conftest import RunningBot, TgUser, onboard
+from tests.fake_telegram import ApiCall
 from tests.telebridge_steps import (
     coordinator,
     ics_of,
+    new_time,
     press_label,
     press_starting,
     propose,
@@ -405,6 +407,213 @@ async def test_open_offer_is_taken_by_exactly_one_of_two(
         late = await loser.press_data(data)
         alert = [c for c in late if c.method == "answerCallbackQuery"][-1]
         assert alert.params["text"] == "Это открытое предложение уже приняла другая школа."
+
+
+async def _press_under(user: TgUser, text: str, label: str) -> list[ApiCall]:
+    """Press `label` under the newest message of the user's chat that contains `text`."""
+    for message in reversed(user.telegram.messages(user.id)):
+        if text in message.plain_text():
+            [button] = [b for b in message.buttons() if b.get("text") == label]
+            return await user.app.process(user.updates.callback(message, button["callback_data"]))
+    raise AssertionError(f"no message with {text!r} in chat {user.id}")
+
+
+async def _counters(db: Database, offer_id: int) -> list[Telebridge]:
+    async with db.read.execute(
+        "SELECT id FROM telebridges WHERE offer_id = ? ORDER BY id", (offer_id,)
+    ) as cur:
+        ids = [row[0] for row in await cur.fetchall()]
+    return [t for t in [await _get(db, i) for i in ids] if t is not None]
+
+
+def _alert(calls: list[ApiCall]) -> str:
+    return [c for c in calls if c.method == "answerCallbackQuery"][-1].params.get("text", "")
+
+
+async def _open_offer_countered(
+    sochi: TgUser, schools: tuple[TgUser, ...], db: Database
+) -> Telebridge:
+    """Sochi makes an open offer to Minsk; each of `schools` answers with another time."""
+    when, _ = sochi_time()
+    await propose(sochi, partner="🌍 Любая школа: Минск", when=when, topic="Открытый урок")
+    offer = await _only_telebridge(db)
+    for hour, school in enumerate(schools, start=12):
+        other, _ = sochi_time(days=4, hour=hour)
+        await new_time(school, "🕒 Предложить другое время", other)
+        assert "остаётся открытым и для других школ" in school.texts()[-2]
+    return offer
+
+
+async def test_a_counter_does_not_take_an_open_offer(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    """School B counters, school C can still accept the offer: that agreement takes it,
+    and B's counter is closed with one notice to B."""
+    assert app.db is not None
+    lyceum = await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
+    offer = await _open_offer_countered(sochi, (minsk,), app.db)
+    assert "на ваше открытое предложение — Средняя школа № 5" in sochi.texts()[-1]
+    still = await _get(app.db, offer.id)
+    assert still is not None and still.is_open_offer and still.status == "proposed"
+    [counter] = await _counters(app.db, offer.id)
+    assert counter.partner_id is not None and counter.awaiting_id == offer.proposer_id
+    # The counter's school cannot counter the same offer twice while it waits.
+    calls = await _press_under(
+        minsk, "Открытое предложение телемоста", "🕒 Предложить другое время"
+    )
+    assert _alert(calls).startswith("Ваша школа уже предложила другое время")
+
+    await _press_under(lyceum, "Открытое предложение телемоста", "✅ Принять")
+    assert "Телемост подтверждён" in lyceum.texts()[-2]
+    taken = await _get(app.db, offer.id)
+    assert taken is not None and taken.status == "confirmed"
+    lyceum_id = (await app.dp["institutions"].membership(tg_id=lyceum.id))[0].id
+    assert taken.partner_id == lyceum_id
+    [closed] = await _counters(app.db, offer.id)
+    assert closed.status == "cancelled" and closed.closed_as_taken
+    told = [text for text in minsk.texts() if "приняла другая школа — Лицей № 2" in text]
+    assert len(told) == 1 and "Ваше встречное предложение закрыто" in told[0]
+    # The proposer's late press on that counter says the offer is taken.
+    calls = await sochi.press_data(TbCb(action=TbAction.ACCEPT, id=closed.id, round=2).pack())
+    assert _alert(calls) == "Это открытое предложение уже приняла другая школа."
+
+
+async def test_a_declined_counter_leaves_the_open_offer_open(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    """The proposer declines B's counter: the offer stays open to everyone, C's counter
+    to it still waits, and a third school can still accept it."""
+    assert app.db is not None
+    lyceum = await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
+    gymnasium = await coordinator(make_user, 3006, school="Гимназия № 7", city="Минск")
+    offer = await _open_offer_countered(sochi, (minsk, lyceum), app.db)
+    await _press_under(sochi, "Средняя школа № 5", "❌ Отклонить")
+    await sochi.press("Без причины")
+    declined, waiting = await _counters(app.db, offer.id)
+    assert declined.status == "declined" and waiting.status == "proposed"
+    assert "отклонено — Гимназия № 1" in minsk.texts()[-1]
+    still = await _get(app.db, offer.id)
+    assert still is not None and still.is_open_offer and still.status == "proposed"
+    # Another school still sees it among the open offers and can take it.
+    await gymnasium.send("/school")
+    assert any(label.startswith("📣 Открытые предложения") for label in gymnasium.labels())
+    await _press_under(gymnasium, "Открытое предложение телемоста", "✅ Принять")
+    taken = await _get(app.db, offer.id)
+    assert taken is not None and taken.status == "confirmed"
+    closed = await _get(app.db, waiting.id)
+    assert closed is not None and closed.closed_as_taken
+    assert sum("приняла другая школа — Гимназия № 7" in t for t in lyceum.texts()) == 1
+    assert not any("встречное предложение закрыто" in text for text in minsk.texts())
+
+
+async def test_agreeing_on_one_counter_closes_the_others_once_in_their_language(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    lyceum = await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
+    colleague = make_user(3005, first_name="Калега")
+    await onboard(colleague, name="Калега Ліцэя", city="Минск", role="Педагог")
+    await colleague.send("/school")
+    await colleague.press("🤝 Присоединиться к учреждению")
+    await press_starting(colleague, "🏫 Лицей № 2")
+    await colleague.press("🤝 Стать координатором этого учреждения")
+    await lyceum.press("✅ Принять")
+    offer = await _open_offer_countered(sochi, (minsk, lyceum), app.db)
+    minsk_counter, lyceum_counter = await _counters(app.db, offer.id)
+    for person in (lyceum, colleague):  # the lyceum's coordinators read Belarusian now
+        await person.send("/language")
+        await person.press("Беларуская")
+
+    await _press_under(sochi, "Средняя школа № 5", "✅ Принять")
+    assert "Телемост подтверждён" in sochi.texts()[-2]
+    agreed = await _get(app.db, offer.id)
+    assert agreed is not None and agreed.status == "confirmed"
+    assert agreed.partner_id == minsk_counter.partner_id
+    assert agreed.starts_at == minsk_counter.starts_at  # the counter's terms
+    assert [
+        r.institution_id for r in await TelebridgeRepo(app.db).rounds(telebridge_id=offer.id)
+    ] == [
+        offer.proposer_id,
+        minsk_counter.partner_id,
+    ]
+    # The counter is folded into the offer: its buttons reach the offer from now on.
+    assert await _get(app.db, minsk_counter.id) == agreed
+    calls = await sochi.press_data(
+        TbCb(action=TbAction.ACCEPT, id=minsk_counter.id, round=2).pack()
+    )
+    assert _alert(calls) == "Телемост уже подтверждён."
+    assert "Телемост подтверждён" in minsk.texts()[-2]
+    closed = await _get(app.db, lyceum_counter.id)
+    assert closed is not None and closed.closed_as_taken
+    for person in (lyceum, colleague):
+        told = [t for t in person.texts() if "прыняла іншая школа — Средняя школа № 5" in t]
+        assert len(told) == 1, person.texts()[-3:]
+        assert "Ваша сустрэчная прапанова закрыта" in told[0]
+    assert not any("встречное предложение закрыто" in t for t in minsk.texts())
+    # The lyceum's "Принять" under the original offer now says it is taken.
+    calls = await _press_under(lyceum, "Открытое предложение телемоста", "✅ Принять")
+    assert _alert(calls) == "Гэту адкрытую прапанову ўжо прыняла іншая школа."
+    await lyceum.press_data(TbCb(action=TbAction.DETAILS, id=closed.id).pack())
+    assert "адкрытую прапанову прыняла іншая школа" in lyceum.last_text
+    # A restart of delivery repeats nothing: the notice is keyed per counter and person.
+    async with app.db.read.execute(
+        "SELECT COUNT(*) FROM outbox WHERE dedup_key LIKE 'tb-counter-closed:%'"
+    ) as cur:
+        assert (await cur.fetchone())[0] == 2
+
+
+async def test_an_agreed_counter_and_an_acceptance_at_once_take_the_offer_once(
+    app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
+) -> None:
+    """The proposer accepts school B's counter while school C accepts the offer itself:
+    one agreement takes it, the other press is told the offer is taken."""
+    assert app.db is not None
+    lyceum = await coordinator(make_user, 3004, school="Лицей № 2", city="Минск")
+    offer = await _open_offer_countered(sochi, (minsk,), app.db)
+    [counter] = await _counters(app.db, offer.id)
+    presses = []
+    for user, under, label in (
+        (sochi, "Средняя школа № 5", "✅ Принять"),
+        (lyceum, "Открытое предложение телемоста", "✅ Принять"),
+    ):
+        message = next(
+            m for m in reversed(user.telegram.messages(user.id)) if under in m.plain_text()
+        )
+        [button] = [b for b in message.buttons() if b.get("text") == label]
+        presses.append(user.updates.callback(message, button["callback_data"]))
+    calls = await app.process(*presses)
+    alerts = [
+        c.params.get("text", "")
+        for c in calls
+        if c.method == "answerCallbackQuery" and c.params.get("show_alert")
+    ]
+    assert alerts == ["Это открытое предложение уже приняла другая школа."]
+    agreed = await _get(app.db, offer.id)
+    assert agreed is not None and agreed.status == "confirmed"
+    left = await _get(app.db, counter.id)
+    if agreed.partner_id == counter.partner_id:  # the counter won: folded into the offer
+        assert left == agreed
+    else:  # the lyceum won: the counter is closed and its school told once
+        assert left is not None and left.closed_as_taken
+        assert sum("приняла другая школа" in text for text in minsk.texts()) == 1
+
+
+async def test_a_withdrawn_open_offer_closes_the_counters_to_it(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    assert app.db is not None
+    offer = await _open_offer_countered(sochi, (minsk,), app.db)
+    await sochi.press_data(TbCb(action=TbAction.CANCEL, id=offer.id).pack())
+    await sochi.press("Без причины")
+    [counter] = await _counters(app.db, offer.id)
+    assert counter.status == "cancelled" and not counter.closed_as_taken
+    told = [text for text in minsk.texts() if "отозвано — Гимназия № 1" in text]
+    assert len(told) == 1 and "Ваше встречное предложение закрыто" in told[0]
+    await minsk.press_data(TbCb(action=TbAction.DETAILS, id=counter.id).pack())
+    assert "Статус: отменён" in minsk.last_text
+    # The organisers' monthly figures count the offer, not each school's answer to it.
+    figures = await TelebridgeRepo(app.db).starts_and_statuses(city_id=None)
+    assert [status for _, status in figures] == ["cancelled"]
 
 
 async def test_reschedule_and_cancel_tell_the_other_side(

@@ -1,0 +1,174 @@
+"""Every date a person reads is in their city's time, through one function
+(bot.timefmt): an architecture test that nothing else formats dates or converts
+instants to a zone, and what people see where it went wrong before."""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import audit
+from bot.timefmt import local_span, local_text, to_local
+from storage.db import Database, utc_now
+from tests.conftest import RunningBot, TgUser
+from tests.event_seed import add_event
+from tests.trip_seed import add_programme, add_trip
+
+ROOT = Path(__file__).resolve().parent.parent
+MOSCOW = ZoneInfo("Europe/Moscow")
+# Where a conversion or a format is allowed besides bot/timefmt.py, and why.
+ALLOWED = {
+    "storage/db.py": "stores instants as UTC text (to_db_time): not for people",
+    "bot/calendar.py": "an .ics carries aware datetimes in the event's zone for calendar apps",
+    "bot/backup.py": "backup file names carry a sortable UTC stamp, read by programs",
+}
+
+
+def _offences(path: Path) -> list[str]:
+    """Calls of .strftime()/.astimezone(), format(x, "%…") and f-string `%` specs."""
+    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in ("strftime", "astimezone"):
+                found.append(f"{path.name}:{node.lineno} .{func.attr}()")
+            if (
+                isinstance(func, ast.Name)
+                and func.id == "format"
+                and len(node.args) == 2
+                and isinstance(node.args[1], ast.Constant)
+                and "%" in str(node.args[1].value)
+            ):
+                found.append(f"{path.name}:{node.lineno} format(…, '%…')")
+        if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+            spec = ast.unparse(node.format_spec)
+            if "%" in spec:
+                found.append(f"{path.name}:{node.lineno} f-string spec {spec}")
+    return found
+
+
+def test_only_bot_timefmt_formats_dates_or_converts_them_to_a_zone() -> None:
+    offences = []
+    for package in ("bot", "handlers", "storage"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            name = path.relative_to(ROOT).as_posix()
+            if name == "bot/timefmt.py" or name in ALLOWED:
+                continue
+            offences += _offences(path)
+    assert offences == [], "format dates with bot.timefmt.local_text: " + ", ".join(offences)
+
+
+def test_no_text_formats_a_date_itself() -> None:
+    """Fluent's DATETIME() would format in the server's zone and its own style: dates
+    come into texts already formatted by bot.timefmt."""
+    found = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "bot" / "locales").rglob("*.ftl"))
+        if "DATETIME(" in path.read_text("utf-8")
+    ]
+    assert found == []
+
+
+def test_the_architecture_check_finds_each_way_of_formatting(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "def f(m, z):\n"
+        "    a = m.strftime('%d.%m')\n"
+        "    b = f'{m:%d.%m.%Y}'\n"
+        "    c = m.astimezone(z)\n"
+        "    d = format(m, '%H:%M')\n"
+        "    e = f'{m!r:>10}'\n",
+        "utf-8",
+    )
+    assert len(_offences(sample)) == 4
+
+
+def test_an_instant_is_shown_in_the_city_time() -> None:
+    midnight = datetime(2027, 3, 1, 0, 0, tzinfo=MOSCOW)
+    instant = midnight.astimezone(UTC)
+    assert instant.day == 28  # what a UTC formatter would have shown
+    assert local_text(instant, "Europe/Moscow") == "01.03.2027 00:00"
+    assert local_text(instant, "Europe/Moscow", "date") == "01.03.2027"
+    assert local_text(instant, "Europe/Moscow", "day") == "01.03"
+    assert local_text(instant, "Europe/Berlin") == "28.02.2027 22:00"
+    assert local_text(instant, "Europe/Moscow", "stamp") == "2027-03-01"
+    assert local_span(instant, instant.replace(hour=23), "Europe/Moscow") == (
+        "01.03.2027 00:00–02:00"
+    )
+    assert to_local(instant, "Europe/Minsk").hour == 0
+    # A calendar day is shown as it is; a naive moment or a missing zone is a bug.
+    assert local_text(date(2027, 3, 1), None, "date") == "01.03.2027"
+    with pytest.raises(ValueError):
+        local_text(datetime(2027, 3, 1), "Europe/Moscow")  # noqa: DTZ001 - the point
+    with pytest.raises(ValueError):
+        local_text(instant, None)
+
+
+def _next_march_midnight() -> tuple[datetime, str]:
+    """00:00 on 1 March next year in Sochi's time (21:00 UTC the day before)."""
+    year = utc_now().year + 1
+    return datetime(year, 3, 1, tzinfo=MOSCOW), f"01.03.{year}"
+
+
+def _db(app: RunningBot) -> Database:
+    assert app.db is not None
+    return app.db
+
+
+async def test_broadcast_picker_dates_an_event_in_the_organisers_city_time(
+    app: RunningBot, admin: TgUser
+) -> None:
+    starts, shown = _next_march_midnight()
+    await add_event(_db(app), title="Конкурс юных талантов", starts_at=starts.astimezone(UTC))
+    await admin.send("/broadcast")
+    await admin.press("✉️ Новая рассылка")
+    await admin.press("Подписчикам мероприятия")
+    [label] = [label for label in admin.labels() if "Конкурс" in label]
+    assert shown in label, label
+    assert "28.02." not in label
+
+
+async def test_broadcast_picker_dates_a_trip_in_the_organisers_city_time(
+    app: RunningBot, admin: TgUser
+) -> None:
+    db = _db(app)
+    starts, shown = _next_march_midnight()
+    await add_trip(
+        db,
+        programme_id=await add_programme(db),
+        title="Весенний обмен",
+        starts_at=starts.astimezone(UTC),
+        deadline=starts.astimezone(UTC).replace(year=starts.year - 1),
+    )
+    await admin.send("/broadcast")
+    await admin.press("✉️ Новая рассылка")
+    await admin.press("Участникам поездки")
+    [label] = [label for label in admin.labels() if "Весенний обмен" in label]
+    assert shown in label, label
+
+
+async def test_audit_lines_show_moments_of_a_change_in_the_readers_city_time(
+    app: RunningBot, admin: TgUser
+) -> None:
+    """An event moved to midnight: the diff keeps instants as ISO text in UTC, the
+    admin (in Minsk) reads them as the clock there shows them."""
+    starts, shown = _next_march_midnight()
+    before = starts.replace(hour=10).astimezone(UTC)
+    async with _db(app).transaction() as conn:
+        await audit.record(
+            conn,
+            actor=None,
+            action="edit",
+            kind="event",
+            object_id=1,
+            diff={"starts_at": [before, starts.astimezone(UTC)]},
+        )
+    await admin.send("/audit")
+    line = next(line for line in admin.last_text.splitlines() if "starts_at" in line)
+    assert f"starts_at: {shown} 10:00 → {shown} 00:00" in line, line
+    assert "T21:00" not in line and "+00:00" not in line

@@ -87,10 +87,11 @@ def parse_phone(raw: str, regions: Sequence[str]) -> str:
     Written the local way (80291234567 in Minsk, 89001234567 in Sochi) a number means
     something only in a country: it is read as a number of each of `regions` in turn (the
     person's city's country first, then the other cities'), then as an international
-    number without its plus (how Telegram gives a shared contact; a delegate's number may
-    be foreign, and that is kept too). Only a number that exists in its country's
-    numbering plan is kept; letters, extensions and digits that are no number anywhere are
-    refused, so nothing like +80291234567 is stored.
+    number without its plus (how Telegram gives a shared contact). Only a number that
+    exists in its country's numbering plan, and whose country is one of `regions` (the
+    partnership's cities: +7… and +375… for Sochi and Minsk), is kept; letters, extensions,
+    digits that are no number anywhere and other countries' numbers are refused, with the
+    expected form in the message, so nothing like +80291234567 is stored.
     """
     text = raw.strip()
     if len(text) > PHONE_TEXT_MAX or not _PHONE_CHARS.fullmatch(text):
@@ -103,7 +104,11 @@ def parse_phone(raw: str, regions: Sequence[str]) -> str:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number) and not number.extension:
+        if (
+            phonenumbers.is_valid_number(number)
+            and not number.extension
+            and phonenumbers.region_code_for_number(number) in regions
+        ):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     raise UserError("error-phone")
 

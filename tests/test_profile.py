@@ -124,8 +124,6 @@ async def test_profile_needs_onboarding(app: RunningBot, make_user) -> None:
         ("Минск", "89001234567", "+79001234567"),
         ("Минск", "+7 900 123-45-67", "+79001234567"),
         ("Сочи", "+375 29 123 45 67", "+375291234567"),
-        # A delegate's number may be foreign: written with its country code, it is kept.
-        ("Минск", "+49 30 12345678", "+493012345678"),
     ],
 )
 async def test_a_typed_phone_is_stored_in_international_form(
@@ -172,6 +170,8 @@ async def test_a_shared_contact_is_stored_in_international_form(
         "+7 900 CALL-ME",  # letters, although a keypad would read them
         "+7 900 123-45-67 доб. 5",
         "8" * 41,
+        "+49 30 12345678",  # valid, but not of the partnership's countries (+7, +375)
+        "+7 701 123 45 67",  # +7 is Kazakhstan's code too: a valid number, not Russia's
     ],
 )
 async def test_a_wrong_phone_is_refused_and_asked_again(

@@ -139,7 +139,7 @@ def trip_card_keyboard(
         )
     builder.row(
         InlineKeyboardButton(
-            text=t.button("trip-calendar"),
+            text=t.button(f"trip-action-{TripAction.CALENDAR.value}"),
             callback_data=TripCb(action=TripAction.CALENDAR, id=trip_id).pack(),
         )
     )

@@ -1,4 +1,5 @@
-"""Events and telebridges as .ics files (RFC 5545) that calendars import and later update.
+"""Events, trips and telebridges as .ics files (RFC 5545) that calendars import and later
+update.
 
 The UID is the same for every file of one event, and SEQUENCE is the event's change
 counter: a calendar that already holds the event replaces its entry with the newer
@@ -15,13 +16,15 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.trips import TripStatus
 from storage.cities import City
 from storage.events import CANCELLED, Event
 from storage.telebridges import BOOKED, Telebridge
+from storage.trips import Trip, TripStamps
 
 PRODID = "-//Pobratim//Events//RU"
 UID_DOMAIN = "pobratim.bot"
@@ -65,6 +68,76 @@ def ics_filename(event: Event) -> str:
     return f"event-{event.id}.ics"
 
 
+def trip_uid(trip_id: int) -> str:
+    return f"trip-{trip_id}@{UID_DOMAIN}"
+
+
+# A trip's date typed without a time is kept as an instant: the first day from its
+# midnight, the last day at midnight (an import) or at its last minute (the trip form).
+_DAY_START, _DAY_LAST_MINUTE = time(0, 0), time(23, 59)
+
+
+def trip_is_all_day(trip: Trip, zone: ZoneInfo) -> bool:
+    """Whether the trip was given by dates only, in the zone its dates were typed in."""
+    starts, ends = trip.starts_at.astimezone(zone), trip.ends_at.astimezone(zone)
+    return starts.time() == _DAY_START and ends.time() in (_DAY_START, _DAY_LAST_MINUTE)
+
+
+def trip_sequence(stamps: TripStamps) -> int:
+    """The SEQUENCE of a trip's entry: whole seconds from its creation to its last change.
+    Trips keep no change counter, and this one only grows with every saved change, so a
+    calendar replaces an older entry with the newer file as it does for events."""
+    return max(int((stamps.updated_at - stamps.created_at).total_seconds()), 0)
+
+
+def trip_ics(
+    trip: Trip,
+    *,
+    origin: City,
+    destination: City,
+    description: str,
+    stamps: TripStamps,
+    language: str,
+    now: datetime,
+) -> bytes:
+    """A trip for a calendar: the destination is its location. Dates are written in the
+    departure city's time (as imports and the trip form take them); a trip given by dates
+    only is an all-day entry (DTEND the day after its last day, RFC 5545), which needs
+    no VTIMEZONE and shows on the same days in any zone."""
+    from icalendar import Event as IcsEvent
+
+    zone = ZoneInfo(origin.timezone)
+    item = IcsEvent()
+    item.add("uid", trip_uid(trip.id))
+    item.add("sequence", trip_sequence(stamps))
+    item.add("dtstamp", now)
+    item.add("last-modified", stamps.updated_at)
+    if trip_is_all_day(trip, zone):
+        first = trip.starts_at.astimezone(zone).date()
+        last = trip.ends_at.astimezone(zone).date()
+        item.add("dtstart", first)
+        item.add("dtend", last + timedelta(days=1))
+        timezone = None
+    else:
+        item.add("dtstart", trip.starts_at.astimezone(zone))
+        if trip.ends_at > trip.starts_at:
+            item.add("dtend", trip.ends_at.astimezone(zone))
+        timezone = zone
+    item.add("summary", trip.title)
+    item.add("location", destination.name(language))
+    item.add("description", description)
+    item.add("status", _TRIP_STATUS.get(trip.status, "CONFIRMED"))
+    return _publish(item, timezone, trip.starts_at, trip.ends_at)
+
+
+# A draft is not settled yet; every other trip that is not cancelled is going ahead.
+_TRIP_STATUS: dict[str, str] = {TripStatus.CANCELLED: "CANCELLED", TripStatus.DRAFT: "TENTATIVE"}
+
+
+def trip_filename(trip: Trip) -> str:
+    return f"trip-{trip.id}.ics"
+
+
 def telebridge_uid(telebridge_id: int) -> str:
     return f"telebridge-{telebridge_id}@{UID_DOMAIN}"
 
@@ -97,8 +170,8 @@ def telebridge_filename(telebridge: Telebridge) -> str:
     return f"telebridge-{telebridge.id}.ics"
 
 
-def _publish(item: Any, zone: ZoneInfo, first: datetime, last: datetime) -> bytes:
-    """One VEVENT as a calendar file, with the VTIMEZONE its times need."""
+def _publish(item: Any, zone: ZoneInfo | None, first: datetime, last: datetime) -> bytes:
+    """One VEVENT as a calendar file, with the VTIMEZONE its times need (none for dates)."""
     from icalendar import Calendar
 
     calendar = Calendar()
@@ -106,7 +179,8 @@ def _publish(item: Any, zone: ZoneInfo, first: datetime, last: datetime) -> byte
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add_component(vtimezone(zone, first, last))
+    if zone is not None:
+        calendar.add_component(vtimezone(zone, first, last))
     calendar.add_component(item)
     return calendar.to_ical()
 

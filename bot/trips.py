@@ -7,6 +7,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
+from bot.roles import Access
 from storage.trips import NewTrip, Trip
 
 CAPACITY_MIN, CAPACITY_MAX = 1, 10000
@@ -43,6 +44,12 @@ FITTING_STATUSES = (TripStatus.OPEN,)
 BROWSABLE_STATUSES = (TripStatus.OPEN, TripStatus.CLOSED)
 # While a trip is open or closed, a freed seat goes to the waiting list.
 SEAT_KEEPING_STATUSES = (TripStatus.OPEN, TripStatus.CLOSED)
+
+
+def card_visible(trip: Trip, access: Access) -> bool:
+    """Whether a person may see a trip's card and what it offers (the calendar file):
+    a draft is only the organisers'."""
+    return trip.status != TripStatus.DRAFT or access >= Access.ORGANISER
 
 
 def registration_refusal(trip: Trip, now: datetime) -> str | None:

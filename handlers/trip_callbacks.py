@@ -16,6 +16,7 @@ class TripAction(StrEnum):
     OPEN = "open"  # show the card
     REGISTER = "reg"
     SHARE = "share"
+    CALENDAR = "ics"  # the trip as a calendar file
     # Organiser actions, each re-checked on the server:
     EDIT = "edit"
     STATUS = "status"

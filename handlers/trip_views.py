@@ -137,6 +137,12 @@ def trip_card_keyboard(
                 callback_data=TripCb(action=TripAction.REGISTER, id=trip_id).pack(),
             )
         )
+    builder.row(
+        InlineKeyboardButton(
+            text=t.button(f"trip-action-{TripAction.CALENDAR.value}"),
+            callback_data=TripCb(action=TripAction.CALENDAR, id=trip_id).pack(),
+        )
+    )
     if access >= Access.ORGANISER:
         actions = (
             TripAction.PARTICIPANTS,
@@ -163,3 +169,15 @@ def trip_card_keyboard(
         )
     )
     return builder.as_markup()
+
+
+def calendar_file_keyboard(t: Translator, trip_id: int) -> InlineKeyboardMarkup:
+    """Under a trip's calendar file: the way back to its card."""
+    return (
+        InlineKeyboard()
+        .button(
+            text=t.button("trip-ics-back"),
+            callback_data=TripCb(action=TripAction.OPEN, id=trip_id),
+        )
+        .as_markup()
+    )

@@ -6,20 +6,27 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
+from bot.calendar import trip_filename, trip_ics
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.roles import Access
-from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, TripStatus, registration_refusal
+from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, card_visible, registration_refusal
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
 from handlers.render import Target, alert, send_new, show, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import TripAction, TripCb, TripScope, TripsPageCb
-from handlers.trip_views import PAGE_SIZE, catalogue_keyboard, trip_card_keyboard, trip_card_text
+from handlers.trip_views import (
+    PAGE_SIZE,
+    calendar_file_keyboard,
+    catalogue_keyboard,
+    trip_card_keyboard,
+    trip_card_text,
+)
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
@@ -122,7 +129,7 @@ async def show_trip_card(
 ) -> bool:
     """The trip's card; False if members may not see it (a draft) or it does not exist."""
     item = await trips.get_item(trip_id=trip_id)
-    if item is None or (item.trip.status == TripStatus.DRAFT and access < Access.ORGANISER):
+    if item is None or not card_visible(item.trip, access):
         return False
     registration = await registrations.active_for(trip_id=trip_id, tg_id=person.tg_id)
     text = trip_card_text(t, item, await cities.by_id(), await zone_of(person, cities, settings))
@@ -188,6 +195,47 @@ async def share_trip(
     await send_new(callback, t("trip-share-link", title=trip.title, link=link))
 
 
+async def send_calendar(
+    callback: CallbackQuery,
+    callback_data: TripCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    access: Access,
+    bot: Bot,
+    trips: TripRepo,
+    cities: CityRepo,
+) -> None:
+    """The trip's .ics file, for whoever may see its card."""
+    item = await trips.get_item(trip_id=callback_data.id)
+    stamps = await trips.stamps(trip_id=callback_data.id)
+    if item is None or stamps is None or not card_visible(item.trip, access):
+        alert(callback_answer, t.button("trip-error-not-found"))
+        return
+    trip, by_id = item.trip, await cities.by_id()
+    origin, destination = by_id[trip.from_city_id], by_id[trip.to_city_id]
+    description = t.button(
+        "trip-ics-description",
+        origin=origin.name(t.language),
+        destination=destination.name(t.language),
+        programme=item.programme.title,
+    )
+    content = trip_ics(
+        trip,
+        origin=origin,
+        destination=destination,
+        description=description,
+        stamps=stamps,
+        language=t.language,
+        now=utc_now(),
+    )
+    await bot.send_document(
+        callback.from_user.id,
+        BufferedInputFile(content, filename=trip_filename(trip)),
+        caption=t("trip-ics-caption", title=trip.title),
+        reply_markup=calendar_file_keyboard(t, trip.id),
+    )
+
+
 async def open_trip_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link trip_<id>: the card, after onboarding for a newcomer."""
     t: Translator = data["t"]
@@ -217,4 +265,5 @@ def create_router() -> Router:
     router.callback_query.register(trips_page, TripsPageCb.filter())
     router.callback_query.register(open_trip, TripCb.filter(F.action == TripAction.OPEN))
     router.callback_query.register(share_trip, TripCb.filter(F.action == TripAction.SHARE))
+    router.callback_query.register(send_calendar, TripCb.filter(F.action == TripAction.CALENDAR))
     return router

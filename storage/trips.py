@@ -49,6 +49,14 @@ class Trip:
 
 
 @dataclass(frozen=True, slots=True)
+class TripStamps:
+    """When a trip was created and last changed (a calendar file's revision)."""
+
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TripListItem:
     """A trip in the catalogue, with its programme and how many seats are taken."""
 
@@ -222,6 +230,15 @@ class TripRepo:
         ) as cur:
             row = await cur.fetchone()
         return trip_from_row(tuple(row)) if row else None
+
+    async def stamps(self, *, trip_id: int) -> TripStamps | None:
+        async with self._db.read.execute(
+            "SELECT created_at, updated_at FROM trips WHERE id = ?", (trip_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return TripStamps(from_db_time(row[0]), from_db_time(row[1]))  # type: ignore[arg-type]
 
     async def get_item(self, *, trip_id: int) -> TripListItem | None:
         async with self._db.read.execute(

@@ -1,12 +1,13 @@
 """Calendar files as people get them from the bot, read by a second iCalendar parser
 (vobject, which reads time zones with dateutil) and not only by the library the bot writes
-with: the start and end a calendar shows are the stored instants, in both cities and in a
-zone that changes its clocks."""
+with: the start and end a calendar shows are the stored instants (or, for a trip given by
+dates only, its days), in both cities and in a zone that changes its clocks."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,13 +16,15 @@ from icalendar import Calendar
 
 from bot.calendar import vtimezone, zone_changes
 from handlers.event_callbacks import EventAction, EventCb
-from storage.db import utc_now
+from handlers.trip_callbacks import TripAction, TripCb
+from storage.db import Database, utc_now
 from storage.telebridges import TelebridgeRepo
-from tests.conftest import RunningBot, TgUser
+from storage.trips import NewTrip, TripRepo
+from tests.conftest import RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import SentMessage
 from tests.telebridge_steps import coordinator, propose, sochi_time
-from tests.trip_seed import MINSK, SOCHI
+from tests.trip_seed import MINSK, SOCHI, add_programme
 
 LINK = "https://telemost.yandex.ru/j/123456"
 ZONES = {SOCHI: "Europe/Moscow", MINSK: "Europe/Minsk"}
@@ -127,6 +130,161 @@ async def test_telebridge_ics_reads_the_stored_instant_in_vobject(
         assert tzid == zone
         assert (start, end) == (stored.starts_at, stored.ends_at)
         assert_short_zone(content, zone, stored.starts_at)
+
+
+# Trips
+
+CITY_NAMES = {SOCHI: "Сочи", MINSK: "Минск"}
+
+
+async def add_trip_at(
+    db: Database, *, origin: int, starts: datetime, ends: datetime, status: str = "open"
+) -> int:
+    """A trip from `origin` to the other city, with exactly these start and end."""
+    programme = await add_programme(db, audience=())
+    async with db.transaction() as conn:
+        return await TripRepo(db).save(
+            conn,
+            trip=NewTrip(
+                programme_id=programme,
+                title=f"Делегация <{CITY_NAMES[origin]}> & гости",
+                from_city_id=origin,
+                to_city_id=MINSK if origin == SOCHI else SOCHI,
+                starts_at=starts,
+                ends_at=ends,
+                registration_deadline=starts - timedelta(days=20),
+                capacity=10,
+                needs_approval=False,
+                description="Обмен опытом.",
+                status=status,
+            ),
+            actor=None,
+        )
+
+
+async def trip_file(person: TgUser, trip_id: int) -> tuple[bytes, str]:
+    """The trip's card opened and its "📅 В календарь" pressed: the file and its caption."""
+    await person.press_data(TripCb(action=TripAction.OPEN, id=trip_id).pack())
+    await person.press("📅 В календарь")
+    message = person.telegram.last_message(person.id)
+    assert message.document is not None and message.document[0] == f"trip-{trip_id}.ics"
+    # A way on from the file: back to the trip's card.
+    assert [b["text"] for b in message.buttons()] == ["← К поездке"]
+    return message.document[1], message.plain_text()
+
+
+@pytest.fixture
+async def people(make_user: Callable[..., TgUser], member: TgUser) -> list[TgUser]:
+    """A person in Sochi and a person in Minsk."""
+    minsk = make_user(2002, first_name="Алесь")
+    await onboard(minsk, name="Алесь Минский", city="Минск")
+    return [member, minsk]
+
+
+@pytest.mark.parametrize("origin", [SOCHI, MINSK])
+async def test_trip_ics_with_times_reads_the_stored_instants_in_vobject(
+    app: RunningBot, people: list[TgUser], origin: int
+) -> None:
+    """A trip with times is written in its departure city's zone (where its times were
+    typed), and a person in either city gets the same instants."""
+    assert app.db is not None
+    zone = ZoneInfo(ZONES[origin])
+    year = utc_now().year + 1
+    starts = datetime(year, 4, 12, 7, 0, tzinfo=zone)
+    trip_id = await add_trip_at(
+        app.db, origin=origin, starts=starts, ends=datetime(year, 4, 16, 20, 0, tzinfo=zone)
+    )
+    stored = await TripRepo(app.db).get(trip_id=trip_id)
+    assert stored is not None
+    for person in people:
+        content, caption = await trip_file(person, trip_id)
+        tzid, start, end = read_with_vobject(content)
+        assert tzid == ZONES[origin]
+        assert (start, end) == (stored.starts_at, stored.ends_at)
+        assert start == datetime(year, 4, 12, 4, 0, tzinfo=UTC)  # 07:00 at UTC+3
+        assert_short_zone(content, ZONES[origin], stored.starts_at)
+        event = vobject.readOne(content.decode("utf-8")).vevent
+        assert event.summary.value == stored.title  # as typed: "<" and "&" are no markup
+        assert event.location.value == CITY_NAMES[stored.to_city_id]
+        assert event.uid.value == f"trip-{trip_id}@pobratim.bot"
+        assert f"«{stored.title}»" in caption
+
+
+@pytest.mark.parametrize("origin", [SOCHI, MINSK])
+@pytest.mark.parametrize("last_time", [(0, 0), (23, 59)], ids=["import", "form"])
+async def test_trip_ics_with_dates_only_is_all_day_in_vobject(
+    app: RunningBot, people: list[TgUser], origin: int, last_time: tuple[int, int]
+) -> None:
+    """A trip given by dates only (an import keeps a bare end date as its midnight, the
+    trip form as its last minute) is an all-day entry over exactly its days, with the
+    end exclusive (RFC 5545) and no time zone, for people in both cities."""
+    assert app.db is not None
+    zone = ZoneInfo(ZONES[origin])
+    year = utc_now().year + 1
+    trip_id = await add_trip_at(
+        app.db,
+        origin=origin,
+        starts=datetime(year, 6, 21, tzinfo=zone),
+        ends=datetime(year, 6, 25, *last_time, tzinfo=zone),
+    )
+    stored = await TripRepo(app.db).get(trip_id=trip_id)
+    assert stored is not None
+    first, last = (moment.astimezone(zone).date() for moment in (stored.starts_at, stored.ends_at))
+    assert (first, last) == (date(year, 6, 21), date(year, 6, 25))
+    for person in people:
+        content, _ = await trip_file(person, trip_id)
+        calendar = vobject.readOne(content.decode("utf-8"))
+        event = calendar.vevent
+        start, end = event.dtstart.value, event.dtend.value
+        assert not isinstance(start, datetime) and not isinstance(end, datetime)
+        assert (start, end) == (first, last + timedelta(days=1))
+        assert not hasattr(calendar, "vtimezone")
+        assert b"DTSTART;VALUE=DATE:" in content
+
+
+async def test_trip_ics_keeps_its_uid_and_raises_its_sequence_on_a_change(
+    app: RunningBot, member: TgUser
+) -> None:
+    """The same entry in a calendar: a later file of the trip, after it was cancelled,
+    has the same UID, a higher SEQUENCE and says CANCELLED."""
+    assert app.db is not None
+    starts = (utc_now() + timedelta(days=40)).replace(hour=6, minute=0, second=0, microsecond=0)
+    trip_id = await add_trip_at(
+        app.db, origin=SOCHI, starts=starts, ends=starts + timedelta(days=3)
+    )
+    first = vobject.readOne((await trip_file(member, trip_id))[0].decode("utf-8")).vevent
+    assert first.status.value == "CONFIRMED"
+    await asyncio.sleep(1.1)  # the trip's change time is kept to the second
+    async with app.db.transaction() as conn:
+        await TripRepo(app.db).set_status(
+            conn, trip_id=trip_id, status="cancelled", cancel_reason="Перенос"
+        )
+    second = vobject.readOne((await trip_file(member, trip_id))[0].decode("utf-8")).vevent
+    assert second.uid.value == first.uid.value
+    assert int(second.sequence.value) > int(first.sequence.value)
+    assert second.status.value == "CANCELLED"
+
+
+async def test_trip_ics_only_for_those_who_see_the_card(
+    app: RunningBot, member: TgUser, admin: TgUser
+) -> None:
+    """A draft's file is the organisers' (as its card); a press for a trip that does not
+    exist (stale or forged) is told so in a pop-up, and no file is sent."""
+    assert app.db is not None
+    starts = (utc_now() + timedelta(days=40)).replace(hour=6, minute=0, second=0, microsecond=0)
+    draft = await add_trip_at(
+        app.db, origin=SOCHI, starts=starts, ends=starts + timedelta(days=3), status="draft"
+    )
+    content, _ = await trip_file(admin, draft)
+    assert vobject.readOne(content.decode("utf-8")).vevent.status.value == "TENTATIVE"
+    sent = len(app.telegram.calls_of("sendDocument"))
+    for trip_id in (draft, draft + 1000):
+        calls = await member.press_data(TripCb(action=TripAction.CALENDAR, id=trip_id).pack())
+        (answer,) = [call for call in calls if call.method == "answerCallbackQuery"]
+        assert answer.params["text"] == "Поездка не найдена: возможно, её удалили."
+        assert answer.params.get("show_alert") is True
+        assert not [call for call in calls if call.method.startswith("send")]
+    assert len(app.telegram.calls_of("sendDocument")) == sent
 
 
 # A zone that changes its clocks

@@ -75,6 +75,7 @@ trip-register = ✍️ Запісацца
 trip-my-status-pending = Ваша заяўка чакае адабрэння
 trip-my-status-approved = Вы ў спісе ўдзельнікаў
 trip-my-status-waitlisted = Вы ў лісце чакання
+trip-action-ics = 📅 У каляндар
 trip-action-ppl = 👥 Удзельнікі
 trip-action-exp = 📥 Выгрузіць
 trip-action-edit = ✏️ Змяніць
@@ -86,6 +87,9 @@ trip-share-link =
     Спасылка на паездку «{ $title }»:
     { $link }
     Перашліце яе ў чат горада: па спасылцы чалавек адразу адкрые картку паездкі (навічок — пасля кароткага знаёмства).
+trip-ics-caption = Паездка «{ $title }» для вашага каляндара. Калі даты зменяцца, адкрыйце новы файл — запіс у календары абновіцца.
+trip-ics-description = Паездка { $origin } → { $destination }, праграма «{ $programme }».
+trip-ics-back = ← Да паездкі
 
 ## Registration form
 

@@ -75,6 +75,7 @@ trip-register = ✍️ Записаться
 trip-my-status-pending = Ваша заявка ждёт одобрения
 trip-my-status-approved = Вы в списке участников
 trip-my-status-waitlisted = Вы в листе ожидания
+trip-action-ics = 📅 В календарь
 trip-action-ppl = 👥 Участники
 trip-action-exp = 📥 Выгрузить
 trip-action-edit = ✏️ Изменить
@@ -86,6 +87,9 @@ trip-share-link =
     Ссылка на поездку «{ $title }»:
     { $link }
     Перешлите её в чат города: по ссылке человек сразу откроет карточку поездки (новичок — после короткого знакомства).
+trip-ics-caption = Поездка «{ $title }» для вашего календаря. Если даты изменятся, откройте новый файл — запись в календаре обновится.
+trip-ics-description = Поездка { $origin } → { $destination }, программа «{ $programme }».
+trip-ics-back = ← К поездке
 
 ## Registration form
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage.db import open_sqlite
+
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
@@ -50,7 +52,7 @@ def backup_time(path: Path) -> datetime:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = open_sqlite(path, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
 
@@ -61,7 +63,7 @@ def check_database(path: Path) -> None:
     if not path.is_file():
         raise BackupError(f"файл {path} не найден")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = open_sqlite(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")

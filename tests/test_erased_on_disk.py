@@ -9,6 +9,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.backup import backup_to, check_database, restore_database
 from bot.config import Settings
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
+from storage.registrations import RegistrationRepo
 from storage.trips import Question
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, make_settings, onboard
 from tests.fake_telegram import FakeTelegram
@@ -208,3 +210,37 @@ async def test_belarusian_forget_names_the_backup_days(
     await person.send("/forget")
     assert "захоўвае 3 апошнія копіі" in person.last_text
     assert "прыкладна 3 дні" in person.last_text
+
+
+async def test_retention_leaves_nothing_of_old_answers_in_the_database_files(
+    app: RunningBot, db_path: Path
+) -> None:
+    """The daily retention job erases too: the same holds once it has run."""
+    assert app.db is not None
+    person = TgUser(app, 4324)
+    await onboard(person)
+    programme = await add_programme(app.db)
+    starts = utc_now() - timedelta(days=404)
+    old = await add_trip(
+        app.db,
+        programme_id=programme,
+        starts_at=starts,
+        deadline=starts - timedelta(days=10),
+        status="finished",
+    )
+    answer = "Давний-ответ Щукина"
+    async with app.db.transaction() as conn:
+        await RegistrationRepo(app.db).insert(
+            conn,
+            trip_id=old,
+            tg_id=person.id,
+            status="approved",
+            answers={"position": answer},
+            now=starts - timedelta(days=30),
+        )
+    assert _found(db_path, [answer])[f"{db_path.name}-wal"] == [answer]
+
+    counts = await app.dp["housekeeping"].run_retention()
+
+    assert counts["registrations"] == 1
+    assert _found(db_path, [answer]) == {db_path.name: [], f"{db_path.name}-wal": []}

@@ -9,11 +9,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.backup import BackupError, backup_to, restore_database
+from bot.cli_args import COMMAND, RussianParser
+from bot.cli_args import COMMANDS as COMMANDS_TITLE
 from bot.cli_import import CliResult, run_demo, run_import
 from bot.cli_report import ReportArgumentError, parse_day, run_report
 from bot.cli_rights import change_rights
@@ -26,53 +27,65 @@ from storage.migrate import MigrationError
 logger = logging.getLogger("bot")
 
 
-class _Parser(argparse.ArgumentParser):
-    """A wrong argument: one line (argparse names the argument) and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"Неверные аргументы ({message}). Справка: {self.prog} --help\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+def build_parser() -> RussianParser:
+    parser = RussianParser(
         prog="python -m bot",
         description="Побратим: Telegram-бот городов-побратимов. Настройки читаются из .env.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА")
+    commands = parser.add_subparsers(dest="command", metavar=COMMAND, title=COMMANDS_TITLE)
     commands.add_parser("run", help="запустить бота (по умолчанию)")
     commands.add_parser("migrate", help="применить миграции базы данных и выйти")
     grant = commands.add_parser("grant", help="сделать пользователя организатором")
-    grant.add_argument("user_id", type=int, help="Telegram id пользователя")
+    grant.arguments.add_argument(
+        "user_id", metavar="ID", type=int, help="Telegram id пользователя"
+    )
     revoke = commands.add_parser("revoke", help="снять права организатора")
-    revoke.add_argument("user_id", type=int, help="Telegram id пользователя")
+    revoke.arguments.add_argument(
+        "user_id", metavar="ID", type=int, help="Telegram id пользователя"
+    )
     load = commands.add_parser(
         "import", help="загрузить программы, поездки и мероприятия из файла .yaml или .xlsx"
     )
-    load.add_argument("file", type=Path, help="путь к файлу (формат: docs/import-format.md)")
+    load.arguments.add_argument(
+        "file", metavar="ФАЙЛ", type=Path, help="путь к файлу (формат: docs/import-format.md)"
+    )
     commands.add_parser(
         "demo", help="заполнить пустую базу демонстрационной программой Сочи — Минск на 2027 год"
     )
     backup = commands.add_parser(
         "backup", help="сделать копию базы данных (можно, пока бот работает)"
     )
-    backup.add_argument(
-        "path", type=Path, help="файл копии или папка (тогда имя pobratim-ДАТА-ВРЕМЯ.sqlite3)"
+    backup.arguments.add_argument(
+        "path",
+        metavar="ПУТЬ",
+        type=Path,
+        help="файл копии или папка (тогда имя pobratim-ДАТА-ВРЕМЯ.sqlite3)",
     )
     restore = commands.add_parser(
         "restore",
         help="восстановить базу из копии (сначала остановите бота; текущая база сохранится рядом)",
     )
-    restore.add_argument("file", type=Path, help="файл копии, сделанной командой backup")
+    restore.arguments.add_argument(
+        "file", metavar="ФАЙЛ", type=Path, help="файл копии, сделанной командой backup"
+    )
     report = commands.add_parser(
         "report",
         help="отчёт за период: график PNG и таблица XLSX (как «Отчёт» в боте)",
         description="Отчёт за период: график PNG и таблица XLSX с цифрами. Оба дня входят"
         " в период; даты — по времени города (--city) или TIMEZONE.",
     )
-    report.add_argument("--from", dest="first", metavar="ГГГГ-ММ-ДД", help="первый день периода")
-    report.add_argument("--to", dest="last", metavar="ГГГГ-ММ-ДД", help="последний день периода")
-    report.add_argument("--city", metavar="КОД", help="только один город: sochi, minsk, ...")
-    report.add_argument("--out", type=Path, metavar="ПАПКА", help="куда записать два файла")
+    report.options.add_argument(
+        "--from", dest="first", metavar="ГГГГ-ММ-ДД", help="первый день периода"
+    )
+    report.options.add_argument(
+        "--to", dest="last", metavar="ГГГГ-ММ-ДД", help="последний день периода"
+    )
+    report.options.add_argument(
+        "--city", metavar="КОД", help="только один город: sochi, minsk, ..."
+    )
+    report.options.add_argument(
+        "--out", type=Path, metavar="ПАПКА", help="куда записать два файла"
+    )
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -129,6 +130,98 @@ def test_an_argparse_message_not_known_is_not_shown_in_english() -> None:
     from bot.cli_args import in_russian
 
     assert in_russian("argument --x: some future complaint") == "не удалось разобрать"
+
+
+MAKE = shutil.which("make")
+
+
+def _fake_python(path: Path, version: str) -> None:
+    """An interpreter that only says which version it is (all the Makefile asks it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\necho {version}\n")
+    path.chmod(0o755)
+
+
+def _make(folder: Path, *args: str, pythons: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`make ARGS` on a copy of the Makefile, with only the given interpreters on PATH."""
+    for name in ("Makefile", "pyproject.toml"):
+        if not (folder / name).exists():
+            (folder / name).write_bytes((ROOT / name).read_bytes())
+    for name, version in pythons.items():
+        _fake_python(folder / "fakebin" / name, version)
+    (folder / "fakebin").mkdir(exist_ok=True)
+    env = {"PATH": str(folder / "fakebin"), "HOME": str(folder), "LANG": "C.UTF-8"}
+    assert MAKE is not None
+    return subprocess.run(
+        [MAKE, "--no-print-directory", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(MAKE is None, reason="make is not installed")
+def test_make_without_python_3_11_says_which_to_install(tmp_path: Path) -> None:
+    pythons = {"python3": "3.10", "python3.9": "3.9"}
+    result = _make(tmp_path, "run", "PYTHON=python3.9", pythons=pythons)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert (
+        "Нужен Python 3.11 или новее, найден: python3.9 (3.9) python3 (3.10)."
+        " Установите Python 3.11+ (например, sudo apt install python3.11 python3.11-venv"
+        " или с python.org) и укажите его: make run PYTHON=/путь/к/python3.11"
+    ) in lines[0]
+    assert not (tmp_path / ".venv").exists()
+    assert _make(tmp_path, "-n", "clean", pythons=pythons).returncode == 0
+
+
+@pytest.mark.skipif(MAKE is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    ("pythons", "given", "chosen"),
+    [
+        ({"python3": "3.10", "python3.12": "3.12", "python3.11": "3.11"}, "", "python3.12"),
+        ({"python3": "3.13"}, "", "python3"),
+        ({"python3": "3.10", "python3.11": "3.11", "mypy3": "3.12"}, "mypy3", "mypy3"),
+        ({"python3": "3.11", "old": "3.9"}, "old", "python3"),  # PYTHON too old: the next
+    ],
+)
+def test_make_picks_a_new_enough_python(
+    tmp_path: Path, pythons: dict[str, str], given: str, chosen: str
+) -> None:
+    args = ["-n", "run", *([f"PYTHON={given}"] if given else [])]
+    result = _make(tmp_path, *args, pythons=pythons)
+    assert result.returncode == 0, result.stderr
+    assert f"\n{chosen} -m venv .venv" in result.stdout, result.stdout
+
+
+@pytest.mark.skipif(MAKE is None, reason="make is not installed")
+def test_make_rebuilds_a_venv_made_with_an_old_python(tmp_path: Path) -> None:
+    pythons = {"python3": "3.10", "python3.12": "3.12"}
+    # `make run` was first tried with Python 3.10: a .venv of 3.10, its stamps newer than
+    # pyproject.toml.
+    _make(tmp_path, "-n", pythons=pythons)
+    _fake_python(tmp_path / ".venv" / "bin" / "python", "3.10")
+    later = (tmp_path / "pyproject.toml").stat().st_mtime + 10
+    for stamp in (".installed-run", ".installed-dev"):
+        (tmp_path / ".venv" / stamp).touch()
+        os.utime(tmp_path / ".venv" / stamp, (later, later))
+    result = _make(tmp_path, "-n", "run", pythons=pythons)
+    assert result.returncode == 0, result.stderr
+    assert "rm -rf .venv\n" in result.stdout and "\npython3.12 -m venv .venv" in result.stdout
+    assert "pip install --quiet -e ." in result.stdout  # the stamps are made again too
+    result = _make(tmp_path, "-n", "test", pythons=pythons)
+    assert "pip install --quiet -e '.[dev]'" in result.stdout
+
+    # A good .venv stays as it is.
+    _fake_python(tmp_path / ".venv" / "bin" / "python", "3.12")
+    result = _make(tmp_path, "-n", "run", pythons=pythons)
+    assert result.returncode == 0, result.stderr
+    assert "-m venv" not in result.stdout and "pip install" not in result.stdout
+    assert ".venv/bin/python -m bot run" in result.stdout
 
 
 def test_missing_token_exits_2_with_one_line(tmp_path: Path) -> None:

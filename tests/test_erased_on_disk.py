@@ -244,3 +244,32 @@ async def test_retention_leaves_nothing_of_old_answers_in_the_database_files(
 
     assert counts["registrations"] == 1
     assert _found(db_path, [answer]) == {db_path.name: [], f"{db_path.name}-wal": []}
+
+
+async def test_a_removed_phone_leaves_nothing_in_the_database_files(
+    app: RunningBot, db_path: Path
+) -> None:
+    """Removing one value from the profile is an erasure too (as are a replaced name and
+    organisation)."""
+    person = TgUser(app, 4325)
+    await onboard(person, name="Прохор Ветрогонов")
+    await person.send("/profile")
+    await person.press("Телефон")
+    await person.send_contact("+7 900 271-82-81")
+    assert app.db is not None
+    async with app.db.transaction() as conn:  # her page again in the WAL, as in use it is
+        await conn.execute("UPDATE people SET rowid = rowid")
+    assert _found(db_path, ["79002718281", "Ветрогонов"]) == {
+        db_path.name: ["79002718281", "Ветрогонов"],
+        f"{db_path.name}-wal": ["79002718281", "Ветрогонов"],
+    }
+    await person.send("/profile")
+    await person.press("Имя")
+    await person.send("Прохор Тихонов")
+    await person.press("Удалить телефон")
+    assert "Тихонов" in "\n".join(person.texts())
+
+    assert _found(db_path, ["79002718281", "Ветрогонов"]) == {
+        db_path.name: [],
+        f"{db_path.name}-wal": [],
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -181,6 +182,22 @@ COMMANDS = {
 }
 
 
+def _why_not_open(exc: DatabaseOpenError, path: Path) -> str:
+    """The cause in Russian (SQLite and the OS say it in English)."""
+    cause = exc.__cause__
+    if path.is_dir():
+        return "на месте файла лежит папка"
+    if isinstance(cause, PermissionError):
+        return "нет прав на файл или папку"
+    if isinstance(cause, (NotADirectoryError, FileExistsError)):
+        return "на месте папки лежит файл"
+    if isinstance(cause, sqlite3.DatabaseError) and "not a database" in str(cause):
+        return "файл — не база данных SQLite или повреждён"
+    if isinstance(cause, OSError) and cause.errno is not None:
+        return f"ошибка файловой системы (код {cause.errno})"
+    return "файл не открывается"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
@@ -202,15 +219,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
         return 2
     except DatabaseOpenError as exc:
+        path = settings.database_path
         sys.stderr.write(
-            f"Не удаётся открыть базу данных {exc}. Проверьте DATABASE_PATH и права на папку.\n"
+            f"Не удаётся открыть базу данных {path}: {_why_not_open(exc, path)}."
+            " Проверьте DATABASE_PATH и права на папку.\n"
         )
         return 2
     except TelegramUnauthorizedError:
         sys.stderr.write("Telegram не принял BOT_TOKEN: проверьте токен у @BotFather.\n")
         return 2
     except TelegramNetworkError as exc:
-        sys.stderr.write(f"Нет связи с Telegram Bot API ({settings.telegram_api_url}): {exc}\n")
+        logger.debug("Bot API unreachable: %s", exc)  # the library's English, for LOG_LEVEL=DEBUG
+        sys.stderr.write(
+            f"Нет связи с Telegram Bot API ({settings.telegram_api_url}): проверьте подключение"
+            " к интернету и TELEGRAM_API_URL.\n"
+        )
         return 1
     except KeyboardInterrupt:
         return 0

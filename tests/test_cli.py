@@ -365,12 +365,32 @@ async def test_webhook_address_telegram_refuses_is_a_settings_error(tmp_path: Pa
     )
 
 
-def test_unreadable_database_path_exits_2(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    result = _run(tmp_path, "migrate", BOT_TOKEN=TOKEN, DATABASE_PATH=str(blocker / "x.sqlite3"))
+def _bad_database(tmp_path: Path, kind: str) -> Path:
+    if kind == "file for a folder":
+        (tmp_path / "file").write_text("not a folder")
+        return tmp_path / "file" / "x.sqlite3"
+    if kind == "folder":
+        (tmp_path / "d.sqlite3").mkdir()
+        return tmp_path / "d.sqlite3"
+    (tmp_path / "n.sqlite3").write_text("не база " * 200)
+    return tmp_path / "n.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("file for a folder", "на месте папки лежит файл"),
+        ("folder", "на месте файла лежит папка"),
+        ("not sqlite", "файл — не база данных SQLite или повреждён"),
+    ],
+)
+def test_unreadable_database_path_exits_2(tmp_path: Path, kind: str, why: str) -> None:
+    path = _bad_database(tmp_path, kind)
+    result = _run(tmp_path, "migrate", BOT_TOKEN=TOKEN, DATABASE_PATH=str(path))
     assert result.returncode == 2
-    assert "DATABASE_PATH" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"Не удаётся открыть базу данных {path}: {why}. Проверьте DATABASE_PATH и права на папку."
+    )
 
 
 def test_migrate_and_grant_from_the_shell(tmp_path: Path) -> None:

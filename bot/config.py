@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import annotated_types
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
@@ -163,18 +162,19 @@ _MISSING_HINTS = {
 
 def _bounds(name: str) -> str:
     """The limits of a numeric setting in words: ` от 1 до 100`."""
-    low = high = ""
-    for rule in Settings.model_fields[name].metadata if name in Settings.model_fields else ():
-        if isinstance(rule, annotated_types.Ge):
-            low = f" от {rule.ge}"
-        elif isinstance(rule, annotated_types.Gt):
-            low = f" больше {rule.gt}"
-        elif isinstance(rule, annotated_types.Le):
-            high = f" до {rule.le}"
-        elif isinstance(rule, annotated_types.Lt):
-            high = f" меньше {rule.lt}"
-    if low.startswith(" больше") and high:
-        high = " и не больше" + high.removeprefix(" до")
+    field = Settings.model_fields.get(name)
+    limits: dict[str, object] = {}
+    for rule in field.metadata if field else ():
+        # Field(ge=..., le=...) keeps its limits as annotated-types objects (Ge, Le, ...).
+        for key in ("ge", "gt", "le", "lt"):
+            if getattr(rule, key, None) is not None:
+                limits[key] = getattr(rule, key)
+    low = f" от {limits['ge']}" if "ge" in limits else ""
+    low = f" больше {limits['gt']}" if "gt" in limits else low
+    if "le" in limits:
+        high = f" и не больше {limits['le']}" if "gt" in limits else f" до {limits['le']}"
+    else:
+        high = f" меньше {limits['lt']}" if "lt" in limits else ""
     return low + high
 
 

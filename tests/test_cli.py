@@ -393,6 +393,29 @@ def test_unreadable_database_path_exits_2(tmp_path: Path, kind: str, why: str) -
     )
 
 
+def test_restore_of_a_file_that_is_no_database_is_one_russian_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_text("не база " * 200)
+    result = _run(tmp_path, "restore", str(junk), BOT_TOKEN=TOKEN)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"База не восстановлена: {junk} — не база данных SQLite или файл повреждён"
+    )
+
+
+def test_sqlite_errors_are_said_in_russian() -> None:
+    from bot.backup import sqlite_problem
+
+    locked = sqlite3.OperationalError("database is locked")
+    assert sqlite_problem(locked).startswith("база занята другой программой")
+    assert sqlite_problem(sqlite3.OperationalError("database or disk is full")) == (
+        "на диске не хватает места"
+    )
+    assert sqlite_problem(sqlite3.OperationalError("something new")) == (
+        "ошибка SQLite (OperationalError)"
+    )
+
+
 def test_migrate_and_grant_from_the_shell(tmp_path: Path) -> None:
     result = _run(tmp_path, "migrate", BOT_TOKEN=TOKEN)
     assert result.returncode == 0, result.stderr

@@ -358,7 +358,7 @@ class Database:
         Called after an erasure commits: the WAL's older frames still hold the erased rows
         (the new frames and, after the copy, the file hold zeros: `secure_delete`). A
         TRUNCATE checkpoint reports busy and leaves the WAL as it is while another
-        connection (the bot's own readers between two statements, another process such
+        connection (the bot's own readers while a statement runs, another process such
         as a backup) holds a read snapshot, so it is tried again, with pauses that let
         the bot's writers through, for up to `within` seconds. It runs on the
         checkpointing connection's own thread, never on the event loop's. If it runs out

@@ -1,5 +1,4 @@
 # Two commands on a fresh machine: `make run` and `make test`.
-PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
@@ -7,8 +6,41 @@ STAMP_DEV := $(VENV)/.installed-dev
 
 .PHONY: run test migrate lint format clean bench
 
+# The bot needs Python 3.11 or newer. The interpreter the .venv is made with is the first of
+# PYTHON (if given), python3.13, python3.12, python3.11 and python3 that is new enough.
+PYTHON_CANDIDATES := $(PYTHON) python3.13 python3.12 python3.11 python3
+# Prints the version of the interpreter $$py as 3.11 and succeeds if it is 3.11 or newer.
+NEW_ENOUGH = v=$$("$$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) \
+	&& case "$$v" in 3.1[1-9]|3.[2-9][0-9]|[4-9].*) true;; *) false;; esac
+FOUND_PYTHON := $(shell for py in $(PYTHON_CANDIDATES); do \
+	command -v "$$py" >/dev/null 2>&1 && $(NEW_ENOUGH) && { echo "$$py"; break; }; done)
+# What there is instead, for the message when nothing fits: "python3 (3.10)".
+OLD_PYTHONS := $(shell for py in $(PYTHON_CANDIDATES); do command -v "$$py" >/dev/null 2>&1 \
+	&& v=$$("$$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) \
+	&& printf '%s (%s) ' "$$py" "$$v"; done)
+# A .venv made with an older Python (`make run` tried with 3.10 first) is made again.
+VENV_STALE := $(if $(wildcard $(VENV)),$(shell py=$(BIN)/python; $(NEW_ENOUGH) || echo yes))
+VENV_NEEDED := $(or $(VENV_STALE),$(if $(wildcard $(BIN)/python),,yes))
+
+# Without a suitable Python, say so in one line before anything is done (`make clean` still
+# works); a failing recipe would add make's own English error line.
+ifeq ($(VENV_NEEDED):$(FOUND_PYTHON),yes:)
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),$(BIN)/python)),)
+$(error Нужен Python 3.11 или новее, найден: $(or $(strip $(OLD_PYTHONS)),никакого). Установите Python 3.11+ (например, sudo apt install python3.11 python3.11-venv или с python.org) и укажите его: make run PYTHON=/путь/к/python3.11)
+endif
+endif
+
+.DEFAULT_GOAL := $(BIN)/python
+ifeq ($(VENV_STALE),yes)
+.PHONY: $(BIN)/python
+$(STAMP_RUN) $(STAMP_DEV): $(BIN)/python
+endif
+
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	rm -rf $(VENV)
+	@$(FOUND_PYTHON) -m venv $(VENV) >/dev/null 2>&1 || { \
+		echo "Не удалось создать $(VENV) с $(FOUND_PYTHON): установите для него модуль venv (в Debian и Ubuntu: sudo apt install python3.X-venv, где 3.X — его версия)" >&2; \
+		rm -rf $(VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_RUN): pyproject.toml | $(BIN)/python

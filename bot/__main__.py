@@ -6,14 +6,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
 from bot.backup import BackupError, backup_to, restore_database
+from bot.cli_args import COMMAND, RussianParser
+from bot.cli_args import COMMANDS as COMMANDS_TITLE
 from bot.cli_import import CliResult, run_demo, run_import
 from bot.cli_report import ReportArgumentError, parse_day, run_report
 from bot.cli_rights import change_rights
@@ -26,53 +28,65 @@ from storage.migrate import MigrationError
 logger = logging.getLogger("bot")
 
 
-class _Parser(argparse.ArgumentParser):
-    """A wrong argument: one line (argparse names the argument) and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"Неверные аргументы ({message}). Справка: {self.prog} --help\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+def build_parser() -> RussianParser:
+    parser = RussianParser(
         prog="python -m bot",
         description="Побратим: Telegram-бот городов-побратимов. Настройки читаются из .env.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА")
+    commands = parser.add_subparsers(dest="command", metavar=COMMAND, title=COMMANDS_TITLE)
     commands.add_parser("run", help="запустить бота (по умолчанию)")
     commands.add_parser("migrate", help="применить миграции базы данных и выйти")
     grant = commands.add_parser("grant", help="сделать пользователя организатором")
-    grant.add_argument("user_id", type=int, help="Telegram id пользователя")
+    grant.arguments.add_argument(
+        "user_id", metavar="ID", type=int, help="Telegram id пользователя"
+    )
     revoke = commands.add_parser("revoke", help="снять права организатора")
-    revoke.add_argument("user_id", type=int, help="Telegram id пользователя")
+    revoke.arguments.add_argument(
+        "user_id", metavar="ID", type=int, help="Telegram id пользователя"
+    )
     load = commands.add_parser(
         "import", help="загрузить программы, поездки и мероприятия из файла .yaml или .xlsx"
     )
-    load.add_argument("file", type=Path, help="путь к файлу (формат: docs/import-format.md)")
+    load.arguments.add_argument(
+        "file", metavar="ФАЙЛ", type=Path, help="путь к файлу (формат: docs/import-format.md)"
+    )
     commands.add_parser(
         "demo", help="заполнить пустую базу демонстрационной программой Сочи — Минск на 2027 год"
     )
     backup = commands.add_parser(
         "backup", help="сделать копию базы данных (можно, пока бот работает)"
     )
-    backup.add_argument(
-        "path", type=Path, help="файл копии или папка (тогда имя pobratim-ДАТА-ВРЕМЯ.sqlite3)"
+    backup.arguments.add_argument(
+        "path",
+        metavar="ПУТЬ",
+        type=Path,
+        help="файл копии или папка (тогда имя pobratim-ДАТА-ВРЕМЯ.sqlite3)",
     )
     restore = commands.add_parser(
         "restore",
         help="восстановить базу из копии (сначала остановите бота; текущая база сохранится рядом)",
     )
-    restore.add_argument("file", type=Path, help="файл копии, сделанной командой backup")
+    restore.arguments.add_argument(
+        "file", metavar="ФАЙЛ", type=Path, help="файл копии, сделанной командой backup"
+    )
     report = commands.add_parser(
         "report",
         help="отчёт за период: график PNG и таблица XLSX (как «Отчёт» в боте)",
         description="Отчёт за период: график PNG и таблица XLSX с цифрами. Оба дня входят"
         " в период; даты — по времени города (--city) или TIMEZONE.",
     )
-    report.add_argument("--from", dest="first", metavar="ГГГГ-ММ-ДД", help="первый день периода")
-    report.add_argument("--to", dest="last", metavar="ГГГГ-ММ-ДД", help="последний день периода")
-    report.add_argument("--city", metavar="КОД", help="только один город: sochi, minsk, ...")
-    report.add_argument("--out", type=Path, metavar="ПАПКА", help="куда записать два файла")
+    report.options.add_argument(
+        "--from", dest="first", metavar="ГГГГ-ММ-ДД", help="первый день периода"
+    )
+    report.options.add_argument(
+        "--to", dest="last", metavar="ГГГГ-ММ-ДД", help="последний день периода"
+    )
+    report.options.add_argument(
+        "--city", metavar="КОД", help="только один город: sochi, minsk, ..."
+    )
+    report.options.add_argument(
+        "--out", type=Path, metavar="ПАПКА", help="куда записать два файла"
+    )
     return parser
 
 
@@ -168,6 +182,22 @@ COMMANDS = {
 }
 
 
+def _why_not_open(exc: DatabaseOpenError, path: Path) -> str:
+    """The cause in Russian (SQLite and the OS say it in English)."""
+    cause = exc.__cause__
+    if path.is_dir():
+        return "на месте файла лежит папка"
+    if isinstance(cause, PermissionError):
+        return "нет прав на файл или папку"
+    if isinstance(cause, (NotADirectoryError, FileExistsError)):
+        return "на месте папки лежит файл"
+    if isinstance(cause, sqlite3.DatabaseError) and "not a database" in str(cause):
+        return "файл — не база данных SQLite или повреждён"
+    if isinstance(cause, OSError) and cause.errno is not None:
+        return f"ошибка файловой системы (код {cause.errno})"
+    return "файл не открывается"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
@@ -189,15 +219,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
         return 2
     except DatabaseOpenError as exc:
+        path = settings.database_path
         sys.stderr.write(
-            f"Не удаётся открыть базу данных {exc}. Проверьте DATABASE_PATH и права на папку.\n"
+            f"Не удаётся открыть базу данных {path}: {_why_not_open(exc, path)}."
+            " Проверьте DATABASE_PATH и права на папку.\n"
         )
         return 2
     except TelegramUnauthorizedError:
         sys.stderr.write("Telegram не принял BOT_TOKEN: проверьте токен у @BotFather.\n")
         return 2
     except TelegramNetworkError as exc:
-        sys.stderr.write(f"Нет связи с Telegram Bot API ({settings.telegram_api_url}): {exc}\n")
+        logger.debug("Bot API unreachable: %s", exc)  # the library's English, for LOG_LEVEL=DEBUG
+        sys.stderr.write(
+            f"Нет связи с Telegram Bot API ({settings.telegram_api_url}): проверьте подключение"
+            " к интернету и TELEGRAM_API_URL.\n"
+        )
         return 1
     except KeyboardInterrupt:
         return 0

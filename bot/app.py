@@ -199,7 +199,11 @@ def create_personal_data(
 ) -> PersonalData:
     """The registry of personal data sections; each capability adds its own here."""
     personal_data = PersonalData(
-        db, services.people, services.cities, default_zone=settings.timezone
+        db,
+        services.people,
+        services.cities,
+        default_zone=settings.timezone,
+        backup_days=settings.backup_keep if settings.backup_dir is not None else None,
     )
     for section in core_sections(
         PrivacyRepo(db),

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from storage.db import open_sqlite
+
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
@@ -38,6 +40,28 @@ class BackupResult:
     size: int  # bytes
 
 
+# SQLite's messages are English; what a person can do about the common ones.
+_SQLITE_PROBLEMS = (
+    ("locked", "база занята другой программой, попробуйте ещё раз чуть позже"),
+    ("busy", "база занята другой программой, попробуйте ещё раз чуть позже"),
+    ("full", "на диске не хватает места"),
+    ("i/o", "ошибка чтения или записи диска"),
+    ("readonly", "нет прав на запись"),
+    ("unable to open", "файл не открывается: проверьте путь и права на папку"),
+    ("not a database", "файл — не база данных SQLite или повреждён"),
+    ("malformed", "файл базы повреждён"),
+)
+
+
+def sqlite_problem(exc: sqlite3.Error) -> str:
+    """An SQLite error in Russian (its code name for the rare ones)."""
+    text = str(exc).lower()
+    for words, meaning in _SQLITE_PROBLEMS:
+        if words in text:
+            return meaning
+    return f"ошибка SQLite ({getattr(exc, 'sqlite_errorname', None) or type(exc).__name__})"
+
+
 def backup_name(moment: datetime) -> str:
     """`pobratim-20261121-100000.sqlite3` (UTC): names sort by time."""
     return f"{PREFIX}{moment.astimezone(UTC):%Y%m%d-%H%M%S}{SUFFIX}"
@@ -50,7 +74,7 @@ def backup_time(path: Path) -> datetime:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = open_sqlite(path, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
 
@@ -61,7 +85,7 @@ def check_database(path: Path) -> None:
     if not path.is_file():
         raise BackupError(f"файл {path} не найден")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = open_sqlite(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -69,7 +93,7 @@ def check_database(path: Path) -> None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path} — не база данных SQLite или файл повреждён: {exc}") from exc
+        raise BackupError(f"{path} — не база данных SQLite или файл повреждён") from exc
     if result != "ok":
         raise BackupError(f"{path} не прошёл проверку целостности: {result}")
     if not {"schema_migrations", "people"} <= tables:
@@ -100,7 +124,7 @@ def backup_database(source: Path, target: Path) -> BackupResult:
         os.replace(partial, target)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
-        raise BackupError(f"копия не сделана: {exc}") from exc
+        raise BackupError(f"копия не сделана: {sqlite_problem(exc)}") from exc
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
@@ -141,7 +165,7 @@ def restore_database(backup: Path, target: Path) -> Path | None:
         finally:
             src.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"база не восстановлена: {exc}") from exc
+        raise BackupError(f"база не восстановлена: {sqlite_problem(exc)}") from exc
     return safety
 
 

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from bot.reminders import parse_offsets
 
 PUBLIC_API_URL = "https://api.telegram.org"
+# The public Bot API sends webhooks only over https and only to these ports; a self-hosted
+# Bot API server (TELEGRAM_API_URL) also takes http and any port.
+PUBLIC_WEBHOOK_PORTS = (443, 80, 88, 8443)
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -121,11 +125,38 @@ class Settings(BaseSettings):
                     "WEBHOOK_SECRET: при заданном WEBHOOK_URL нужен секрет"
                     " из 1-256 символов A-Z a-z 0-9 _ -"
                 )
+            if self.public_api:
+                _public_webhook(self.webhook_url)
         return self
+
+    @property
+    def public_api(self) -> bool:
+        """The bot talks to Telegram's own Bot API server, not a self-hosted one."""
+        return urlsplit(self.telegram_api_url).hostname == urlsplit(PUBLIC_API_URL).hostname
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def _public_webhook(url: str) -> None:
+    """What the public Bot API accepts as a webhook address (setWebhook refuses the rest,
+    and the bot would die at start-up)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        raise ValueError(
+            "WEBHOOK_URL: Telegram отправляет вебхуки только на адреса https://"
+            " (http:// принимает лишь свой сервер Bot API, заданный в TELEGRAM_API_URL)"
+        )
+    try:
+        port = parts.port or 443
+    except ValueError:
+        port = 0
+    if port not in PUBLIC_WEBHOOK_PORTS:
+        raise ValueError(
+            "WEBHOOK_URL: Telegram отправляет вебхуки только на порты 443, 80, 88 и 8443"
+            " (порт сервера бота за прокси задаёт WEBHOOK_PORT)"
+        )
 
 
 _MISSING_HINTS = {
@@ -133,21 +164,61 @@ _MISSING_HINTS = {
 }
 
 
+def _bounds(name: str) -> str:
+    """The limits of a numeric setting in words: ` от 1 до 100`."""
+    field = Settings.model_fields.get(name)
+    limits: dict[str, object] = {}
+    for rule in field.metadata if field else ():
+        # Field(ge=..., le=...) keeps its limits as annotated-types objects (Ge, Le, ...).
+        for key in ("ge", "gt", "le", "lt"):
+            if getattr(rule, key, None) is not None:
+                limits[key] = getattr(rule, key)
+    low = f" от {limits['ge']}" if "ge" in limits else ""
+    low = f" больше {limits['gt']}" if "gt" in limits else low
+    if "le" in limits:
+        high = f" и не больше {limits['le']}" if "gt" in limits else f" до {limits['le']}"
+    else:
+        high = f" меньше {limits['lt']}" if "lt" in limits else ""
+    return low + high
+
+
+def _choices(name: str) -> str:
+    values = [str(value) for value in get_args(Settings.model_fields[name].annotation)]
+    if len(values) < 2:
+        return ", ".join(values)
+    return ", ".join(values[:-1]) + " или " + values[-1]
+
+
+def _problem(name: str, error: Any) -> str:
+    """What is wrong with one setting, in Russian: pydantic's own messages are English,
+    so only the error's type is used, never its text (except our validators' ValueErrors,
+    which are written in Russian)."""
+    kind = str(error["type"])
+    if kind == "missing":
+        return "не задан, " + _MISSING_HINTS.get(name, "задайте его в .env")
+    if kind == "literal_error" and name in Settings.model_fields:
+        return "допустимые значения: " + _choices(name)
+    if kind.startswith("int_"):
+        return "нужно целое число" + _bounds(name)
+    if kind.startswith(("float_", "greater_than", "less_than")):
+        annotation = Settings.model_fields[name].annotation if name else None
+        number = "целое число" if annotation is int else "число"
+        return f"нужно {number}{_bounds(name)}"
+    if kind.startswith("bool_"):
+        return "нужно true или false"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    return "недопустимое значение, сверьтесь с .env.example"
+
+
 def describe_error(exc: ValidationError) -> str:
     """One line that says which setting is wrong and what to do."""
     error = exc.errors()[0]
-    field = str(error["loc"][0]).upper() if error["loc"] else ""
-    if error["type"] == "missing":
-        hint = _MISSING_HINTS.get(str(error["loc"][0]), "задайте его в .env")
-        return f"Ошибка настройки {field}: не задан, {hint}"
-    if error["type"] == "literal_error":
-        return f"Ошибка настройки {field}: допустимые значения {error['ctx']['expected']}"
-    if error["type"].startswith(("int_", "greater_than", "less_than")):
-        return f"Ошибка настройки {field}: нужно целое число в допустимых пределах"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if not field:
-        return f"Ошибка настройки {message}"
-    return f"Ошибка настройки {field}: {message}"
+    name = str(error["loc"][0]) if error["loc"] else ""
+    problem = _problem(name, error)
+    if not name:  # a check of several settings: the message names them
+        return f"Ошибка настройки {problem}"
+    return f"Ошибка настройки {name.upper()}: {problem}"
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -155,3 +226,19 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(describe_error(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "Файл .env не в кодировке UTF-8: сохраните его как UTF-8 (в Блокноте: «Сохранить"
+            " как», кодировка UTF-8)"
+        ) from exc
+    except SettingsError as exc:
+        # Only a value pydantic-settings could not even read gets here (its text is English).
+        raise ConfigError(
+            "Ошибка настройки: одно из значений в .env или окружении не читается,"
+            " сверьтесь с .env.example"
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(
+            f"Не удаётся прочитать файл .env ({exc.filename or '.env'}): проверьте, что это"
+            " файл и что у бота есть права на чтение"
+        ) from exc

@@ -161,9 +161,18 @@ class PersonalData:
     """The registry of sections, and what is done with all of them at once."""
 
     def __init__(
-        self, db: Database, people: PersonRepo, cities: CityRepo, *, default_zone: str
+        self,
+        db: Database,
+        people: PersonRepo,
+        cities: CityRepo,
+        *,
+        default_zone: str,
+        backup_days: int | None = None,
     ) -> None:
         self._db = db
+        # How long erased data lives on in the daily backups (BACKUP_KEEP copies, one a
+        # day); None when there are no daily backups (BACKUP_DIR empty).
+        self.backup_days = backup_days
         self._people = people
         self._cities = cities
         self._default_zone = default_zone
@@ -240,6 +249,9 @@ class PersonalData:
                 await follow_up()
             except Exception:
                 logger.exception("A notice after erasing personal data failed")
+        # The tables no longer hold the data, but the WAL's older frames still do: empty it
+        # before the person is told the data is gone.
+        await self._db.wipe_wal()
         logger.info("Personal data of a person erased (%d sections)", len(self._sections))
         return ForgetReport(
             {key: count for key, count in erased.items() if count},
@@ -253,4 +265,6 @@ class PersonalData:
         async with self._db.transaction() as conn:
             for section in self._sections:
                 counts[section.key] = await section.expire(conn, before=before, now=now)
+        if any(counts.values()):
+            await self._db.wipe_wal()  # as after /forget: nothing left in the WAL
         return counts

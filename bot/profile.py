@@ -172,3 +172,6 @@ class ProfileService:
             case ProfileField.PHONE:
                 value = None if raw is None else parse_phone(str(raw), await self._regions(tg_id))
         await self._people.update_field(tg_id=tg_id, field=field.column, value=value)
+        if field in (ProfileField.NAME, ProfileField.ORGANISATION, ProfileField.PHONE):
+            # The value it replaced (a phone removed, say) must leave the disk as /forget's do.
+            await self._people.wipe_replaced()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
+import socket
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from storage.db import Database
 from storage.migrate import apply_migrations
 
@@ -69,18 +72,95 @@ def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Appli
     return app
 
 
+def bind_webhook_socket(host: str, port: int) -> socket.socket:
+    """The webhook server's listening socket, bound before Telegram is told the address:
+    a port another program holds is a settings error (one line), not a traceback after
+    setWebhook. The server then serves on this very socket, so nothing can take the port
+    in between."""
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ConfigError(
+            f"Ошибка настройки WEBHOOK_HOST: адрес «{host}» не найден; оставьте 0.0.0.0"
+            " (все адреса машины) или укажите её IP-адрес"
+        ) from exc
+    sock = socket.socket(family, kind, proto)
+    try:
+        # As aiohttp itself does: a restarted bot may take the port over at once.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"Ошибка настройки WEBHOOK_PORT: порт {where} уже занят другой программой"
+                " (может быть, бот уже запущен); остановите её или выберите другой WEBHOOK_PORT"
+            ) from exc
+        if exc.errno == errno.EACCES:
+            raise ConfigError(
+                f"Ошибка настройки WEBHOOK_PORT: нет прав слушать порт {where} (порты до 1024"
+                " требуют прав администратора); выберите порт выше 1024, например 8080"
+            ) from exc
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise ConfigError(
+                f"Ошибка настройки WEBHOOK_HOST: адрес «{host}» не принадлежит этой машине;"
+                " оставьте 0.0.0.0 или укажите её IP-адрес"
+            ) from exc
+        raise ConfigError(
+            f"Ошибка настройки WEBHOOK_HOST и WEBHOOK_PORT: не удаётся открыть {where}"
+            f" (код ошибки {exc.errno}); проверьте адрес и порт"
+        ) from exc
+    sock.setblocking(False)
+    return sock
+
+
+# Telegram's answers to setWebhook a person can act on (its texts are English).
+_WEBHOOK_REFUSALS = (
+    ("https url must be provided", "нужен адрес https://"),
+    ("failed to resolve host", "имя сервера не найдено в DNS, проверьте адрес"),
+    (
+        "ports currently supported",
+        "Telegram отправляет вебхуки только на порты 443, 80, 88 и 8443",
+    ),
+    ("only on ports", "Telegram отправляет вебхуки только на порты 443, 80, 88 и 8443"),
+    ("reserved", "это адрес внутренней сети, Telegram до него не достучится"),
+)
+
+
+def _webhook_refused(exc: TelegramBadRequest) -> ConfigError:
+    answer = exc.message.lower()
+    for words, meaning in _WEBHOOK_REFUSALS:
+        if words in answer:
+            return ConfigError(
+                f"Ошибка настройки WEBHOOK_URL: Telegram не принял адрес: {meaning}"
+            )
+    return ConfigError(
+        "Ошибка настройки WEBHOOK_URL: Telegram не принял адрес вебхука; проверьте, что он"
+        f" доступен из интернета по https (ответ Telegram: «{exc.message}»)"
+    )
+
+
 async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
+    sock = bind_webhook_socket(settings.webhook_host, settings.webhook_port)
     app = build_webhook_app(settings, dp, bot)
     runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    logger.info("Webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
+        try:
+            await runner.setup()  # start-up: tells Telegram the address (setWebhook)
+        except TelegramBadRequest as exc:
+            raise _webhook_refused(exc) from exc
+        site = web.SockSite(runner, sock)
+        await site.start()
+        logger.info("Webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
     finally:
         await runner.cleanup()
+        sock.close()

@@ -60,16 +60,27 @@ async def forget_command(message: Message, t: Translator, personal_data: Persona
         t("forget-item", section=t.button(f"mydata-section-{key}-short"), count=count)
         for key, count in found
     )
-    await message.answer(t("forget-confirm", items=Html(items)), reply_markup=_forget_keyboard(t))
+    await message.answer(
+        t("forget-confirm", items=Html(items), backups=Html(backups_text(t, personal_data))),
+        reply_markup=_forget_keyboard(t),
+    )
 
 
-def report_text(t: Translator, report: ForgetReport) -> str:
+def backups_text(t: Translator, personal_data: PersonalData) -> str:
+    """How long erased data lives on in the daily backups (BACKUP_KEEP), or that there are
+    none."""
+    if personal_data.backup_days is None:
+        return t("forget-no-backups")
+    return t("forget-backups", days=personal_data.backup_days)
+
+
+def report_text(t: Translator, report: ForgetReport, backups: str) -> str:
     erased = "\n".join(t(key, count=count) for key, count in report.erased.items())
     kept = "\n".join(t(key, count=count) for key, count in report.kept.items())
     text = t("forget-done", erased=Html(erased or t("forget-erased-nothing")))
     if kept:
         text += "\n\n" + t("forget-kept", kept=Html(kept))
-    return text + "\n\n" + t("forget-after")
+    return text + "\n\n" + backups + "\n\n" + t("forget-after")
 
 
 async def forget_pressed(
@@ -88,7 +99,7 @@ async def forget_pressed(
     await state.clear()  # first: the erasure deletes the stored form too
     tg_id = callback.from_user.id
     report = await personal_data.forget(tg_id=tg_id, now=utc_now())
-    await show(callback, report_text(t, report))
+    await show(callback, report_text(t, report, backups_text(t, personal_data)))
     if access >= Access.ORGANISER:
         # Organiser rights went with the profile; an admin (ADMIN_IDS) stays one.
         await set_personal_menu(bot, t, chat_id=tg_id, access=await organisers.access(tg_id))

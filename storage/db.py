@@ -38,6 +38,10 @@ import aiosqlite
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRY_FIRST = 0.001  # seconds; doubled after each SQLITE_BUSY
 BUSY_RETRY_MAX = 0.05
+# Each TRUNCATE checkpoint attempt waits at most this long for a reader to let go; while it
+# waits, SQLite holds back writers, and the bot's writers must not stall behind it.
+WIPE_ATTEMPT_MS = 50
+WIPE_WITHIN = 5.0  # seconds: how long an erasure tries to empty the WAL before answering
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -62,6 +66,24 @@ def from_db_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
+def secure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """Settings every connection the project opens needs before its first statement."""
+    # Deleted rows and freed pages are overwritten with zeros, so that erased personal
+    # data does not stay in the file's free space (the default depends on the build).
+    conn.execute("PRAGMA secure_delete=ON")
+    return conn
+
+
+def open_sqlite(path: Path | str, **kwargs: Any) -> sqlite3.Connection:
+    """`sqlite3.connect` with `secure`: for connections outside `Database` (backups)."""
+    conn = sqlite3.connect(path, **kwargs)
+    try:
+        return secure(conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open an aiosqlite connection in autocommit mode; transactions are explicit."""
     try:
@@ -71,6 +93,7 @@ async def connect(path: Path) -> aiosqlite.Connection:
         raise DatabaseOpenError(f"{path}: {exc}") from exc
     try:
         conn.row_factory = aiosqlite.Row
+        await conn.execute_fetchall("PRAGMA secure_delete=ON")
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -98,6 +121,7 @@ def _open_direct(path: Path, *, writer: bool) -> sqlite3.Connection:
         raise DatabaseOpenError(f"{path}: {exc}") from exc
     try:
         conn.row_factory = sqlite3.Row
+        secure(conn)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -289,6 +313,7 @@ class Database:
         self._checkpointer = checkpointer
         self._write_lock = asyncio.Lock()
         self._checkpoints: asyncio.Task[None] | None = None
+        self._wipe_pending = False
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -307,19 +332,53 @@ class Database:
                 plain.close()
             raise
         reader, checkpointer = connections
+        # A TRUNCATE checkpoint holds writers back while it waits for readers: short waits.
+        await checkpointer.execute_fetchall(f"PRAGMA busy_timeout={WIPE_ATTEMPT_MS}")
         database = cls(path, writer, direct[1], reader, checkpointer)
         database._checkpoints = asyncio.create_task(database._checkpoint_loop())
         return database
 
     async def _checkpoint_loop(self) -> None:
         """Copy the WAL back into the database file on a connection of its own, so that
-        neither writes nor reads wait for it (PASSIVE never blocks them)."""
+        neither writes nor reads wait for it (PASSIVE never blocks them). While an
+        erasure's WAL is not yet emptied (`wipe_wal` ran out of time), keep trying that."""
         while True:
             await asyncio.sleep(self.CHECKPOINT_EVERY)
             try:
-                await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                if self._wipe_pending:
+                    await self.wipe_wal(within=0)
+                else:
+                    await self._checkpointer.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as exc:
                 logger.warning("WAL checkpoint failed: %s", exc)
+
+    async def wipe_wal(self, *, within: float = WIPE_WITHIN) -> bool:
+        """Copy the WAL into the database file and truncate it to nothing; True once done.
+
+        Called after an erasure commits: the WAL's older frames still hold the erased rows
+        (the new frames and, after the copy, the file hold zeros: `secure_delete`). A
+        TRUNCATE checkpoint reports busy and leaves the WAL as it is while another
+        connection (the bot's own readers while a statement runs, another process such
+        as a backup) holds a read snapshot, so it is tried again, with pauses that let
+        the bot's writers through, for up to `within` seconds. It runs on the
+        checkpointing connection's own thread, never on the event loop's. If it runs out
+        of time the checkpoint loop goes on trying every few seconds.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        pause = BUSY_RETRY_FIRST
+        while True:
+            rows = await self._checkpointer.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+            if tuple(next(iter(rows))) == (0, 0, 0):  # not busy, and no frames left
+                self._wipe_pending = False
+                return True
+            if loop.time() >= deadline:
+                if not self._wipe_pending:
+                    logger.warning("The WAL is still in use; it will be emptied later")
+                self._wipe_pending = True
+                return False
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, BUSY_RETRY_MAX)
 
     @property
     def read(self) -> Reader:
@@ -381,9 +440,10 @@ class Database:
             self._checkpoints.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._checkpoints
-        # A last full checkpoint leaves a tidy database file behind.
+        # A last full checkpoint leaves a tidy database file behind (and no erased data
+        # in the WAL).
         with contextlib.suppress(sqlite3.Error):
-            await self._checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            await self.wipe_wal(within=1.0)
         await self._checkpointer.close()
         await self._reader.close()
         self._looker.close()

@@ -127,6 +127,11 @@ class PersonRepo:
             )
             return cur.rowcount == 1
 
+    async def wipe_replaced(self) -> None:
+        """After a personal value is replaced or removed: the WAL's older frames still hold
+        it, so empty the WAL (the file itself overwrote it: `secure_delete`)."""
+        await self._db.wipe_wal()
+
     async def set_organiser(
         self, *, tg_id: int, is_organiser: bool, audit: AuditEntry | None = None
     ) -> bool:

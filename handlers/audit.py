@@ -29,6 +29,7 @@ from bot.audit import HELP_WORDS, AuditPage, AuditService, parse_filter
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roles import Access
+from handlers.callbacks import IdOrZero, Small
 from handlers.render import Target, alert, local_time, send_new, show, zone_of
 from handlers.routing import CapabilityRouter
 from storage.audit import AuditFilter, AuditRow
@@ -39,10 +40,10 @@ _KIND = re.compile(r"^[a-z_]{2,20}$")
 
 
 class AuditCb(CallbackData, prefix="aud"):
-    page: int
-    person: int = 0
+    page: Small
+    person: IdOrZero = 0
     kind: str = ""
-    oid: int = 0
+    oid: IdOrZero = 0
 
 
 class IsAdmin(Filter):

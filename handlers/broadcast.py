@@ -31,6 +31,7 @@ from bot.broadcasts import (
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.ids import ID_MAX, parse_int
 from bot.roles import Access, MemberRole
 from bot.trips import TripStatus
 from handlers import broadcast_history
@@ -236,8 +237,9 @@ async def _checked_value(
             return Segment(kind=SegmentKind(value))
         field = segment.missing()
         if field in ("city_id", "trip_id", "event_id", "inst_city"):
-            number = int(value)
-            if not await _known(field, number, cities, trips, events):
+            # 0 is "any city" for institutions; anything unparsed is refused below.
+            number = parse_int(value, low=0, high=ID_MAX)
+            if number is None or not await _known(field, number, cities, trips, events):
                 raise UserError("bc-error-choice")
             return segment.with_value(field, number)
         if field == "role":

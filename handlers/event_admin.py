@@ -33,6 +33,7 @@ from bot.events import (
     when_text,
 )
 from bot.i18n import Translator
+from bot.ids import parse_id, parse_prefixed_id
 from bot.roles import Access
 from bot.trip_admin import clean_description, clean_title
 from bot.trips import TripStatus, parse_local_datetime
@@ -267,12 +268,12 @@ async def _links(t: Translator, trips: TripRepo, form: dict[str, Any]) -> dict[s
     # The value already chosen stays on offer even if it fell out of the lists.
     current = form.get("link")
     if current and current not in links:
-        if current.startswith("p") and current[1:].isdigit():
-            programme = await trips.get_programme(programme_id=int(current[1:]))
+        if (programme_id := parse_prefixed_id(current, "p")) is not None:
+            programme = await trips.get_programme(programme_id=programme_id)
             if programme is not None:
                 links[current] = t.button("event-link-programme", title=programme.title)
-        elif current.startswith("t") and current[1:].isdigit():
-            trip = await trips.get(trip_id=int(current[1:]))
+        elif (trip_id := parse_prefixed_id(current, "t")) is not None:
+            trip = await trips.get(trip_id=trip_id)
             if trip is not None:
                 links[current] = t.button("event-link-trip", title=trip.title)
     return links
@@ -353,8 +354,8 @@ def _event_from_form(form: dict[str, Any]) -> NewEvent:
             starts_at=starts,
             ends_at=datetime.fromisoformat(form["ends_at"]) if form.get("ends_at") else starts,
             description=str(form.get("description") or ""),
-            programme_id=int(link[1:]) if link.startswith("p") else None,
-            trip_id=int(link[1:]) if link.startswith("t") else None,
+            programme_id=parse_prefixed_id(link, "p"),
+            trip_id=parse_prefixed_id(link, "t"),
             status=SCHEDULED,
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -407,7 +408,8 @@ async def pick(
             await show_error(callback, t, error, callback_answer)
             return
     elif current == EventForm.city:
-        city = await data["cities"].get(city_id=int(value)) if value.isdigit() else None
+        city_id = parse_id(value)
+        city = await data["cities"].get(city_id=city_id) if city_id is not None else None
         if city is None:
             alert(callback_answer, t.button("error-stale-button"))
             return

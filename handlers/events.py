@@ -16,6 +16,7 @@ from bot.calendar import event_ics, ics_filename
 from bot.errors import UserError
 from bot.events import EventService
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.roles import Access
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.event_callbacks import EventAction, EventCb, EventsPageCb, MyEventsCb, TripReminderCb
@@ -299,7 +300,8 @@ async def send_ics(
 
 async def open_event_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link event_<id>: the card, after onboarding for a newcomer."""
-    if not argument.isdigit() or not await show_event_card(message, int(argument), data):
+    event_id = parse_id(argument)
+    if event_id is None or not await show_event_card(message, event_id, data):
         await message.answer(data["t"]("event-error-not-found"))
 
 

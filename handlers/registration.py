@@ -26,7 +26,7 @@ from bot.registration import RegistrationService, RegStatus, holds_place
 from bot.roles import Access
 from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
-from handlers.callbacks import MenuCb, MenuItem
+from handlers.callbacks import MenuCb, MenuItem, Small
 from handlers.filters import Onboarded
 from handlers.keyboards import InlineKeyboard
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
@@ -77,12 +77,12 @@ class FormAction(StrEnum):
 
 class AnswerCb(CallbackData, prefix="ra"):
     kind: AnswerKind
-    value: int = 0
+    value: Small = 0
 
 
 class FormCb(CallbackData, prefix="rf"):
     action: FormAction
-    index: int = 0
+    index: Small = 0
 
 
 # Rendering

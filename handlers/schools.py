@@ -20,6 +20,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.roles import Access
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import age_groups_text, institution_card
@@ -196,7 +197,8 @@ async def form_pick(
         if current == SchoolForm.kind.state:
             await state.update_data(kind=parse_institution_kind(value).value)
         elif current == SchoolForm.city.state:
-            city = await data["cities"].get(city_id=int(value)) if value.isdigit() else None
+            city_id = parse_id(value)
+            city = await data["cities"].get(city_id=city_id) if city_id is not None else None
             if city is None:
                 raise UserError("error-stale-button")
             await state.update_data(city_id=city.id)
@@ -502,9 +504,10 @@ async def verify(
 
 async def open_school_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link school_<id>: the institution's card, after onboarding for a newcomer."""
+    institution_id = parse_id(argument)
     institution = (
-        await data["institutions"].get(institution_id=int(argument))
-        if argument.isdigit()
+        await data["institutions"].get(institution_id=institution_id)
+        if institution_id is not None
         else None
     )
     if institution is None:

@@ -21,6 +21,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.questions import QuestionKind
 from bot.roles import Access
 from bot.trip_admin import (
@@ -287,7 +288,10 @@ async def trip_programme(
     callback_answer: CallbackAnswer,
 ) -> None:
     value = callback_data.value
-    programme = await trips.get_programme(programme_id=int(value)) if value.isdigit() else None
+    programme_id = parse_id(value)
+    programme = (
+        await trips.get_programme(programme_id=programme_id) if programme_id is not None else None
+    )
     if programme is None:
         alert(callback_answer, t.button("org-error-programme-not-found"))
         return
@@ -317,7 +321,8 @@ async def trip_city(
     callback_answer: CallbackAnswer,
 ) -> None:
     value = callback_data.value
-    city = await cities.get(city_id=int(value)) if value.isdigit() else None
+    city_id = parse_id(value)
+    city = await cities.get(city_id=city_id) if city_id is not None else None
     if city is None:
         alert(callback_answer, t.button("error-stale-button"))
         return

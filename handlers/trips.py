@@ -12,6 +12,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.roles import Access
 from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, TripStatus, registration_refusal
 from handlers.callbacks import MenuCb, MenuItem
@@ -191,9 +192,10 @@ async def share_trip(
 async def open_trip_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link trip_<id>: the card, after onboarding for a newcomer."""
     t: Translator = data["t"]
-    if not argument.isdigit() or not await show_trip_card(
+    trip_id = parse_id(argument)
+    if trip_id is None or not await show_trip_card(
         message,
-        int(argument),
+        trip_id,
         t=t,
         person=data["person"],
         access=data["access"],

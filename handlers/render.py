@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,16 +27,50 @@ async def show(target: Target, text: str, markup: InlineKeyboardMarkup | None = 
     if isinstance(target, CallbackQuery):
         # A button under a file (an .ics, a photo) cannot turn it into text: answer anew.
         if isinstance(target.message, Message) and target.message.text is not None:
-            try:
+            if _already_shows(target.message, text, markup):
+                return  # a second press on the same screen: Telegram would refuse the edit
+            with suppress_not_modified():
                 await target.message.edit_text(text, reply_markup=markup)
-            except TelegramBadRequest as exc:
-                if "message is not modified" not in exc.message:
-                    raise
             return
         assert target.bot is not None
         await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
         return
     await target.answer(text, reply_markup=markup)
+
+
+@contextlib.contextmanager
+def suppress_not_modified() -> Iterator[None]:
+    """An edit to what the message already shows is done: Telegram answers it with 400
+    "message is not modified" (a double tap, two presses carrying the same old message)."""
+    try:
+        yield
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise
+
+
+def _already_shows(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether the pressed message shows this text and these buttons (as far as its copy in
+    the press tells: a second press of a double tap still carries the old message)."""
+    return message.html_text == text and _same_buttons(message.reply_markup, markup)
+
+
+def _same_buttons(shown: object, markup: InlineKeyboardMarkup | None) -> bool:
+    # By value: a markup parsed from an update carries context a built one does not.
+    if shown is None or markup is None:
+        return shown is None and markup is None
+    if not isinstance(shown, InlineKeyboardMarkup):
+        return False
+    return shown.model_dump(exclude_none=True) == markup.model_dump(exclude_none=True)
+
+
+async def set_buttons(target: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Change only the buttons of the pressed message (None: take them away)."""
+    message = target.message
+    if not isinstance(message, Message) or _same_buttons(message.reply_markup, markup):
+        return
+    with suppress_not_modified():
+        await message.edit_reply_markup(reply_markup=markup)
 
 
 async def send_new(target: Target, text: str, markup: object = None) -> None:

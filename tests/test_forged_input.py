@@ -27,6 +27,8 @@ from handlers.callbacks import Id, IdOrUnset, IdOrZero, Small
 from handlers.routing import callback_prefixes
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.fake_telegram import ApiCall
+from tests.telebridge_steps import coordinator, press_starting, sochi_time
+from tests.trip_seed import add_programme
 
 GENERIC_ERROR = "Что-то пошло не так"
 HUGE = "99999999999999999999"
@@ -259,3 +261,82 @@ async def test_a_newcomers_odd_deep_link_is_kept_through_onboarding(
     # The onboarding finished: the person is in and the menu works.
     await newcomer.send("/start")
     assert "Главное меню" in newcomer.last_text or newcomer.labels()
+
+
+# Choices inside forms: the value of a picker button is read as an id there
+
+
+async def _press_odd(user: TgUser, prefix: str, values: list[str], caplog: Any) -> None:
+    """Press `prefix:<value>` for each value on the form's current question: each is
+    answered with a pop-up, nothing breaks and the question stays."""
+    question = user.telegram.last_message(user.id)
+    for value in values:
+        caplog.clear()
+        update = user.updates.callback(question, f"{prefix}:{value}")
+        calls = await user.app.process(update)
+        assert not _problems(calls, caplog), (prefix, value)
+        answer = user.telegram.callback_answers[update["callback_query"]["id"]]
+        assert answer.get("text"), (prefix, value)  # a pop-up says why
+    assert user.telegram.last_message(user.id).message_id == question.message_id
+
+
+ODD_CHOICES = [HUGE, str(2**63), "²", "١٢", "-1", "0", "p" + HUGE, "c" + HUGE, "t²", "p²"]
+
+
+async def test_odd_city_in_the_school_form_is_a_stale_button(
+    app: RunningBot, member: TgUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    await member.send("/school")
+    await member.press("➕ Зарегистрировать учреждение")
+    await member.press("Школа")
+    await member.send("Гимназия № 7")
+    assert "Сочи" in member.labels()
+    await _press_odd(member, "sck", ODD_CHOICES, caplog)
+    await member.press("Сочи")  # the form goes on as usual
+    assert "Без адреса" in member.labels()
+
+
+async def test_odd_city_in_the_event_form_is_a_stale_button(
+    app: RunningBot, admin: TgUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    await admin.send("/organiser")
+    await admin.press("🎪 Новое мероприятие")
+    await admin.press("Форум")
+    await admin.send("Минский молодёжный форум")
+    assert "Минск" in admin.labels()
+    await _press_odd(admin, "evk", ODD_CHOICES, caplog)
+    await admin.press("Минск")
+    assert "Минск" not in admin.labels()
+
+
+async def test_odd_choices_in_the_trip_form_are_stale_buttons(
+    app: RunningBot, admin: TgUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert app.db is not None
+    await add_programme(app.db)
+    await admin.send("/organiser")
+    await admin.press("➕ Новая поездка")
+    await _press_odd(admin, "tak", ODD_CHOICES, caplog)  # the programme step
+    await admin.press("Образование · Обмен педагогическим опытом")
+    await admin.send("Педагоги Минска в Сочи")
+    assert "Откуда" in admin.last_text
+    await _press_odd(admin, "tak", ODD_CHOICES, caplog)  # the city step
+    await admin.press("Минск")
+    assert "Куда" in admin.last_text
+
+
+async def test_odd_partner_and_duration_in_the_telebridge_form(
+    app: RunningBot, make_user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    await coordinator(make_user, 3301, school="Гимназия № 5", city="Минск")
+    sochi = await coordinator(make_user, 3302, school="Школа № 9", city="Сочи")
+    await sochi.send("/school")
+    await sochi.press("📡 Новый телемост")
+    await _press_odd(sochi, "tbk", ODD_CHOICES, caplog)  # the partner step
+    await press_starting(sochi, "🏫 Гимназия № 5")
+    await sochi.send("Мой город — город-побратим")
+    await sochi.press("1–4 классы")
+    when, _ = sochi_time()
+    await sochi.send(when)
+    await _press_odd(sochi, "tbk", ODD_CHOICES, caplog)  # the duration step
+    await sochi.press("45 мин")

@@ -30,7 +30,7 @@ from handlers.event_views import (
     my_events_keyboard,
 )
 from handlers.filters import Onboarded
-from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.render import Target, alert, send_new, set_buttons, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -222,17 +222,20 @@ async def subscribe(
     t: Translator = data["t"]
     try:
         if callback_data.action is EventAction.SUBSCRIBE:
-            await event_service.subscribe(
+            changed = await event_service.subscribe(
                 tg_id=person.tg_id, event_id=callback_data.id, now=utc_now()
             )
             callback_answer.text = t.button("event-subscribed")
         else:
-            await event_service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
+            changed = await event_service.unsubscribe(
+                tg_id=person.tg_id, event_id=callback_data.id
+            )
             callback_answer.text = t.button("event-unsubscribed")
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await show_event_card(callback, callback_data.id, {**data, "person": person})
+    if changed:  # a second tap carries the old card: the first one has redrawn it
+        await show_event_card(callback, callback_data.id, {**data, "person": person})
 
 
 async def mute_event(
@@ -245,15 +248,13 @@ async def mute_event(
 ) -> None:
     """ "Не напоминать" under a reminder: no more reminders, the reminder stays readable."""
     try:
-        await event_service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
+        changed = await event_service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     callback_answer.text = t.button("event-unsubscribed")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(
-            reply_markup=details_only(t, EVENT, callback_data.id)
-        )
+    if changed:  # a second tap: the first one has taken the button away already
+        await set_buttons(callback, details_only(t, EVENT, callback_data.id))
 
 
 async def mute_trip(
@@ -268,12 +269,12 @@ async def mute_trip(
     if await trips.get(trip_id=callback_data.id) is None:
         alert(callback_answer, t.button("trip-error-not-found"))
         return
-    await reminder_repo.opt_out(kind=TRIP, target_id=callback_data.id, tg_id=person.tg_id)
+    changed = await reminder_repo.opt_out(
+        kind=TRIP, target_id=callback_data.id, tg_id=person.tg_id
+    )
     callback_answer.text = t.button("reminder-muted")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(
-            reply_markup=details_only(t, TRIP, callback_data.id)
-        )
+    if changed:
+        await set_buttons(callback, details_only(t, TRIP, callback_data.id))
 
 
 async def send_ics(

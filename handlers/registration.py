@@ -606,8 +606,11 @@ async def approve(
         return
     status_text = t.button(f"reg-status-{decision.registration.status}")
     if not decision.applied:
-        # Someone decided first (or the person left): say so, and nothing changes.
+        # Someone decided first (or the person left), or this is the second tap of a
+        # double tap: say so, and edit nothing (both taps carry the same old message, so
+        # the edit would repeat the first one's and Telegram would refuse it).
         alert(callback_answer, t.button("reg-already-decided", status=status_text))
+        return
     if isinstance(callback.message, Message) and callback.message.html_text:
         # The decision replaces the buttons, so nobody presses them again.
         note = t("reg-decision-note", status=status_text)

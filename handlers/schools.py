@@ -34,7 +34,7 @@ from bot.telebridges import (
 )
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has, Onboarded
-from handlers.render import Target, alert, send_new, show, show_error
+from handlers.render import Target, alert, send_new, set_buttons, show, show_error
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import (
     JoinDecisionCb,
@@ -378,8 +378,7 @@ async def decide_join(
     await telebridge_notices.join_decided(decision)
     key = "school-join-approved" if decision.approved else "school-join-declined"
     callback_answer.text = t.button(key)
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await set_buttons(callback, None)
 
 
 async def withdraw(

@@ -24,7 +24,16 @@ from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from handlers.filters import Has, Onboarded
-from handlers.render import Target, alert, local_time, send_new, show, show_error, zone_of
+from handlers.render import (
+    Target,
+    alert,
+    local_time,
+    send_new,
+    set_buttons,
+    show,
+    show_error,
+    zone_of,
+)
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
 from handlers.telebridge_views import (
@@ -245,8 +254,7 @@ async def accept(
         await show_error(callback, t, error, callback_answer)
         return
     callback_answer.text = t.button("tb-accepted")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await set_buttons(callback, None)
     await _confirmed(callback, change, data)
 
 
@@ -493,12 +501,12 @@ async def mute(
 ) -> None:
     if await _visible(callback, callback_data, callback_answer, {**data, "t": t}) is None:
         return
-    await reminder_repo.opt_out(
+    changed = await reminder_repo.opt_out(
         kind=TELEBRIDGE, target_id=callback_data.id, tg_id=data["person"].tg_id
     )
     callback_answer.text = t.button("reminder-muted")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=details_only(t, callback_data.id))
+    if changed:  # a second tap: the first one has changed the buttons already
+        await set_buttons(callback, details_only(t, callback_data.id))
 
 
 # After it: "Состоялся ли телемост?"
@@ -524,8 +532,7 @@ async def held(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await set_buttons(callback, None)
     if took_place:
         await state.set_state(TbAnswer.report_text)
         await state.set_data({"tb": callback_data.id})

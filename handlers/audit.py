@@ -188,7 +188,7 @@ async def refuse_command(message: Message, t: Translator) -> None:
 async def refuse_button(
     callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
 ) -> None:
-    alert(callback_answer, t.button("error-admins-only"))
+    alert(callback_answer, t.popup("error-admins-only"))
 
 
 def create_router() -> Router:

@@ -269,7 +269,7 @@ async def segment_pick(
             deps["events"],
         )
     except UserError as error:
-        alert(callback_answer, t.button(error.key, **error.args_))
+        alert(callback_answer, t.popup(error.key, **error.args_))
         return
     await state.update_data(seg=segment.to_json())
     await _ask_segment(callback, state, t, **_segment_deps(deps))
@@ -399,7 +399,7 @@ async def send(
             progress=(callback.message.chat.id, callback.message.message_id),
         )
     except UserError as error:
-        alert(callback_answer, t.button(error.key, **error.args_))
+        alert(callback_answer, t.popup(error.key, **error.args_))
         return
     await state.clear()
     text = t("bc-started", id=broadcast.id, total=broadcast.recipients)

@@ -105,7 +105,7 @@ async def show_message(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
     except TelegramBadRequest:
-        alert(callback_answer, t.button("bc-error-source-gone"))
+        alert(callback_answer, t.popup("bc-error-source-gone"))
 
 
 async def stop_ask(
@@ -123,7 +123,7 @@ async def stop_ask(
         await show_error(callback, t, error, callback_answer)
         return
     if broadcast.status != "sending":
-        alert(callback_answer, t.button("bc-error-not-running"))
+        alert(callback_answer, t.popup("bc-error-not-running"))
         return
     figures = await broadcasts.figures(broadcast_id=broadcast.id)
     text = t("bc-stop-confirm", id=broadcast.id, sent=figures.sent, left=figures.left)

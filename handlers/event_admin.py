@@ -379,10 +379,10 @@ async def edit_event(
 ) -> None:
     event = await data["events"].get(event_id=callback_data.id)
     if event is None:
-        alert(callback_answer, data["t"].button("event-error-not-found"))
+        alert(callback_answer, data["t"].popup("event-error-not-found"))
         return
     if event.status != SCHEDULED:
-        alert(callback_answer, data["t"].button("event-error-cancelled"))
+        alert(callback_answer, data["t"].popup("event-error-cancelled"))
         return
     await state.set_data(_form_from_event(event))
     await _show_step(callback, state, EventForm.preview, data, new=True)
@@ -411,13 +411,13 @@ async def pick(
         city_id = parse_id(value)
         city = await data["cities"].get(city_id=city_id) if city_id is not None else None
         if city is None:
-            alert(callback_answer, t.button("error-stale-button"))
+            alert(callback_answer, t.popup("error-stale-button"))
             return
         update = {"city_id": city.id}
     else:  # the link
         form = await state.get_data()
         if value not in await _links(t, data["trips"], form):
-            alert(callback_answer, t.button("error-stale-button"))
+            alert(callback_answer, t.popup("error-stale-button"))
             return
         update = {"link": value}
     await state.update_data(update)
@@ -566,7 +566,7 @@ async def share(
 ) -> None:
     event = await events.get(event_id=callback_data.id)
     if event is None:
-        alert(callback_answer, t.button("event-error-not-found"))
+        alert(callback_answer, t.popup("event-error-not-found"))
         return
     link = await create_start_link(bot, f"event_{event.id}")
     await send_new(callback, t("event-share-link", title=event.title, link=link))
@@ -581,10 +581,10 @@ async def cancel_ask(
 ) -> None:
     event = await events.get(event_id=callback_data.id)
     if event is None:
-        alert(callback_answer, t.button("event-error-not-found"))
+        alert(callback_answer, t.popup("event-error-not-found"))
         return
     if event.status != SCHEDULED:
-        alert(callback_answer, t.button("event-error-cancelled"))
+        alert(callback_answer, t.popup("event-error-cancelled"))
         return
     count = await events.subscriber_count(event_id=event.id)
     await show(

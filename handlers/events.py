@@ -208,7 +208,7 @@ async def open_event(
     # From a list the card takes the list's place; from a reminder it comes as a new one.
     new = callback_data.action is EventAction.DETAILS
     if not await show_event_card(callback, callback_data.id, data, new=new):
-        alert(callback_answer, data["t"].button("event-error-not-found"))
+        alert(callback_answer, data["t"].popup("event-error-not-found"))
 
 
 async def subscribe(
@@ -225,12 +225,12 @@ async def subscribe(
             changed = await event_service.subscribe(
                 tg_id=person.tg_id, event_id=callback_data.id, now=utc_now()
             )
-            callback_answer.text = t.button("event-subscribed")
+            callback_answer.text = t.popup("event-subscribed")
         else:
             changed = await event_service.unsubscribe(
                 tg_id=person.tg_id, event_id=callback_data.id
             )
-            callback_answer.text = t.button("event-unsubscribed")
+            callback_answer.text = t.popup("event-unsubscribed")
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
@@ -252,7 +252,7 @@ async def mute_event(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("event-unsubscribed")
+    callback_answer.text = t.popup("event-unsubscribed")
     if changed:  # a second tap: the first one has taken the button away already
         await set_buttons(callback, details_only(t, EVENT, callback_data.id))
 
@@ -267,12 +267,12 @@ async def mute_trip(
     reminder_repo: ReminderRepo,
 ) -> None:
     if await trips.get(trip_id=callback_data.id) is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     changed = await reminder_repo.opt_out(
         kind=TRIP, target_id=callback_data.id, tg_id=person.tg_id
     )
-    callback_answer.text = t.button("reminder-muted")
+    callback_answer.text = t.popup("reminder-muted")
     if changed:
         await set_buttons(callback, details_only(t, TRIP, callback_data.id))
 
@@ -289,7 +289,7 @@ async def send_ics(
     event = await events.get(event_id=callback_data.id)
     city = await cities.get(city_id=event.city_id) if event else None
     if event is None or city is None:
-        alert(callback_answer, t.button("event-error-not-found"))
+        alert(callback_answer, t.popup("event-error-not-found"))
         return
     content = event_ics(event, city, language=t.language, now=utc_now())
     await bot.send_document(

@@ -142,11 +142,11 @@ async def _show_page(
     page: int,
 ) -> None:
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     trip = await trips.get(trip_id=trip_id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     counts = await registrations.counts(trip_id=trip_id)
     total = sum(counts.values())
@@ -219,7 +219,7 @@ async def export_participants(
     audit_log: AuditService,
 ) -> None:
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     chat_id = callback.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
@@ -235,12 +235,12 @@ async def export_participants(
         audit_log=audit_log,
     )
     if export is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     if export.count == 0:
-        alert(callback_answer, t.button("export-empty"))
+        alert(callback_answer, t.popup("export-empty"))
         return
-    callback_answer.text = t.button("export-sending")
+    callback_answer.text = t.popup("export-sending")
     caption = t("export-caption", trip=export.trip.title, count=export.count)
     for file in (export.xlsx, export.csv):
         await bot.send_document(

@@ -252,11 +252,11 @@ async def start_registration(
 ) -> None:
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     refusal = await registration.refusal(trip=trip, tg_id=person.tg_id, now=utc_now())
     if refusal:
-        alert(callback_answer, t.button(refusal))
+        alert(callback_answer, t.popup(refusal))
         return
     questions = await trips.questions(trip_id=trip.id)
     await state.set_data({"trip_id": trip.id, "index": 0, "answers": {}})
@@ -394,7 +394,7 @@ async def pick_question(
     data = await state.get_data()
     trip, questions = await _load(trips, data["trip_id"])
     if not 0 <= callback_data.index < len(questions):
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
         return
     await state.set_state(RegistrationForm.answering)
     await state.update_data(index=callback_data.index, back_to_summary=True)
@@ -609,7 +609,7 @@ async def approve(
         # Someone decided first (or the person left), or this is the second tap of a
         # double tap: say so, and edit nothing (both taps carry the same old message, so
         # the edit would repeat the first one's and Telegram would refuse it).
-        alert(callback_answer, t.button("reg-already-decided", status=status_text))
+        alert(callback_answer, t.popup("reg-already-decided", status=status_text))
         return
     if isinstance(callback.message, Message) and callback.message.html_text:
         # The decision replaces the buttons, so nobody presses them again.
@@ -632,15 +632,15 @@ async def reject(
 ) -> None:
     """Ask for a reason first; the decision itself is taken (and re-checked) after it."""
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     current = await registrations.get(registration_id=callback_data.id)
     if current is None:
-        alert(callback_answer, t.button("reg-error-not-found"))
+        alert(callback_answer, t.popup("reg-error-not-found"))
         return
     if current.status != RegStatus.PENDING:
         status_text = t.button(f"reg-status-{current.status}")
-        alert(callback_answer, t.button("reg-already-decided", status=status_text))
+        alert(callback_answer, t.popup("reg-already-decided", status=status_text))
         return
     await state.set_state(RejectForm.reason)
     message_id = callback.message.message_id if callback.message else 0

@@ -13,7 +13,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.config import Settings
 from bot.errors import UserError
-from bot.i18n import Translator
+from bot.i18n import Translator, fit_popup
 from bot.roles import Access
 from handlers.keyboards import main_menu_keyboard
 from storage.cities import CityRepo
@@ -93,8 +93,11 @@ async def show_main_menu(
 
 
 def alert(answer: CallbackAnswer, text: str) -> None:
-    """A pop-up for a pressed button, sent by CallbackAnswerMiddleware after the handler."""
-    answer.text = text
+    """A pop-up for a pressed button, sent by CallbackAnswerMiddleware after the handler.
+
+    Make `text` with `t.popup()` when it holds values (names, topics): it shortens them
+    to fit. PopupLimitMiddleware cuts whatever is still too long."""
+    answer.text = fit_popup(text)
     answer.show_alert = True
 
 
@@ -103,7 +106,7 @@ async def show_error(
 ) -> None:
     """Tell the person what was wrong; for a button, as a pop-up that keeps the screen."""
     if isinstance(target, CallbackQuery) and answer is not None:
-        alert(answer, t.button(error.key, **error.args_))
+        alert(answer, t.popup(error.key, **error.args_))
     else:
         await send_new(target, t(error.key, **error.args_))
 

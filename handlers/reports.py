@@ -119,7 +119,7 @@ async def report_step(
         if callback_data.city < 0:
             await _choose_city(callback, period, callback_data.period, data)
             return
-        callback_answer.text = t.button("report-making")
+        callback_answer.text = t.popup("report-making")
         await _send_report(callback, period, callback_data.city, data)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)

@@ -120,7 +120,7 @@ async def follow(
 ) -> None:
     on = callback_data.action == RmAction.FOLLOW
     changed = await data["roadmap"].follow(tg_id=callback.from_user.id, now=utc_now(), on=on)
-    callback_answer.text = data["t"].button("roadmap-followed" if on else "roadmap-unfollowed")
+    callback_answer.text = data["t"].popup("roadmap-followed" if on else "roadmap-unfollowed")
     if changed:  # a second tap carries the old screen: the first one has redrawn it
         await show_overview(callback, data)
 

@@ -265,7 +265,7 @@ async def form_button(
     elif action is SchoolFormAction.SAVE and current == SchoolForm.preview.state:
         await _save(callback, state, callback_answer, data)
     else:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
 
 
 async def _save(
@@ -377,7 +377,7 @@ async def decide_join(
         return
     await telebridge_notices.join_decided(decision)
     key = "school-join-approved" if decision.approved else "school-join-declined"
-    callback_answer.text = t.button(key)
+    callback_answer.text = t.popup(key)
     await set_buttons(callback, None)
 
 
@@ -393,7 +393,7 @@ async def withdraw(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("school-left", school=institution.name)
+    callback_answer.text = t.popup("school-left", school=institution.name)
     await show_hub(callback, data)
 
 
@@ -412,7 +412,7 @@ async def share(
     t: Translator = data["t"]
     membership = await data["institutions"].membership(tg_id=data["person"].tg_id)
     if membership is None or membership[1] != ACTIVE:
-        alert(callback_answer, t.button("school-error-none"))
+        alert(callback_answer, t.popup("school-error-none"))
         return
     link = await create_start_link(bot, f"school_{membership[0].id}")
     await send_new(callback, t("school-share-link", school=membership[0].name, link=link))
@@ -477,7 +477,7 @@ async def open_school(
 ) -> None:
     institution = await data["institutions"].get(institution_id=callback_data.id)
     if institution is None:
-        alert(callback_answer, data["t"].button("school-error-not-found"))
+        alert(callback_answer, data["t"].popup("school-error-not-found"))
         return
     await show_school_card(callback, institution, data)
 
@@ -497,7 +497,7 @@ async def verify(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("school-verified", school=institution.name)
+    callback_answer.text = t.popup("school-verified", school=institution.name)
     await show_school_card(callback, institution, data)
 
 

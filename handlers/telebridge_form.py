@@ -453,7 +453,7 @@ async def form_button(
     elif action is TbFormAction.SEND and current == TbForm.preview.state:
         await _send(callback, state, callback_answer, data)
     else:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
 
 
 async def _send(

@@ -253,7 +253,7 @@ async def accept(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("tb-accepted")
+    callback_answer.text = t.popup("tb-accepted")
     await set_buttons(callback, None)
     await _confirmed(callback, change, data)
 
@@ -301,7 +301,7 @@ async def withdraw(
         await show_error(callback, t, error, callback_answer)
         return
     await data["telebridge_notices"].answered(change, now=utc_now())
-    callback_answer.text = t.button("tb-reschedule-withdrawn")
+    callback_answer.text = t.popup("tb-reschedule-withdrawn")
     await show_card(callback, change.telebridge.id, data)
 
 
@@ -426,7 +426,7 @@ async def answer_button(
         await state.clear()
         await show(callback, t("tb-report-thanks"))
     else:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
 
 
 async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
@@ -504,7 +504,7 @@ async def mute(
     changed = await reminder_repo.opt_out(
         kind=TELEBRIDGE, target_id=callback_data.id, tg_id=data["person"].tg_id
     )
-    callback_answer.text = t.button("reminder-muted")
+    callback_answer.text = t.popup("reminder-muted")
     if changed:  # a second tap: the first one has changed the buttons already
         await set_buttons(callback, details_only(t, callback_data.id))
 

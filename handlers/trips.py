@@ -166,7 +166,7 @@ async def open_trip(
         new=True,
     )
     if not shown:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
 
 
 async def share_trip(
@@ -179,11 +179,11 @@ async def share_trip(
     trips: TripRepo,
 ) -> None:
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     link = await create_start_link(bot, f"trip_{trip.id}")
     await send_new(callback, t("trip-share-link", title=trip.title, link=link))

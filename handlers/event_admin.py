@@ -269,9 +269,9 @@ async def _links(t: Translator, trips: TripRepo, form: dict[str, Any]) -> dict[s
     current = form.get("link")
     if current and current not in links:
         if (programme_id := parse_prefixed_id(current, "p")) is not None:
-            programme = await trips.get_programme(programme_id=programme_id)
-            if programme is not None:
-                links[current] = t.button("event-link-programme", title=programme.title)
+            chosen = await trips.get_programme(programme_id=programme_id)
+            if chosen is not None:
+                links[current] = t.button("event-link-programme", title=chosen.title)
         elif (trip_id := parse_prefixed_id(current, "t")) is not None:
             trip = await trips.get(trip_id=trip_id)
             if trip is not None:

@@ -62,14 +62,33 @@ def _literal_keys(node: ast.expr) -> set[str]:
 
 
 def popup_keys() -> set[str]:
+    """Keys passed to `popup()` or raised as UserError. A key built at run time counts by
+    what it can be: an f-string by every text its fixed start begins, a variable by every
+    key assigned to that name in the module, and a text key a function returns."""
+    known = set(_variables("ru"))
     keys: set[str] = set()
     for path in [*(ROOT / "handlers").glob("*.py"), *(ROOT / "bot").glob("*.py")]:
         tree = ast.parse(path.read_text("utf-8"))
+        assigned: dict[str, set[str]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        assigned.setdefault(target.id, set()).update(_literal_keys(node.value))
+            elif isinstance(node, ast.Return) and node.value is not None:
+                keys |= _literal_keys(node.value) & known
         for call in _calls(tree):
             func = call.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in ("popup", "UserError") and call.args:
-                keys |= _literal_keys(call.args[0])
+            if name not in ("popup", "UserError") or not call.args:
+                continue
+            arg = call.args[0]
+            keys |= _literal_keys(arg)
+            if isinstance(arg, ast.JoinedStr) and isinstance(arg.values[0], ast.Constant):
+                start = str(arg.values[0].value)
+                keys |= {key for key in known if key.startswith(start)}
+            elif isinstance(arg, ast.Name):
+                keys |= assigned.get(arg.id, set()) & known
     return keys
 
 
@@ -111,6 +130,8 @@ def test_popup_keys_are_found_in_the_code() -> None:
     keys = popup_keys()
     # The clash message, the stale button and a decision taken already are among them.
     assert {"tb-error-overlap", "error-stale-button", "reg-already-decided"} <= keys
+    # Built at run time: tb-error-state-<status>, a refusal, the answer to a join request.
+    assert {"tb-error-state-cancelled", "reg-error-deadline", "school-join-approved"} <= keys
     assert len(keys) > 100
 
 

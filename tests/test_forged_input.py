@@ -340,3 +340,15 @@ async def test_odd_partner_and_duration_in_the_telebridge_form(
     await sochi.send(when)
     await _press_odd(sochi, "tbk", ODD_CHOICES, caplog)  # the duration step
     await sochi.press("45 мин")
+
+
+@pytest.mark.parametrize("odd", [HUGE, str(2**63), "²", "١٢", "-1", "0"])
+async def test_typed_ids_in_commands_are_explained(
+    app: RunningBot, admin: TgUser, caplog: pytest.LogCaptureFixture, odd: str
+) -> None:
+    for command in (f"/audit {odd}", f"/audit trip {odd}", f"/grant {odd}", f"/revoke {odd}"):
+        caplog.clear()
+        calls = await admin.send(command)
+        assert not _problems(calls, caplog), command
+        sent = [c for c in calls if c.method == "sendMessage"]
+        assert sent, command

@@ -17,7 +17,7 @@ from handlers.trip_callbacks import TripAction, TripCb
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import NOT_MODIFIED, ApiCall
-from tests.telebridge_steps import coordinator, press_starting
+from tests.telebridge_steps import coordinator, press_starting, propose, sochi_time
 from tests.trip_seed import add_programme, add_trip
 
 GENERIC_ERROR = "Что-то пошло не так"
@@ -150,3 +150,37 @@ async def test_an_identical_edit_is_taken_as_done(
     assert not [r for r in caplog.records if r.name == "handlers.errors"]
     assert len(answers) == 2
     assert "🔔 Следить за дорожной картой" in member.labels()
+
+
+async def test_double_tapped_telebridge_accept_confirms_once(
+    app: RunningBot, make_user: Callable[..., TgUser], caplog: Any
+) -> None:
+    minsk = await coordinator(make_user, 7302, school="Средняя школа № 5", city="Минск")
+    sochi = await coordinator(make_user, 7301, school="Гимназия № 1", city="Сочи")
+    when, _ = sochi_time(days=4, hour=11)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    caplog.clear()
+    calls, answers = await double_tap(minsk, "✅ Принять")
+    assert_clean(calls, caplog)
+    assert len(edits(calls)) == 1  # the buttons go once
+    assert answers[1].get("text") and answers[1]["text"] != answers[0].get("text")
+    confirmed = [
+        c
+        for c in calls
+        if c.method == "sendMessage" and "Телемост подтверждён" in c.params["text"]
+    ]
+    assert len([c for c in confirmed if c.params["chat_id"] == minsk.id]) == 1
+
+
+async def test_double_tapped_verification_verifies_once(
+    app: RunningBot, admin: TgUser, make_user: Callable[..., TgUser], caplog: Any
+) -> None:
+    school = await coordinator(make_user, 7401, school="Гимназия № 8", city="Сочи")
+    school_id = (await app.dp["institutions"].membership(tg_id=school.id))[0].id
+    await admin.send(f"/start school_{school_id}")
+    caplog.clear()
+    calls, answers = await double_tap(admin, "✅ Подтвердить учреждение")
+    assert_clean(calls, caplog)
+    assert len(edits(calls)) == 1
+    assert answers[1].get("text") and answers[1]["text"] != answers[0].get("text")
+    assert "Подтверждено организаторами" in admin.last_text

@@ -216,9 +216,12 @@ async def test_forged_data_at_every_prefix_is_answered_without_error(
 
     for person in (admin, member):
         for cls in classes:
+            fresh = False
             for data in forged_data(cls):
-                await paced()
-                await person.send("/start")  # out of any form a press opened; a fresh message
+                if not fresh:
+                    # Out of any form a press opened, under a fresh main menu.
+                    await paced()
+                    await person.send("/start")
                 await paced()
                 caplog.clear()
                 mark = len(app.telegram.calls)
@@ -229,6 +232,8 @@ async def test_forged_data_at_every_prefix_is_answered_without_error(
                 problems = _problems(calls, caplog)
                 assert not problems, (person.id, data, problems)
                 assert query_id in app.telegram.callback_answers, (person.id, data)
+                # A press answered with a pop-up alone changed nothing: no need to start over.
+                fresh = all(c.method == "answerCallbackQuery" for c in calls)
             # Still a member whom the buttons above reach (no press erased or blocked them).
             await paced()
             await person.send("/start")

@@ -642,6 +642,13 @@ async def reject(
         status_text = t.button(f"reg-status-{current.status}")
         alert(callback_answer, t.popup("reg-already-decided", status=status_text))
         return
+    if (
+        await state.get_state() == RejectForm.reason.state
+        and (await state.get_data()).get("registration_id") == current.id
+    ):
+        # A double tap: the question is below already; asking twice would only confuse.
+        alert(callback_answer, t.popup("reg-reason-asked"))
+        return
     await state.set_state(RejectForm.reason)
     message_id = callback.message.message_id if callback.message else 0
     await state.set_data({"registration_id": current.id, "message_id": message_id})

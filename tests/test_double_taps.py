@@ -184,3 +184,27 @@ async def test_double_tapped_verification_verifies_once(
     assert len(edits(calls)) == 1
     assert answers[1].get("text") and answers[1]["text"] != answers[0].get("text")
     assert "Подтверждено организаторами" in admin.last_text
+
+
+async def test_double_tapped_reject_asks_for_the_reason_once(
+    app: RunningBot, admin: TgUser, make_user: Callable[..., TgUser], caplog: Any
+) -> None:
+    assert app.db is not None
+    programme = await add_programme(app.db, audience=())
+    trip_id = await add_trip(
+        app.db, programme_id=programme, capacity=2, needs_approval=True, organisers=(ADMIN_ID,)
+    )
+    applicant = make_user(7500)
+    await onboard(applicant, name="Ольга Кравец")
+    await applicant.press_data(TripCb(action=TripAction.REGISTER, id=trip_id).pack())
+    await applicant.press("✅ Подтвердить")
+    caplog.clear()
+    calls, answers = await double_tap(admin, "❌ Отклонить")
+    assert_clean(calls, caplog)
+    asked = [
+        c for c in calls if c.method == "sendMessage" and "причину отказа" in c.params["text"]
+    ]
+    assert len(asked) == 1
+    assert "уже спрошена" in answers[1]["text"]
+    await admin.send("Мест нет")
+    assert "отклонена" in applicant.last_text

@@ -330,6 +330,13 @@ async def ask_reason(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
+    if (
+        await state.get_state() == step.state
+        and (await state.get_data()).get("tb") == callback_data.id
+    ):
+        # A double tap: the question is below already; asking twice would only confuse.
+        alert(callback_answer, t.popup("error-asked-below"))
+        return
     await state.set_state(step)
     await state.set_data({"tb": callback_data.id, "round": callback_data.round})
     skip = None if step == TbAnswer.link else "tb-btn-no-reason"

@@ -208,3 +208,18 @@ async def test_double_tapped_reject_asks_for_the_reason_once(
     assert "уже спрошена" in answers[1]["text"]
     await admin.send("Мест нет")
     assert "отклонена" in applicant.last_text
+
+
+async def test_double_tapped_telebridge_decline_asks_for_the_reason_once(
+    app: RunningBot, make_user: Callable[..., TgUser], caplog: Any
+) -> None:
+    minsk = await coordinator(make_user, 7602, school="Средняя школа № 5", city="Минск")
+    sochi = await coordinator(make_user, 7601, school="Гимназия № 1", city="Сочи")
+    when, _ = sochi_time(days=4, hour=11)
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    caplog.clear()
+    calls, answers = await double_tap(minsk, "❌ Отклонить")
+    assert_clean(calls, caplog)
+    asked = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == minsk.id]
+    assert len(asked) == 1
+    assert "Вопрос уже задан ниже" in answers[1]["text"]

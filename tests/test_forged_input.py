@@ -357,3 +357,14 @@ async def test_typed_ids_in_commands_are_explained(
         assert not _problems(calls, caplog), command
         sent = [c for c in calls if c.method == "sendMessage"]
         assert sent, command
+
+
+async def test_odd_city_in_the_broadcast_segment_form_is_refused(
+    app: RunningBot, admin: TgUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    await admin.send("/broadcast")
+    await admin.press("✉️ Новая рассылка")
+    await admin.press("Городу")
+    await _press_odd(admin, "bcp", ODD_CHOICES, caplog)
+    await admin.press("Минск")
+    assert "Получатели: Минск" in admin.last_text

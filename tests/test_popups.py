@@ -21,7 +21,7 @@ from bot import events, profile, roadmap, telebridges, trip_admin, trips
 from bot.i18n import LANGUAGES, LOCALES_DIR, POPUP_MAX, Translations, fit_popup
 from bot.ids import ID_MAX
 from tests.conftest import RunningBot, TgUser
-from tests.fake_telegram import MAX_CALLBACK_ANSWER_LENGTH
+from tests.fake_telegram import MAX_CALLBACK_ANSWER_LENGTH, utf16_len
 from tests.telebridge_steps import coordinator, press_label, propose, sochi_time
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,7 +206,7 @@ async def test_the_clash_popup_naming_a_200_character_topic_is_answered(
     assert answers and all(c.ok for c in answers), [c.result for c in answers]
     text = answers[-1].params["text"]
     assert "уже есть подтверждённый телемост" in text and text.endswith("Выберите другое время.")
-    assert len(text) <= MAX_CALLBACK_ANSWER_LENGTH
+    assert utf16_len(text) <= MAX_CALLBACK_ANSWER_LENGTH
     assert not any("Что-то пошло не так" in str(c.params.get("text", "")) for c in calls)
 
 
@@ -224,4 +224,4 @@ async def test_a_too_long_popup_set_anywhere_is_cut_before_it_is_sent(
     calls = await member.press_data("nothing:here")
     (answer,) = [c for c in calls if c.method == "answerCallbackQuery"]
     assert answer.ok and answer.params["text"].endswith("…")
-    assert len(answer.params["text"]) <= MAX_CALLBACK_ANSWER_LENGTH
+    assert utf16_len(answer.params["text"]) <= MAX_CALLBACK_ANSWER_LENGTH

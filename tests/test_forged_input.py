@@ -129,6 +129,22 @@ def _problems(calls: list[ApiCall], caplog: pytest.LogCaptureFixture) -> list[st
     return found
 
 
+class Pacer:
+    """Flood control drops more than 100 updates a second from one person (it has its own
+    test): stay under it, or presses would go unanswered for the wrong reason."""
+
+    def __init__(self) -> None:
+        self._sent: deque[float] = deque()
+
+    async def __call__(self) -> None:
+        self._sent.append(time.monotonic())
+        while len(self._sent) > 80:
+            if time.monotonic() - self._sent[0] > 1.0:
+                self._sent.popleft()
+            else:
+                await asyncio.sleep(0.05)
+
+
 # The one place ids are parsed
 
 
@@ -203,17 +219,7 @@ async def test_forged_data_at_every_prefix_is_answered_without_error(
 ) -> None:
     caplog.set_level(logging.INFO)
     classes = callback_classes()
-    sent: deque[float] = deque()
-
-    async def paced() -> None:
-        # Flood control drops more than 100 updates a second from one person (it has its
-        # own test): stay under it, or presses would go unanswered for the wrong reason.
-        sent.append(time.monotonic())
-        while len(sent) > 80:
-            if time.monotonic() - sent[0] > 1.0:
-                sent.popleft()
-            else:
-                await asyncio.sleep(0.05)
+    paced = Pacer()
 
     for person in (admin, member):
         for cls in classes:
@@ -369,3 +375,36 @@ async def test_odd_city_in_the_broadcast_segment_form_is_refused(
     await _press_odd(admin, "bcp", ODD_CHOICES, caplog)
     await admin.press("Минск")
     assert "Получатели: Минск" in admin.last_text
+
+
+async def test_forged_data_during_onboarding_is_answered_without_error(
+    app: RunningBot, make_user: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A newcomer in the middle of the form (a link kept for later) presses odd data of
+    every prefix: each press is answered, and the form goes on."""
+    newcomer = make_user(3200, first_name="Ирина")
+    await newcomer.send(f"/start trip_{HUGE}")
+    await newcomer.press("Русский")
+    question = app.telegram.last_message(newcomer.id)
+    paced = Pacer()
+    for cls in callback_classes():
+        for name in cls.model_fields:
+            for odd in (HUGE, "²"):
+                values = {n: _plausible(f) for n, f in cls.model_fields.items()}
+                values[name] = odd
+                data = ":".join([cls.__prefix__, *values.values()])
+                await paced()
+                caplog.clear()
+                update = newcomer.updates.callback(question, data)
+                calls = await app.process(update)
+                assert not _problems(calls, caplog), data
+                assert update["callback_query"]["id"] in app.telegram.callback_answers, data
+    await asyncio.sleep(1.0)  # the flood window passes
+    await newcomer.press("Согласен")
+    await newcomer.send("Ирина Петрова")
+    await newcomer.press("Сочи")
+    await newcomer.press("Педагог")
+    caplog.clear()
+    calls = await newcomer.send("Гимназия № 2")
+    assert not _problems(calls, caplog)
+    assert "Поездка не найдена" in "\n".join(newcomer.texts()[-3:])

@@ -606,13 +606,14 @@ async def approve(
         return
     status_text = t.button(f"reg-status-{decision.registration.status}")
     if not decision.applied:
-        # Someone decided first (or the person left), or this is the second tap of a
-        # double tap: say so, and edit nothing (both taps carry the same old message, so
-        # the edit would repeat the first one's and Telegram would refuse it).
         alert(callback_answer, t.popup("reg-already-decided", status=status_text))
-        return
+        if decision.registration.decided_by == person.tg_id:
+            # The second tap of a double tap: the first has noted the decision already (both
+            # carry the same old message, so the edit would repeat it and be refused).
+            return
+    # The decision (this one, another organiser's, or the person's leaving) replaces the
+    # buttons of this copy, so nobody presses them again.
     if isinstance(callback.message, Message) and callback.message.html_text:
-        # The decision replaces the buttons, so nobody presses them again.
         note = t("reg-decision-note", status=status_text)
         await show(callback, f"{callback.message.html_text}\n\n{note}")
     if decision.applied:

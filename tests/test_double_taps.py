@@ -223,3 +223,34 @@ async def test_double_tapped_telebridge_decline_asks_for_the_reason_once(
     asked = [c for c in calls if c.method == "sendMessage" and c.params["chat_id"] == minsk.id]
     assert len(asked) == 1
     assert "Вопрос уже задан ниже" in answers[1]["text"]
+
+
+async def test_approve_after_another_organiser_decided_retires_this_copys_buttons(
+    app: RunningBot, admin: TgUser, make_user: Callable[..., TgUser], caplog: Any
+) -> None:
+    """Not a double tap: the other organiser's copy still has its buttons; pressing one
+    says who was first and takes them off that copy too."""
+    colleague = make_user(7701, first_name="Пётр")
+    await onboard(colleague, name="Пётр Организаторов", city="Минск")
+    await admin.send(f"/grant {colleague.id}")
+    assert app.db is not None
+    programme = await add_programme(app.db, audience=())
+    trip_id = await add_trip(
+        app.db,
+        programme_id=programme,
+        capacity=2,
+        needs_approval=True,
+        organisers=(ADMIN_ID, colleague.id),
+    )
+    applicant = make_user(7702)
+    await onboard(applicant, name="Ольга Кравец")
+    await applicant.press_data(TripCb(action=TripAction.REGISTER, id=trip_id).pack())
+    await applicant.press("✅ Подтвердить")
+    assert "✅ Одобрить" in admin.labels() and "✅ Одобрить" in colleague.labels()
+    await admin.press("✅ Одобрить")
+    caplog.clear()
+    calls = await colleague.press("✅ Одобрить")
+    assert_clean(calls, caplog)
+    (answer,) = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert "Решение уже принято" in answer.params["text"]
+    assert len(edits(calls)) == 1 and "✅ Одобрить" not in colleague.labels()

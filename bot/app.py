@@ -43,7 +43,12 @@ from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
 from handlers.broadcast_keyboards import stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
-from handlers.middlewares import PersonMiddleware, ThrottlingMiddleware, UpdateTracker
+from handlers.middlewares import (
+    PersonMiddleware,
+    PopupLimitMiddleware,
+    ThrottlingMiddleware,
+    UpdateTracker,
+)
 from handlers.registration import answers_block, decision_keyboard
 from handlers.roadmap_views import details_markup as roadmap_details_markup
 from handlers.routing import HandlerRouters
@@ -346,6 +351,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.callback_query.middleware(PopupLimitMiddleware())  # inside it: runs before the answer
     dp.include_router(HandlerRouters(get_routers()))
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)

@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.errors import UserError
+from bot.ids import parse_id
 from bot.roles import Access
 from storage.audit import AuditEntry, AuditFilter, AuditRepo, AuditRow, write
 from storage.db import Writer
@@ -152,7 +153,6 @@ async def record_saved(
 # Reading: /audit
 
 _KIND = re.compile(r"^[a-z_]{2,20}$")
-_ID = re.compile(r"^[0-9]{1,15}$")
 HELP_WORDS = frozenset({"help", "?", "помощь", "справка", "дапамога", "даведка"})
 
 
@@ -165,18 +165,19 @@ def parse_filter(text: str | None) -> AuditFilter:
     words = (text or "").split()
     if not words:
         return AuditFilter()
-    if len(words) == 1 and _ID.match(words[0]):
-        return AuditFilter(person_id=int(words[0]))
+    if len(words) == 1 and (person_id := parse_id(words[0])) is not None:
+        return AuditFilter(person_id=person_id)
     kind = words[0].lower()
     if not _KIND.match(kind) or len(words) > 2:
         raise UserError("audit-error-syntax")
     if len(words) == 1:
         return AuditFilter(object_kind=kind)
-    if not _ID.match(words[1]):
+    object_id = parse_id(words[1])
+    if object_id is None:
         raise UserError("audit-error-syntax")
     if kind == ObjectKind.PERSON:
-        return AuditFilter(person_id=int(words[1]))
-    return AuditFilter(object_kind=kind, object_id=int(words[1]))
+        return AuditFilter(person_id=object_id)
+    return AuditFilter(object_kind=kind, object_id=object_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
+from bot.ids import parse_id
 from bot.reminders import parse_offsets
 
 PUBLIC_API_URL = "https://api.telegram.org"
@@ -79,9 +80,10 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.isdigit() for part in parts):
+            ids = [parse_id(part) for part in parts]
+            if None in ids:
                 raise ValueError("нужны числовые id через запятую, например ADMIN_IDS=111,222")
-            return frozenset(int(part) for part in parts)
+            return frozenset(ids)
         return value
 
     @field_validator("event_reminders", "trip_reminders", "telebridge_reminders", mode="before")

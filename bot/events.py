@@ -244,7 +244,8 @@ class EventService:
         subscribers = await self._events.subscribers(event_id=event_id)
         return EventChange(cancelled, before, tuple(subscribers))
 
-    async def subscribe(self, *, tg_id: int, event_id: int, now: datetime) -> Event:
+    async def subscribe(self, *, tg_id: int, event_id: int, now: datetime) -> bool:
+        """Subscribe; False if the person was subscribed already (a second tap)."""
         event = await self._events.get(event_id=event_id)
         if event is None:
             raise UserError("event-error-not-found")
@@ -252,15 +253,14 @@ class EventService:
             raise UserError("event-error-cancelled")
         if event.ends_at < now:
             raise UserError("event-error-over")
-        await self._events.subscribe(event_id=event_id, tg_id=tg_id)
-        return event
+        return await self._events.subscribe(event_id=event_id, tg_id=tg_id)
 
-    async def unsubscribe(self, *, tg_id: int, event_id: int) -> Event:
+    async def unsubscribe(self, *, tg_id: int, event_id: int) -> bool:
+        """Unsubscribe; False if the person was not subscribed (a second tap)."""
         event = await self._events.get(event_id=event_id)
         if event is None:
             raise UserError("event-error-not-found")
-        await self._events.unsubscribe(event_id=event_id, tg_id=tg_id)
-        return event
+        return await self._events.unsubscribe(event_id=event_id, tg_id=tg_id)
 
 
 # Notices to subscribers

@@ -23,6 +23,24 @@ logger = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("ru", "be")
 _FLUENT_SAFE_LENGTH = 1000
+POPUP_MAX = 200  # Telegram refuses a longer answerCallbackQuery text (400 MESSAGE_TOO_LONG)
+ELLIPSIS = "…"
+
+
+def _utf16_len(text: str) -> int:
+    # Telegram counts text in UTF-16 code units; counting so, an emoji cannot tip it over.
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_popup(text: str) -> str:
+    """The text cut to fit a pop-up, with an ellipsis (the last resort: `popup()` shortens
+    the values in a text instead, so its words stay whole)."""
+    if _utf16_len(text) <= POPUP_MAX:
+        return text
+    cut = text[: POPUP_MAX - 1]
+    while _utf16_len(cut) > POPUP_MAX - 1:
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS
 
 
 class Html(str):
@@ -105,6 +123,34 @@ class Translator:
     def button(self, key: str, /, **args: Any) -> str:
         """A button label or other plain text: no HTML, no escaping."""
         return self._format(key, args)
+
+    def popup(self, key: str, /, **args: Any) -> str:
+        """A pop-up of a pressed button (plain text, at most POPUP_MAX characters).
+
+        A topic or a name may be as long as a pop-up: the longest values are shortened
+        with "…" until the whole text fits, so what the pop-up says stays readable.
+        """
+        values = dict(args)
+        text = self._format(key, values)
+        done: set[str] = set()
+        while _utf16_len(text) > POPUP_MAX:
+            names = [
+                name
+                for name, value in values.items()
+                if isinstance(value, str) and name not in done and len(value) > 1
+            ]
+            if not names:
+                break
+            longest = max(names, key=lambda name: len(values[name]))
+            value = values[longest]
+            keep = max(1, len(value) - (_utf16_len(text) - POPUP_MAX) - len(ELLIPSIS))
+            shorter = value[:keep].rstrip() + ELLIPSIS
+            if len(shorter) >= len(value):
+                done.add(longest)
+                continue
+            values[longest] = shorter
+            text = self._format(key, values)
+        return fit_popup(text)
 
 
 class Translations:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +10,7 @@ from enum import StrEnum
 from bot import audit
 from bot.audit import Action, ObjectKind
 from bot.errors import UserError
+from bot.ids import parse_id
 from bot.roles import Access, access_of
 from storage.invites import Invite, InviteRepo
 from storage.people import PersonRepo
@@ -140,7 +140,7 @@ class OrganiserService:
 
 def parse_user_id(text: str | None) -> int:
     """The argument of /grant and /revoke: a numeric Telegram id."""
-    value = (text or "").strip()
-    if not re.fullmatch(r"[0-9]{1,15}", value) or int(value) <= 0:
+    user_id = parse_id((text or "").strip())
+    if user_id is None:
         raise UserError("error-user-id")
-    return int(value)
+    return user_id

@@ -311,11 +311,11 @@ class RoadmapService:
     async def is_following(self, *, tg_id: int) -> bool:
         return await self._repo.following_since(tg_id=tg_id) is not None
 
-    async def follow(self, *, tg_id: int, now: datetime, on: bool) -> None:
+    async def follow(self, *, tg_id: int, now: datetime, on: bool) -> bool:
+        """Follow or stop; False if it was so already (a second tap changes nothing)."""
         if on:
-            await self._repo.follow(tg_id=tg_id, now=now)
-        else:
-            await self._repo.unfollow(tg_id=tg_id)
+            return await self._repo.follow(tg_id=tg_id, now=now)
+        return await self._repo.unfollow(tg_id=tg_id) > 0
 
 
 # Notices to followers

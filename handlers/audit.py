@@ -32,6 +32,7 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roles import Access
 from bot.timefmt import local_text
+from handlers.callbacks import IdOrZero, Small
 from handlers.render import Target, alert, send_new, show, zone_of
 from handlers.routing import CapabilityRouter
 from storage.audit import AuditFilter, AuditRow
@@ -42,10 +43,10 @@ _KIND = re.compile(r"^[a-z_]{2,20}$")
 
 
 class AuditCb(CallbackData, prefix="aud"):
-    page: int
-    person: int = 0
+    page: Small
+    person: IdOrZero = 0
     kind: str = ""
-    oid: int = 0
+    oid: IdOrZero = 0
 
 
 class IsAdmin(Filter):
@@ -197,7 +198,7 @@ async def refuse_command(message: Message, t: Translator) -> None:
 async def refuse_button(
     callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
 ) -> None:
-    alert(callback_answer, t.button("error-admins-only"))
+    alert(callback_answer, t.popup("error-admins-only"))
 
 
 def create_router() -> Router:

@@ -31,6 +31,7 @@ from bot.broadcasts import (
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.ids import ID_MAX, parse_int
 from bot.roles import Access, MemberRole
 from bot.timefmt import local_text
 from bot.trips import TripStatus
@@ -245,8 +246,9 @@ async def _checked_value(
             return Segment(kind=SegmentKind(value))
         field = segment.missing()
         if field in ("city_id", "trip_id", "event_id", "inst_city"):
-            number = int(value)
-            if not await _known(field, number, cities, trips, events):
+            # 0 is "any city" for institutions; anything unparsed is refused below.
+            number = parse_int(value, low=0, high=ID_MAX)
+            if number is None or not await _known(field, number, cities, trips, events):
                 raise UserError("bc-error-choice")
             return segment.with_value(field, number)
         if field == "role":
@@ -276,7 +278,7 @@ async def segment_pick(
             deps["events"],
         )
     except UserError as error:
-        alert(callback_answer, t.button(error.key, **error.args_))
+        alert(callback_answer, t.popup(error.key, **error.args_))
         return
     await state.update_data(seg=segment.to_json())
     await _ask_segment(callback, state, t, **_segment_deps(deps))
@@ -411,7 +413,7 @@ async def send(
             progress=(callback.message.chat.id, callback.message.message_id),
         )
     except UserError as error:
-        alert(callback_answer, t.button(error.key, **error.args_))
+        alert(callback_answer, t.popup(error.key, **error.args_))
         return
     await state.clear()
     text = t("bc-started", id=broadcast.id, total=broadcast.recipients)

@@ -105,7 +105,7 @@ async def show_message(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
     except TelegramBadRequest:
-        alert(callback_answer, t.button("bc-error-source-gone"))
+        alert(callback_answer, t.popup("bc-error-source-gone"))
 
 
 async def stop_ask(
@@ -123,7 +123,7 @@ async def stop_ask(
         await show_error(callback, t, error, callback_answer)
         return
     if broadcast.status != "sending":
-        alert(callback_answer, t.button("bc-error-not-running"))
+        alert(callback_answer, t.popup("bc-error-not-running"))
         return
     figures = await broadcasts.figures(broadcast_id=broadcast.id)
     text = t("bc-stop-confirm", id=broadcast.id, sent=figures.sent, left=figures.left)
@@ -153,8 +153,20 @@ async def stop(
     broadcast_monitor.wake()
 
 
-async def stop_keep(callback: CallbackQuery, callback_data: BcCb, t: Translator) -> None:
-    await show(callback, t("bc-stop-kept", id=callback_data.id))
+async def stop_keep(
+    callback: CallbackQuery,
+    callback_data: BcCb,
+    t: Translator,
+    access: Access,
+    broadcasts: BroadcastService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    try:  # a forged number must not be called a broadcast that goes on
+        broadcast = await broadcasts.get(actor_access=access, broadcast_id=callback_data.id)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await show(callback, t("bc-stop-kept", id=broadcast.id))
 
 
 async def withdraw(

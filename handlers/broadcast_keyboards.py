@@ -12,6 +12,7 @@ from bot.broadcasts import ANY_KIND, SegmentKind, TripAudience
 from bot.i18n import Translator
 from bot.roles import MemberRole
 from bot.telebridges import InstitutionKind
+from handlers.callbacks import IdOrZero, Small
 from handlers.keyboards import InlineKeyboard
 from handlers.trip_admin_keyboards import to_panel_button
 from storage.cities import City
@@ -40,8 +41,8 @@ class BcFormAction(StrEnum):
 
 class BcCb(CallbackData, prefix="bc"):
     action: BcAction
-    id: int = 0
-    page: int = 0
+    id: IdOrZero = 0
+    page: Small = 0
 
 
 class BcFormCb(CallbackData, prefix="bcf"):
@@ -55,7 +56,7 @@ class BcPickCb(CallbackData, prefix="bcp"):
 
 
 class BcPageCb(CallbackData, prefix="bcl"):
-    page: int
+    page: Small
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:

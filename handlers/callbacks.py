@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Any
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import BeforeValidator
 
+from bot.ids import ID_MAX, SMALL_MAX, parse_int
 from bot.profile import ProfileField
 from bot.roles import MemberRole
+
+
+def _ranged(low: int, high: int) -> BeforeValidator:
+    """Read a number of callback data with bot.ids: canonical ASCII digits within range.
+
+    Data that does not parse fails CallbackData.unpack, so the button's filter says no and
+    the press reaches the fallback ("Эта кнопка больше не действует"), never a query."""
+
+    def check(value: Any) -> int:
+        number = parse_int(value, low=low, high=high)
+        if number is None:
+            raise ValueError(f"not a number in {low}..{high}")
+        return number
+
+    return BeforeValidator(check)
+
+
+# Every integer field of every CallbackData is one of these (a test checks it).
+Id = Annotated[int, _ranged(1, ID_MAX)]  # a row or a person that must exist
+IdOrZero = Annotated[int, _ranged(0, ID_MAX)]  # 0: none chosen (or both cities)
+Small = Annotated[int, _ranged(0, SMALL_MAX)]  # a page, a position, a round, YYYYMM(DD)
+IdOrUnset = Annotated[int, _ranged(-1, ID_MAX)]  # -1: not chosen yet, 0: all
 
 
 class Ctx(StrEnum):
@@ -47,7 +72,7 @@ class ConsentCb(CallbackData, prefix="cns"):
 
 class CityCb(CallbackData, prefix="cty"):
     ctx: Ctx
-    id: int
+    id: Id
 
 
 class RoleCb(CallbackData, prefix="rol"):

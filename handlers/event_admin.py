@@ -33,6 +33,7 @@ from bot.events import (
     when_text,
 )
 from bot.i18n import Translator
+from bot.ids import parse_id, parse_prefixed_id
 from bot.roles import Access
 from bot.trip_admin import clean_description, clean_title
 from bot.trips import TripStatus, parse_local_datetime
@@ -267,12 +268,12 @@ async def _links(t: Translator, trips: TripRepo, form: dict[str, Any]) -> dict[s
     # The value already chosen stays on offer even if it fell out of the lists.
     current = form.get("link")
     if current and current not in links:
-        if current.startswith("p") and current[1:].isdigit():
-            programme = await trips.get_programme(programme_id=int(current[1:]))
-            if programme is not None:
-                links[current] = t.button("event-link-programme", title=programme.title)
-        elif current.startswith("t") and current[1:].isdigit():
-            trip = await trips.get(trip_id=int(current[1:]))
+        if (programme_id := parse_prefixed_id(current, "p")) is not None:
+            chosen = await trips.get_programme(programme_id=programme_id)
+            if chosen is not None:
+                links[current] = t.button("event-link-programme", title=chosen.title)
+        elif (trip_id := parse_prefixed_id(current, "t")) is not None:
+            trip = await trips.get(trip_id=trip_id)
             if trip is not None:
                 links[current] = t.button("event-link-trip", title=trip.title)
     return links
@@ -353,8 +354,8 @@ def _event_from_form(form: dict[str, Any]) -> NewEvent:
             starts_at=starts,
             ends_at=datetime.fromisoformat(form["ends_at"]) if form.get("ends_at") else starts,
             description=str(form.get("description") or ""),
-            programme_id=int(link[1:]) if link.startswith("p") else None,
-            trip_id=int(link[1:]) if link.startswith("t") else None,
+            programme_id=parse_prefixed_id(link, "p"),
+            trip_id=parse_prefixed_id(link, "t"),
             status=SCHEDULED,
         )
     except (KeyError, TypeError, ValueError) as exc:
@@ -378,10 +379,10 @@ async def edit_event(
 ) -> None:
     event = await data["events"].get(event_id=callback_data.id)
     if event is None:
-        alert(callback_answer, data["t"].button("event-error-not-found"))
+        alert(callback_answer, data["t"].popup("event-error-not-found"))
         return
     if event.status != SCHEDULED:
-        alert(callback_answer, data["t"].button("event-error-cancelled"))
+        alert(callback_answer, data["t"].popup("event-error-cancelled"))
         return
     await state.set_data(_form_from_event(event))
     await _show_step(callback, state, EventForm.preview, data, new=True)
@@ -407,15 +408,16 @@ async def pick(
             await show_error(callback, t, error, callback_answer)
             return
     elif current == EventForm.city:
-        city = await data["cities"].get(city_id=int(value)) if value.isdigit() else None
+        city_id = parse_id(value)
+        city = await data["cities"].get(city_id=city_id) if city_id is not None else None
         if city is None:
-            alert(callback_answer, t.button("error-stale-button"))
+            alert(callback_answer, t.popup("error-stale-button"))
             return
         update = {"city_id": city.id}
     else:  # the link
         form = await state.get_data()
         if value not in await _links(t, data["trips"], form):
-            alert(callback_answer, t.button("error-stale-button"))
+            alert(callback_answer, t.popup("error-stale-button"))
             return
         update = {"link": value}
     await state.update_data(update)
@@ -564,7 +566,7 @@ async def share(
 ) -> None:
     event = await events.get(event_id=callback_data.id)
     if event is None:
-        alert(callback_answer, t.button("event-error-not-found"))
+        alert(callback_answer, t.popup("event-error-not-found"))
         return
     link = await create_start_link(bot, f"event_{event.id}")
     await send_new(callback, t("event-share-link", title=event.title, link=link))
@@ -579,10 +581,10 @@ async def cancel_ask(
 ) -> None:
     event = await events.get(event_id=callback_data.id)
     if event is None:
-        alert(callback_answer, t.button("event-error-not-found"))
+        alert(callback_answer, t.popup("event-error-not-found"))
         return
     if event.status != SCHEDULED:
-        alert(callback_answer, t.button("event-error-cancelled"))
+        alert(callback_answer, t.popup("event-error-cancelled"))
         return
     count = await events.subscriber_count(event_id=event.id)
     await show(

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import Id, IdOrZero, Small
+
 
 class EventAction(StrEnum):
     OPEN = "open"  # show the card in place of the list
@@ -26,25 +28,25 @@ class EventAction(StrEnum):
 
 class EventCb(CallbackData, prefix="ev"):
     action: EventAction
-    id: int
+    id: Id
 
 
 class EventsPageCb(CallbackData, prefix="evl"):
     """The catalogue: city 0 is both cities, month 0 every month (else YYYYMM)."""
 
-    city: int = 0
-    month: int = 0
-    page: int = 0
+    city: IdOrZero = 0
+    month: Small = 0
+    page: Small = 0
 
 
 class MyEventsCb(CallbackData, prefix="evm"):
-    page: int = 0
+    page: Small = 0
 
 
 class TripReminderCb(CallbackData, prefix="evt"):
     """ "Не напоминать" under a trip reminder."""
 
-    id: int
+    id: Id
 
 
 class EventFormAction(StrEnum):

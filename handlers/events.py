@@ -16,6 +16,7 @@ from bot.calendar import event_ics, ics_filename
 from bot.errors import UserError
 from bot.events import EventService
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.roles import Access
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.event_callbacks import EventAction, EventCb, EventsPageCb, MyEventsCb, TripReminderCb
@@ -29,7 +30,7 @@ from handlers.event_views import (
     my_events_keyboard,
 )
 from handlers.filters import Onboarded
-from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.render import Target, alert, send_new, set_buttons, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -207,7 +208,7 @@ async def open_event(
     # From a list the card takes the list's place; from a reminder it comes as a new one.
     new = callback_data.action is EventAction.DETAILS
     if not await show_event_card(callback, callback_data.id, data, new=new):
-        alert(callback_answer, data["t"].button("event-error-not-found"))
+        alert(callback_answer, data["t"].popup("event-error-not-found"))
 
 
 async def subscribe(
@@ -221,17 +222,20 @@ async def subscribe(
     t: Translator = data["t"]
     try:
         if callback_data.action is EventAction.SUBSCRIBE:
-            await event_service.subscribe(
+            changed = await event_service.subscribe(
                 tg_id=person.tg_id, event_id=callback_data.id, now=utc_now()
             )
-            callback_answer.text = t.button("event-subscribed")
+            callback_answer.text = t.popup("event-subscribed")
         else:
-            await event_service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
-            callback_answer.text = t.button("event-unsubscribed")
+            changed = await event_service.unsubscribe(
+                tg_id=person.tg_id, event_id=callback_data.id
+            )
+            callback_answer.text = t.popup("event-unsubscribed")
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await show_event_card(callback, callback_data.id, {**data, "person": person})
+    if changed:  # a second tap carries the old card: the first one has redrawn it
+        await show_event_card(callback, callback_data.id, {**data, "person": person})
 
 
 async def mute_event(
@@ -244,15 +248,13 @@ async def mute_event(
 ) -> None:
     """ "Не напоминать" under a reminder: no more reminders, the reminder stays readable."""
     try:
-        await event_service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
+        changed = await event_service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("event-unsubscribed")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(
-            reply_markup=details_only(t, EVENT, callback_data.id)
-        )
+    callback_answer.text = t.popup("event-unsubscribed")
+    if changed:  # a second tap: the first one has taken the button away already
+        await set_buttons(callback, details_only(t, EVENT, callback_data.id))
 
 
 async def mute_trip(
@@ -265,14 +267,14 @@ async def mute_trip(
     reminder_repo: ReminderRepo,
 ) -> None:
     if await trips.get(trip_id=callback_data.id) is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
-    await reminder_repo.opt_out(kind=TRIP, target_id=callback_data.id, tg_id=person.tg_id)
-    callback_answer.text = t.button("reminder-muted")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(
-            reply_markup=details_only(t, TRIP, callback_data.id)
-        )
+    changed = await reminder_repo.opt_out(
+        kind=TRIP, target_id=callback_data.id, tg_id=person.tg_id
+    )
+    callback_answer.text = t.popup("reminder-muted")
+    if changed:
+        await set_buttons(callback, details_only(t, TRIP, callback_data.id))
 
 
 async def send_ics(
@@ -287,7 +289,7 @@ async def send_ics(
     event = await events.get(event_id=callback_data.id)
     city = await cities.get(city_id=event.city_id) if event else None
     if event is None or city is None:
-        alert(callback_answer, t.button("event-error-not-found"))
+        alert(callback_answer, t.popup("event-error-not-found"))
         return
     content = event_ics(event, city, language=t.language, now=utc_now())
     await bot.send_document(
@@ -299,7 +301,8 @@ async def send_ics(
 
 async def open_event_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link event_<id>: the card, after onboarding for a newcomer."""
-    if not argument.isdigit() or not await show_event_card(message, int(argument), data):
+    event_id = parse_id(argument)
+    if event_id is None or not await show_event_card(message, event_id, data):
         await message.answer(data["t"]("event-error-not-found"))
 
 

@@ -34,9 +34,9 @@ async def unknown_callback(
     """A stale button, a button of a form that was left, or forged callback data."""
     in_form = await state.get_state() is not None
     if (person is None or not person.is_onboarded) and not in_form:
-        alert(callback_answer, t.button("fallback-newcomer-button"))
+        alert(callback_answer, t.popup("fallback-newcomer-button"))
     else:
-        alert(callback_answer, t.button("fallback-button"))
+        alert(callback_answer, t.popup("fallback-button"))
 
 
 def create_router() -> Router:

@@ -1,4 +1,5 @@
-"""Outer middlewares: update tracking, the person of the update, flood control."""
+"""Outer middlewares: update tracking, the person of the update, flood control; and the
+inner one that keeps every pop-up within Telegram's limit."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.i18n import Translations
+from bot.i18n import Translations, fit_popup
 from bot.logging_setup import current_update_id
 from bot.roles import access_of
 from storage.people import PersonRepo
@@ -137,7 +139,25 @@ class ThrottlingMiddleware(BaseMiddleware):
         t = self._translations.get(user.language_code)
         if isinstance(event.callback_query, CallbackQuery):
             # Every callback query is answered, or the button keeps spinning.
-            await event.callback_query.answer(t.button("flood-warning") if warn else None)
+            await event.callback_query.answer(t.popup("flood-warning") if warn else None)
         elif warn and isinstance(event.message, Message):
             await event.message.answer(t("flood-warning"))
         return None
+
+
+class PopupLimitMiddleware(BaseMiddleware):
+    """Whatever text a handler gave the pop-up of a pressed button, it fits Telegram's 200
+    characters: a longer one would be refused with 400 and the button would spin.
+
+    Registered inside CallbackAnswerMiddleware, so it runs after the handler and before
+    the answer is sent. Handlers make pop-ups with `t.popup()`, which shortens the values
+    in the text; this is the guarantee for anything that slipped past it.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        finally:
+            answer = data.get("callback_answer")
+            if isinstance(answer, CallbackAnswer) and not answer.answered and answer.text:
+                answer.text = fit_popup(answer.text)

@@ -123,7 +123,7 @@ async def agree(
 ) -> None:
     """Works in the form and later, from the button under the "declined" message."""
     if person is not None and person.is_onboarded:
-        alert(callback_answer, t.button("onb-already-done"))
+        alert(callback_answer, t.popup("onb-already-done"))
         await show_main_menu(callback, t, access)
         return
     # Agreeing later, from an older message: ask the next question below, not up there.

@@ -142,11 +142,11 @@ async def _show_page(
     page: int,
 ) -> None:
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     trip = await trips.get(trip_id=trip_id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     counts = await registrations.counts(trip_id=trip_id)
     total = sum(counts.values())
@@ -219,17 +219,17 @@ async def export_participants(
     audit_log: AuditService,
 ) -> None:
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     if await trips.get(trip_id=callback_data.id) is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     if not sum((await registrations.counts(trip_id=callback_data.id)).values()):
-        alert(callback_answer, t.button("export-empty"))
+        alert(callback_answer, t.popup("export-empty"))
         return
     # The files of a long list take seconds: the press is answered now, not after them.
     callback_answer.disable()
-    await callback.answer(t.button("export-sending"))
+    await callback.answer(t.popup("export-sending"))
     chat_id = callback.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     export = await export_trip(

@@ -150,7 +150,7 @@ async def _save(
         return False
     await data["state"].clear()
     if isinstance(target, CallbackQuery) and answer is not None:
-        answer.text = t.button("profile-saved")
+        answer.text = t.popup("profile-saved")
         await show_profile(target, t, target.from_user.id, people, cities)
     else:
         await send_new(target, t("profile-saved"), ReplyKeyboardRemove())

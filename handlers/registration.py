@@ -26,7 +26,7 @@ from bot.registration import RegistrationService, RegStatus, holds_place
 from bot.roles import Access
 from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
-from handlers.callbacks import MenuCb, MenuItem
+from handlers.callbacks import MenuCb, MenuItem, Small
 from handlers.filters import Onboarded
 from handlers.keyboards import InlineKeyboard
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
@@ -77,12 +77,12 @@ class FormAction(StrEnum):
 
 class AnswerCb(CallbackData, prefix="ra"):
     kind: AnswerKind
-    value: int = 0
+    value: Small = 0
 
 
 class FormCb(CallbackData, prefix="rf"):
     action: FormAction
-    index: int = 0
+    index: Small = 0
 
 
 # Rendering
@@ -252,11 +252,11 @@ async def start_registration(
 ) -> None:
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     refusal = await registration.refusal(trip=trip, tg_id=person.tg_id, now=utc_now())
     if refusal:
-        alert(callback_answer, t.button(refusal))
+        alert(callback_answer, t.popup(refusal))
         return
     questions = await trips.questions(trip_id=trip.id)
     await state.set_data({"trip_id": trip.id, "index": 0, "answers": {}})
@@ -394,7 +394,7 @@ async def pick_question(
     data = await state.get_data()
     trip, questions = await _load(trips, data["trip_id"])
     if not 0 <= callback_data.index < len(questions):
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
         return
     await state.set_state(RegistrationForm.answering)
     await state.update_data(index=callback_data.index, back_to_summary=True)
@@ -606,10 +606,14 @@ async def approve(
         return
     status_text = t.button(f"reg-status-{decision.registration.status}")
     if not decision.applied:
-        # Someone decided first (or the person left): say so, and nothing changes.
-        alert(callback_answer, t.button("reg-already-decided", status=status_text))
+        alert(callback_answer, t.popup("reg-already-decided", status=status_text))
+        if decision.registration.decided_by == person.tg_id:
+            # The second tap of a double tap: the first has noted the decision already (both
+            # carry the same old message, so the edit would repeat it and be refused).
+            return
+    # The decision (this one, another organiser's, or the person's leaving) replaces the
+    # buttons of this copy, so nobody presses them again.
     if isinstance(callback.message, Message) and callback.message.html_text:
-        # The decision replaces the buttons, so nobody presses them again.
         note = t("reg-decision-note", status=status_text)
         await show(callback, f"{callback.message.html_text}\n\n{note}")
     if decision.applied:
@@ -629,15 +633,22 @@ async def reject(
 ) -> None:
     """Ask for a reason first; the decision itself is taken (and re-checked) after it."""
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     current = await registrations.get(registration_id=callback_data.id)
     if current is None:
-        alert(callback_answer, t.button("reg-error-not-found"))
+        alert(callback_answer, t.popup("reg-error-not-found"))
         return
     if current.status != RegStatus.PENDING:
         status_text = t.button(f"reg-status-{current.status}")
-        alert(callback_answer, t.button("reg-already-decided", status=status_text))
+        alert(callback_answer, t.popup("reg-already-decided", status=status_text))
+        return
+    if (
+        await state.get_state() == RejectForm.reason.state
+        and (await state.get_data()).get("registration_id") == current.id
+    ):
+        # A double tap: the question is below already; asking twice would only confuse.
+        alert(callback_answer, t.popup("reg-reason-asked"))
         return
     await state.set_state(RejectForm.reason)
     message_id = callback.message.message_id if callback.message else 0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.config import Settings
 from bot.errors import UserError
-from bot.i18n import Translator
+from bot.i18n import Translator, fit_popup
 from bot.roles import Access
 from handlers.keyboards import main_menu_keyboard
 from storage.cities import CityRepo
@@ -22,16 +25,50 @@ async def show(target: Target, text: str, markup: InlineKeyboardMarkup | None = 
     if isinstance(target, CallbackQuery):
         # A button under a file (an .ics, a photo) cannot turn it into text: answer anew.
         if isinstance(target.message, Message) and target.message.text is not None:
-            try:
+            if _already_shows(target.message, text, markup):
+                return  # a second press on the same screen: Telegram would refuse the edit
+            with suppress_not_modified():
                 await target.message.edit_text(text, reply_markup=markup)
-            except TelegramBadRequest as exc:
-                if "message is not modified" not in exc.message:
-                    raise
             return
         assert target.bot is not None
         await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
         return
     await target.answer(text, reply_markup=markup)
+
+
+@contextlib.contextmanager
+def suppress_not_modified() -> Iterator[None]:
+    """An edit to what the message already shows is done: Telegram answers it with 400
+    "message is not modified" (a double tap, two presses carrying the same old message)."""
+    try:
+        yield
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise
+
+
+def _already_shows(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether the pressed message shows this text and these buttons (as far as its copy in
+    the press tells: a second press of a double tap still carries the old message)."""
+    return message.html_text == text and _same_buttons(message.reply_markup, markup)
+
+
+def _same_buttons(shown: object, markup: InlineKeyboardMarkup | None) -> bool:
+    # By value: a markup parsed from an update carries context a built one does not.
+    if shown is None or markup is None:
+        return shown is None and markup is None
+    if not isinstance(shown, InlineKeyboardMarkup):
+        return False
+    return shown.model_dump(exclude_none=True) == markup.model_dump(exclude_none=True)
+
+
+async def set_buttons(target: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    """Change only the buttons of the pressed message (None: take them away)."""
+    message = target.message
+    if not isinstance(message, Message) or _same_buttons(message.reply_markup, markup):
+        return
+    with suppress_not_modified():
+        await message.edit_reply_markup(reply_markup=markup)
 
 
 async def send_new(target: Target, text: str, markup: object = None) -> None:
@@ -54,8 +91,11 @@ async def show_main_menu(
 
 
 def alert(answer: CallbackAnswer, text: str) -> None:
-    """A pop-up for a pressed button, sent by CallbackAnswerMiddleware after the handler."""
-    answer.text = text
+    """A pop-up for a pressed button, sent by CallbackAnswerMiddleware after the handler.
+
+    Make `text` with `t.popup()` when it holds values (names, topics): it shortens them
+    to fit. PopupLimitMiddleware cuts whatever is still too long."""
+    answer.text = fit_popup(text)
     answer.show_alert = True
 
 
@@ -64,7 +104,7 @@ async def show_error(
 ) -> None:
     """Tell the person what was wrong; for a button, as a pop-up that keeps the screen."""
     if isinstance(target, CallbackQuery) and answer is not None:
-        alert(answer, t.button(error.key, **error.args_))
+        alert(answer, t.popup(error.key, **error.args_))
     else:
         await send_new(target, t(error.key, **error.args_))
 

@@ -126,7 +126,7 @@ async def report_step(
         return
     # The report takes seconds: the press is answered now, not when the files are there.
     callback_answer.disable()
-    await callback.answer(t.button("report-making"))
+    await callback.answer(t.popup("report-making"))
     try:
         await _send_report(callback, period, callback_data.city, data)
     except UserError as error:

@@ -119,9 +119,10 @@ async def follow(
     callback: CallbackQuery, callback_data: RmCb, callback_answer: CallbackAnswer, **data: Any
 ) -> None:
     on = callback_data.action == RmAction.FOLLOW
-    await data["roadmap"].follow(tg_id=callback.from_user.id, now=utc_now(), on=on)
-    callback_answer.text = data["t"].button("roadmap-followed" if on else "roadmap-unfollowed")
-    await show_overview(callback, data)
+    changed = await data["roadmap"].follow(tg_id=callback.from_user.id, now=utc_now(), on=on)
+    callback_answer.text = data["t"].popup("roadmap-followed" if on else "roadmap-unfollowed")
+    if changed:  # a second tap carries the old screen: the first one has redrawn it
+        await show_overview(callback, data)
 
 
 def create_router() -> Router:

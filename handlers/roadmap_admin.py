@@ -47,7 +47,7 @@ async def _item(
 ) -> Item | None:
     item = await repo.get(item_id=item_id)
     if item is None:
-        alert(answer, t.button("roadmap-error-not-found"))
+        alert(answer, t.popup("roadmap-error-not-found"))
     return item
 
 
@@ -111,7 +111,7 @@ async def set_status(
         await show_error(callback, t, error, callback_answer)
         return
     told = await announce(data["roadmap_notices"], change, now)
-    callback_answer.text = t.button("roadmap-status-changed", count=told)
+    callback_answer.text = t.popup("roadmap-status-changed", count=told)
     await show_card(callback, item.id, data)
 
 
@@ -172,7 +172,7 @@ async def notes_clear(
 ) -> None:
     await state.clear()
     if await _save_notes(callback, callback_data.id, None, data):
-        callback_answer.text = data["t"].button("roadmap-notes-cleared")
+        callback_answer.text = data["t"].popup("roadmap-notes-cleared")
         await show_card(callback, callback_data.id, data)
 
 
@@ -233,7 +233,7 @@ async def toggle(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("roadmap-unlinked" if linked else "roadmap-linked")
+    callback_answer.text = t.popup("roadmap-unlinked" if linked else "roadmap-linked")
     await picker(callback, callback_data, callback_answer, **data)
 
 
@@ -257,7 +257,7 @@ async def all_telebridges(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button(
+    callback_answer.text = t.popup(
         "roadmap-all-on-done" if updated.all_telebridges else "roadmap-all-off-done"
     )
     await show_card(callback, item.id, data)

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import Id, IdOrUnset, IdOrZero, Small
+
 
 class RmAction(StrEnum):
     OVERVIEW = "o"
@@ -20,8 +22,8 @@ class RmAction(StrEnum):
 class RmCb(CallbackData, prefix="rm"):
     action: RmAction
     direction: str = ""
-    id: int = 0
-    page: int = 0
+    id: IdOrZero = 0
+    page: Small = 0
 
 
 class RmOrgAction(StrEnum):
@@ -38,10 +40,10 @@ class RmOrgAction(StrEnum):
 
 class RmOrgCb(CallbackData, prefix="rmo"):
     action: RmOrgAction
-    id: int
+    id: Id
     value: str = ""
-    target: int = 0
-    page: int = 0
+    target: IdOrZero = 0
+    page: Small = 0
     confirm: bool = False
 
 
@@ -55,6 +57,6 @@ class ReportCb(CallbackData, prefix="rpt"):
     """A report: the period chosen, then the city (-1: not chosen yet, 0: all cities)."""
 
     period: ReportPeriod
-    start: int = 0
-    end: int = 0
-    city: int = -1
+    start: Small = 0
+    end: Small = 0
+    city: IdOrUnset = -1

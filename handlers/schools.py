@@ -20,6 +20,7 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.roles import Access
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import age_groups_text, institution_card
@@ -33,7 +34,7 @@ from bot.telebridges import (
 )
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has, Onboarded
-from handlers.render import Target, alert, send_new, show, show_error
+from handlers.render import Target, alert, send_new, set_buttons, show, show_error
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import (
     JoinDecisionCb,
@@ -196,7 +197,8 @@ async def form_pick(
         if current == SchoolForm.kind.state:
             await state.update_data(kind=parse_institution_kind(value).value)
         elif current == SchoolForm.city.state:
-            city = await data["cities"].get(city_id=int(value)) if value.isdigit() else None
+            city_id = parse_id(value)
+            city = await data["cities"].get(city_id=city_id) if city_id is not None else None
             if city is None:
                 raise UserError("error-stale-button")
             await state.update_data(city_id=city.id)
@@ -263,7 +265,7 @@ async def form_button(
     elif action is SchoolFormAction.SAVE and current == SchoolForm.preview.state:
         await _save(callback, state, callback_answer, data)
     else:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
 
 
 async def _save(
@@ -375,9 +377,8 @@ async def decide_join(
         return
     await telebridge_notices.join_decided(decision)
     key = "school-join-approved" if decision.approved else "school-join-declined"
-    callback_answer.text = t.button(key)
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    callback_answer.text = t.popup(key)
+    await set_buttons(callback, None)
 
 
 async def withdraw(
@@ -392,7 +393,7 @@ async def withdraw(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("school-left", school=institution.name)
+    callback_answer.text = t.popup("school-left", school=institution.name)
     await show_hub(callback, data)
 
 
@@ -411,7 +412,7 @@ async def share(
     t: Translator = data["t"]
     membership = await data["institutions"].membership(tg_id=data["person"].tg_id)
     if membership is None or membership[1] != ACTIVE:
-        alert(callback_answer, t.button("school-error-none"))
+        alert(callback_answer, t.popup("school-error-none"))
         return
     link = await create_start_link(bot, f"school_{membership[0].id}")
     await send_new(callback, t("school-share-link", school=membership[0].name, link=link))
@@ -476,7 +477,7 @@ async def open_school(
 ) -> None:
     institution = await data["institutions"].get(institution_id=callback_data.id)
     if institution is None:
-        alert(callback_answer, data["t"].button("school-error-not-found"))
+        alert(callback_answer, data["t"].popup("school-error-not-found"))
         return
     await show_school_card(callback, institution, data)
 
@@ -496,15 +497,16 @@ async def verify(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("school-verified", school=institution.name)
+    callback_answer.text = t.popup("school-verified", school=institution.name)
     await show_school_card(callback, institution, data)
 
 
 async def open_school_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link school_<id>: the institution's card, after onboarding for a newcomer."""
+    institution_id = parse_id(argument)
     institution = (
-        await data["institutions"].get(institution_id=int(argument))
-        if argument.isdigit()
+        await data["institutions"].get(institution_id=institution_id)
+        if institution_id is not None
         else None
     )
     if institution is None:

@@ -46,7 +46,7 @@ async def refuse_message(message: Message, state: FSMContext, t: Translator) -> 
 async def refuse_callback(
     callback: CallbackQuery, t: Translator, callback_answer: CallbackAnswer
 ) -> None:
-    alert(callback_answer, t.button("error-organisers-only"))
+    alert(callback_answer, t.popup("error-organisers-only"))
 
 
 def refusals_router(

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import Id, IdOrZero, Small
+
 
 class SchoolAction(StrEnum):
     HOME = "home"  # "Школы и телемосты": the person's school and what they can do
@@ -24,8 +26,8 @@ class SchoolAction(StrEnum):
 
 class SchoolCb(CallbackData, prefix="sc"):
     action: SchoolAction
-    id: int = 0
-    page: int = 0
+    id: IdOrZero = 0
+    page: Small = 0
 
 
 class PartnersCb(CallbackData, prefix="scp"):
@@ -33,12 +35,12 @@ class PartnersCb(CallbackData, prefix="scp"):
 
     kind: str = ""
     age: str = ""
-    page: int = 0
+    page: Small = 0
 
 
 class JoinDecisionCb(CallbackData, prefix="scd"):
-    institution: int
-    tg_id: int
+    institution: Id
+    tg_id: Id
     approve: bool
 
 
@@ -81,16 +83,16 @@ class TbAction(StrEnum):
 
 class TbCb(CallbackData, prefix="tb"):
     action: TbAction
-    id: int = 0
-    round: int = 0
-    page: int = 0
+    id: IdOrZero = 0
+    round: Small = 0
+    page: Small = 0
 
 
 class TbListCb(CallbackData, prefix="tbl"):
     """ "Мои телемосты": upcoming or past, page."""
 
     past: bool = False
-    page: int = 0
+    page: Small = 0
 
 
 class TbFormAction(StrEnum):
@@ -116,4 +118,4 @@ class TbOrgCb(CallbackData, prefix="tbo"):
     wait for verification with `unverified`."""
 
     unverified: bool = False
-    page: int = 0
+    page: Small = 0

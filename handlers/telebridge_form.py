@@ -23,6 +23,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.ids import SMALL_MAX, parse_id, parse_int, parse_prefixed_id
 from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView, times_lines
 from bot.telebridges import (
@@ -352,19 +353,23 @@ async def pick(
     try:
         if current == TbForm.partner.state:
             ctx = await _context(data)
-            if value.startswith("p") and value[1:].isdigit():
-                await state.update_data(page=int(value[1:]))
+            if value.startswith("p"):
+                page = parse_int(value[1:], low=0, high=SMALL_MAX)
+                if page is None:
+                    raise UserError("error-stale-button")
+                await state.update_data(page=page)
                 await _show(callback, state, TbForm.partner, data)
                 return
-            if value.startswith("c") and value[1:].isdigit():
-                city_id = int(value[1:])
-                if city_id not in ctx.cities or city_id == ctx.own.city_id:
+            if value.startswith("c"):
+                city_id = parse_prefixed_id(value, "c")
+                if city_id is None or city_id not in ctx.cities or city_id == ctx.own.city_id:
                     raise UserError("error-stale-button")
                 await state.update_data(partner_id=None, partner_city_id=city_id)
             else:
+                partner_id = parse_id(value)
                 partner = (
-                    await ctx.institutions.get(institution_id=int(value))
-                    if value.isdigit()
+                    await ctx.institutions.get(institution_id=partner_id)
+                    if partner_id is not None
                     else None
                 )
                 if partner is None or partner.city_id == ctx.own.city_id:
@@ -373,7 +378,8 @@ async def pick(
         elif current == TbForm.age.state:
             await state.update_data(age=parse_age_group(value).value)
         elif current == TbForm.duration.state:
-            await state.update_data(duration=parse_duration(int(value) if value.isdigit() else 0))
+            minutes = parse_int(value, low=0, high=SMALL_MAX)
+            await state.update_data(duration=parse_duration(minutes or 0))
         else:
             raise UserError("error-stale-button")
     except UserError as error:
@@ -447,7 +453,7 @@ async def form_button(
     elif action is TbFormAction.SEND and current == TbForm.preview.state:
         await _send(callback, state, callback_answer, data)
     else:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
 
 
 async def _send(

@@ -25,7 +25,15 @@ from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from bot.timefmt import local_text
 from handlers.filters import Has, Onboarded
-from handlers.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.render import (
+    Target,
+    alert,
+    send_new,
+    set_buttons,
+    show,
+    show_error,
+    zone_of,
+)
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
 from handlers.telebridge_views import (
@@ -254,9 +262,8 @@ async def accept(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    callback_answer.text = t.button("tb-accepted")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    callback_answer.text = t.popup("tb-accepted")
+    await set_buttons(callback, None)
     await _confirmed(callback, change, data)
 
 
@@ -303,7 +310,7 @@ async def withdraw(
         await show_error(callback, t, error, callback_answer)
         return
     await data["telebridge_notices"].answered(change, now=utc_now())
-    callback_answer.text = t.button("tb-reschedule-withdrawn")
+    callback_answer.text = t.popup("tb-reschedule-withdrawn")
     await show_card(callback, change.telebridge.id, data)
 
 
@@ -331,6 +338,13 @@ async def ask_reason(
             step, key = TbAnswer.link, "tb-ask-new-link"
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
+        return
+    if (
+        await state.get_state() == step.state
+        and (await state.get_data()).get("tb") == callback_data.id
+    ):
+        # A double tap: the question is below already; asking twice would only confuse.
+        alert(callback_answer, t.popup("error-asked-below"))
         return
     await state.set_state(step)
     await state.set_data({"tb": callback_data.id, "round": callback_data.round})
@@ -428,7 +442,7 @@ async def answer_button(
         await state.clear()
         await show(callback, t("tb-report-thanks"))
     else:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
 
 
 async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
@@ -503,12 +517,12 @@ async def mute(
 ) -> None:
     if await _visible(callback, callback_data, callback_answer, {**data, "t": t}) is None:
         return
-    await reminder_repo.opt_out(
+    changed = await reminder_repo.opt_out(
         kind=TELEBRIDGE, target_id=callback_data.id, tg_id=data["person"].tg_id
     )
-    callback_answer.text = t.button("reminder-muted")
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=details_only(t, callback_data.id))
+    callback_answer.text = t.popup("reminder-muted")
+    if changed:  # a second tap: the first one has changed the buttons already
+        await set_buttons(callback, details_only(t, callback_data.id))
 
 
 # After it: "Состоялся ли телемост?"
@@ -534,8 +548,7 @@ async def held(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=None)
+    await set_buttons(callback, None)
     if took_place:
         await state.set_state(TbAnswer.report_text)
         await state.set_data({"tb": callback_data.id})

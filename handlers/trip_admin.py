@@ -166,7 +166,7 @@ async def status_menu(
 ) -> None:
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     statuses = next_statuses(trip.status)
     text = t(
@@ -188,12 +188,12 @@ async def status_change(
 ) -> None:
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     status = callback_data.status
     if not callback_data.confirm:
         if status not in next_statuses(trip.status):
-            alert(callback_answer, t.button("org-error-status-transition"))
+            alert(callback_answer, t.popup("org-error-status-transition"))
             return
         text = t(
             "org-status-confirm",
@@ -261,10 +261,10 @@ async def cancel_trip_start(
 ) -> None:
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     if trip.status not in CANCELLABLE:
-        alert(callback_answer, t.button("org-error-not-cancellable"))
+        alert(callback_answer, t.popup("org-error-not-cancellable"))
         return
     await state.set_state(TripCancel.reason)
     await state.set_data({"tid": trip.id, "title": trip.title})

@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.questions import QuestionKind
 from bot.roles import MemberRole
 from bot.trips import Direction, TripStatus
+from handlers.callbacks import Id, IdOrZero, Small
 from handlers.event_callbacks import EventFormAction, EventFormCb
 from handlers.keyboards import InlineKeyboard
 from handlers.trip_callbacks import TripAction, TripCb
@@ -69,8 +70,8 @@ class TripField(StrEnum):
 
 class PanelCb(CallbackData, prefix="tao"):
     action: PanelAction
-    page: int = 0
-    id: int = 0
+    page: Small = 0
+    id: IdOrZero = 0
 
 
 class FormCb(CallbackData, prefix="taf"):
@@ -88,11 +89,11 @@ class FieldCb(CallbackData, prefix="tae"):
 
 
 class DropQuestionCb(CallbackData, prefix="taq"):
-    index: int
+    index: Small
 
 
 class StatusCb(CallbackData, prefix="tas"):
-    id: int
+    id: Id
     status: TripStatus
     confirm: bool = False
 

@@ -72,7 +72,7 @@ async def edit_programme(
 ) -> None:
     programme = await trips.get_programme(programme_id=callback_data.id)
     if programme is None:
-        alert(callback_answer, t.button("org-error-programme-not-found"))
+        alert(callback_answer, t.popup("org-error-programme-not-found"))
         return
     await state.set_data(
         {

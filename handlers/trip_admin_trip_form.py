@@ -21,6 +21,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.config import Settings
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.questions import QuestionKind
 from bot.roles import Access
 from bot.trip_admin import (
@@ -265,10 +266,10 @@ async def edit_trip(
     """ "Изменить" (the preview with a button per field) or "Места" (capacity at once)."""
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     if trip.status not in EDITABLE:
-        alert(callback_answer, t.button("org-error-not-editable"))
+        alert(callback_answer, t.popup("org-error-not-editable"))
         return
     zone, city = await _place(person, t, cities, settings)
     questions = await trips.questions(trip_id=trip.id)
@@ -287,9 +288,12 @@ async def trip_programme(
     callback_answer: CallbackAnswer,
 ) -> None:
     value = callback_data.value
-    programme = await trips.get_programme(programme_id=int(value)) if value.isdigit() else None
+    programme_id = parse_id(value)
+    programme = (
+        await trips.get_programme(programme_id=programme_id) if programme_id is not None else None
+    )
     if programme is None:
-        alert(callback_answer, t.button("org-error-programme-not-found"))
+        alert(callback_answer, t.popup("org-error-programme-not-found"))
         return
     await state.update_data(programme_id=programme.id)
     await _trip_advance(callback, state, TripForm.programme, t, trips, cities)
@@ -317,14 +321,15 @@ async def trip_city(
     callback_answer: CallbackAnswer,
 ) -> None:
     value = callback_data.value
-    city = await cities.get(city_id=int(value)) if value.isdigit() else None
+    city_id = parse_id(value)
+    city = await cities.get(city_id=city_id) if city_id is not None else None
     if city is None:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
         return
     current = _current_step(await state.get_state())
     if current == TripForm.to_city:
         if city.id == (await state.get_data()).get("from_city_id"):
-            alert(callback_answer, t.button("trip-error-same-city"))
+            alert(callback_answer, t.popup("trip-error-same-city"))
             return
         await state.update_data(to_city_id=city.id)
     else:
@@ -388,7 +393,7 @@ async def trip_yes_no(
 ) -> None:
     """Whether each registration is approved, and whether the trip is for minors."""
     if callback_data.value not in (YES, NO):
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
         return
     current = _current_step(await state.get_state())
     key = "for_minors" if current == TripForm.minors else "needs_approval"
@@ -412,7 +417,7 @@ async def trip_add_question(
     callback_answer: CallbackAnswer,
 ) -> None:
     if len((await state.get_data()).get("questions") or ()) >= QUESTIONS_MAX:
-        alert(callback_answer, t.button("org-error-questions-max", limit=QUESTIONS_MAX))
+        alert(callback_answer, t.popup("org-error-questions-max", limit=QUESTIONS_MAX))
         return
     await state.update_data(question={})
     await _trip_step(callback, state, TripForm.q_kind, t, trips, cities)
@@ -492,7 +497,7 @@ async def question_required(
     form = await state.get_data()
     draft = form.get("question") or {}
     if callback_data.value not in (YES, NO) or not draft.get("kind") or not draft.get("label"):
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
         return
     questions = list(form.get("questions") or ())
     questions.append(
@@ -543,7 +548,7 @@ async def trip_status(
         return
     if (await state.get_data()).get("tid") is not None:
         # A saved trip changes status by "Статус", with its own confirmation.
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
         return
     await state.update_data(status=status.value)
     await _trip_advance(callback, state, TripForm.status, t, trips, cities)
@@ -561,7 +566,7 @@ async def trip_field(
     """A field button under the preview: change that one value, then come back."""
     form = await state.get_data()
     if callback_data.field is TripField.STATUS and form.get("tid") is not None:
-        alert(callback_answer, t.button("error-stale-button"))
+        alert(callback_answer, t.popup("error-stale-button"))
         return
     await state.update_data(ret=True)
     await _trip_step(callback, state, FIELD_STEPS[callback_data.field], t, trips, cities)

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+from handlers.callbacks import Id, Small
+
 
 class TripScope(StrEnum):
     FIT = "fit"  # open trips that fit the person's role and city
@@ -37,19 +39,19 @@ class RegAction(StrEnum):
 
 class TripsPageCb(CallbackData, prefix="tl"):
     scope: TripScope
-    page: int
+    page: Small
 
 
 class TripCb(CallbackData, prefix="tr"):
     action: TripAction
-    id: int
+    id: Id
 
 
 class RegCb(CallbackData, prefix="rg"):
     action: RegAction
-    id: int
+    id: Id
 
 
 class ParticipantsPageCb(CallbackData, prefix="tp"):
-    trip_id: int
-    page: int
+    trip_id: Id
+    page: Small

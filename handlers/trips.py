@@ -13,6 +13,7 @@ from aiogram.utils.deep_linking import create_start_link
 from bot.calendar import trip_filename, trip_ics
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.ids import parse_id
 from bot.roles import Access
 from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, card_visible, registration_refusal
 from handlers.callbacks import MenuCb, MenuItem
@@ -172,7 +173,7 @@ async def open_trip(
         new=True,
     )
     if not shown:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
 
 
 async def share_trip(
@@ -185,11 +186,11 @@ async def share_trip(
     trips: TripRepo,
 ) -> None:
     if access < Access.ORGANISER:
-        alert(callback_answer, t.button("error-organisers-only"))
+        alert(callback_answer, t.popup("error-organisers-only"))
         return
     trip = await trips.get(trip_id=callback_data.id)
     if trip is None:
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     link = await create_start_link(bot, f"trip_{trip.id}")
     await send_new(callback, t("trip-share-link", title=trip.title, link=link))
@@ -239,9 +240,10 @@ async def send_calendar(
 async def open_trip_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link trip_<id>: the card, after onboarding for a newcomer."""
     t: Translator = data["t"]
-    if not argument.isdigit() or not await show_trip_card(
+    trip_id = parse_id(argument)
+    if trip_id is None or not await show_trip_card(
         message,
-        int(argument),
+        trip_id,
         t=t,
         person=data["person"],
         access=data["access"],

@@ -470,10 +470,14 @@ class RoadmapRepo:
 
     # Followers
 
-    async def follow(self, *, tg_id: int, now: datetime) -> None:
-        await self._db.execute_write(
-            "INSERT OR IGNORE INTO roadmap_followers (tg_id, created_at) VALUES (?, ?)",
-            (tg_id, to_db_time(now)),
+    async def follow(self, *, tg_id: int, now: datetime) -> bool:
+        """True if the person did not follow yet."""
+        return (
+            await self._db.execute_write(
+                "INSERT OR IGNORE INTO roadmap_followers (tg_id, created_at) VALUES (?, ?)",
+                (tg_id, to_db_time(now)),
+            )
+            == 1
         )
 
     async def unfollow(self, *, tg_id: int, conn: Writer | None = None) -> int:

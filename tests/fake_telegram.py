@@ -1305,7 +1305,8 @@ class FakeTelegram:
             raise _bad("query_id is empty")
         if query_id in self.callback_answers:  # a query can be answered once
             raise _bad("query is too old and response timeout expired or query ID is invalid")
-        if len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER_LENGTH:
+        # "0-200 characters", counted as Telegram counts text: in UTF-16 code units.
+        if utf16_len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER_LENGTH:
             raise _bad("MESSAGE_TOO_LONG")
         self.callback_answers[query_id] = params
         return True

@@ -428,6 +428,17 @@ async def test_callback_updates_and_answers(bot: Bot, fake: FakeTelegram) -> Non
         await bot.answer_callback_query(query.id)
 
 
+async def test_a_popup_over_200_characters_is_refused(bot: Bot, fake: FakeTelegram) -> None:
+    await bot.send_message(CHAT, "Выберите", reply_markup=keyboard("ru"))
+    user = UpdateFactory(CHAT, first_name="Анна")
+    queries = [user.callback(fake.last_message(CHAT), "ru")["callback_query"] for _ in range(3)]
+    await bot.answer_callback_query(queries[0]["id"], text="Ж" * 200)
+    with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(queries[1]["id"], text="Ж" * 201)
+    with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(queries[2]["id"], text="🎉" * 101)  # 202 in UTF-16
+
+
 async def test_user_document_and_contact_updates(bot: Bot, fake: FakeTelegram) -> None:
     user = UpdateFactory(CHAT)
     raw = user.document("план.pdf", b"%PDF-1.4", caption="План", server=fake)

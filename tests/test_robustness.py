@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_bot, create_dispatcher
+from bot.ids import ID_MAX, SMALL_MAX
 from bot.profile import ProfileField
 from bot.roles import MemberRole
 from bot.runner import build_webhook_app, open_database
@@ -73,21 +74,22 @@ def test_callback_data_fits_in_64_bytes() -> None:
     largest = [
         LanguageCb(ctx=Ctx.ONBOARDING, code="ru"),
         ConsentCb(agree=False),
-        CityCb(ctx=Ctx.PROFILE, id=2**31),
+        CityCb(ctx=Ctx.PROFILE, id=ID_MAX),
         *(RoleCb(ctx=Ctx.PROFILE, role=role) for role in MemberRole),
         TelegramNameCb(ctx=Ctx.PROFILE),
         *(NavCb(action=action) for action in NavAction),
         *(MenuCb(item=item) for item in MenuItem),
         *(ProfileEditCb(field=field) for field in ProfileField),
     ]
-    big = 2**31
+    # The largest numbers the fields accept (bot.ids): ids up to 2**63-1, pages 2**31-1.
+    big, small = ID_MAX, SMALL_MAX
     largest += [
         *(TripCb(action=action, id=big) for action in TripAction),
         *(RegCb(action=action, id=big) for action in RegAction),
-        *(TripsPageCb(scope=scope, page=big) for scope in TripScope),
-        ParticipantsPageCb(trip_id=big, page=big),
-        *(AnswerCb(kind=kind, value=big) for kind in AnswerKind),
-        *(FormCb(action=action, index=big) for action in FormAction),
+        *(TripsPageCb(scope=scope, page=small) for scope in TripScope),
+        ParticipantsPageCb(trip_id=big, page=small),
+        *(AnswerCb(kind=kind, value=small) for kind in AnswerKind),
+        *(FormCb(action=action, index=small) for action in FormAction),
     ]
     for data in largest:
         assert len(data.pack().encode()) <= 64, data

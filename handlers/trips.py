@@ -210,7 +210,7 @@ async def send_calendar(
     item = await trips.get_item(trip_id=callback_data.id)
     stamps = await trips.stamps(trip_id=callback_data.id)
     if item is None or stamps is None or not card_visible(item.trip, access):
-        alert(callback_answer, t.button("trip-error-not-found"))
+        alert(callback_answer, t.popup("trip-error-not-found"))
         return
     trip, by_id = item.trip, await cities.by_id()
     origin, destination = by_id[trip.from_city_id], by_id[trip.to_city_id]

@@ -514,13 +514,15 @@ async def _send(
         return
     await state.clear()
     await notices.proposal(change)
+    # A message, not a pop-up (its own name keeps it apart from the pop-up keys of this
+    # module, which tests/test_popups.py collects by the variable they are assigned to).
     if change.telebridge.is_open_offer:
-        key = "tb-sent-open"
+        sent_key = "tb-sent-open"
     elif change.telebridge.offer_id is not None and change.round and change.round.number == 2:
-        key = "tb-sent-offer-counter"  # the school's first answer to an open offer
+        sent_key = "tb-sent-offer-counter"  # the school's first answer to an open offer
     else:
-        key = f"tb-sent-{form.get('mode')}"
-    await show(callback, t(key, topic=change.telebridge.topic))
+        sent_key = f"tb-sent-{form.get('mode')}"
+    await show(callback, t(sent_key, topic=change.telebridge.topic))
     await show_card(callback, change.telebridge.id, data, new=True)
 
 

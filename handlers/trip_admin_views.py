@@ -146,7 +146,12 @@ class TripFormView:
         t, form = self.t, self.form
         back = self.returning or step != TRIP_STEPS[0]
         keep = has_value(form, step) and not self.returning
-        text = t(step_key(step), city=form["zone_city"])
+        # The questions step has its own text (the list so far); formatting its key with
+        # the other steps' arguments only logged an error and was thrown away.
+        if step == TripForm.questions:
+            text = self.questions_text()
+        else:
+            text = t(step_key(step), city=form["zone_city"])
         current = self.current(step)
         if current is not None:
             text += "\n\n" + t("org-current", value=current)
@@ -163,7 +168,6 @@ class TripFormView:
             case TripForm.approval | TripForm.minors:
                 markup = form_keyboard(t, yes_no_buttons(t), columns=2, keep=keep, back=back)
             case TripForm.questions:
-                text = self.questions_text()
                 labels = [question["label"] for question in form.get("questions", [])]
                 markup = questions_keyboard(
                     t, labels, can_add=len(labels) < QUESTIONS_MAX, back=back

@@ -909,6 +909,8 @@ def create_router() -> Router:
     router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
+    # The command before the form's catch-alls, so it works in the middle of the form.
+    router.message.register(my_trips_command, Command("mytrips"))
     router.callback_query.register(
         start_registration, TripCb.filter(F.action == TripAction.REGISTER)
     )
@@ -978,7 +980,6 @@ def create_router() -> Router:
     router.callback_query.register(
         reject_cancel, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.CANCEL)
     )
-    router.message.register(my_trips_command, Command("mytrips"))
     router.callback_query.register(my_trips_menu, MenuCb.filter(F.item == MenuItem.MY_TRIPS))
     router.callback_query.register(open_registration, RegCb.filter(F.action == RegAction.OPEN))
     router.callback_query.register(ask_leave, RegCb.filter(F.action == RegAction.CANCEL))

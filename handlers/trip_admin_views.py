@@ -145,13 +145,13 @@ class TripFormView:
             return self.preview()
         t, form = self.t, self.form
         back = self.returning or step != TRIP_STEPS[0]
-        keep = has_value(form, step) and not self.returning
-        # The questions step has its own text (the list so far); formatting its key with
-        # the other steps' arguments only logged an error and was thrown away.
         if step == TripForm.questions:
-            text = self.questions_text()
-        else:
-            text = t(step_key(step), city=form["zone_city"])
+            # Its own text, the list so far (its key takes no city, unlike the others').
+            labels = [question["label"] for question in form.get("questions", [])]
+            can_add = len(labels) < QUESTIONS_MAX
+            return self.questions_text(), questions_keyboard(t, labels, can_add=can_add, back=back)
+        keep = has_value(form, step) and not self.returning
+        text = t(step_key(step), city=form["zone_city"])
         current = self.current(step)
         if current is not None:
             text += "\n\n" + t("org-current", value=current)
@@ -167,11 +167,6 @@ class TripFormView:
                 markup = form_keyboard(t, buttons, columns=2, keep=keep, back=back)
             case TripForm.approval | TripForm.minors:
                 markup = form_keyboard(t, yes_no_buttons(t), columns=2, keep=keep, back=back)
-            case TripForm.questions:
-                labels = [question["label"] for question in form.get("questions", [])]
-                markup = questions_keyboard(
-                    t, labels, can_add=len(labels) < QUESTIONS_MAX, back=back
-                )
             case TripForm.q_kind:
                 markup = form_keyboard(t, kinds_buttons(t), columns=2)
             case TripForm.q_required:

@@ -29,6 +29,7 @@ from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
 from handlers.keyboards import InlineKeyboard
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
@@ -278,14 +279,17 @@ async def typed_answer(
         await _next(message, state, t, trips, new=True)
         return
     question = questions[index]
-    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
-        await message.answer(t("error-choice"))
+
+    async def ask_again() -> None:
         await _ask(message, t, trip, questions, index, new=True)
+
+    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        await explain_and_ask_again(message, t("error-choice"), ask_again)
         return
     try:
         value = parse_answer(question, message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await explain_and_ask_again(message, t(error.key, **error.args_), ask_again)
         return
     await state.update_data(answers={**data["answers"], question.key: value})
     await _next(message, state, t, trips, new=True)
@@ -365,6 +369,13 @@ async def choose_change(
 ) -> None:
     data = await state.get_data()
     _, questions = await _load(trips, data["trip_id"])
+    await state.set_state(RegistrationForm.choosing)
+    await state.update_data(back_to_summary=True)
+    await show(callback, t("reg-choose-change"), _change_keyboard(t, questions))
+
+
+def _change_keyboard(t: Translator, questions: list[Question]) -> InlineKeyboardMarkup:
+    """Which answer to change: one button per question, and "Назад" to the summary."""
     builder = InlineKeyboard()
     for index, question in enumerate(questions):
         builder.row(
@@ -378,9 +389,7 @@ async def choose_change(
             text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
         )
     )
-    await state.set_state(RegistrationForm.choosing)
-    await state.update_data(back_to_summary=True)
-    await show(callback, t("reg-choose-change"), builder.as_markup())
+    return builder.as_markup()
 
 
 async def pick_question(
@@ -515,12 +524,18 @@ async def _confirm_guardian(
 
 
 async def typed_guardian(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo
+    message: Message, state: FSMContext, t: Translator, person: Person, trips: TripRepo
 ) -> None:
     try:
         name = clean_name(message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        trip = await trips.get(trip_id=(await state.get_data())["trip_id"])
+        title = trip.title if trip else ""
+        await explain_and_ask_again(
+            message,
+            t(error.key, **error.args_),
+            lambda: _ask_guardian(message, t, person, title, new=True),
+        )
         return
     await _confirm_guardian(message, state, t, trips, name, new=True)
 
@@ -642,12 +657,16 @@ async def reject(
     await state.set_state(RejectForm.reason)
     message_id = callback.message.message_id if callback.message else 0
     await state.set_data({"registration_id": current.id, "message_id": message_id})
+    await _ask_reason(callback, t)
+
+
+async def _ask_reason(target: Target, t: Translator) -> None:
     builder = InlineKeyboard()
     builder.button(
         text=t.button("reg-no-reason"), callback_data=FormCb(action=FormAction.NO_REASON)
     )
     builder.button(text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL))
-    await send_new(callback, t("reg-ask-reason"), builder.as_markup())
+    await send_new(target, t("reg-ask-reason"), builder.as_markup())
 
 
 async def _reject_with(target: Target, reason: str | None, data: dict[str, Any]) -> None:
@@ -696,7 +715,9 @@ async def typed_reason(message: Message, **data: Any) -> None:
     try:
         reason = clean_text(message.text, limit=REASON_MAX, keep_newlines=True)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await explain_and_ask_again(
+            message, t(error.key, **error.args_), lambda: _ask_reason(message, t)
+        )
         return
     await _reject_with(message, reason, data)
 
@@ -705,9 +726,31 @@ async def no_reason(callback: CallbackQuery, **data: Any) -> None:
     await _reject_with(callback, None, data)
 
 
-async def use_the_buttons(message: Message, t: Translator) -> None:
-    """Typed text where the form waits for a button: say so; the form stays as it was."""
-    await message.answer(t("error-choice"))
+async def use_the_buttons(
+    message: Message, state: FSMContext, t: Translator, trips: TripRepo
+) -> None:
+    """Typed text where the form waits for a button: say so and show the buttons again."""
+    current = await state.get_state()
+    data = await state.get_data()
+    trip, questions = await _load(trips, data["trip_id"])
+
+    async def ask_again() -> None:
+        if current == RegistrationForm.choosing.state:
+            await send_new(message, t("reg-choose-change"), _change_keyboard(t, questions))
+        elif current == RegistrationForm.guardian_confirm.state:
+            await _confirm_guardian(message, state, t, trips, data.get("guardian", ""), new=True)
+        else:
+            await _summary(
+                message,
+                t,
+                trip,
+                questions,
+                data.get("answers", {}),
+                editing=data.get("registration_id") is not None,
+                new=True,
+            )
+
+    await explain_and_ask_again(message, t("error-choice"), ask_again)
 
 
 async def reject_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:

@@ -24,6 +24,7 @@ from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from handlers.filters import Has, Onboarded
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, local_time, send_new, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
@@ -263,11 +264,8 @@ async def accept_with_link(message: Message, state: FSMContext, **data: Any) -> 
             video_url=message.text,
         )
     except UserError as error:
-        keyboard = tb_text_keyboard(t, back=False)
         if error.key == "tb-error-url":
-            await message.answer(
-                t(error.key) + "\n\n" + t("tb-ask-link-to-accept"), reply_markup=keyboard
-            )
+            await _ask_answer_again(message, state, t, t(error.key))
             return
         await state.clear()
         await message.answer(t(error.key, **error.args_))
@@ -372,9 +370,10 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
             "error-text-too-long",
             "error-text-empty",
             "error-text-command",
-        ):
-            await send_new(target, t(error.key, **error.args_))
-            return  # the same question stands
+        ) and isinstance(target, Message):
+            # The same question stands: asked again.
+            await _ask_answer_again(target, state, t, t(error.key, **error.args_))
+            return
         await state.clear()
         await send_new(target, t(error.key, **error.args_))
         return
@@ -421,8 +420,31 @@ async def answer_button(
         alert(callback_answer, t.button("error-stale-button"))
 
 
+# The question of each answer step: its text and its "skip" button.
+_ANSWER_QUESTIONS: dict[str | None, tuple[str, str | None]] = {
+    TbAnswer.accept_link.state: ("tb-ask-link-to-accept", None),
+    TbAnswer.decline_reason.state: ("tb-ask-decline-reason", "tb-btn-no-reason"),
+    TbAnswer.cancel_reason.state: ("tb-ask-cancel-reason", "tb-btn-no-reason"),
+    TbAnswer.link.state: ("tb-ask-new-link", None),
+    TbAnswer.report_text.state: ("tb-ask-report", "tb-btn-no-report"),
+    TbAnswer.report_photo.state: ("tb-ask-report-photo", "tb-btn-no-photo"),
+}
+
+
+async def _ask_answer_again(
+    message: Message, state: FSMContext, t: Translator, explanation: str
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    key, skip = _ANSWER_QUESTIONS[await state.get_state()]
+    await explain_and_ask_again(
+        message,
+        explanation,
+        lambda: send_new(message, t(key), tb_text_keyboard(t, skip=skip, back=False)),
+    )
+
+
 async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
-    await message.answer(data["t"]("error-text-expected"))
+    await _ask_answer_again(message, state, data["t"], data["t"]("error-text-expected"))
 
 
 # The .ics file and reminders
@@ -550,7 +572,7 @@ async def report_text(message: Message, state: FSMContext, **data: Any) -> None:
             actor_id=data["person"].tg_id, telebridge_id=int(form["tb"]), text=message.text
         )
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await _ask_answer_again(message, state, t, t(error.key, **error.args_))
         return
     await state.set_state(TbAnswer.report_photo)
     await message.answer(
@@ -577,8 +599,8 @@ async def report_photo(message: Message, state: FSMContext, **data: Any) -> None
     await message.answer(t("tb-report-thanks"))
 
 
-async def photo_expected(message: Message, **data: Any) -> None:
-    await message.answer(data["t"]("tb-error-photo-expected"))
+async def photo_expected(message: Message, state: FSMContext, **data: Any) -> None:
+    await _ask_answer_again(message, state, data["t"], data["t"]("tb-error-photo-expected"))
 
 
 def create_router() -> Router:

@@ -12,9 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.state import State
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.trip_admin import QUESTIONS_MAX
 from handlers.trip_admin_keyboards import (
@@ -68,11 +67,6 @@ FIELD_STEPS: dict[TripField, State] = {
     TripField.DESCRIPTION: TripForm.description,
     TripField.STATUS: TripForm.status,
 }
-
-
-async def reply_error(message: Message, t: Translator, error: UserError) -> None:
-    """A typed answer was wrong: say why and stay on the step ("Назад"/"Отмена" below)."""
-    await message.answer(t(error.key, **error.args_), reply_markup=form_keyboard(t))
 
 
 def step_key(step: State) -> str:

@@ -26,6 +26,7 @@ from bot.organisers import (
 )
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.render import Target, local_time, send_new, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
@@ -50,7 +51,9 @@ async def _invite(
         return
     link = await create_start_link(bot, f"invite_{invite.code}")
     expires = local_time(invite.expires_at, await zone_of(person, cities, settings))
-    await send_new(target, t("admin-invite-created", link=link, expires=expires))
+    await send_new(
+        target, t("admin-invite-created", link=link, expires=expires), way_on_keyboard(t)
+    )
 
 
 async def invite_command(

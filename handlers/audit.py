@@ -29,6 +29,7 @@ from bot.audit import HELP_WORDS, AuditPage, AuditService, parse_filter
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roles import Access
+from handlers.keyboards import menu_button, way_on_keyboard
 from handlers.render import Target, alert, local_time, send_new, shorten, show, zone_of
 from handlers.routing import CapabilityRouter
 from storage.audit import AuditFilter, AuditRow, KnownAs
@@ -72,16 +73,16 @@ def _button(audit_filter: AuditFilter, page: int, text: str) -> InlineKeyboardBu
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def _keyboard(audit_filter: AuditFilter, found: AuditPage) -> InlineKeyboardMarkup | None:
+def _keyboard(t: Translator, audit_filter: AuditFilter, found: AuditPage) -> InlineKeyboardMarkup:
     if found.pages <= 1:
-        return None
+        return way_on_keyboard(t)
     row = []
     if found.page > 0:
         row.append(_button(audit_filter, found.page - 1, "◀"))
     row.append(_button(audit_filter, found.page, f"{found.page + 1}/{found.pages}"))
     if found.page < found.pages - 1:
         row.append(_button(audit_filter, found.page + 1, "▶"))
-    return InlineKeyboardMarkup(inline_keyboard=[row])
+    return InlineKeyboardMarkup(inline_keyboard=[row, [menu_button(t)]])
 
 
 def _name(t: Translator, key: str, word: str) -> str:
@@ -188,7 +189,7 @@ async def _show_page(
         text = title + "\n\n" + "\n\n".join(entries)
     else:
         text = title + "\n\n" + t("audit-empty")
-    markup = _keyboard(audit_filter, found)
+    markup = _keyboard(t, audit_filter, found)
     if new:
         await send_new(target, text, markup)
     else:

@@ -51,6 +51,7 @@ from handlers.keyboards import InlineKeyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, show_error
 from handlers.staff import organisers_only, refusals_router, staff_router
+from handlers.trip_admin_keyboards import to_panel_button
 from storage.cities import City, CityRepo
 from storage.db import to_db_time, utc_now
 from storage.events import SCHEDULED, Event, EventRepo, NewEvent
@@ -501,14 +502,13 @@ async def cancel_form(callback: CallbackQuery, state: FSMContext, t: Translator)
     await show(callback, t("event-form-cancelled"), _saved_keyboard(t, event_id))
 
 
-def _saved_keyboard(t: Translator, event_id: int | None) -> InlineKeyboardMarkup | None:
-    if event_id is None:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(t.button("event-btn-open"), EventCb(action=EventAction.OPEN, id=event_id))]
-        ]
-    )
+def _saved_keyboard(t: Translator, event_id: int | None) -> InlineKeyboardMarkup:
+    """The event (when there is one) and the organiser's panel: the ways on."""
+    rows = [[to_panel_button(t)]]
+    if event_id is not None:
+        open_ = _button(t.button("event-btn-open"), EventCb(action=EventAction.OPEN, id=event_id))
+        rows.insert(0, [open_])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def save(

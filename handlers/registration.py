@@ -28,7 +28,7 @@ from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
-from handlers.keyboards import InlineKeyboard
+from handlers.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
@@ -353,15 +353,39 @@ async def form_back(
     index = data["index"] - 1
     if index < 0:
         await state.clear()
-        await show(callback, t("reg-form-left"))
+        await show(callback, t("reg-form-left"), _after_form(t, trip.id))
         return
     await state.update_data(index=index)
     await _ask(callback, t, trip, questions, index, new=False)
 
 
 async def form_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    trip_id = (await state.get_data()).get("trip_id")
     await state.clear()
-    await show(callback, t("reg-form-cancelled"))
+    await show(
+        callback,
+        t("reg-form-cancelled"),
+        _after_form(t, trip_id if isinstance(trip_id, int) else None),
+    )
+
+
+def _trip_button(t: Translator, trip_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.button("reg-open-trip"),
+        callback_data=TripCb(action=TripAction.OPEN, id=trip_id).pack(),
+    )
+
+
+def _my_trips_button(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.button("menu-mytrips"), callback_data=MenuCb(item=MenuItem.MY_TRIPS).pack()
+    )
+
+
+def _after_form(t: Translator, trip_id: int | None) -> InlineKeyboardMarkup:
+    """Under the message that ends the form: the trip, "Мои поездки" and the menu."""
+    trip = [_trip_button(t, trip_id)] if trip_id is not None else []
+    return way_on_keyboard(t, *trip, _my_trips_button(t))
 
 
 async def choose_change(
@@ -430,10 +454,10 @@ async def confirm(
             )
         except UserError as error:
             await state.clear()
-            await show(callback, t(error.key, **error.args_))
+            await show(callback, t(error.key, **error.args_), _after_form(t, data["trip_id"]))
             return
         await state.clear()
-        await show(callback, t("reg-answers-saved"))
+        await show(callback, t("reg-answers-saved"), _after_form(t, data["trip_id"]))
         return
     trip = await trips.get(trip_id=data["trip_id"])
     if trip is not None and trip.for_minors:
@@ -465,13 +489,13 @@ async def _submit(
     except UserError as error:
         # The trip filled up, closed or was cancelled meanwhile: the form ends here.
         await state.clear()
-        await show(target, t(error.key, **error.args_))
+        await show(target, t(error.key, **error.args_), _after_form(t, data["trip_id"]))
         return
     await state.clear()
     text = t(
         f"reg-result-{result.status.value}", trip=result.trip.title, position=result.position or 0
     )
-    await show(target, text)
+    await show(target, text, _after_form(t, result.trip.id))
     if result.status is RegStatus.PENDING:
         await trip_notices.ask_for_decision(result.registration_id)
 
@@ -684,14 +708,14 @@ async def _reject_with(target: Target, reason: str | None, data: dict[str, Any])
             reason=reason,
         )
     except UserError as error:
-        await send_new(target, t(error.key, **error.args_))
+        await send_new(target, t(error.key, **error.args_), way_on_keyboard(t))
         return
     status_text = t.button(f"reg-status-{decision.registration.status}")
     await _retire_buttons(data["bot"], target, form.get("message_id"))
     if not decision.applied:
-        await send_new(target, t("reg-already-decided", status=status_text))
+        await send_new(target, t("reg-already-decided", status=status_text), way_on_keyboard(t))
         return
-    await send_new(target, t("reg-rejected-done"))
+    await send_new(target, t("reg-rejected-done"), way_on_keyboard(t))
     trip = await data["trips"].get(trip_id=decision.registration.trip_id)
     key = "reg-rejected-with-reason" if reason else "reg-rejected"
     await data["notifier"].tell(
@@ -755,7 +779,7 @@ async def use_the_buttons(
 
 async def reject_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
-    await show(callback, t("reg-reject-cancelled"))
+    await show(callback, t("reg-reject-cancelled"), way_on_keyboard(t))
 
 
 # My trips
@@ -864,6 +888,7 @@ async def open_registration(
         text=t.button("reg-open-trip"), callback_data=TripCb(action=TripAction.OPEN, id=trip.id)
     )
     builder.adjust(1)
+    builder.row(_my_trips_button(t))  # back to the list the card was opened from
     text = t(
         "reg-card",
         trip=trip.title,
@@ -922,7 +947,7 @@ async def leave(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await show(callback, t("reg-left"))
+    await show(callback, t("reg-left"), way_on_keyboard(t, _my_trips_button(t)))
     await trip_notices.announce_promotions(promotions)
 
 

@@ -273,7 +273,7 @@ async def test_audit_command_pages_filters_and_refuses_others(
     [newest] = await _latest_times(app)
     minsk = newest.astimezone(ZoneInfo("Europe/Minsk")).strftime("%d.%m.%Y %H:%M")
     assert text.splitlines()[2].startswith(minsk)  # the admin's city time
-    assert admin.labels() == ["1/2", "▶"]
+    assert admin.labels() == ["1/2", "▶", "☰ Главное меню"]
     await admin.press("▶")
     assert "стр. 2 из 2" in admin.last_text
     assert admin.last_text.count("Ольга Админова") == 3

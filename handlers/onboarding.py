@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.command_menu import set_personal_menu
@@ -26,6 +26,8 @@ from handlers.callbacks import (
     ConsentCb,
     Ctx,
     LanguageCb,
+    MenuCb,
+    MenuItem,
     NavAction,
     NavCb,
     RoleCb,
@@ -245,7 +247,11 @@ async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **data
 
 async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
-    await show(callback, t("onb-cancelled"))
+    # Nothing was kept: the way on is starting again (the language first).
+    again = InlineKeyboardButton(
+        text=t.button("btn-start-again"), callback_data=MenuCb(item=MenuItem.LANGUAGE).pack()
+    )
+    await show(callback, t("onb-cancelled"), InlineKeyboardMarkup(inline_keyboard=[[again]]))
 
 
 async def _ask_again(

@@ -179,6 +179,7 @@ async def _send_report(target: Target, period: Period, city_id: int, data: dict[
         chat_id,
         BufferedInputFile(report.table.content, filename=report.table.filename),
         caption=t("report-table-caption"),
+        reply_markup=markup([[to_panel_button(t)]]),  # the way on: the organiser's panel
     )
 
 

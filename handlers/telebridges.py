@@ -15,7 +15,13 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.errors import UserError
@@ -24,6 +30,7 @@ from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from handlers.filters import Has, Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, local_time, send_new, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
@@ -400,7 +407,7 @@ async def answer_button(
     current = await state.get_state()
     if callback_data.action is TbFormAction.CANCEL:
         await state.clear()
-        await show(callback, t("tb-answer-cancelled"))
+        await show(callback, t("tb-answer-cancelled"), _way_on(t))
     elif callback_data.action is TbFormAction.SKIP and current in (
         TbAnswer.decline_reason.state,
         TbAnswer.cancel_reason.state,
@@ -415,7 +422,7 @@ async def answer_button(
         )
     elif callback_data.action is TbFormAction.SKIP and current == TbAnswer.report_photo.state:
         await state.clear()
-        await show(callback, t("tb-report-thanks"))
+        await show(callback, t("tb-report-thanks"), _way_on(t))
     else:
         alert(callback_answer, t.button("error-stale-button"))
 
@@ -555,8 +562,13 @@ async def held(
         await send_new(callback, t("tb-ask-report"), keyboard)
         return
     other = change.telebridge.other_side(change.actor_institution) or 0
-    again = markup([[_new_button(t, other)]] if other else [])
-    await send_new(callback, t("tb-not-held-noted"), again)
+    again = [_new_button(t, other)] if other else []
+    await send_new(callback, t("tb-not-held-noted"), _way_on(t, *again))
+
+
+def _way_on(t: Translator, *first: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """Under a message that ends an answer: what comes first, the telebridges, the menu."""
+    return way_on_keyboard(t, *first, button(t.button("tb-btn-my"), TbListCb()))
 
 
 def _new_button(t: Translator, partner_id: int) -> InlineKeyboardButton:
@@ -596,7 +608,7 @@ async def report_photo(message: Message, state: FSMContext, **data: Any) -> None
         await message.answer(t(error.key, **error.args_))
         return
     await state.clear()
-    await message.answer(t("tb-report-thanks"))
+    await message.answer(t("tb-report-thanks"), reply_markup=_way_on(t))
 
 
 async def photo_expected(message: Message, state: FSMContext, **data: Any) -> None:

@@ -14,6 +14,7 @@ from tests.conftest import RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.import_data import good_file, send_file
+from tests.telebridge_steps import coordinator, propose, sochi_time
 from tests.trip_seed import add_programme, add_trip
 
 _SENT = {"sendMessage", "sendDocument", "sendPhoto"}
@@ -192,6 +193,33 @@ async def flow_main_menu(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser
     return user
 
 
+async def flow_onboarding_cancelled(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await user.send("/start")
+    await user.press("Отмена")
+    await user.press("🔄 Начать заново")
+    await user.press("Русский")
+    await user.press("Отмена")
+    return user
+
+
+async def flow_telebridge_proposed(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    await coordinator(make_user, 4201, school="Средняя школа № 5", city="Минск")
+    sochi = await coordinator(make_user, 4202, school="Гимназия № 1", city="Сочи")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    return sochi
+
+
+async def flow_report(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await admin.send("/report")
+    await admin.press(admin.labels()[0])
+    if "Все города" in admin.labels():
+        await admin.press("Все города")
+    return admin
+
+
 async def flow_cancel_in_form(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
     await onboard(user)
     await user.send("/profile")
@@ -202,6 +230,9 @@ async def flow_cancel_in_form(app: RunningBot, user: TgUser, admin: TgUser) -> T
 
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
+    "onboarding cancelled": flow_onboarding_cancelled,
+    "telebridge proposed": flow_telebridge_proposed,
+    "report made": flow_report,
     "profile": flow_profile,
     "language": flow_language,
     "trip card": flow_trip_card,
@@ -235,5 +266,9 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
 async def test_every_flow_ends_with_a_way_on(
     app: RunningBot, make_user: Callable[..., TgUser], admin: TgUser, name: str
 ) -> None:
-    user = await FLOWS[name](app, make_user(4100), admin)
+    flow = FLOWS[name]
+    if "make_user" in flow.__code__.co_varnames:
+        user = await flow(app, make_user(4100), admin, make_user)
+    else:
+        user = await flow(app, make_user(4100), admin)
     assert_way_on(user)

@@ -106,10 +106,12 @@ async def _change_rights(
     try:
         target_id, result = await change(actor_id=message.from_user.id, target=command.args)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await message.answer(t(error.key, **error.args_), reply_markup=way_on_keyboard(t))
         return
     verb = "grant" if grant else "revoke"
-    await message.answer(t(f"admin-{verb}-{result.value}", user_id=target_id))
+    await message.answer(
+        t(f"admin-{verb}-{result.value}", user_id=target_id), reply_markup=way_on_keyboard(t)
+    )
     if result in (GrantResult.ALREADY, RevokeResult.NOT_ORGANISER):
         return
     target = await _refresh_menu(
@@ -139,7 +141,13 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
     redemption = await organisers.redeem_invite(
         code=argument, tg_id=message.from_user.id, now=utc_now()
     )
-    await message.answer(t(f"invite-{redemption.result.value}"))
+    person: Person | None = data.get("person")
+    onboarded = person is not None and person.is_onboarded
+    await message.answer(
+        t(f"invite-{redemption.result.value}"),
+        # Their menu (with the organiser's panel, once granted) is the way on.
+        reply_markup=way_on_keyboard(t) if onboarded else None,
+    )
     if redemption.result is not RedeemResult.GRANTED or redemption.invite is None:
         return
     person = await _refresh_menu(bot, translations, people, organisers, message.from_user.id)

@@ -256,6 +256,7 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "report": _typed("/report", staff=True),
     "audit": _typed("/audit", staff=True),
     "invite": _typed("/invite", staff=True),
+    "grant": _typed("/grant 4242", staff=True),
     "trip form cancelled": flow_trip_form_cancelled,
     "event form cancelled": flow_event_form_cancelled,
     "import": flow_import,

@@ -194,7 +194,7 @@ def roles_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
 def menu_button(t: Translator) -> InlineKeyboardButton:
     """The way on from a message that ends a flow: the main menu, as a new message."""
     return InlineKeyboardButton(
-        text=t.button("btn-main-menu"), callback_data=MenuCb(item=MenuItem.MAIN).pack()
+        text=t.button("menu-main"), callback_data=MenuCb(item=MenuItem.MAIN).pack()
     )
 
 

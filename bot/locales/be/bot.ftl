@@ -22,7 +22,7 @@ cmd-revoke = Зняць правы арганізатара
 
 btn-back = ← Назад
 btn-cancel = Адмена
-btn-main-menu = ☰ Галоўнае меню
+menu-main = ☰ Галоўнае меню
 btn-start-again = 🔄 Пачаць нанова
 btn-agree = Згодны
 btn-disagree = Не згодны

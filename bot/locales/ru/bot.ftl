@@ -22,7 +22,7 @@ cmd-revoke = Снять права организатора
 
 btn-back = ← Назад
 btn-cancel = Отмена
-btn-main-menu = ☰ Главное меню
+menu-main = ☰ Главное меню
 btn-start-again = 🔄 Начать заново
 btn-agree = Согласен
 btn-disagree = Не согласен

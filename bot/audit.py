@@ -27,7 +27,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.ids import parse_id
 from bot.roles import Access
-from storage.audit import AuditEntry, AuditFilter, AuditRepo, AuditRow, write
+from storage.audit import AuditEntry, AuditFilter, AuditRepo, AuditRow, KnownAs, write
 from storage.db import Writer
 
 VALUE_MAX = 60  # a value in a diff is cut to this many characters
@@ -152,6 +152,8 @@ async def record_saved(
 
 # Reading: /audit
 
+ROADMAP_KIND = "roadmap"  # the roadmap items' kind (bot.roadmap.OBJECT_KIND)
+
 _KIND = re.compile(r"^[a-z_]{2,20}$")
 HELP_WORDS = frozenset({"help", "?", "помощь", "справка", "дапамога", "даведка"})
 
@@ -186,6 +188,7 @@ class AuditPage:
     page: int
     pages: int
     total: int
+    known: dict[tuple[str, int], KnownAs]  # how people know the rows' objects
 
 
 class AuditService:
@@ -197,11 +200,15 @@ class AuditService:
     ) -> AuditPage:
         if actor_access is None or actor_access < Access.ADMIN:
             raise UserError("error-admins-only")
+        if audit_filter.object_kind == ROADMAP_KIND and audit_filter.object_id is not None:
+            # People know a roadmap item by its number ("/audit roadmap 29"), not its id.
+            item_id = await self._repo.roadmap_id(number=audit_filter.object_id)
+            audit_filter = AuditFilter(object_kind=ROADMAP_KIND, object_id=item_id or 0)
         _, total = await self._repo.page(audit_filter, limit=0, offset=0)
         pages = max(math.ceil(total / PAGE_SIZE), 1)
         page = min(max(page, 0), pages - 1)
         rows, total = await self._repo.page(audit_filter, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-        return AuditPage(rows, page, pages, total)
+        return AuditPage(rows, page, pages, total, await self._repo.known_as(rows))
 
     async def add(self, item: AuditEntry) -> None:
         """An entry for an action that writes nothing else (an export)."""

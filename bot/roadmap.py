@@ -45,7 +45,7 @@ from storage.roadmap import (
 
 logger = logging.getLogger(__name__)
 
-OBJECT_KIND = "roadmap"
+OBJECT_KIND = audit.ROADMAP_KIND
 NOTES_MAX = 2000
 TITLE_MAX = 300
 NUMBER_MAX = 9999

@@ -38,7 +38,8 @@ from handlers import (
 
 
 def get_routers() -> list[Router]:
-    # Commands first so they work in the middle of any form; catch-alls last.
+    # The order they are tried in; catch-alls last. A typed command goes first to the
+    # routers that register it (HandlerRouters), so it works in the middle of any form.
     modules = (
         errors,
         start,

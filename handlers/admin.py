@@ -27,6 +27,7 @@ from bot.organisers import (
 from bot.timefmt import local_text
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.render import Target, send_new, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
@@ -51,7 +52,9 @@ async def _invite(
         return
     link = await create_start_link(bot, f"invite_{invite.code}")
     expires = local_text(invite.expires_at, await zone_of(person, cities, settings))
-    await send_new(target, t("admin-invite-created", link=link, expires=expires))
+    await send_new(
+        target, t("admin-invite-created", link=link, expires=expires), way_on_keyboard(t)
+    )
 
 
 async def invite_command(
@@ -104,10 +107,12 @@ async def _change_rights(
     try:
         target_id, result = await change(actor_id=message.from_user.id, target=command.args)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await message.answer(t(error.key, **error.args_), reply_markup=way_on_keyboard(t))
         return
     verb = "grant" if grant else "revoke"
-    await message.answer(t(f"admin-{verb}-{result.value}", user_id=target_id))
+    await message.answer(
+        t(f"admin-{verb}-{result.value}", user_id=target_id), reply_markup=way_on_keyboard(t)
+    )
     if result in (GrantResult.ALREADY, RevokeResult.NOT_ORGANISER):
         return
     target = await _refresh_menu(
@@ -137,7 +142,13 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
     redemption = await organisers.redeem_invite(
         code=argument, tg_id=message.from_user.id, now=utc_now()
     )
-    await message.answer(t(f"invite-{redemption.result.value}"))
+    person: Person | None = data.get("person")
+    onboarded = person is not None and person.is_onboarded
+    await message.answer(
+        t(f"invite-{redemption.result.value}"),
+        # Their menu (with the organiser's panel, once granted) is the way on.
+        reply_markup=way_on_keyboard(t) if onboarded else None,
+    )
     if redemption.result is not RedeemResult.GRANTED or redemption.invite is None:
         return
     person = await _refresh_menu(bot, translations, people, organisers, message.from_user.id)

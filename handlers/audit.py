@@ -33,12 +33,16 @@ from bot.i18n import Translator
 from bot.roles import Access
 from bot.timefmt import local_text
 from handlers.callbacks import IdOrZero, Small
-from handlers.render import Target, alert, send_new, show, zone_of
+from handlers.keyboards import menu_button, way_on_keyboard
+from handlers.render import Target, alert, send_new, shorten, show, zone_of
 from handlers.routing import CapabilityRouter
-from storage.audit import AuditFilter, AuditRow
+from storage.audit import AuditFilter, AuditRow, KnownAs
 from storage.people import PersonRepo
 
 DIFF_MAX = 250
+TITLE_MAX = 60
+# Objects people know by their title or name; the others by a number or a person.
+_TITLED = frozenset({"programme", "trip", "event", "institution"})
 _KIND = re.compile(r"^[a-z_]{2,20}$")
 
 
@@ -73,16 +77,16 @@ def _button(audit_filter: AuditFilter, page: int, text: str) -> InlineKeyboardBu
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
-def _keyboard(audit_filter: AuditFilter, found: AuditPage) -> InlineKeyboardMarkup | None:
+def _keyboard(t: Translator, audit_filter: AuditFilter, found: AuditPage) -> InlineKeyboardMarkup:
     if found.pages <= 1:
-        return None
+        return way_on_keyboard(t)
     row = []
     if found.page > 0:
         row.append(_button(audit_filter, found.page - 1, "◀"))
     row.append(_button(audit_filter, found.page, f"{found.page + 1}/{found.pages}"))
     if found.page < found.pages - 1:
         row.append(_button(audit_filter, found.page + 1, "▶"))
-    return InlineKeyboardMarkup(inline_keyboard=[row])
+    return InlineKeyboardMarkup(inline_keyboard=[row, [menu_button(t)]])
 
 
 def _name(t: Translator, key: str, word: str) -> str:
@@ -126,7 +130,37 @@ def filter_text(t: Translator, audit_filter: AuditFilter) -> str:
     return t.button("audit-filter-all")
 
 
-async def _entry(t: Translator, row: AuditRow, zone: str, people: PersonRepo) -> str:
+def target_text(t: Translator, kind: str, row: AuditRow, known: KnownAs | None) -> str:
+    """The object as people know it: "поездка «Педагоги в Минске»", "пункт дорожной карты
+    №29 «…»", "заявка: Анна Смирнова, «…»", "рассылка №7"; a deleted object by its id."""
+    object_id = row.object_id
+    if object_id is None:
+        return kind
+    if row.object_kind == "broadcast":  # the history lists broadcasts by their number
+        return t.button("audit-target-number", kind=kind, number=str(object_id))
+    if known is None:
+        return f"{kind} {object_id}"
+    title = shorten(known.title or "—", TITLE_MAX)
+    if row.object_kind == "person":
+        return t.button("audit-target-person", kind=kind, name=title, id=str(object_id))
+    if row.object_kind == "roadmap":
+        number = str(known.number or object_id)
+        return t.button("audit-target-roadmap", kind=kind, number=number, title=title)
+    if row.object_kind == "registration":
+        person = known.person or t.button("audit-person-erased")
+        return t.button("audit-target-registration", kind=kind, person=person, trip=title)
+    if row.object_kind in _TITLED:
+        return t.button("audit-target-titled", kind=kind, title=title)
+    return f"{kind} {object_id}"
+
+
+async def _entry(
+    t: Translator,
+    row: AuditRow,
+    zone: str,
+    people: PersonRepo,
+    known: dict[tuple[str, int], KnownAs],
+) -> str:
     if row.actor_id is None:
         actor = t.button("audit-actor-shell")
     else:
@@ -134,7 +168,7 @@ async def _entry(t: Translator, row: AuditRow, zone: str, people: PersonRepo) ->
         name = person.full_name if person and person.full_name else "—"
         actor = t.button("audit-actor", name=name, id=str(row.actor_id))
     kind = _name(t, f"audit-object-{row.object_kind}", row.object_kind)
-    target = kind if row.object_id is None else f"{kind} {row.object_id}"
+    target = target_text(t, kind, row, known.get((row.object_kind, row.object_id or 0)))
     action = _name(t, f"audit-action-{row.action}", row.action)
     args = {"when": local_text(row.at, zone), "actor": actor, "action": action, "target": target}
     if row.diff:
@@ -162,11 +196,11 @@ async def _show_page(
         pages=found.pages,
     )
     if found.rows:
-        entries = [await _entry(t, row, zone, data["people"]) for row in found.rows]
+        entries = [await _entry(t, row, zone, data["people"], found.known) for row in found.rows]
         text = title + "\n\n" + "\n\n".join(entries)
     else:
         text = title + "\n\n" + t("audit-empty")
-    markup = _keyboard(audit_filter, found)
+    markup = _keyboard(t, audit_filter, found)
     if new:
         await send_new(target, text, markup)
     else:

@@ -60,6 +60,7 @@ from handlers.broadcast_keyboards import (
 )
 from handlers.broadcast_views import segment_label
 from handlers.filters import Has
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, zone_of
 from handlers.staff import organisers_only, refusals_router, staff_router
 from handlers.trip_admin_keyboards import PanelAction, PanelCb
@@ -354,7 +355,7 @@ async def content(message: Message, state: FSMContext, t: Translator, **deps: An
     try:
         check_content(kind, message.caption if kind is not ContentKind.TEXT else message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_), reply_markup=content_keyboard(t))
+        await _ask_again(message, state, t, t(error.key, **error.args_), deps)
         return
     assert kind is not None
     await state.update_data(src=[message.chat.id, message.message_id, kind.value])
@@ -440,10 +441,23 @@ async def ask_time(
     cities: CityRepo,
     settings: Settings,
 ) -> None:
+    await state.set_state(BroadcastForm.schedule)
+    await _ask_time(callback, t, person, cities, settings, new=False)
+
+
+async def _ask_time(
+    target: Target,
+    t: Translator,
+    person: Person,
+    cities: CityRepo,
+    settings: Settings,
+    *,
+    new: bool,
+) -> None:
     zone, city = await _city_time(t, person, cities, settings)
     example = local_text(utc_now() + timedelta(days=1), zone, "date") + " 10:00"
-    await state.set_state(BroadcastForm.schedule)
-    await show(callback, t("bc-ask-time", city=city, example=example), content_keyboard(t))
+    text = t("bc-ask-time", city=city, example=example)
+    await (send_new if new else show)(target, text, content_keyboard(t))
 
 
 async def schedule(
@@ -472,7 +486,11 @@ async def schedule(
             now=utc_now(),
         )
     except UserError as error:
-        await message.answer(t(error.key, **error.args_), reply_markup=content_keyboard(t))
+        await explain_and_ask_again(
+            message,
+            t(error.key, **error.args_),
+            lambda: _ask_time(message, t, person, cities, settings, new=True),
+        )
         return
     await state.clear()
     sent = await message.answer(
@@ -486,9 +504,26 @@ async def schedule(
     broadcast_monitor.wake()
 
 
-async def expect_buttons(message: Message, t: Translator) -> None:
-    """Typed text where buttons are expected."""
-    await message.answer(t("bc-use-buttons"), reply_markup=content_keyboard(t))
+async def _ask_again(
+    message: Message, state: FSMContext, t: Translator, explanation: str, deps: dict[str, Any]
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    current = await state.get_state()
+
+    async def ask_again() -> None:
+        if current == BroadcastForm.preview.state:
+            await _preview_summary(message, state, t, **_segment_deps(deps), new=True)
+        elif current == BroadcastForm.schedule.state:
+            await _ask_time(message, t, deps["person"], deps["cities"], deps["settings"], new=True)
+        else:  # the segment's next question, or the request for the message
+            await _ask_segment(message, state, t, **_segment_deps(deps), new=True)
+
+    await explain_and_ask_again(message, explanation, ask_again)
+
+
+async def expect_buttons(message: Message, state: FSMContext, t: Translator, **deps: Any) -> None:
+    """Typed text where buttons are expected, or no text where a time is expected."""
+    await _ask_again(message, state, t, t("bc-use-buttons"), deps)
 
 
 # Routers

@@ -59,6 +59,7 @@ class MenuItem(StrEnum):
     LANGUAGE = "lang"
     HELP = "help"
     INVITE = "invite"
+    MAIN = "main"  # the main menu itself, under a message that ends a flow
 
 
 class LanguageCb(CallbackData, prefix="lng"):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.callbacks import Ctx, MenuCb, MenuItem
-from handlers.keyboards import language_keyboard
-from handlers.render import Target, send_new, show_main_menu
+from handlers.keyboards import language_keyboard, way_on_keyboard
+from handlers.render import Target, alert, send_new, show_main_menu
 from handlers.routing import CapabilityRouter
 from handlers.states import Onboarding
 from storage.people import Person
@@ -26,16 +27,21 @@ def help_text(t: Translator, access: Access, person: Person | None) -> str:
     return t(key)
 
 
+def _help_keyboard(t: Translator, person: Person | None) -> InlineKeyboardMarkup | None:
+    # A newcomer's way on is /start, which the text names; the menu is for members.
+    return way_on_keyboard(t) if person is not None and person.is_onboarded else None
+
+
 async def help_command(
     message: Message, t: Translator, access: Access, person: Person | None
 ) -> None:
-    await message.answer(help_text(t, access, person))
+    await message.answer(help_text(t, access, person), reply_markup=_help_keyboard(t, person))
 
 
 async def help_menu(
     callback: CallbackQuery, t: Translator, access: Access, person: Person | None
 ) -> None:
-    await send_new(callback, help_text(t, access, person))
+    await send_new(callback, help_text(t, access, person), _help_keyboard(t, person))
 
 
 async def _ask_language(target: Target, state: FSMContext, t: Translator, person: Person | None):
@@ -73,6 +79,21 @@ async def cancel_command(
         await message.answer(t("cancel-start-again"))
 
 
+async def main_menu(
+    callback: CallbackQuery,
+    t: Translator,
+    access: Access,
+    person: Person | None,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """ "Главное меню" under a message that ends a flow: the menu as a new message, so
+    the message above (a result, a card) stays as it was."""
+    if person is None or not person.is_onboarded:
+        alert(callback_answer, t.button("fallback-newcomer-button"))
+        return
+    await show_main_menu(callback, t, access, new=True)
+
+
 def create_router() -> Router:
     router = CapabilityRouter(name=__name__)
     router.message.register(help_command, Command("help"))
@@ -80,4 +101,5 @@ def create_router() -> Router:
     router.message.register(language_command, Command("language"))
     router.callback_query.register(language_menu, MenuCb.filter(F.item == MenuItem.LANGUAGE))
     router.message.register(cancel_command, Command("cancel"))
+    router.callback_query.register(main_menu, MenuCb.filter(F.item == MenuItem.MAIN))
     return router

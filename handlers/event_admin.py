@@ -49,8 +49,10 @@ from handlers.event_callbacks import (
 from handlers.event_views import cancel_confirm_keyboard
 from handlers.filters import Has
 from handlers.keyboards import InlineKeyboard
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, show_error
 from handlers.staff import organisers_only, refusals_router, staff_router
+from handlers.trip_admin_keyboards import to_panel_button
 from storage.cities import City, CityRepo
 from storage.db import to_db_time, utc_now
 from storage.events import SCHEDULED, Event, EventRepo, NewEvent
@@ -450,8 +452,7 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> None:
                 check_end(datetime.fromisoformat(starts) if starts else None, moment)
                 update = {"ends_at": to_db_time(moment)}
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
-        await _show_step(message, state, current, data, new=True)
+        await _ask_again(message, state, t(error.key, **error.args_), data)
         return
     await state.update_data(update)
     await _advance(message, state, current, data, new=True)
@@ -503,14 +504,13 @@ async def cancel_form(callback: CallbackQuery, state: FSMContext, t: Translator)
     await show(callback, t("event-form-cancelled"), _saved_keyboard(t, event_id))
 
 
-def _saved_keyboard(t: Translator, event_id: int | None) -> InlineKeyboardMarkup | None:
-    if event_id is None:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(t.button("event-btn-open"), EventCb(action=EventAction.OPEN, id=event_id))]
-        ]
-    )
+def _saved_keyboard(t: Translator, event_id: int | None) -> InlineKeyboardMarkup:
+    """The event (when there is one) and the organiser's panel: the ways on."""
+    rows = [[to_panel_button(t)]]
+    if event_id is not None:
+        open_ = _button(t.button("event-btn-open"), EventCb(action=EventAction.OPEN, id=event_id))
+        rows.insert(0, [open_])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def save(
@@ -544,13 +544,22 @@ async def save(
     await show(callback, text, _saved_keyboard(t, change.event.id))
 
 
-async def expect_text(message: Message, t: Translator) -> None:
-    await message.answer(t("error-text-expected"))
+async def _ask_again(
+    message: Message, state: FSMContext, explanation: str, data: dict[str, Any]
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    step = _step(await state.get_state())
+    await explain_and_ask_again(
+        message, explanation, lambda: _show_step(message, state, step, data, new=True)
+    )
+
+
+async def expect_text(message: Message, state: FSMContext, **data: Any) -> None:
+    await _ask_again(message, state, data["t"]("error-text-expected"), data)
 
 
 async def expect_button(message: Message, state: FSMContext, **data: Any) -> None:
-    await message.answer(data["t"]("org-use-buttons"))
-    await _show_step(message, state, _step(await state.get_state()), data, new=True)
+    await _ask_again(message, state, data["t"]("org-use-buttons"), data)
 
 
 # Card actions

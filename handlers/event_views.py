@@ -114,11 +114,10 @@ def my_events_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     for event in events:
-        builder.row(
-            _button(
-                event_label(event, cities, t, zone), EventCb(action=EventAction.OPEN, id=event.id)
-            )
-        )
+        label = event_label(event, cities, t, zone)
+        if event.status == CANCELLED:
+            label = shorten(t.button("event-my-cancelled-label", label=label), LABEL_MAX)
+        builder.row(_button(label, EventCb(action=EventAction.OPEN, id=event.id)))
     if pages > 1:
         nav = []
         if page > 0:
@@ -171,7 +170,7 @@ class EventCard:
         if self.trip is not None:
             lines.append(t("event-card-trip", title=self.trip.title))
         lines.append(t("event-card-subscribers", count=self.subscribers))
-        if self.subscribed:
+        if self.subscribed and event.status != CANCELLED:
             lines.append(t("event-card-subscribed"))
         text = "\n".join(lines)
         if event.description:
@@ -199,6 +198,14 @@ class EventCard:
             builder.row(
                 _button(t.button("event-btn-ics"), EventCb(action=EventAction.ICS, id=event_id))
             )
+        elif self.subscribed and self.event.status == CANCELLED:
+            # No reminder will come; the person may take it off "Мои мероприятия".
+            builder.row(
+                _button(
+                    t.button("event-btn-forget-cancelled"),
+                    EventCb(action=EventAction.UNSUBSCRIBE, id=event_id),
+                )
+            )
         if self.trip is not None:
             builder.row(
                 _button(
@@ -218,7 +225,11 @@ class EventCard:
                     t.button("event-btn-cancel"), EventCb(action=EventAction.CANCEL, id=event_id)
                 )
             )
-        builder.row(_button(t.button("event-btn-to-list"), EventsPageCb()))
+        # Back to either list: the card is opened from both.
+        builder.row(
+            _button(t.button("event-btn-to-list"), EventsPageCb()),
+            _button(t.button("event-my-events"), MyEventsCb()),
+        )
         return builder.as_markup()
 
 

@@ -138,14 +138,20 @@ async def show_my_events(target: Target, page: int, data: dict[str, Any]) -> Non
     events: EventRepo = data["events"]
     cities: CityRepo = data["cities"]
     page = max(page, 0)
-    items, total = await events.subscribed(
+    items, total, cancelled = await events.subscribed(
         tg_id=person.tg_id, now=utc_now(), limit=PAGE_SIZE, offset=page * PAGE_SIZE
     )
     if not items and page > 0:
         await show_my_events(target, 0, data)
         return
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    text = t("event-my-list", count=total) if total else t("event-my-empty")
+    coming = total - cancelled
+    # Reminders come only for the events that will take place; the cancelled ones are
+    # counted and marked apart (listed after them).
+    parts = [t("event-my-list", count=coming) if coming else t("event-my-none-coming")]
+    if cancelled:
+        parts.append(t("event-my-cancelled", count=cancelled))
+    text = "\n\n".join(parts) if total else t("event-my-empty")
     zone = await zone_of(person, cities, data["settings"])
     markup = my_events_keyboard(t, items, await cities.by_id(), zone, page=page, pages=pages)
     await show(target, text, markup)

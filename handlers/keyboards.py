@@ -191,6 +191,18 @@ def roles_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def menu_button(t: Translator) -> InlineKeyboardButton:
+    """The way on from a message that ends a flow: the main menu, as a new message."""
+    return InlineKeyboardButton(
+        text=t.button("menu-main"), callback_data=MenuCb(item=MenuItem.MAIN).pack()
+    )
+
+
+def way_on_keyboard(t: Translator, *buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """The natural next steps, one a row, then the main menu."""
+    return InlineKeyboardMarkup(inline_keyboard=[*([b] for b in buttons), [menu_button(t)]])
+
+
 def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     builder.button(text=t.button("menu-trips"), callback_data=MenuCb(item=MenuItem.TRIPS))

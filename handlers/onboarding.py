@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.command_menu import set_personal_menu
@@ -32,6 +32,8 @@ from handlers.callbacks import (
     ConsentCb,
     Ctx,
     LanguageCb,
+    MenuCb,
+    MenuItem,
     NavAction,
     NavCb,
     RoleCb,
@@ -47,6 +49,7 @@ from handlers.keyboards import (
     nav_keyboard,
     roles_keyboard,
 )
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, show, show_error, show_main_menu
 from handlers.routing import CapabilityRouter
 from handlers.states import ONBOARDING_STEPS, Onboarding
@@ -158,7 +161,7 @@ async def type_name(message: Message, state: FSMContext, t: Translator, **data: 
     try:
         name = clean_name(message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_), reply_markup=nav_keyboard(t))
+        await _ask_again(message, state, t, data, t(error.key, **error.args_))
         return
     await state.update_data(full_name=name)
     await _go(message, state, Onboarding.city, t, data)
@@ -199,7 +202,7 @@ async def type_organisation(message: Message, state: FSMContext, **data: Any) ->
     try:
         organisation = clean_organisation(message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_), reply_markup=nav_keyboard(t))
+        await _ask_again(message, state, t, data, t(error.key, **error.args_))
         return
     form = await state.get_data()
     assert message.from_user is not None
@@ -221,7 +224,7 @@ async def type_organisation(message: Message, state: FSMContext, **data: Any) ->
             tg_id=message.from_user.id, language=t.language, answers=answers
         )
     except UserError as error:
-        await message.answer(t(error.key, **error.args_), reply_markup=nav_keyboard(t))
+        await _ask_again(message, state, t, data, t(error.key, **error.args_))
         return
     await state.clear()
     await finish_onboarding(message, person, form.get("payload"), {**data, "state": state})
@@ -250,15 +253,27 @@ async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **data
 
 async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
-    await show(callback, t("onb-cancelled"))
+    # Nothing was kept: the way on is starting again (the language first).
+    again = InlineKeyboardButton(
+        text=t.button("btn-start-again"), callback_data=MenuCb(item=MenuItem.LANGUAGE).pack()
+    )
+    await show(callback, t("onb-cancelled"), InlineKeyboardMarkup(inline_keyboard=[[again]]))
+
+
+async def _ask_again(
+    message: Message, state: FSMContext, t: Translator, data: dict[str, Any], explanation: str
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    step = await state.get_state()
+    current = next(s for s in ONBOARDING_STEPS if s.state == step)
+    await explain_and_ask_again(
+        message, explanation, lambda: show_step(message, current, t, data, new=True)
+    )
 
 
 async def expected_button(message: Message, state: FSMContext, t: Translator, **data: Any) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await message.answer(t("onb-use-buttons"))
-    step = await state.get_state()
-    current = next(s for s in ONBOARDING_STEPS if s.state == step)
-    await show_step(message, current, t, data, new=True)
+    await _ask_again(message, state, t, data, t("onb-use-buttons"))
 
 
 def create_router() -> Router:

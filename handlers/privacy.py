@@ -9,14 +9,21 @@ from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot.command_menu import set_personal_menu
 from bot.i18n import Html, Translator
 from bot.organisers import OrganiserService
 from bot.personal_data import ForgetReport, PersonalData
 from bot.roles import Access
-from handlers.keyboards import InlineKeyboard
+from handlers.callbacks import MenuCb, MenuItem
+from handlers.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.render import show
 from handlers.routing import CapabilityRouter
 from storage.db import utc_now
@@ -40,13 +47,16 @@ async def mydata_command(
     assert message.from_user is not None
     tg_id = message.from_user.id
     copy = await personal_data.copy(tg_id=tg_id, t=t, now=utc_now())
-    for text in copy.messages:
-        await message.answer(text)
+    # The way on goes under the last message (the file, when there is one).
+    for index, text in enumerate(copy.messages):
+        last = index == len(copy.messages) - 1 and not copy.sections
+        await message.answer(text, reply_markup=way_on_keyboard(t) if last else None)
     if copy.sections:
         await bot.send_document(
             tg_id,
             BufferedInputFile(copy.document, filename=copy.filename),
             caption=t("mydata-file-caption"),
+            reply_markup=way_on_keyboard(t),
         )
 
 
@@ -94,12 +104,20 @@ async def forget_pressed(
     organisers: OrganiserService,
 ) -> None:
     if not callback_data.confirm:
-        await show(callback, t("forget-cancelled"))
+        await show(callback, t("forget-cancelled"), way_on_keyboard(t))
         return
     await state.clear()  # first: the erasure deletes the stored form too
     tg_id = callback.from_user.id
     report = await personal_data.forget(tg_id=tg_id, now=utc_now())
-    await show(callback, report_text(t, report, backups_text(t, personal_data)))
+    # Nothing of the person is left: the way on is starting again (the language first).
+    again = InlineKeyboardButton(
+        text=t.button("btn-start-again"), callback_data=MenuCb(item=MenuItem.LANGUAGE).pack()
+    )
+    await show(
+        callback,
+        report_text(t, report, backups_text(t, personal_data)),
+        InlineKeyboardMarkup(inline_keyboard=[[again]]),
+    )
     if access >= Access.ORGANISER:
         # Organiser rights went with the profile; an admin (ADMIN_IDS) stays one.
         await set_personal_menu(bot, t, chat_id=tg_id, access=await organisers.access(tg_id))

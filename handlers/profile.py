@@ -34,11 +34,11 @@ from handlers.keyboards import (
     cities_keyboard,
     language_keyboard,
     name_keyboard,
-    nav_keyboard,
     profile_keyboard,
     roles_keyboard,
     share_phone_keyboard,
 )
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, send_new, show, show_error
 from handlers.routing import CapabilityRouter
 from handlers.states import ProfileEdit
@@ -99,6 +99,19 @@ async def profile_menu(
     await show_profile(callback, t, callback.from_user.id, people, cities)
 
 
+async def _ask_text_field(
+    target: Target, t: Translator, field: ProfileField, *, new: bool
+) -> None:
+    """The question for a typed field (the name offers the Telegram name as a button)."""
+    assert target.from_user is not None
+    full_name = target.from_user.full_name
+    # A Telegram name that draws nothing is not offered as a button.
+    telegram_name = usable_name(full_name) if field is ProfileField.NAME else None
+    markup = name_keyboard(t, telegram_name, Ctx.PROFILE)
+    text = t(f"profile-ask-{field.value}")
+    await (send_new(target, text, markup) if new else show(target, text, markup))
+
+
 async def edit_field(
     callback: CallbackQuery,
     callback_data: ProfileEditCb,
@@ -109,13 +122,7 @@ async def edit_field(
     field = callback_data.field
     if field in _TEXT_STATES:
         await state.set_state(_TEXT_STATES[field])
-        full_name = callback.from_user.full_name
-        telegram_name = usable_name(full_name) if field is ProfileField.NAME else None
-        await show(
-            callback,
-            t(f"profile-ask-{field.value}"),
-            name_keyboard(t, telegram_name, Ctx.PROFILE),
-        )
+        await _ask_text_field(callback, t, field, new=False)
     elif field is ProfileField.CITY:
         await show(
             callback, t("profile-ask-city"), cities_keyboard(t, await cities.list(), Ctx.PROFILE)
@@ -171,7 +178,11 @@ async def type_text_field(
     try:
         await profiles.update(tg_id=message.chat.id, field=field, raw=message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_), reply_markup=nav_keyboard(t, back=False))
+        await explain_and_ask_again(
+            message,
+            t(error.key, **error.args_),
+            lambda: _ask_text_field(message, t, field, new=True),
+        )
         return
     await state.clear()
     await message.answer(t("profile-saved"))

@@ -28,7 +28,8 @@ from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem, Small
 from handlers.filters import Onboarded
-from handlers.keyboards import InlineKeyboard
+from handlers.keyboards import InlineKeyboard, way_on_keyboard
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
@@ -278,14 +279,17 @@ async def typed_answer(
         await _next(message, state, t, trips, new=True)
         return
     question = questions[index]
-    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
-        await message.answer(t("error-choice"))
+
+    async def ask_again() -> None:
         await _ask(message, t, trip, questions, index, new=True)
+
+    if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
+        await explain_and_ask_again(message, t("error-choice"), ask_again)
         return
     try:
         value = parse_answer(question, message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await explain_and_ask_again(message, t(error.key, **error.args_), ask_again)
         return
     await state.update_data(answers={**data["answers"], question.key: value})
     await _next(message, state, t, trips, new=True)
@@ -349,15 +353,39 @@ async def form_back(
     index = data["index"] - 1
     if index < 0:
         await state.clear()
-        await show(callback, t("reg-form-left"))
+        await show(callback, t("reg-form-left"), _after_form(t, trip.id))
         return
     await state.update_data(index=index)
     await _ask(callback, t, trip, questions, index, new=False)
 
 
 async def form_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    trip_id = (await state.get_data()).get("trip_id")
     await state.clear()
-    await show(callback, t("reg-form-cancelled"))
+    await show(
+        callback,
+        t("reg-form-cancelled"),
+        _after_form(t, trip_id if isinstance(trip_id, int) else None),
+    )
+
+
+def _trip_button(t: Translator, trip_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.button("reg-open-trip"),
+        callback_data=TripCb(action=TripAction.OPEN, id=trip_id).pack(),
+    )
+
+
+def _my_trips_button(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.button("menu-mytrips"), callback_data=MenuCb(item=MenuItem.MY_TRIPS).pack()
+    )
+
+
+def _after_form(t: Translator, trip_id: int | None) -> InlineKeyboardMarkup:
+    """Under the message that ends the form: the trip, "Мои поездки" and the menu."""
+    trip = [_trip_button(t, trip_id)] if trip_id is not None else []
+    return way_on_keyboard(t, *trip, _my_trips_button(t))
 
 
 async def choose_change(
@@ -365,6 +393,13 @@ async def choose_change(
 ) -> None:
     data = await state.get_data()
     _, questions = await _load(trips, data["trip_id"])
+    await state.set_state(RegistrationForm.choosing)
+    await state.update_data(back_to_summary=True)
+    await show(callback, t("reg-choose-change"), _change_keyboard(t, questions))
+
+
+def _change_keyboard(t: Translator, questions: list[Question]) -> InlineKeyboardMarkup:
+    """Which answer to change: one button per question, and "Назад" to the summary."""
     builder = InlineKeyboard()
     for index, question in enumerate(questions):
         builder.row(
@@ -378,9 +413,7 @@ async def choose_change(
             text=t.button("btn-back"), callback_data=FormCb(action=FormAction.BACK).pack()
         )
     )
-    await state.set_state(RegistrationForm.choosing)
-    await state.update_data(back_to_summary=True)
-    await show(callback, t("reg-choose-change"), builder.as_markup())
+    return builder.as_markup()
 
 
 async def pick_question(
@@ -421,10 +454,10 @@ async def confirm(
             )
         except UserError as error:
             await state.clear()
-            await show(callback, t(error.key, **error.args_))
+            await show(callback, t(error.key, **error.args_), _after_form(t, data["trip_id"]))
             return
         await state.clear()
-        await show(callback, t("reg-answers-saved"))
+        await show(callback, t("reg-answers-saved"), _after_form(t, data["trip_id"]))
         return
     trip = await trips.get(trip_id=data["trip_id"])
     if trip is not None and trip.for_minors:
@@ -456,13 +489,13 @@ async def _submit(
     except UserError as error:
         # The trip filled up, closed or was cancelled meanwhile: the form ends here.
         await state.clear()
-        await show(target, t(error.key, **error.args_))
+        await show(target, t(error.key, **error.args_), _after_form(t, data["trip_id"]))
         return
     await state.clear()
     text = t(
         f"reg-result-{result.status.value}", trip=result.trip.title, position=result.position or 0
     )
-    await show(target, text)
+    await show(target, text, _after_form(t, result.trip.id))
     if result.status is RegStatus.PENDING:
         await trip_notices.ask_for_decision(result.registration_id)
 
@@ -515,12 +548,18 @@ async def _confirm_guardian(
 
 
 async def typed_guardian(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo
+    message: Message, state: FSMContext, t: Translator, person: Person, trips: TripRepo
 ) -> None:
     try:
         name = clean_name(message.text)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        trip = await trips.get(trip_id=(await state.get_data())["trip_id"])
+        title = trip.title if trip else ""
+        await explain_and_ask_again(
+            message,
+            t(error.key, **error.args_),
+            lambda: _ask_guardian(message, t, person, title, new=True),
+        )
         return
     await _confirm_guardian(message, state, t, trips, name, new=True)
 
@@ -653,12 +692,16 @@ async def reject(
     await state.set_state(RejectForm.reason)
     message_id = callback.message.message_id if callback.message else 0
     await state.set_data({"registration_id": current.id, "message_id": message_id})
+    await _ask_reason(callback, t)
+
+
+async def _ask_reason(target: Target, t: Translator) -> None:
     builder = InlineKeyboard()
     builder.button(
         text=t.button("reg-no-reason"), callback_data=FormCb(action=FormAction.NO_REASON)
     )
     builder.button(text=t.button("btn-cancel"), callback_data=FormCb(action=FormAction.CANCEL))
-    await send_new(callback, t("reg-ask-reason"), builder.as_markup())
+    await send_new(target, t("reg-ask-reason"), builder.as_markup())
 
 
 async def _reject_with(target: Target, reason: str | None, data: dict[str, Any]) -> None:
@@ -676,14 +719,14 @@ async def _reject_with(target: Target, reason: str | None, data: dict[str, Any])
             reason=reason,
         )
     except UserError as error:
-        await send_new(target, t(error.key, **error.args_))
+        await send_new(target, t(error.key, **error.args_), way_on_keyboard(t))
         return
     status_text = t.button(f"reg-status-{decision.registration.status}")
     await _retire_buttons(data["bot"], target, form.get("message_id"))
     if not decision.applied:
-        await send_new(target, t("reg-already-decided", status=status_text))
+        await send_new(target, t("reg-already-decided", status=status_text), way_on_keyboard(t))
         return
-    await send_new(target, t("reg-rejected-done"))
+    await send_new(target, t("reg-rejected-done"), way_on_keyboard(t))
     trip = await data["trips"].get(trip_id=decision.registration.trip_id)
     key = "reg-rejected-with-reason" if reason else "reg-rejected"
     await data["notifier"].tell(
@@ -707,7 +750,9 @@ async def typed_reason(message: Message, **data: Any) -> None:
     try:
         reason = clean_text(message.text, limit=REASON_MAX, keep_newlines=True)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await explain_and_ask_again(
+            message, t(error.key, **error.args_), lambda: _ask_reason(message, t)
+        )
         return
     await _reject_with(message, reason, data)
 
@@ -716,14 +761,36 @@ async def no_reason(callback: CallbackQuery, **data: Any) -> None:
     await _reject_with(callback, None, data)
 
 
-async def use_the_buttons(message: Message, t: Translator) -> None:
-    """Typed text where the form waits for a button: say so; the form stays as it was."""
-    await message.answer(t("error-choice"))
+async def use_the_buttons(
+    message: Message, state: FSMContext, t: Translator, trips: TripRepo
+) -> None:
+    """Typed text where the form waits for a button: say so and show the buttons again."""
+    current = await state.get_state()
+    data = await state.get_data()
+    trip, questions = await _load(trips, data["trip_id"])
+
+    async def ask_again() -> None:
+        if current == RegistrationForm.choosing.state:
+            await send_new(message, t("reg-choose-change"), _change_keyboard(t, questions))
+        elif current == RegistrationForm.guardian_confirm.state:
+            await _confirm_guardian(message, state, t, trips, data.get("guardian", ""), new=True)
+        else:
+            await _summary(
+                message,
+                t,
+                trip,
+                questions,
+                data.get("answers", {}),
+                editing=data.get("registration_id") is not None,
+                new=True,
+            )
+
+    await explain_and_ask_again(message, t("error-choice"), ask_again)
 
 
 async def reject_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
-    await show(callback, t("reg-reject-cancelled"))
+    await show(callback, t("reg-reject-cancelled"), way_on_keyboard(t))
 
 
 # My trips
@@ -832,6 +899,7 @@ async def open_registration(
         text=t.button("reg-open-trip"), callback_data=TripCb(action=TripAction.OPEN, id=trip.id)
     )
     builder.adjust(1)
+    builder.row(_my_trips_button(t))  # back to the list the card was opened from
     text = t(
         "reg-card",
         trip=trip.title,
@@ -890,7 +958,7 @@ async def leave(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await show(callback, t("reg-left"))
+    await show(callback, t("reg-left"), way_on_keyboard(t, _my_trips_button(t)))
     await trip_notices.announce_promotions(promotions)
 
 
@@ -920,6 +988,8 @@ def create_router() -> Router:
     router = CapabilityRouter(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
+    # The command before the form's catch-alls, so it works in the middle of the form.
+    router.message.register(my_trips_command, Command("mytrips"))
     router.callback_query.register(
         start_registration, TripCb.filter(F.action == TripAction.REGISTER)
     )
@@ -989,7 +1059,6 @@ def create_router() -> Router:
     router.callback_query.register(
         reject_cancel, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.CANCEL)
     )
-    router.message.register(my_trips_command, Command("mytrips"))
     router.callback_query.register(my_trips_menu, MenuCb.filter(F.item == MenuItem.MY_TRIPS))
     router.callback_query.register(open_registration, RegCb.filter(F.action == RegAction.OPEN))
     router.callback_query.register(ask_leave, RegCb.filter(F.action == RegAction.CANCEL))

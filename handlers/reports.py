@@ -30,6 +30,7 @@ from bot.reports import (
 )
 from bot.timefmt import local_text
 from handlers.filters import Has
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, send_new, show, show_error, zone_of
 from handlers.roadmap_callbacks import ReportCb, ReportPeriod
 from handlers.staff import organisers_only, refusals_router, staff_router
@@ -112,7 +113,7 @@ async def report_step(
     t: Translator = data["t"]
     if callback_data.period == ReportPeriod.CUSTOM and not callback_data.start:
         await state.set_state(ReportRange.dates)
-        await show(callback, t("report-ask-range"), markup([[to_panel_button(t)]]))
+        await _ask_range(callback, t, new=False)
         return
     zone = await zone_of(data.get("person"), data["cities"], data["settings"])
     try:
@@ -133,20 +134,29 @@ async def report_step(
         await show_error(callback, t, error)  # the press is answered: as a message
 
 
+async def _ask_range(target: Target, t: Translator, *, new: bool) -> None:
+    text, keyboard = t("report-ask-range"), markup([[to_panel_button(t)]])
+    await (send_new(target, text, keyboard) if new else show(target, text, keyboard))
+
+
 async def range_typed(message: Message, state: FSMContext, **data: Any) -> None:
     t: Translator = data["t"]
     zone = await zone_of(data.get("person"), data["cities"], data["settings"])
     try:
         period = parse_range(message.text, zone)
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await explain_and_ask_again(
+            message, t(error.key, **error.args_), lambda: _ask_range(message, t, new=True)
+        )
         return
     await state.clear()
     await _choose_city(message, period, ReportPeriod.CUSTOM, data)
 
 
 async def range_not_text(message: Message, t: Translator) -> None:
-    await message.answer(t("report-error-range"))
+    await explain_and_ask_again(
+        message, t("report-error-range"), lambda: _ask_range(message, t, new=True)
+    )
 
 
 async def _send_report(target: Target, period: Period, city_id: int, data: dict[str, Any]) -> None:
@@ -177,6 +187,7 @@ async def _send_report(target: Target, period: Period, city_id: int, data: dict[
         chat_id,
         BufferedInputFile(report.table.content, filename=report.table.filename),
         caption=t("report-table-caption"),
+        reply_markup=markup([[to_panel_button(t)]]),  # the way on: the organiser's panel
     )
 
 

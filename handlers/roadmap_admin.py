@@ -26,6 +26,7 @@ from bot.roadmap import (
     status_name,
 )
 from handlers.filters import Has
+from handlers.reask import explain_and_ask_again
 from handlers.render import alert, send_new, show, show_error, zone_of
 from handlers.roadmap import show_card
 from handlers.roadmap_callbacks import RmOrgAction, RmOrgCb
@@ -128,10 +129,22 @@ async def notes_start(
         return
     await state.set_state(RoadmapNotes.text)
     await state.update_data(roadmap_item=item.id)
-    await show(
-        callback,
-        t("roadmap-notes-ask", number=item.number, limit=NOTES_MAX),
-        notes_keyboard(t, item),
+    await _ask_notes(callback, t, item, new=False)
+
+
+async def _ask_notes(target: Any, t: Translator, item: Item, *, new: bool) -> None:
+    text = t("roadmap-notes-ask", number=item.number, limit=NOTES_MAX)
+    await (send_new if new else show)(target, text, notes_keyboard(t, item))
+
+
+async def _ask_notes_again(message: Message, item_id: int, explanation: str, data: Any) -> None:
+    """A wrong note: say why, then the question again with its buttons."""
+    item = await data["roadmap_repo"].get(item_id=item_id)
+    if item is None:  # deleted meanwhile: nothing left to ask about
+        await message.answer(explanation)
+        return
+    await explain_and_ask_again(
+        message, explanation, lambda: _ask_notes(message, data["t"], item, new=True)
     )
 
 
@@ -143,7 +156,10 @@ async def _save_notes(target: Any, item_id: int, notes: str | None, data: dict[s
             actor_id=actor, actor_access=data["access"], item_id=item_id, notes=notes
         )
     except UserError as error:
-        await send_new(target, t(error.key, **error.args_))
+        if isinstance(target, Message):
+            await _ask_notes_again(target, item_id, t(error.key, **error.args_), data)
+        else:
+            await send_new(target, t(error.key, **error.args_))
         return False
     return True
 
@@ -159,8 +175,12 @@ async def notes_typed(message: Message, state: FSMContext, **data: Any) -> None:
         await show_card(message, item_id, data, new=True)
 
 
-async def notes_not_text(message: Message, t: Translator) -> None:
-    await message.answer(t("error-text-expected"))
+async def notes_not_text(message: Message, state: FSMContext, **data: Any) -> None:
+    item_id = (await state.get_data()).get("roadmap_item")
+    if not isinstance(item_id, int):
+        await state.clear()
+        return
+    await _ask_notes_again(message, item_id, data["t"]("error-text-expected"), data)
 
 
 async def notes_clear(

@@ -7,8 +7,9 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.types import CallbackQuery, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject
 
 
 class CapabilityRouter(Router):
@@ -68,14 +69,39 @@ def skip_foreign_callbacks(router: Router) -> None:
         skip_foreign_callbacks(sub_router)
 
 
+def command_names(router: Router) -> set[str]:
+    """The commands (without "/") that the router and its sub-routers register."""
+    names: set[str] = set()
+    for handler in router.message.handlers:
+        for item in handler.filters or ():
+            if isinstance(item.callback, Command):
+                names |= {name for name in item.callback.commands if isinstance(name, str)}
+    for sub_router in router.sub_routers:
+        names |= command_names(sub_router)
+    return names
+
+
+def typed_command(message: Message) -> str | None:
+    """The command a message starts with ("/trips@pobratim_bot x" -> "trips"), or None."""
+    text = message.text or message.caption or ""
+    if not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0][1:].partition("@")[0].lower() or None
+
+
 class HandlerRouters(Router):
     """The handler modules' routers, in their order, under the dispatcher.
 
     aiogram offers an update to each router in turn, and each offer copies the handler
     data (every service by name). For a button press only the routers that handle its
     callback-data prefix, and those that take any press, can answer it: they alone are
-    asked, in their order, however many capabilities the bot has. Everything else
-    (messages, errors) goes to each router in turn as usual.
+    asked, in their order, however many capabilities the bot has.
+
+    A typed command goes first to the routers that register it, then to the others:
+    a command works in the middle of any form, even when an earlier router holds the
+    form's catch-all for that state ("please use the buttons", "type a date"). Inside a
+    router, its commands are registered before its form handlers. Everything else
+    (other messages, errors) goes to each router in turn as usual.
     """
 
     def __init__(self, routers: Iterable[CapabilityRouter]) -> None:
@@ -92,6 +118,18 @@ class HandlerRouters(Router):
         )
         self._any_press = self._taking(None)
         self._by_prefix = {prefix: self._taking(prefix) for prefix in known}
+        owners: dict[str, list[Router]] = {}
+        for router in self.sub_routers:
+            for name in command_names(router):
+                owners.setdefault(name, []).append(router)
+        self._by_command = {
+            name: (*routers, *(r for r in self.sub_routers if r not in routers))
+            for name, routers in owners.items()
+        }
+
+    def commands(self) -> frozenset[str]:
+        """Every command some router registers."""
+        return frozenset(self._by_command)
 
     def _taking(self, prefix: str | None) -> tuple[Router, ...]:
         return tuple(
@@ -103,10 +141,17 @@ class HandlerRouters(Router):
         )
 
     async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
-        if not isinstance(event, CallbackQuery):
+        if isinstance(event, Message) and update_type == "message":
+            command = typed_command(event)
+            routers = self._by_command.get(command) if command else None
+            if routers is None:
+                return await super().propagate_event(update_type, event, **kwargs)
+        elif isinstance(event, CallbackQuery):
+            prefix = (event.data or "").partition(":")[0]
+            routers = self._by_prefix.get(prefix, self._any_press)
+        else:
             return await super().propagate_event(update_type, event, **kwargs)
-        prefix = (event.data or "").partition(":")[0]
-        for router in self._by_prefix.get(prefix, self._any_press):
+        for router in routers:
             response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
             if response is not UNHANDLED:
                 return response

@@ -34,6 +34,7 @@ from bot.telebridges import (
 )
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has, Onboarded
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, set_buttons, show, show_error
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import (
@@ -229,8 +230,11 @@ async def form_text(message: Message, state: FSMContext, **data: Any) -> None:
         else:
             raise UserError("error-choice")
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
-        await _show_step(message, state, step, data, new=True)
+        await explain_and_ask_again(
+            message,
+            t(error.key, **error.args_),
+            lambda: _show_step(message, state, step, data, new=True),
+        )
         return
     await _next(message, state, data, new=True)
 
@@ -304,8 +308,11 @@ async def expect_buttons(message: Message, state: FSMContext, **data: Any) -> No
     current = await state.get_state()
     step = next((step for step in STEPS if step.state == current), SchoolForm.kind)
     typed = step in (SchoolForm.name, SchoolForm.address)
-    await message.answer(t("error-text-expected" if typed else "error-choice"))
-    await _show_step(message, state, step, data, new=True)
+    await explain_and_ask_again(
+        message,
+        t("error-text-expected" if typed else "error-choice"),
+        lambda: _show_step(message, state, step, data, new=True),
+    )
 
 
 # Joining an institution

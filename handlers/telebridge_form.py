@@ -40,6 +40,7 @@ from bot.telebridges import (
 )
 from bot.trips import parse_local_datetime
 from handlers.filters import Has, Onboarded
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, show, show_error
 from handlers.routing import CapabilityRouter
 from handlers.telebridge_callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbPickCb
@@ -241,6 +242,7 @@ async def _show(
     new: bool = False,
     error: UserError | None = None,
 ) -> None:
+    """The step's question; after a pressed button that was refused, with why above it."""
     t: Translator = data["t"]
     ctx = await _context(data)
     await state.set_state(step)
@@ -248,6 +250,15 @@ async def _show(
     if error is not None:
         text = f"{t(error.key, **error.args_)}\n\n{text}"
     await (send_new if new else show)(target, text, markup)
+
+
+async def _ask_again(
+    message: Message, state: FSMContext, step: State, data: dict[str, Any], explanation: str
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    await explain_and_ask_again(
+        message, explanation, lambda: _show(message, state, step, data, new=True)
+    )
 
 
 async def _next(
@@ -412,7 +423,7 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> None:
         else:
             raise UserError("error-choice")
     except UserError as error:
-        await _show(message, state, step, data, new=True, error=error)
+        await _ask_again(message, state, step, data, data["t"](error.key, **error.args_))
         return
     await state.update_data(update)
     await _next(message, state, data, new=True)
@@ -424,7 +435,7 @@ async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
     step = next((step for step in _steps(form) if step.state == current), TbForm.topic)
     typed_steps = (TbForm.topic, TbForm.starts, TbForm.duration, TbForm.link, TbForm.note)
     key = "error-text-expected" if step in typed_steps else "error-choice"
-    await _show(message, state, step, data, new=True, error=UserError(key))
+    await _ask_again(message, state, step, data, data["t"](key))
 
 
 async def form_button(

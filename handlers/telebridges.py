@@ -15,7 +15,13 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.errors import UserError
@@ -25,6 +31,8 @@ from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from bot.timefmt import local_text
 from handlers.filters import Has, Onboarded
+from handlers.keyboards import way_on_keyboard
+from handlers.reask import explain_and_ask_again
 from handlers.render import (
     Target,
     alert,
@@ -280,11 +288,8 @@ async def accept_with_link(message: Message, state: FSMContext, **data: Any) -> 
             video_url=message.text,
         )
     except UserError as error:
-        keyboard = tb_text_keyboard(t, back=False)
         if error.key == "tb-error-url":
-            await message.answer(
-                t(error.key) + "\n\n" + t("tb-ask-link-to-accept"), reply_markup=keyboard
-            )
+            await _ask_answer_again(message, state, t, t(error.key))
             return
         await state.clear()
         await message.answer(t(error.key, **error.args_))
@@ -396,9 +401,10 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
             "error-text-too-long",
             "error-text-empty",
             "error-text-command",
-        ):
-            await send_new(target, t(error.key, **error.args_))
-            return  # the same question stands
+        ) and isinstance(target, Message):
+            # The same question stands: asked again.
+            await _ask_answer_again(target, state, t, t(error.key, **error.args_))
+            return
         await state.clear()
         await send_new(target, t(error.key, **error.args_))
         return
@@ -425,7 +431,7 @@ async def answer_button(
     current = await state.get_state()
     if callback_data.action is TbFormAction.CANCEL:
         await state.clear()
-        await show(callback, t("tb-answer-cancelled"))
+        await show(callback, t("tb-answer-cancelled"), _way_on(t))
     elif callback_data.action is TbFormAction.SKIP and current in (
         TbAnswer.decline_reason.state,
         TbAnswer.cancel_reason.state,
@@ -440,13 +446,36 @@ async def answer_button(
         )
     elif callback_data.action is TbFormAction.SKIP and current == TbAnswer.report_photo.state:
         await state.clear()
-        await show(callback, t("tb-report-thanks"))
+        await show(callback, t("tb-report-thanks"), _way_on(t))
     else:
         alert(callback_answer, t.popup("error-stale-button"))
 
 
+# The question of each answer step: its text and its "skip" button.
+_ANSWER_QUESTIONS: dict[str | None, tuple[str, str | None]] = {
+    TbAnswer.accept_link.state: ("tb-ask-link-to-accept", None),
+    TbAnswer.decline_reason.state: ("tb-ask-decline-reason", "tb-btn-no-reason"),
+    TbAnswer.cancel_reason.state: ("tb-ask-cancel-reason", "tb-btn-no-reason"),
+    TbAnswer.link.state: ("tb-ask-new-link", None),
+    TbAnswer.report_text.state: ("tb-ask-report", "tb-btn-no-report"),
+    TbAnswer.report_photo.state: ("tb-ask-report-photo", "tb-btn-no-photo"),
+}
+
+
+async def _ask_answer_again(
+    message: Message, state: FSMContext, t: Translator, explanation: str
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    key, skip = _ANSWER_QUESTIONS[await state.get_state()]
+    await explain_and_ask_again(
+        message,
+        explanation,
+        lambda: send_new(message, t(key), tb_text_keyboard(t, skip=skip, back=False)),
+    )
+
+
 async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
-    await message.answer(data["t"]("error-text-expected"))
+    await _ask_answer_again(message, state, data["t"], data["t"]("error-text-expected"))
 
 
 # The .ics file and reminders
@@ -556,8 +585,13 @@ async def held(
         await send_new(callback, t("tb-ask-report"), keyboard)
         return
     other = change.telebridge.other_side(change.actor_institution) or 0
-    again = markup([[_new_button(t, other)]] if other else [])
-    await send_new(callback, t("tb-not-held-noted"), again)
+    again = [_new_button(t, other)] if other else []
+    await send_new(callback, t("tb-not-held-noted"), _way_on(t, *again))
+
+
+def _way_on(t: Translator, *first: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """Under a message that ends an answer: what comes first, the telebridges, the menu."""
+    return way_on_keyboard(t, *first, button(t.button("tb-btn-my"), TbListCb()))
 
 
 def _new_button(t: Translator, partner_id: int) -> InlineKeyboardButton:
@@ -573,7 +607,7 @@ async def report_text(message: Message, state: FSMContext, **data: Any) -> None:
             actor_id=data["person"].tg_id, telebridge_id=int(form["tb"]), text=message.text
         )
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        await _ask_answer_again(message, state, t, t(error.key, **error.args_))
         return
     await state.set_state(TbAnswer.report_photo)
     await message.answer(
@@ -597,11 +631,11 @@ async def report_photo(message: Message, state: FSMContext, **data: Any) -> None
         await message.answer(t(error.key, **error.args_))
         return
     await state.clear()
-    await message.answer(t("tb-report-thanks"))
+    await message.answer(t("tb-report-thanks"), reply_markup=_way_on(t))
 
 
-async def photo_expected(message: Message, **data: Any) -> None:
-    await message.answer(data["t"]("tb-error-photo-expected"))
+async def photo_expected(message: Message, state: FSMContext, **data: Any) -> None:
+    await _ask_answer_again(message, state, data["t"], data["t"]("tb-error-photo-expected"))
 
 
 def create_router() -> Router:

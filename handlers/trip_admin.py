@@ -34,6 +34,7 @@ from bot.trips import TripStatus
 from handlers import trip_admin_programmes, trip_admin_trip_form
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.staff import organisers_only, refusals_router, staff_router
 from handlers.trip_admin_keyboards import (
@@ -57,7 +58,6 @@ from handlers.trip_admin_keyboards import (
     trip_item,
 )
 from handlers.trip_admin_states import ProgrammeForm, TripCancel, TripForm
-from handlers.trip_admin_views import reply_error
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -277,7 +277,7 @@ async def cancel_trip_reason(
     try:
         reason = clean_reason(message.text)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_reason_again(message, state, t, registrations, t(error.key, **error.args_))
         return
     form = await state.get_data()
     count = len(await registrations.active_people(trip_id=int(form["tid"])))
@@ -343,14 +343,33 @@ async def cancel_trip_confirm(
     )
 
 
+async def _ask_reason_again(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    registrations: RegistrationRepo,
+    explanation: str,
+) -> None:
+    form = await state.get_data()
+    await explain_and_ask_again(
+        message,
+        explanation,
+        lambda: _cancel_reason_screen(message, t, form, registrations, new=True),
+    )
+
+
 async def cancel_expect_button(message: Message, state: FSMContext, t: Translator) -> None:
     """Typed text under "Да, отменить поездку": say so and ask again."""
-    await message.answer(t("org-use-buttons"))
-    await _cancel_confirm_screen(message, t, await state.get_data(), new=True)
+    form = await state.get_data()
+    await explain_and_ask_again(
+        message, t("org-use-buttons"), lambda: _cancel_confirm_screen(message, t, form, new=True)
+    )
 
 
-async def cancel_expect_text(message: Message, t: Translator) -> None:
-    await reply_error(message, t, UserError("error-text-expected"))
+async def cancel_expect_text(
+    message: Message, state: FSMContext, t: Translator, registrations: RegistrationRepo
+) -> None:
+    await _ask_reason_again(message, state, t, registrations, t("error-text-expected"))
 
 
 def _staff_router() -> Router:

@@ -23,6 +23,7 @@ from bot.trip_admin import (
     parse_role,
 )
 from handlers.filters import Has
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, show, show_error
 from handlers.trip_admin_keyboards import (
     FormAction,
@@ -33,7 +34,7 @@ from handlers.trip_admin_keyboards import (
     saved_keyboard,
 )
 from handlers.trip_admin_states import PROGRAMME_STEPS, ProgrammeForm
-from handlers.trip_admin_views import programme_screen, reply_error
+from handlers.trip_admin_views import programme_screen
 from storage.trips import NewProgramme, TripRepo
 
 
@@ -106,7 +107,7 @@ async def programme_title(message: Message, state: FSMContext, t: Translator) ->
     try:
         title = clean_title(message.text)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, t(error.key, **error.args_))
         return
     await state.update_data(title=title)
     await _programme_step(message, state, ProgrammeForm.description, t, new=True)
@@ -116,7 +117,7 @@ async def programme_description(message: Message, state: FSMContext, t: Translat
     try:
         description = clean_description(message.text)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, t(error.key, **error.args_))
         return
     await state.update_data(description=description)
     await _programme_step(message, state, ProgrammeForm.audience, t, new=True)
@@ -220,17 +221,23 @@ async def programme_cancel(callback: CallbackQuery, state: FSMContext, t: Transl
     await show(callback, t("org-form-cancelled"), saved_keyboard(t))
 
 
-async def expect_text(message: Message, t: Translator) -> None:
+async def _ask_again(message: Message, state: FSMContext, t: Translator, explanation: str) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    current = await state.get_state()
+    step = next(s for s in (*PROGRAMME_STEPS, ProgrammeForm.preview) if s.state == current)
+    await explain_and_ask_again(
+        message, explanation, lambda: _programme_step(message, state, step, t, new=True)
+    )
+
+
+async def expect_text(message: Message, state: FSMContext, t: Translator) -> None:
     """A photo, sticker or file where a typed answer is expected."""
-    await reply_error(message, t, UserError("error-text-expected"))
+    await _ask_again(message, state, t, t("error-text-expected"))
 
 
 async def expect_button(message: Message, state: FSMContext, t: Translator) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await message.answer(t("org-use-buttons"))
-    current = await state.get_state()
-    step = next(s for s in (*PROGRAMME_STEPS, ProgrammeForm.preview) if s.state == current)
-    await _programme_step(message, state, step, t, new=True)
+    await _ask_again(message, state, t, t("org-use-buttons"))
 
 
 def register(router: Router) -> None:

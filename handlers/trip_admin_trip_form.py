@@ -43,6 +43,7 @@ from bot.trip_admin import (
 from bot.trip_notices import TripNotices
 from bot.trips import TripStatus, parse_capacity, parse_local_datetime
 from handlers.filters import Has
+from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.trip_admin_keyboards import (
     NO,
@@ -59,7 +60,7 @@ from handlers.trip_admin_keyboards import (
     saved_keyboard,
 )
 from handlers.trip_admin_states import QUESTION_STEPS, TRIP_STEPS, TripForm
-from handlers.trip_admin_views import FIELD_STEPS, TripFormView, has_value, reply_error
+from handlers.trip_admin_views import FIELD_STEPS, TripFormView, has_value
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import to_db_time, utc_now
@@ -305,7 +306,7 @@ async def trip_title(
     try:
         title = clean_title(message.text)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
         return
     await state.update_data(title=title)
     await _trip_advance(message, state, TripForm.title, t, trips, cities, new=True)
@@ -357,7 +358,7 @@ async def trip_date(
         else:
             check_deadline(starts, moment, now)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
         return
     key = {TripForm.starts.state: "starts_at", TripForm.ends.state: "ends_at"}.get(
         current.state or "", "deadline"
@@ -376,7 +377,7 @@ async def trip_capacity(
             item = await trips.get_item(trip_id=int(form["tid"]))
             check_capacity(capacity, item.taken if item else 0)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
         return
     await state.update_data(capacity=capacity)
     await _trip_advance(message, state, TripForm.capacity, t, trips, cities, new=True)
@@ -462,7 +463,7 @@ async def question_label(
     try:
         label = clean_question_label(message.text)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
         return
     question = {**(await state.get_data()).get("question", {}), "label": label}
     await state.update_data(question=question)
@@ -478,7 +479,7 @@ async def question_options(
     try:
         options = parse_options(message.text)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
         return
     question = {**(await state.get_data()).get("question", {}), "options": list(options)}
     await state.update_data(question=question)
@@ -519,7 +520,7 @@ async def trip_description(
     try:
         description = clean_description(message.text)
     except UserError as error:
-        await reply_error(message, t, error)
+        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
         return
     await state.update_data(description=description)
     await _trip_advance(message, state, TripForm.description, t, trips, cities, new=True)
@@ -649,18 +650,33 @@ async def trip_cancel(callback: CallbackQuery, state: FSMContext, t: Translator)
     await show(callback, t("org-form-cancelled"), markup)
 
 
-async def expect_text(message: Message, t: Translator) -> None:
+async def _ask_again(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    trips: TripRepo,
+    cities: CityRepo,
+    explanation: str,
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    step = _current_step(await state.get_state())
+    await explain_and_ask_again(
+        message, explanation, lambda: _trip_step(message, state, step, t, trips, cities, new=True)
+    )
+
+
+async def expect_text(
+    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+) -> None:
     """A photo, sticker or file where a typed answer is expected."""
-    await reply_error(message, t, UserError("error-text-expected"))
+    await _ask_again(message, state, t, trips, cities, t("error-text-expected"))
 
 
 async def expect_button(
     message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
 ) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await message.answer(t("org-use-buttons"))
-    step = _current_step(await state.get_state())
-    await _trip_step(message, state, step, t, trips, cities, new=True)
+    await _ask_again(message, state, t, trips, cities, t("org-use-buttons"))
 
 
 def register(router: Router) -> None:

@@ -11,9 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.timefmt import local_text
 from bot.trip_admin import QUESTIONS_MAX
@@ -68,11 +67,6 @@ FIELD_STEPS: dict[TripField, State] = {
     TripField.DESCRIPTION: TripForm.description,
     TripField.STATUS: TripForm.status,
 }
-
-
-async def reply_error(message: Message, t: Translator, error: UserError) -> None:
-    """A typed answer was wrong: say why and stay on the step ("Назад"/"Отмена" below)."""
-    await message.answer(t(error.key, **error.args_), reply_markup=form_keyboard(t))
 
 
 def step_key(step: State) -> str:
@@ -145,6 +139,11 @@ class TripFormView:
             return self.preview()
         t, form = self.t, self.form
         back = self.returning or step != TRIP_STEPS[0]
+        if step == TripForm.questions:
+            # Its own text, the list so far (its key takes no city, unlike the others').
+            labels = [question["label"] for question in form.get("questions", [])]
+            can_add = len(labels) < QUESTIONS_MAX
+            return self.questions_text(), questions_keyboard(t, labels, can_add=can_add, back=back)
         keep = has_value(form, step) and not self.returning
         text = t(step_key(step), city=form["zone_city"])
         current = self.current(step)
@@ -162,12 +161,6 @@ class TripFormView:
                 markup = form_keyboard(t, buttons, columns=2, keep=keep, back=back)
             case TripForm.approval | TripForm.minors:
                 markup = form_keyboard(t, yes_no_buttons(t), columns=2, keep=keep, back=back)
-            case TripForm.questions:
-                text = self.questions_text()
-                labels = [question["label"] for question in form.get("questions", [])]
-                markup = questions_keyboard(
-                    t, labels, can_add=len(labels) < QUESTIONS_MAX, back=back
-                )
             case TripForm.q_kind:
                 markup = form_keyboard(t, kinds_buttons(t), columns=2)
             case TripForm.q_required:

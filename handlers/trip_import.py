@@ -31,6 +31,7 @@ from bot.roles import Access
 from bot.trip_notices import TripNotices
 from handlers.filters import Has, Onboarded
 from handlers.routing import CapabilityRouter
+from handlers.trip_admin_keyboards import saved_keyboard
 from storage.db import Database, utc_now
 from storage.people import Person
 
@@ -86,7 +87,10 @@ async def receive_file(
     # Seats an update added went to the waiting list inside the import's transaction;
     # the people are told now that it is committed.
     promotions = summary.promotions
-    await message.answer(success_report(t, summary, name=name, promoted=len(promotions)))
+    await message.answer(
+        success_report(t, summary, name=name, promoted=len(promotions)),
+        reply_markup=saved_keyboard(t),  # the organiser's panel, where the trips now are
+    )
     await trip_notices.announce_promotions(promotions)
     for change in summary.event_changes:  # moved or cancelled: subscribers are told
         await event_notices.announce(change)

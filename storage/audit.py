@@ -58,6 +58,34 @@ class AuditFilter:
         return "1 = 1", []
 
 
+@dataclass(frozen=True, slots=True)
+class KnownAs:
+    """How people know an object of the log: its title or name, the number people see
+    (a roadmap item's), and for a registration the person. None: erased or never had."""
+
+    title: str | None = None
+    number: int | None = None
+    person: str | None = None
+
+
+# For each kind of object: the query that names objects by id (constant SQL, the ids are
+# parameters). The log keeps ids only; names are read when the log is shown, so an erased
+# person's name is gone from it too.
+_NAMES: dict[str, str] = {
+    "person": "SELECT tg_id, full_name, NULL, NULL FROM people WHERE tg_id IN ({})",
+    "programme": "SELECT id, title, NULL, NULL FROM programmes WHERE id IN ({})",
+    "trip": "SELECT id, title, NULL, NULL FROM trips WHERE id IN ({})",
+    "event": "SELECT id, title, NULL, NULL FROM events WHERE id IN ({})",
+    "institution": "SELECT id, name, NULL, NULL FROM institutions WHERE id IN ({})",
+    "roadmap": "SELECT id, title, number, NULL FROM roadmap_items WHERE id IN ({})",
+    "registration": (
+        "SELECT r.id, t.title, NULL, p.full_name FROM registrations r"
+        " JOIN trips t ON t.id = r.trip_id LEFT JOIN people p ON p.tg_id = r.tg_id"
+        " WHERE r.id IN ({})"
+    ),
+}
+
+
 async def write(conn: Writer, entry: AuditEntry) -> None:
     """Add an entry inside the caller's transaction."""
     await conn.execute(
@@ -112,6 +140,28 @@ class AuditRepo:
         ) as cur:
             rows = [_row(row) for row in await cur.fetchall()]
         return rows, total
+
+    async def known_as(self, rows: list[AuditRow]) -> dict[tuple[str, int], KnownAs]:
+        """How people know the objects the rows are about, by (kind, id)."""
+        wanted: dict[str, set[int]] = {}
+        for row in rows:
+            if row.object_id is not None and row.object_kind in _NAMES:
+                wanted.setdefault(row.object_kind, set()).add(row.object_id)
+        found: dict[tuple[str, int], KnownAs] = {}
+        for kind, ids in wanted.items():
+            query = _NAMES[kind].format(", ".join("?" * len(ids)))
+            async with self._db.read.execute(query, sorted(ids)) as cur:
+                for object_id, title, number, person in await cur.fetchall():
+                    found[kind, object_id] = KnownAs(title, number, person)
+        return found
+
+    async def roadmap_id(self, *, number: int) -> int | None:
+        """The id of the roadmap item people know by this number."""
+        async with self._db.read.execute(
+            "SELECT id FROM roadmap_items WHERE number = ?", (number,)
+        ) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
 
     async def count_by_actor(self, *, actor_id: int) -> int:
         async with self._db.read.execute(

@@ -262,15 +262,22 @@ class EventRepo:
 
     async def subscribed(
         self, *, tg_id: int, now: datetime, limit: int, offset: int = 0
-    ) -> tuple[list[Event], int]:
-        """A person's subscriptions to events that have not ended, soonest first."""
+    ) -> tuple[list[Event], int, int]:
+        """A person's subscriptions to events that have not ended: those still to take place
+        soonest first, then the cancelled ones; how many in all, how many of them cancelled."""
         async with self._db.read.execute(
-            f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM events e"  # noqa: S608
+            f"SELECT {_COLUMNS}, COUNT(*) OVER (),"  # noqa: S608
+            " SUM(e.status = ?) OVER () FROM events e"
             " JOIN event_subscriptions s ON s.event_id = e.id"
-            " WHERE s.tg_id = ? AND e.ends_at >= ? ORDER BY e.starts_at, e.id LIMIT ? OFFSET ?",
-            (tg_id, to_db_time(now), limit, offset),
+            " WHERE s.tg_id = ? AND e.ends_at >= ?"
+            " ORDER BY e.status = ?, e.starts_at, e.id LIMIT ? OFFSET ?",
+            (CANCELLED, tg_id, to_db_time(now), CANCELLED, limit, offset),
         ) as cur:
             rows = await cur.fetchall()
         if not rows:
-            return [], 0
-        return [_event(tuple(row)[:-1]) for row in rows], rows[0][-1]
+            # Past the last page (or none): the totals still count.
+            if offset == 0:
+                return [], 0, 0
+            _, total, cancelled = await self.subscribed(tg_id=tg_id, now=now, limit=1)
+            return [], total, cancelled
+        return [_event(tuple(row)[:-2]) for row in rows], rows[0][-2], rows[0][-1]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,31 @@ def make_settings(telegram: FakeTelegram, db_path: Path, **overrides: Any) -> Se
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class _TranslationErrors(logging.Handler):
+    """Collects what the translator logs as errors: a missing text or a wrong argument."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_translation_errors() -> Iterator[None]:
+    """Every test fails if a text was formatted with a missing or unknown argument, or a
+    text is missing: the person would see a "{$name}" placeholder or a message id."""
+    collector = _TranslationErrors()
+    translator_log = logging.getLogger("bot.i18n")
+    translator_log.addHandler(collector)
+    try:
+        yield
+    finally:
+        translator_log.removeHandler(collector)
+    assert not collector.messages, f"translation errors: {collector.messages}"
 
 
 class RunningBot:

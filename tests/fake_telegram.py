@@ -1471,6 +1471,21 @@ class UpdateFactory:
         """A text message with formatting (bold, links...) as Telegram sends it: entities."""
         return self._message(text=text, entities=entities)
 
+    def sticker(self, emoji: str = "👍") -> dict[str, Any]:
+        """A sticker message (no text, no caption), as Telegram sends it."""
+        unique = f"AgAD{next(self._message_ids)}"
+        sticker = {
+            "file_id": f"CAACAgIAAxkBAAE{unique}",
+            "file_unique_id": unique,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
+        return self._message(sticker=sticker)
+
     def callback(self, message: SentMessage, data: str) -> dict[str, Any]:
         """A press on a button of a bot message, as it looks now."""
         api_message = message.to_api()

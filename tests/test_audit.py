@@ -3,15 +3,20 @@ action itself; /audit for admins with paging and filters."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.audit import changes, parse_filter
+import bot
+from bot import audit as audit_module
+from bot.audit import ObjectKind, changes, parse_filter
 from bot.broadcasts import Segment, SegmentKind
 from bot.errors import UserError
 from bot.roles import Access
@@ -23,8 +28,10 @@ from storage.db import utc_now
 from storage.events import NewEvent
 from storage.trips import NewProgramme, NewTrip
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard
+from tests.event_seed import add_event
 from tests.import_data import PROGRAMME, add_person, register, seed, trip_yaml
-from tests.trip_seed import MINSK, SOCHI
+from tests.roadmap_seed import add_school, item_yaml, roadmap_yaml
+from tests.trip_seed import MINSK, SOCHI, add_programme, add_trip
 
 
 async def _entries(app: RunningBot) -> list[dict[str, Any]]:
@@ -266,7 +273,7 @@ async def test_audit_command_pages_filters_and_refuses_others(
     [newest] = await _latest_times(app)
     minsk = newest.astimezone(ZoneInfo("Europe/Minsk")).strftime("%d.%m.%Y %H:%M")
     assert text.splitlines()[2].startswith(minsk)  # the admin's city time
-    assert admin.labels() == ["1/2", "▶"]
+    assert admin.labels() == ["1/2", "▶", "☰ Главное меню"]
     await admin.press("▶")
     assert "стр. 2 из 2" in admin.last_text
     assert admin.last_text.count("Ольга Админова") == 3
@@ -301,3 +308,71 @@ async def _latest_times(app: RunningBot) -> list[Any]:
     assert app.db is not None
     entries, _ = await AuditRepo(app.db).page(AuditFilter(), limit=1, offset=0)
     return [entry.at for entry in entries]
+
+
+def _audited_kinds() -> set[str]:
+    """The object kinds the code writes to the log, read from every audit call in bot/."""
+    kinds: set[str] = set()
+    for path in Path(bot.__file__).parent.glob("*.py"):
+        source = path.read_text("utf-8")
+        calls = re.finditer(r"audit\.(?:record|entry|record_saved)\((.{0,400}?)\)", source, re.S)
+        for call in calls:
+            found = re.search(r'kind=(?:"(\w+)"|ObjectKind\.(\w+)|(OBJECT_KIND))', call[1])
+            assert found, f"{path.name}: an audit call whose kind the test cannot read"
+            if found[1]:
+                kinds.add(found[1])
+            elif found[2]:
+                kinds.add(ObjectKind[found[2]].value)
+            else:
+                module = importlib.import_module(f"bot.{path.stem}")
+                kinds.add(module.OBJECT_KIND)
+    return kinds
+
+
+async def test_every_kind_of_object_is_named_as_people_know_it(
+    app: RunningBot, admin: TgUser
+) -> None:
+    """A roadmap item by its number, trips and events by title, people by name..."""
+    db = app.db
+    assert db is not None
+    await add_person(app, 3001, "Ирина Организаторова")
+    await add_person(app, 3002, "Олег Петров")
+    programme = await add_programme(db, title="Обмен опытом")
+    trip = await add_trip(db, programme_id=programme, title="Педагоги <b>в</b> Минске")
+    registration = (await register(app, trip, 3002)).registration_id
+    event = await add_event(db, title="Форум молодёжи")
+    school = await add_school(db, "Гимназия № 7", SOCHI)
+    await seed(db, roadmap_yaml(item_yaml("r1", 29, title="Летние лагеря")))
+    repo = AuditRepo(db)
+    roadmap_id = await repo.roadmap_id(number=29)
+    assert roadmap_id is not None and roadmap_id != 29
+    # (kind, id, the words of its line in /audit, how /audit finds it)
+    expected = [
+        ("person", 3001, "человек Ирина Организаторова (3001)", "/audit 3001"),
+        ("programme", programme, "программа «Обмен опытом»", f"/audit programme {programme}"),
+        ("trip", trip, "поездка «Педагоги <b>в</b> Минске»", f"/audit trip {trip}"),
+        (
+            "registration",
+            registration,
+            "заявка: Олег Петров, «Педагоги <b>в</b> Минске»",
+            f"/audit registration {registration}",
+        ),
+        ("event", event, "мероприятие «Форум молодёжи»", f"/audit event {event}"),
+        ("broadcast", 7, "рассылка №7", "/audit broadcast 7"),
+        ("institution", school, "учреждение «Гимназия № 7»", f"/audit institution {school}"),
+        ("roadmap", roadmap_id, "пункт дорожной карты №29 «Летние лагеря»", "/audit roadmap 29"),
+        ("import", None, "загрузка файла · импорт", "/audit import"),
+        ("invite", None, "приглашение организатора · приглашение", "/audit invite"),
+        ("report", None, "выгрузка участников · отчёт", "/audit report"),
+        ("trip", 999, "поездка 999", "/audit trip 999"),  # deleted since: its id is all left
+    ]
+    assert _audited_kinds() <= {kind for kind, *_ in expected}
+    actions = {"import": "import", "invite": "invite", "report": "export"}
+    for kind, object_id, _, _ in expected:
+        action = actions.get(kind, "edit")
+        await repo.add(
+            audit_module.entry(actor=ADMIN_ID, action=action, kind=kind, object_id=object_id)
+        )
+    for kind, _, words, command in expected:
+        await admin.send(command)
+        assert words in admin.last_text, (kind, admin.last_text)

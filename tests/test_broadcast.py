@@ -226,10 +226,10 @@ async def test_too_long_caption_is_refused_before_anything_is_queued(
     await app.process(
         organiser.updates.photo(b"photo", caption="Очень длинно. " * 100, server=app.telegram)
     )
-    assert "Подпись слишком длинная: 1\xa0400 символов" in organiser.last_text
-    assert "не больше 1\xa0024" in organiser.last_text
+    assert "Подпись слишком длинная: 1\xa0400 символов" in organiser.texts()[-2]
+    assert "не больше 1\xa0024" in organiser.texts()[-2]
     await organiser.send("Т" * 4097)
-    assert "Текст слишком длинный: 4\xa0097 символов" in organiser.last_text
+    assert "Текст слишком длинный: 4\xa0097 символов" in organiser.texts()[-2]
     assert await rows(app, "SELECT * FROM outbox WHERE purpose = 'broadcast'") == []
     assert await rows(app, "SELECT * FROM broadcasts") == []
 
@@ -241,7 +241,7 @@ async def test_too_long_caption_is_refused_before_anything_is_queued(
 async def test_unsupported_content_is_explained(app: RunningBot, organiser: TgUser) -> None:
     await choose_segment(organiser, "Всем участникам")
     await app.process(organiser.updates.contact("+375291234567"))
-    assert "текст, фото или документ" in organiser.last_text
+    assert "текст, фото или документ" in organiser.texts()[-2]
 
 
 async def test_members_cannot_broadcast_or_forge_broadcast_buttons(
@@ -438,11 +438,11 @@ async def test_schedule_time_is_validated(app: RunningBot, organiser: TgUser) ->
     await compose_text(organiser)
     await organiser.press("🕒 Запланировать")
     await organiser.send("завтра утром")
-    assert "Дата не распознана" in organiser.last_text
+    assert "Дата не распознана" in organiser.texts()[-2]
     await organiser.send("01.01.2020 10:00")
-    assert "уже прошло" in organiser.last_text
+    assert "уже прошло" in organiser.texts()[-2]
     await organiser.send((utc_now() + timedelta(days=400)).strftime("%d.%m.%Y 10:00"))
-    assert "не больше чем на год" in organiser.last_text
+    assert "не больше чем на год" in organiser.texts()[-2]
     assert await rows(app, "SELECT * FROM broadcasts") == []
     await organiser.press("← Назад")
     assert organiser.labels()[0] == "📤 Отправить"

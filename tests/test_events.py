@@ -119,6 +119,47 @@ async def test_card_subscribe_unsubscribe_and_my_events(app: RunningBot, member:
     assert "не подписаны" in member.last_text
 
 
+async def test_my_events_marks_cancelled_events_apart(app: RunningBot, member: TgUser) -> None:
+    """A cancelled event is not among those the bot will remind of: counted, marked and
+    listed apart, its card promises no reminder and offers to take it off the list."""
+    assert app.db is not None
+    soon = (utc_now() + timedelta(days=5)).replace(microsecond=0)
+    cancelled = await add_event(app.db, title="Форум отменённый", starts_at=soon)
+    later = await add_event(app.db, title="Фестиваль поздний", starts_at=soon + timedelta(days=9))
+    for event_id in (cancelled, later):
+        await member.press_data(EventCb(action=EventAction.OPEN, id=event_id).pack())
+        await member.press("🔔 Напомнить мне")
+    async with app.db.transaction() as conn:
+        await conn.execute("UPDATE events SET status = 'cancelled' WHERE id = ?", (cancelled,))
+
+    await member.send("/myevents")
+    text = member.last_text
+    assert "подписаны на 1 мероприятие" in text  # the one the bot will remind of
+    assert "1 мероприятие из списка отменено" in text
+    events = [label for label in member.labels() if "·" in label]
+    assert "Фестиваль поздний" in events[0] and "❌" not in events[0]
+    assert events[1].startswith("❌ Отменено · ") and "Форум отменённый" in events[1]
+
+    await member.press(events[1])
+    card = member.last_text
+    assert "Мероприятие отменено" in card and "бот напомнит" not in card
+    assert "🔔 Напомнить мне" not in member.labels()
+    assert "🔕 Не напоминать" not in member.labels()
+    assert "🔔 Мои мероприятия" in member.labels()  # the way back
+    await member.press("🗑 Убрать из «Моих мероприятий»")
+    await member.press("🔔 Мои мероприятия")
+    assert "подписаны на 1 мероприятие" in member.last_text
+    assert "отменено" not in member.last_text
+    assert not [label for label in member.labels() if "Форум" in label]
+
+    # Only cancelled ones left: nothing to be reminded of, said so.
+    async with app.db.transaction() as conn:
+        await conn.execute("UPDATE events SET status = 'cancelled' WHERE id = ?", (later,))
+    await member.send("/myevents")
+    assert "о которых бот напомнит, нет" in member.last_text
+    assert "1 мероприятие из списка отменено" in member.last_text
+
+
 async def test_card_shows_the_other_citys_time_when_it_differs(
     app: RunningBot, member: TgUser
 ) -> None:

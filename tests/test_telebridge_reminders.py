@@ -150,7 +150,7 @@ async def test_the_question_after_it_and_the_report(
 
     await minsk.press("Нет / перенесён")
     assert "не состоялся" in minsk.last_text
-    assert minsk.labels() == ["📡 Предложить новое время"]
+    assert minsk.labels() == ["📡 Предложить новое время", "📋 Мои телемосты", "☰ Главное меню"]
 
     db: Database | None = app.db
     assert db is not None

@@ -22,6 +22,8 @@ cmd-revoke = Зняць правы арганізатара
 
 btn-back = ← Назад
 btn-cancel = Адмена
+menu-main = ☰ Галоўнае меню
+btn-start-again = 🔄 Пачаць нанова
 btn-agree = Згодны
 btn-disagree = Не згодны
 btn-policy = Поўны тэкст згоды

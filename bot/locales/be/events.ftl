@@ -42,6 +42,13 @@ event-my-list = <b>Мае мерапрыемствы</b>: вы падпісан�
        *[many] { $count } мерапрыемстваў
     }. Перад кожным бот загадзя нагадае.
 event-my-empty = Вы пакуль не падпісаны ні на адно мерапрыемства. Адкрыйце «Мерапрыемствы» і націсніце «Нагадаць мне» ў картцы.
+event-my-none-coming = <b>Мае мерапрыемствы</b>: будучых мерапрыемстваў, пра якія бот нагадае, няма.
+event-my-cancelled = { $count ->
+        [one] { $count } мерапрыемства са спіса адменена
+        [few] { $count } мерапрыемствы са спіса адменены
+       *[many] { $count } мерапрыемстваў са спіса адменены
+    }: яны пазначаны ❌ і стаяць у канцы, нагадванняў пра іх не будзе.
+event-my-cancelled-label = ❌ Адменена · { $label }
 
 ## Card
 
@@ -58,6 +65,7 @@ event-card-description = { $description }
 
 event-btn-subscribe = 🔔 Нагадаць мне
 event-btn-unsubscribe = 🔕 Не нагадваць
+event-btn-forget-cancelled = 🗑 Прыбраць з «Маіх мерапрыемстваў»
 event-btn-ics = 📅 У каляндар
 event-btn-trip = 🚌 { $title }
 event-btn-edit = ✏️ Змяніць

@@ -141,6 +141,7 @@ audit-help =
     /audit — апошнія запісы, па 10 на старонцы
     /audit 12345 — дзеянні чалавека з Telegram id 12345 і дзеянні над ім (выдача і зняцце правоў)
     /audit trip 7 — усё пра паездку 7; гэтак жа <code>programme</code>, <code>event</code>, <code>registration</code>, <code>broadcast</code>, <code>person</code>, <code>invite</code>
+    /audit roadmap 29 — усё пра пункт дарожнай карты № 29
     /audit import — усе загрузкі файлаў
     Час — па вашым горадзе.
 audit-error-syntax = Не зразумеў, што шукаць у журнале.
@@ -180,3 +181,9 @@ audit-object-event = мерапрыемства
 audit-object-broadcast = рассылка
 audit-object-import = імпарт
 audit-object-invite = запрашэнне
+audit-target-titled = { $kind } «{ $title }»
+audit-target-number = { $kind } №{ $number }
+audit-target-person = { $kind } { $name } ({ $id })
+audit-target-roadmap = { $kind } №{ $number } «{ $title }»
+audit-target-registration = { $kind }: { $person }, «{ $trip }»
+audit-person-erased = даныя чалавека выдалены

@@ -22,6 +22,8 @@ cmd-revoke = Снять права организатора
 
 btn-back = ← Назад
 btn-cancel = Отмена
+menu-main = ☰ Главное меню
+btn-start-again = 🔄 Начать заново
 btn-agree = Согласен
 btn-disagree = Не согласен
 btn-policy = Полный текст согласия

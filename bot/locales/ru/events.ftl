@@ -42,6 +42,13 @@ event-my-list = <b>Мои мероприятия</b>: вы подписаны н
        *[many] { $count } мероприятий
     }. Перед каждым бот напомнит заранее.
 event-my-empty = Вы пока не подписаны ни на одно мероприятие. Откройте «Мероприятия» и нажмите «Напомнить мне» в карточке.
+event-my-none-coming = <b>Мои мероприятия</b>: предстоящих мероприятий, о которых бот напомнит, нет.
+event-my-cancelled = { $count ->
+        [one] { $count } мероприятие из списка отменено
+        [few] { $count } мероприятия из списка отменены
+       *[many] { $count } мероприятий из списка отменены
+    }: они отмечены ❌ и стоят в конце, напоминаний о них не будет.
+event-my-cancelled-label = ❌ Отменено · { $label }
 
 ## Card
 
@@ -58,6 +65,7 @@ event-card-description = { $description }
 
 event-btn-subscribe = 🔔 Напомнить мне
 event-btn-unsubscribe = 🔕 Не напоминать
+event-btn-forget-cancelled = 🗑 Убрать из «Моих мероприятий»
 event-btn-ics = 📅 В календарь
 event-btn-trip = 🚌 { $title }
 event-btn-edit = ✏️ Изменить

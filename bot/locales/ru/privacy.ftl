@@ -141,6 +141,7 @@ audit-help =
     /audit — последние записи, по 10 на странице
     /audit 12345 — действия человека с Telegram id 12345 и действия над ним (выдача и снятие прав)
     /audit trip 7 — всё о поездке 7; так же <code>programme</code>, <code>event</code>, <code>registration</code>, <code>broadcast</code>, <code>person</code>, <code>invite</code>
+    /audit roadmap 29 — всё о пункте дорожной карты № 29
     /audit import — все загрузки файлов
     Время — по вашему городу.
 audit-error-syntax = Не понял, что искать в журнале.
@@ -180,3 +181,9 @@ audit-object-event = мероприятие
 audit-object-broadcast = рассылка
 audit-object-import = импорт
 audit-object-invite = приглашение
+audit-target-titled = { $kind } «{ $title }»
+audit-target-number = { $kind } №{ $number }
+audit-target-person = { $kind } { $name } ({ $id })
+audit-target-roadmap = { $kind } №{ $number } «{ $title }»
+audit-target-registration = { $kind }: { $person }, «{ $trip }»
+audit-person-erased = данные человека удалены

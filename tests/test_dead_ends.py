@@ -1,0 +1,275 @@
+"""No dead ends: after each flow a person starts, the last message the bot sent or edited
+in their chat offers a way on (the next step, back, or the menu), so nobody has to know to
+type /start. One flow a test, each ending with `assert_way_on`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from handlers.trip_callbacks import TripAction, TripCb
+from storage.trips import Question
+from tests.conftest import RunningBot, TgUser, onboard
+from tests.event_seed import add_event
+from tests.fake_telegram import FakeTelegram, SentMessage
+from tests.import_data import good_file, send_file
+from tests.telebridge_steps import coordinator, propose, sochi_time
+from tests.trip_seed import add_programme, add_trip
+
+_SENT = {"sendMessage", "sendDocument", "sendPhoto"}
+_EDITED = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+
+
+def last_touched(telegram: FakeTelegram, chat_id: int) -> SentMessage:
+    """The message the bot sent or edited last in the chat, as it looks now."""
+    for call in reversed(telegram.calls):
+        if not call.ok or str(call.params.get("chat_id")) != str(chat_id):
+            continue
+        if call.method in _SENT:
+            return telegram.message(chat_id, int(call.result["message_id"]))
+        if call.method in _EDITED:
+            return telegram.message(chat_id, int(call.params["message_id"]))
+    raise AssertionError(f"the bot said nothing in chat {chat_id}")
+
+
+def assert_way_on(user: TgUser) -> None:
+    message = last_touched(user.telegram, user.id)
+    markup = message.reply_markup or {}
+    buttons = markup.get("inline_keyboard") or markup.get("keyboard") or []
+    assert any(row for row in buttons), f"a dead end: {message.plain_text()!r}"
+
+
+async def _trip(app: RunningBot, *questions: Question) -> int:
+    assert app.db is not None
+    programme = await add_programme(app.db)
+    return await add_trip(app.db, programme_id=programme, questions=questions)
+
+
+QUESTION = Question("position", "short_text", "Ваша должность", True)
+
+
+async def _register(app: RunningBot, member: TgUser) -> int:
+    trip = await _trip(app)
+    await member.press_data(TripCb(action=TripAction.OPEN, id=trip).pack())
+    await member.press("✍️ Записаться")
+    await member.press("✅ Подтвердить")
+    return trip
+
+
+async def flow_onboarding(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user, name="Пётр Новиков")
+    return user
+
+
+async def flow_profile(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/profile")
+    await user.press("Имя")
+    await user.send("Пётр Новиков")
+    return user
+
+
+async def flow_language(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/language")
+    await user.press("Беларуская")
+    return user
+
+
+async def flow_trip_card(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await _trip(app)
+    await user.send("/trips")
+    await user.press(next(label for label in user.labels() if "Педагоги" in label))
+    return user
+
+
+async def flow_registration(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await _register(app, user)
+    assert "Вы записаны" in user.last_text
+    return user
+
+
+async def flow_registration_back(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    trip = await _trip(app, QUESTION)
+    await user.press_data(TripCb(action=TripAction.OPEN, id=trip).pack())
+    await user.press("✍️ Записаться")
+    await user.press("← Назад")
+    return user
+
+
+async def flow_registration_cancel(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    trip = await _trip(app, QUESTION)
+    await user.press_data(TripCb(action=TripAction.OPEN, id=trip).pack())
+    await user.press("✍️ Записаться")
+    await user.press("Отмена")
+    return user
+
+
+async def flow_my_trips(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await _register(app, user)
+    await user.send("/mytrips")
+    await user.press(next(label for label in user.labels() if "Педагоги" in label))
+    assert "🎫 Мои поездки" in user.labels()  # back to the list
+    return user
+
+
+async def flow_leave(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await flow_my_trips(app, user, admin)
+    await user.press("Отменить участие")
+    await user.press("Да, отменить участие")
+    return user
+
+
+async def flow_events(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    assert app.db is not None
+    await add_event(app.db, title="Форум молодёжи")
+    await user.send("/events")
+    await user.press(next(label for label in user.labels() if "Форум" in label))
+    await user.press("🔔 Напомнить мне")
+    await user.send("/myevents")
+    return user
+
+
+def _typed(command: str, *, staff: bool = False) -> Callable[..., Awaitable[TgUser]]:
+    async def flow(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+        if staff:
+            await admin.send(command)
+            return admin
+        await onboard(user)
+        await user.send(command)
+        return user
+
+    return flow
+
+
+async def flow_trip_form_cancelled(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    assert app.db is not None
+    await add_programme(app.db)
+    await admin.send("/organiser")
+    await admin.press("➕ Новая поездка")
+    await admin.press("Отмена")
+    return admin
+
+
+async def flow_event_form_cancelled(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await admin.send("/organiser")
+    await admin.press("🎪 Новое мероприятие")
+    await admin.press("Отмена")
+    return admin
+
+
+async def flow_import(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await send_file(admin, "plan.yaml", good_file().encode())
+    return admin
+
+
+async def flow_forget(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/forget")
+    await user.press("🗑 Да, удалить мои данные")
+    return user
+
+
+async def flow_forget_and_start_again(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await flow_forget(app, user, admin)
+    await user.press("🔄 Начать заново")
+    assert {"Русский", "Беларуская"} <= set(user.labels())  # onboarding, from the start
+    return user
+
+
+async def flow_main_menu(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await flow_registration(app, user, admin)
+    result = user.telegram.last_message(user.id)
+    await user.press("☰ Главное меню")
+    assert "🎫 Мои поездки" in user.labels()  # the menu, as a new message
+    assert user.telegram.message(user.id, result.message_id).plain_text() == result.plain_text()
+    return user
+
+
+async def flow_onboarding_cancelled(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await user.send("/start")
+    await user.press("Отмена")
+    await user.press("🔄 Начать заново")
+    await user.press("Русский")
+    await user.press("Отмена")
+    return user
+
+
+async def flow_telebridge_proposed(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    await coordinator(make_user, 4201, school="Средняя школа № 5", city="Минск")
+    sochi = await coordinator(make_user, 4202, school="Гимназия № 1", city="Сочи")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    return sochi
+
+
+async def flow_report(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await admin.send("/report")
+    await admin.press(admin.labels()[0])
+    if "Все города" in admin.labels():
+        await admin.press("Все города")
+    return admin
+
+
+async def flow_cancel_in_form(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/profile")
+    await user.press("Имя")
+    await user.send("/cancel")
+    return user
+
+
+FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
+    "onboarding": flow_onboarding,
+    "onboarding cancelled": flow_onboarding_cancelled,
+    "telebridge proposed": flow_telebridge_proposed,
+    "report made": flow_report,
+    "profile": flow_profile,
+    "language": flow_language,
+    "trip card": flow_trip_card,
+    "registration": flow_registration,
+    "registration back": flow_registration_back,
+    "registration cancel": flow_registration_cancel,
+    "my trips": flow_my_trips,
+    "leave a trip": flow_leave,
+    "events": flow_events,
+    "help": _typed("/help"),
+    "school": _typed("/school"),
+    "telebridges": _typed("/telebridges"),
+    "roadmap": _typed("/roadmap"),
+    "mydata": _typed("/mydata"),
+    "cancel": flow_cancel_in_form,
+    "forget": flow_forget,
+    "forget, then start again": flow_forget_and_start_again,
+    "main menu": flow_main_menu,
+    "organiser": _typed("/organiser", staff=True),
+    "broadcast": _typed("/broadcast", staff=True),
+    "report": _typed("/report", staff=True),
+    "audit": _typed("/audit", staff=True),
+    "invite": _typed("/invite", staff=True),
+    "grant": _typed("/grant 4242", staff=True),
+    "trip form cancelled": flow_trip_form_cancelled,
+    "event form cancelled": flow_event_form_cancelled,
+    "import": flow_import,
+}
+
+
+@pytest.mark.parametrize("name", FLOWS)
+async def test_every_flow_ends_with_a_way_on(
+    app: RunningBot, make_user: Callable[..., TgUser], admin: TgUser, name: str
+) -> None:
+    flow = FLOWS[name]
+    if "make_user" in flow.__code__.co_varnames:
+        user = await flow(app, make_user(4100), admin, make_user)
+    else:
+        user = await flow(app, make_user(4100), admin)
+    assert_way_on(user)

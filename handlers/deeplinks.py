@@ -9,6 +9,7 @@ from aiogram.types import Message
 
 from bot.deeplinks import DeepLinkRegistry, parse_payload
 from bot.i18n import Translator
+from handlers.keyboards import way_on_keyboard
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ async def dispatch_payload(raw: str | None, message: Message, data: dict[str, An
     handler = registry.handler_for(payload) if payload else None
     if payload is None or handler is None:
         logger.info("Unknown deep link payload kind")
-        await message.answer(t("deeplink-unknown"))
+        await message.answer(t("deeplink-unknown"), reply_markup=way_on_keyboard(t))
         return False
     await handler(message, payload.argument, **data)
     return True

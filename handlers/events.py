@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.calendar import event_ics, ics_filename
@@ -30,6 +30,7 @@ from handlers.event_views import (
     my_events_keyboard,
 )
 from handlers.filters import Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.render import Target, alert, send_new, set_buttons, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
 from storage.cities import CityRepo
@@ -302,6 +303,13 @@ async def send_ics(
         callback.from_user.id,
         BufferedInputFile(content, filename=ics_filename(event)),
         caption=t("event-ics-caption", title=event.title),
+        reply_markup=way_on_keyboard(
+            t,
+            InlineKeyboardButton(
+                text=t.button("event-ics-back"),
+                callback_data=EventCb(action=EventAction.DETAILS, id=event.id).pack(),
+            ),
+        ),
     )
 
 
@@ -309,7 +317,8 @@ async def open_event_link(message: Message, argument: str, **data: Any) -> None:
     """Deep link event_<id>: the card, after onboarding for a newcomer."""
     event_id = parse_id(argument)
     if event_id is None or not await show_event_card(message, event_id, data):
-        await message.answer(data["t"]("event-error-not-found"))
+        t: Translator = data["t"]
+        await message.answer(t("event-error-not-found"), reply_markup=way_on_keyboard(t))
 
 
 DEEP_LINKS = {"event": open_event_link}

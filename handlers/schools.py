@@ -34,6 +34,7 @@ from bot.telebridges import (
 )
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has, Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, set_buttons, show, show_error
 from handlers.routing import CapabilityRouter
@@ -517,7 +518,8 @@ async def open_school_link(message: Message, argument: str, **data: Any) -> None
         else None
     )
     if institution is None:
-        await message.answer(data["t"]("school-error-not-found"))
+        t: Translator = data["t"]
+        await message.answer(t("school-error-not-found"), reply_markup=way_on_keyboard(t))
         return
     await show_school_card(message, institution, data)
 

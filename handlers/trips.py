@@ -18,6 +18,7 @@ from bot.roles import Access
 from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, card_visible, registration_refusal
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.render import Target, alert, send_new, show, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import TripAction, TripCb, TripScope, TripsPageCb
@@ -252,7 +253,7 @@ async def open_trip_link(message: Message, argument: str, **data: Any) -> None:
         cities=data["cities"],
         settings=data["settings"],
     ):
-        await message.answer(t("trip-error-not-found"))
+        await message.answer(t("trip-error-not-found"), reply_markup=way_on_keyboard(t))
 
 
 DEEP_LINKS = {"trip": open_trip_link}

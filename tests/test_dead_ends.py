@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from handlers import get_deep_links
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard
@@ -220,6 +221,33 @@ async def flow_report(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
     return admin
 
 
+async def flow_event_calendar(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    assert app.db is not None
+    await add_event(app.db, title="Форум молодёжи")
+    await user.send("/events")
+    await user.press(next(label for label in user.labels() if "Форум" in label))
+    await user.press(next(label for label in user.labels() if "календар" in label))
+    assert user.telegram.last_message(user.id).document is not None
+    return user
+
+
+async def flow_trip_calendar(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await flow_trip_card(app, user, admin)
+    await user.press(next(label for label in user.labels() if "календар" in label))
+    assert user.telegram.last_message(user.id).document is not None
+    return user
+
+
+def _deep_link(payload: str) -> Callable[..., Awaitable[TgUser]]:
+    async def flow(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+        await onboard(user)
+        await user.send(f"/start {payload}")
+        return user
+
+    return flow
+
+
 async def flow_cancel_in_form(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
     await onboard(user)
     await user.send("/profile")
@@ -260,6 +288,14 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "trip form cancelled": flow_trip_form_cancelled,
     "event form cancelled": flow_event_form_cancelled,
     "import": flow_import,
+    "event calendar file": flow_event_calendar,
+    "trip calendar file": flow_trip_calendar,
+    "deep link of no known kind": _deep_link("nosuch_1"),
+    # Every kind the bot registers, pointing at nothing (enumerated from the code).
+    **{
+        f"deep link {kind} not found": _deep_link(f"{kind}_{2**63 - 1}")
+        for kind in get_deep_links()
+    },
 }
 
 

@@ -223,20 +223,18 @@ async def test_missed_while_down_is_dropped_if_the_event_began(
 async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
     telegram: FakeTelegram, db_path: Path, make_user: Callable[..., TgUser]
 ) -> None:
-    # Seconds apart that a loaded machine (CI, two cores) can keep: the person must be
-    # subscribed before the first reminder is due.
-    app = RunningBot(telegram, make_settings(telegram, db_path, event_reminders="6s,3s"))
+    app = RunningBot(telegram, make_settings(telegram, db_path, event_reminders="4s,2s"))
     await app.start()
     try:
         assert app.db is not None
         member = TgUser(app, 2001)
         await onboard(member)
-        starts = _whole_second(10)
+        starts = _whole_second(6)
         event_id = await add_event(app.db, starts_at=starts)
         app.dp["reminders"].poke()
         await _subscribe(app, member, event_id)
-        await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))  # the 6 s one
-        # Moved 5 s later: the 3 s reminder follows (due at new start − 3 s), the 6 s
+        await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))  # the 4 s one
+        # Moved 5 s later: the 2 s reminder follows (due at new start − 2 s), the 4 s
         # reminder already sent is not sent again for the new time.
         moved = starts + timedelta(seconds=5)
         service = app.dp["event_service"]
@@ -258,11 +256,11 @@ async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
         )
         assert change.moved and change.event.sequence == event.sequence + 1
         await app.dp["event_notices"].announce(change)
-        await _wait_for(lambda: len(_reminders(app.telegram, member.id)) == 2, seconds=15)
+        await _wait_for(lambda: len(_reminders(app.telegram, member.id)) == 2, seconds=12)
         await asyncio.sleep(1.5)
         reminders = _reminders(app.telegram, member.id)
         assert len(reminders) == 2
-        assert reminders[1][0] >= _epoch(moved) - 3 - 0.05  # not at the old time
+        assert reminders[1][0] >= _epoch(moved) - 2 - 0.05  # not at the old time
         assert any("перенесено" in text for text in member.texts())
     finally:
         await app.stop()

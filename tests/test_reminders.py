@@ -221,8 +221,11 @@ async def test_missed_while_down_is_dropped_if_the_event_began(
 
 
 async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
-    telegram: FakeTelegram, db_path: Path, make_user: Callable[..., TgUser]
+    telegram: FakeTelegram, db_path: Path
 ) -> None:
+    # Its own bot, with short reminder offsets; not `make_user`, whose `app` would start a
+    # second bot polling the same fake Telegram (Telegram's 409 "Conflict" then makes the
+    # two take turns at the updates, and the test fails now and then).
     app = RunningBot(telegram, make_settings(telegram, db_path, event_reminders="4s,2s"))
     await app.start()
     try:

@@ -10,6 +10,7 @@ import pytest
 
 from handlers import get_deep_links
 from handlers.trip_callbacks import TripAction, TripCb
+from storage.db import utc_now
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.event_seed import add_event
@@ -47,6 +48,7 @@ async def _trip(app: RunningBot, *questions: Question) -> int:
     return await add_trip(app.db, programme_id=programme, questions=questions)
 
 
+YEAR = utc_now().year + 2
 QUESTION = Question("position", "short_text", "Ваша должность", True)
 
 
@@ -256,6 +258,45 @@ async def flow_cancel_in_form(app: RunningBot, user: TgUser, admin: TgUser) -> T
     return user
 
 
+async def flow_trip_saved(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    assert app.db is not None
+    await add_programme(app.db)
+    await admin.send("/organiser")
+    await admin.press("➕ Новая поездка")
+    await admin.press("Образование · Обмен педагогическим опытом")
+    await admin.send("Педагоги Минска в Сочи")
+    await admin.press("Минск")
+    await admin.press("Сочи")
+    await admin.send(f"15.03.{YEAR} 09:00")
+    await admin.send(f"18.03.{YEAR}")
+    await admin.send(f"01.03.{YEAR}")
+    await admin.send("20")
+    await admin.press("Нет")
+    await admin.press("Нет")
+    await admin.press("Без вопросов")
+    await admin.send("Открытые уроки в гимназиях Сочи.")
+    await admin.press("Запись открыта")
+    await admin.press("✅ Сохранить")
+    assert "сохранена" in admin.last_text
+    return admin
+
+
+async def flow_event_saved(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await admin.send("/organiser")
+    await admin.press("🎪 Новое мероприятие")
+    await admin.press("Форум")
+    await admin.send("Минский молодёжный форум")
+    await admin.press("Минск")
+    await admin.send("Дворец молодёжи")
+    await admin.send(f"15.03.{YEAR} 10:00")
+    await admin.send(f"17.03.{YEAR} 18:00")
+    await admin.press("Без описания")
+    await admin.press("Ни к какой")
+    await admin.press("✅ Сохранить")
+    assert "создано" in admin.last_text
+    return admin
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -288,6 +329,8 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "trip form cancelled": flow_trip_form_cancelled,
     "event form cancelled": flow_event_form_cancelled,
     "import": flow_import,
+    "trip saved": flow_trip_saved,
+    "event saved": flow_event_saved,
     "event calendar file": flow_event_calendar,
     "trip calendar file": flow_trip_calendar,
     "deep link of no known kind": _deep_link("nosuch_1"),

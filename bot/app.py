@@ -41,7 +41,7 @@ from bot.telebridges import TelebridgeService
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
-from handlers.broadcast_keyboards import stop_keyboard
+from handlers.broadcast_keyboards import report_keyboard, stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import (
     PersonMiddleware,
@@ -270,6 +270,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         translations=translations,
         notifier=notifier,
         stop_markup=stop_keyboard,
+        report_markup=report_keyboard,
         interval=settings.broadcast_progress_seconds,
         fallback_rate=settings.send_rate,
         default_zone=settings.timezone,

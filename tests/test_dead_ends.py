@@ -17,6 +17,7 @@ from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.import_data import good_file, send_file
 from tests.telebridge_steps import coordinator, propose, sochi_time
+from tests.test_broadcast import wait_finished
 from tests.trip_seed import add_programme, add_trip
 
 _SENT = {"sendMessage", "sendDocument", "sendPhoto"}
@@ -297,6 +298,19 @@ async def flow_event_saved(app: RunningBot, user: TgUser, admin: TgUser) -> TgUs
     return admin
 
 
+async def flow_broadcast_sent(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)  # in Sochi
+    await admin.send("/broadcast")
+    await admin.press("✉️ Новая рассылка")
+    await admin.press("Городу")
+    await admin.press("Сочи")
+    await admin.send("Фестиваль белорусской культуры в Сочи")
+    await admin.press("📤 Отправить")
+    await wait_finished(app, 1)
+    assert "Рассылка №1 завершена" in admin.last_text  # the report is the last message
+    return admin
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -331,6 +345,7 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "import": flow_import,
     "trip saved": flow_trip_saved,
     "event saved": flow_event_saved,
+    "broadcast sent": flow_broadcast_sent,
     "event calendar file": flow_event_calendar,
     "trip calendar file": flow_trip_calendar,
     "deep link of no known kind": _deep_link("nosuch_1"),

@@ -15,7 +15,8 @@ from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, SentMessage
-from tests.import_data import good_file, send_file
+from tests.import_data import good_file, seed, send_file
+from tests.roadmap_seed import item_yaml, roadmap_yaml
 from tests.telebridge_steps import coordinator, propose, sochi_time
 from tests.test_broadcast import wait_finished
 from tests.trip_seed import add_programme, add_trip
@@ -311,6 +312,50 @@ async def flow_broadcast_sent(app: RunningBot, user: TgUser, admin: TgUser) -> T
     return admin
 
 
+async def _roadmap_item(app: RunningBot, admin: TgUser) -> None:
+    """An organiser opens item 3 of the roadmap from /roadmap."""
+    assert app.db is not None
+    await seed(app.db, roadmap_yaml(item_yaml("edu", 3, title="Обмен педагогами")))
+    await admin.send("/roadmap")
+    await admin.press("Образование · 0/1")
+    await admin.press("🗓 3. Обмен педагогами")
+
+
+async def flow_roadmap_status(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _roadmap_item(app, admin)
+    await admin.press("🔄 Статус")
+    await admin.press("✅ Выполнен")
+    await admin.press("Да, изменить статус")
+    assert "Статус: ✅ Выполнен" in admin.last_text
+    return admin
+
+
+async def flow_roadmap_notes(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _roadmap_item(app, admin)
+    await admin.press("📝 Заметки")
+    await admin.send("Согласованы даты поездки")
+    assert "Заметки: Согласованы даты поездки" in admin.last_text
+    return admin
+
+
+async def flow_profile_city(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/profile")
+    await user.press("Город")
+    await user.press("Минск")
+    assert "Город: Минск" in user.last_text
+    return user
+
+
+async def flow_profile_role(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/profile")
+    await user.press("Сфера")
+    await user.press("Молодёжь")
+    assert "Сфера: Молодёжь" in user.last_text
+    return user
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -346,6 +391,10 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "trip saved": flow_trip_saved,
     "event saved": flow_event_saved,
     "broadcast sent": flow_broadcast_sent,
+    "roadmap status changed": flow_roadmap_status,
+    "roadmap notes edited": flow_roadmap_notes,
+    "profile city": flow_profile_city,
+    "profile role": flow_profile_role,
     "event calendar file": flow_event_calendar,
     "trip calendar file": flow_trip_calendar,
     "deep link of no known kind": _deep_link("nosuch_1"),

@@ -49,7 +49,7 @@ from handlers.middlewares import (
     ThrottlingMiddleware,
     UpdateTracker,
 )
-from handlers.registration import answers_block, decision_keyboard
+from handlers.registration import answers_block, decision_keyboard, trip_notice_keyboard
 from handlers.roadmap_views import details_markup as roadmap_details_markup
 from handlers.routing import HandlerRouters
 from handlers.telebridge_views import details_markup as telebridge_details_markup
@@ -137,6 +137,7 @@ def create_trip_notices(settings: Settings, services: Services, notifier: Notifi
         notifier=notifier,
         admin_ids=settings.admin_ids,
         decision_markup=decision_keyboard,
+        trip_markup=trip_notice_keyboard,
         answers_block=answers_block,
     )
 

@@ -12,7 +12,7 @@ from handlers import get_deep_links
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.db import utc_now
 from storage.trips import Question
-from tests.conftest import RunningBot, TgUser, onboard
+from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.import_data import good_file, seed, send_file
@@ -356,6 +356,47 @@ async def flow_profile_role(app: RunningBot, user: TgUser, admin: TgUser) -> TgU
     return user
 
 
+async def _applied(app: RunningBot, user: TgUser) -> None:
+    """The member asks to join a trip whose organiser (the admin) approves requests."""
+    assert app.db is not None
+    await onboard(user)
+    programme = await add_programme(app.db, audience=())
+    trip = await add_trip(
+        app.db, programme_id=programme, needs_approval=True, organisers=(ADMIN_ID,)
+    )
+    await user.press_data(TripCb(action=TripAction.REGISTER, id=trip).pack())
+    await user.press("✅ Подтвердить")
+    assert "Организатор рассмотрит" in user.last_text
+    assert_way_on(user)
+
+
+async def flow_registration_approved(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _applied(app, user)
+    await admin.press("✅ Одобрить")
+    assert "одобрена" in user.last_text
+    assert_way_on(user)  # the member told, with a way to the trip
+    return admin
+
+
+async def flow_registration_rejected(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _applied(app, user)
+    await admin.press("❌ Отклонить")
+    await admin.send("Нет мест в гостинице")
+    assert "Причина: Нет мест в гостинице" in user.last_text
+    assert_way_on(user)
+    return admin
+
+
+async def flow_report_typed_dates(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await admin.send("/report")
+    await admin.press("Другие даты")
+    await admin.send(f"01.01.{YEAR - 2} 31.03.{YEAR - 2}")
+    if "Все города" in admin.labels():
+        await admin.press("Все города")
+    assert "отчёт" in admin.last_text.lower()
+    return admin
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -395,6 +436,9 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "roadmap notes edited": flow_roadmap_notes,
     "profile city": flow_profile_city,
     "profile role": flow_profile_role,
+    "registration approved": flow_registration_approved,
+    "registration rejected": flow_registration_rejected,
+    "report of typed dates": flow_report_typed_dates,
     "event calendar file": flow_event_calendar,
     "trip calendar file": flow_trip_calendar,
     "deep link of no known kind": _deep_link("nosuch_1"),

@@ -53,7 +53,7 @@ from handlers.registration import answers_block, decision_keyboard, trip_notice_
 from handlers.roadmap_views import details_markup as roadmap_details_markup
 from handlers.routing import HandlerRouters
 from handlers.telebridge_views import details_markup as telebridge_details_markup
-from handlers.telebridge_views import join_markup, proposal_markup
+from handlers.telebridge_views import join_markup, proposal_markup, school_markup
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
@@ -293,7 +293,10 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         institutions,
         services.people,
         NoticeMarkups(
-            proposal=proposal_markup, details=telebridge_details_markup, join=join_markup
+            proposal=proposal_markup,
+            details=telebridge_details_markup,
+            join=join_markup,
+            school=school_markup,
         ),
         admin_ids=settings.admin_ids,
         wake=delivery.wake,

@@ -17,7 +17,7 @@ from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.import_data import good_file, seed, send_file
 from tests.roadmap_seed import item_yaml, roadmap_yaml
-from tests.telebridge_steps import coordinator, propose, sochi_time
+from tests.telebridge_steps import coordinator, press_starting, propose, sochi_time
 from tests.test_broadcast import wait_finished
 from tests.trip_seed import add_programme, add_trip
 
@@ -397,6 +397,54 @@ async def flow_report_typed_dates(app: RunningBot, user: TgUser, admin: TgUser) 
     return admin
 
 
+async def flow_school_colleague_joins(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    first = await coordinator(make_user, 4201, school="Гимназия № 1", city="Сочи")
+    colleague = make_user(4203, first_name="Коллега")
+    await onboard(colleague, name="Ирина Коллегова", city="Сочи", role="Педагог")
+    await colleague.send("/school")
+    await colleague.press("🤝 Присоединиться к учреждению")
+    await press_starting(colleague, "🏫 Гимназия № 1")
+    await colleague.press("🤝 Стать координатором этого учреждения")
+    assert "ждёт подтверждения" in colleague.last_text
+    assert_way_on(colleague)
+    await first.press("✅ Принять")
+    assert "Вы стали координатором" in colleague.last_text
+    assert_way_on(colleague)  # the colleague, told of the decision
+    return first
+
+
+async def _proposed(make_user: Callable[..., TgUser]) -> tuple[TgUser, TgUser]:
+    """A Sochi school proposes a telebridge to a Minsk one: (proposer, partner)."""
+    minsk = await coordinator(make_user, 4201, school="Средняя школа № 5", city="Минск")
+    sochi = await coordinator(make_user, 4202, school="Гимназия № 1", city="Сочи")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    return sochi, minsk
+
+
+async def flow_telebridge_accepted(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    sochi, minsk = await _proposed(make_user)
+    await minsk.press("✅ Принять")
+    assert any("Телемост подтверждён" in text for text in sochi.texts()[-3:])
+    assert_way_on(sochi)  # the proposer, told of the agreement
+    return minsk
+
+
+async def flow_telebridge_declined(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    sochi, minsk = await _proposed(make_user)
+    await minsk.press("❌ Отклонить")
+    await minsk.send("В этот день у нас экзамены")
+    assert "Причина: В этот день у нас экзамены" in sochi.last_text
+    assert_way_on(sochi)
+    return minsk
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -439,6 +487,9 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "registration approved": flow_registration_approved,
     "registration rejected": flow_registration_rejected,
     "report of typed dates": flow_report_typed_dates,
+    "school: a colleague joins": flow_school_colleague_joins,
+    "telebridge accepted": flow_telebridge_accepted,
+    "telebridge declined": flow_telebridge_declined,
     "event calendar file": flow_event_calendar,
     "trip calendar file": flow_trip_calendar,
     "deep link of no known kind": _deep_link("nosuch_1"),

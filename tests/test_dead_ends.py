@@ -445,6 +445,27 @@ async def flow_telebridge_declined(
     return minsk
 
 
+async def flow_waiting_list_promoted(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    """Someone leaves a full trip: the first person waiting is told the seat is theirs."""
+    assert app.db is not None
+    programme = await add_programme(app.db, audience=())
+    trip = await add_trip(app.db, programme_id=programme, capacity=1)
+    first = make_user(4205)
+    for person in (first, user):
+        await onboard(person)
+        await person.press_data(TripCb(action=TripAction.REGISTER, id=trip).pack())
+        await person.press("✅ Подтвердить")
+    await first.send("/mytrips")
+    await first.press(first.labels()[0])
+    await first.press("Отменить участие")
+    await first.press("Да, отменить участие")
+    assert_way_on(first)
+    assert "оно ваше" in user.last_text
+    return user
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -486,6 +507,7 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "profile role": flow_profile_role,
     "registration approved": flow_registration_approved,
     "registration rejected": flow_registration_rejected,
+    "waiting list promoted": flow_waiting_list_promoted,
     "report of typed dates": flow_report_typed_dates,
     "school: a colleague joins": flow_school_colleague_joins,
     "telebridge accepted": flow_telebridge_accepted,

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
@@ -120,7 +120,16 @@ async def _change_rights(
     )
     if target is not None and target.is_onboarded:
         notifier: Notifier = data["notifier"]
-        await notifier.tell(target_id, "organiser-granted" if grant else "organiser-revoked")
+        told = await notifier.translator_for(target_id)
+        # The new organiser's way on is their panel; the one whose rights went, the menu.
+        panel = InlineKeyboardButton(
+            text=told.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER).pack()
+        )
+        await notifier.tell(
+            target_id,
+            "organiser-granted" if grant else "organiser-revoked",
+            markup=way_on_keyboard(told, panel) if grant else way_on_keyboard(told),
+        )
 
 
 async def grant_command(message: Message, command: CommandObject, **data: Any) -> None:

@@ -466,6 +466,25 @@ async def flow_waiting_list_promoted(
     return user
 
 
+async def flow_rights_granted(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    """An admin grants a person the organiser's rights: the person is told, with a way on."""
+    await onboard(user)
+    await admin.send(f"/grant {user.id}")
+    assert_way_on(admin)
+    await app.dp["delivery"].wait_idle(5)
+    assert "права организатора" in user.last_text
+    await user.press("🛠 Организатору")  # the way on leads to the organiser's panel
+    return user
+
+
+async def flow_rights_revoked(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await flow_rights_granted(app, user, admin)
+    await admin.send(f"/revoke {user.id}")
+    await app.dp["delivery"].wait_idle(5)
+    assert "права организатора сняты" in user.last_text
+    return user
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -495,6 +514,8 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "audit": _typed("/audit", staff=True),
     "invite": _typed("/invite", staff=True),
     "grant": _typed("/grant 4242", staff=True),
+    "rights granted": flow_rights_granted,
+    "rights revoked": flow_rights_revoked,
     "trip form cancelled": flow_trip_form_cancelled,
     "event form cancelled": flow_event_form_cancelled,
     "import": flow_import,

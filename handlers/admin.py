@@ -163,8 +163,13 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
     person = await _refresh_menu(bot, translations, people, organisers, message.from_user.id)
     name = person.full_name if person and person.full_name else str(message.from_user.id)
     notifier: Notifier = data["notifier"]
+    creator = await notifier.translator_for(redemption.invite.created_by)
     await notifier.tell(
-        redemption.invite.created_by, "admin-invite-used", name=name, user_id=message.from_user.id
+        redemption.invite.created_by,
+        "admin-invite-used",
+        markup=way_on_keyboard(creator),
+        name=name,
+        user_id=message.from_user.id,
     )
 
 

@@ -4,6 +4,7 @@ type /start. One flow a test, each ending with `assert_way_on`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -485,6 +486,17 @@ async def flow_rights_revoked(app: RunningBot, user: TgUser, admin: TgUser) -> T
     return user
 
 
+async def flow_invite_used(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    """A newcomer joins through an admin's invite: both are left with a way on."""
+    await admin.send("/invite")
+    match = re.search(r"start=(invite_[A-Za-z0-9_-]+)", admin.last_text)
+    assert match, admin.last_text
+    await onboard(user, start=f"/start {match[1]}")
+    assert_way_on(user)
+    assert "принял ваше приглашение" in admin.last_text
+    return admin
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -516,6 +528,7 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "grant": _typed("/grant 4242", staff=True),
     "rights granted": flow_rights_granted,
     "rights revoked": flow_rights_revoked,
+    "invite used": flow_invite_used,
     "trip form cancelled": flow_trip_form_cancelled,
     "event form cancelled": flow_event_form_cancelled,
     "import": flow_import,

@@ -398,9 +398,16 @@ async def flow_report_typed_dates(app: RunningBot, user: TgUser, admin: TgUser) 
     return admin
 
 
-async def flow_school_colleague_joins(
-    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
-) -> TgUser:
+def _school_join(decision: str) -> Callable[..., Awaitable[TgUser]]:
+    async def flow(
+        app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+    ) -> TgUser:
+        return await _colleague_asks(make_user, decision)
+
+    return flow
+
+
+async def _colleague_asks(make_user: Callable[..., TgUser], decision: str) -> TgUser:
     first = await coordinator(make_user, 4201, school="Гимназия № 1", city="Сочи")
     colleague = make_user(4203, first_name="Коллега")
     await onboard(colleague, name="Ирина Коллегова", city="Сочи", role="Педагог")
@@ -410,8 +417,8 @@ async def flow_school_colleague_joins(
     await colleague.press("🤝 Стать координатором этого учреждения")
     assert "ждёт подтверждения" in colleague.last_text
     assert_way_on(colleague)
-    await first.press("✅ Принять")
-    assert "Вы стали координатором" in colleague.last_text
+    await first.press(decision)
+    assert "«Гимназия № 1»" in colleague.last_text
     assert_way_on(colleague)  # the colleague, told of the decision
     return first
 
@@ -543,7 +550,8 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "registration rejected": flow_registration_rejected,
     "waiting list promoted": flow_waiting_list_promoted,
     "report of typed dates": flow_report_typed_dates,
-    "school: a colleague joins": flow_school_colleague_joins,
+    "school: a colleague's request accepted": _school_join("✅ Принять"),
+    "school: a colleague's request declined": _school_join("❌ Отказать"),
     "telebridge accepted": flow_telebridge_accepted,
     "telebridge declined": flow_telebridge_declined,
     "event calendar file": flow_event_calendar,

@@ -41,7 +41,7 @@ from bot.telebridges import TelebridgeService
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
-from handlers.broadcast_keyboards import stop_keyboard
+from handlers.broadcast_keyboards import report_keyboard, stop_keyboard
 from handlers.event_views import details_markup, reminder_markup
 from handlers.middlewares import (
     PersonMiddleware,
@@ -49,11 +49,11 @@ from handlers.middlewares import (
     ThrottlingMiddleware,
     UpdateTracker,
 )
-from handlers.registration import answers_block, decision_keyboard
+from handlers.registration import answers_block, decision_keyboard, trip_notice_keyboard
 from handlers.roadmap_views import details_markup as roadmap_details_markup
 from handlers.routing import HandlerRouters
 from handlers.telebridge_views import details_markup as telebridge_details_markup
-from handlers.telebridge_views import join_markup, proposal_markup
+from handlers.telebridge_views import join_markup, proposal_markup, school_markup
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
@@ -137,6 +137,7 @@ def create_trip_notices(settings: Settings, services: Services, notifier: Notifi
         notifier=notifier,
         admin_ids=settings.admin_ids,
         decision_markup=decision_keyboard,
+        trip_markup=trip_notice_keyboard,
         answers_block=answers_block,
     )
 
@@ -270,6 +271,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         translations=translations,
         notifier=notifier,
         stop_markup=stop_keyboard,
+        report_markup=report_keyboard,
         interval=settings.broadcast_progress_seconds,
         fallback_rate=settings.send_rate,
         default_zone=settings.timezone,
@@ -291,7 +293,10 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         institutions,
         services.people,
         NoticeMarkups(
-            proposal=proposal_markup, details=telebridge_details_markup, join=join_markup
+            proposal=proposal_markup,
+            details=telebridge_details_markup,
+            join=join_markup,
+            school=school_markup,
         ),
         admin_ids=settings.admin_ids,
         wake=delivery.wake,

@@ -33,6 +33,8 @@ from storage.people import PersonRepo
 logger = logging.getLogger(__name__)
 
 StopMarkup = Callable[[Translator, int], InlineKeyboardMarkup]
+# The buttons under the report its author gets at the end, by the same factory signature.
+ReportMarkup = StopMarkup
 
 
 class BroadcastMonitor:
@@ -47,6 +49,7 @@ class BroadcastMonitor:
         translations: Translations,
         notifier: Notifier,
         stop_markup: StopMarkup,
+        report_markup: ReportMarkup,
         interval: float,
         fallback_rate: float,
         default_zone: str,
@@ -59,6 +62,7 @@ class BroadcastMonitor:
         self._translations = translations
         self._notifier = notifier
         self._stop_markup = stop_markup
+        self._report_markup = report_markup
         self._interval = interval
         self._fallback_rate = fallback_rate
         self._default_zone = default_zone
@@ -211,7 +215,10 @@ class BroadcastMonitor:
         if broadcast.progress_message_id is not None:
             await self._edit(broadcast, text, None)
         await self._notifier.send(
-            broadcast.created_by, text, dedup_key=f"broadcast-report:{broadcast.id}"
+            broadcast.created_by,
+            text,
+            markup=self._report_markup(t, broadcast.id),
+            dedup_key=f"broadcast-report:{broadcast.id}",
         )
 
 

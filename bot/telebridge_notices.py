@@ -32,6 +32,8 @@ NOTICE = "notice"
 ProposalMarkup = Callable[[Translator, int, int, bool], dict[str, Any]]
 DetailsMarkup = Callable[[Translator, int], dict[str, Any]]
 JoinMarkup = Callable[[Translator, int, int], dict[str, Any]]
+# (translator) -> the school hub and the menu, under a decision about joining a school.
+SchoolMarkup = Callable[[Translator], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class NoticeMarkups:
     proposal: ProposalMarkup
     details: DetailsMarkup
     join: JoinMarkup
+    school: SchoolMarkup
 
 
 class TelebridgeNotices:
@@ -208,6 +211,7 @@ class TelebridgeNotices:
             purpose=NOTICE,
             text=self.caption(t, telebridge),
             document=Document(name, content),
+            reply_markup=self._markups.details(t, telebridge.id),  # back to its card
             dedup_key=f"tb-ics:{telebridge.id}:{telebridge.sequence}:{tg_id}",
         )
 
@@ -309,6 +313,7 @@ class TelebridgeNotices:
                     chat_id=decision.tg_id,
                     purpose=NOTICE,
                     text=t(key, school=decision.institution.name),
+                    reply_markup=self._markups.school(t),
                 )
             ]
         )

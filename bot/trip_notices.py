@@ -24,6 +24,8 @@ from storage.trips import Question, TripRepo
 
 # Builds the "Одобрить"/"Отклонить" keyboard for a registration (from the handlers).
 DecisionMarkup = Callable[[Translator, int], InlineKeyboardMarkup]
+# The way on under a notice about a person's own registration: their trip, the menu.
+TripMarkup = Callable[[Translator, int], InlineKeyboardMarkup]
 AnswersBlock = Callable[[Translator, list[Question], dict[str, str]], str]
 
 
@@ -39,6 +41,7 @@ class TripNotices:
         notifier: Notifier,
         admin_ids: frozenset[int],
         decision_markup: DecisionMarkup,
+        trip_markup: TripMarkup,
         answers_block: AnswersBlock,
     ) -> None:
         self._trips = trips
@@ -49,6 +52,7 @@ class TripNotices:
         self._notifier = notifier
         self._admin_ids = admin_ids
         self._decision_markup = decision_markup
+        self._trip_markup = trip_markup
         self._answers_block = answers_block
 
     async def organisers_of(self, trip_id: int) -> list[int]:
@@ -93,12 +97,16 @@ class TripNotices:
         """Tell each person who got a seat; a seat that needs approval goes to organisers."""
         for promotion in promotions:
             trip = await self._trips.get(trip_id=promotion.trip_id)
-            if trip is None:
+            if trip is None or promotion.tg_id is None:  # erased people have no chat
                 continue
-            if promotion.status is RegStatus.APPROVED:
-                await self._notifier.tell(
-                    promotion.tg_id, "reg-promoted-approved", trip=trip.title
-                )
-            else:
-                await self._notifier.tell(promotion.tg_id, "reg-promoted-pending", trip=trip.title)
+            t = await self._notifier.translator_for(promotion.tg_id)
+            key = (
+                "reg-promoted-approved"
+                if promotion.status is RegStatus.APPROVED
+                else "reg-promoted-pending"
+            )
+            await self._notifier.tell(
+                promotion.tg_id, key, markup=self._trip_markup(t, trip.id), trip=trip.title
+            )
+            if promotion.status is not RegStatus.APPROVED:
                 await self.ask_for_decision(promotion.registration_id)

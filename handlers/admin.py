@@ -9,7 +9,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
@@ -120,7 +120,16 @@ async def _change_rights(
     )
     if target is not None and target.is_onboarded:
         notifier: Notifier = data["notifier"]
-        await notifier.tell(target_id, "organiser-granted" if grant else "organiser-revoked")
+        told = await notifier.translator_for(target_id)
+        # The new organiser's way on is their panel; the one whose rights went, the menu.
+        panel = InlineKeyboardButton(
+            text=told.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER).pack()
+        )
+        await notifier.tell(
+            target_id,
+            "organiser-granted" if grant else "organiser-revoked",
+            markup=way_on_keyboard(told, panel) if grant else way_on_keyboard(told),
+        )
 
 
 async def grant_command(message: Message, command: CommandObject, **data: Any) -> None:
@@ -154,8 +163,13 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
     person = await _refresh_menu(bot, translations, people, organisers, message.from_user.id)
     name = person.full_name if person and person.full_name else str(message.from_user.id)
     notifier: Notifier = data["notifier"]
+    creator = await notifier.translator_for(redemption.invite.created_by)
     await notifier.tell(
-        redemption.invite.created_by, "admin-invite-used", name=name, user_id=message.from_user.id
+        redemption.invite.created_by,
+        "admin-invite-used",
+        markup=way_on_keyboard(creator),
+        name=name,
+        user_id=message.from_user.id,
     )
 
 

@@ -13,7 +13,7 @@ from bot.i18n import Translator
 from bot.roles import MemberRole
 from bot.telebridges import InstitutionKind
 from handlers.callbacks import IdOrZero, Small
-from handlers.keyboards import InlineKeyboard
+from handlers.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.trip_admin_keyboards import to_panel_button
 from storage.cities import City
 
@@ -177,6 +177,12 @@ def stop_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
     """Under a running broadcast's progress message."""
     stop = _button(t.button("bc-btn-stop"), BcCb(action=BcAction.STOP, id=broadcast_id))
     return InlineKeyboardMarkup(inline_keyboard=[[stop]])
+
+
+def report_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
+    """Under the finished broadcast's report to its author: back to the broadcasts, or the
+    menu (the report is where the author's own action ends)."""
+    return way_on_keyboard(t, home_button(t))
 
 
 def stop_confirm_keyboard(t: Translator, broadcast_id: int) -> InlineKeyboardMarkup:

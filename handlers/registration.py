@@ -604,6 +604,11 @@ async def guardian_back(
     await _summary(callback, t, trip, questions, data["answers"], editing=False, new=False)
 
 
+def trip_notice_keyboard(t: Translator, trip_id: int) -> InlineKeyboardMarkup:
+    """Under a decision or a seat a person is told of: their trip, "Мои поездки", the menu."""
+    return _after_form(t, trip_id)
+
+
 def decision_keyboard(t: Translator, registration_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     builder.button(
@@ -654,11 +659,19 @@ async def approve(
     # buttons of this copy, so nobody presses them again.
     if isinstance(callback.message, Message) and callback.message.html_text:
         note = t("reg-decision-note", status=status_text)
-        await show(callback, f"{callback.message.html_text}\n\n{note}")
+        # Where the organiser goes on from here: the trip (its participants) or the menu.
+        markup = way_on_keyboard(t, _trip_button(t, decision.registration.trip_id))
+        await show(callback, f"{callback.message.html_text}\n\n{note}", markup)
     if decision.applied:
         trip = await trips.get(trip_id=decision.registration.trip_id)
         title = trip.title if trip else ""
-        await notifier.tell(decision.registration.tg_id, "reg-approved", trip=title)
+        member = await notifier.translator_for(decision.registration.tg_id or 0)
+        await notifier.tell(
+            decision.registration.tg_id,
+            "reg-approved",
+            markup=trip_notice_keyboard(member, decision.registration.trip_id),
+            trip=title,
+        )
 
 
 async def reject(
@@ -729,8 +742,14 @@ async def _reject_with(target: Target, reason: str | None, data: dict[str, Any])
     await send_new(target, t("reg-rejected-done"), way_on_keyboard(t))
     trip = await data["trips"].get(trip_id=decision.registration.trip_id)
     key = "reg-rejected-with-reason" if reason else "reg-rejected"
-    await data["notifier"].tell(
-        decision.registration.tg_id, key, trip=trip.title if trip else "", reason=reason or ""
+    notifier: Notifier = data["notifier"]
+    member = await notifier.translator_for(decision.registration.tg_id or 0)
+    await notifier.tell(
+        decision.registration.tg_id,
+        key,
+        markup=trip_notice_keyboard(member, decision.registration.trip_id),
+        trip=trip.title if trip else "",
+        reason=reason or "",
     )
     await data["trip_notices"].announce_promotions(decision.promotions)
 

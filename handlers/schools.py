@@ -56,6 +56,7 @@ from handlers.telebridge_views import (
     partners_keyboard,
     school_card_keyboard,
     school_city_keyboard,
+    school_keyboard,
     school_kind_keyboard,
     school_nav_keyboard,
     school_preview_keyboard,
@@ -386,7 +387,8 @@ async def decide_join(
     await telebridge_notices.join_decided(decision)
     key = "school-join-approved" if decision.approved else "school-join-declined"
     callback_answer.text = t.popup(key)
-    await set_buttons(callback, None)
+    # The request's buttons give way to where the coordinator goes on: the hub or the menu.
+    await set_buttons(callback, school_keyboard(t))
 
 
 async def withdraw(

@@ -12,6 +12,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.i18n import Translator
 from bot.roles import Access
 from bot.telebridges import AgeGroup, CardAction, InstitutionKind
+from handlers.callbacks import MenuCb, MenuItem
+from handlers.keyboards import way_on_keyboard
 from handlers.render import shorten
 from handlers.telebridge_callbacks import (
     JoinDecisionCb,
@@ -516,6 +518,14 @@ def proposal_markup(
     return _json(rows)
 
 
+def details_keyboard(t: Translator, telebridge_id: int) -> InlineKeyboardMarkup:
+    """Under the calendar file a person asked for: back to the telebridge, or the menu."""
+    details = button(
+        t.button("reminder-btn-details"), TbCb(action=TbAction.DETAILS, id=telebridge_id)
+    )
+    return way_on_keyboard(t, details)
+
+
 def details_markup(t: Translator, telebridge_id: int) -> dict[str, Any]:
     return _json(
         [
@@ -527,6 +537,15 @@ def details_markup(t: Translator, telebridge_id: int) -> dict[str, Any]:
             ]
         ]
     )
+
+
+def school_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """After a decision about joining a school: its hub ("Школы и телемосты") or the menu."""
+    return way_on_keyboard(t, button(t.button("menu-schools"), MenuCb(item=MenuItem.SCHOOLS)))
+
+
+def school_markup(t: Translator) -> dict[str, Any]:
+    return school_keyboard(t).model_dump(exclude_none=True)
 
 
 def join_markup(t: Translator, institution_id: int, tg_id: int) -> dict[str, Any]:

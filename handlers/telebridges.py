@@ -48,6 +48,7 @@ from handlers.telebridge_views import (
     PAGE_SIZE,
     button,
     card_keyboard,
+    details_keyboard,
     details_only,
     home_button,
     list_keyboard,
@@ -226,6 +227,7 @@ async def _send_calendar(telebridge: Telebridge, data: dict[str, Any]) -> None:
         data["person"].tg_id,
         BufferedInputFile(content, filename=name),
         caption=notices.caption(t, telebridge),
+        reply_markup=details_keyboard(t, telebridge.id),
     )
 
 

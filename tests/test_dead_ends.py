@@ -4,18 +4,22 @@ type /start. One flow a test, each ending with `assert_way_on`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import pytest
 
 from handlers import get_deep_links
 from handlers.trip_callbacks import TripAction, TripCb
+from storage.db import utc_now
 from storage.trips import Question
-from tests.conftest import RunningBot, TgUser, onboard
+from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, SentMessage
-from tests.import_data import good_file, send_file
-from tests.telebridge_steps import coordinator, propose, sochi_time
+from tests.import_data import good_file, seed, send_file
+from tests.roadmap_seed import item_yaml, roadmap_yaml
+from tests.telebridge_steps import coordinator, press_starting, propose, sochi_time
+from tests.test_broadcast import wait_finished
 from tests.trip_seed import add_programme, add_trip
 
 _SENT = {"sendMessage", "sendDocument", "sendPhoto"}
@@ -47,6 +51,7 @@ async def _trip(app: RunningBot, *questions: Question) -> int:
     return await add_trip(app.db, programme_id=programme, questions=questions)
 
 
+YEAR = utc_now().year + 2
 QUESTION = Question("position", "short_text", "Ваша должность", True)
 
 
@@ -256,6 +261,249 @@ async def flow_cancel_in_form(app: RunningBot, user: TgUser, admin: TgUser) -> T
     return user
 
 
+async def flow_trip_saved(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    assert app.db is not None
+    await add_programme(app.db)
+    await admin.send("/organiser")
+    await admin.press("➕ Новая поездка")
+    await admin.press("Образование · Обмен педагогическим опытом")
+    await admin.send("Педагоги Минска в Сочи")
+    await admin.press("Минск")
+    await admin.press("Сочи")
+    await admin.send(f"15.03.{YEAR} 09:00")
+    await admin.send(f"18.03.{YEAR}")
+    await admin.send(f"01.03.{YEAR}")
+    await admin.send("20")
+    await admin.press("Нет")
+    await admin.press("Нет")
+    await admin.press("Без вопросов")
+    await admin.send("Открытые уроки в гимназиях Сочи.")
+    await admin.press("Запись открыта")
+    await admin.press("✅ Сохранить")
+    assert "сохранена" in admin.last_text
+    return admin
+
+
+async def flow_event_saved(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await admin.send("/organiser")
+    await admin.press("🎪 Новое мероприятие")
+    await admin.press("Форум")
+    await admin.send("Минский молодёжный форум")
+    await admin.press("Минск")
+    await admin.send("Дворец молодёжи")
+    await admin.send(f"15.03.{YEAR} 10:00")
+    await admin.send(f"17.03.{YEAR} 18:00")
+    await admin.press("Без описания")
+    await admin.press("Ни к какой")
+    await admin.press("✅ Сохранить")
+    assert "создано" in admin.last_text
+    return admin
+
+
+async def flow_broadcast_sent(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)  # in Sochi
+    await admin.send("/broadcast")
+    await admin.press("✉️ Новая рассылка")
+    await admin.press("Городу")
+    await admin.press("Сочи")
+    await admin.send("Фестиваль белорусской культуры в Сочи")
+    await admin.press("📤 Отправить")
+    await wait_finished(app, 1)
+    assert "Рассылка №1 завершена" in admin.last_text  # the report is the last message
+    return admin
+
+
+async def _roadmap_item(app: RunningBot, admin: TgUser) -> None:
+    """An organiser opens item 3 of the roadmap from /roadmap."""
+    assert app.db is not None
+    await seed(app.db, roadmap_yaml(item_yaml("edu", 3, title="Обмен педагогами")))
+    await admin.send("/roadmap")
+    await admin.press("Образование · 0/1")
+    await admin.press("🗓 3. Обмен педагогами")
+
+
+async def flow_roadmap_status(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _roadmap_item(app, admin)
+    await admin.press("🔄 Статус")
+    await admin.press("✅ Выполнен")
+    await admin.press("Да, изменить статус")
+    assert "Статус: ✅ Выполнен" in admin.last_text
+    return admin
+
+
+async def flow_roadmap_notes(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _roadmap_item(app, admin)
+    await admin.press("📝 Заметки")
+    await admin.send("Согласованы даты поездки")
+    assert "Заметки: Согласованы даты поездки" in admin.last_text
+    return admin
+
+
+async def flow_profile_city(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/profile")
+    await user.press("Город")
+    await user.press("Минск")
+    assert "Город: Минск" in user.last_text
+    return user
+
+
+async def flow_profile_role(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await user.send("/profile")
+    await user.press("Сфера")
+    await user.press("Молодёжь")
+    assert "Сфера: Молодёжь" in user.last_text
+    return user
+
+
+async def _applied(app: RunningBot, user: TgUser) -> None:
+    """The member asks to join a trip whose organiser (the admin) approves requests."""
+    assert app.db is not None
+    await onboard(user)
+    programme = await add_programme(app.db, audience=())
+    trip = await add_trip(
+        app.db, programme_id=programme, needs_approval=True, organisers=(ADMIN_ID,)
+    )
+    await user.press_data(TripCb(action=TripAction.REGISTER, id=trip).pack())
+    await user.press("✅ Подтвердить")
+    assert "Организатор рассмотрит" in user.last_text
+    assert_way_on(user)
+
+
+async def flow_registration_approved(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _applied(app, user)
+    await admin.press("✅ Одобрить")
+    assert "одобрена" in user.last_text
+    assert_way_on(user)  # the member told, with a way to the trip
+    return admin
+
+
+async def flow_registration_rejected(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await _applied(app, user)
+    await admin.press("❌ Отклонить")
+    await admin.send("Нет мест в гостинице")
+    assert "Причина: Нет мест в гостинице" in user.last_text
+    assert_way_on(user)
+    return admin
+
+
+async def flow_report_typed_dates(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await admin.send("/report")
+    await admin.press("Другие даты")
+    await admin.send(f"01.01.{YEAR - 2} 31.03.{YEAR - 2}")
+    if "Все города" in admin.labels():
+        await admin.press("Все города")
+    assert "отчёт" in admin.last_text.lower()
+    return admin
+
+
+def _school_join(decision: str) -> Callable[..., Awaitable[TgUser]]:
+    async def flow(
+        app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+    ) -> TgUser:
+        return await _colleague_asks(make_user, decision)
+
+    return flow
+
+
+async def _colleague_asks(make_user: Callable[..., TgUser], decision: str) -> TgUser:
+    first = await coordinator(make_user, 4201, school="Гимназия № 1", city="Сочи")
+    colleague = make_user(4203, first_name="Коллега")
+    await onboard(colleague, name="Ирина Коллегова", city="Сочи", role="Педагог")
+    await colleague.send("/school")
+    await colleague.press("🤝 Присоединиться к учреждению")
+    await press_starting(colleague, "🏫 Гимназия № 1")
+    await colleague.press("🤝 Стать координатором этого учреждения")
+    assert "ждёт подтверждения" in colleague.last_text
+    assert_way_on(colleague)
+    await first.press(decision)
+    assert "«Гимназия № 1»" in colleague.last_text
+    assert_way_on(colleague)  # the colleague, told of the decision
+    return first
+
+
+async def _proposed(make_user: Callable[..., TgUser]) -> tuple[TgUser, TgUser]:
+    """A Sochi school proposes a telebridge to a Minsk one: (proposer, partner)."""
+    minsk = await coordinator(make_user, 4201, school="Средняя школа № 5", city="Минск")
+    sochi = await coordinator(make_user, 4202, school="Гимназия № 1", city="Сочи")
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
+    return sochi, minsk
+
+
+async def flow_telebridge_accepted(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    sochi, minsk = await _proposed(make_user)
+    await minsk.press("✅ Принять")
+    assert any("Телемост подтверждён" in text for text in sochi.texts()[-3:])
+    assert_way_on(sochi)  # the proposer, told of the agreement
+    return minsk
+
+
+async def flow_telebridge_declined(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    sochi, minsk = await _proposed(make_user)
+    await minsk.press("❌ Отклонить")
+    await minsk.send("В этот день у нас экзамены")
+    assert "Причина: В этот день у нас экзамены" in sochi.last_text
+    assert_way_on(sochi)
+    return minsk
+
+
+async def flow_waiting_list_promoted(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    """Someone leaves a full trip: the first person waiting is told the seat is theirs."""
+    assert app.db is not None
+    programme = await add_programme(app.db, audience=())
+    trip = await add_trip(app.db, programme_id=programme, capacity=1)
+    first = make_user(4205)
+    for person in (first, user):
+        await onboard(person)
+        await person.press_data(TripCb(action=TripAction.REGISTER, id=trip).pack())
+        await person.press("✅ Подтвердить")
+    await first.send("/mytrips")
+    await first.press(first.labels()[0])
+    await first.press("Отменить участие")
+    await first.press("Да, отменить участие")
+    assert_way_on(first)
+    assert "оно ваше" in user.last_text
+    return user
+
+
+async def flow_rights_granted(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    """An admin grants a person the organiser's rights: the person is told, with a way on."""
+    await onboard(user)
+    await admin.send(f"/grant {user.id}")
+    assert_way_on(admin)
+    await app.dp["delivery"].wait_idle(5)
+    assert "права организатора" in user.last_text
+    await user.press("🛠 Организатору")  # the way on leads to the organiser's panel
+    return user
+
+
+async def flow_rights_revoked(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await flow_rights_granted(app, user, admin)
+    await admin.send(f"/revoke {user.id}")
+    await app.dp["delivery"].wait_idle(5)
+    assert "права организатора сняты" in user.last_text
+    return user
+
+
+async def flow_invite_used(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    """A newcomer joins through an admin's invite: both are left with a way on."""
+    await admin.send("/invite")
+    match = re.search(r"start=(invite_[A-Za-z0-9_-]+)", admin.last_text)
+    assert match, admin.last_text
+    await onboard(user, start=f"/start {match[1]}")
+    assert_way_on(user)
+    assert "принял ваше приглашение" in admin.last_text
+    return admin
+
+
 FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "onboarding": flow_onboarding,
     "onboarding cancelled": flow_onboarding_cancelled,
@@ -285,9 +533,27 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "audit": _typed("/audit", staff=True),
     "invite": _typed("/invite", staff=True),
     "grant": _typed("/grant 4242", staff=True),
+    "rights granted": flow_rights_granted,
+    "rights revoked": flow_rights_revoked,
+    "invite used": flow_invite_used,
     "trip form cancelled": flow_trip_form_cancelled,
     "event form cancelled": flow_event_form_cancelled,
     "import": flow_import,
+    "trip saved": flow_trip_saved,
+    "event saved": flow_event_saved,
+    "broadcast sent": flow_broadcast_sent,
+    "roadmap status changed": flow_roadmap_status,
+    "roadmap notes edited": flow_roadmap_notes,
+    "profile city": flow_profile_city,
+    "profile role": flow_profile_role,
+    "registration approved": flow_registration_approved,
+    "registration rejected": flow_registration_rejected,
+    "waiting list promoted": flow_waiting_list_promoted,
+    "report of typed dates": flow_report_typed_dates,
+    "school: a colleague's request accepted": _school_join("✅ Принять"),
+    "school: a colleague's request declined": _school_join("❌ Отказать"),
+    "telebridge accepted": flow_telebridge_accepted,
+    "telebridge declined": flow_telebridge_declined,
     "event calendar file": flow_event_calendar,
     "trip calendar file": flow_trip_calendar,
     "deep link of no known kind": _deep_link("nosuch_1"),

@@ -15,9 +15,10 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.roadmap import RoadmapService, RoadmapStatus
 from bot.roles import Access
+from bot.trips import Direction
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Onboarded
-from handlers.render import Target, send_new, show, show_error, zone_of
+from handlers.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.roadmap_callbacks import RmAction, RmCb
 from handlers.roadmap_views import (
     PAGE_SIZE,
@@ -56,8 +57,16 @@ async def roadmap_menu(callback: CallbackQuery, **data: Any) -> None:
 
 
 async def direction_page(
-    callback: CallbackQuery, callback_data: RmCb, t: Translator, roadmap_repo: RoadmapRepo
+    callback: CallbackQuery,
+    callback_data: RmCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    roadmap_repo: RoadmapRepo,
 ) -> None:
+    if callback_data.direction not in set(Direction):
+        # Forged or from an older release: no such direction to show (nor a text for it).
+        alert(callback_answer, t.popup("error-stale-button"))
+        return
     direction = callback_data.direction
     page = max(callback_data.page, 0)
     items, total = await roadmap_repo.page(

@@ -211,12 +211,14 @@ async def audit_command(message: Message, command: CommandObject, **data: Any) -
     t: Translator = data["t"]
     args = (command.args or "").strip()
     if args.lower() in HELP_WORDS:
-        await message.answer(t("audit-help"))
+        await message.answer(t("audit-help"), reply_markup=way_on_keyboard(t))
         return
     try:
         audit_filter = parse_filter(args)
     except UserError as error:
-        await message.answer(t(error.key) + "\n\n" + t("audit-help"))
+        await message.answer(
+            t(error.key) + "\n\n" + t("audit-help"), reply_markup=way_on_keyboard(t)
+        )
         return
     await _show_page(message, audit_filter, 0, data, new=True)
 
@@ -226,7 +228,7 @@ async def audit_page(callback: CallbackQuery, callback_data: AuditCb, **data: An
 
 
 async def refuse_command(message: Message, t: Translator) -> None:
-    await message.answer(t("error-admins-only"))
+    await message.answer(t("error-admins-only"), reply_markup=way_on_keyboard(t))
 
 
 async def refuse_button(

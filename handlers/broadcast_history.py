@@ -23,6 +23,7 @@ from handlers.broadcast_keyboards import (
     stop_confirm_keyboard,
 )
 from handlers.broadcast_views import card_text, history_label, segment_label
+from handlers.keyboards import way_on_keyboard
 from handlers.render import alert, send_new, show, show_error, zone_of
 from storage.cities import CityRepo
 from storage.db import utc_now
@@ -166,7 +167,7 @@ async def stop_keep(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await show(callback, t("bc-stop-kept", id=broadcast.id))
+    await show(callback, t("bc-stop-kept", id=broadcast.id), way_on_keyboard(t))
 
 
 async def withdraw(

@@ -198,6 +198,18 @@ def menu_button(t: Translator) -> InlineKeyboardButton:
     )
 
 
+def schools_button(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.button("menu-schools"), callback_data=MenuCb(item=MenuItem.SCHOOLS).pack()
+    )
+
+
+def trips_button(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.button("menu-trips"), callback_data=MenuCb(item=MenuItem.TRIPS).pack()
+    )
+
+
 def way_on_keyboard(t: Translator, *buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
     """The natural next steps, one a row, then the main menu."""
     return InlineKeyboardMarkup(inline_keyboard=[*([b] for b in buttons), [menu_button(t)]])

@@ -28,7 +28,7 @@ from bot.trip_notices import TripNotices
 from bot.trips import can_change_answers
 from handlers.callbacks import MenuCb, MenuItem, Small
 from handlers.filters import Onboarded
-from handlers.keyboards import InlineKeyboard, way_on_keyboard
+from handlers.keyboards import InlineKeyboard, trips_button, way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
 from handlers.routing import CapabilityRouter
@@ -825,7 +825,7 @@ async def my_trips(
 ) -> None:
     mine = (await registrations.for_person(tg_id=person.tg_id))[:MY_TRIPS_LIMIT]
     if not mine:
-        await send_new(target, t("mytrips-empty"))
+        await send_new(target, t("mytrips-empty"), way_on_keyboard(t, trips_button(t)))
         return
     builder = InlineKeyboard()
     lines = []

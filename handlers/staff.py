@@ -20,6 +20,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.filters import Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.render import alert
 from handlers.routing import CapabilityRouter
 
@@ -40,7 +41,7 @@ async def refuse_message(message: Message, state: FSMContext, t: Translator) -> 
     # Someone whose rights were taken away in the middle of a form leaves it here.
     if await state.get_state() is not None:
         await state.clear()
-    await message.answer(t("error-organisers-only"))
+    await message.answer(t("error-organisers-only"), reply_markup=way_on_keyboard(t))
 
 
 async def refuse_callback(

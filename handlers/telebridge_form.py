@@ -40,6 +40,7 @@ from bot.telebridges import (
 )
 from bot.trips import parse_local_datetime
 from handlers.filters import Has, Onboarded
+from handlers.keyboards import schools_button, way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, show, show_error
 from handlers.routing import CapabilityRouter
@@ -453,7 +454,7 @@ async def form_button(
     action = callback_data.action
     if action is TbFormAction.CANCEL:
         await state.clear()
-        await show(callback, t("tb-form-cancelled"))
+        await show(callback, t("tb-form-cancelled"), way_on_keyboard(t, schools_button(t)))
     elif action is TbFormAction.BACK:
         await _show(callback, state, steps[max(index - 1, 0)], data)
     elif action is TbFormAction.SKIP and current in SKIP_LABELS:

@@ -30,6 +30,7 @@ from bot.roadmap import RoadmapNotices
 from bot.roles import Access
 from bot.trip_notices import TripNotices
 from handlers.filters import Has, Onboarded
+from handlers.keyboards import way_on_keyboard
 from handlers.routing import CapabilityRouter
 from handlers.trip_admin_keyboards import saved_keyboard
 from storage.db import Database, utc_now
@@ -55,16 +56,21 @@ async def receive_file(
     document = message.document
     assert document is not None
     if access < Access.ORGANISER:
-        await message.answer(t("import-refused-member"))
+        await message.answer(t("import-refused-member"), reply_markup=way_on_keyboard(t))
         return
     name = document.file_name or ""
     # Checked before downloading: there is no point fetching 20 MB to refuse them.
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
         size = megabytes(document.file_size)
-        await message.answer(t("import-too-big", name=name, size=size, limit=MAX_FILE_BYTES // MB))
+        await message.answer(
+            t("import-too-big", name=name, size=size, limit=MAX_FILE_BYTES // MB),
+            reply_markup=way_on_keyboard(t),
+        )
         return
     if detect_format(name) is None:
-        await message.answer(t("import-unknown-format", name=name))
+        await message.answer(
+            t("import-unknown-format", name=name), reply_markup=way_on_keyboard(t)
+        )
         return
     now = utc_now()
     # Reading a file may take up to IMPORT_TIME_LIMIT: "typing…" stays on the whole time.
@@ -82,7 +88,10 @@ async def receive_file(
                 reader=import_reader,
             )
     except ImportRejected as rejected:
-        await message.answer(failure_report(t, rejected.issues, name=name, limit=MESSAGE_LIMIT))
+        await message.answer(
+            failure_report(t, rejected.issues, name=name, limit=MESSAGE_LIMIT),
+            reply_markup=way_on_keyboard(t),
+        )
         return
     # Seats an update added went to the waiting list inside the import's transaction;
     # the people are told now that it is committed.

@@ -253,6 +253,34 @@ def _deep_link(payload: str) -> Callable[..., Awaitable[TgUser]]:
     return flow
 
 
+async def flow_import_refused(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await send_file(admin, "plan.txt", b"not a table")  # a format the import does not read
+    return admin
+
+
+async def flow_import_not_utf8(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await send_file(admin, "plan.yaml", "программы: []".encode("cp1251"))
+    return admin
+
+
+async def flow_import_by_member(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await onboard(user)
+    await send_file(user, "plan.yaml", good_file().encode())
+    return user
+
+
+async def flow_telebridge_form_cancelled(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    await coordinator(make_user, 4203, school="Средняя школа № 7", city="Минск")
+    sochi = await coordinator(make_user, 4204, school="Гимназия № 2", city="Сочи")
+    await sochi.send("/school")
+    await sochi.press(next(label for label in sochi.labels() if "Новый телемост" in label))
+    await sochi.press(next(label for label in sochi.labels() if "Отмена" in label))
+    assert "ничего не отправлено" in sochi.last_text
+    return sochi
+
+
 async def flow_cancel_in_form(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
     await onboard(user)
     await user.send("/profile")
@@ -539,6 +567,15 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "trip form cancelled": flow_trip_form_cancelled,
     "event form cancelled": flow_event_form_cancelled,
     "import": flow_import,
+    "import refused: unknown format": flow_import_refused,
+    "import refused: not UTF-8": flow_import_not_utf8,
+    "import by a member": flow_import_by_member,
+    "telebridge form cancelled": flow_telebridge_form_cancelled,
+    "audit help": _typed("/audit help", staff=True),
+    "audit with a mistake": _typed("/audit от:вчера-завтра", staff=True),
+    "audit by a member": _typed("/audit"),
+    "organiser panel by a member": _typed("/organiser"),
+    "my trips, none yet": _typed("/mytrips"),
     "trip saved": flow_trip_saved,
     "event saved": flow_event_saved,
     "broadcast sent": flow_broadcast_sent,

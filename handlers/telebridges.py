@@ -293,8 +293,9 @@ async def accept_with_link(message: Message, state: FSMContext, **data: Any) -> 
         if error.key == "tb-error-url":
             await _ask_answer_again(message, state, t, t(error.key))
             return
+        # The telebridge changed meanwhile: the answer ends here, with the way on.
         await state.clear()
-        await message.answer(t(error.key, **error.args_))
+        await message.answer(t(error.key, **error.args_), reply_markup=_way_on(t))
         return
     await state.clear()
     await _confirmed(message, change, data)
@@ -630,7 +631,10 @@ async def report_photo(message: Message, state: FSMContext, **data: Any) -> None
             photo_file_id=message.photo[-1].file_id,
         )
     except UserError as error:
-        await message.answer(t(error.key, **error.args_))
+        # Not the photo's fault (the telebridge or the person's role changed meanwhile):
+        # the answer ends here, with the way on.
+        await state.clear()
+        await message.answer(t(error.key, **error.args_), reply_markup=_way_on(t))
         return
     await state.clear()
     await message.answer(t("tb-report-thanks"), reply_markup=_way_on(t))

@@ -22,6 +22,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.broadcasts import BroadcastService, seconds_left
+from bot.edits import is_not_modified
 from bot.i18n import Translations, Translator
 from bot.notify import Notifier
 from bot.timefmt import local_text
@@ -178,7 +179,7 @@ class BroadcastMonitor:
                 )
                 return True
             except TelegramBadRequest as exc:
-                if "message is not modified" in exc.message:
+                if is_not_modified(exc):
                     return True
                 logger.info("Progress message of broadcast %s is gone: %s", broadcast.id, exc)
             except TelegramAPIError as exc:

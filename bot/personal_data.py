@@ -105,6 +105,10 @@ class PersonalCopy:
 class ForgetReport:
     erased: dict[str, int]
     kept: dict[str, int]
+    # False when the WAL could not be emptied before the answer (another process held a
+    # read snapshot for longer than the bound): the checkpoint loop empties it later, and
+    # the person is told so rather than that nothing is left.
+    wiped: bool = True
 
     @property
     def anything(self) -> bool:
@@ -251,11 +255,12 @@ class PersonalData:
                 logger.exception("A notice after erasing personal data failed")
         # The tables no longer hold the data, but the WAL's older frames still do: empty it
         # before the person is told the data is gone.
-        await self._db.wipe_wal()
+        wiped = await self._db.wipe_wal()
         logger.info("Personal data of a person erased (%d sections)", len(self._sections))
         return ForgetReport(
             {key: count for key, count in erased.items() if count},
             {key: count for key, count in kept.items() if count},
+            wiped,
         )
 
     async def expire(self, *, days: int, now: datetime) -> dict[str, int]:

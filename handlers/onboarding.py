@@ -18,7 +18,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.command_menu import set_personal_menu
 from bot.errors import UserError
-from bot.i18n import Translations, Translator
+from bot.i18n import Html, Translations, Translator
 from bot.profile import (
     OnboardingAnswers,
     ProfileService,
@@ -49,6 +49,7 @@ from handlers.keyboards import (
     nav_keyboard,
     roles_keyboard,
 )
+from handlers.privacy import backups_text
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, show, show_error, show_main_menu
 from handlers.routing import CapabilityRouter
@@ -67,7 +68,10 @@ async def show_step(
         text, markup = t("onb-choose-language"), language_keyboard(t, Ctx.ONBOARDING)
     elif step == Onboarding.consent:
         policy_url = data["settings"].privacy_policy_url
-        text, markup = t("onb-consent"), consent_keyboard(t, policy_url=policy_url, nav=True)
+        # What /forget can and cannot erase is said before the person agrees, not after.
+        backups = backups_text(t, data["personal_data"])
+        text = t("onb-consent", backups=Html(backups))
+        markup = consent_keyboard(t, policy_url=policy_url, nav=True)
     elif step == Onboarding.name:
         user = target.from_user
         telegram_name = usable_name(user.full_name) if user else None

@@ -90,6 +90,8 @@ def report_text(t: Translator, report: ForgetReport, backups: str) -> str:
     text = t("forget-done", erased=Html(erased or t("forget-erased-nothing")))
     if kept:
         text += "\n\n" + t("forget-kept", kept=Html(kept))
+    if not report.wiped:
+        text += "\n\n" + t("forget-wiped-later")
     return text + "\n\n" + backups + "\n\n" + t("forget-after")
 
 

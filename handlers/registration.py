@@ -3,13 +3,11 @@ decisions on new registrations."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from enum import StrEnum
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -17,6 +15,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.edits import suppress_not_modified
 from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.notify import Notifier
@@ -758,7 +757,7 @@ async def _retire_buttons(bot: Bot, target: Target, message_id: int | None) -> N
     """Take "Одобрить"/"Отклонить" off the organiser's copy once it is decided."""
     if not message_id or target.from_user is None:
         return
-    with contextlib.suppress(TelegramBadRequest):  # already edited, or too old to edit
+    with suppress_not_modified(or_gone=True):  # already retired, or deleted by the organiser
         await bot.edit_message_reply_markup(
             chat_id=target.from_user.id, message_id=message_id, reply_markup=None
         )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.config import Settings
+from bot.edits import suppress_not_modified
 from bot.errors import UserError
 from bot.i18n import Translator, fit_popup
 from bot.roles import Access
@@ -34,17 +31,6 @@ async def show(target: Target, text: str, markup: InlineKeyboardMarkup | None = 
         await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
         return
     await target.answer(text, reply_markup=markup)
-
-
-@contextlib.contextmanager
-def suppress_not_modified() -> Iterator[None]:
-    """An edit to what the message already shows is done: Telegram answers it with 400
-    "message is not modified" (a double tap, two presses carrying the same old message)."""
-    try:
-        yield
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            raise
 
 
 def _already_shows(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:

@@ -352,7 +352,7 @@ class Database:
             except sqlite3.Error as exc:
                 logger.warning("WAL checkpoint failed: %s", exc)
 
-    async def wipe_wal(self, *, within: float = WIPE_WITHIN) -> bool:
+    async def wipe_wal(self, *, within: float | None = None) -> bool:
         """Copy the WAL into the database file and truncate it to nothing; True once done.
 
         Called after an erasure commits: the WAL's older frames still hold the erased rows
@@ -365,7 +365,7 @@ class Database:
         of time the checkpoint loop goes on trying every few seconds.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
+        deadline = loop.time() + (WIPE_WITHIN if within is None else within)
         pause = BUSY_RETRY_FIRST
         while True:
             rows = await self._checkpointer.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -9,6 +9,7 @@ is never sent, and if one slipped through it would be taken as done, not as an e
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -254,3 +255,17 @@ async def test_approve_after_another_organiser_decided_retires_this_copys_button
     (answer,) = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "Решение уже принято" in answer.params["text"]
     assert len(edits(calls)) == 1 and "✅ Одобрить" not in colleague.labels()
+
+
+def test_one_place_knows_the_not_modified_refusal() -> None:
+    """How Telegram's "message is not modified" is told apart lives in bot/edits.py only:
+    every edit elsewhere goes through it, so a change to the wording is made once."""
+    root = Path(__file__).resolve().parent.parent
+    spelled = [
+        str(path.relative_to(root))
+        for package in ("bot", "handlers", "storage")
+        for path in sorted((root / package).rglob("*.py"))
+        if "not modified" in path.read_text(encoding="utf-8")
+        and path.relative_to(root) != Path("bot/edits.py")
+    ]
+    assert not spelled, f"'message is not modified' handled outside bot/edits.py: {spelled}"

@@ -125,9 +125,11 @@ def settings(telegram: FakeTelegram, db_path: Path) -> Settings:
     return make_settings(telegram, db_path, backup_dir=db_path.parent / "backups", backup_keep=3)
 
 
-async def test_forget_leaves_nothing_in_the_database_files(
+async def _planted(
     app: RunningBot, make_user: Callable[..., TgUser], db_path: Path
-) -> None:
+) -> tuple[TgUser, list[str]]:
+    """A person with a name, an organisation, a phone and an answer, all of them in the
+    database file and in its WAL; the person and those values."""
     assert app.db is not None
     organiser = make_user(ADMIN_ID, first_name="Админ")
     await onboard(organiser, name="Ольга Админова", city="Минск")
@@ -163,26 +165,69 @@ async def test_forget_leaves_nothing_in_the_database_files(
             await conn.execute(f"UPDATE {table} SET rowid = rowid")
     before = _found(db_path, values)
     assert before == {db_path.name: values, f"{db_path.name}-wal": values}, before
+    return person, values
 
-    await person.send("/forget")
-    assert "примерно 3 дня" in person.last_text  # BACKUP_KEEP, before and after
-    # Another connection (a backup, say) holds a read snapshot while /forget runs: the WAL
-    # cannot be emptied until it lets go, a moment later.
+
+def _hold_snapshot(db_path: Path, seconds: float) -> Callable[[], None]:
+    """Another connection (a backup, say) holds a read snapshot for `seconds`: the WAL
+    cannot be emptied until it lets go. Returns what closes it at the end of the test."""
     reader = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM people").fetchall()
-    release = asyncio.get_running_loop().call_later(0.3, reader.rollback)
+    release = asyncio.get_running_loop().call_later(seconds, reader.rollback)
+
+    def close() -> None:
+        release.cancel()
+        reader.close()
+
+    return close
+
+
+async def test_forget_leaves_nothing_in_the_database_files(
+    app: RunningBot, make_user: Callable[..., TgUser], db_path: Path
+) -> None:
+    person, values = await _planted(app, make_user, db_path)
+    await person.send("/forget")
+    assert "примерно 3 дня" in person.last_text  # BACKUP_KEEP, before and after
+    # A snapshot held while /forget runs, let go a moment later (within the bound).
+    close = _hold_snapshot(db_path, 0.3)
     try:
         await person.press("🗑 Да, удалить мои данные")
     finally:
-        release.cancel()
-        reader.close()
+        close()
     done = person.last_text
     assert "ваши данные удалены" in done
     assert "хранит 3 последние копии" in done and "примерно 3 дня" in done
+    assert "журнал" not in done
 
     # The moment /forget has answered, with the bot still running.
     assert _found(db_path, values) == {db_path.name: [], f"{db_path.name}-wal": []}
+
+
+async def test_forget_says_when_the_wal_is_emptied_later(
+    app: RunningBot,
+    make_user: Callable[..., TgUser],
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A snapshot held for longer than /forget waits: the answer does not pretend nothing
+    is left; it says the rest goes in minutes, and the bot empties the WAL once the other
+    connection lets go."""
+    monkeypatch.setattr("storage.db.WIPE_WITHIN", 0.3)
+    person, values = await _planted(app, make_user, db_path)
+    await person.send("/forget")
+    close = _hold_snapshot(db_path, 1.5)
+    try:
+        await person.press("🗑 Да, удалить мои данные")
+        done = person.last_text
+        assert "ваши данные удалены" in done
+        assert "бот сотрёт, как только журнал освободится" in done
+        assert _found(db_path, values)[f"{db_path.name}-wal"], "the WAL was not in use"
+        async with asyncio.timeout(10):  # let go after 1.5 s; the loop tries every 2 s
+            while any(_found(db_path, values).values()):
+                await asyncio.sleep(0.2)
+    finally:
+        close()
 
 
 async def test_forget_without_daily_backups_says_there_are_none(
@@ -200,6 +245,18 @@ async def test_forget_without_daily_backups_says_there_are_none(
         assert "примерно" not in person.last_text
     finally:
         await app.stop()
+
+
+async def test_consent_names_forget_and_the_backup_days(
+    app: RunningBot, make_user: Callable[..., TgUser]
+) -> None:
+    person = make_user(4324)
+    await person.send("/start")
+    await person.press("Русский")
+    assert "Согласны ли вы" in person.last_text
+    assert "/forget" in person.last_text
+    assert "хранит 3 последние копии" in person.last_text
+    assert "примерно 3 дня" in person.last_text
 
 
 async def test_belarusian_forget_names_the_backup_days(

@@ -20,6 +20,9 @@ async def test_onboarding_in_russian(app: RunningBot, make_user) -> None:
 
     await user.press("Русский")
     assert "Согласны ли вы на обработку" in user.last_text
+    # What erasing can do is said before the person agrees (no daily backups here).
+    assert "удалить — командой /forget" in user.last_text
+    assert "Ежедневных резервных копий базы бот не делает" in user.last_text
     assert {"Согласен", "Не согласен", "← Назад", "Отмена"} <= set(user.labels())
 
     await user.press("Согласен")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 
 from handlers.telebridge_callbacks import TbAction, TbCb
 from storage.db import Database, to_db_time, utc_now
@@ -237,3 +238,34 @@ async def test_an_accepted_new_time_is_reminded_of_afresh(
         f"reminder:telebridge:{telebridge_id}v1:3:{minsk.id}",
         f"reminder:telebridge:{telebridge_id}v2:3:{minsk.id}",
     ]
+
+
+async def test_a_report_photo_after_leaving_the_school_ends_with_the_way_on(
+    app: RunningBot, telegram: FakeTelegram, pair: tuple[TgUser, TgUser, int]
+) -> None:
+    """The photo step of the report, and meanwhile the person stopped being the school's
+    coordinator (with the buttons of an older /school message, which leave the form
+    open): the photo is not theirs to add any more; the answer says why, ends with the
+    way on, and closes the form."""
+    sochi, _, telebridge_id = pair
+    await sochi.send("/school")  # an older message whose buttons are used later
+    await _move(app, telebridge_id, start=-1800, end=3)
+    await _wait_for(lambda: bool(_texts(sochi, "Состоялся ли телемост")))
+    await sochi.press("✅ Да")
+    await sochi.send("Было 40 детей")
+    assert "фото" in sochi.last_text
+    await sochi.press("Перестать быть координатором")
+    await sochi.press("Да, перестать быть координатором")
+    await sochi.app.process(sochi.updates.photo(b"\x89PNG fake", server=telegram))
+    assert "Сначала зарегистрируйте своё учреждение" in sochi.last_text
+    assert sochi.labels() == ["📋 Мои телемосты", "☰ Главное меню"]
+    assert (
+        await app.dp.fsm.storage.get_state(  # the form is closed
+            StorageKey(bot_id=app.bot.id, chat_id=sochi.id, user_id=sochi.id)
+        )
+        is None
+    )
+    async with app.db.read.execute(  # type: ignore[union-attr]
+        "SELECT report, photo_file_id FROM telebridge_reports WHERE tg_id = ?", (sochi.id,)
+    ) as cur:
+        assert [tuple(row) for row in await cur.fetchall()] == [("Было 40 детей", None)]

@@ -363,6 +363,28 @@ async def test_link_required_before_confirmation(
     assert "https://telemost.yandex.ru/j/777" in sochi.texts()[-2]
 
 
+async def test_a_link_typed_after_the_proposal_was_withdrawn_ends_with_the_way_on(
+    app: RunningBot, sochi: TgUser, minsk: TgUser
+) -> None:
+    """Asked for the link to accept, and meanwhile the proposer withdrew: the link is
+    not taken as an answer to a question that is gone; the answer says what happened and
+    ends with the way on, and the form is closed."""
+    assert app.db is not None
+    when, _ = sochi_time()
+    await propose(sochi, partner="🏫 Средняя школа № 5", when=when, link=None)
+    await minsk.press("✅ Принять")
+    assert "нужна ссылка на видеосвязь" in minsk.last_text
+    telebridge = await _only_telebridge(app.db)
+    await sochi.press_data(TbCb(action=TbAction.CANCEL, id=telebridge.id).pack())
+    await sochi.press("Без причины")
+    await minsk.send("https://telemost.yandex.ru/j/777")
+    assert "не похоже на ссылку" not in minsk.last_text
+    assert minsk.labels() == ["📋 Мои телемосты", "☰ Главное меню"]
+    assert (await _only_telebridge(app.db)).status == "cancelled"
+    await minsk.send("https://telemost.yandex.ru/j/778")  # the form is closed
+    assert "Я не понял это сообщение" in minsk.texts()[-2]
+
+
 async def test_open_offer_is_taken_by_exactly_one_of_two(
     app: RunningBot, make_user: Callable[..., TgUser], sochi: TgUser, minsk: TgUser
 ) -> None:

@@ -13,10 +13,9 @@ class Onboarding(StatesGroup):
 
 
 class ProfileEdit(StatesGroup):
+    # City and sphere are chosen with buttons on the profile itself: no typed step.
     name = State()
     organisation = State()
-    city = State()
-    role = State()
     phone = State()
 
 

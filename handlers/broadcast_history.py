@@ -19,6 +19,7 @@ from handlers.broadcast_keyboards import (
     BcCb,
     card_keyboard,
     history_keyboard,
+    home_button,
     home_keyboard,
     stop_confirm_keyboard,
 )
@@ -150,7 +151,7 @@ async def stop(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await show(callback, t("bc-stopping", id=stopped.id))
+    await show(callback, t("bc-stopping", id=stopped.id), way_on_keyboard(t, home_button(t)))
     broadcast_monitor.wake()
 
 

@@ -11,7 +11,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.callbacks import Ctx, MenuCb, MenuItem
-from handlers.keyboards import language_keyboard, way_on_keyboard
+from handlers.keyboards import language_keyboard, start_keyboard, way_on_keyboard
 from handlers.render import Target, alert, send_new, show_main_menu
 from handlers.routing import CapabilityRouter
 from handlers.states import Onboarding
@@ -27,9 +27,9 @@ def help_text(t: Translator, access: Access, person: Person | None) -> str:
     return t(key)
 
 
-def _help_keyboard(t: Translator, person: Person | None) -> InlineKeyboardMarkup | None:
-    # A newcomer's way on is /start, which the text names; the menu is for members.
-    return way_on_keyboard(t) if person is not None and person.is_onboarded else None
+def _help_keyboard(t: Translator, person: Person | None) -> InlineKeyboardMarkup:
+    # A newcomer's way on is getting acquainted; the menu is for members.
+    return way_on_keyboard(t) if person is not None and person.is_onboarded else start_keyboard(t)
 
 
 async def help_command(
@@ -76,7 +76,7 @@ async def cancel_command(
     if person is not None and person.is_onboarded:
         await show_main_menu(message, t, access, new=True)
     else:
-        await message.answer(t("cancel-start-again"))
+        await message.answer(t("cancel-start-again"), reply_markup=start_keyboard(t))
 
 
 async def main_menu(

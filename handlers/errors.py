@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import Translations, Translator
+from handlers.keyboards import way_on_keyboard
 from handlers.routing import CapabilityRouter
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ async def on_error(
     # A pressed button has been answered already by CallbackAnswerMiddleware.
     t = t or translations.get(from_user.language_code)
     try:
-        await bot.send_message(from_user.id, t("error-generic"))
+        await bot.send_message(from_user.id, t("error-generic"), reply_markup=way_on_keyboard(t))
     except TelegramAPIError as exc:
         logger.warning("Cannot tell the person about the error: %s", type(exc).__name__)
     return True

@@ -9,6 +9,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import Translator
 from bot.roles import Access
+from handlers.keyboards import start_keyboard
 from handlers.render import alert, show_main_menu
 from handlers.routing import CapabilityRouter
 from storage.people import Person
@@ -18,7 +19,7 @@ async def unknown_message(
     message: Message, t: Translator, access: Access, person: Person | None
 ) -> None:
     if person is None or not person.is_onboarded:
-        await message.answer(t("fallback-newcomer"))
+        await message.answer(t("fallback-newcomer"), reply_markup=start_keyboard(t))
         return
     await message.answer(t("fallback-message"))
     await show_main_menu(message, t, access, new=True)

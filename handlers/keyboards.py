@@ -215,6 +215,14 @@ def way_on_keyboard(t: Translator, *buttons: InlineKeyboardButton) -> InlineKeyb
     return InlineKeyboardMarkup(inline_keyboard=[*([b] for b in buttons), [menu_button(t)]])
 
 
+def start_keyboard(t: Translator, *, again: bool = False) -> InlineKeyboardMarkup:
+    """For someone the bot does not know (yet, or any more): the way on is getting
+    acquainted, the language first. `again` after a cancelled onboarding or /forget."""
+    label = t.button("btn-start-again" if again else "btn-start")
+    start = InlineKeyboardButton(text=label, callback_data=MenuCb(item=MenuItem.LANGUAGE).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[start]])
+
+
 def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
     builder.button(text=t.button("menu-trips"), callback_data=MenuCb(item=MenuItem.TRIPS))

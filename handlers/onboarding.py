@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.command_menu import set_personal_menu
@@ -32,8 +32,6 @@ from handlers.callbacks import (
     ConsentCb,
     Ctx,
     LanguageCb,
-    MenuCb,
-    MenuItem,
     NavAction,
     NavCb,
     RoleCb,
@@ -48,6 +46,7 @@ from handlers.keyboards import (
     name_keyboard,
     nav_keyboard,
     roles_keyboard,
+    start_keyboard,
 )
 from handlers.privacy import backups_text
 from handlers.reask import explain_and_ask_again
@@ -258,10 +257,7 @@ async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **data
 async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
     await state.clear()
     # Nothing was kept: the way on is starting again (the language first).
-    again = InlineKeyboardButton(
-        text=t.button("btn-start-again"), callback_data=MenuCb(item=MenuItem.LANGUAGE).pack()
-    )
-    await show(callback, t("onb-cancelled"), InlineKeyboardMarkup(inline_keyboard=[[again]]))
+    await show(callback, t("onb-cancelled"), start_keyboard(t, again=True))
 
 
 async def _ask_again(

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.exports import export_trip
 from bot.i18n import Translator
 from bot.roles import Access
-from handlers.keyboards import InlineKeyboard
+from handlers.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.render import alert, shorten, show, zone_of
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import ParticipantsPageCb, TripAction, TripCb
@@ -128,6 +128,15 @@ def participants_keyboard(
         )
     )
     return builder.as_markup()
+
+
+def _back_to_trip(t: Translator, trip_id: int) -> InlineKeyboardMarkup:
+    """Under the exported files: back to the trip (its list of participants is there)."""
+    back = InlineKeyboardButton(
+        text=t.button("participants-btn-back"),
+        callback_data=TripCb(action=TripAction.OPEN, id=trip_id).pack(),
+    )
+    return way_on_keyboard(t, back)
 
 
 async def _show_page(
@@ -245,12 +254,18 @@ async def export_participants(
     )
     if export is None or export.count == 0:  # deleted or emptied in the meantime
         key = "trip-error-not-found" if export is None else "export-empty"
-        await bot.send_message(chat_id, t(key))
+        markup = way_on_keyboard(t) if export is None else _back_to_trip(t, callback_data.id)
+        await bot.send_message(chat_id, t(key), reply_markup=markup)
         return
     caption = t("export-caption", trip=export.trip.title, count=export.count)
-    for file in (export.xlsx, export.csv):
+    files = (export.xlsx, export.csv)
+    for file in files:
         await bot.send_document(
-            chat_id, BufferedInputFile(file.content, filename=file.filename), caption=caption
+            chat_id,
+            BufferedInputFile(file.content, filename=file.filename),
+            caption=caption,
+            # The way back to the trip under the last file.
+            reply_markup=_back_to_trip(t, callback_data.id) if file is files[-1] else None,
         )
 
 

@@ -12,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
 )
@@ -22,8 +21,7 @@ from bot.i18n import Html, Translator
 from bot.organisers import OrganiserService
 from bot.personal_data import ForgetReport, PersonalData
 from bot.roles import Access
-from handlers.callbacks import MenuCb, MenuItem
-from handlers.keyboards import InlineKeyboard, way_on_keyboard
+from handlers.keyboards import InlineKeyboard, start_keyboard, way_on_keyboard
 from handlers.render import show
 from handlers.routing import CapabilityRouter
 from storage.db import utc_now
@@ -64,7 +62,7 @@ async def forget_command(message: Message, t: Translator, personal_data: Persona
     assert message.from_user is not None
     found = await personal_data.summary(tg_id=message.from_user.id, t=t, now=utc_now())
     if not found:
-        await message.answer(t("forget-nothing"))
+        await message.answer(t("forget-nothing"), reply_markup=start_keyboard(t))
         return
     items = "\n".join(
         t("forget-item", section=t.button(f"mydata-section-{key}-short"), count=count)
@@ -112,13 +110,10 @@ async def forget_pressed(
     tg_id = callback.from_user.id
     report = await personal_data.forget(tg_id=tg_id, now=utc_now())
     # Nothing of the person is left: the way on is starting again (the language first).
-    again = InlineKeyboardButton(
-        text=t.button("btn-start-again"), callback_data=MenuCb(item=MenuItem.LANGUAGE).pack()
-    )
     await show(
         callback,
         report_text(t, report, backups_text(t, personal_data)),
-        InlineKeyboardMarkup(inline_keyboard=[[again]]),
+        start_keyboard(t, again=True),
     )
     if access >= Access.ORGANISER:
         # Organiser rights went with the profile; an admin (ADMIN_IDS) stays one.

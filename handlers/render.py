@@ -10,7 +10,7 @@ from bot.edits import suppress_not_modified
 from bot.errors import UserError
 from bot.i18n import Translator, fit_popup
 from bot.roles import Access
-from handlers.keyboards import main_menu_keyboard
+from handlers.keyboards import main_menu_keyboard, way_on_keyboard
 from storage.cities import CityRepo
 from storage.people import Person
 
@@ -88,11 +88,12 @@ def alert(answer: CallbackAnswer, text: str) -> None:
 async def show_error(
     target: Target, t: Translator, error: UserError, answer: CallbackAnswer | None = None
 ) -> None:
-    """Tell the person what was wrong; for a button, as a pop-up that keeps the screen."""
+    """Tell the person what was wrong; for a button, as a pop-up that keeps the screen,
+    for a typed command as a message with the way on."""
     if isinstance(target, CallbackQuery) and answer is not None:
         alert(answer, t.popup(error.key, **error.args_))
     else:
-        await send_new(target, t(error.key, **error.args_))
+        await send_new(target, t(error.key, **error.args_), way_on_keyboard(t))
 
 
 def shorten(text: str, limit: int) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.errors import UserError
@@ -25,7 +25,9 @@ from bot.roadmap import (
     parse_status,
     status_name,
 )
+from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has
+from handlers.keyboards import way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import alert, send_new, show, show_error, zone_of
 from handlers.roadmap import show_card
@@ -137,11 +139,20 @@ async def _ask_notes(target: Any, t: Translator, item: Item, *, new: bool) -> No
     await (send_new if new else show)(target, text, notes_keyboard(t, item))
 
 
+def _roadmap_way_on(t: Translator) -> InlineKeyboardMarkup:
+    """Where an answer about an item that is gone leads: the roadmap, the menu."""
+    roadmap = InlineKeyboardButton(
+        text=t.button("menu-roadmap"), callback_data=MenuCb(item=MenuItem.ROADMAP).pack()
+    )
+    return way_on_keyboard(t, roadmap)
+
+
 async def _ask_notes_again(message: Message, item_id: int, explanation: str, data: Any) -> None:
     """A wrong note: say why, then the question again with its buttons."""
     item = await data["roadmap_repo"].get(item_id=item_id)
-    if item is None:  # deleted meanwhile: nothing left to ask about
-        await message.answer(explanation)
+    if item is None:  # deleted meanwhile: nothing left to ask about, the form ends
+        await data["state"].clear()
+        await message.answer(explanation, reply_markup=_roadmap_way_on(data["t"]))
         return
     await explain_and_ask_again(
         message, explanation, lambda: _ask_notes(message, data["t"], item, new=True)
@@ -159,7 +170,7 @@ async def _save_notes(target: Any, item_id: int, notes: str | None, data: dict[s
         if isinstance(target, Message):
             await _ask_notes_again(target, item_id, t(error.key, **error.args_), data)
         else:
-            await send_new(target, t(error.key, **error.args_))
+            await send_new(target, t(error.key, **error.args_), _roadmap_way_on(t))
         return False
     return True
 
@@ -169,7 +180,7 @@ async def notes_typed(message: Message, state: FSMContext, **data: Any) -> None:
     if not isinstance(item_id, int):
         await state.clear()
         return
-    if await _save_notes(message, item_id, message.text, data):
+    if await _save_notes(message, item_id, message.text, {**data, "state": state}):
         await state.clear()
         await message.answer(data["t"]("roadmap-notes-saved"))
         await show_card(message, item_id, data, new=True)
@@ -180,7 +191,9 @@ async def notes_not_text(message: Message, state: FSMContext, **data: Any) -> No
     if not isinstance(item_id, int):
         await state.clear()
         return
-    await _ask_notes_again(message, item_id, data["t"]("error-text-expected"), data)
+    await _ask_notes_again(
+        message, item_id, data["t"]("error-text-expected"), {**data, "state": state}
+    )
 
 
 async def notes_clear(

@@ -530,13 +530,19 @@ async def send_photos(
     if telebridge is None:
         return
     view = await _view(telebridge, data)
-    for report in await data["telebridges"].reports(telebridge_id=telebridge.id):
-        if report.photo_file_id:
-            side = view.proposer if report.institution_id == view.proposer.id else view.partner
-            caption = t(
-                "tb-photo-caption", topic=telebridge.topic, school=side.name if side else "—"
-            )
-            await bot.send_photo(callback.from_user.id, report.photo_file_id, caption=caption)
+    reports = await data["telebridges"].reports(telebridge_id=telebridge.id)
+    photos = [report for report in reports if report.photo_file_id]
+    # Under the last photo: back to the telebridge, the list, the menu.
+    back = button(t.button("tb-btn-back-card"), TbCb(action=TbAction.OPEN, id=telebridge.id))
+    for report in photos:
+        side = view.proposer if report.institution_id == view.proposer.id else view.partner
+        caption = t("tb-photo-caption", topic=telebridge.topic, school=side.name if side else "—")
+        await bot.send_photo(
+            callback.from_user.id,
+            report.photo_file_id,
+            caption=caption,
+            reply_markup=_way_on(t, back) if report is photos[-1] else None,
+        )
 
 
 async def mute(

@@ -171,8 +171,8 @@ def trip_card_keyboard(
     return builder.as_markup()
 
 
-def calendar_file_keyboard(t: Translator, trip_id: int) -> InlineKeyboardMarkup:
-    """Under a trip's calendar file: the way back to its card."""
+def back_to_trip_keyboard(t: Translator, trip_id: int) -> InlineKeyboardMarkup:
+    """Under a trip's calendar file or its share link: the way back to its card."""
     return (
         InlineKeyboard()
         .button(

@@ -24,7 +24,7 @@ from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import TripAction, TripCb, TripScope, TripsPageCb
 from handlers.trip_views import (
     PAGE_SIZE,
-    calendar_file_keyboard,
+    back_to_trip_keyboard,
     catalogue_keyboard,
     trip_card_keyboard,
     trip_card_text,
@@ -194,7 +194,11 @@ async def share_trip(
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
     link = await create_start_link(bot, f"trip_{trip.id}")
-    await send_new(callback, t("trip-share-link", title=trip.title, link=link))
+    await send_new(
+        callback,
+        t("trip-share-link", title=trip.title, link=link),
+        back_to_trip_keyboard(t, trip.id),
+    )
 
 
 async def send_calendar(
@@ -234,7 +238,7 @@ async def send_calendar(
         callback.from_user.id,
         BufferedInputFile(content, filename=trip_filename(trip)),
         caption=t("trip-ics-caption", title=trip.title),
-        reply_markup=calendar_file_keyboard(t, trip.id),
+        reply_markup=back_to_trip_keyboard(t, trip.id),
     )
 
 

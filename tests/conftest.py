@@ -58,6 +58,77 @@ def no_translation_errors() -> Iterator[None]:
     assert not collector.messages, f"translation errors: {collector.messages}"
 
 
+# Every reply the bot makes in any test is checked for a way on: the dead ends found, as
+# "what the person did → what the bot left them on", for the test to fail with.
+_DEAD_ENDS: list[str] = []
+_SENT = {"sendMessage", "sendDocument", "sendPhoto"}
+_EDITED = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "dead_end_allowed(reason): the test leaves a person on a message with no button"
+        " on purpose (say why)",
+    )
+
+
+def last_touched(telegram: FakeTelegram, chat_id: int, calls: list[ApiCall]) -> SentMessage | None:
+    """The message the bot sent or edited last in the chat among `calls`, as it looks now."""
+    for call in reversed(calls):
+        if not call.ok or str(call.params.get("chat_id")) != str(chat_id):
+            continue
+        if call.method in _SENT:
+            return telegram.message(chat_id, int(call.result["message_id"]))
+        if call.method in _EDITED:
+            return telegram.message(chat_id, int(call.params["message_id"]))
+    return None
+
+
+def has_way_on(message: SentMessage) -> bool:
+    markup = message.reply_markup or {}
+    rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+    return any(row for row in rows)
+
+
+def _check_way_on(
+    telegram: FakeTelegram, updates: tuple[dict[str, Any], ...], calls: list[ApiCall]
+) -> None:
+    """After a person's own message or press, the last message the bot left in their chat
+    (sent or edited while it was handled) offers a way on: a button. A press answered
+    with a pop-up only leaves the person where they were, which is checked when it was
+    sent."""
+    for update in updates:
+        body = update.get("message") or update.get("callback_query") or {}
+        sender = (body.get("from") or {}).get("id")
+        if sender is None:
+            continue
+        message = last_touched(telegram, sender, calls)
+        if message is not None and not has_way_on(message):
+            did = (
+                body.get("text")
+                or body.get("data")
+                or "a "
+                + next(
+                    (k for k in ("sticker", "photo", "document", "contact") if k in body),
+                    "message",
+                )
+            )
+            _DEAD_ENDS.append(f"{did!r} → {message.plain_text()[:120]!r}")
+
+
+@pytest.fixture(autouse=True)
+def no_dead_ends(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test fails if a reply to a person's own action leaves them on a message with
+    no button (they would have to know to type /start)."""
+    _DEAD_ENDS.clear()
+    yield
+    found = list(_DEAD_ENDS)
+    _DEAD_ENDS.clear()
+    if request.node.get_closest_marker("dead_end_allowed") is None:
+        assert not found, "dead ends:\n" + "\n".join(found)
+
+
 class RunningBot:
     """The real dispatcher polling the fake server, as `python -m bot` runs it."""
 
@@ -120,6 +191,7 @@ class RunningBot:
         # Notices the updates queued are delivered by the engine: wait for them too.
         if deliveries:
             await self.dp["delivery"].wait_idle(PROCESS_TIMEOUT)
+        _check_way_on(self.telegram, updates, self.telegram.calls[mark:])
         return self.telegram.calls[mark:]
 
 

@@ -23,6 +23,7 @@ cmd-revoke = Зняць правы арганізатара
 btn-back = ← Назад
 btn-cancel = Адмена
 menu-main = ☰ Галоўнае меню
+btn-start = 👋 Пазнаёміцца
 btn-start-again = 🔄 Пачаць нанова
 btn-agree = Згодны
 btn-disagree = Не згодны

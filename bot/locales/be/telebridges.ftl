@@ -344,6 +344,7 @@ audit-object-institution = установа
 tb-card-report = 📝 { $school }: { $report }
 tb-card-report-held = 📝 { $school }: адбыўся
 tb-card-report-not-held = 📝 { $school }: не адбыўся або перанесены
+tb-btn-back-card = ← Да тэлемоста
 tb-btn-photos = 📷 Фота з тэлемоста ({ $count })
 tb-photo-caption = 📷 Тэлемост «{ $topic }» — { $school }
 school-notice-join-orphan =

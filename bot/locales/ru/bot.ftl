@@ -23,6 +23,7 @@ cmd-revoke = Снять права организатора
 btn-back = ← Назад
 btn-cancel = Отмена
 menu-main = ☰ Главное меню
+btn-start = 👋 Познакомиться
 btn-start-again = 🔄 Начать заново
 btn-agree = Согласен
 btn-disagree = Не согласен

@@ -344,6 +344,7 @@ audit-object-institution = учреждение
 tb-card-report = 📝 { $school }: { $report }
 tb-card-report-held = 📝 { $school }: состоялся
 tb-card-report-not-held = 📝 { $school }: не состоялся или перенесён
+tb-btn-back-card = ← К телемосту
 tb-btn-photos = 📷 Фото с телемоста ({ $count })
 tb-photo-caption = 📷 Телемост «{ $topic }» — { $school }
 school-notice-join-orphan =

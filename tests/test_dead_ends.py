@@ -1,6 +1,10 @@
 """No dead ends: after each flow a person starts, the last message the bot sent or edited
 in their chat offers a way on (the next step, back, or the menu), so nobody has to know to
-type /start. One flow a test, each ending with `assert_way_on`."""
+type /start. One flow a test, each ending with `assert_way_on`.
+
+The same is checked after every update of every test by `no_dead_ends` in conftest.py, so
+the whole suite is the sweep; the flows here make sure each flow is walked to its end at
+least once, with the deep-link kinds enumerated from the code."""
 
 from __future__ import annotations
 
@@ -13,36 +17,20 @@ from handlers import get_deep_links
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.db import utc_now
 from storage.trips import Question
-from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard
+from tests import conftest
+from tests.conftest import ADMIN_ID, RunningBot, TgUser, has_way_on, last_touched, onboard
 from tests.event_seed import add_event
-from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.import_data import good_file, seed, send_file
 from tests.roadmap_seed import item_yaml, roadmap_yaml
 from tests.telebridge_steps import coordinator, press_starting, propose, sochi_time
 from tests.test_broadcast import wait_finished
 from tests.trip_seed import add_programme, add_trip
 
-_SENT = {"sendMessage", "sendDocument", "sendPhoto"}
-_EDITED = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
-
-
-def last_touched(telegram: FakeTelegram, chat_id: int) -> SentMessage:
-    """The message the bot sent or edited last in the chat, as it looks now."""
-    for call in reversed(telegram.calls):
-        if not call.ok or str(call.params.get("chat_id")) != str(chat_id):
-            continue
-        if call.method in _SENT:
-            return telegram.message(chat_id, int(call.result["message_id"]))
-        if call.method in _EDITED:
-            return telegram.message(chat_id, int(call.params["message_id"]))
-    raise AssertionError(f"the bot said nothing in chat {chat_id}")
-
 
 def assert_way_on(user: TgUser) -> None:
-    message = last_touched(user.telegram, user.id)
-    markup = message.reply_markup or {}
-    buttons = markup.get("inline_keyboard") or markup.get("keyboard") or []
-    assert any(row for row in buttons), f"a dead end: {message.plain_text()!r}"
+    message = last_touched(user.telegram, user.id, user.telegram.calls)
+    assert message is not None, f"the bot said nothing in chat {user.id}"
+    assert has_way_on(message), f"a dead end: {message.plain_text()!r}"
 
 
 async def _trip(app: RunningBot, *questions: Question) -> int:
@@ -612,3 +600,18 @@ async def test_every_flow_ends_with_a_way_on(
     else:
         user = await flow(app, make_user(4100), admin)
     assert_way_on(user)
+
+
+async def test_the_check_after_every_update_finds_a_dead_end(
+    app: RunningBot, member: TgUser
+) -> None:
+    """The check conftest runs after every update: a reply with no button is reported
+    (and one with a button is not)."""
+    mark = len(app.telegram.calls)
+    await app.bot.send_message(member.id, "Тупик")
+    update = member.updates.message("что-то")
+    conftest._check_way_on(app.telegram, (update,), app.telegram.calls[mark:])
+    found, conftest._DEAD_ENDS[:] = list(conftest._DEAD_ENDS), []
+    assert found == ["'что-то' → 'Тупик'"]
+    await member.send("/help")
+    assert conftest._DEAD_ENDS == []

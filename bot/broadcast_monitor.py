@@ -22,7 +22,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.broadcasts import BroadcastService, seconds_left
-from bot.edits import is_not_modified
+from bot.edits import is_gone, is_not_modified
 from bot.i18n import Translations, Translator
 from bot.notify import Notifier
 from bot.timefmt import local_text
@@ -181,7 +181,10 @@ class BroadcastMonitor:
             except TelegramBadRequest as exc:
                 if is_not_modified(exc):
                     return True
-                logger.info("Progress message of broadcast %s is gone: %s", broadcast.id, exc)
+                # Gone (deleted by the author) is expected; anything else is worth a look.
+                # Either way the progress goes on in a new message.
+                log = logger.info if is_gone(exc) else logger.warning
+                log("Progress message of broadcast %s cannot be edited: %s", broadcast.id, exc)
             except TelegramAPIError as exc:
                 logger.warning("Cannot show progress of broadcast %s: %s", broadcast.id, exc)
                 return False

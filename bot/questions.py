@@ -8,6 +8,7 @@ from enum import StrEnum
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.profile import clean_text
+from bot.timefmt import local_text
 from storage.trips import Question
 
 SHORT_TEXT_MAX = 200
@@ -74,6 +75,8 @@ def answer_text(t: Translator, question: Question | None, value: str | None) -> 
     if question is not None and question.kind == QuestionKind.YES_NO:
         return t.button("reg-yes" if value == YES else "reg-no")
     if question is not None and question.kind == QuestionKind.DATE:
-        year, month, day = value.split("-")
-        return f"{day}.{month}.{year}"
+        try:
+            return local_text(date.fromisoformat(value), None, "date")
+        except ValueError:  # an answer kept from before the question became a date
+            return value
     return value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.broadcast_monitor import BroadcastMonitor
@@ -103,6 +103,16 @@ async def show_message(
         broadcast = await broadcasts.get(actor_access=access, broadcast_id=callback_data.id)
         await bot.copy_message(
             callback.from_user.id, broadcast.source.chat_id, broadcast.source.message_id
+        )
+        # The copy stays as people got it (no buttons of ours): the way on goes below it.
+        card = InlineKeyboardButton(
+            text=t.button("bc-btn-card"),
+            callback_data=BcCb(action=BcAction.OPEN, id=broadcast.id).pack(),
+        )
+        await bot.send_message(
+            callback.from_user.id,
+            t("bc-copy-shown", id=broadcast.id),
+            reply_markup=way_on_keyboard(t, card, home_button(t)),
         )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)

@@ -6,13 +6,12 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
-from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import Translator
 from bot.roles import Access
 from handlers.callbacks import Ctx, MenuCb, MenuItem
 from handlers.keyboards import language_keyboard, start_keyboard, way_on_keyboard
-from handlers.render import Target, alert, send_new, show_main_menu
+from handlers.render import Target, send_new, show_main_menu
 from handlers.routing import CapabilityRouter
 from handlers.states import Onboarding
 from storage.people import Person
@@ -81,15 +80,16 @@ async def cancel_command(
 
 async def main_menu(
     callback: CallbackQuery,
+    state: FSMContext,
     t: Translator,
     access: Access,
     person: Person | None,
-    callback_answer: CallbackAnswer,
 ) -> None:
     """ "Главное меню" under a message that ends a flow: the menu as a new message, so
-    the message above (a result, a card) stays as it was."""
+    the message above (a result, a card) stays as it was. Someone the bot does not know
+    (yet, or any more) has no menu: getting acquainted is their way on."""
     if person is None or not person.is_onboarded:
-        alert(callback_answer, t.button("fallback-newcomer-button"))
+        await _ask_language(callback, state, t, person)
         return
     await show_main_menu(callback, t, access, new=True)
 

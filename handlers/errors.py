@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import Translations, Translator
-from handlers.keyboards import way_on_keyboard
+from handlers.keyboards import start_keyboard, way_on_keyboard
 from handlers.routing import CapabilityRouter
+from storage.people import Person
 
 logger = logging.getLogger(__name__)
 
 
 async def on_error(
-    event: ErrorEvent, bot: Bot, translations: Translations, t: Translator | None = None
+    event: ErrorEvent,
+    bot: Bot,
+    translations: Translations,
+    t: Translator | None = None,
+    **data: Any,
 ) -> bool:
     update = event.update
     # Only the type of the error and the update id: never texts, names or phones.
@@ -32,8 +38,12 @@ async def on_error(
         return True
     # A pressed button has been answered already by CallbackAnswerMiddleware.
     t = t or translations.get(from_user.language_code)
+    # The menu for members; someone not yet acquainted is offered that instead.
+    person: Person | None = data.get("person")
+    known = person is not None and person.is_onboarded
+    markup = way_on_keyboard(t) if known else start_keyboard(t)
     try:
-        await bot.send_message(from_user.id, t("error-generic"), reply_markup=way_on_keyboard(t))
+        await bot.send_message(from_user.id, t("error-generic"), reply_markup=markup)
     except TelegramAPIError as exc:
         logger.warning("Cannot tell the person about the error: %s", type(exc).__name__)
     return True

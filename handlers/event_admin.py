@@ -48,7 +48,7 @@ from handlers.event_callbacks import (
 )
 from handlers.event_views import cancel_confirm_keyboard
 from handlers.filters import Has
-from handlers.keyboards import InlineKeyboard
+from handlers.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, shorten, show, show_error
 from handlers.staff import organisers_only, refusals_router, staff_router
@@ -578,7 +578,13 @@ async def share(
         alert(callback_answer, t.popup("event-error-not-found"))
         return
     link = await create_start_link(bot, f"event_{event.id}")
-    await send_new(callback, t("event-share-link", title=event.title, link=link))
+    back = InlineKeyboardButton(
+        text=t.button("event-ics-back"),
+        callback_data=EventCb(action=EventAction.DETAILS, id=event.id).pack(),
+    )
+    await send_new(
+        callback, t("event-share-link", title=event.title, link=link), way_on_keyboard(t, back)
+    )
 
 
 async def cancel_ask(

@@ -88,9 +88,10 @@ def report_text(t: Translator, report: ForgetReport, backups: str) -> str:
     text = t("forget-done", erased=Html(erased or t("forget-erased-nothing")))
     if kept:
         text += "\n\n" + t("forget-kept", kept=Html(kept))
-    if not report.wiped:
+    text += "\n\n" + backups
+    if not report.wiped:  # after "erased from the database at once", which stays true
         text += "\n\n" + t("forget-wiped-later")
-    return text + "\n\n" + backups + "\n\n" + t("forget-after")
+    return text + "\n\n" + t("forget-after")
 
 
 async def forget_pressed(

@@ -15,7 +15,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.edits import suppress_not_modified
 from bot.errors import UserError
 from bot.i18n import Html, Translator
 from bot.notify import Notifier
@@ -29,7 +28,16 @@ from handlers.callbacks import MenuCb, MenuItem, Small
 from handlers.filters import Onboarded
 from handlers.keyboards import InlineKeyboard, trips_button, way_on_keyboard
 from handlers.reask import explain_and_ask_again
-from handlers.render import Target, alert, send_new, shorten, show, show_error, zone_of
+from handlers.render import (
+    Target,
+    alert,
+    retire_buttons,
+    send_new,
+    shorten,
+    show,
+    show_error,
+    zone_of,
+)
 from handlers.routing import CapabilityRouter
 from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trip_views import local
@@ -757,10 +765,7 @@ async def _retire_buttons(bot: Bot, target: Target, message_id: int | None) -> N
     """Take "Одобрить"/"Отклонить" off the organiser's copy once it is decided."""
     if not message_id or target.from_user is None:
         return
-    with suppress_not_modified(or_gone=True):  # already retired, or deleted by the organiser
-        await bot.edit_message_reply_markup(
-            chat_id=target.from_user.id, message_id=message_id, reply_markup=None
-        )
+    await retire_buttons(bot, target.from_user.id, message_id)
 
 
 async def typed_reason(message: Message, **data: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram import Bot
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -55,6 +56,15 @@ async def set_buttons(target: CallbackQuery, markup: InlineKeyboardMarkup | None
         return
     with suppress_not_modified():
         await message.edit_reply_markup(reply_markup=markup)
+
+
+async def retire_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Take the buttons off a message other than the pressed one (another copy of a
+    request); one already without them, or deleted by the person, is left as it is."""
+    with suppress_not_modified(or_gone=True):
+        await bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=None
+        )
 
 
 async def send_new(target: Target, text: str, markup: object = None) -> None:

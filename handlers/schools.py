@@ -34,7 +34,7 @@ from bot.telebridges import (
 )
 from handlers.callbacks import MenuCb, MenuItem
 from handlers.filters import Has, Onboarded
-from handlers.keyboards import way_on_keyboard
+from handlers.keyboards import schools_button, way_on_keyboard
 from handlers.reask import explain_and_ask_again
 from handlers.render import Target, alert, send_new, set_buttons, show, show_error
 from handlers.routing import CapabilityRouter
@@ -425,7 +425,11 @@ async def share(
         alert(callback_answer, t.popup("school-error-none"))
         return
     link = await create_start_link(bot, f"school_{membership[0].id}")
-    await send_new(callback, t("school-share-link", school=membership[0].name, link=link))
+    await send_new(
+        callback,
+        t("school-share-link", school=membership[0].name, link=link),
+        way_on_keyboard(t, schools_button(t)),
+    )
 
 
 # Partner schools and a school's card

@@ -519,7 +519,7 @@ async def _send(
         # Somebody answered or changed the telebridge first: sending again could only be
         # refused again, so the form ends with why, and the telebridge as it is now.
         await state.clear()
-        await show(callback, t(error.key, **error.args_))
+        await show(callback, t(error.key, **error.args_), way_on_keyboard(t, schools_button(t)))
         if form.get("tb"):
             with suppress(UserError):
                 await show_card(callback, int(form["tb"]), data, new=True)

@@ -396,7 +396,7 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
             done = "tb-link-saved"
     except (KeyError, ValueError):
         await state.clear()
-        await send_new(target, t("error-stale-button"))
+        await send_new(target, t("error-stale-button"), _way_on(t))
         return
     except UserError as error:
         if error.key in (
@@ -408,8 +408,9 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
             # The same question stands: asked again.
             await _ask_answer_again(target, state, t, t(error.key, **error.args_))
             return
+        # The telebridge changed meanwhile: the answer ends here, with the way on.
         await state.clear()
-        await send_new(target, t(error.key, **error.args_))
+        await send_new(target, t(error.key, **error.args_), _way_on(t))
         return
     await state.clear()
     await notices.answered(change, now=now)

@@ -61,7 +61,7 @@ def no_translation_errors() -> Iterator[None]:
 # Every reply the bot makes in any test is checked for a way on: the dead ends found, as
 # "what the person did → what the bot left them on", for the test to fail with.
 _DEAD_ENDS: list[str] = []
-_SENT = {"sendMessage", "sendDocument", "sendPhoto"}
+_SENT = {"sendMessage", "sendDocument", "sendPhoto", "copyMessage"}
 _EDITED = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
 
 
@@ -74,15 +74,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def last_touched(telegram: FakeTelegram, chat_id: int, calls: list[ApiCall]) -> SentMessage | None:
-    """The message the bot sent or edited last in the chat among `calls`, as it looks now."""
-    for call in reversed(calls):
+    """Of the messages the bot sent or edited in the chat among `calls`, the one lowest in
+    the chat (the newest), as it looks now: what the person is left looking at. (A reply
+    sent and then an older message edited still leaves the person at the reply.)"""
+    touched = set()
+    for call in calls:
         if not call.ok or str(call.params.get("chat_id")) != str(chat_id):
             continue
         if call.method in _SENT:
-            return telegram.message(chat_id, int(call.result["message_id"]))
-        if call.method in _EDITED:
-            return telegram.message(chat_id, int(call.params["message_id"]))
-    return None
+            touched.add(int(call.result["message_id"]))
+        elif call.method in _EDITED:
+            touched.add(int(call.params["message_id"]))
+    return telegram.message(chat_id, max(touched)) if touched else None
 
 
 def has_way_on(message: SentMessage) -> bool:

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from handlers import get_deep_links
+from handlers.event_callbacks import EventAction, EventCb
+from handlers.telebridge_callbacks import TbAction, TbCb
 from handlers.trip_callbacks import TripAction, TripCb
 from storage.db import utc_now
 from storage.trips import Question
@@ -469,6 +471,85 @@ async def flow_telebridge_declined(
     return minsk
 
 
+async def flow_telebridge_gone_while_giving_a_reason(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    """The partner starts declining; meanwhile the proposer cancels; then the reason."""
+    sochi, minsk = await _proposed(make_user)
+    await minsk.press("❌ Отклонить")
+    assert app.db is not None
+    async with app.db.read.execute("SELECT MAX(id) FROM telebridges") as cur:
+        telebridge = (await cur.fetchone())[0]  # type: ignore[index]
+    await sochi.press_data(TbCb(action=TbAction.CANCEL, id=telebridge).pack())
+    await sochi.press("Без причины")
+    await minsk.send("В этот день у нас экзамены")
+    assert "отменён" in minsk.last_text
+    return minsk
+
+
+async def flow_telebridge_refused_at_sending(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    """A new proposal at its preview; meanwhile its author stopped being the school's
+    coordinator (with an older /school message's buttons); then "Отправить"."""
+    await coordinator(make_user, 4201, school="Средняя школа № 5", city="Минск")
+    sochi = await coordinator(make_user, 4202, school="Гимназия № 1", city="Сочи")
+    await sochi.send("/school")
+    await sochi.press("📡 Новый телемост")
+    await press_starting(sochi, "🏫 Средняя школа № 5")
+    await sochi.send("Мой город — город-побратим")
+    await sochi.press("1–4 классы")
+    await sochi.send(sochi_time()[0])
+    await sochi.press("45 мин")
+    await sochi.press("Ссылку добавлю позже")
+    await sochi.press("Без комментария")
+    await sochi.press("Перестать быть координатором")
+    await sochi.press("Да, перестать быть координатором")
+    await sochi.press("✅ Отправить предложение")
+    assert "Сначала зарегистрируйте своё учреждение" in sochi.last_text
+    return sochi
+
+
+async def flow_school_link(
+    app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
+) -> TgUser:
+    sochi = await coordinator(make_user, 4202, school="Гимназия № 1", city="Сочи")
+    await sochi.send("/school")
+    await sochi.press("🔗 Ссылка на учреждение")
+    assert "?start=school_" in sochi.last_text
+    return sochi
+
+
+async def flow_event_link(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    assert app.db is not None
+    event = await add_event(app.db, title="Форум молодёжи")
+    await admin.press_data(EventCb(action=EventAction.DETAILS, id=event).pack())
+    await admin.press("🔗 Поделиться")
+    assert "?start=event_" in admin.last_text
+    return admin
+
+
+async def flow_broadcast_shown_again(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    await flow_broadcast_sent(app, user, admin)
+    await admin.send("/broadcast")
+    await admin.press(next(label for label in admin.labels() if "История" in label))
+    await admin.press(next(label for label in admin.labels() if "№1" in label))
+    await admin.press("👁 Показать сообщение")
+    assert "так, как её получили люди" in admin.last_text
+    return admin
+
+
+async def flow_newcomer_error_then_menu(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
+    """Someone not yet acquainted meets the generic error: its button leads to getting
+    acquainted (the menu would have nothing for them)."""
+    app.telegram.fail_next("sendMessage", error_code=500, description="Internal Server Error")
+    await user.send("/help")
+    assert "Что-то пошло не так" in user.last_text
+    await user.press("👋 Познакомиться")
+    assert "Выберите язык" in user.last_text
+    return user
+
+
 async def flow_waiting_list_promoted(
     app: RunningBot, user: TgUser, admin: TgUser, make_user: Callable[..., TgUser]
 ) -> TgUser:
@@ -580,6 +661,12 @@ FLOWS: dict[str, Callable[..., Awaitable[TgUser]]] = {
     "telebridge accepted": flow_telebridge_accepted,
     "telebridge declined": flow_telebridge_declined,
     "event calendar file": flow_event_calendar,
+    "event link": flow_event_link,
+    "school link": flow_school_link,
+    "broadcast shown again": flow_broadcast_shown_again,
+    "telebridge gone while giving a reason": flow_telebridge_gone_while_giving_a_reason,
+    "telebridge refused at sending": flow_telebridge_refused_at_sending,
+    "newcomer: the generic error": flow_newcomer_error_then_menu,
     "trip calendar file": flow_trip_calendar,
     "deep link of no known kind": _deep_link("nosuch_1"),
     # Every kind the bot registers, pointing at nothing (enumerated from the code).

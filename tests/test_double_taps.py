@@ -8,6 +8,7 @@ is never sent, and if one slipped through it would be taken as done, not as an e
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -255,6 +256,49 @@ async def test_approve_after_another_organiser_decided_retires_this_copys_button
     (answer,) = [c for c in calls if c.method == "answerCallbackQuery"]
     assert "Решение уже принято" in answer.params["text"]
     assert len(edits(calls)) == 1 and "✅ Одобрить" not in colleague.labels()
+
+
+def _edits_and_catches(path: Path) -> list[str]:
+    """Calls that edit a message (edit_text, edit_message_reply_markup, …) and handlers of
+    TelegramBadRequest (which would swallow "message is not modified" on their own)."""
+    tree = ast.parse(path.read_text("utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr.startswith("edit_")
+        ):
+            found.append(f"{path.name}:{node.lineno} .{node.func.attr}()")
+        if (
+            isinstance(node, ast.ExceptHandler)
+            and node.type is not None
+            and "TelegramBadRequest" in ast.unparse(node.type)
+        ):
+            found.append(f"{path.name}:{node.lineno} except TelegramBadRequest")
+    return found
+
+
+# Where messages may be edited, and where a refusal of Telegram's may be caught, and why.
+EDITORS = {
+    "handlers/render.py": "the one place handlers edit a message (through bot/edits.py)",
+    "bot/edits.py": "tells Telegram's refusals of an edit apart",
+    "bot/broadcast_monitor.py": "edits the progress message of a broadcast (through bot/edits.py)",
+    "bot/runner.py": "setWebhook refusals become a settings error (no edit)",
+    "handlers/broadcast_history.py": "a copied broadcast whose source is gone (no edit)",
+}
+
+
+def test_messages_are_edited_in_one_place() -> None:
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        spot
+        for package in ("bot", "handlers", "storage")
+        for path in sorted((root / package).rglob("*.py"))
+        if path.relative_to(root).as_posix() not in EDITORS
+        for spot in _edits_and_catches(path)
+    ]
+    assert found == [], f"edit messages through handlers/render.py: {found}"
 
 
 def test_one_place_knows_the_not_modified_refusal() -> None:

@@ -175,7 +175,8 @@ async def test_cancel_command_leaves_the_form(app: RunningBot, make_user) -> Non
     await user.press("Русский")
     await user.press("Согласен")
     await user.send("/cancel")
-    assert "Чтобы начать знакомство, отправьте /start" in user.last_text
+    assert "Чтобы начать знакомство, нажмите «Познакомиться»" in user.last_text
+    assert user.labels() == ["👋 Познакомиться"]
     await user.send("Анна")  # no longer an answer to the form
     assert "познакомимся" in user.last_text
     person = await _person(app, 506)

@@ -33,7 +33,7 @@ ISO_ALLOWED = {
     "storage/db.py": "stores instants as UTC text",
     "bot/import_sandbox.py": "the child process hands parsed cells to the parent as JSON",
     "bot/import_files.py": "a date cell becomes the stored answer text (YYYY-MM-DD)",
-    "bot/questions.py": "a date answer is stored as YYYY-MM-DD; shown through answer_text",
+    "bot/questions.py": "date answers are stored as YYYY-MM-DD, shown by local_text",
     "bot/audit.py": "an audit diff keeps a moment as ISO text; /audit shows it via local_text",
     "bot/reports.py": "the report's file name and its JSON carry sortable ISO days",
     "bot/reminders.py": "a reminder's idempotency key carries the start it was made for",

@@ -79,7 +79,8 @@ class Walk:
             lambda: user.send("   "),
         ):
             await asked_again(user, wrong, "")
-            explanation = user.texts()[-2]
+            explanation, question = user.texts()[-2:]
+            assert explanation.strip() and explanation != question, (state.state, explanation)
             assert "Что-то пошло не так" not in explanation, (state.state, explanation)
             assert await self.state_of(user) == state.state, (state.state, explanation)
         self.visited.append(state.state)
@@ -162,7 +163,8 @@ async def roadmap_and_report(
 
 
 @path(
-    RegistrationForm.answering,
+    # One question of each kind (short text, date, yes/no, choice, long text).
+    *[RegistrationForm.answering] * 5,
     RegistrationForm.summary,
     RegistrationForm.choosing,
     RegistrationForm.guardian_name,
@@ -178,7 +180,13 @@ async def registration(
     trip = await add_trip(
         app.db,
         programme_id=programme,
-        questions=(Question("child", "short_text", "Имя ребёнка", True),),
+        questions=(
+            Question("child", "short_text", "Имя ребёнка", True),
+            Question("born", "date", "Дата рождения", True),
+            Question("hotel", "yes_no", "Нужна гостиница?", True),
+            Question("food", "choice", "Питание", True, ("Обычное", "Вегетарианское")),
+            Question("about", "long_text", "О себе", True),
+        ),
     )
     async with app.db.transaction() as conn:
         await conn.execute("UPDATE trips SET for_minors = 1 WHERE id = ?", (trip,))
@@ -186,6 +194,14 @@ async def registration(
     await user.press("✍️ Записаться")
     await w.at(user, RegistrationForm.answering)
     await user.send("Вова Иванов")
+    await w.at(user, RegistrationForm.answering)
+    await user.send(f"01.09.{YEAR - 12}")
+    await w.at(user, RegistrationForm.answering)
+    await user.press("Да")
+    await w.at(user, RegistrationForm.answering)
+    await user.press("Обычное")
+    await w.at(user, RegistrationForm.answering)
+    await user.send("Люблю петь")
     await w.at(user, RegistrationForm.summary)
     await user.press("✏️ Изменить ответ")
     await w.at(user, RegistrationForm.choosing)

@@ -156,8 +156,8 @@ help-admin =
 
 cancel-done = Адменена. Нічога з незавершанага кроку не захавана.
 cancel-nothing = Зараз няма чаго адмяняць.
-cancel-start-again = Каб пачаць знаёмства, адпраўце /start.
-fallback-newcomer = Давайце спачатку пазнаёмімся: адпраўце /start.
+cancel-start-again = Каб пачаць знаёмства, націсніце «Пазнаёміцца» або адпраўце /start.
+fallback-newcomer = Давайце спачатку пазнаёмімся: націсніце «Пазнаёміцца» або адпраўце /start.
 fallback-newcomer-button = Спачатку адпраўце /start.
 fallback-message = Я не зразумеў гэтае паведамленне. Скарыстайцеся меню:
 fallback-button = Гэтая кнопка больш не дзейнічае. Адкрыйце меню нанова: /start

@@ -156,8 +156,8 @@ help-admin =
 
 cancel-done = Отменено. Ничего из незаконченного шага не сохранено.
 cancel-nothing = Сейчас нечего отменять.
-cancel-start-again = Чтобы начать знакомство, отправьте /start.
-fallback-newcomer = Давайте сначала познакомимся: отправьте /start.
+cancel-start-again = Чтобы начать знакомство, нажмите «Познакомиться» или отправьте /start.
+fallback-newcomer = Давайте сначала познакомимся: нажмите «Познакомиться» или отправьте /start.
 fallback-newcomer-button = Сначала отправьте /start.
 fallback-message = Я не понял это сообщение. Воспользуйтесь меню:
 fallback-button = Эта кнопка больше не действует. Откройте меню заново: /start

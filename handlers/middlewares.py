@@ -18,6 +18,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.i18n import Translations, fit_popup
 from bot.logging_setup import current_update_id
 from bot.roles import access_of
+from handlers.keyboards import way_on_keyboard
 from storage.people import PersonRepo
 
 logger = logging.getLogger(__name__)
@@ -141,7 +142,8 @@ class ThrottlingMiddleware(BaseMiddleware):
             # Every callback query is answered, or the button keeps spinning.
             await event.callback_query.answer(t.popup("flood-warning") if warn else None)
         elif warn and isinstance(event.message, Message):
-            await event.message.answer(t("flood-warning"))
+            # Taken up again with the menu (for a newcomer: getting acquainted).
+            await event.message.answer(t("flood-warning"), reply_markup=way_on_keyboard(t))
         return None
 
 

@@ -373,7 +373,14 @@ async def test_history_lists_broadcasts_with_their_figures(
     assert "Доставлено: 3 из 4" in card  # three people and the organiser
     assert "Недоступны (заблокировали бота или удалили аккаунт): 1" in card
     await organiser.press("👁 Показать сообщение")
-    assert organiser.telegram.last_message(ADMIN_ID).plain_text() == BOLD_TEXT
+    copy, below = organiser.telegram.messages(ADMIN_ID)[-2:]
+    assert copy.plain_text() == BOLD_TEXT and not copy.buttons()  # as people got it
+    assert below.plain_text() == "Выше — рассылка №1 так, как её получили люди."
+    assert [b["text"] for b in below.buttons()] == [
+        "← К рассылке",
+        "← Рассылки",
+        "☰ Главное меню",
+    ]
 
 
 async def test_blocked_during_the_broadcast_count_as_unreachable(

@@ -1,7 +1,7 @@
 """What people already hold in their chats stays readable across upgrades: every button's
 callback data (prefix, fields, the values of its enumerations), every form state name
 (stored with a half-filled form) and every deep-link kind (in shared links) is pinned in
-tests/data/wire_formats.json.
+tests/wire_formats.json.
 
 A change here means buttons pressed after the upgrade, or forms resumed after it, would
 get no answer or the generic error. Keep the old form working (or rewrite stored states
@@ -19,7 +19,7 @@ from aiogram.fsm.state import StatesGroup
 
 from handlers import get_deep_links, get_routers
 
-PINNED = Path(__file__).parent / "data" / "wire_formats.json"
+PINNED = Path(__file__).parent / "wire_formats.json"
 
 
 def _subclasses(cls: type) -> list[type]:

@@ -56,10 +56,11 @@ run: $(STAMP_RUN)
 	$(BIN)/python -m bot migrate
 	$(BIN)/python -m bot run
 
-## test: install the dev extras, check style and run the whole suite
+## test: install the dev extras, check style and types, and run the whole suite
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 migrate: $(STAMP_RUN)
@@ -68,6 +69,7 @@ migrate: $(STAMP_RUN)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(STAMP_DEV)
 	$(BIN)/ruff format .

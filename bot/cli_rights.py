@@ -35,6 +35,7 @@ async def change_rights(settings: Settings, *, user_id: int, grant: bool) -> str
     try:
         services = create_services(settings, db)
         organisers = services.organisers
+        result: GrantResult | RevokeResult
         try:
             if grant:
                 _, result = await organisers.grant(actor_id=None, target=user_id)

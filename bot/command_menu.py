@@ -40,7 +40,7 @@ ADMIN_COMMANDS = ("invite", "grant", "revoke", "audit")
 
 
 def commands_for(access: Access) -> tuple[str, ...]:
-    commands = MEMBER_COMMANDS
+    commands: tuple[str, ...] = MEMBER_COMMANDS
     if access >= Access.ORGANISER:
         commands += ORGANISER_COMMANDS
     if access >= Access.ADMIN:

@@ -225,6 +225,7 @@ def describe_error(exc: ValidationError) -> str:
 
 def load_settings(**overrides: object) -> Settings:
     try:
+        # Overrides are field values by name; pydantic validates them, mypy cannot.
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(describe_error(exc)) from exc

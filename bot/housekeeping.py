@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,7 +55,9 @@ class Housekeeping:
     def start(self) -> None:
         scheduler = AsyncIOScheduler(timezone=UTC)
         first = self._clock() + self._config.first_run_after
-        jobs = [(self.RETENTION_JOB, self.run_retention, first)]
+        jobs: list[tuple[str, Callable[[], Awaitable[object]], datetime]] = [
+            (self.RETENTION_JOB, self.run_retention, first)
+        ]
         if self._config.backup_dir is not None:
             jobs.append((self.BACKUP_JOB, self.run_backup, first + timedelta(minutes=1)))
         for job_id, job, at in jobs:

@@ -59,7 +59,7 @@ def load_message_ids(language: str, directory: Path = LOCALES_DIR) -> set[str]:
                 prefix = "-" if isinstance(entry, fluent_ast.Term) else ""
                 ids.add(prefix + entry.id.name)
             elif isinstance(entry, fluent_ast.Junk):
-                raise ValueError(f"{path}: syntax error near {entry.content[:40]!r}")
+                raise ValueError(f"{path}: syntax error near {(entry.content or '')[:40]!r}")
     return ids
 
 
@@ -89,19 +89,24 @@ class Translator:
             logger.error("Missing translation %s for %s", key, self.language)
             return key
         message = self._bundle.get_message(key)
+        if message.value is None:  # a message with attributes only: none of ours
+            logger.error("Translation %s for %s has no value", key, self.language)
+            return key
         # fluent.runtime replaces any argument longer than 2500 characters with "{???}"
         # (a guard against expansion attacks). Our long arguments are descriptions and
         # answers, so they go in as short tokens and are put back after formatting.
         values = dict(args)
-        long_values = {}
+        long_values: dict[str, str] = {}
         for name, value in args.items():
             if isinstance(value, str) and len(value) > _FLUENT_SAFE_LENGTH:
                 token = f"\x00{len(long_values)}\x00"
                 long_values[token] = value
                 values[name] = token
-        text, errors = self._bundle.format_pattern(message.value, values)
+        formatted, errors = self._bundle.format_pattern(message.value, values)
         for error in errors:
             logger.error("Translation %s/%s: %s", self.language, key, error)
+        # A pattern that failed outright formats to FluentNone; its text is its name.
+        text = formatted if isinstance(formatted, str) else formatted.name or key
         for token, value in long_values.items():
             text = text.replace(token, value)
         return text

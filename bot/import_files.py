@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from io import BytesIO
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -229,7 +229,8 @@ class _Loader(yaml.SafeLoader):
     read the size of the file.
     """
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {
+    # PyYAML reads this per class (its stubs call it an instance variable, so no ClassVar).
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {  # noqa: RUF012
         first: [
             (tag, pattern)
             for tag, pattern in resolvers
@@ -241,7 +242,7 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             raise _AliasRefused(self.peek_event().start_mark.line + 1)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[str] = set()
@@ -254,8 +255,9 @@ class _Loader(yaml.SafeLoader):
 
 
 def _line_of(text: str | bytes, position: int) -> int:
-    newline = "\n" if isinstance(text, str) else b"\n"
-    return text.count(newline, 0, position) + 1  # type: ignore[arg-type]
+    if isinstance(text, str):
+        return text.count("\n", 0, position) + 1
+    return text.count(b"\n", 0, position) + 1
 
 
 def decode_text(data: bytes) -> tuple[str | None, list[Issue]]:

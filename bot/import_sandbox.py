@@ -230,6 +230,7 @@ def child_main(argv: list[str]) -> None:
     os.environ["OPENPYXL_DEFUSEDXML"] = "True"
     # openpyxl imports numpy when it can, only to accept numpy numbers when writing; numpy
     # starts OpenBLAS threads whose buffers alone can exceed the memory limit.
+    # None in sys.modules makes `import numpy` fail at once (documented behaviour).
     sys.modules["numpy"] = None  # type: ignore[assignment]
     try:
         data = sys.stdin.buffer.read()

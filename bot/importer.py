@@ -751,7 +751,7 @@ def _roadmap_item(
         number=number,
         direction=direction,
         title=title,
-        responsible_city_id=responsible,  # type: ignore[arg-type]
+        responsible_city_id=responsible,
         due_year=due[0],
         due_quarter=due[1],
         status=status or RoadmapStatus.PLANNED.value,

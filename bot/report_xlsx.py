@@ -11,6 +11,7 @@ up; texts typed by people (titles) are text cells, never formulas.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +31,11 @@ class Sheet:
 
 def _local(moment: datetime, zone: str) -> datetime:
     return to_local(moment, zone).replace(tzinfo=None)
+
+
+def _with_total(rows: Iterable[list[Cell]], total: list[Cell]) -> list[list[Cell]]:
+    """A table's rows and its total row below them."""
+    return [*rows, total]
 
 
 def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
@@ -63,11 +69,13 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
     directions = Sheet(
         col("report-sheet-directions"),
         [col("report-col-direction"), col("report-col-trips"), col("report-col-people")],
-        [
-            [col(f"direction-{item.direction}"), item.trips, item.people]
-            for item in figures.trips_by_direction
-        ]
-        + [[col("report-total"), figures.trips_total, figures.people_total]],
+        _with_total(
+            (
+                [col(f"direction-{item.direction}"), item.trips, item.people]
+                for item in figures.trips_by_direction
+            ),
+            [col("report-total"), figures.trips_total, figures.people_total],
+        ),
     )
     trips = Sheet(
         col("report-sheet-trips"),
@@ -94,8 +102,13 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
     registrations = Sheet(
         col("report-sheet-registrations"),
         [col("report-col-status"), col("report-col-registrations")],
-        [[col(f"reg-status-{status}"), count] for status, count in figures.registrations.items()]
-        + [[col("report-total"), figures.registrations_total]],
+        _with_total(
+            (
+                [col(f"reg-status-{status}"), count]
+                for status, count in figures.registrations.items()
+            ),
+            [col("report-total"), figures.registrations_total],
+        ),
     )
     events = Sheet(
         col("report-sheet-events"),
@@ -120,11 +133,13 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
     telebridges = Sheet(
         col("report-sheet-telebridges"),
         [col("report-col-month"), col("report-col-held")],
-        [
-            [col(f"event-month-{month % 100}", year=str(month // 100)), count]
-            for month, count in figures.telebridges_by_month
-        ]
-        + [[col("report-total"), figures.telebridges_total]],
+        _with_total(
+            (
+                [col(f"event-month-{month % 100}", year=str(month // 100)), count]
+                for month, count in figures.telebridges_by_month
+            ),
+            [col("report-total"), figures.telebridges_total],
+        ),
     )
     broadcasts = Sheet(
         col("report-sheet-broadcasts"),
@@ -136,11 +151,18 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
             col("report-reach-unreachable"),
             col("report-reach-failed"),
         ],
-        [
-            [b.id, _local(b.started_at, zone), b.recipients, b.delivered, b.unreachable, b.failed]
-            for b in figures.broadcasts
-        ]
-        + [
+        _with_total(
+            (
+                [
+                    b.id,
+                    _local(b.started_at, zone),
+                    b.recipients,
+                    b.delivered,
+                    b.unreachable,
+                    b.failed,
+                ]
+                for b in figures.broadcasts
+            ),
             [
                 col("report-total"),
                 None,
@@ -148,8 +170,8 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
                 reach["delivered"],
                 reach["unreachable"],
                 reach["failed"],
-            ]
-        ],
+            ],
+        ),
     )
     statuses = list(RoadmapStatus)
     roadmap = Sheet(
@@ -160,21 +182,21 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
             # Not «Итого»: that names the last row, and one word for both reads as a repeat.
             col("report-col-items"),
         ],
-        [
-            [
-                col(f"direction-{direction.direction}"),
-                *[direction.count(status) for status in statuses],
-                direction.total,
-            ]
-            for direction in figures.roadmap
-        ]
-        + [
+        _with_total(
+            (
+                [
+                    col(f"direction-{direction.direction}"),
+                    *[direction.count(status) for status in statuses],
+                    direction.total,
+                ]
+                for direction in figures.roadmap
+            ),
             [
                 col("report-total"),
                 *[roadmap_totals[status.value] for status in statuses],
                 sum(roadmap_totals.values()),
-            ]
-        ],
+            ],
+        ),
     )
     return [summary, directions, trips, registrations, events, telebridges, broadcasts, roadmap]
 
@@ -184,6 +206,8 @@ def build_workbook(content: list[Sheet]) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook()
+    # The sheet a new workbook starts with; the stubs type `active` loosely (a chart
+    # sheet, or None), but a new workbook's is always a worksheet.
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     for item in content:
         write_sheet(workbook.create_sheet(item.title[:31]), item.header, item.rows)

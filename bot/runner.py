@@ -63,6 +63,7 @@ def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Appli
 
     async def set_webhook(_: web.Application) -> None:
         await bot.set_webhook(
+            # Checked at start-up: webhook mode is only entered with a URL set.
             settings.webhook_url,  # type: ignore[arg-type]
             secret_token=secret,
             allowed_updates=dp.resolve_used_update_types(),

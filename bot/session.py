@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
 _JSON = {"Content-Type": "application/json"}
@@ -70,7 +70,8 @@ class BotSession(AiohttpSession):
                 url,
                 data=body,
                 headers=_JSON,
-                timeout=self.timeout if timeout is None else timeout,
+                # A number is the whole request's limit, as aiohttp takes it.
+                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
             ) as resp:
                 raw_result = await resp.text()
         except TimeoutError as e:
@@ -92,6 +93,7 @@ class BotSession(AiohttpSession):
         returning = method.__returning__
         model = self._response_models.get(returning)
         if model is None:
+            # A generic model made at run time for the method's result type.
             model = self._response_models[returning] = Response[returning]  # type: ignore[valid-type]
         if HTTPStatus.OK <= status_code <= HTTPStatus.IM_USED:
             try:

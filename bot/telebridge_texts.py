@@ -51,9 +51,10 @@ def age_groups_text(t: Translator, groups: tuple[str, ...]) -> str:
 
 
 def times_lines(
-    t: Translator, starts_at: datetime, ends_at: datetime, cities: list[City]
+    t: Translator, starts_at: datetime, ends_at: datetime | None, cities: list[City]
 ) -> list[str]:
-    """One line per city: `🕒 15.03.2027 10:00–10:45 (время: Сочи)`."""
+    """One line per city: `🕒 15.03.2027 10:00–10:45 (время: Сочи)`; only the start
+    while the end is not chosen yet."""
     return [
         t("tb-card-when", when=when, city=city.name(t.language))
         for city, when in city_times(starts_at, ends_at, cities)

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.config import Settings
@@ -67,13 +73,17 @@ async def retire_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
         )
 
 
-async def send_new(target: Target, text: str, markup: object = None) -> None:
+async def send_new(
+    target: Target,
+    text: str,
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+) -> None:
     """Always a new message (for example after a typed answer or to leave history intact)."""
     if isinstance(target, CallbackQuery):
         assert target.bot is not None
-        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)  # type: ignore[arg-type]
+        await target.bot.send_message(target.from_user.id, text, reply_markup=markup)
     else:
-        await target.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+        await target.answer(text, reply_markup=markup)
 
 
 async def show_main_menu(

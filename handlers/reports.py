@@ -162,7 +162,8 @@ async def range_not_text(message: Message, t: Translator) -> None:
 async def _send_report(target: Target, period: Period, city_id: int, data: dict[str, Any]) -> None:
     t: Translator = data["t"]
     bot: Bot = data["bot"]
-    chat_id = target.from_user.id  # type: ignore[union-attr]
+    assert target.from_user is not None  # private chats only: every update has a sender
+    chat_id = target.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     service: ReportService = data["reports"]
     report = await service.make(

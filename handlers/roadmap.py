@@ -39,7 +39,8 @@ async def show_overview(target: Target, data: dict[str, Any], *, new: bool = Fal
     t: Translator = data["t"]
     service: RoadmapService = data["roadmap"]
     directions = await service.overview()
-    following = await service.is_following(tg_id=target.from_user.id)  # type: ignore[union-attr]
+    assert target.from_user is not None  # private chats only: every update has a sender
+    following = await service.is_following(tg_id=target.from_user.id)
     text = overview_text(t, directions, following=following)
     keyboard = overview_keyboard(t, directions, following=following)
     if new:

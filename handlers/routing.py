@@ -104,7 +104,7 @@ class HandlerRouters(Router):
     (other messages, errors) goes to each router in turn as usual.
     """
 
-    def __init__(self, routers: Iterable[CapabilityRouter]) -> None:
+    def __init__(self, routers: Iterable[Router]) -> None:
         super().__init__(name="handlers")
         self.include_routers(*routers)
         for router in self.sub_routers:

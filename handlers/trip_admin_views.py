@@ -37,7 +37,7 @@ from storage.trips import Programme
 Screen = tuple[str, InlineKeyboardMarkup]
 
 # Which form value each step fills: shown as "Сейчас: …" and offered to keep.
-TRIP_STEP_VALUES: dict[str, str] = {
+TRIP_STEP_VALUES: dict[str | None, str] = {  # State.state is typed str | None
     TripForm.programme.state: "programme_id",
     TripForm.title.state: "title",
     TripForm.from_city.state: "from_city_id",

@@ -132,7 +132,9 @@ class AuditRepo:
             f"SELECT COUNT(*) FROM audit_log WHERE {where}",  # noqa: S608 - constant conditions
             params,
         ) as cur:
-            total = (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        total = row[0]
         async with self._db.read.execute(
             "SELECT id, at, actor_id, action, object_kind, object_id, diff"  # noqa: S608
             f" FROM audit_log WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
@@ -167,11 +169,15 @@ class AuditRepo:
         async with self._db.read.execute(
             "SELECT COUNT(*) FROM audit_log WHERE actor_id = ?", (actor_id,)
         ) as cur:
-            return (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        return row[0]
 
     async def count_about_person(self, *, tg_id: int) -> int:
         async with self._db.read.execute(
             "SELECT COUNT(*) FROM audit_log WHERE object_kind = 'person' AND object_id = ?",
             (tg_id,),
         ) as cur:
-            return (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        return row[0]

@@ -178,6 +178,7 @@ class BroadcastRepo:
             params,
         ) as cur:
             row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
         return row[0], row[1]
 
     async def create(
@@ -404,7 +405,9 @@ class BroadcastRepo:
     async def history(self, *, limit: int, offset: int) -> tuple[list[Broadcast], int]:
         """Newest first, and the total count."""
         async with self._db.read.execute("SELECT COUNT(*) FROM broadcasts") as cur:
-            total = (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        total = row[0]
         async with self._db.read.execute(
             f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
             (limit, offset),

@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,7 +191,7 @@ class Statement:
 
     async def __aenter__(self) -> PrefetchedRows:
         rows = await self._conn.execute_fetchall(self._sql, self._params)
-        return PrefetchedRows(list(rows))  # type: ignore[arg-type]
+        return PrefetchedRows(list(rows))
 
     async def __aexit__(self, *exc_info: object) -> None:
         return None
@@ -282,7 +282,7 @@ class Writer:
         """A statement on a few rows (found by key or index): microseconds, run at once."""
         return DirectStatement(self._conn, sql, params)
 
-    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> None:
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """A handful of rows (a trip's questions, its organisers)."""
         self._conn.executemany(sql, rows)
 

@@ -186,14 +186,14 @@ class EventRepo:
             event.status,
         )
         if event_id is None:
-            cur = await conn.execute(
+            inserted = await conn.execute(
                 "INSERT INTO events (kind, title, city_id, venue, starts_at, ends_at,"
                 " description, programme_id, trip_id, status, ext_key, created_by,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, event.ext_key, actor, now, now),
             )
-            assert cur.lastrowid is not None
-            return cur.lastrowid
+            assert inserted.lastrowid is not None
+            return inserted.lastrowid
         await conn.execute(
             "UPDATE events SET kind = ?, title = ?, city_id = ?, venue = ?, starts_at = ?,"
             " ends_at = ?, description = ?, programme_id = ?, trip_id = ?, status = ?,"

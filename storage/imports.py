@@ -107,4 +107,6 @@ class ImportRepo:
 
     async def count_trips(self) -> int:
         async with self._db.read.execute("SELECT COUNT(*) FROM trips") as cur:
-            return (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        return row[0]

@@ -138,7 +138,8 @@ class InstitutionRepo:
     ) -> tuple[list[PartnerRow], int]:
         """Institutions by city, type and age group; those that held telebridges with
         `partner_of` first (most first), then verified ones, then by name."""
-        where, params = ["1 = 1"], []
+        where = ["1 = 1"]
+        params: list[int | str] = []
         if city_id is not None:
             where.append("i.city_id = ?")
             params.append(city_id)

@@ -231,6 +231,7 @@ class OutboxRepo:
         )
 
     async def counts(self, *, broadcast_id: int | None = None) -> dict[str, int]:
+        params: tuple[int, ...]
         if broadcast_id is None:
             sql, params = "SELECT state, COUNT(*) FROM outbox GROUP BY state", ()
         else:

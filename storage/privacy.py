@@ -127,14 +127,18 @@ class PrivacyRepo:
         async with self._db.read.execute(
             "SELECT MAX(used_at) FROM invites WHERE used_by = ?", (tg_id,)
         ) as cur:
-            used_at = from_db_time((await cur.fetchone())[0])
+            row = await cur.fetchone()
+        assert row is not None  # MAX() without GROUP BY always returns one row (NULL if none)
+        used_at = from_db_time(row[0])
         async with self._db.read.execute(
             "SELECT COUNT(*) FILTER (WHERE actor_id = ?), COUNT(*) FILTER (WHERE"
             " object_kind = 'person' AND object_id = ?) FROM audit_log"
             " WHERE actor_id = ? OR (object_kind = 'person' AND object_id = ?)",
             (tg_id, tg_id, tg_id, tg_id),
         ) as cur:
-            by, about = await cur.fetchone()
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        by, about = row
         return StaffRecord(trips, used_at, by, about)
 
     async def message_record(self, *, tg_id: int) -> MessageRecord:
@@ -149,7 +153,9 @@ class PrivacyRepo:
             " AND instr(':' || storage_key || ':', ?) > 0",
             (_fsm_match(tg_id),),
         ) as cur:
-            forms = (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        forms = row[0]
         by_purpose = {row[0]: row[1] for row in rows}
         return MessageRecord(by_purpose, sum(row[2] for row in rows), forms > 0)
 

@@ -130,7 +130,9 @@ class RegistrationRepo:
             "SELECT COUNT(*) FROM registrations WHERE trip_id = ? AND status IN (?, ?)",
             (trip_id, *SEATED),
         ) as cur:
-            return (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        return row[0]
 
     async def counts(self, *, trip_id: int) -> dict[str, int]:
         async with self._db.read.execute(

@@ -466,7 +466,9 @@ class RoadmapRepo:
         async with self._db.read.execute(
             "SELECT COUNT(*) FROM roadmap_history WHERE changed_by = ?", (tg_id,)
         ) as cur:
-            return (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        return row[0]
 
     # Followers
 

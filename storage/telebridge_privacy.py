@@ -24,6 +24,13 @@ class CoordinatorRecord:
     registered_it: bool  # the person registered the institution
 
 
+def _since(value: str) -> datetime:
+    """A coordinator row's created_at, which the schema declares NOT NULL."""
+    moment = from_db_time(value)
+    assert moment is not None
+    return moment
+
+
 @dataclass(frozen=True, slots=True)
 class SignedRecords:
     proposals: int  # proposals and counter-proposals they made
@@ -43,9 +50,7 @@ class TelebridgePrivacyRepo:
             (tg_id,),
         ) as cur:
             return [
-                CoordinatorRecord(
-                    row[0], row[1], row[2], row[3], from_db_time(row[4]), bool(row[5])
-                )  # type: ignore[arg-type]
+                CoordinatorRecord(row[0], row[1], row[2], row[3], _since(row[4]), bool(row[5]))
                 for row in await cur.fetchall()
             ]
 

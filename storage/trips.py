@@ -191,7 +191,7 @@ class TripRepo:
                 row = await cur.fetchone()
             programme_id = row[0] if row else None
         if programme_id is None:
-            cur = await conn.execute(
+            inserted = await conn.execute(
                 "INSERT INTO programmes (ext_key, direction, title, description, audience,"
                 " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -205,8 +205,8 @@ class TripRepo:
                     now,
                 ),
             )
-            assert cur.lastrowid is not None
-            return cur.lastrowid
+            assert inserted.lastrowid is not None
+            return inserted.lastrowid
         await conn.execute(
             "UPDATE programmes SET direction = ?, title = ?, description = ?, audience = ?,"
             " updated_at = ? WHERE id = ?",
@@ -280,7 +280,9 @@ class TripRepo:
             f" WHERE {condition}",
             params,
         ) as cur:
-            total = (await cur.fetchone())[0]
+            row = await cur.fetchone()
+        assert row is not None  # COUNT(*) always returns one row
+        total = row[0]
         async with self._db.read.execute(
             f"SELECT {_TRIP_COLUMNS}, {_PROGRAMME_COLUMNS}, {_COUNTS}"  # noqa: S608
             " FROM trips t JOIN programmes p ON p.id = t.programme_id"
@@ -338,15 +340,15 @@ class TripRepo:
             int(trip.for_minors),
         )
         if trip_id is None:
-            cur = await conn.execute(
+            inserted = await conn.execute(
                 "INSERT INTO trips (programme_id, title, from_city_id, to_city_id, starts_at,"
                 " ends_at, registration_deadline, capacity, needs_approval, description,"
                 " status, for_minors, ext_key, created_by, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, trip.ext_key, actor, now, now),
             )
-            assert cur.lastrowid is not None
-            trip_id = cur.lastrowid
+            assert inserted.lastrowid is not None
+            trip_id = inserted.lastrowid
             if actor is not None:
                 await conn.execute(
                     "INSERT OR IGNORE INTO trip_organisers (trip_id, tg_id) VALUES (?, ?)",

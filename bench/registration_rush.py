@@ -31,7 +31,7 @@ from typing import Any
 
 from bot.app import create_bot, create_dispatcher
 from bot.runner import open_database
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.people import NewProfile, PersonRepo
 from tests.conftest import TOKEN, RunningBot, TgUser, make_settings

@@ -41,19 +41,19 @@ from bot.telebridges import TelebridgeService
 from bot.trip_admin import TripAdminService
 from bot.trip_notices import TripNotices
 from handlers import get_deep_links, get_routers
-from handlers.broadcast_keyboards import report_keyboard, stop_keyboard
-from handlers.event_views import details_markup, reminder_markup
-from handlers.middlewares import (
+from handlers.broadcasts.keyboards import report_keyboard, stop_keyboard
+from handlers.events.views import details_markup, reminder_markup
+from handlers.kit.middlewares import (
     PersonMiddleware,
     PopupLimitMiddleware,
     ThrottlingMiddleware,
     UpdateTracker,
 )
-from handlers.registration import answers_block, decision_keyboard, trip_notice_keyboard
-from handlers.roadmap_views import details_markup as roadmap_details_markup
-from handlers.routing import HandlerRouters
-from handlers.telebridge_views import details_markup as telebridge_details_markup
-from handlers.telebridge_views import join_markup, proposal_markup, school_markup
+from handlers.kit.routing import HandlerRouters
+from handlers.roadmap.views import details_markup as roadmap_details_markup
+from handlers.telebridges.views import details_markup as telebridge_details_markup
+from handlers.telebridges.views import join_markup, proposal_markup, school_markup
+from handlers.trips.registration import answers_block, decision_keyboard, trip_notice_keyboard
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo

@@ -1,4 +1,6 @@
-"""aiogram routers, in the order they are tried.
+"""aiogram routers, in the order they are tried: one package per thing a person can do
+(`people`, `staff`, `trips`, `events`, `telebridges`, `broadcasts`, `roadmap`,
+`reports`), and `kit` for what they all use.
 
 Routers are built anew for every dispatcher (a router can belong to one dispatcher
 only), so the bot, a restart in tests and the webhook server each get their own.
@@ -9,32 +11,24 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.deeplinks import PayloadHandler
-from handlers import (
-    admin,
-    audit,
-    broadcast,
-    common,
-    errors,
-    event_admin,
-    events,
-    fallback,
-    onboarding,
-    participants,
-    privacy,
-    profile,
-    registration,
-    reports,
-    roadmap,
-    roadmap_admin,
-    schools,
-    start,
-    telebridge_admin,
-    telebridge_form,
-    telebridges,
-    trip_admin,
-    trip_import,
-    trips,
-)
+from handlers.broadcasts import compose as broadcast
+from handlers.events import admin as event_admin
+from handlers.events import catalogue as events
+from handlers.kit import errors, fallback
+from handlers.people import menu as common
+from handlers.people import onboarding, privacy, profile, start
+from handlers.reports import report as reports
+from handlers.roadmap import admin as roadmap_admin
+from handlers.roadmap import overview as roadmap
+from handlers.staff import admin, audit
+from handlers.telebridges import admin as telebridge_admin
+from handlers.telebridges import form as telebridge_form
+from handlers.telebridges import proposals as telebridges
+from handlers.telebridges import schools
+from handlers.trips import admin as trip_admin
+from handlers.trips import catalogue as trips
+from handlers.trips import importing as trip_import
+from handlers.trips import participants, registration
 
 
 def get_routers() -> list[Router]:

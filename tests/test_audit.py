@@ -20,8 +20,8 @@ from bot.audit import ObjectKind, changes, parse_filter
 from bot.broadcasts import Segment, SegmentKind
 from bot.errors import UserError
 from bot.roles import Access
-from handlers.audit import AuditCb
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.staff.audit import AuditCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.audit import AuditFilter, AuditRepo
 from storage.broadcasts import Source
 from storage.db import utc_now

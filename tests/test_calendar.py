@@ -15,8 +15,8 @@ import vobject
 from icalendar import Calendar
 
 from bot.calendar import vtimezone, zone_changes
-from handlers.event_callbacks import EventAction, EventCb
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.events.callbacks import EventAction, EventCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.telebridges import TelebridgeRepo
 from storage.trips import NewTrip, TripRepo

@@ -14,8 +14,8 @@ import handlers  # imports every form's states
 from bot.command_menu import commands_for
 from bot.i18n import Translations
 from bot.roles import Access
-from handlers.routing import HandlerRouters
-from handlers.states import Onboarding
+from handlers.kit.routing import HandlerRouters
+from handlers.people.states import Onboarding
 from tests.conftest import RunningBot, TgUser
 
 

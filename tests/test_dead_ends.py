@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from handlers import get_deep_links
-from handlers.event_callbacks import EventAction, EventCb
-from handlers.telebridge_callbacks import TbAction, TbCb
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.events.callbacks import EventAction, EventCb
+from handlers.telebridges.callbacks import TbAction, TbCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import utc_now
 from storage.trips import Question
 from tests import conftest

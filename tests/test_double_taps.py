@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.callbacks import TripAction, TripCb
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.fake_telegram import NOT_MODIFIED, ApiCall
@@ -43,7 +43,7 @@ async def double_tap(user: TgUser, label: str) -> tuple[list[ApiCall], list[dict
 def assert_clean(calls: list[ApiCall], caplog: pytest.LogCaptureFixture) -> None:
     assert all(call.ok for call in calls), [(c.method, c.result) for c in calls if not c.ok]
     assert not any(GENERIC_ERROR in str(c.params.get("text", "")) for c in calls)
-    assert not [r for r in caplog.records if r.name == "handlers.errors"]
+    assert not [r for r in caplog.records if r.name == "handlers.kit.errors"]
 
 
 def edits(calls: list[ApiCall]) -> list[ApiCall]:
@@ -149,7 +149,7 @@ async def test_an_identical_edit_is_taken_as_done(
     refused = [c for c in calls if not c.ok]
     assert [c.result for c in refused] == [NOT_MODIFIED]  # the fake behaves as Telegram
     assert not any(GENERIC_ERROR in str(c.params.get("text", "")) for c in calls)
-    assert not [r for r in caplog.records if r.name == "handlers.errors"]
+    assert not [r for r in caplog.records if r.name == "handlers.kit.errors"]
     assert len(answers) == 2
     assert "🔔 Следить за дорожной картой" in member.labels()
 
@@ -281,11 +281,11 @@ def _edits_and_catches(path: Path) -> list[str]:
 
 # Where messages may be edited, and where a refusal of Telegram's may be caught, and why.
 EDITORS = {
-    "handlers/render.py": "the one place handlers edit a message (through bot/edits.py)",
+    "handlers/kit/render.py": "the one place handlers edit a message (through bot/edits.py)",
     "bot/edits.py": "tells Telegram's refusals of an edit apart",
     "bot/broadcast_monitor.py": "edits the progress message of a broadcast (through bot/edits.py)",
     "bot/runner.py": "setWebhook refusals become a settings error (no edit)",
-    "handlers/broadcast_history.py": "a copied broadcast whose source is gone (no edit)",
+    "handlers/broadcasts/history.py": "a copied broadcast whose source is gone (no edit)",
 }
 
 
@@ -298,7 +298,7 @@ def test_messages_are_edited_in_one_place() -> None:
         if path.relative_to(root).as_posix() not in EDITORS
         for spot in _edits_and_catches(path)
     ]
-    assert found == [], f"edit messages through handlers/render.py: {found}"
+    assert found == [], f"edit messages through handlers/kit/render.py: {found}"
 
 
 def test_one_place_knows_the_not_modified_refusal() -> None:

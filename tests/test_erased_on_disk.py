@@ -17,7 +17,7 @@ import pytest
 
 from bot.backup import backup_to, check_database, restore_database
 from bot.config import Settings
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.registrations import RegistrationRepo
 from storage.trips import Question

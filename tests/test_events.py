@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
 
-from handlers.event_callbacks import (
+from handlers.events.callbacks import (
     EventAction,
     EventCb,
     EventField,

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from bot.registration import RegistrationService
 from bot.roles import Access
 from bot.sheets import csv_field, safe_text
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import utc_now
 from tests.conftest import RunningBot, TgUser
 from tests.import_data import PROGRAMME, QUESTIONS, add_person, register, seed, trip_id, trip_yaml

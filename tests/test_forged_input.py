@@ -23,8 +23,8 @@ from pydantic.fields import FieldInfo
 
 from bot.ids import ID_MAX, SMALL_MAX, parse_id, parse_int, parse_prefixed_id
 from handlers import get_deep_links, get_routers
-from handlers.callbacks import Id, IdOrUnset, IdOrZero, Small
-from handlers.routing import callback_prefixes
+from handlers.kit.callbacks import Id, IdOrUnset, IdOrZero, Small
+from handlers.kit.routing import callback_prefixes
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.fake_telegram import ApiCall
 from tests.telebridge_steps import coordinator, press_starting, sochi_time
@@ -32,7 +32,7 @@ from tests.trip_seed import add_programme
 
 GENERIC_ERROR = "Что-то пошло не так"
 HUGE = "99999999999999999999"
-# Each typed integer field is one of the ranged types of handlers.callbacks.
+# Each typed integer field is one of the ranged types of handlers.kit.callbacks.
 RANGED_CHECKS = [get_args(kind)[1] for kind in (Id, IdOrZero, Small, IdOrUnset)]
 
 
@@ -124,7 +124,7 @@ def _problems(calls: list[ApiCall], caplog: pytest.LogCaptureFixture) -> list[st
         for c in calls
         if GENERIC_ERROR in str(c.params.get("text", ""))
     ]
-    found += [r.getMessage() for r in caplog.records if r.name == "handlers.errors"]
+    found += [r.getMessage() for r in caplog.records if r.name == "handlers.kit.errors"]
     found += [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
     return found
 
@@ -193,7 +193,7 @@ def test_every_integer_in_callback_data_has_a_range() -> None:
             if field.annotation is not int:
                 continue
             assert any(m in RANGED_CHECKS for m in field.metadata), (
-                f"{cls.__name__}.{name} is not a ranged type of handlers.callbacks"
+                f"{cls.__name__}.{name} is not a ranged type of handlers.kit.callbacks"
             )
             for odd in (HUGE, "-2", "²"):
                 values = {n: _plausible(f) for n, f in cls.model_fields.items()}

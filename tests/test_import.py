@@ -792,8 +792,8 @@ def test_every_text_key_of_import_and_export_exists() -> None:
         "bot/importer.py",
         "bot/exports.py",
         "bot/cli_import.py",
-        "handlers/participants.py",
-        "handlers/trip_import.py",
+        "handlers/trips/participants.py",
+        "handlers/trips/importing.py",
     ):
         text = (ROOT / name).read_text("utf-8")
         used |= set(re.findall(r"\"((?:import|export|participants|demo)-[a-z-]+)\"", text))

@@ -19,7 +19,7 @@ from bot.importer import ImportRejected
 from bot.questions import QuestionKind, parse_answer
 from bot.text import clean_text, has_visible, strip_invisible
 from bot.trip_admin import parse_options
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.import_data import PROGRAMME, seed, trip_id, trip_yaml

@@ -9,8 +9,8 @@ import pytest
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.callbacks import MenuCb, MenuItem
-from handlers.keyboards import InlineKeyboard
+from handlers.kit.callbacks import MenuCb, MenuItem
+from handlers.kit.keyboards import InlineKeyboard
 
 Steps = Callable[[Any], object]
 

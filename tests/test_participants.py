@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.registration import RegistrationService
-from handlers.trip_callbacks import ParticipantsPageCb, TripAction, TripCb
+from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
 from storage.db import utc_now
 from tests.conftest import RunningBot, TgUser
 from tests.import_data import PROGRAMME, add_person, register, seed, trip_id, trip_yaml

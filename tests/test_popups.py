@@ -67,7 +67,7 @@ def popup_keys() -> set[str]:
     key assigned to that name in the module, and a text key a function returns."""
     known = set(_variables("ru"))
     keys: set[str] = set()
-    for path in [*(ROOT / "handlers").glob("*.py"), *(ROOT / "bot").glob("*.py")]:
+    for path in [*(ROOT / "handlers").rglob("*.py"), *(ROOT / "bot").glob("*.py")]:
         tree = ast.parse(path.read_text("utf-8"))
         assigned: dict[str, set[str]] = {}
         for node in ast.walk(tree):
@@ -214,7 +214,7 @@ async def test_a_too_long_popup_set_anywhere_is_cut_before_it_is_sent(
     app: RunningBot, member: TgUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The middleware's guarantee: even a text no `popup()` shortened is answered."""
-    from handlers import fallback
+    from handlers.kit import fallback
 
     def long_alert(answer: Any, text: str) -> None:
         answer.text = "Очень длинное объяснение. " * 20  # set directly, past every helper

@@ -12,7 +12,7 @@ import pytest
 
 from bot.errors import UserError
 from bot.personal_data import split_message, utf16_length
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import to_db_time, utc_now
 from storage.events import EventRepo
 from storage.outbox import NewMessage, OutboxRepo

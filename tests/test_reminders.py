@@ -21,8 +21,8 @@ from bot.i18n import Translations
 from bot.reminders import ReminderConfig, Reminders, parse_offsets
 from bot.roles import Access
 from bot.runner import open_database
-from handlers.event_callbacks import EventAction, EventCb
-from handlers.event_views import reminder_markup
+from handlers.events.callbacks import EventAction, EventCb
+from handlers.events.views import reminder_markup
 from storage.cities import CityRepo
 from storage.db import Database, utc_now
 from storage.events import EventRepo, NewEvent

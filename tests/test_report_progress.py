@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot import exports, report_chart
-from handlers.roadmap_callbacks import ReportCb
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.roadmap.callbacks import ReportCb
+from handlers.trips.callbacks import TripAction, TripCb
 from tests.conftest import RunningBot, TgUser
 from tests.fake_telegram import ApiCall
 from tests.import_data import PROGRAMME, add_person, register, seed, trip_id, trip_yaml

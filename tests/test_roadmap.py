@@ -17,7 +17,7 @@ from bot.i18n import Translations
 from bot.importer import ImportRejected, describe_issue
 from bot.roadmap import parse_due, progress_bar
 from bot.roles import Access
-from handlers.roadmap_callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
+from handlers.roadmap.callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
 from storage.db import utc_now
 from storage.roadmap import LinkKind, RoadmapRepo
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard

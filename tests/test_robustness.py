@@ -13,7 +13,7 @@ from bot.ids import ID_MAX, SMALL_MAX
 from bot.profile import ProfileField
 from bot.roles import MemberRole
 from bot.runner import build_webhook_app, open_database
-from handlers.callbacks import (
+from handlers.kit.callbacks import (
     CityCb,
     ConsentCb,
     Ctx,
@@ -26,8 +26,7 @@ from handlers.callbacks import (
     RoleCb,
     TelegramNameCb,
 )
-from handlers.registration import AnswerCb, AnswerKind, FormAction, FormCb
-from handlers.trip_callbacks import (
+from handlers.trips.callbacks import (
     ParticipantsPageCb,
     RegAction,
     RegCb,
@@ -36,6 +35,7 @@ from handlers.trip_callbacks import (
     TripScope,
     TripsPageCb,
 )
+from handlers.trips.registration import AnswerCb, AnswerKind, FormAction, FormCb
 from tests.conftest import RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram, UpdateFactory
 
@@ -63,7 +63,7 @@ async def test_api_failure_is_logged_and_the_bot_keeps_running(
     with caplog.at_level(logging.ERROR):
         await member.send("/help")
     assert "Что-то пошло не так" in member.last_text
-    records = [r for r in caplog.records if r.name == "handlers.errors"]
+    records = [r for r in caplog.records if r.name == "handlers.kit.errors"]
     assert records and "TelegramServerError" in records[0].getMessage()
     assert all("/help" not in r.getMessage() for r in caplog.records)
     await member.send("/help")  # and the next update works as usual

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from handlers.callbacks import MenuCb, MenuItem
+from handlers.kit.callbacks import MenuCb, MenuItem
 from storage.db import utc_now
 from storage.invites import InviteRepo
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard

@@ -8,13 +8,13 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, Chat, Message, User
 
 from handlers import get_routers
-from handlers.routing import (
+from handlers.kit.routing import (
     CapabilityRouter,
     HandlerRouters,
     callback_prefixes,
     skip_foreign_callbacks,
 )
-from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
+from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 
 
 async def _handled(callback: CallbackQuery) -> str:
@@ -58,7 +58,7 @@ def test_the_fallback_router_still_sees_every_press() -> None:
     routers = HandlerRouters(get_routers())
     fallback = routers.sub_routers[-1]
     assert isinstance(fallback, CapabilityRouter)
-    assert fallback.name == "handlers.fallback"
+    assert fallback.name == "handlers.kit.fallback"
     assert fallback.callback_prefixes is None
     assert routers._by_prefix[RegCb.__prefix__][-1] is fallback
     assert routers._any_press[-1] is fallback

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from bot.sheets import FONT_NAME, WIDTH_MAX
 from examples.make_example_xlsx import build_workbook
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.callbacks import TripAction, TripCb
 from tests.conftest import RunningBot, TgUser
 from tests.test_export import _documents, _trip_with_people
 from tests.test_reports import _known_data, _period, _range_text

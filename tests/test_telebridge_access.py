@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from handlers.telebridge_callbacks import (
+from handlers.telebridges.callbacks import (
     JoinDecisionCb,
     SchoolAction,
     SchoolCb,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from handlers.telebridge_callbacks import TbAction, TbCb
+from handlers.telebridges.callbacks import TbAction, TbCb
 from storage.db import Database, to_db_time, utc_now
 from tests.conftest import RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram

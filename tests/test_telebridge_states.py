@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.telebridge_callbacks import TbAction, TbCb
+from handlers.telebridges.callbacks import TbAction, TbCb
 from storage.db import Database, to_db_time, utc_now
 from storage.telebridges import Telebridge, TelebridgeRepo
 from tests.conftest import RunningBot, TgUser

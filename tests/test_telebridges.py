@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.telebridge_callbacks import (
+from handlers.telebridges.callbacks import (
     JoinDecisionCb,
     SchoolAction,
     SchoolCb,

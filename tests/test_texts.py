@@ -27,11 +27,11 @@ from bot.roadmap import RoadmapSection, RoadmapStatus
 from bot.roles import MemberRole
 from bot.telebridges import AgeGroup, InstitutionKind
 from bot.trips import Direction, TripStatus
-from handlers.callbacks import MenuItem
-from handlers.event_admin import SKIPPABLE, STEPS
-from handlers.event_callbacks import EventField
-from handlers.telebridge_form import COUNTER, NEW, RESCHEDULE
-from handlers.trip_callbacks import TripAction, TripScope
+from handlers.events.admin import SKIPPABLE, STEPS
+from handlers.events.callbacks import EventField
+from handlers.kit.callbacks import MenuItem
+from handlers.telebridges.form import COUNTER, NEW, RESCHEDULE
+from handlers.trips.callbacks import TripAction, TripScope
 from storage.roadmap import LinkKind
 
 ROOT = Path(__file__).resolve().parent.parent

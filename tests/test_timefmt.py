@@ -37,7 +37,7 @@ ISO_ALLOWED = {
     "bot/audit.py": "an audit diff keeps a moment as ISO text; /audit shows it via local_text",
     "bot/reports.py": "the report's file name and its JSON carry sortable ISO days",
     "bot/reminders.py": "a reminder's idempotency key carries the start it was made for",
-    "handlers/onboarding.py": "the moment of consent is kept in the form's state, not shown",
+    "handlers/people/onboarding.py": "the moment of consent is kept in the form's state",
 }
 # Parts of a date that, put into text one by one, make a hand-built date.
 DATE_PARTS = {"year", "month", "day", "hour", "minute", "second"}

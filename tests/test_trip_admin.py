@@ -22,8 +22,8 @@ from bot.trip_admin import (
     parse_options,
 )
 from bot.trips import Direction, TripStatus
-from handlers.callbacks import MenuCb, MenuItem
-from handlers.trip_admin_keyboards import (
+from handlers.kit.callbacks import MenuCb, MenuItem
+from handlers.trips.admin_keyboards import (
     FormAction,
     FormCb,
     PanelAction,
@@ -32,9 +32,9 @@ from handlers.trip_admin_keyboards import (
     StatusCb,
     TripField,
 )
-from handlers.trip_admin_states import QUESTION_STEPS, TRIP_STEPS
-from handlers.trip_admin_views import step_key
-from handlers.trip_callbacks import TripAction, TripCb
+from handlers.trips.admin_states import QUESTION_STEPS, TRIP_STEPS
+from handlers.trips.admin_views import step_key
+from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import utc_now
 from storage.trips import NewProgramme, NewTrip, Question
 from tests.conftest import RunningBot, TgUser, onboard

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
+from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 from storage.db import utc_now
 from storage.trips import Question
 from tests.conftest import ADMIN_ID, RunningBot, TgUser, onboard

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
+from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 from storage.db import utc_now
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard

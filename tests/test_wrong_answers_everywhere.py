@@ -17,16 +17,18 @@ from aiogram.fsm.storage.base import StorageKey
 
 import handlers  # imports every form's states
 from bot.config import Settings
-from handlers.broadcast import BroadcastForm
-from handlers.event_admin import EventForm
-from handlers.registration import RegistrationForm, RejectForm
-from handlers.schools import SchoolForm
-from handlers.states import Onboarding, ProfileEdit, ReportRange, RoadmapNotes
-from handlers.telebridge_callbacks import TbAction, TbCb
-from handlers.telebridge_form import TbForm
-from handlers.telebridges import TbAnswer
-from handlers.trip_admin_states import ProgrammeForm, TripCancel, TripForm
-from handlers.trip_callbacks import RegAction, RegCb, TripAction, TripCb
+from handlers.broadcasts.compose import BroadcastForm
+from handlers.events.admin import EventForm
+from handlers.people.states import Onboarding, ProfileEdit
+from handlers.reports.states import ReportRange
+from handlers.roadmap.states import RoadmapNotes
+from handlers.telebridges.callbacks import TbAction, TbCb
+from handlers.telebridges.form import TbForm
+from handlers.telebridges.proposals import TbAnswer
+from handlers.telebridges.schools import SchoolForm
+from handlers.trips.admin_states import ProgrammeForm, TripCancel, TripForm
+from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
+from handlers.trips.registration import RegistrationForm, RejectForm
 from storage.db import utc_now
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, make_settings, onboard

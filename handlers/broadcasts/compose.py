@@ -1,0 +1,560 @@
+"""A new broadcast: segment → the message itself → preview → send now or schedule.
+
+Organisers only: the staff router takes them, the refusals router answers everyone
+else, and bot.broadcasts checks the access again on every action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.broadcast_monitor import BroadcastMonitor
+from bot.broadcasts import (
+    SEGMENT_FIELDS,
+    BroadcastService,
+    ContentKind,
+    Segment,
+    SegmentKind,
+    TripAudience,
+    check_content,
+    parse_schedule,
+)
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.ids import ID_MAX, parse_int
+from bot.roles import Access, MemberRole
+from bot.timefmt import local_text
+from bot.trips import TripStatus
+from handlers.broadcasts import history
+from handlers.broadcasts.keyboards import (
+    PAGE_SIZE,
+    BcAction,
+    BcCb,
+    BcFormAction,
+    BcFormCb,
+    BcPageCb,
+    BcPickCb,
+    audience_keyboard,
+    cities_keyboard,
+    content_keyboard,
+    home_keyboard,
+    institution_cities_keyboard,
+    institution_kinds_keyboard,
+    items_keyboard,
+    kinds_keyboard,
+    languages_keyboard,
+    preview_keyboard,
+    roles_keyboard,
+    scheduled_keyboard,
+    stop_keyboard,
+)
+from handlers.broadcasts.views import segment_label
+from handlers.kit.access import organisers_only, refusals_router, staff_router
+from handlers.kit.filters import Has
+from handlers.kit.reask import explain_and_ask_again
+from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
+from handlers.trips.admin_keyboards import PanelAction, PanelCb
+from storage.broadcasts import Source
+from storage.cities import CityRepo
+from storage.db import utc_now
+from storage.events import EventRepo
+from storage.people import Person
+from storage.trips import TripRepo
+
+# Trips whose people can be written to: everything but drafts.
+TRIP_STATUSES = tuple(status.value for status in TripStatus if status is not TripStatus.DRAFT)
+
+
+class BroadcastForm(StatesGroup):
+    segment = State()  # the kind, then each field the kind needs (see Segment.missing)
+    content = State()
+    preview = State()
+    schedule = State()
+
+
+# Home
+
+
+async def home_command(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await send_new(message, t("bc-home"), home_keyboard(t))
+
+
+async def home(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await show(callback, t("bc-home"), home_keyboard(t))
+
+
+# The segment
+
+
+def _segment(data: dict[str, Any]) -> Segment | None:
+    raw = data.get("seg")
+    return Segment.from_data(raw) if raw else None
+
+
+async def _ask_segment(
+    target: Target,
+    state: FSMContext,
+    t: Translator,
+    *,
+    cities: CityRepo,
+    trips: TripRepo,
+    events: EventRepo,
+    broadcasts: BroadcastService,
+    access: Access,
+    person: Person,
+    settings: Settings,
+    page: int = 0,
+    new: bool = False,
+) -> None:
+    """The segment's next question, or the request for the message once it is complete."""
+    segment = _segment(await state.get_data())
+    reply = send_new if new else show
+    if segment is None:
+        await state.set_state(BroadcastForm.segment)
+        await reply(target, t("bc-ask-kind"), kinds_keyboard(t))
+        return
+    field = segment.missing()
+    if field is None:
+        await state.set_state(BroadcastForm.content)
+        total, blocked = await broadcasts.count(actor_access=access, segment=segment)
+        label = await segment_label(t, segment, cities, trips, events)
+        text = t("bc-ask-content", segment=label, count=total, blocked=blocked)
+        await reply(target, text, content_keyboard(t))
+        return
+    await state.set_state(BroadcastForm.segment)
+    if field == "city_id":
+        await reply(target, t("bc-ask-city"), cities_keyboard(t, await cities.list()))
+    elif field == "role":
+        await reply(target, t("bc-ask-role"), roles_keyboard(t))
+    elif field == "language":
+        await reply(target, t("bc-ask-language"), languages_keyboard(t))
+    elif field == "trip_id":
+        zone = await zone_of(person, cities, settings)
+        await _ask_trip(target, t, trips, zone, page=page, new=new)
+    elif field == "event_id":
+        zone = await zone_of(person, cities, settings)
+        await _ask_event(target, t, events, zone, page=page, new=new)
+    elif field == "inst_city":
+        keyboard = institution_cities_keyboard(t, await cities.list())
+        await reply(target, t("bc-ask-inst-city"), keyboard)
+    elif field == "inst_kind":
+        await reply(target, t("bc-ask-inst-kind"), institution_kinds_keyboard(t))
+    else:
+        trip = await trips.get(trip_id=segment.trip_id or 0)
+        text = t("bc-ask-audience", title=trip.title if trip else "?")
+        await reply(target, text, audience_keyboard(t))
+
+
+async def _ask_trip(
+    target: Target, t: Translator, trips: TripRepo, zone: str, *, page: int, new: bool
+) -> None:
+    async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
+        items, total = await trips.catalogue(
+            statuses=TRIP_STATUSES, role=None, from_city_id=None, limit=limit, offset=offset
+        )
+        labels = [
+            (_item_label(t, item.trip.starts_at, item.trip.title, zone), item.trip.id)
+            for item in items
+        ]
+        return labels, total
+
+    await _ask_item(target, t, load, page=page, new=new, ask="bc-ask-trip", none="bc-no-trips")
+
+
+async def _ask_event(
+    target: Target, t: Translator, events: EventRepo, zone: str, *, page: int, new: bool
+) -> None:
+    async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
+        items, total = await events.catalogue(now=utc_now(), limit=limit, offset=offset)
+        labels = [(_item_label(t, e.starts_at, e.title, zone), e.id) for e in items]
+        return labels, total
+
+    await _ask_item(target, t, load, page=page, new=new, ask="bc-ask-event", none="bc-no-events")
+
+
+def _item_label(t: Translator, starts_at: datetime, title: str, zone: str) -> str:
+    """A trip or an event to pick, dated in the organiser's city time."""
+    return shorten(t.button("bc-item", date=local_text(starts_at, zone, "date"), title=title), 60)
+
+
+async def _ask_item(
+    target: Target,
+    t: Translator,
+    load: Callable[[int, int], Awaitable[tuple[list[tuple[str, int]], int]]],
+    *,
+    page: int,
+    new: bool,
+    ask: str,
+    none: str,
+) -> None:
+    """One page of a list to pick a trip or an event from."""
+    reply = send_new if new else show
+    _, total = await load(1, 0)
+    if total == 0:
+        await reply(target, t(none), content_keyboard(t))
+        return
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    items, _ = await load(PAGE_SIZE, page * PAGE_SIZE)
+    await reply(target, t(ask), items_keyboard(t, items, page=page, pages=pages))
+
+
+async def new_broadcast(
+    callback: CallbackQuery, state: FSMContext, t: Translator, **deps: Any
+) -> None:
+    await state.clear()
+    await _ask_segment(callback, state, t, **_segment_deps(deps))
+
+
+def _segment_deps(data: dict[str, Any]) -> dict[str, Any]:
+    keys = ("cities", "trips", "events", "broadcasts", "access", "person", "settings")
+    return {key: data[key] for key in keys}
+
+
+async def _known(
+    field: str, number: int, cities: CityRepo, trips: TripRepo, events: EventRepo
+) -> bool:
+    """Whether a picked city, trip or event exists and may be written to."""
+    if field in ("city_id", "inst_city"):
+        return (field == "inst_city" and number == 0) or (
+            await cities.get(city_id=number) is not None
+        )
+    if field == "trip_id":
+        trip = await trips.get(trip_id=number)
+        return trip is not None and trip.status in TRIP_STATUSES
+    event = await events.get(event_id=number)
+    return event is not None and event.status == "scheduled"
+
+
+async def _checked_value(
+    segment: Segment | None, value: str, cities: CityRepo, trips: TripRepo, events: EventRepo
+) -> Segment:
+    """The pressed choice applied to the segment; a stale or forged one is refused."""
+    try:
+        if segment is None:
+            return Segment(kind=SegmentKind(value))
+        field = segment.missing()
+        if field in ("city_id", "trip_id", "event_id", "inst_city"):
+            # 0 is "any city" for institutions; anything unparsed is refused below.
+            number = parse_int(value, low=0, high=ID_MAX)
+            if number is None or not await _known(field, number, cities, trips, events):
+                raise UserError("bc-error-choice")
+            return segment.with_value(field, number)
+        if field == "role":
+            return segment.with_value(field, MemberRole(value).value)
+        if field in ("language", "audience", "inst_kind"):
+            checked = TripAudience(value).value if field == "audience" else value
+            return segment.with_value(field, checked)  # checked by Segment.from_data
+    except ValueError:
+        pass
+    raise UserError("bc-error-choice")
+
+
+async def segment_pick(
+    callback: CallbackQuery,
+    callback_data: BcPickCb,
+    state: FSMContext,
+    t: Translator,
+    callback_answer: CallbackAnswer,
+    **deps: Any,
+) -> None:
+    try:
+        segment = await _checked_value(
+            _segment(await state.get_data()),
+            callback_data.value,
+            deps["cities"],
+            deps["trips"],
+            deps["events"],
+        )
+    except UserError as error:
+        alert(callback_answer, t.popup(error.key, **error.args_))
+        return
+    await state.update_data(seg=segment.to_json())
+    await _ask_segment(callback, state, t, **_segment_deps(deps))
+
+
+async def list_page(
+    callback: CallbackQuery,
+    callback_data: BcPageCb,
+    state: FSMContext,
+    t: Translator,
+    trips: TripRepo,
+    events: EventRepo,
+    person: Person,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    segment = _segment(await state.get_data())
+    field = segment.missing() if segment else None
+    zone = await zone_of(person, cities, settings)
+    if field == "event_id":
+        await _ask_event(callback, t, events, zone, page=callback_data.page, new=False)
+    elif field == "trip_id":
+        await _ask_trip(callback, t, trips, zone, page=callback_data.page, new=False)
+
+
+def _step_back(segment: Segment | None) -> Segment | None:
+    """The segment without its last answer (None: choose the kind again)."""
+    if segment is None:
+        return None
+    for field in reversed(SEGMENT_FIELDS[segment.kind]):
+        if getattr(segment, field) is not None:
+            return segment.with_value(field, None)
+    return None
+
+
+async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **deps: Any) -> None:
+    current = await state.get_state()
+    data = await state.get_data()
+    if current == BroadcastForm.schedule.state:
+        await state.set_state(BroadcastForm.preview)
+        await _preview_summary(callback, state, t, **_segment_deps(deps), new=False)
+        return
+    if current == BroadcastForm.preview.state:
+        await state.set_state(BroadcastForm.content)
+        await state.update_data(src=None)
+        await _ask_segment(callback, state, t, **_segment_deps(deps))
+        return
+    previous = _step_back(_segment(data))
+    await state.update_data(seg=previous.to_json() if previous else None)
+    await _ask_segment(callback, state, t, **_segment_deps(deps))
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    await show(callback, t("bc-cancelled"), home_keyboard(t))
+
+
+# The message itself
+
+
+def _content_kind(message: Message) -> ContentKind | None:
+    if message.photo:
+        return ContentKind.PHOTO
+    if message.document:
+        return ContentKind.DOCUMENT
+    if message.text is not None:
+        return ContentKind.TEXT
+    return None
+
+
+async def content(message: Message, state: FSMContext, t: Translator, **deps: Any) -> None:
+    kind = _content_kind(message)
+    try:
+        check_content(kind, message.caption if kind is not ContentKind.TEXT else message.text)
+    except UserError as error:
+        await _ask_again(message, state, t, t(error.key, **error.args_), deps)
+        return
+    assert kind is not None
+    await state.update_data(src=[message.chat.id, message.message_id, kind.value])
+    await state.set_state(BroadcastForm.preview)
+    bot: Bot = deps["bot"]
+    # The preview is the very copy people will get.
+    await message.answer(t("bc-preview-above"))
+    await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
+    await _preview_summary(message, state, t, **_segment_deps(deps), new=True)
+
+
+async def _preview_summary(
+    target: Target,
+    state: FSMContext,
+    t: Translator,
+    *,
+    cities: CityRepo,
+    trips: TripRepo,
+    events: EventRepo,
+    broadcasts: BroadcastService,
+    access: Access,
+    new: bool,
+    **_zone_sources: Any,  # person and settings, which the questions need, not the summary
+) -> None:
+    segment = _segment(await state.get_data())
+    assert segment is not None
+    total, blocked = await broadcasts.count(actor_access=access, segment=segment)
+    label = await segment_label(t, segment, cities, trips, events)
+    text = t("bc-preview", segment=label, count=total, blocked=blocked)
+    await (send_new if new else show)(target, text, preview_keyboard(t, can_send=total > 0))
+
+
+def _source(data: dict[str, Any]) -> Source:
+    chat_id, message_id, kind = data["src"]
+    return Source(chat_id=int(chat_id), message_id=int(message_id), kind=str(kind))
+
+
+async def send(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    access: Access,
+    broadcasts: BroadcastService,
+    callback_answer: CallbackAnswer,
+) -> None:
+    data = await state.get_data()
+    segment = _segment(data)
+    assert segment is not None and isinstance(callback.message, Message)
+    try:
+        broadcast = await broadcasts.send_now(
+            actor_id=callback.from_user.id,
+            actor_access=access,
+            segment=segment,
+            source=_source(data),
+            now=utc_now(),
+            progress=(callback.message.chat.id, callback.message.message_id),
+        )
+    except UserError as error:
+        alert(callback_answer, t.popup(error.key, **error.args_))
+        return
+    await state.clear()
+    text = t("bc-started", id=broadcast.id, total=broadcast.recipients)
+    await show(callback, text, stop_keyboard(t, broadcast.id))
+
+
+# Scheduling
+
+
+async def _city_time(
+    t: Translator, person: Person, cities: CityRepo, settings: Settings
+) -> tuple[str, str]:
+    """The organiser's time zone and the name of the city it belongs to."""
+    zone = await zone_of(person, cities, settings)
+    city = await cities.get(city_id=person.city_id) if person.city_id else None
+    return zone, city.name(t.language) if city else zone
+
+
+async def ask_time(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    await state.set_state(BroadcastForm.schedule)
+    await _ask_time(callback, t, person, cities, settings, new=False)
+
+
+async def _ask_time(
+    target: Target,
+    t: Translator,
+    person: Person,
+    cities: CityRepo,
+    settings: Settings,
+    *,
+    new: bool,
+) -> None:
+    zone, city = await _city_time(t, person, cities, settings)
+    example = local_text(utc_now() + timedelta(days=1), zone, "date") + " 10:00"
+    text = t("bc-ask-time", city=city, example=example)
+    await (send_new if new else show)(target, text, content_keyboard(t))
+
+
+async def schedule(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    access: Access,
+    cities: CityRepo,
+    settings: Settings,
+    broadcasts: BroadcastService,
+    broadcast_monitor: BroadcastMonitor,
+) -> None:
+    zone, city = await _city_time(t, person, cities, settings)
+    data = await state.get_data()
+    segment = _segment(data)
+    assert segment is not None
+    try:
+        at = parse_schedule(message.text, zone, utc_now())
+        broadcast = await broadcasts.schedule(
+            actor_id=person.tg_id,
+            actor_access=access,
+            segment=segment,
+            source=_source(data),
+            at=at,
+            now=utc_now(),
+        )
+    except UserError as error:
+        await explain_and_ask_again(
+            message,
+            t(error.key, **error.args_),
+            lambda: _ask_time(message, t, person, cities, settings, new=True),
+        )
+        return
+    await state.clear()
+    sent = await message.answer(
+        t("bc-scheduled", id=broadcast.id, when=local_text(at, zone), city=city),
+        reply_markup=scheduled_keyboard(t, broadcast.id),
+    )
+    # This message turns into the progress message when the broadcast starts.
+    await broadcasts.attach_progress(
+        broadcast_id=broadcast.id, chat_id=sent.chat.id, message_id=sent.message_id
+    )
+    broadcast_monitor.wake()
+
+
+async def _ask_again(
+    message: Message, state: FSMContext, t: Translator, explanation: str, deps: dict[str, Any]
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    current = await state.get_state()
+
+    async def ask_again() -> None:
+        if current == BroadcastForm.preview.state:
+            await _preview_summary(message, state, t, **_segment_deps(deps), new=True)
+        elif current == BroadcastForm.schedule.state:
+            await _ask_time(message, t, deps["person"], deps["cities"], deps["settings"], new=True)
+        else:  # the segment's next question, or the request for the message
+            await _ask_segment(message, state, t, **_segment_deps(deps), new=True)
+
+    await explain_and_ask_again(message, explanation, ask_again)
+
+
+async def expect_buttons(message: Message, state: FSMContext, t: Translator, **deps: Any) -> None:
+    """Typed text where buttons are expected, or no text where a time is expected."""
+    await _ask_again(message, state, t, t("bc-use-buttons"), deps)
+
+
+# Routers
+
+
+def _staff_router() -> Router:
+    router = staff_router(__name__)
+    cb, msg, form = router.callback_query.register, router.message.register, BcFormCb.filter
+
+    msg(home_command, Command("broadcast"))
+    cb(home, PanelCb.filter(F.action == PanelAction.BROADCASTS))
+    cb(home, BcCb.filter(F.action == BcAction.HOME))
+    cb(new_broadcast, BcCb.filter(F.action == BcAction.NEW))
+    cb(segment_pick, StateFilter(BroadcastForm.segment), BcPickCb.filter())
+    cb(list_page, StateFilter(BroadcastForm.segment), BcPageCb.filter())
+    cb(back, StateFilter(BroadcastForm), form(F.action == BcFormAction.BACK))
+    cb(cancel, StateFilter(BroadcastForm), form(F.action == BcFormAction.CANCEL))
+    msg(content, StateFilter(BroadcastForm.content))
+    cb(send, StateFilter(BroadcastForm.preview), form(F.action == BcFormAction.SEND))
+    cb(ask_time, StateFilter(BroadcastForm.preview), form(F.action == BcFormAction.SCHEDULE))
+    msg(schedule, StateFilter(BroadcastForm.schedule), Has(F.text))
+    msg(expect_buttons, StateFilter(BroadcastForm.segment, BroadcastForm.preview))
+    msg(expect_buttons, StateFilter(BroadcastForm.schedule))
+    history.register(router)
+    return router
+
+
+def create_router() -> Router:
+    refusals = refusals_router(
+        __name__,
+        messages=(Command("broadcast"), StateFilter(BroadcastForm)),
+        callbacks=(BcCb.filter(), BcFormCb.filter(), BcPickCb.filter(), BcPageCb.filter()),
+    )
+    return organisers_only(__name__, _staff_router(), refusals)

@@ -1,0 +1,28 @@
+"""Dispatching a deep-link payload to the capability that registered its kind."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram.types import Message
+
+from bot.deeplinks import DeepLinkRegistry, parse_payload
+from bot.i18n import Translator
+from handlers.kit.keyboards import way_on_keyboard
+
+logger = logging.getLogger(__name__)
+
+
+async def dispatch_payload(raw: str | None, message: Message, data: dict[str, Any]) -> bool:
+    """Run the handler for a payload; False (and a note to the person) if nobody knows it."""
+    t: Translator = data["t"]
+    registry: DeepLinkRegistry = data["deep_links"]
+    payload = parse_payload(raw)
+    handler = registry.handler_for(payload) if payload else None
+    if payload is None or handler is None:
+        logger.info("Unknown deep link payload kind")
+        await message.answer(t("deeplink-unknown"), reply_markup=way_on_keyboard(t))
+        return False
+    await handler(message, payload.argument, **data)
+    return True

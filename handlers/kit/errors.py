@@ -1,0 +1,55 @@
+"""The error handler: log with the update id, apologise, keep running."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+
+from bot.i18n import Translations, Translator
+from handlers.kit.keyboards import start_keyboard, way_on_keyboard
+from handlers.kit.routing import CapabilityRouter
+from storage.people import Person
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(
+    event: ErrorEvent,
+    bot: Bot,
+    translations: Translations,
+    t: Translator | None = None,
+    **data: Any,
+) -> bool:
+    update = event.update
+    # Only the type of the error and the update id: never texts, names or phones.
+    logger.error(
+        "Error while handling update %s: %s",
+        update.update_id,
+        type(event.exception).__name__,
+        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+    )
+    source = update.message or update.callback_query or update.edited_message
+    from_user = getattr(source, "from_user", None)
+    if from_user is None:
+        return True
+    # A pressed button has been answered already by CallbackAnswerMiddleware.
+    t = t or translations.get(from_user.language_code)
+    # The menu for members; someone not yet acquainted is offered that instead.
+    person: Person | None = data.get("person")
+    known = person is not None and person.is_onboarded
+    markup = way_on_keyboard(t) if known else start_keyboard(t)
+    try:
+        await bot.send_message(from_user.id, t("error-generic"), reply_markup=markup)
+    except TelegramAPIError as exc:
+        logger.warning("Cannot tell the person about the error: %s", type(exc).__name__)
+    return True
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    router.errors.register(on_error)
+    return router

@@ -1,0 +1,313 @@
+"""Onboarding form: language → consent → name → city → role → organisation → menu.
+
+Answers stay in the FSM (kept in SQLite, so a restart does not lose them) and the
+profile is written once, at the end. Declining consent keeps only the id and language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.command_menu import set_personal_menu
+from bot.errors import UserError
+from bot.i18n import Html, Translations, Translator
+from bot.profile import (
+    OnboardingAnswers,
+    ProfileService,
+    clean_name,
+    clean_organisation,
+    usable_name,
+)
+from bot.roles import Access, access_of
+from handlers.kit.callbacks import (
+    CityCb,
+    ConsentCb,
+    Ctx,
+    LanguageCb,
+    NavAction,
+    NavCb,
+    RoleCb,
+    TelegramNameCb,
+)
+from handlers.kit.deeplinks import dispatch_payload
+from handlers.kit.keyboards import (
+    agree_later_keyboard,
+    cities_keyboard,
+    consent_keyboard,
+    language_keyboard,
+    name_keyboard,
+    nav_keyboard,
+    roles_keyboard,
+    start_keyboard,
+)
+from handlers.kit.reask import explain_and_ask_again
+from handlers.kit.render import Target, alert, send_new, show, show_error, show_main_menu
+from handlers.kit.routing import CapabilityRouter
+from handlers.people.privacy import backups_text
+from handlers.people.states import ONBOARDING_STEPS, Onboarding
+from storage.cities import CityRepo
+from storage.db import utc_now
+from storage.people import Person
+
+
+async def show_step(
+    target: Target, step: State, t: Translator, data: dict[str, Any], *, new: bool = False
+) -> None:
+    """Render one step of the form; a button press edits its message, typed text gets a new one."""
+    cities: CityRepo = data["cities"]
+    if step == Onboarding.language:
+        text, markup = t("onb-choose-language"), language_keyboard(t, Ctx.ONBOARDING)
+    elif step == Onboarding.consent:
+        policy_url = data["settings"].privacy_policy_url
+        # What /forget can and cannot erase is said before the person agrees, not after.
+        backups = backups_text(t, data["personal_data"])
+        text = t("onb-consent", backups=Html(backups))
+        markup = consent_keyboard(t, policy_url=policy_url, nav=True)
+    elif step == Onboarding.name:
+        user = target.from_user
+        telegram_name = usable_name(user.full_name) if user else None
+        text, markup = t("onb-name"), name_keyboard(t, telegram_name, Ctx.ONBOARDING)
+    elif step == Onboarding.city:
+        text = t("onb-city")
+        markup = cities_keyboard(t, await cities.list(), Ctx.ONBOARDING)
+    elif step == Onboarding.role:
+        text, markup = t("onb-role"), roles_keyboard(t, Ctx.ONBOARDING)
+    else:
+        text, markup = t("onb-organisation"), nav_keyboard(t)
+    if new:
+        await send_new(target, text, markup)
+    else:
+        await show(target, text, markup)
+
+
+async def _go(
+    target: Target,
+    state: FSMContext,
+    step: State,
+    t: Translator,
+    data: dict[str, Any],
+    *,
+    new: bool = False,
+) -> None:
+    await state.set_state(step)
+    await show_step(target, step, t, data, new=new)
+
+
+async def choose_language(
+    callback: CallbackQuery,
+    callback_data: LanguageCb,
+    state: FSMContext,
+    profiles: ProfileService,
+    translations: Translations,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    try:
+        await profiles.choose_language(tg_id=callback.from_user.id, language=callback_data.code)
+    except UserError as error:
+        await show_error(callback, data["t"], error, callback_answer)
+        return
+    await _go(callback, state, Onboarding.consent, translations.get(callback_data.code), data)
+
+
+async def agree(
+    callback: CallbackQuery,
+    state: FSMContext,
+    person: Person | None,
+    t: Translator,
+    access: Access,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    """Works in the form and later, from the button under the "declined" message."""
+    if person is not None and person.is_onboarded:
+        alert(callback_answer, t.popup("onb-already-done"))
+        await show_main_menu(callback, t, access)
+        return
+    # Agreeing later, from an older message: ask the next question below, not up there.
+    later = await state.get_state() != Onboarding.consent.state
+    await state.update_data(consent_at=utc_now().isoformat())
+    await _go(callback, state, Onboarding.name, t, data, new=later)
+
+
+async def decline(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    # Leave the form but keep the remembered deep link for when they agree.
+    await state.set_state(None)
+    await show(callback, t("onb-declined"), agree_later_keyboard(t))
+
+
+async def use_telegram_name(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    try:
+        name = clean_name(callback.from_user.full_name)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.update_data(full_name=name)
+    await _go(callback, state, Onboarding.city, t, data)
+
+
+async def type_name(message: Message, state: FSMContext, t: Translator, **data: Any) -> None:
+    try:
+        name = clean_name(message.text)
+    except UserError as error:
+        await _ask_again(message, state, t, data, t(error.key, **error.args_))
+        return
+    await state.update_data(full_name=name)
+    await _go(message, state, Onboarding.city, t, data)
+
+
+async def choose_city(
+    callback: CallbackQuery,
+    callback_data: CityCb,
+    state: FSMContext,
+    t: Translator,
+    profiles: ProfileService,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    try:
+        city = await profiles.city(callback_data.id)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.update_data(city_id=city.id)
+    await _go(callback, state, Onboarding.role, t, data)
+
+
+async def choose_role(
+    callback: CallbackQuery,
+    callback_data: RoleCb,
+    state: FSMContext,
+    t: Translator,
+    **data: Any,
+) -> None:
+    await state.update_data(role=callback_data.role.value)
+    await _go(callback, state, Onboarding.organisation, t, data)
+
+
+async def type_organisation(message: Message, state: FSMContext, **data: Any) -> None:
+    t: Translator = data["t"]
+    profiles: ProfileService = data["profiles"]
+    try:
+        organisation = clean_organisation(message.text)
+    except UserError as error:
+        await _ask_again(message, state, t, data, t(error.key, **error.args_))
+        return
+    form = await state.get_data()
+    assert message.from_user is not None
+    try:
+        answers = OnboardingAnswers(
+            full_name=form["full_name"],
+            city_id=int(form["city_id"]),
+            role=form["role"],
+            organisation=organisation,
+            consent_at=datetime.fromisoformat(form["consent_at"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        # The form lost a step (a state left by an older version): start it again.
+        await message.answer(t("onb-restart"))
+        await _go(message, state, Onboarding.language, t, data, new=True)
+        return
+    try:
+        person = await profiles.complete_onboarding(
+            tg_id=message.from_user.id, language=t.language, answers=answers
+        )
+    except UserError as error:
+        await _ask_again(message, state, t, data, t(error.key, **error.args_))
+        return
+    await state.clear()
+    await finish_onboarding(message, person, form.get("payload"), {**data, "state": state})
+
+
+async def finish_onboarding(
+    message: Message, person: Person, payload: str | None, data: dict[str, Any]
+) -> None:
+    """Greet, give staff their menu, then go where the deep link pointed (or to the menu)."""
+    t: Translator = data["translations"].get(person.language)
+    access = access_of(person.tg_id, person, data["settings"].admin_ids)
+    if access >= Access.ORGANISER:
+        await set_personal_menu(data["bot"], t, chat_id=person.tg_id, access=access)
+    await message.answer(t("onb-done", name=person.full_name))
+    context = {**data, "person": person, "access": access, "t": t}
+    if payload and await dispatch_payload(payload, message, context):
+        return
+    await show_main_menu(message, t, access, new=True)
+
+
+async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **data: Any) -> None:
+    current = await state.get_state()
+    index = next(i for i, step in enumerate(ONBOARDING_STEPS) if step.state == current)
+    await _go(callback, state, ONBOARDING_STEPS[max(index - 1, 0)], t, data)
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    # Nothing was kept: the way on is starting again (the language first).
+    await show(callback, t("onb-cancelled"), start_keyboard(t, again=True))
+
+
+async def _ask_again(
+    message: Message, state: FSMContext, t: Translator, data: dict[str, Any], explanation: str
+) -> None:
+    """A wrong answer: say why, then the step's question again with its buttons."""
+    step = await state.get_state()
+    current = next(s for s in ONBOARDING_STEPS if s.state == step)
+    await explain_and_ask_again(
+        message, explanation, lambda: show_step(message, current, t, data, new=True)
+    )
+
+
+async def expected_button(message: Message, state: FSMContext, t: Translator, **data: Any) -> None:
+    """Typed text where a choice is expected: say so and show the choice again."""
+    await _ask_again(message, state, t, data, t("onb-use-buttons"))
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    router.callback_query.register(
+        choose_language,
+        StateFilter(Onboarding.language),
+        LanguageCb.filter(F.ctx == Ctx.ONBOARDING),
+    )
+    router.callback_query.register(agree, ConsentCb.filter(F.agree))
+    router.callback_query.register(
+        decline, StateFilter(Onboarding.consent), ConsentCb.filter(~F.agree)
+    )
+    router.callback_query.register(
+        use_telegram_name,
+        StateFilter(Onboarding.name),
+        TelegramNameCb.filter(F.ctx == Ctx.ONBOARDING),
+    )
+    router.message.register(type_name, StateFilter(Onboarding.name))
+    router.callback_query.register(
+        choose_city, StateFilter(Onboarding.city), CityCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.callback_query.register(
+        choose_role, StateFilter(Onboarding.role), RoleCb.filter(F.ctx == Ctx.ONBOARDING)
+    )
+    router.message.register(type_organisation, StateFilter(Onboarding.organisation))
+    router.callback_query.register(
+        back, StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.BACK)
+    )
+    router.callback_query.register(
+        cancel, StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.CANCEL)
+    )
+    router.message.register(
+        expected_button,
+        StateFilter(Onboarding.language, Onboarding.consent, Onboarding.city, Onboarding.role),
+    )
+    return router

@@ -1,0 +1,43 @@
+"""/start: the main menu for a known person, onboarding for a newcomer, deep links for both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from handlers.kit.callbacks import Ctx
+from handlers.kit.deeplinks import dispatch_payload
+from handlers.kit.keyboards import language_keyboard
+from handlers.kit.render import show_main_menu
+from handlers.kit.routing import CapabilityRouter
+from handlers.people.states import Onboarding
+
+
+async def start(message: Message, command: CommandObject, state: FSMContext, **data: Any) -> None:
+    t, person = data["t"], data["person"]
+    payload = command.args.strip() if command.args else None
+    if person is not None and person.is_onboarded:
+        await state.clear()
+        if payload:
+            await dispatch_payload(payload, message, {**data, "state": state})
+        else:
+            await show_main_menu(message, t, data["access"])
+        return
+    # A newcomer: remember where the link pointed and onboard first. A second
+    # /start without a payload keeps the one remembered from the first.
+    previous = (await state.get_data()).get("payload")
+    await state.set_state(Onboarding.language)
+    await state.set_data({"payload": payload or previous})
+    await message.answer(
+        t("onb-choose-language"), reply_markup=language_keyboard(t, Ctx.ONBOARDING)
+    )
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    router.message.register(start, CommandStart())
+    return router

@@ -1,0 +1,315 @@
+"""Organisers' side of the roadmap: an item's status (with confirmation; followers are
+told), its notes, the trips, events and telebridges linked to it, and whether every held
+telebridge counts for it. Organisers only; anyone else gets a polite no, and the rules
+in bot/roadmap.py check the access again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.roadmap import (
+    NOTES_MAX,
+    RoadmapNotices,
+    RoadmapService,
+    StatusChange,
+    parse_kind,
+    parse_status,
+    status_name,
+)
+from handlers.kit.access import organisers_only, refusals_router, staff_router
+from handlers.kit.callbacks import MenuCb, MenuItem
+from handlers.kit.filters import Has
+from handlers.kit.keyboards import way_on_keyboard
+from handlers.kit.reask import explain_and_ask_again
+from handlers.kit.render import alert, send_new, show, show_error, zone_of
+from handlers.roadmap.callbacks import RmOrgAction, RmOrgCb
+from handlers.roadmap.overview import show_card
+from handlers.roadmap.states import RoadmapNotes
+from handlers.roadmap.views import (
+    PAGE_SIZE,
+    notes_keyboard,
+    picker_keyboard,
+    status_confirm_keyboard,
+    status_keyboard,
+)
+from storage.db import utc_now
+from storage.roadmap import Item, RoadmapRepo
+
+
+async def _item(
+    callback: CallbackQuery, item_id: int, repo: RoadmapRepo, t: Translator, answer: CallbackAnswer
+) -> Item | None:
+    item = await repo.get(item_id=item_id)
+    if item is None:
+        alert(answer, t.popup("roadmap-error-not-found"))
+    return item
+
+
+async def status_menu(
+    callback: CallbackQuery,
+    callback_data: RmOrgCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    roadmap_repo: RoadmapRepo,
+) -> None:
+    item = await _item(callback, callback_data.id, roadmap_repo, t, callback_answer)
+    if item is None:
+        return
+    text = t(
+        "roadmap-status-choose",
+        number=item.number,
+        title=item.title,
+        status=status_name(t, item.status),
+    )
+    await show(callback, text, status_keyboard(t, item))
+
+
+async def announce(notices: RoadmapNotices, change: StatusChange, now: datetime) -> int:
+    return await notices.announce(change.history_id, now=now)
+
+
+async def set_status(
+    callback: CallbackQuery,
+    callback_data: RmOrgCb,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    item = await _item(callback, callback_data.id, data["roadmap_repo"], t, callback_answer)
+    if item is None:
+        return
+    try:
+        status = parse_status(callback_data.value)
+        if not callback_data.confirm:
+            if status == item.status:
+                raise UserError("roadmap-error-status-same")
+            text = t(
+                "roadmap-status-confirm",
+                number=item.number,
+                title=item.title,
+                old=status_name(t, item.status),
+                new=status_name(t, status),
+            )
+            await show(callback, text, status_confirm_keyboard(t, item, status.value))
+            return
+        service: RoadmapService = data["roadmap"]
+        now = utc_now()
+        change = await service.change_status(
+            actor_id=callback.from_user.id,
+            actor_access=data["access"],
+            item_id=item.id,
+            status=status.value,
+            now=now,
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    told = await announce(data["roadmap_notices"], change, now)
+    callback_answer.text = t.popup("roadmap-status-changed", count=told)
+    await show_card(callback, item.id, data)
+
+
+async def notes_start(
+    callback: CallbackQuery,
+    callback_data: RmOrgCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    roadmap_repo: RoadmapRepo,
+) -> None:
+    item = await _item(callback, callback_data.id, roadmap_repo, t, callback_answer)
+    if item is None:
+        return
+    await state.set_state(RoadmapNotes.text)
+    await state.update_data(roadmap_item=item.id)
+    await _ask_notes(callback, t, item, new=False)
+
+
+async def _ask_notes(target: Any, t: Translator, item: Item, *, new: bool) -> None:
+    text = t("roadmap-notes-ask", number=item.number, limit=NOTES_MAX)
+    await (send_new if new else show)(target, text, notes_keyboard(t, item))
+
+
+def _roadmap_way_on(t: Translator) -> InlineKeyboardMarkup:
+    """Where an answer about an item that is gone leads: the roadmap, the menu."""
+    roadmap = InlineKeyboardButton(
+        text=t.button("menu-roadmap"), callback_data=MenuCb(item=MenuItem.ROADMAP).pack()
+    )
+    return way_on_keyboard(t, roadmap)
+
+
+async def _ask_notes_again(message: Message, item_id: int, explanation: str, data: Any) -> None:
+    """A wrong note: say why, then the question again with its buttons."""
+    item = await data["roadmap_repo"].get(item_id=item_id)
+    if item is None:  # deleted meanwhile: nothing left to ask about, the form ends
+        await data["state"].clear()
+        await message.answer(explanation, reply_markup=_roadmap_way_on(data["t"]))
+        return
+    await explain_and_ask_again(
+        message, explanation, lambda: _ask_notes(message, data["t"], item, new=True)
+    )
+
+
+async def _save_notes(target: Any, item_id: int, notes: str | None, data: dict[str, Any]) -> bool:
+    t: Translator = data["t"]
+    actor = target.from_user.id
+    try:
+        await data["roadmap"].set_notes(
+            actor_id=actor, actor_access=data["access"], item_id=item_id, notes=notes
+        )
+    except UserError as error:
+        if isinstance(target, Message):
+            await _ask_notes_again(target, item_id, t(error.key, **error.args_), data)
+        else:
+            await send_new(target, t(error.key, **error.args_), _roadmap_way_on(t))
+        return False
+    return True
+
+
+async def notes_typed(message: Message, state: FSMContext, **data: Any) -> None:
+    item_id = (await state.get_data()).get("roadmap_item")
+    if not isinstance(item_id, int):
+        await state.clear()
+        return
+    if await _save_notes(message, item_id, message.text, {**data, "state": state}):
+        await state.clear()
+        await message.answer(data["t"]("roadmap-notes-saved"))
+        await show_card(message, item_id, data, new=True)
+
+
+async def notes_not_text(message: Message, state: FSMContext, **data: Any) -> None:
+    item_id = (await state.get_data()).get("roadmap_item")
+    if not isinstance(item_id, int):
+        await state.clear()
+        return
+    await _ask_notes_again(
+        message, item_id, data["t"]("error-text-expected"), {**data, "state": state}
+    )
+
+
+async def notes_clear(
+    callback: CallbackQuery,
+    callback_data: RmOrgCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    **data: Any,
+) -> None:
+    await state.clear()
+    if await _save_notes(callback, callback_data.id, None, data):
+        callback_answer.text = data["t"].popup("roadmap-notes-cleared")
+        await show_card(callback, callback_data.id, data)
+
+
+async def picker(
+    callback: CallbackQuery,
+    callback_data: RmOrgCb,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    repo: RoadmapRepo = data["roadmap_repo"]
+    item = await _item(callback, callback_data.id, repo, t, callback_answer)
+    if item is None:
+        return
+    try:
+        kind = parse_kind(callback_data.value)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    page = max(callback_data.page, 0)
+    choices, total = await repo.pickable(
+        item_id=item.id, kind=kind, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+    )
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    if page >= pages and total:
+        page = pages - 1
+        choices, total = await repo.pickable(
+            item_id=item.id, kind=kind, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+        )
+    linked = len(await repo.linked_ids(item_id=item.id, kind=kind))
+    key = f"roadmap-pick-{kind.value}" if total else f"roadmap-pick-{kind.value}-none"
+    text = t(key, number=item.number, title=item.title, linked=linked)
+    zone = await zone_of(data.get("person"), data["cities"], data["settings"])
+    await show(
+        callback, text, picker_keyboard(t, item, kind, choices, zone, page=page, pages=pages)
+    )
+
+
+async def toggle(
+    callback: CallbackQuery,
+    callback_data: RmOrgCb,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    repo: RoadmapRepo = data["roadmap_repo"]
+    try:
+        kind = parse_kind(callback_data.value)
+        linked = callback_data.target in await repo.linked_ids(item_id=callback_data.id, kind=kind)
+        await data["roadmap"].set_link(
+            actor_id=callback.from_user.id,
+            actor_access=data["access"],
+            item_id=callback_data.id,
+            kind=kind.value,
+            target_id=callback_data.target,
+            linked=not linked,
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    callback_answer.text = t.popup("roadmap-unlinked" if linked else "roadmap-linked")
+    await picker(callback, callback_data, callback_answer, **data)
+
+
+async def all_telebridges(
+    callback: CallbackQuery,
+    callback_data: RmOrgCb,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    item = await _item(callback, callback_data.id, data["roadmap_repo"], t, callback_answer)
+    if item is None:
+        return
+    try:
+        updated = await data["roadmap"].set_all_telebridges(
+            actor_id=callback.from_user.id,
+            actor_access=data["access"],
+            item_id=item.id,
+            value=not item.all_telebridges,
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    callback_answer.text = t.popup(
+        "roadmap-all-on-done" if updated.all_telebridges else "roadmap-all-off-done"
+    )
+    await show_card(callback, item.id, data)
+
+
+def create_router() -> Router:
+    staff = staff_router(__name__)
+    cb, msg = staff.callback_query.register, staff.message.register
+    org = RmOrgCb.filter
+    cb(status_menu, org(F.action == RmOrgAction.STATUS))
+    cb(set_status, org(F.action == RmOrgAction.SET_STATUS))
+    cb(notes_start, org(F.action == RmOrgAction.NOTES))
+    cb(notes_clear, org(F.action == RmOrgAction.CLEAR_NOTES))
+    cb(picker, org(F.action == RmOrgAction.LINKS))
+    cb(toggle, org(F.action == RmOrgAction.TOGGLE))
+    cb(all_telebridges, org(F.action == RmOrgAction.ALL_TELEBRIDGES))
+    msg(notes_typed, StateFilter(RoadmapNotes.text), Has(F.text))
+    msg(notes_not_text, StateFilter(RoadmapNotes.text))
+    refusals = refusals_router(
+        __name__, messages=(StateFilter(RoadmapNotes),), callbacks=(RmOrgCb.filter(),)
+    )
+    return organisers_only(__name__, staff, refusals)

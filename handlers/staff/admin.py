@@ -1,0 +1,187 @@
+"""Organiser rights: /invite, /grant, /revoke and the invite_<code> deep link.
+
+Every action is authorised by OrganiserService; the hidden menu is only a convenience.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.command_menu import set_personal_menu
+from bot.config import Settings
+from bot.errors import UserError
+from bot.i18n import Translations, Translator
+from bot.notify import Notifier
+from bot.organisers import (
+    GrantResult,
+    OrganiserService,
+    RedeemResult,
+    RevokeResult,
+)
+from bot.timefmt import local_text
+from handlers.kit.callbacks import MenuCb, MenuItem
+from handlers.kit.filters import Onboarded
+from handlers.kit.keyboards import way_on_keyboard
+from handlers.kit.render import Target, send_new, show_error, zone_of
+from handlers.kit.routing import CapabilityRouter
+from storage.cities import CityRepo
+from storage.db import utc_now
+from storage.people import Person, PersonRepo
+
+
+async def _invite(
+    target: Target,
+    t: Translator,
+    bot: Bot,
+    person: Person,
+    organisers: OrganiserService,
+    cities: CityRepo,
+    settings: Settings,
+    answer: CallbackAnswer | None = None,
+) -> None:
+    try:
+        invite = await organisers.create_invite(actor_id=person.tg_id, now=utc_now())
+    except UserError as error:
+        await show_error(target, t, error, answer)
+        return
+    link = await create_start_link(bot, f"invite_{invite.code}")
+    expires = local_text(invite.expires_at, await zone_of(person, cities, settings))
+    await send_new(
+        target, t("admin-invite-created", link=link, expires=expires), way_on_keyboard(t)
+    )
+
+
+async def invite_command(
+    message: Message,
+    t: Translator,
+    bot: Bot,
+    person: Person,
+    organisers: OrganiserService,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    await _invite(message, t, bot, person, organisers, cities, settings)
+
+
+async def invite_menu(
+    callback: CallbackQuery,
+    t: Translator,
+    bot: Bot,
+    person: Person,
+    organisers: OrganiserService,
+    cities: CityRepo,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    await _invite(callback, t, bot, person, organisers, cities, settings, callback_answer)
+
+
+async def _refresh_menu(
+    bot: Bot,
+    translations: Translations,
+    people: PersonRepo,
+    organisers: OrganiserService,
+    tg_id: int,
+) -> Person | None:
+    target = await people.get(tg_id=tg_id)
+    t = translations.get(target.language if target else None)
+    await set_personal_menu(bot, t, chat_id=tg_id, access=await organisers.access(tg_id))
+    return target
+
+
+async def _change_rights(
+    message: Message, command: CommandObject, *, grant: bool, data: dict[str, Any]
+) -> None:
+    """/grant and /revoke: the service decides; the person concerned is told and gets
+    the command menu of their new role."""
+    t: Translator = data["t"]
+    organisers: OrganiserService = data["organisers"]
+    assert message.from_user is not None
+    change = organisers.grant if grant else organisers.revoke
+    try:
+        target_id, result = await change(actor_id=message.from_user.id, target=command.args)
+    except UserError as error:
+        await message.answer(t(error.key, **error.args_), reply_markup=way_on_keyboard(t))
+        return
+    verb = "grant" if grant else "revoke"
+    await message.answer(
+        t(f"admin-{verb}-{result.value}", user_id=target_id), reply_markup=way_on_keyboard(t)
+    )
+    if result in (GrantResult.ALREADY, RevokeResult.NOT_ORGANISER):
+        return
+    target = await _refresh_menu(
+        data["bot"], data["translations"], data["people"], organisers, target_id
+    )
+    if target is not None and target.is_onboarded:
+        notifier: Notifier = data["notifier"]
+        told = await notifier.translator_for(target_id)
+        # The new organiser's way on is their panel; the one whose rights went, the menu.
+        panel = InlineKeyboardButton(
+            text=told.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER).pack()
+        )
+        await notifier.tell(
+            target_id,
+            "organiser-granted" if grant else "organiser-revoked",
+            markup=way_on_keyboard(told, panel) if grant else way_on_keyboard(told),
+        )
+
+
+async def grant_command(message: Message, command: CommandObject, **data: Any) -> None:
+    await _change_rights(message, command, grant=True, data=data)
+
+
+async def revoke_command(message: Message, command: CommandObject, **data: Any) -> None:
+    await _change_rights(message, command, grant=False, data=data)
+
+
+async def open_invite(message: Message, argument: str, **data: Any) -> None:
+    """Deep link invite_<code>: redeem it for the person who opened it."""
+    t: Translator = data["t"]
+    bot: Bot = data["bot"]
+    organisers: OrganiserService = data["organisers"]
+    translations: Translations = data["translations"]
+    people: PersonRepo = data["people"]
+    assert message.from_user is not None
+    redemption = await organisers.redeem_invite(
+        code=argument, tg_id=message.from_user.id, now=utc_now()
+    )
+    person: Person | None = data.get("person")
+    onboarded = person is not None and person.is_onboarded
+    await message.answer(
+        t(f"invite-{redemption.result.value}"),
+        # Their menu (with the organiser's panel, once granted) is the way on.
+        reply_markup=way_on_keyboard(t) if onboarded else None,
+    )
+    if redemption.result is not RedeemResult.GRANTED or redemption.invite is None:
+        return
+    person = await _refresh_menu(bot, translations, people, organisers, message.from_user.id)
+    name = person.full_name if person and person.full_name else str(message.from_user.id)
+    notifier: Notifier = data["notifier"]
+    creator = await notifier.translator_for(redemption.invite.created_by)
+    await notifier.tell(
+        redemption.invite.created_by,
+        "admin-invite-used",
+        markup=way_on_keyboard(creator),
+        name=name,
+        user_id=message.from_user.id,
+    )
+
+
+DEEP_LINKS = {"invite": open_invite}
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    router.message.register(invite_command, Command("invite"))
+    router.callback_query.register(invite_menu, MenuCb.filter(F.item == MenuItem.INVITE))
+    router.message.register(grant_command, Command("grant"))
+    router.message.register(revoke_command, Command("revoke"))
+    return router

@@ -1,0 +1,106 @@
+"""Organisers' side of telebridges: every telebridge of their city with the monthly
+figures (held ones count for the roadmap's education items), and the schools that wait
+for verification. Organisers only; anyone else gets a polite no."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery
+
+from bot.i18n import Translator
+from bot.telebridges import display_status, month_figures
+from bot.timefmt import local_text
+from handlers.kit.access import organisers_only, refusals_router, staff_router
+from handlers.kit.render import show, zone_of
+from handlers.telebridges.callbacks import TbOrgCb
+from handlers.telebridges.views import (
+    PAGE_SIZE,
+    org_keyboard,
+    telebridge_label,
+    unverified_keyboard,
+)
+from handlers.trips.admin_keyboards import PanelAction, PanelCb
+from storage.db import utc_now
+
+MONTHS_SHOWN = 12
+
+
+def _pages(total: int) -> int:
+    return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+
+async def overview(callback: CallbackQuery, page: int, data: dict[str, Any]) -> None:
+    """The organiser's city: counts per month by status, then the telebridges."""
+    t: Translator = data["t"]
+    person = data["person"]
+    cities = await data["cities"].by_id()
+    city = cities.get(person.city_id or 0)
+    zone = await zone_of(person, data["cities"], data["settings"])
+    repo = data["telebridges"]
+    months = month_figures(
+        await repo.starts_and_statuses(city_id=city.id if city else None), zone, utc_now()
+    )
+    lines = [t("tb-org-head", city=city.name(t.language) if city else "—")]
+    for month, figures in list(months.items())[-MONTHS_SHOWN:]:
+        lines.append(
+            t(
+                "tb-org-month",
+                month=t.button(f"event-month-{month % 100}", year=str(month // 100)),
+                held=figures.held,
+                confirmed=figures.agreed,
+                proposed=figures.proposed,
+                other=figures.other,
+            )
+        )
+    if not months:
+        lines.append(t("tb-org-none"))
+    page = max(page, 0)
+    items, total = await repo.of_city(
+        city_id=city.id if city else 0, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+    )
+    now = utc_now()
+    labels = []
+    for item in items:
+        proposer = await data["institutions"].get(institution_id=item.proposer_id)
+        when = local_text(item.starts_at, zone)
+        name = proposer.name if proposer else "—"
+        labels.append((telebridge_label(t, item, name, when, display_status(item, now)), item.id))
+    _, unverified = await data["institutions"].unverified(limit=1, offset=0)
+    keyboard = org_keyboard(t, labels, page=page, pages=_pages(total), unverified=unverified)
+    await show(callback, "\n".join(lines), keyboard)
+
+
+async def org_page(callback: CallbackQuery, callback_data: TbOrgCb, **data: Any) -> None:
+    if callback_data.unverified:
+        await unverified(callback, callback_data.page, data)
+    else:
+        await overview(callback, callback_data.page, data)
+
+
+async def from_panel(callback: CallbackQuery, **data: Any) -> None:
+    await overview(callback, 0, data)
+
+
+async def unverified(callback: CallbackQuery, page: int, data: dict[str, Any]) -> None:
+    t: Translator = data["t"]
+    page = max(page, 0)
+    items, total = await data["institutions"].unverified(limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    cities = await data["cities"].by_id()
+    text = t("tb-org-unverified", count=total) if total else t("tb-org-unverified-none")
+    await show(
+        callback, text, unverified_keyboard(t, items, cities, page=page, pages=_pages(total))
+    )
+
+
+def create_router() -> Router:
+    staff = staff_router(__name__)
+    staff.callback_query.register(org_page, TbOrgCb.filter())
+    staff.callback_query.register(from_panel, PanelCb.filter(F.action == PanelAction.TELEBRIDGES))
+    refusals = refusals_router(
+        __name__,
+        messages=(),
+        callbacks=(TbOrgCb.filter(), PanelCb.filter(F.action == PanelAction.TELEBRIDGES)),
+    )
+    return organisers_only(__name__, staff, refusals)

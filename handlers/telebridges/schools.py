@@ -1,0 +1,558 @@
+"""Schools: "Школы и телемосты", registering an institution or joining one as a second
+coordinator, partner schools of the other city, an institution's card (and the
+school_<id> deep link), verification by organisers.
+
+The registration form: type → name → city → address → age groups → preview → saved.
+Rules live in bot/telebridges.py; every press is checked there again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.deep_linking import create_start_link
+
+from bot.errors import UserError
+from bot.i18n import Translator
+from bot.ids import parse_id
+from bot.roles import Access
+from bot.telebridge_notices import TelebridgeNotices
+from bot.telebridge_texts import age_groups_text, institution_card
+from bot.telebridges import (
+    TelebridgeService,
+    clean_address,
+    clean_age_groups,
+    clean_institution_name,
+    parse_age_group,
+    parse_institution_kind,
+)
+from handlers.kit.callbacks import MenuCb, MenuItem
+from handlers.kit.filters import Has, Onboarded
+from handlers.kit.keyboards import schools_button, way_on_keyboard
+from handlers.kit.reask import explain_and_ask_again
+from handlers.kit.render import Target, alert, send_new, set_buttons, show, show_error
+from handlers.kit.routing import CapabilityRouter
+from handlers.telebridges.callbacks import (
+    JoinDecisionCb,
+    PartnersCb,
+    SchoolAction,
+    SchoolCb,
+    SchoolFormAction,
+    SchoolFormCb,
+    SchoolPickCb,
+)
+from handlers.telebridges.views import (
+    PAGE_SIZE,
+    age_groups_keyboard,
+    hub_keyboard,
+    join_list_keyboard,
+    leave_keyboard,
+    partners_keyboard,
+    school_card_keyboard,
+    school_city_keyboard,
+    school_keyboard,
+    school_kind_keyboard,
+    school_nav_keyboard,
+    school_preview_keyboard,
+    school_skip_keyboard,
+)
+from storage.db import utc_now
+from storage.institutions import ACTIVE, Institution, InstitutionRepo, NewInstitution
+from storage.people import Person
+
+
+class SchoolForm(StatesGroup):
+    kind = State()
+    name = State()
+    city = State()
+    address = State()
+    ages = State()
+    preview = State()
+
+
+STEPS = (
+    SchoolForm.kind,
+    SchoolForm.name,
+    SchoolForm.city,
+    SchoolForm.address,
+    SchoolForm.ages,
+    SchoolForm.preview,
+)
+
+
+def _pages(total: int) -> int:
+    return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+
+
+# "Школы и телемосты"
+
+
+async def show_hub(target: Target, data: dict[str, Any], *, new: bool = False) -> None:
+    t: Translator = data["t"]
+    person: Person = data["person"]
+    institutions: InstitutionRepo = data["institutions"]
+    membership = await institutions.membership(tg_id=person.tg_id)
+    offers = 0
+    if membership is None:
+        text = t("school-hub-none")
+    elif membership[1] != ACTIVE:
+        text = t("school-hub-pending", school=membership[0].name)
+    else:
+        institution = membership[0]
+        coordinators = await institutions.coordinators(institution_id=institution.id)
+        cities = await data["cities"].by_id()
+        text = t("school-hub-active") + "\n\n"
+        text += institution_card(t, institution, cities, coordinators=len(coordinators))
+        _, offers = await data["telebridges"].open_offers(
+            city_id=institution.city_id, now=utc_now(), limit=1, offset=0
+        )
+    status = membership[1] if membership else None
+    markup = hub_keyboard(t, status, data["access"], offers=offers)
+    await (send_new if new else show)(target, text, markup)
+
+
+async def hub_command(message: Message, state: FSMContext, **data: Any) -> None:
+    await state.clear()
+    await show_hub(message, data)
+
+
+async def hub_menu(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
+    await state.clear()
+    await show_hub(callback, data)
+
+
+# The registration form
+
+
+async def _show_step(
+    target: Target, state: FSMContext, step: State, data: dict[str, Any], *, new: bool = False
+) -> None:
+    t: Translator = data["t"]
+    await state.set_state(step)
+    form = await state.get_data()
+    markup: InlineKeyboardMarkup
+    if step == SchoolForm.kind:
+        text, markup = t("school-ask-kind"), school_kind_keyboard(t)
+    elif step == SchoolForm.name:
+        text, markup = t("school-ask-name"), school_nav_keyboard(t)
+    elif step == SchoolForm.city:
+        text, markup = t("school-ask-city"), school_city_keyboard(t, await data["cities"].list())
+    elif step == SchoolForm.address:
+        text, markup = t("school-ask-address"), school_skip_keyboard(t)
+    elif step == SchoolForm.ages:
+        text, markup = t("school-ask-ages"), age_groups_keyboard(t, form.get("ages", []))
+    else:
+        text, markup = _preview(t, form, await data["cities"].by_id()), school_preview_keyboard(t)
+    await (send_new if new else show)(target, text, markup)
+
+
+def _preview(t: Translator, form: dict[str, Any], cities: dict[int, Any]) -> str:
+    city = cities.get(form.get("city_id") or 0)
+    return t(
+        "school-preview",
+        kind=t.button(f"school-kind-{form.get('kind') or 'other'}"),
+        name=form.get("name") or "—",
+        city=city.name(t.language) if city else "—",
+        address=form.get("address") or t.button("school-no-address"),
+        ages=age_groups_text(t, tuple(form.get("ages") or ())),
+    )
+
+
+async def _next(
+    target: Target, state: FSMContext, data: dict[str, Any], *, new: bool = False
+) -> None:
+    current = await state.get_state()
+    index = next((i for i, step in enumerate(STEPS) if step.state == current), -1)
+    await _show_step(target, state, STEPS[min(index + 1, len(STEPS) - 1)], data, new=new)
+
+
+async def register(
+    callback: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, **data: Any
+) -> None:
+    t: Translator = data["t"]
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        await service.may_register(actor=data["person"], access=data["access"])
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.set_data({"ages": []})
+    await _show_step(callback, state, SchoolForm.kind, data)
+
+
+async def form_pick(
+    callback: CallbackQuery,
+    callback_data: SchoolPickCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    current = await state.get_state()
+    value = callback_data.value
+    try:
+        if current == SchoolForm.kind.state:
+            await state.update_data(kind=parse_institution_kind(value).value)
+        elif current == SchoolForm.city.state:
+            city_id = parse_id(value)
+            city = await data["cities"].get(city_id=city_id) if city_id is not None else None
+            if city is None:
+                raise UserError("error-stale-button")
+            await state.update_data(city_id=city.id)
+        elif current == SchoolForm.ages.state:
+            group = parse_age_group(value).value
+            ages = list((await state.get_data()).get("ages") or [])
+            ages = [a for a in ages if a != group] if group in ages else [*ages, group]
+            await state.update_data(ages=ages)
+            await _show_step(callback, state, SchoolForm.ages, data)
+            return
+        else:
+            raise UserError("error-stale-button")
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await _next(callback, state, data)
+
+
+async def form_text(message: Message, state: FSMContext, **data: Any) -> None:
+    t: Translator = data["t"]
+    current = await state.get_state()
+    step = next(step for step in STEPS if step.state == current)
+    try:
+        if step == SchoolForm.name:
+            await state.update_data(name=clean_institution_name(message.text))
+        elif step == SchoolForm.address:
+            await state.update_data(address=clean_address(message.text))
+        else:
+            raise UserError("error-choice")
+    except UserError as error:
+        await explain_and_ask_again(
+            message,
+            t(error.key, **error.args_),
+            lambda: _show_step(message, state, step, data, new=True),
+        )
+        return
+    await _next(message, state, data, new=True)
+
+
+async def form_button(
+    callback: CallbackQuery,
+    callback_data: SchoolFormCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    current = await state.get_state()
+    index = next((i for i, step in enumerate(STEPS) if step.state == current), 0)
+    action = callback_data.action
+    if action is SchoolFormAction.CANCEL:
+        await state.clear()
+        await show(callback, t("school-form-cancelled"))
+        await show_hub(callback, data, new=True)
+    elif action is SchoolFormAction.BACK:
+        await _show_step(callback, state, STEPS[max(index - 1, 0)], data)
+    elif action is SchoolFormAction.SKIP and current == SchoolForm.address.state:
+        await state.update_data(address="")
+        await _next(callback, state, data)
+    elif action is SchoolFormAction.DONE and current == SchoolForm.ages.state:
+        try:
+            clean_age_groups((await state.get_data()).get("ages") or [])
+        except UserError as error:
+            await show_error(callback, t, error, callback_answer)
+            return
+        await _next(callback, state, data)
+    elif action is SchoolFormAction.SAVE and current == SchoolForm.preview.state:
+        await _save(callback, state, callback_answer, data)
+    else:
+        alert(callback_answer, t.popup("error-stale-button"))
+
+
+async def _save(
+    callback: CallbackQuery,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    data: dict[str, Any],
+) -> None:
+    t: Translator = data["t"]
+    service: TelebridgeService = data["telebridge_service"]
+    form = await state.get_data()
+    try:
+        institution = await service.register(
+            actor=data["person"],
+            access=data["access"],
+            institution=NewInstitution(
+                kind=str(form.get("kind") or ""),
+                name=str(form.get("name") or ""),
+                city_id=int(form.get("city_id") or 0),
+                address=str(form.get("address") or ""),
+                age_groups=tuple(str(age) for age in form.get("ages") or ()),
+            ),
+            now=utc_now(),
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await state.clear()
+    await show(callback, t("school-registered", name=institution.name))
+    await show_hub(callback, data, new=True)
+
+
+async def expect_buttons(message: Message, state: FSMContext, **data: Any) -> None:
+    """Something other than text where a button is expected."""
+    t: Translator = data["t"]
+    current = await state.get_state()
+    step = next((step for step in STEPS if step.state == current), SchoolForm.kind)
+    typed = step in (SchoolForm.name, SchoolForm.address)
+    await explain_and_ask_again(
+        message,
+        t("error-text-expected" if typed else "error-choice"),
+        lambda: _show_step(message, state, step, data, new=True),
+    )
+
+
+# Joining an institution
+
+
+async def join_list(callback: CallbackQuery, callback_data: SchoolCb, **data: Any) -> None:
+    t: Translator = data["t"]
+    person: Person = data["person"]
+    institutions: InstitutionRepo = data["institutions"]
+    page = max(callback_data.page, 0)
+    items, total = await institutions.search(
+        city_id=person.city_id,
+        exclude_city_id=None,
+        kind=None,
+        age_group=None,
+        partner_of=None,
+        limit=PAGE_SIZE,
+        offset=page * PAGE_SIZE,
+    )
+    cities = await data["cities"].by_id()
+    text = t("school-join-list", count=total) if total else t("school-join-empty")
+    markup = join_list_keyboard(
+        t, [item.institution for item in items], cities, page=page, pages=_pages(total)
+    )
+    await show(callback, text, markup)
+
+
+async def join(
+    callback: CallbackQuery,
+    callback_data: SchoolCb,
+    callback_answer: CallbackAnswer,
+    telebridge_service: TelebridgeService,
+    telebridge_notices: TelebridgeNotices,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    try:
+        request = await telebridge_service.request_join(
+            actor=data["person"], access=data["access"], institution_id=callback_data.id
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await telebridge_notices.join_requested(request)
+    await show(callback, t("school-join-sent", school=request.institution.name))
+    await show_hub(callback, data, new=True)
+
+
+async def decide_join(
+    callback: CallbackQuery,
+    callback_data: JoinDecisionCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    person: Person,
+    access: Access,
+    telebridge_service: TelebridgeService,
+    telebridge_notices: TelebridgeNotices,
+) -> None:
+    try:
+        decision = await telebridge_service.decide_join(
+            actor_id=person.tg_id,
+            access=access,
+            institution_id=callback_data.institution,
+            tg_id=callback_data.tg_id,
+            approve=callback_data.approve,
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    await telebridge_notices.join_decided(decision)
+    key = "school-join-approved" if decision.approved else "school-join-declined"
+    callback_answer.text = t.popup(key)
+    # The request's buttons give way to where the coordinator goes on: the hub or the menu.
+    await set_buttons(callback, school_keyboard(t))
+
+
+async def withdraw(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    telebridge_service: TelebridgeService,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    try:
+        institution = await telebridge_service.leave(actor_id=data["person"].tg_id)
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    callback_answer.text = t.popup("school-left", school=institution.name)
+    await show_hub(callback, data)
+
+
+async def leave_ask(callback: CallbackQuery, **data: Any) -> None:
+    t: Translator = data["t"]
+    membership = await data["institutions"].membership(tg_id=data["person"].tg_id)
+    if membership is None:
+        await show_hub(callback, data)
+        return
+    await show(callback, t("school-leave-ask", school=membership[0].name), leave_keyboard(t))
+
+
+async def share(
+    callback: CallbackQuery, callback_answer: CallbackAnswer, bot: Bot, **data: Any
+) -> None:
+    t: Translator = data["t"]
+    membership = await data["institutions"].membership(tg_id=data["person"].tg_id)
+    if membership is None or membership[1] != ACTIVE:
+        alert(callback_answer, t.popup("school-error-none"))
+        return
+    link = await create_start_link(bot, f"school_{membership[0].id}")
+    await send_new(
+        callback,
+        t("school-share-link", school=membership[0].name, link=link),
+        way_on_keyboard(t, schools_button(t)),
+    )
+
+
+# Partner schools and a school's card
+
+
+async def partners(
+    callback: CallbackQuery,
+    callback_data: PartnersCb,
+    callback_answer: CallbackAnswer,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    service: TelebridgeService = data["telebridge_service"]
+    try:
+        own = await service.own_institution(data["person"].tg_id)
+        kind = parse_institution_kind(callback_data.kind).value if callback_data.kind else ""
+        age = parse_age_group(callback_data.age).value if callback_data.age else ""
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    page = max(callback_data.page, 0)
+    items, total = await data["institutions"].search(
+        city_id=None,
+        exclude_city_id=own.city_id,
+        kind=kind or None,
+        age_group=age or None,
+        partner_of=own.id,
+        limit=PAGE_SIZE,
+        offset=page * PAGE_SIZE,
+    )
+    pages = _pages(total)
+    text = t("school-partners", count=total) if total else t("school-partners-empty")
+    cities = await data["cities"].by_id()
+    markup = partners_keyboard(t, items, cities, kind=kind, age=age, page=page, pages=pages)
+    await show(callback, text, markup)
+
+
+async def show_school_card(
+    target: Target, institution: Institution, data: dict[str, Any], *, new: bool = False
+) -> None:
+    t: Translator = data["t"]
+    institutions: InstitutionRepo = data["institutions"]
+    membership = await institutions.membership(tg_id=data["person"].tg_id)
+    coordinators = await institutions.coordinators(institution_id=institution.id)
+    cities = await data["cities"].by_id()
+    text = institution_card(t, institution, cities, coordinators=len(coordinators))
+    markup = school_card_keyboard(
+        t,
+        institution,
+        own=membership[0] if membership else None,
+        own_status=membership[1] if membership else None,
+        access=data["access"],
+    )
+    await (send_new if new else show)(target, text, markup)
+
+
+async def open_school(
+    callback: CallbackQuery, callback_data: SchoolCb, callback_answer: CallbackAnswer, **data: Any
+) -> None:
+    institution = await data["institutions"].get(institution_id=callback_data.id)
+    if institution is None:
+        alert(callback_answer, data["t"].popup("school-error-not-found"))
+        return
+    await show_school_card(callback, institution, data)
+
+
+async def verify(
+    callback: CallbackQuery,
+    callback_data: SchoolCb,
+    callback_answer: CallbackAnswer,
+    telebridge_service: TelebridgeService,
+    **data: Any,
+) -> None:
+    t: Translator = data["t"]
+    try:
+        institution = await telebridge_service.verify(
+            actor_id=data["person"].tg_id, access=data["access"], institution_id=callback_data.id
+        )
+    except UserError as error:
+        await show_error(callback, t, error, callback_answer)
+        return
+    callback_answer.text = t.popup("school-verified", school=institution.name)
+    await show_school_card(callback, institution, data)
+
+
+async def open_school_link(message: Message, argument: str, **data: Any) -> None:
+    """Deep link school_<id>: the institution's card, after onboarding for a newcomer."""
+    institution_id = parse_id(argument)
+    institution = (
+        await data["institutions"].get(institution_id=institution_id)
+        if institution_id is not None
+        else None
+    )
+    if institution is None:
+        t: Translator = data["t"]
+        await message.answer(t("school-error-not-found"), reply_markup=way_on_keyboard(t))
+        return
+    await show_school_card(message, institution, data)
+
+
+DEEP_LINKS = {"school": open_school_link}
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    router.message.filter(Onboarded())
+    router.callback_query.filter(Onboarded())
+    cb, msg = router.callback_query.register, router.message.register
+    msg(hub_command, Command("school"))
+    cb(hub_menu, MenuCb.filter(F.item == MenuItem.SCHOOLS))
+    cb(hub_menu, SchoolCb.filter(F.action == SchoolAction.HOME))
+    cb(register, SchoolCb.filter(F.action == SchoolAction.REGISTER))
+    cb(join_list, SchoolCb.filter(F.action == SchoolAction.JOIN_LIST))
+    cb(join, SchoolCb.filter(F.action == SchoolAction.JOIN))
+    cb(withdraw, SchoolCb.filter(F.action.in_({SchoolAction.WITHDRAW, SchoolAction.LEAVE_OK})))
+    cb(leave_ask, SchoolCb.filter(F.action == SchoolAction.LEAVE))
+    cb(share, SchoolCb.filter(F.action == SchoolAction.SHARE))
+    cb(open_school, SchoolCb.filter(F.action == SchoolAction.OPEN))
+    cb(verify, SchoolCb.filter(F.action == SchoolAction.VERIFY))
+    cb(partners, PartnersCb.filter())
+    cb(decide_join, JoinDecisionCb.filter())
+    cb(form_pick, SchoolPickCb.filter(), StateFilter(SchoolForm))
+    cb(form_button, SchoolFormCb.filter(), StateFilter(SchoolForm))
+    msg(form_text, StateFilter(SchoolForm.name, SchoolForm.address), Has(F.text))
+    msg(expect_buttons, StateFilter(SchoolForm))
+    return router

@@ -1,0 +1,114 @@
+"""Organisers send a YAML or XLSX file as a document: programmes, trips and events are
+imported from it (bot/importer.py), or the person gets the list of what is wrong.
+
+Only outside forms (no FSM state): a document sent in the middle of a form belongs to
+that form's own handlers.
+"""
+
+from __future__ import annotations
+
+import io
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.types import Message
+from aiogram.utils.chat_action import ChatActionSender
+
+from bot.events import EventNotices
+from bot.i18n import Translator
+from bot.import_files import MAX_FILE_BYTES, MB, detect_format, megabytes
+from bot.import_sandbox import ImportReader
+from bot.importer import (
+    ImportRejected,
+    failure_report,
+    import_file,
+    success_report,
+)
+from bot.registration import RegistrationService
+from bot.reminders import Reminders
+from bot.roadmap import RoadmapNotices
+from bot.roles import Access
+from bot.trip_notices import TripNotices
+from handlers.kit.filters import Has, Onboarded
+from handlers.kit.keyboards import way_on_keyboard
+from handlers.kit.routing import CapabilityRouter
+from handlers.trips.admin_keyboards import saved_keyboard
+from storage.db import Database, utc_now
+from storage.people import Person
+
+MESSAGE_LIMIT = 4096
+
+
+async def receive_file(
+    message: Message,
+    t: Translator,
+    access: Access,
+    person: Person,
+    bot: Bot,
+    db: Database,
+    registration: RegistrationService,
+    trip_notices: TripNotices,
+    event_notices: EventNotices,
+    reminders: Reminders,
+    roadmap_notices: RoadmapNotices,
+    import_reader: ImportReader,
+) -> None:
+    document = message.document
+    assert document is not None
+    if access < Access.ORGANISER:
+        await message.answer(t("import-refused-member"), reply_markup=way_on_keyboard(t))
+        return
+    name = document.file_name or ""
+    # Checked before downloading: there is no point fetching 20 MB to refuse them.
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        size = megabytes(document.file_size)
+        await message.answer(
+            t("import-too-big", name=name, size=size, limit=MAX_FILE_BYTES // MB),
+            reply_markup=way_on_keyboard(t),
+        )
+        return
+    if detect_format(name) is None:
+        await message.answer(
+            t("import-unknown-format", name=name), reply_markup=way_on_keyboard(t)
+        )
+        return
+    now = utc_now()
+    # Reading a file may take up to IMPORT_TIME_LIMIT: "typing…" stays on the whole time.
+    try:
+        async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+            buffer = io.BytesIO()
+            await bot.download(document, destination=buffer)
+            summary = await import_file(
+                db,
+                buffer.getvalue(),
+                file_name=name,
+                actor=person.tg_id,
+                now=now,
+                registration=registration,
+                reader=import_reader,
+            )
+    except ImportRejected as rejected:
+        await message.answer(
+            failure_report(t, rejected.issues, name=name, limit=MESSAGE_LIMIT),
+            reply_markup=way_on_keyboard(t),
+        )
+        return
+    # Seats an update added went to the waiting list inside the import's transaction;
+    # the people are told now that it is committed.
+    promotions = summary.promotions
+    await message.answer(
+        success_report(t, summary, name=name, promoted=len(promotions)),
+        reply_markup=saved_keyboard(t),  # the organiser's panel, where the trips now are
+    )
+    await trip_notices.announce_promotions(promotions)
+    for change in summary.event_changes:  # moved or cancelled: subscribers are told
+        await event_notices.announce(change)
+    for history_id in summary.roadmap_changes:  # statuses the file changed: followers told
+        await roadmap_notices.announce(history_id, now=now)
+    reminders.poke()  # new times, new events: reminders follow at once
+
+
+def create_router() -> Router:
+    router = CapabilityRouter(name=__name__)
+    router.message.register(receive_file, Has(F.document), StateFilter(None), Onboarded())
+    return router

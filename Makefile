@@ -56,11 +56,12 @@ run: $(STAMP_RUN)
 	$(BIN)/python -m bot migrate
 	$(BIN)/python -m bot run
 
-## test: install the dev extras, check style and types, and run the whole suite
+## test: install the dev extras, check style, types and import rules, and run the whole suite
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 migrate: $(STAMP_RUN)
@@ -70,6 +71,7 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP_DEV)
 	$(BIN)/ruff format .

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot import exports, report_chart
-from handlers.roadmap.callbacks import ReportCb
+from handlers.reports.callbacks import ReportCb
 from handlers.trips.callbacks import TripAction, TripCb
 from tests.conftest import RunningBot, TgUser
 from tests.fake_telegram import ApiCall

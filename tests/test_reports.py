@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from bot.errors import UserError
 from bot.i18n import Translations
 from bot.reports import Period, compute, parse_range, render, this_quarter, this_year
-from handlers.roadmap.callbacks import ReportCb, ReportPeriod
+from handlers.reports.callbacks import ReportCb, ReportPeriod
 from storage.cities import CityRepo
 from storage.db import to_db_time, utc_now
 from storage.reports import ReportRepo

@@ -23,11 +23,10 @@ from bot.trip_admin import (
 )
 from bot.trips import Direction, TripStatus
 from handlers.kit.callbacks import MenuCb, MenuItem
+from handlers.kit.panel import PanelAction, PanelCb
 from handlers.trips.admin_keyboards import (
     FormAction,
     FormCb,
-    PanelAction,
-    PanelCb,
     PickCb,
     StatusCb,
     TripField,

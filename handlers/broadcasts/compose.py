@@ -61,9 +61,9 @@ from handlers.broadcasts.keyboards import (
 from handlers.broadcasts.views import segment_label
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.filters import Has
+from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
-from handlers.trips.admin_keyboards import PanelAction, PanelCb
 from storage.broadcasts import Source
 from storage.cities import CityRepo
 from storage.db import utc_now

@@ -14,7 +14,7 @@ from bot.roles import MemberRole
 from bot.telebridges import InstitutionKind
 from handlers.kit.callbacks import IdOrZero, Small
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
-from handlers.trips.admin_keyboards import to_panel_button
+from handlers.kit.panel import to_panel_button
 from storage.cities import City
 
 PAGE_SIZE = 8

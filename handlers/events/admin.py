@@ -50,9 +50,9 @@ from handlers.events.views import cancel_confirm_keyboard
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.filters import Has
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
+from handlers.kit.panel import to_panel_button
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, show_error
-from handlers.trips.admin_keyboards import to_panel_button
 from storage.cities import City, CityRepo
 from storage.db import to_db_time, utc_now
 from storage.events import SCHEDULED, Event, EventRepo, NewEvent

@@ -30,13 +30,13 @@ from bot.reports import (
 )
 from bot.timefmt import local_text
 from handlers.kit.access import organisers_only, refusals_router, staff_router
+from handlers.kit.buttons import button, markup
 from handlers.kit.filters import Has
+from handlers.kit.panel import PanelAction, PanelCb, to_panel_button
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, send_new, show, show_error, zone_of
+from handlers.reports.callbacks import ReportCb, ReportPeriod
 from handlers.reports.states import ReportRange
-from handlers.roadmap.callbacks import ReportCb, ReportPeriod
-from handlers.telebridges.views import button, markup
-from handlers.trips.admin_keyboards import PanelAction, PanelCb, to_panel_button
 from storage.db import utc_now
 
 

@@ -1,5 +1,5 @@
-"""Callback data of the roadmap and of reports. Prefixes are short: callback data is
-limited to 64 bytes."""
+"""Callback data of the roadmap. Prefixes are short: callback data is limited to 64
+bytes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
-from handlers.kit.callbacks import Id, IdOrUnset, IdOrZero, Small
+from handlers.kit.callbacks import Id, IdOrZero, Small
 
 
 class RmAction(StrEnum):
@@ -45,18 +45,3 @@ class RmOrgCb(CallbackData, prefix="rmo"):
     target: IdOrZero = 0
     page: Small = 0
     confirm: bool = False
-
-
-class ReportPeriod(StrEnum):
-    QUARTER = "q"
-    YEAR = "y"
-    CUSTOM = "c"  # `start` and `end` as YYYYMMDD in the organiser's city time
-
-
-class ReportCb(CallbackData, prefix="rpt"):
-    """A report: the period chosen, then the city (-1: not chosen yet, 0: all cities)."""
-
-    period: ReportPeriod
-    start: Small = 0
-    end: Small = 0
-    city: IdOrUnset = -1

@@ -19,9 +19,9 @@ from bot.roadmap import (
     status_name,
 )
 from bot.timefmt import local_text
+from handlers.kit.buttons import button, markup, pager
 from handlers.kit.render import shorten
 from handlers.roadmap.callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
-from handlers.telebridges.views import button, markup, pager
 from storage.cities import City
 from storage.roadmap import Item, LinkKind, Pickable
 

@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from bot.telebridges import display_status, month_figures
 from bot.timefmt import local_text
 from handlers.kit.access import organisers_only, refusals_router, staff_router
+from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.render import show, zone_of
 from handlers.telebridges.callbacks import TbOrgCb
 from handlers.telebridges.views import (
@@ -21,7 +22,6 @@ from handlers.telebridges.views import (
     telebridge_label,
     unverified_keyboard,
 )
-from handlers.trips.admin_keyboards import PanelAction, PanelCb
 from storage.db import utc_now
 
 MONTHS_SHOWN = 12

@@ -30,6 +30,7 @@ from bot.telebridge_notices import TelebridgeNotices
 from bot.telebridge_texts import TelebridgeView
 from bot.telebridges import Change, TelebridgeService, card_actions, display_status
 from bot.timefmt import local_text
+from handlers.kit.buttons import button, markup
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.reask import explain_and_ask_again
@@ -46,13 +47,11 @@ from handlers.kit.routing import CapabilityRouter
 from handlers.telebridges.callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
 from handlers.telebridges.views import (
     PAGE_SIZE,
-    button,
     card_keyboard,
     details_keyboard,
     details_only,
     home_button,
     list_keyboard,
-    markup,
     offers_keyboard,
     tb_text_keyboard,
     telebridge_label,

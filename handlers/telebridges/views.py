@@ -3,15 +3,15 @@ decided in bot/telebridges.py when it is pressed)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from bot.roles import Access
 from bot.telebridges import AgeGroup, CardAction, InstitutionKind
+from handlers.kit.buttons import Rows, button, chunks, markup, pager
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import shorten
@@ -38,29 +38,6 @@ from storage.telebridges import Telebridge
 
 PAGE_SIZE = 8
 LABEL_MAX = 60
-Rows = list[list[InlineKeyboardButton]]
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def markup(rows: Rows) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
-
-
-def chunks(buttons: list[InlineKeyboardButton], size: int) -> Rows:
-    return [buttons[index : index + size] for index in range(0, len(buttons), size)]
-
-
-def pager(page: int, pages: int, to: Callable[[int], CallbackData]) -> list[InlineKeyboardButton]:
-    if pages <= 1:
-        return []
-    row = [button("◀", to(page - 1))] if page > 0 else []
-    row.append(button(f"{page + 1}/{pages}", to(page)))
-    if page < pages - 1:
-        row.append(button("▶", to(page + 1)))
-    return row
 
 
 def home_button(t: Translator) -> InlineKeyboardButton:

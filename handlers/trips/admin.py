@@ -34,6 +34,7 @@ from bot.trips import TripStatus
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Has
+from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.trips import programmes, trip_form
@@ -43,8 +44,6 @@ from handlers.trips.admin_keyboards import (
     FieldCb,
     FormAction,
     FormCb,
-    PanelAction,
-    PanelCb,
     PickCb,
     StatusCb,
     cancel_confirm_keyboard,

@@ -16,8 +16,9 @@ from bot.questions import QuestionKind
 from bot.roles import MemberRole
 from bot.trips import Direction, TripStatus
 from handlers.events.callbacks import EventFormAction, EventFormCb
-from handlers.kit.callbacks import Id, IdOrZero, Small
+from handlers.kit.callbacks import Id, Small
 from handlers.kit.keyboards import InlineKeyboard
+from handlers.kit.panel import PanelAction, PanelCb, to_panel_button
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.cities import City
 from storage.trips import Programme
@@ -25,18 +26,6 @@ from storage.trips import Programme
 PAGE_SIZE = 8
 LABEL_MAX = 60
 YES, NO = "yes", "no"
-
-
-class PanelAction(StrEnum):
-    MAIN = "main"
-    NEW_PROGRAMME = "np"
-    NEW_TRIP = "nt"
-    PROGRAMMES = "pl"  # the list of programmes, `page`
-    PROGRAMME = "pe"  # edit programme `id`
-    TRIPS = "tl"  # every trip, drafts included, `page`
-    BROADCASTS = "bc"  # handled by handlers.broadcasts.compose
-    TELEBRIDGES = "tbs"  # handled by handlers.telebridges.admin
-    REPORT = "rpt"  # handled by handlers.reports.report
 
 
 class FormAction(StrEnum):
@@ -66,12 +55,6 @@ class TripField(StrEnum):
     QUESTIONS = "qs"
     DESCRIPTION = "descr"
     STATUS = "status"
-
-
-class PanelCb(CallbackData, prefix="tao"):
-    action: PanelAction
-    page: Small = 0
-    id: IdOrZero = 0
 
 
 class FormCb(CallbackData, prefix="taf"):
@@ -165,10 +148,6 @@ def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
         )
     )
     return builder.as_markup()
-
-
-def to_panel_button(t: Translator) -> InlineKeyboardButton:
-    return _button(t.button("org-btn-panel"), PanelCb(action=PanelAction.MAIN))
 
 
 def pager_row(action: PanelAction, page: int, pages: int) -> list[InlineKeyboardButton]:

@@ -23,13 +23,12 @@ from bot.trip_admin import (
     parse_role,
 )
 from handlers.kit.filters import Has
+from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, show, show_error
 from handlers.trips.admin_keyboards import (
     FormAction,
     FormCb,
-    PanelAction,
-    PanelCb,
     PickCb,
     saved_keyboard,
 )

@@ -43,6 +43,7 @@ from bot.trip_admin import (
 from bot.trip_notices import TripNotices
 from bot.trips import TripStatus, parse_capacity, parse_local_datetime
 from handlers.kit.filters import Has
+from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, show, show_error, zone_of
 from handlers.trips.admin_keyboards import (
@@ -52,8 +53,6 @@ from handlers.trips.admin_keyboards import (
     FieldCb,
     FormAction,
     FormCb,
-    PanelAction,
-    PanelCb,
     PickCb,
     TripField,
     no_programmes_keyboard,

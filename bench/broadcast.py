@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_bot
-from bot.delivery import DeliveryConfig, DeliveryEngine, bot_sender
+from bot.delivery.engine import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.runner import open_database
 from storage.db import utc_now
 from storage.outbox import NewMessage, OutboxRepo

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_bot, create_dispatcher
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.runner import open_database
 from storage.db import to_db_time, utc_now
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
-from bot.backup import BackupError, backup_to, restore_database
-from bot.cli_args import COMMAND, RussianParser
-from bot.cli_args import COMMANDS as COMMANDS_TITLE
-from bot.cli_import import CliResult, run_demo, run_import
-from bot.cli_report import ReportArgumentError, parse_day, run_report
-from bot.cli_rights import change_rights
-from bot.config import ConfigError, Settings, load_settings
-from bot.logging_setup import setup_logging
+from bot.cli.args import COMMAND, RussianParser
+from bot.cli.args import COMMANDS as COMMANDS_TITLE
+from bot.cli.importing import CliResult, run_demo, run_import
+from bot.cli.report import ReportArgumentError, parse_day, run_report
+from bot.cli.rights import change_rights
+from bot.core.config import ConfigError, Settings, load_settings
+from bot.core.logging_setup import setup_logging
+from bot.operations.backup import BackupError, backup_to, restore_database
 from bot.runner import open_database, run_bot
 from storage.db import DatabaseOpenError, utc_now
 from storage.migrate import MigrationError

@@ -13,33 +13,33 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
-from bot.audit import AuditService
-from bot.broadcast_monitor import BroadcastMonitor
-from bot.broadcasts import BroadcastService
-from bot.command_menu import set_default_menus, set_personal_menu
-from bot.config import Settings
-from bot.deeplinks import DeepLinkRegistry
-from bot.delivery import DeliveryConfig, DeliveryEngine, bot_sender
-from bot.events import EventNotices, EventService
-from bot.housekeeping import Housekeeping, HousekeepingConfig
-from bot.i18n import Translations
-from bot.import_sandbox import ImportReader, ParseLimits
-from bot.notify import Notifier
-from bot.organisers import OrganiserService
-from bot.personal_data import PersonalData
-from bot.privacy_sections import core_sections
-from bot.profile import ProfileService
-from bot.registration import RegistrationService
-from bot.reminders import ReminderConfig, Reminders
-from bot.reports import ReportService
-from bot.roadmap import RoadmapNotices, RoadmapSection, RoadmapService
-from bot.roles import Access
-from bot.session import BotSession
-from bot.telebridge_notices import NoticeMarkups, TelebridgeNotices
-from bot.telebridge_privacy import SchoolsSection
-from bot.telebridges import TelebridgeService
-from bot.trip_admin import TripAdminService
-from bot.trip_notices import TripNotices
+from bot.broadcasts.monitor import BroadcastMonitor
+from bot.broadcasts.service import BroadcastService
+from bot.core.command_menu import set_default_menus, set_personal_menu
+from bot.core.config import Settings
+from bot.core.deeplinks import DeepLinkRegistry
+from bot.core.i18n import Translations
+from bot.core.roles import Access
+from bot.core.session import BotSession
+from bot.delivery.engine import DeliveryConfig, DeliveryEngine, bot_sender
+from bot.delivery.notifier import Notifier
+from bot.delivery.reminders import ReminderConfig, Reminders
+from bot.events.service import EventNotices, EventService
+from bot.importer.sandbox import ImportReader, ParseLimits
+from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
+from bot.people.personal_data import PersonalData
+from bot.people.privacy_sections import core_sections
+from bot.people.profile import ProfileService
+from bot.reports.figures import ReportService
+from bot.roadmap.service import RoadmapNotices, RoadmapSection, RoadmapService
+from bot.staff.audit import AuditService
+from bot.staff.organisers import OrganiserService
+from bot.telebridges.notices import NoticeMarkups, TelebridgeNotices
+from bot.telebridges.privacy import SchoolsSection
+from bot.telebridges.service import TelebridgeService
+from bot.trips.admin import TripAdminService
+from bot.trips.notices import TripNotices
+from bot.trips.registration import RegistrationService
 from handlers import get_deep_links, get_routers
 from handlers.broadcasts.keyboards import report_keyboard, stop_keyboard
 from handlers.events.views import details_markup, reminder_markup

@@ -15,7 +15,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
-from bot.config import ConfigError, Settings
+from bot.core.config import ConfigError, Settings
 from storage.db import Database
 from storage.migrate import apply_migrations
 

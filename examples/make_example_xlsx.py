@@ -17,8 +17,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 
-from bot.import_files import QUESTIONS_SHEET, SHEET_FIELDS, load_yaml
-from bot.sheets import write_sheet
+from bot.core.sheets import write_sheet
+from bot.importer.files import QUESTIONS_SHEET, SHEET_FIELDS, load_yaml
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "import_example.yaml"

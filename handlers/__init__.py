@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.deeplinks import PayloadHandler
+from bot.core.deeplinks import PayloadHandler
 from handlers.broadcasts import compose as broadcast
 from handlers.events import admin as event_admin
 from handlers.events import catalogue as events

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import create_bot, create_dispatcher
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.runner import open_database
 from storage.db import Database
 from tests.fake_telegram import ApiCall, FakeTelegram, SentMessage, UpdateFactory
@@ -49,7 +49,7 @@ def no_translation_errors() -> Iterator[None]:
     """Every test fails if a text was formatted with a missing or unknown argument, or a
     text is missing: the person would see a "{$name}" placeholder or a message id."""
     collector = _TranslationErrors()
-    translator_log = logging.getLogger("bot.i18n")
+    translator_log = logging.getLogger("bot.core.i18n")
     translator_log.addHandler(collector)
     try:
         yield

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.importer import ImportSummary, import_file
-from bot.registration import Registered, RegistrationService
+from bot.importer.records import ImportSummary, import_file
+from bot.trips.registration import Registered, RegistrationService
 from storage.cities import CityRepo
 from storage.db import Database, utc_now
 from storage.imports import ImportRepo

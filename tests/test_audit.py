@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import bot
-from bot import audit as audit_module
-from bot.audit import ObjectKind, changes, parse_filter
-from bot.broadcasts import Segment, SegmentKind
-from bot.errors import UserError
-from bot.roles import Access
+from bot.broadcasts.service import Segment, SegmentKind
+from bot.core.errors import UserError
+from bot.core.roles import Access
+from bot.staff import audit as audit_module
+from bot.staff.audit import ObjectKind, changes, parse_filter
 from handlers.staff.audit import AuditCb
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.audit import AuditFilter, AuditRepo
@@ -313,7 +313,7 @@ async def _latest_times(app: RunningBot) -> list[Any]:
 def _audited_kinds() -> set[str]:
     """The object kinds the code writes to the log, read from every audit call in bot/."""
     kinds: set[str] = set()
-    for path in Path(bot.__file__).parent.glob("*.py"):
+    for path in Path(bot.__file__).parent.rglob("*.py"):
         source = path.read_text("utf-8")
         calls = re.finditer(r"audit\.(?:record|entry|record_saved)\((.{0,400}?)\)", source, re.S)
         for call in calls:

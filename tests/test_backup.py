@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.backup import BackupError, backup_name, backup_to, backups_in, restore_database
-from bot.housekeeping import Housekeeping, HousekeepingConfig
-from bot.personal_data import PersonalData
+from bot.operations.backup import BackupError, backup_name, backup_to, backups_in, restore_database
+from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
+from bot.people.personal_data import PersonalData
 from storage.cities import CityRepo
 from storage.db import Database, to_db_time, utc_now
 from storage.migrate import apply_migrations

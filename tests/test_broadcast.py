@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from bot.app import create_bot
-from bot.broadcasts import Segment, SegmentKind
-from bot.config import Settings
-from bot.delivery import DeliveryConfig
+from bot.broadcasts.service import Segment, SegmentKind
+from bot.core.config import Settings
+from bot.delivery.engine import DeliveryConfig
 from bot.runner import open_database
 from storage.broadcasts import BroadcastRepo, RecipientFilter, Source
 from storage.db import Database, to_db_time, utc_now

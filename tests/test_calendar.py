@@ -14,7 +14,7 @@ import pytest
 import vobject
 from icalendar import Calendar
 
-from bot.calendar import vtimezone, zone_changes
+from bot.calendar.ics import vtimezone, zone_changes
 from handlers.events.callbacks import EventAction, EventCb
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now

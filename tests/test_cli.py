@@ -127,7 +127,7 @@ def test_a_bad_subcommand_from_the_shell_exits_2(tmp_path: Path) -> None:
 
 
 def test_an_argparse_message_not_known_is_not_shown_in_english() -> None:
-    from bot.cli_args import in_russian
+    from bot.cli.args import in_russian
 
     assert in_russian("argument --x: some future complaint") == "не удалось разобрать"
 
@@ -404,7 +404,7 @@ def test_restore_of_a_file_that_is_no_database_is_one_russian_line(tmp_path: Pat
 
 
 def test_sqlite_errors_are_said_in_russian() -> None:
-    from bot.backup import sqlite_problem
+    from bot.operations.backup import sqlite_problem
 
     locked = sqlite3.OperationalError("database is locked")
     assert sqlite_problem(locked).startswith("база занята другой программой")
@@ -467,7 +467,7 @@ async def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_every_setting_is_documented() -> None:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
     example = (ROOT / ".env.example").read_text("utf-8")
     readme = (ROOT / "README.md").read_text("utf-8")

@@ -11,9 +11,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
 import handlers  # imports every form's states
-from bot.command_menu import commands_for
-from bot.i18n import Translations
-from bot.roles import Access
+from bot.core.command_menu import commands_for
+from bot.core.i18n import Translations
+from bot.core.roles import Access
 from handlers.kit.routing import HandlerRouters
 from handlers.people.states import Onboarding
 from tests.conftest import RunningBot, TgUser

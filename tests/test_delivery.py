@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_bot
-from bot.delivery import DeliveryConfig, DeliveryEngine, TokenBucket, bot_sender
+from bot.delivery.engine import DeliveryConfig, DeliveryEngine, TokenBucket, bot_sender
 from bot.runner import open_database
 from storage.db import Database, utc_now
 from storage.outbox import NewMessage, OutboxRepo

@@ -281,9 +281,9 @@ def _edits_and_catches(path: Path) -> list[str]:
 
 # Where messages may be edited, and where a refusal of Telegram's may be caught, and why.
 EDITORS = {
-    "handlers/kit/render.py": "the one place handlers edit a message (through bot/edits.py)",
-    "bot/edits.py": "tells Telegram's refusals of an edit apart",
-    "bot/broadcast_monitor.py": "edits the progress message of a broadcast (through bot/edits.py)",
+    "handlers/kit/render.py": "where handlers edit a message (through bot/core/edits.py)",
+    "bot/core/edits.py": "tells Telegram's refusals of an edit apart",
+    "bot/broadcasts/monitor.py": "edits the progress of a broadcast (through bot/core/edits.py)",
     "bot/runner.py": "setWebhook refusals become a settings error (no edit)",
     "handlers/broadcasts/history.py": "a copied broadcast whose source is gone (no edit)",
 }
@@ -302,7 +302,7 @@ def test_messages_are_edited_in_one_place() -> None:
 
 
 def test_one_place_knows_the_not_modified_refusal() -> None:
-    """How Telegram's "message is not modified" is told apart lives in bot/edits.py only:
+    """How Telegram's "message is not modified" is told apart lives in bot/core/edits.py only:
     every edit elsewhere goes through it, so a change to the wording is made once."""
     root = Path(__file__).resolve().parent.parent
     spelled = [
@@ -310,6 +310,6 @@ def test_one_place_knows_the_not_modified_refusal() -> None:
         for package in ("bot", "handlers", "storage")
         for path in sorted((root / package).rglob("*.py"))
         if "not modified" in path.read_text(encoding="utf-8")
-        and path.relative_to(root) != Path("bot/edits.py")
+        and path.relative_to(root) != Path("bot/core/edits.py")
     ]
-    assert not spelled, f"'message is not modified' handled outside bot/edits.py: {spelled}"
+    assert not spelled, f"'message is not modified' handled outside bot/core/edits.py: {spelled}"

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bot.backup import backup_to, check_database, restore_database
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.operations.backup import backup_to, check_database, restore_database
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.registrations import RegistrationRepo

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot.registration import RegistrationService
-from bot.roles import Access
-from bot.sheets import csv_field, safe_text
+from bot.core.roles import Access
+from bot.core.sheets import csv_field, safe_text
+from bot.trips.registration import RegistrationService
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import utc_now
 from tests.conftest import RunningBot, TgUser

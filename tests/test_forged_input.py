@@ -21,7 +21,7 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 from pydantic.fields import FieldInfo
 
-from bot.ids import ID_MAX, SMALL_MAX, parse_id, parse_int, parse_prefixed_id
+from bot.core.ids import ID_MAX, SMALL_MAX, parse_id, parse_int, parse_prefixed_id
 from handlers import get_deep_links, get_routers
 from handlers.kit.callbacks import Id, IdOrUnset, IdOrZero, Small
 from handlers.kit.routing import callback_prefixes

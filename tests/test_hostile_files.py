@@ -1,7 +1,7 @@
 """Hostile import files: each is refused with a reason an organiser understands, in bounded
 time and without the bot's own memory growing; other people are answered meanwhile.
 
-The files are parsed by a child process (bot/import_sandbox.py). The bot's memory is the
+The files are parsed by a child process (bot/importer/sandbox.py). The bot's memory is the
 peak resident size of this process (the bot runs in the test process), reset before each
 file through /proc/self/clear_refs, so each file's own peak is measured.
 """
@@ -24,9 +24,9 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from bot.cli_import import run_import
-from bot.config import Settings
-from bot.import_files import (
+from bot.cli.importing import run_import
+from bot.core.config import Settings
+from bot.importer.files import (
     MAX_COLUMNS,
     MAX_RECORDS,
     MAX_UNPACKED_BYTES,
@@ -38,7 +38,7 @@ from bot.import_files import (
     Record,
     Where,
 )
-from bot.import_sandbox import ImportReader, ParseLimits, pack_result, unpack_result
+from bot.importer.sandbox import ImportReader, ParseLimits, pack_result, unpack_result
 from tests.conftest import RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram
 from tests.import_data import count_rows, good_file, send_file

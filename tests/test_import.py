@@ -19,14 +19,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot import importer
-from bot.demo import load_demo
-from bot.exports import COLUMNS
-from bot.i18n import LANGUAGES, load_message_ids
-from bot.import_files import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, FileFormat, read_file
-from bot.importer import ImportRejected, import_file
-from bot.registration import Promotion, RegStatus
-from bot.roles import Access
+from bot.core.i18n import LANGUAGES, load_message_ids
+from bot.core.roles import Access
+from bot.importer import records as importer
+from bot.importer.files import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, FileFormat, read_file
+from bot.importer.records import ImportRejected, import_file
+from bot.operations.demo import load_demo
+from bot.trips.exports import COLUMNS
+from bot.trips.registration import Promotion, RegStatus
 from examples.make_example_xlsx import build_workbook
 from storage.db import Database, utc_now
 from storage.events import EventRepo
@@ -787,11 +787,11 @@ async def test_demo_moves_ahead_once_2027_has_come(tmp_path: Path) -> None:
 def test_every_text_key_of_import_and_export_exists() -> None:
     used: set[str] = set()
     for name in (
-        "bot/import_files.py",
-        "bot/import_sandbox.py",
-        "bot/importer.py",
-        "bot/exports.py",
-        "bot/cli_import.py",
+        "bot/importer/files.py",
+        "bot/importer/sandbox.py",
+        "bot/importer/records.py",
+        "bot/trips/exports.py",
+        "bot/cli/importing.py",
         "handlers/trips/participants.py",
         "handlers/trips/importing.py",
     ):

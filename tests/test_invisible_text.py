@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 import bot
-from bot.broadcasts import ContentKind, check_content
-from bot.errors import UserError
-from bot.importer import ImportRejected
-from bot.questions import QuestionKind, parse_answer
-from bot.text import clean_text, has_visible, strip_invisible
-from bot.trip_admin import parse_options
+from bot.broadcasts.service import ContentKind, check_content
+from bot.core.errors import UserError
+from bot.core.text import clean_text, has_visible, strip_invisible
+from bot.importer.records import ImportRejected
+from bot.trips.admin import parse_options
+from bot.trips.questions import QuestionKind, parse_answer
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.trips import Question
 from tests.conftest import RunningBot, TgUser, onboard
@@ -60,8 +60,8 @@ def _cleaning_functions() -> list[tuple[str, Callable[[str], Any]]]:
     """Every `clean_*` function of the bot's services that takes a typed text: a new
     field's function is checked here without being listed."""
     found: dict[str, Callable[[str], Any]] = {}
-    for module_info in pkgutil.iter_modules(bot.__path__):
-        module = importlib.import_module(f"bot.{module_info.name}")
+    for module_info in pkgutil.walk_packages(bot.__path__, "bot."):
+        module = importlib.import_module(module_info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if not name.startswith("clean_") or name in NOT_TEXT_FIELDS:
                 continue
@@ -79,20 +79,20 @@ CLEANERS = _cleaning_functions()
 def test_the_cleaning_functions_are_found() -> None:
     names = {name for name, _ in CLEANERS}
     for expected in (
-        "bot.profile.clean_name",
-        "bot.profile.clean_organisation",
-        "bot.telebridges.clean_institution_name",
-        "bot.telebridges.clean_address",
-        "bot.telebridges.clean_topic",
-        "bot.telebridges.clean_note",
-        "bot.telebridges.clean_report",
-        "bot.trip_admin.clean_title",
-        "bot.trip_admin.clean_description",
-        "bot.trip_admin.clean_reason",
-        "bot.trip_admin.clean_question_label",
-        "bot.events.clean_venue",
-        "bot.roadmap.clean_notes",
-        "bot.text.clean_text",
+        "bot.people.profile.clean_name",
+        "bot.people.profile.clean_organisation",
+        "bot.telebridges.service.clean_institution_name",
+        "bot.telebridges.service.clean_address",
+        "bot.telebridges.service.clean_topic",
+        "bot.telebridges.service.clean_note",
+        "bot.telebridges.service.clean_report",
+        "bot.trips.admin.clean_title",
+        "bot.trips.admin.clean_description",
+        "bot.trips.admin.clean_reason",
+        "bot.trips.admin.clean_question_label",
+        "bot.events.service.clean_venue",
+        "bot.roadmap.service.clean_notes",
+        "bot.core.text.clean_text",
     ):
         assert expected in names
 
@@ -102,10 +102,10 @@ def test_the_cleaning_functions_are_found() -> None:
 def test_every_field_refuses_invisible_text(
     name: str, clean: Callable[..., Any], value: str
 ) -> None:
-    arguments = {"limit": 1000} if name == "bot.text.clean_text" else {}
+    arguments = {"limit": 1000} if name == "bot.core.text.clean_text" else {}
     with pytest.raises(UserError) as refused:
         clean(value, **arguments)
-    if name != "bot.telebridges.clean_video_url":  # refused as "not a link"
+    if name != "bot.telebridges.service.clean_video_url":  # refused as "not a link"
         assert refused.value.key == "error-text-empty"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.registration import RegistrationService
+from bot.trips.registration import RegistrationService
 from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
 from storage.db import utc_now
 from tests.conftest import RunningBot, TgUser

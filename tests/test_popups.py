@@ -17,9 +17,14 @@ from fluent.syntax import FluentParser
 from fluent.syntax import ast as fluent_ast
 from fluent.syntax.visitor import Visitor
 
-from bot import events, profile, roadmap, telebridges, trip_admin, trips
-from bot.i18n import LANGUAGES, LOCALES_DIR, POPUP_MAX, Translations, fit_popup
-from bot.ids import ID_MAX
+from bot.core.i18n import LANGUAGES, LOCALES_DIR, POPUP_MAX, Translations, fit_popup
+from bot.core.ids import ID_MAX
+from bot.events import service as events
+from bot.people import profile
+from bot.roadmap import service as roadmap
+from bot.telebridges import service as telebridges
+from bot.trips import admin as trip_admin
+from bot.trips import catalogue as trips
 from tests.conftest import RunningBot, TgUser
 from tests.fake_telegram import MAX_CALLBACK_ANSWER_LENGTH, utf16_len
 from tests.telebridge_steps import coordinator, press_label, propose, sochi_time
@@ -67,7 +72,7 @@ def popup_keys() -> set[str]:
     key assigned to that name in the module, and a text key a function returns."""
     known = set(_variables("ru"))
     keys: set[str] = set()
-    for path in [*(ROOT / "handlers").rglob("*.py"), *(ROOT / "bot").glob("*.py")]:
+    for path in [*(ROOT / "handlers").rglob("*.py"), *(ROOT / "bot").rglob("*.py")]:
         tree = ast.parse(path.read_text("utf-8"))
         assigned: dict[str, set[str]] = {}
         for node in ast.walk(tree):

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.errors import UserError
-from bot.personal_data import split_message, utf16_length
+from bot.core.errors import UserError
+from bot.people.personal_data import split_message, utf16_length
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import to_db_time, utc_now
 from storage.events import EventRepo

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, load_settings
-from bot.i18n import Translations
-from bot.reminders import ReminderConfig, Reminders, parse_offsets
-from bot.roles import Access
+from bot.core.config import ConfigError, load_settings
+from bot.core.durations import parse_offsets
+from bot.core.i18n import Translations
+from bot.core.roles import Access
+from bot.delivery.reminders import ReminderConfig, Reminders
 from bot.runner import open_database
 from handlers.events.callbacks import EventAction, EventCb
 from handlers.events.views import reminder_markup
@@ -205,7 +206,7 @@ async def test_missed_while_down_is_dropped_if_the_event_began(
     await _subscribe(app, member, event_id)
     await app.stop()
     await asyncio.sleep(max(_epoch(starts) - time.time() + 0.5, 0))  # it has begun
-    with caplog.at_level(logging.WARNING, logger="bot.reminders"):
+    with caplog.at_level(logging.WARNING, logger="bot.delivery.reminders"):
         await app.start()
         await asyncio.sleep(1)
     assert not _reminders(app.telegram, member.id)
@@ -414,7 +415,9 @@ def test_bad_reminder_setting_exits_2_with_one_line(tmp_path: Path) -> None:
 async def test_a_big_sweep_is_read_in_parts_and_queues_everyone_once(
     telegram: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.reminders.SWEEP_BATCH", 7)  # parts end inside an event's people
+    monkeypatch.setattr(
+        "bot.delivery.reminders.SWEEP_BATCH", 7
+    )  # parts end inside an event's people
     db = await open_database(make_settings(telegram, tmp_path / "db.sqlite3"))
     try:
         await _add_people(db, range(10, 60))

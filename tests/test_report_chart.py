@@ -1,7 +1,7 @@
 """The report's chart as a picture: for a period with nothing, one with a little and the
 demo, every bar and its number inside its axes, no text or legend over another, panels
 with nothing saying so, and the events' numbers in words. The figure is inspected as
-matplotlib lays it out (bot.report_chart.draw), in both languages."""
+matplotlib lays it out (bot.reports.chart.draw), in both languages."""
 
 from __future__ import annotations
 
@@ -11,13 +11,20 @@ from typing import Any
 
 import pytest
 
-from bot.demo import load_demo
-from bot.i18n import Translations
-from bot.registration import RegStatus
-from bot.report_chart import chart_labels, draw
-from bot.reports import DirectionTrips, EventFigure, EventState, Period, ReportFigures, compute
-from bot.roadmap import DirectionProgress, RoadmapStatus
-from bot.trips import Direction
+from bot.core.i18n import Translations
+from bot.operations.demo import load_demo
+from bot.reports.chart import chart_labels, draw
+from bot.reports.figures import (
+    DirectionTrips,
+    EventFigure,
+    EventState,
+    Period,
+    ReportFigures,
+    compute,
+)
+from bot.roadmap.service import DirectionProgress, RoadmapStatus
+from bot.trips.catalogue import Direction
+from bot.trips.registration import RegStatus
 from storage.db import utc_now
 from storage.reports import BroadcastRow, EventRow, ReportRepo
 from storage.roadmap import RoadmapRepo

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot import exports, report_chart
+from bot.reports import chart as report_chart
+from bot.trips import exports
 from handlers.reports.callbacks import ReportCb
 from handlers.trips.callbacks import TripAction, TripCb
 from tests.conftest import RunningBot, TgUser

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot.errors import UserError
-from bot.i18n import Translations
-from bot.reports import Period, compute, parse_range, render, this_quarter, this_year
+from bot.core.errors import UserError
+from bot.core.i18n import Translations
+from bot.reports.figures import Period, compute, parse_range, render, this_quarter, this_year
 from handlers.reports.callbacks import ReportCb, ReportPeriod
 from storage.cities import CityRepo
 from storage.db import to_db_time, utc_now

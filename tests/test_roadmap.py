@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from bot.errors import UserError
-from bot.i18n import Translations
-from bot.importer import ImportRejected, describe_issue
-from bot.roadmap import parse_due, progress_bar
-from bot.roles import Access
+from bot.core.errors import UserError
+from bot.core.i18n import Translations
+from bot.core.roles import Access
+from bot.importer.records import ImportRejected, describe_issue
+from bot.roadmap.service import parse_due, progress_bar
 from handlers.roadmap.callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
 from storage.db import utc_now
 from storage.roadmap import LinkKind, RoadmapRepo

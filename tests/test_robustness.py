@@ -9,9 +9,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_bot, create_dispatcher
-from bot.ids import ID_MAX, SMALL_MAX
-from bot.profile import ProfileField
-from bot.roles import MemberRole
+from bot.core.ids import ID_MAX, SMALL_MAX
+from bot.core.roles import MemberRole
+from bot.people.profile import ProfileField
 from bot.runner import build_webhook_app, open_database
 from handlers.kit.callbacks import (
     CityCb,

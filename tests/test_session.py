@@ -16,7 +16,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 
-from bot.session import BotSession
+from bot.core.session import BotSession
 
 TOKEN = "123456789:AAH-session-test"
 MESSAGE = {

@@ -1,4 +1,4 @@
-"""Every workbook the bot writes has the one sheet style of `bot.sheets`: the
+"""Every workbook the bot writes has the one sheet style of `bot.core.sheets`: the
 participants' export and the report, each fetched through the bot as an organiser gets
 it, checked cell by cell and in the sheet's XML."""
 
@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from bot.sheets import FONT_NAME, WIDTH_MAX
+from bot.core.sheets import FONT_NAME, WIDTH_MAX
 from examples.make_example_xlsx import build_workbook
 from handlers.trips.callbacks import TripAction, TripCb
 from tests.conftest import RunningBot, TgUser

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import UserError
-from bot.reminders import dedup_key
-from bot.telebridges import (
+from bot.core.errors import UserError
+from bot.delivery.reminders import dedup_key
+from bot.telebridges.service import (
     CardAction,
     MonthFigures,
     card_actions,

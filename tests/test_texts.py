@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.audit import Action, ObjectKind
-from bot.broadcasts import SegmentKind
-from bot.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
-from bot.events import EventKind
-from bot.exports import COLUMNS, GUARDIAN_COLUMNS
-from bot.i18n import LANGUAGES, Translations, load_message_ids
-from bot.privacy_sections import (
+from bot.broadcasts.service import SegmentKind
+from bot.core.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
+from bot.core.i18n import LANGUAGES, Translations, load_message_ids
+from bot.core.roles import MemberRole
+from bot.events.service import EventKind
+from bot.people.privacy_sections import (
     MessagesSection,
     ProfileSection,
     RegistrationsSection,
@@ -19,14 +18,15 @@ from bot.privacy_sections import (
     StaffSection,
     SubscriptionsSection,
 )
-from bot.profile import ProfileField
-from bot.questions import QuestionKind
-from bot.registration import RegStatus
-from bot.reports import EventState
-from bot.roadmap import RoadmapSection, RoadmapStatus
-from bot.roles import MemberRole
-from bot.telebridges import AgeGroup, InstitutionKind
-from bot.trips import Direction, TripStatus
+from bot.people.profile import ProfileField
+from bot.reports.figures import EventState
+from bot.roadmap.service import RoadmapSection, RoadmapStatus
+from bot.staff.audit import Action, ObjectKind
+from bot.telebridges.service import AgeGroup, InstitutionKind
+from bot.trips.catalogue import Direction, TripStatus
+from bot.trips.exports import COLUMNS, GUARDIAN_COLUMNS
+from bot.trips.questions import QuestionKind
+from bot.trips.registration import RegStatus
 from handlers.events.admin import SKIPPABLE, STEPS
 from handlers.events.callbacks import EventField
 from handlers.kit.callbacks import MenuItem

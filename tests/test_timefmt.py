@@ -1,5 +1,5 @@
 """Every date a person reads is in their city's time, through one function
-(bot.timefmt): an architecture test that nothing else formats dates or converts
+(bot.core.timefmt): an architecture test that nothing else formats dates or converts
 instants to a zone, and what people see where it went wrong before."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import audit
-from bot.timefmt import local_span, local_text, to_local
+from bot.core.timefmt import local_span, local_text, to_local
+from bot.staff import audit
 from storage.db import Database, utc_now
 from tests.conftest import RunningBot, TgUser
 from tests.event_seed import add_event
@@ -20,23 +20,23 @@ from tests.trip_seed import add_programme, add_trip
 
 ROOT = Path(__file__).resolve().parent.parent
 MOSCOW = ZoneInfo("Europe/Moscow")
-# Where a conversion or a format is allowed besides bot/timefmt.py, and why.
+# Where a conversion or a format is allowed besides bot/core/timefmt.py, and why.
 ALLOWED = {
     "storage/db.py": "stores instants as UTC text (to_db_time): not for people",
-    "bot/calendar.py": "an .ics carries aware datetimes in the event's zone for calendar apps",
-    "bot/backup.py": "backup file names carry a sortable UTC stamp, read by programs",
+    "bot/calendar/ics.py": "an .ics carries aware datetimes in the event's zone for calendars",
+    "bot/operations/backup.py": "backup file names carry a sortable UTC stamp, read by programs",
 }
 
 
 # Where .isoformat() is allowed, and why: each is read by a program, never by a person.
 ISO_ALLOWED = {
     "storage/db.py": "stores instants as UTC text",
-    "bot/import_sandbox.py": "the child process hands parsed cells to the parent as JSON",
-    "bot/import_files.py": "a date cell becomes the stored answer text (YYYY-MM-DD)",
-    "bot/questions.py": "date answers are stored as YYYY-MM-DD, shown by local_text",
-    "bot/audit.py": "an audit diff keeps a moment as ISO text; /audit shows it via local_text",
-    "bot/reports.py": "the report's file name and its JSON carry sortable ISO days",
-    "bot/reminders.py": "a reminder's idempotency key carries the start it was made for",
+    "bot/importer/sandbox.py": "the child process hands parsed cells to the parent as JSON",
+    "bot/importer/files.py": "a date cell becomes the stored answer text (YYYY-MM-DD)",
+    "bot/trips/questions.py": "date answers are stored as YYYY-MM-DD, shown by local_text",
+    "bot/staff/audit.py": "an audit diff keeps a moment as ISO text; /audit shows local_text",
+    "bot/reports/figures.py": "the report's file name and its JSON carry sortable ISO days",
+    "bot/delivery/reminders.py": "a reminder's idempotency key carries the start it was made for",
     "handlers/people/onboarding.py": "the moment of consent is kept in the form's state",
 }
 # Parts of a date that, put into text one by one, make a hand-built date.
@@ -81,15 +81,15 @@ def test_only_bot_timefmt_formats_dates_or_converts_them_to_a_zone() -> None:
     for package in ("bot", "handlers", "storage"):
         for path in sorted((ROOT / package).rglob("*.py")):
             name = path.relative_to(ROOT).as_posix()
-            if name == "bot/timefmt.py" or name in ALLOWED:
+            if name == "bot/core/timefmt.py" or name in ALLOWED:
                 continue
             offences += _offences(path, iso_allowed=name in ISO_ALLOWED)
-    assert offences == [], "format dates with bot.timefmt.local_text: " + ", ".join(offences)
+    assert offences == [], "format dates with bot.core.timefmt.local_text: " + ", ".join(offences)
 
 
 def test_no_text_formats_a_date_itself() -> None:
     """Fluent's DATETIME() would format in the server's zone and its own style: dates
-    come into texts already formatted by bot.timefmt."""
+    come into texts already formatted by bot.core.timefmt."""
     found = [
         path.relative_to(ROOT).as_posix()
         for path in sorted((ROOT / "bot" / "locales").rglob("*.ftl"))

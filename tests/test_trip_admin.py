@@ -12,16 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import UserError
-from bot.i18n import LANGUAGES, load_message_ids
-from bot.questions import QuestionKind
-from bot.roles import Access
-from bot.trip_admin import (
+from bot.core.errors import UserError
+from bot.core.i18n import LANGUAGES, load_message_ids
+from bot.core.roles import Access
+from bot.trips.admin import (
     TripAdminService,
     next_question_key,
     parse_options,
 )
-from bot.trips import Direction, TripStatus
+from bot.trips.catalogue import Direction, TripStatus
+from bot.trips.questions import QuestionKind
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.trips.admin_keyboards import (

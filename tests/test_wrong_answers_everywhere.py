@@ -16,7 +16,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
 import handlers  # imports every form's states
-from bot.config import Settings
+from bot.core.config import Settings
 from handlers.broadcasts.compose import BroadcastForm
 from handlers.events.admin import EventForm
 from handlers.people.states import Onboarding, ProfileEdit

@@ -1,7 +1,7 @@
 """A new broadcast: segment → the message itself → preview → send now or schedule.
 
 Organisers only: the staff router takes them, the refusals router answers everyone
-else, and bot.broadcasts checks the access again on every action.
+else, and bot.broadcasts.service checks the access again on every action.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.broadcast_monitor import BroadcastMonitor
-from bot.broadcasts import (
+from bot.broadcasts.monitor import BroadcastMonitor
+from bot.broadcasts.service import (
     SEGMENT_FIELDS,
     BroadcastService,
     ContentKind,
@@ -28,13 +28,13 @@ from bot.broadcasts import (
     check_content,
     parse_schedule,
 )
-from bot.config import Settings
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.ids import ID_MAX, parse_int
-from bot.roles import Access, MemberRole
-from bot.timefmt import local_text
-from bot.trips import TripStatus
+from bot.core.config import Settings
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.ids import ID_MAX, parse_int
+from bot.core.roles import Access, MemberRole
+from bot.core.timefmt import local_text
+from bot.trips.catalogue import TripStatus
 from handlers.broadcasts import history
 from handlers.broadcasts.keyboards import (
     PAGE_SIZE,

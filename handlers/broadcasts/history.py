@@ -7,12 +7,12 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.broadcast_monitor import BroadcastMonitor
-from bot.broadcasts import BroadcastService
-from bot.config import Settings
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.roles import Access
+from bot.broadcasts.monitor import BroadcastMonitor
+from bot.broadcasts.service import BroadcastService
+from bot.core.config import Settings
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.roles import Access
 from handlers.broadcasts.keyboards import (
     PAGE_SIZE,
     BcAction,

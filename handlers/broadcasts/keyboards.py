@@ -8,10 +8,10 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.broadcasts import ANY_KIND, SegmentKind, TripAudience
-from bot.i18n import Translator
-from bot.roles import MemberRole
-from bot.telebridges import InstitutionKind
+from bot.broadcasts.service import ANY_KIND, SegmentKind, TripAudience
+from bot.core.i18n import Translator
+from bot.core.roles import MemberRole
+from bot.telebridges.service import InstitutionKind
 from handlers.kit.callbacks import IdOrZero, Small
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.panel import to_panel_button

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.broadcast_monitor import report_text
-from bot.broadcasts import ANY_KIND, Segment, SegmentKind
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.timefmt import local_text
+from bot.broadcasts.monitor import report_text
+from bot.broadcasts.service import ANY_KIND, Segment, SegmentKind
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.timefmt import local_text
 from handlers.kit.render import shorten
 from storage.broadcasts import RUNNING, SCHEDULED, Broadcast, Figures
 from storage.cities import CityRepo

@@ -21,8 +21,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.errors import UserError
-from bot.events import (
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.ids import parse_id, parse_prefixed_id
+from bot.core.roles import Access
+from bot.events.service import (
     EventKind,
     EventNotices,
     EventService,
@@ -32,11 +35,8 @@ from bot.events import (
     parse_kind,
     when_text,
 )
-from bot.i18n import Translator
-from bot.ids import parse_id, parse_prefixed_id
-from bot.roles import Access
-from bot.trip_admin import clean_description, clean_title
-from bot.trips import TripStatus, parse_local_datetime
+from bot.trips.admin import clean_description, clean_title
+from bot.trips.catalogue import TripStatus, parse_local_datetime
 from handlers.events.callbacks import (
     EventAction,
     EventCb,

@@ -12,12 +12,12 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.calendar import event_ics, ics_filename
-from bot.errors import UserError
-from bot.events import EventService
-from bot.i18n import Translator
-from bot.ids import parse_id
-from bot.roles import Access
+from bot.calendar.ics import event_ics, ics_filename
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.ids import parse_id
+from bot.core.roles import Access
+from bot.events.service import EventService
 from handlers.events.callbacks import (
     EventAction,
     EventCb,

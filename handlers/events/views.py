@@ -9,10 +9,10 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.events import when_text
-from bot.i18n import Translator
-from bot.roles import Access
-from bot.timefmt import local_text, to_local
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.core.timefmt import local_text, to_local
+from bot.events.service import when_text
 from handlers.events.callbacks import (
     EventAction,
     EventCb,

@@ -17,8 +17,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.i18n import Translator
-from bot.roles import Access
+from bot.core.i18n import Translator
+from bot.core.roles import Access
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import alert

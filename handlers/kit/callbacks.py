@@ -8,13 +8,13 @@ from typing import Annotated, Any
 from aiogram.filters.callback_data import CallbackData
 from pydantic import BeforeValidator
 
-from bot.ids import ID_MAX, SMALL_MAX, parse_int
-from bot.profile import ProfileField
-from bot.roles import MemberRole
+from bot.core.ids import ID_MAX, SMALL_MAX, parse_int
+from bot.core.roles import MemberRole
+from bot.people.profile import ProfileField
 
 
 def _ranged(low: int, high: int) -> BeforeValidator:
-    """Read a number of callback data with bot.ids: canonical ASCII digits within range.
+    """Read a number of callback data with bot.core.ids: canonical ASCII digits within range.
 
     Data that does not parse fails CallbackData.unpack, so the button's filter says no and
     the press reaches the fallback ("Эта кнопка больше не действует"), never a query."""

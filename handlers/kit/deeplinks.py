@@ -7,8 +7,8 @@ from typing import Any
 
 from aiogram.types import Message
 
-from bot.deeplinks import DeepLinkRegistry, parse_payload
-from bot.i18n import Translator
+from bot.core.deeplinks import DeepLinkRegistry, parse_payload
+from bot.core.i18n import Translator
 from handlers.kit.keyboards import way_on_keyboard
 
 logger = logging.getLogger(__name__)

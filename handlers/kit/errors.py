@@ -9,7 +9,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
-from bot.i18n import Translations, Translator
+from bot.core.i18n import Translations, Translator
 from handlers.kit.keyboards import start_keyboard, way_on_keyboard
 from handlers.kit.routing import CapabilityRouter
 from storage.people import Person

@@ -7,8 +7,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.i18n import Translator
-from bot.roles import Access
+from bot.core.i18n import Translator
+from bot.core.roles import Access
 from handlers.kit.keyboards import start_keyboard
 from handlers.kit.render import alert, show_main_menu
 from handlers.kit.routing import CapabilityRouter

@@ -14,9 +14,9 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.i18n import Translator
-from bot.profile import ProfileField
-from bot.roles import Access, MemberRole
+from bot.core.i18n import Translator
+from bot.core.roles import Access, MemberRole
+from bot.people.profile import ProfileField
 from handlers.kit.callbacks import (
     CityCb,
     ConsentCb,

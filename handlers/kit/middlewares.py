@@ -15,9 +15,9 @@ from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.i18n import Translations, fit_popup
-from bot.logging_setup import current_update_id
-from bot.roles import access_of
+from bot.core.i18n import Translations, fit_popup
+from bot.core.logging_setup import current_update_id
+from bot.core.roles import access_of
 from handlers.kit.keyboards import way_on_keyboard
 from storage.people import PersonRepo
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 
-from bot.i18n import Translator
+from bot.core.i18n import Translator
 from handlers.kit.buttons import button
 from handlers.kit.callbacks import IdOrZero, Small
 

@@ -12,11 +12,11 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.config import Settings
-from bot.edits import suppress_not_modified
-from bot.errors import UserError
-from bot.i18n import Translator, fit_popup
-from bot.roles import Access
+from bot.core.config import Settings
+from bot.core.edits import suppress_not_modified
+from bot.core.errors import UserError
+from bot.core.i18n import Translator, fit_popup
+from bot.core.roles import Access
 from handlers.kit.keyboards import main_menu_keyboard, way_on_keyboard
 from storage.cities import CityRepo
 from storage.people import Person

@@ -7,8 +7,8 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
-from bot.i18n import Translator
-from bot.roles import Access
+from bot.core.i18n import Translator
+from bot.core.roles import Access
 from handlers.kit.callbacks import Ctx, MenuCb, MenuItem
 from handlers.kit.keyboards import language_keyboard, start_keyboard, way_on_keyboard
 from handlers.kit.render import Target, send_new, show_main_menu

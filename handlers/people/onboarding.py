@@ -16,17 +16,17 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.command_menu import set_personal_menu
-from bot.errors import UserError
-from bot.i18n import Html, Translations, Translator
-from bot.profile import (
+from bot.core.command_menu import set_personal_menu
+from bot.core.errors import UserError
+from bot.core.i18n import Html, Translations, Translator
+from bot.core.roles import Access, access_of
+from bot.people.profile import (
     OnboardingAnswers,
     ProfileService,
     clean_name,
     clean_organisation,
     usable_name,
 )
-from bot.roles import Access, access_of
 from handlers.kit.callbacks import (
     CityCb,
     ConsentCb,

@@ -16,11 +16,11 @@ from aiogram.types import (
     Message,
 )
 
-from bot.command_menu import set_personal_menu
-from bot.i18n import Html, Translator
-from bot.organisers import OrganiserService
-from bot.personal_data import ForgetReport, PersonalData
-from bot.roles import Access
+from bot.core.command_menu import set_personal_menu
+from bot.core.i18n import Html, Translator
+from bot.core.roles import Access
+from bot.people.personal_data import ForgetReport, PersonalData
+from bot.staff.organisers import OrganiserService
 from handlers.kit.keyboards import InlineKeyboard, start_keyboard, way_on_keyboard
 from handlers.kit.render import show
 from handlers.kit.routing import CapabilityRouter

@@ -10,12 +10,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.command_menu import set_personal_menu
-from bot.errors import UserError
-from bot.i18n import Translations, Translator
-from bot.profile import ProfileField, ProfileService, usable_name
-from bot.roles import Access
-from bot.timefmt import local_text
+from bot.core.command_menu import set_personal_menu
+from bot.core.errors import UserError
+from bot.core.i18n import Translations, Translator
+from bot.core.roles import Access
+from bot.core.timefmt import local_text
+from bot.people.profile import ProfileField, ProfileService, usable_name
 from handlers.kit.callbacks import (
     CityCb,
     Ctx,

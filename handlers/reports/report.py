@@ -14,9 +14,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.errors import UserError
-from bot.i18n import Html, Translator
-from bot.reports import (
+from bot.core.errors import UserError
+from bot.core.i18n import Html, Translator
+from bot.core.timefmt import local_text
+from bot.reports.figures import (
     Period,
     ReportService,
     custom_period,
@@ -28,7 +29,6 @@ from bot.reports import (
     this_quarter,
     this_year,
 )
-from bot.timefmt import local_text
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.buttons import button, markup
 from handlers.kit.filters import Has

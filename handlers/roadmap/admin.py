@@ -1,7 +1,7 @@
 """Organisers' side of the roadmap: an item's status (with confirmation; followers are
 told), its notes, the trips, events and telebridges linked to it, and whether every held
 telebridge counts for it. Organisers only; anyone else gets a polite no, and the rules
-in bot/roadmap.py check the access again."""
+in bot/roadmap/service.py check the access again."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.roadmap import (
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.roadmap.service import (
     NOTES_MAX,
     RoadmapNotices,
     RoadmapService,

@@ -11,11 +11,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.roadmap import RoadmapService, RoadmapStatus
-from bot.roles import Access
-from bot.trips import Direction
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.roadmap.service import RoadmapService, RoadmapStatus
+from bot.trips.catalogue import Direction
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
 from handlers.kit.render import Target, alert, send_new, show, show_error, zone_of

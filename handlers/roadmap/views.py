@@ -8,8 +8,9 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Html, Translator
-from bot.roadmap import (
+from bot.core.i18n import Html, Translator
+from bot.core.timefmt import local_text
+from bot.roadmap.service import (
     Card,
     DirectionProgress,
     RoadmapStatus,
@@ -18,7 +19,6 @@ from bot.roadmap import (
     responsible_text,
     status_name,
 )
-from bot.timefmt import local_text
 from handlers.kit.buttons import button, markup, pager
 from handlers.kit.render import shorten
 from handlers.roadmap.callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb

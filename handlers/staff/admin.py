@@ -13,18 +13,18 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.command_menu import set_personal_menu
-from bot.config import Settings
-from bot.errors import UserError
-from bot.i18n import Translations, Translator
-from bot.notify import Notifier
-from bot.organisers import (
+from bot.core.command_menu import set_personal_menu
+from bot.core.config import Settings
+from bot.core.errors import UserError
+from bot.core.i18n import Translations, Translator
+from bot.core.timefmt import local_text
+from bot.delivery.notifier import Notifier
+from bot.staff.organisers import (
     GrantResult,
     OrganiserService,
     RedeemResult,
     RevokeResult,
 )
-from bot.timefmt import local_text
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard

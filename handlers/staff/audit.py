@@ -27,11 +27,11 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.audit import HELP_WORDS, AuditPage, AuditService, parse_filter
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.roles import Access
-from bot.timefmt import local_text
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.core.timefmt import local_text
+from bot.staff.audit import HELP_WORDS, AuditPage, AuditService, parse_filter
 from handlers.kit.callbacks import IdOrZero, Small
 from handlers.kit.keyboards import menu_button, way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of

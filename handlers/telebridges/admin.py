@@ -9,9 +9,9 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
-from bot.i18n import Translator
-from bot.telebridges import display_status, month_figures
-from bot.timefmt import local_text
+from bot.core.i18n import Translator
+from bot.core.timefmt import local_text
+from bot.telebridges.service import display_status, month_figures
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.render import show, zone_of

@@ -21,12 +21,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.ids import SMALL_MAX, parse_id, parse_int, parse_prefixed_id
-from bot.telebridge_notices import TelebridgeNotices
-from bot.telebridge_texts import TelebridgeView, times_lines
-from bot.telebridges import (
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.ids import SMALL_MAX, parse_id, parse_int, parse_prefixed_id
+from bot.telebridges.notices import TelebridgeNotices
+from bot.telebridges.service import (
     AgeGroup,
     Change,
     Draft,
@@ -38,7 +37,8 @@ from bot.telebridges import (
     parse_age_group,
     parse_duration,
 )
-from bot.trips import parse_local_datetime
+from bot.telebridges.texts import TelebridgeView, times_lines
+from bot.trips.catalogue import parse_local_datetime
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import schools_button, way_on_keyboard
 from handlers.kit.reask import explain_and_ask_again

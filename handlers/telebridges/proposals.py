@@ -24,12 +24,12 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.telebridge_notices import TelebridgeNotices
-from bot.telebridge_texts import TelebridgeView
-from bot.telebridges import Change, TelebridgeService, card_actions, display_status
-from bot.timefmt import local_text
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.timefmt import local_text
+from bot.telebridges.notices import TelebridgeNotices
+from bot.telebridges.service import Change, TelebridgeService, card_actions, display_status
+from bot.telebridges.texts import TelebridgeView
 from handlers.kit.buttons import button, markup
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard

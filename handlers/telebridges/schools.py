@@ -3,7 +3,7 @@ coordinator, partner schools of the other city, an institution's card (and the
 school_<id> deep link), verification by organisers.
 
 The registration form: type → name → city → address → age groups → preview → saved.
-Rules live in bot/telebridges.py; every press is checked there again.
+Rules live in bot/telebridges/service.py; every press is checked there again.
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.ids import parse_id
-from bot.roles import Access
-from bot.telebridge_notices import TelebridgeNotices
-from bot.telebridge_texts import age_groups_text, institution_card
-from bot.telebridges import (
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.ids import parse_id
+from bot.core.roles import Access
+from bot.telebridges.notices import TelebridgeNotices
+from bot.telebridges.service import (
     TelebridgeService,
     clean_address,
     clean_age_groups,
@@ -32,6 +31,7 @@ from bot.telebridges import (
     parse_age_group,
     parse_institution_kind,
 )
+from bot.telebridges.texts import age_groups_text, institution_card
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import schools_button, way_on_keyboard

@@ -1,5 +1,5 @@
 """Keyboards of schools and telebridges (no business rules here: what a button may do is
-decided in bot/telebridges.py when it is pressed)."""
+decided in bot/telebridges/service.py when it is pressed)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
-from bot.roles import Access
-from bot.telebridges import AgeGroup, CardAction, InstitutionKind
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.telebridges.service import AgeGroup, CardAction, InstitutionKind
 from handlers.kit.buttons import Rows, button, chunks, markup, pager
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.keyboards import way_on_keyboard
@@ -375,7 +375,7 @@ def card_keyboard(
     photos: int = 0,
 ) -> InlineKeyboardMarkup:
     """The buttons of the actions a coordinator has on a telebridge at this moment (see
-    bot.telebridges.card_actions); answers carry the round they answer."""
+    bot.telebridges.service.card_actions); answers carry the round they answer."""
     tb = telebridge
     rows: Rows = [
         [

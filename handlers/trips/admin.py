@@ -4,7 +4,7 @@ The programme and trip forms live in trips.programmes and trips.trip_form;
 this module puts all of them behind one check: the staff router takes organisers
 only, and the refusals router answers the same triggers from anyone else (a forged
 TripCb, a typed /organiser) with a polite no. The rules themselves live in
-bot.trip_admin, which checks the actor's access again on every write.
+bot.trips.admin, which checks the actor's access again on every write.
 """
 
 from __future__ import annotations
@@ -17,20 +17,20 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.config import Settings
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.notify import Notifier
-from bot.roles import Access
-from bot.timefmt import local_text
-from bot.trip_admin import (
+from bot.core.config import Settings
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.core.timefmt import local_text
+from bot.delivery.notifier import Notifier
+from bot.trips.admin import (
     CANCELLABLE,
     TripAdminService,
     announce_cancellation,
     clean_reason,
     next_statuses,
 )
-from bot.trips import TripStatus
+from bot.trips.catalogue import TripStatus
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Has

@@ -11,10 +11,10 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
-from bot.questions import QuestionKind
-from bot.roles import MemberRole
-from bot.trips import Direction, TripStatus
+from bot.core.i18n import Translator
+from bot.core.roles import MemberRole
+from bot.trips.catalogue import Direction, TripStatus
+from bot.trips.questions import QuestionKind
 from handlers.events.callbacks import EventFormAction, EventFormCb
 from handlers.kit.callbacks import Id, Small
 from handlers.kit.keyboards import InlineKeyboard

@@ -13,9 +13,9 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.i18n import Html, Translator
-from bot.timefmt import local_text
-from bot.trip_admin import QUESTIONS_MAX
+from bot.core.i18n import Html, Translator
+from bot.core.timefmt import local_text
+from bot.trips.admin import QUESTIONS_MAX
 from handlers.trips.admin_keyboards import (
     TripField,
     audience_keyboard,

@@ -10,12 +10,17 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.calendar import trip_filename, trip_ics
-from bot.config import Settings
-from bot.i18n import Translator
-from bot.ids import parse_id
-from bot.roles import Access
-from bot.trips import BROWSABLE_STATUSES, FITTING_STATUSES, card_visible, registration_refusal
+from bot.calendar.ics import trip_filename, trip_ics
+from bot.core.config import Settings
+from bot.core.i18n import Translator
+from bot.core.ids import parse_id
+from bot.core.roles import Access
+from bot.trips.catalogue import (
+    BROWSABLE_STATUSES,
+    FITTING_STATUSES,
+    card_visible,
+    registration_refusal,
+)
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard

@@ -1,5 +1,5 @@
 """Organisers send a YAML or XLSX file as a document: programmes, trips and events are
-imported from it (bot/importer.py), or the person gets the list of what is wrong.
+imported from it (bot/importer/records.py), or the person gets the list of what is wrong.
 
 Only outside forms (no FSM state): a document sent in the middle of a form belongs to
 that form's own handlers.
@@ -14,21 +14,21 @@ from aiogram.filters import StateFilter
 from aiogram.types import Message
 from aiogram.utils.chat_action import ChatActionSender
 
-from bot.events import EventNotices
-from bot.i18n import Translator
-from bot.import_files import MAX_FILE_BYTES, MB, detect_format, megabytes
-from bot.import_sandbox import ImportReader
-from bot.importer import (
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.delivery.reminders import Reminders
+from bot.events.service import EventNotices
+from bot.importer.files import MAX_FILE_BYTES, MB, detect_format, megabytes
+from bot.importer.records import (
     ImportRejected,
     failure_report,
     import_file,
     success_report,
 )
-from bot.registration import RegistrationService
-from bot.reminders import Reminders
-from bot.roadmap import RoadmapNotices
-from bot.roles import Access
-from bot.trip_notices import TripNotices
+from bot.importer.sandbox import ImportReader
+from bot.roadmap.service import RoadmapNotices
+from bot.trips.notices import TripNotices
+from bot.trips.registration import RegistrationService
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.routing import CapabilityRouter

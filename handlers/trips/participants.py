@@ -16,11 +16,11 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.audit import AuditService
-from bot.config import Settings
-from bot.exports import export_trip
-from bot.i18n import Translator
-from bot.roles import Access
+from bot.core.config import Settings
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.staff.audit import AuditService
+from bot.trips.exports import export_trip
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import alert, shorten, show, zone_of
 from handlers.kit.routing import CapabilityRouter

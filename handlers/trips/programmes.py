@@ -12,10 +12,10 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.roles import Access
-from bot.trip_admin import (
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.trips.admin import (
     TripAdminService,
     clean_description,
     clean_title,

@@ -15,15 +15,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.errors import UserError
-from bot.i18n import Html, Translator
-from bot.notify import Notifier
-from bot.profile import clean_name, clean_text
-from bot.questions import NO, YES, QuestionKind, answer_text, parse_answer
-from bot.registration import RegistrationService, RegStatus, holds_place
-from bot.roles import Access
-from bot.trip_notices import TripNotices
-from bot.trips import can_change_answers
+from bot.core.errors import UserError
+from bot.core.i18n import Html, Translator
+from bot.core.roles import Access
+from bot.delivery.notifier import Notifier
+from bot.people.profile import clean_name, clean_text
+from bot.trips.catalogue import can_change_answers
+from bot.trips.notices import TripNotices
+from bot.trips.questions import NO, YES, QuestionKind, answer_text, parse_answer
+from bot.trips.registration import RegistrationService, RegStatus, holds_place
 from handlers.kit.callbacks import MenuCb, MenuItem, Small
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import InlineKeyboard, trips_button, way_on_keyboard

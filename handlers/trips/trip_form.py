@@ -18,13 +18,12 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.config import Settings
-from bot.errors import UserError
-from bot.i18n import Translator
-from bot.ids import parse_id
-from bot.questions import QuestionKind
-from bot.roles import Access
-from bot.trip_admin import (
+from bot.core.config import Settings
+from bot.core.errors import UserError
+from bot.core.i18n import Translator
+from bot.core.ids import parse_id
+from bot.core.roles import Access
+from bot.trips.admin import (
     EDITABLE,
     QUESTIONS_MAX,
     TripAdminService,
@@ -40,8 +39,9 @@ from bot.trip_admin import (
     parse_new_status,
     parse_options,
 )
-from bot.trip_notices import TripNotices
-from bot.trips import TripStatus, parse_capacity, parse_local_datetime
+from bot.trips.catalogue import TripStatus, parse_capacity, parse_local_datetime
+from bot.trips.notices import TripNotices
+from bot.trips.questions import QuestionKind
 from handlers.kit.filters import Has
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again

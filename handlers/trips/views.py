@@ -6,9 +6,9 @@ from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Translator
-from bot.roles import Access
-from bot.timefmt import local_text, to_local
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.core.timefmt import local_text, to_local
 from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.render import shorten
 from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb, TripScope, TripsPageCb

@@ -1,0 +1,112 @@
+"""Notices about trips that the bot sends on its own, through the outbox.
+
+- a promoted person is told they have a seat (or that approval is pending);
+- a registration waiting for approval (new, or promoted from the waiting list) goes to
+  the trip's organisers with "Одобрить"/"Отклонить" — only to people who are
+  organisers now: someone whose rights were revoked gets no one's personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.core.i18n import Html, Translator
+from bot.core.roles import Access
+from bot.delivery.notifier import Notifier
+from bot.staff.organisers import OrganiserService
+from bot.trips.registration import Promotion, RegStatus
+from storage.cities import CityRepo
+from storage.people import PersonRepo
+from storage.registrations import RegistrationRepo
+from storage.trips import Question, TripRepo
+
+# Builds the "Одобрить"/"Отклонить" keyboard for a registration (from the handlers).
+DecisionMarkup = Callable[[Translator, int], InlineKeyboardMarkup]
+# The way on under a notice about a person's own registration: their trip, the menu.
+TripMarkup = Callable[[Translator, int], InlineKeyboardMarkup]
+AnswersBlock = Callable[[Translator, list[Question], dict[str, str]], str]
+
+
+class TripNotices:
+    def __init__(
+        self,
+        *,
+        trips: TripRepo,
+        registrations: RegistrationRepo,
+        people: PersonRepo,
+        cities: CityRepo,
+        organisers: OrganiserService,
+        notifier: Notifier,
+        admin_ids: frozenset[int],
+        decision_markup: DecisionMarkup,
+        trip_markup: TripMarkup,
+        answers_block: AnswersBlock,
+    ) -> None:
+        self._trips = trips
+        self._registrations = registrations
+        self._people = people
+        self._cities = cities
+        self._organisers = organisers
+        self._notifier = notifier
+        self._admin_ids = admin_ids
+        self._decision_markup = decision_markup
+        self._trip_markup = trip_markup
+        self._answers_block = answers_block
+
+    async def organisers_of(self, trip_id: int) -> list[int]:
+        """The trip's own organisers who still have the rights, or else every organiser."""
+        listed = [
+            tg_id
+            for tg_id in await self._trips.organisers(trip_id=trip_id)
+            if await self._organisers.access(tg_id) >= Access.ORGANISER
+        ]
+        if listed:
+            return listed
+        everyone = {p.tg_id for p in await self._people.list_organisers()} | self._admin_ids
+        return sorted(everyone)
+
+    async def ask_for_decision(self, registration_id: int) -> None:
+        """Send a pending registration to the trip's organisers."""
+        registration = await self._registrations.get(registration_id=registration_id)
+        if registration is None or registration.tg_id is None:
+            return
+        trip = await self._trips.get(trip_id=registration.trip_id)
+        person = await self._people.get(tg_id=registration.tg_id)
+        if trip is None or person is None:
+            return
+        questions = await self._trips.questions(trip_id=trip.id)
+        city = await self._cities.get(city_id=person.city_id) if person.city_id else None
+        for organiser_id in await self.organisers_of(trip.id):
+            t = await self._notifier.translator_for(organiser_id)
+            text = t(
+                "reg-new-for-organiser",
+                trip=trip.title,
+                name=person.full_name or "",
+                organisation=person.organisation or "",
+                role=t.button(f"role-{person.role}") if person.role else "—",
+                city=city.name(t.language) if city else "—",
+                answers=Html(self._answers_block(t, questions, registration.answers)),
+            )
+            await self._notifier.send(
+                organiser_id, text, markup=self._decision_markup(t, registration_id)
+            )
+
+    async def announce_promotions(self, promotions: Iterable[Promotion]) -> None:
+        """Tell each person who got a seat; a seat that needs approval goes to organisers."""
+        for promotion in promotions:
+            trip = await self._trips.get(trip_id=promotion.trip_id)
+            if trip is None or promotion.tg_id is None:  # erased people have no chat
+                continue
+            t = await self._notifier.translator_for(promotion.tg_id)
+            key = (
+                "reg-promoted-approved"
+                if promotion.status is RegStatus.APPROVED
+                else "reg-promoted-pending"
+            )
+            await self._notifier.tell(
+                promotion.tg_id, key, markup=self._trip_markup(t, trip.id), trip=trip.title
+            )
+            if promotion.status is not RegStatus.APPROVED:
+                await self.ask_for_decision(promotion.registration_id)

@@ -81,7 +81,7 @@ def test_callback_data_fits_in_64_bytes() -> None:
         *(MenuCb(item=item) for item in MenuItem),
         *(ProfileEditCb(field=field) for field in ProfileField),
     ]
-    # The largest numbers the fields accept (bot.ids): ids up to 2**63-1, pages 2**31-1.
+    # The largest numbers the fields accept (bot.core.ids): ids up to 2**63-1, pages 2**31-1.
     big, small = ID_MAX, SMALL_MAX
     largest += [
         *(TripCb(action=action, id=big) for action in TripAction),

@@ -152,7 +152,7 @@ async def record_saved(
 
 # Reading: /audit
 
-ROADMAP_KIND = "roadmap"  # the roadmap items' kind (bot.roadmap.OBJECT_KIND)
+ROADMAP_KIND = "roadmap"  # the roadmap items' kind (bot.roadmap.service.OBJECT_KIND)
 
 _KIND = re.compile(r"^[a-z_]{2,20}$")
 HELP_WORDS = frozenset({"help", "?", "помощь", "справка", "дапамога", "даведка"})

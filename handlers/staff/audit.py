@@ -99,7 +99,7 @@ def _value(value: Any, zone: str) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, str) and len(value) >= 16 and value[4:5] == "-" and "T" in value:
-        # A moment is kept as ISO text with its offset (bot.audit): shown in the
+        # A moment is kept as ISO text with its offset (bot.staff.audit): shown in the
         # reader's city time like every other date.
         with contextlib.suppress(ValueError):
             moment = datetime.fromisoformat(value)

@@ -324,7 +324,9 @@ def _audited_kinds() -> set[str]:
             elif found[2]:
                 kinds.add(ObjectKind[found[2]].value)
             else:
-                module = importlib.import_module(f"bot.{path.stem}")
+                root = Path(bot.__file__).parent.parent
+                name = ".".join(path.relative_to(root).with_suffix("").parts)
+                module = importlib.import_module(name)
                 kinds.add(module.OBJECT_KIND)
     return kinds
 

@@ -96,7 +96,7 @@ def test_every_key_used_in_code_exists() -> None:
     )
     used |= {f"mydata-section-{s.key}{end}" for s in sections for end in ("", "-short")}
     used |= {f"mydata-purpose-{purpose}" for purpose in ("notice", "reminder", "broadcast")}
-    privacy = (ROOT / "bot" / "privacy_sections.py").read_text("utf-8")
+    privacy = (ROOT / "bot" / "people" / "privacy_sections.py").read_text("utf-8")
     used |= set(re.findall(r"\"(forget-[a-z-]+)\"", privacy))
     used |= {f"mydata-label-{name}" for name in re.findall(r"_line\(t, \"([a-z]+)\"", privacy)}
     used |= {f"bc-kind-{kind.value}" for kind in SegmentKind}
@@ -115,10 +115,10 @@ def test_every_key_used_in_code_exists() -> None:
     used |= {"audit-object-roadmap", "audit-object-report"}
     used |= {f"report-event-{state}" for state in EventState.ALL}
     used |= {f"report-reach-{key}" for key in ("recipients", "delivered", "unreachable", "failed")}
-    chart = (ROOT / "bot" / "report_chart.py").read_text("utf-8")
+    chart = (ROOT / "bot" / "reports" / "chart.py").read_text("utf-8")
     block = chart[chart.index("for key in (") : chart.index(")\n    }")]
     used |= {f"report-chart-{key}" for key in re.findall(r'"([a-z-]+)"', block)}
-    table = (ROOT / "bot" / "report_xlsx.py").read_text("utf-8")
+    table = (ROOT / "bot" / "reports" / "xlsx.py").read_text("utf-8")
     used |= set(re.findall(r'col\("([a-z0-9-]+)"', table))
     for language in LANGUAGES:
         missing = used - load_message_ids(language)

@@ -217,7 +217,8 @@ class BroadcastMonitor:
             figures.cancelled,
         )
         if broadcast.progress_message_id is not None:
-            await self._edit(broadcast, text, None)
+            # The progress message becomes the result, with the way on like the new one.
+            await self._edit(broadcast, text, self._report_markup(t, broadcast.id))
         await self._notifier.send(
             broadcast.created_by,
             text,

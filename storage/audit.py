@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, to_db_time, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ async def write(conn: Writer, entry: AuditEntry) -> None:
 def _row(row: Any) -> AuditRow:
     return AuditRow(
         id=row[0],
-        at=from_db_time(row[1]),  # type: ignore[arg-type]
+        at=db_time(row[1]),
         actor_id=row[2],
         action=row[3],
         object_kind=row[4],

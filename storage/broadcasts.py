@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.audit import AuditEntry, write
-from storage.db import Database, Writer, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 from storage.outbox import BLOCKED, CANCELLED, FAILED, QUEUED, SENDING, SENT
 
 SCHEDULED, RUNNING, DONE, STOPPED, WITHDRAWN = (
@@ -162,7 +162,7 @@ def _broadcast(row: Any) -> Broadcast:
         started_at=from_db_time(row[12]),
         finished_at=from_db_time(row[13]),
         stopped_by=row[14],
-        created_at=from_db_time(row[15]),  # type: ignore[arg-type]
+        created_at=db_time(row[15]),
     )
 
 

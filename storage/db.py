@@ -66,6 +66,11 @@ def from_db_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
+def db_time(value: str) -> datetime:
+    """A stored moment of a NOT NULL column."""
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
 def secure(conn: sqlite3.Connection) -> sqlite3.Connection:
     """Settings every connection the project opens needs before its first statement."""
     # Deleted rows and freed pages are overwritten with zeros, so that erased personal

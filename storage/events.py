@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
 
 _COLUMNS = (
     "e.id, e.ext_key, e.kind, e.title, e.city_id, e.venue, e.starts_at, e.ends_at,"
@@ -65,8 +65,8 @@ def _event(row: tuple) -> Event:
         title=row[3],
         city_id=row[4],
         venue=row[5],
-        starts_at=from_db_time(row[6]),  # type: ignore[arg-type]
-        ends_at=from_db_time(row[7]),  # type: ignore[arg-type]
+        starts_at=db_time(row[6]),
+        ends_at=db_time(row[7]),
         description=row[8],
         programme_id=row[9],
         trip_id=row[10],
@@ -151,7 +151,7 @@ class EventRepo:
             sql += " AND city_id = ?"
             params = (*params, city_id)
         async with self._db.read.execute(sql + " ORDER BY starts_at", params) as cur:
-            return [from_db_time(row[0]) for row in await cur.fetchall()]  # type: ignore[misc]
+            return [db_time(row[0]) for row in await cur.fetchall()]
 
     async def save(
         self,

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
 
 ACTIVE, PENDING, DECLINED = "active", "pending", "declined"
 
@@ -69,7 +69,7 @@ def _institution(row: tuple) -> Institution:
         age_groups=tuple(code for code in row[5].split(",") if code),
         verified_at=from_db_time(row[6]),
         created_by=row[7],
-        created_at=from_db_time(row[8]),  # type: ignore[arg-type]
+        created_at=db_time(row[8]),
     )
 
 

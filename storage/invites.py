@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.audit import AuditEntry, write
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, db_time, from_db_time, to_db_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +23,8 @@ def _invite(row: tuple) -> Invite:
     return Invite(
         code=row[0],
         created_by=row[1],
-        created_at=from_db_time(row[2]),  # type: ignore[arg-type]
-        expires_at=from_db_time(row[3]),  # type: ignore[arg-type]
+        created_at=db_time(row[2]),
+        expires_at=db_time(row[3]),
         used_by=row[4],
         used_at=from_db_time(row[5]),
     )

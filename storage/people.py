@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.audit import AuditEntry, write
-from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.db import Database, db_time, from_db_time, to_db_time, utc_now
 
 _COLUMNS = (
     "tg_id, language, full_name, city_id, role, organisation, phone, consent_at,"
@@ -64,8 +64,8 @@ def _person(row: tuple) -> Person:
         consent_at=from_db_time(row[7]),
         is_organiser=bool(row[8]),
         blocked_at=from_db_time(row[9]),
-        created_at=from_db_time(row[10]),  # type: ignore[arg-type]
-        updated_at=from_db_time(row[11]),  # type: ignore[arg-type]
+        created_at=db_time(row[10]),
+        updated_at=db_time(row[11]),
     )
 
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 
 # The outbox keeps a row per message for figures; an erased row keeps its state and
 # purpose but loses its text, buttons, key and chat (0 = erased).
@@ -82,7 +82,7 @@ class PrivacyRepo:
             (tg_id,),
         ) as cur:
             return [
-                HistoryItem(row[0], row[1], from_db_time(row[2]), bool(row[3]))  # type: ignore[arg-type]
+                HistoryItem(row[0], row[1], db_time(row[2]), bool(row[3]))
                 for row in await cur.fetchall()
             ]
 
@@ -98,9 +98,9 @@ class PrivacyRepo:
                     row[0],
                     row[1],
                     row[2],
-                    from_db_time(row[3]),  # type: ignore[arg-type]
-                    from_db_time(row[4]),  # type: ignore[arg-type]
-                    from_db_time(row[5]),  # type: ignore[arg-type]
+                    db_time(row[3]),
+                    db_time(row[4]),
+                    db_time(row[5]),
                 )
                 for row in await cur.fetchall()
             ]
@@ -113,8 +113,7 @@ class PrivacyRepo:
             (tg_id,),
         ) as cur:
             return [
-                OptOut(row[0], row[1], row[2], from_db_time(row[3]))  # type: ignore[arg-type]
-                for row in await cur.fetchall()
+                OptOut(row[0], row[1], row[2], db_time(row[3])) for row in await cur.fetchall()
             ]
 
     async def staff_record(self, *, tg_id: int) -> StaffRecord:

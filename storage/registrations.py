@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 
 ACTIVE = ("pending", "approved", "waitlisted")
 SEATED = ("pending", "approved")
@@ -83,8 +83,8 @@ def _registration(row: tuple) -> Registration:
         decided_by=row[7],
         decided_at=from_db_time(row[8]),
         cancelled_at=from_db_time(row[9]),
-        created_at=from_db_time(row[10]),  # type: ignore[arg-type]
-        updated_at=from_db_time(row[11]),  # type: ignore[arg-type]
+        created_at=db_time(row[10]),
+        updated_at=db_time(row[11]),
         guardian_name=row[12],
         guardian_consent_at=from_db_time(row[13]),
         position=row[_WIDTH] if len(row) > _WIDTH else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.db import Database, from_db_time, to_db_time, utc_now
+from storage.db import Database, db_time, from_db_time, to_db_time, utc_now
 
 EVENT, TRIP, TELEBRIDGE = "event", "trip", "telebridge"
 # "Состоялся ли телемост?" after a telebridge's end: due at the end, not before the start.
@@ -44,7 +44,7 @@ def _due(kind: str, row: tuple) -> DueReminder:
         kind=kind,
         target_id=row[0],
         title=row[1],
-        starts_at=from_db_time(row[2]),  # type: ignore[arg-type]
+        starts_at=db_time(row[2]),
         place=row[3] or "",
         city_id=row[4],
         from_city_id=row[5],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
 
 
 class LinkKind(StrEnum):
@@ -157,8 +157,8 @@ def _item(row: tuple) -> Item:
         status=row[8],
         notes=row[9],
         all_telebridges=bool(row[10]),
-        created_at=from_db_time(row[11]),  # type: ignore[arg-type]
-        updated_at=from_db_time(row[12]),  # type: ignore[arg-type]
+        created_at=db_time(row[11]),
+        updated_at=db_time(row[12]),
     )
 
 
@@ -169,7 +169,7 @@ def _history(row: tuple) -> HistoryRow:
         old_status=row[2],
         new_status=row[3],
         changed_by=row[4],
-        changed_at=from_db_time(row[5]),  # type: ignore[arg-type]
+        changed_at=db_time(row[5]),
     )
 
 
@@ -363,8 +363,8 @@ class RoadmapRepo:
                     row[0],
                     row[1],
                     row[2],
-                    from_db_time(row[3]),  # type: ignore[arg-type]
-                    from_db_time(row[4]),  # type: ignore[arg-type]
+                    db_time(row[3]),
+                    db_time(row[4]),
                     row[5],
                 )
                 for row in await cur.fetchall()
@@ -383,8 +383,8 @@ class RoadmapRepo:
                     row[1],
                     row[2],
                     row[3],
-                    from_db_time(row[4]),  # type: ignore[arg-type]
-                    from_db_time(row[5]),  # type: ignore[arg-type]
+                    db_time(row[4]),
+                    db_time(row[5]),
                 )
                 for row in await cur.fetchall()
             ]
@@ -424,10 +424,7 @@ class RoadmapRepo:
             rows = await cur.fetchall()
         if not rows:
             return [], 0
-        items = [
-            Pickable(row[0], row[1], from_db_time(row[2]), row[3], bool(row[4]))  # type: ignore[arg-type]
-            for row in rows
-        ]
+        items = [Pickable(row[0], row[1], db_time(row[2]), row[3], bool(row[4])) for row in rows]
         return items, rows[0][-1]
 
     # History

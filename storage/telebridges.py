@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.db import Database, Writer, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 
 PROPOSED, CONFIRMED, RESCHEDULED = "proposed", "confirmed", "rescheduled"
 DECLINED, CANCELLED, HELD, NOT_HELD = "declined", "cancelled", "held", "not_held"
@@ -135,8 +135,8 @@ def _telebridge(row: tuple) -> Telebridge:
         partner_city_id=row[3],
         topic=row[4],
         age_group=row[5],
-        starts_at=from_db_time(row[6]),  # type: ignore[arg-type]
-        ends_at=from_db_time(row[7]),  # type: ignore[arg-type]
+        starts_at=db_time(row[6]),
+        ends_at=db_time(row[7]),
         duration_min=row[8],
         video_url=row[9],
         note=row[10],
@@ -148,8 +148,8 @@ def _telebridge(row: tuple) -> Telebridge:
         sequence=row[16],
         created_by=row[17],
         confirmed_at=from_db_time(row[18]),
-        created_at=from_db_time(row[19]),  # type: ignore[arg-type]
-        updated_at=from_db_time(row[20]),  # type: ignore[arg-type]
+        created_at=db_time(row[19]),
+        updated_at=db_time(row[20]),
         made_open=bool(row[21]),
         offer_id=row[22],
     )
@@ -161,8 +161,8 @@ def _round(row: tuple) -> Round:
         number=row[1],
         institution_id=row[2],
         tg_id=row[3],
-        terms=Terms(from_db_time(row[4]), row[5], row[6], row[7]),  # type: ignore[arg-type]
-        created_at=from_db_time(row[8]),  # type: ignore[arg-type]
+        terms=Terms(db_time(row[4]), row[5], row[6], row[7]),
+        created_at=db_time(row[8]),
     )
 
 
@@ -647,7 +647,7 @@ class TelebridgeRepo:
                     bool(row[3]),
                     row[4],
                     row[5],
-                    from_db_time(row[6]),  # type: ignore[arg-type]
+                    db_time(row[6]),
                 )
                 for row in await cur.fetchall()
             ]
@@ -743,4 +743,4 @@ class TelebridgeRepo:
             sql += f" AND {_OF_CITY}"
             params = (city_id, city_id, city_id)
         async with self._db.read.execute(sql, params) as cur:
-            return [(from_db_time(row[0]), row[1]) for row in await cur.fetchall()]  # type: ignore[misc]
+            return [(db_time(row[0]), row[1]) for row in await cur.fetchall()]

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, to_db_time, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +132,9 @@ def trip_from_row(row: tuple) -> Trip:
         title=row[3],
         from_city_id=row[4],
         to_city_id=row[5],
-        starts_at=from_db_time(row[6]),  # type: ignore[arg-type]
-        ends_at=from_db_time(row[7]),  # type: ignore[arg-type]
-        registration_deadline=from_db_time(row[8]),  # type: ignore[arg-type]
+        starts_at=db_time(row[6]),
+        ends_at=db_time(row[7]),
+        registration_deadline=db_time(row[8]),
         capacity=row[9],
         needs_approval=bool(row[10]),
         description=row[11],
@@ -238,7 +238,7 @@ class TripRepo:
             row = await cur.fetchone()
         if row is None:
             return None
-        return TripStamps(from_db_time(row[0]), from_db_time(row[1]))  # type: ignore[arg-type]
+        return TripStamps(db_time(row[0]), db_time(row[1]))
 
     async def get_item(self, *, trip_id: int) -> TripListItem | None:
         async with self._db.read.execute(

@@ -45,6 +45,13 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         if match is None:
             raise MigrationError(f"неверное имя файла миграции: {path.name} (нужно NNNN_name.sql)")
         migrations.append(Migration(int(match[1]), path.name, path.read_text("utf-8")))
+    if not migrations:
+        # A copy of the bot without its migrations/ folder (installed with `pip install .`
+        # rather than run from the checkout) would otherwise report a database as current.
+        raise MigrationError(
+            f"не найдены файлы миграций в {directory}: запускайте бота из папки проекта"
+            " (make run) или установите его командой pip install -e ."
+        )
     versions = [m.version for m in migrations]
     if len(versions) != len(set(versions)):
         raise MigrationError("два файла миграций с одним номером")

@@ -53,6 +53,14 @@ async def test_changed_migration_is_refused(tmp_path: Path) -> None:
         await db.close()
 
 
+def test_a_copy_without_its_migrations_is_refused_not_called_current(tmp_path: Path) -> None:
+    """An installed copy that lacks the migrations/ folder must not report a database as
+    up to date while creating nothing."""
+    (tmp_path / "migrations").mkdir()
+    with pytest.raises(MigrationError, match="не найдены файлы миграций"):
+        load_migrations(tmp_path / "migrations")
+
+
 async def test_broken_migration_leaves_nothing_half_done(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, folder)

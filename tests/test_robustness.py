@@ -15,17 +15,15 @@ from bot.people.profile import ProfileField
 from bot.runner import build_webhook_app, open_database
 from handlers.kit.callbacks import (
     CityCb,
-    ConsentCb,
     Ctx,
     LanguageCb,
     MenuCb,
     MenuItem,
     NavAction,
     NavCb,
-    ProfileEditCb,
     RoleCb,
-    TelegramNameCb,
 )
+from handlers.people.callbacks import ConsentCb, ProfileEditCb, TelegramNameCb
 from handlers.trips.callbacks import (
     ParticipantsPageCb,
     RegAction,

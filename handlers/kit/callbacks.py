@@ -10,7 +10,6 @@ from pydantic import BeforeValidator
 
 from bot.core.ids import ID_MAX, SMALL_MAX, parse_int
 from bot.core.roles import MemberRole
-from bot.people.profile import ProfileField
 
 
 def _ranged(low: int, high: int) -> BeforeValidator:
@@ -67,10 +66,6 @@ class LanguageCb(CallbackData, prefix="lng"):
     code: str
 
 
-class ConsentCb(CallbackData, prefix="cns"):
-    agree: bool
-
-
 class CityCb(CallbackData, prefix="cty"):
     ctx: Ctx
     id: Id
@@ -81,21 +76,9 @@ class RoleCb(CallbackData, prefix="rol"):
     role: MemberRole
 
 
-class TelegramNameCb(CallbackData, prefix="tgn"):
-    ctx: Ctx
-
-
 class NavCb(CallbackData, prefix="nav"):
     action: NavAction
 
 
 class MenuCb(CallbackData, prefix="menu"):
     item: MenuItem
-
-
-class ProfileEditCb(CallbackData, prefix="pe"):
-    field: ProfileField
-
-
-class PhoneRemoveCb(CallbackData, prefix="phd"):
-    pass

@@ -10,30 +10,21 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
 )
 
 from bot.core.i18n import Translator
 from bot.core.roles import Access, MemberRole
-from bot.people.profile import ProfileField
 from handlers.kit.callbacks import (
     CityCb,
-    ConsentCb,
     Ctx,
     LanguageCb,
     MenuCb,
     MenuItem,
     NavAction,
     NavCb,
-    PhoneRemoveCb,
-    ProfileEditCb,
     RoleCb,
-    TelegramNameCb,
 )
 from storage.cities import City
-
-BUTTON_NAME_MAX = 40
 
 
 class InlineKeyboard:
@@ -106,7 +97,7 @@ def _repeat_last(sizes: list[int]) -> Iterator[int]:
         yield sizes[-1]
 
 
-def _nav_row(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
+def nav_row(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
     row = []
     if back:
         row.append(
@@ -123,7 +114,7 @@ def _nav_row(t: Translator, *, back: bool = True) -> list[InlineKeyboardButton]:
 
 
 def nav_keyboard(t: Translator, *, back: bool = True) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[_nav_row(t, back=back)])
+    return InlineKeyboardMarkup(inline_keyboard=[nav_row(t, back=back)])
 
 
 def language_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
@@ -132,39 +123,7 @@ def language_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
     builder.button(text="Русский", callback_data=LanguageCb(ctx=ctx, code="ru"))
     builder.button(text="Беларуская", callback_data=LanguageCb(ctx=ctx, code="be"))
     builder.adjust(2)
-    builder.row(*_nav_row(t, back=False))
-    return builder.as_markup()
-
-
-def consent_keyboard(t: Translator, *, policy_url: str | None, nav: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboard()
-    builder.button(text=t.button("btn-agree"), callback_data=ConsentCb(agree=True))
-    builder.button(text=t.button("btn-disagree"), callback_data=ConsentCb(agree=False))
-    builder.adjust(2)
-    if policy_url:
-        builder.row(InlineKeyboardButton(text=t.button("btn-policy"), url=policy_url))
-    if nav:
-        builder.row(*_nav_row(t))
-    return builder.as_markup()
-
-
-def agree_later_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboard()
-    builder.button(text=t.button("btn-agree"), callback_data=ConsentCb(agree=True))
-    return builder.as_markup()
-
-
-def name_keyboard(t: Translator, telegram_name: str | None, ctx: Ctx) -> InlineKeyboardMarkup:
-    builder = InlineKeyboard()
-    if telegram_name:
-        label = telegram_name
-        if len(label) > BUTTON_NAME_MAX:
-            label = label[: BUTTON_NAME_MAX - 1] + "…"
-        builder.button(
-            text=t.button("btn-use-telegram-name", name=label),
-            callback_data=TelegramNameCb(ctx=ctx),
-        )
-    builder.row(*_nav_row(t, back=ctx is Ctx.ONBOARDING))
+    builder.row(*nav_row(t, back=False))
     return builder.as_markup()
 
 
@@ -176,7 +135,7 @@ def cities_keyboard(
         builder.button(text=city.name(t.language), callback_data=CityCb(ctx=ctx, id=city.id))
     builder.adjust(2)
     if nav:
-        builder.row(*_nav_row(t, back=ctx is Ctx.ONBOARDING))
+        builder.row(*nav_row(t, back=ctx is Ctx.ONBOARDING))
     return builder.as_markup()
 
 
@@ -187,7 +146,7 @@ def roles_keyboard(t: Translator, ctx: Ctx) -> InlineKeyboardMarkup:
             text=t.button(f"role-{role.value}"), callback_data=RoleCb(ctx=ctx, role=role)
         )
     builder.adjust(2)
-    builder.row(*_nav_row(t, back=ctx is Ctx.ONBOARDING))
+    builder.row(*nav_row(t, back=ctx is Ctx.ONBOARDING))
     return builder.as_markup()
 
 
@@ -240,26 +199,3 @@ def main_menu_keyboard(t: Translator, access: Access) -> InlineKeyboardMarkup:
         builder.button(text=t.button("menu-invite"), callback_data=MenuCb(item=MenuItem.INVITE))
     builder.adjust(2)
     return builder.as_markup()
-
-
-def profile_keyboard(t: Translator, *, has_phone: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboard()
-    for field in ProfileField:
-        builder.button(
-            text=t.button(f"btn-edit-{field.value}"), callback_data=ProfileEditCb(field=field)
-        )
-    if has_phone:
-        builder.button(text=t.button("btn-phone-remove"), callback_data=PhoneRemoveCb())
-    builder.adjust(2)
-    return builder.as_markup()
-
-
-def share_phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=t.button("btn-share-phone"), request_contact=True)],
-            [KeyboardButton(text=t.button("btn-cancel"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )

@@ -27,23 +27,11 @@ from bot.people.profile import (
     clean_organisation,
     usable_name,
 )
-from handlers.kit.callbacks import (
-    CityCb,
-    ConsentCb,
-    Ctx,
-    LanguageCb,
-    NavAction,
-    NavCb,
-    RoleCb,
-    TelegramNameCb,
-)
+from handlers.kit.callbacks import CityCb, Ctx, LanguageCb, NavAction, NavCb, RoleCb
 from handlers.kit.deeplinks import dispatch_payload
 from handlers.kit.keyboards import (
-    agree_later_keyboard,
     cities_keyboard,
-    consent_keyboard,
     language_keyboard,
-    name_keyboard,
     nav_keyboard,
     roles_keyboard,
     start_keyboard,
@@ -51,6 +39,8 @@ from handlers.kit.keyboards import (
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, show, show_error, show_main_menu
 from handlers.kit.routing import CapabilityRouter
+from handlers.people.callbacks import ConsentCb, TelegramNameCb
+from handlers.people.keyboards import agree_later_keyboard, consent_keyboard, name_keyboard
 from handlers.people.privacy import backups_text
 from handlers.people.states import ONBOARDING_STEPS, Onboarding
 from storage.cities import CityRepo

@@ -24,23 +24,15 @@ from handlers.kit.callbacks import (
     MenuItem,
     NavAction,
     NavCb,
-    PhoneRemoveCb,
-    ProfileEditCb,
     RoleCb,
-    TelegramNameCb,
 )
 from handlers.kit.filters import Has, Onboarded
-from handlers.kit.keyboards import (
-    cities_keyboard,
-    language_keyboard,
-    name_keyboard,
-    profile_keyboard,
-    roles_keyboard,
-    share_phone_keyboard,
-)
+from handlers.kit.keyboards import cities_keyboard, language_keyboard, roles_keyboard
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, send_new, show, show_error
 from handlers.kit.routing import CapabilityRouter
+from handlers.people.callbacks import PhoneRemoveCb, ProfileEditCb, TelegramNameCb
+from handlers.people.keyboards import name_keyboard, profile_keyboard, share_phone_keyboard
 from handlers.people.states import ProfileEdit
 from storage.cities import CityRepo
 from storage.people import Person, PersonRepo

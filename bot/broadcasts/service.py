@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.core.errors import UserError
-from bot.core.roles import Access, MemberRole
+from bot.core.roles import Access, MemberRole, require_organiser
 from bot.core.text import has_visible, strip_invisible
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
 from bot.telebridges.service import InstitutionKind
-from bot.trips.admin import require_organiser
 from bot.trips.catalogue import parse_local_datetime
 from storage.broadcasts import (
     Broadcast,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from bot.core.errors import UserError
 from storage.people import Person
 
 
@@ -34,3 +35,9 @@ def access_of(tg_id: int, person: Person | None, admin_ids: frozenset[int]) -> A
     if person is not None and person.is_organiser:
         return Access.ORGANISER
     return Access.MEMBER
+
+
+def require_organiser(access: Access | None) -> None:
+    """Every organiser action is checked on the server, whatever buttons were shown."""
+    if access is None or access < Access.ORGANISER:
+        raise UserError("error-organisers-only")

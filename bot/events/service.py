@@ -15,12 +15,12 @@ from typing import Any
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, require_organiser
+from bot.core.text import clean_text
 from bot.core.timefmt import local_span
-from bot.people.profile import clean_text
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
-from bot.trips.admin import clean_description, clean_title, require_organiser
+from bot.trips.admin import clean_description, clean_title
 from storage.cities import CityRepo
 from storage.db import Database
 from storage.events import CANCELLED, SCHEDULED, Event, EventRepo, NewEvent, Subscriber

@@ -19,13 +19,12 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, require_organiser
 from bot.core.timefmt import local_text, to_local
 from bot.roadmap.service import DirectionProgress, RoadmapStatus
 from bot.staff import audit
 from bot.staff.audit import Action, AuditService
 from bot.telebridges.service import month_counts
-from bot.trips.admin import require_organiser
 from bot.trips.catalogue import Direction
 from bot.trips.registration import RegStatus
 from storage.cities import City, CityRepo

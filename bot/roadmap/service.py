@@ -23,12 +23,11 @@ from typing import Any
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, require_organiser
+from bot.core.text import clean_text
 from bot.people.personal_data import Collected, DataSection, Erased, Subject, View
-from bot.people.profile import clean_text
 from bot.staff import audit
 from bot.staff.audit import Action
-from bot.trips.admin import require_organiser
 from bot.trips.catalogue import Direction
 from storage.cities import City
 from storage.db import Database, to_db_time

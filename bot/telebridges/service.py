@@ -20,11 +20,10 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from bot.core.errors import UserError
-from bot.core.roles import Access, MemberRole
+from bot.core.roles import Access, MemberRole, require_organiser
+from bot.core.text import clean_text
 from bot.core.timefmt import local_span, to_local
-from bot.people.profile import clean_text
 from bot.staff import audit
-from bot.trips.admin import require_organiser
 from storage.cities import City, CityRepo
 from storage.db import Database, Writer
 from storage.institutions import (

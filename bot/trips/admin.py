@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.errors import UserError
-from bot.core.roles import Access, MemberRole
+from bot.core.roles import Access, MemberRole, require_organiser
+from bot.core.text import clean_text
 from bot.delivery.notifier import Notifier
-from bot.people.profile import clean_text
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
 from bot.trips.catalogue import DESCRIPTION_MAX, TITLE_MAX, Direction, TripStatus, check_trip
@@ -66,11 +66,6 @@ PROGRAMME_AUDIT_FIELDS = ("direction", "title", "audience")
 
 _OPTION_SEPARATORS = re.compile(r"[\n;]")
 _GENERATED_KEY = re.compile(r"^q(\d+)$")
-
-
-def require_organiser(access: Access | None) -> None:
-    if access is None or access < Access.ORGANISER:
-        raise UserError("error-organisers-only")
 
 
 # Fields, one at a time, as the forms take them

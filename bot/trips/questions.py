@@ -7,8 +7,8 @@ from enum import StrEnum
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
+from bot.core.text import clean_text
 from bot.core.timefmt import local_text
-from bot.people.profile import clean_text
 from storage.trips import Question
 
 SHORT_TEXT_MAX = 200

@@ -18,8 +18,9 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
 from bot.core.roles import Access
+from bot.core.text import clean_text
 from bot.delivery.notifier import Notifier
-from bot.people.profile import clean_name, clean_text
+from bot.people.profile import clean_name
 from bot.trips.catalogue import can_change_answers
 from bot.trips.notices import TripNotices
 from bot.trips.questions import NO, YES, QuestionKind, answer_text, parse_answer

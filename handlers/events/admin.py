@@ -46,10 +46,10 @@ from handlers.events.callbacks import (
     EventFormCb,
     EventPickCb,
 )
-from handlers.events.views import cancel_confirm_keyboard
+from handlers.events.views import back_to_event_keyboard, cancel_confirm_keyboard
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.filters import Has
-from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
+from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.panel import to_panel_button
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, show_error
@@ -578,12 +578,10 @@ async def share(
         alert(callback_answer, t.popup("event-error-not-found"))
         return
     link = await create_start_link(bot, f"event_{event.id}")
-    back = InlineKeyboardButton(
-        text=t.button("event-ics-back"),
-        callback_data=EventCb(action=EventAction.DETAILS, id=event.id).pack(),
-    )
     await send_new(
-        callback, t("event-share-link", title=event.title, link=link), way_on_keyboard(t, back)
+        callback,
+        t("event-share-link", title=event.title, link=link),
+        back_to_event_keyboard(t, event.id),
     )
 
 

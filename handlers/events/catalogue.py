@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.calendar.ics import event_ics, ics_filename
@@ -29,6 +29,7 @@ from handlers.events.views import (
     MONTHS_SHOWN,
     PAGE_SIZE,
     EventCard,
+    back_to_event_keyboard,
     catalogue_keyboard,
     details_only,
     month_of,
@@ -309,13 +310,7 @@ async def send_ics(
         callback.from_user.id,
         BufferedInputFile(content, filename=ics_filename(event)),
         caption=t("event-ics-caption", title=event.title),
-        reply_markup=way_on_keyboard(
-            t,
-            InlineKeyboardButton(
-                text=t.button("event-ics-back"),
-                callback_data=EventCb(action=EventAction.DETAILS, id=event.id).pack(),
-            ),
-        ),
+        reply_markup=back_to_event_keyboard(t, event.id),
     )
 
 

@@ -20,7 +20,7 @@ from handlers.events.callbacks import (
     MyEventsCb,
     TripReminderCb,
 )
-from handlers.kit.keyboards import InlineKeyboard
+from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import shorten
 from handlers.telebridges.views import reminder_rows as telebridge_reminder_rows
 from handlers.trips.callbacks import TripAction, TripCb
@@ -295,3 +295,12 @@ def details_only(t: Translator, kind: str, target_id: int) -> InlineKeyboardMark
     return InlineKeyboardMarkup(
         inline_keyboard=[[_button(t.button("reminder-btn-details"), data)]]
     )
+
+
+def back_to_event_keyboard(t: Translator, event_id: int) -> InlineKeyboardMarkup:
+    """Under an event's calendar file or its share link: back to its card, or the menu."""
+    back = InlineKeyboardButton(
+        text=t.button("event-ics-back"),
+        callback_data=EventCb(action=EventAction.DETAILS, id=event_id).pack(),
+    )
+    return way_on_keyboard(t, back)

@@ -121,22 +121,20 @@ def participants_keyboard(
                 callback_data=TripCb(action=TripAction.EXPORT, id=trip_id).pack(),
             )
         )
-    builder.row(
-        InlineKeyboardButton(
-            text=t.button("participants-btn-back"),
-            callback_data=TripCb(action=TripAction.OPEN, id=trip_id).pack(),
-        )
-    )
+    builder.row(_back_button(t, trip_id))
     return builder.as_markup()
+
+
+def _back_button(t: Translator, trip_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.button("participants-btn-back"),
+        callback_data=TripCb(action=TripAction.OPEN, id=trip_id).pack(),
+    )
 
 
 def _back_to_trip(t: Translator, trip_id: int) -> InlineKeyboardMarkup:
     """Under the exported files: back to the trip (its list of participants is there)."""
-    back = InlineKeyboardButton(
-        text=t.button("participants-btn-back"),
-        callback_data=TripCb(action=TripAction.OPEN, id=trip_id).pack(),
-    )
-    return way_on_keyboard(t, back)
+    return way_on_keyboard(t, _back_button(t, trip_id))
 
 
 async def _show_page(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -25,6 +26,7 @@ from bot.delivery.engine import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.delivery.notifier import Notifier
 from bot.delivery.reminders import ReminderConfig, Reminders
 from bot.events.service import EventNotices, EventService
+from bot.importer.records import ImportServices
 from bot.importer.sandbox import ImportReader, ParseLimits
 from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
 from bot.people.personal_data import PersonalData
@@ -33,6 +35,7 @@ from bot.people.profile import ProfileService
 from bot.reports.figures import ReportService
 from bot.roadmap.service import RoadmapNotices, RoadmapSection, RoadmapService
 from bot.staff.audit import AuditService
+from bot.staff.notices import StaffNotices
 from bot.staff.organisers import OrganiserService
 from bot.telebridges.notices import NoticeMarkups, TelebridgeNotices
 from bot.telebridges.privacy import SchoolsSection
@@ -51,6 +54,7 @@ from handlers.kit.middlewares import (
 )
 from handlers.kit.routing import HandlerRouters
 from handlers.roadmap.views import details_markup as roadmap_details_markup
+from handlers.staff.keyboards import rights_markup
 from handlers.telebridges.views import details_markup as telebridge_details_markup
 from handlers.telebridges.views import join_markup, proposal_markup, school_markup
 from handlers.trips.registration import answers_block, decision_keyboard, trip_notice_keyboard
@@ -105,58 +109,72 @@ class Services:
     registrations: RegistrationRepo
     registration: RegistrationService
     trip_admin: TripAdminService
+    outbox: OutboxRepo
+    notifier: Notifier
+    trip_notices: TripNotices
+    event_notices: EventNotices
+
+    @property
+    def importing(self) -> ImportServices:
+        return ImportServices(registration=self.registration, event_notices=self.event_notices)
 
 
-def create_services(settings: Settings, db: Database) -> Services:
+def create_services(
+    settings: Settings,
+    db: Database,
+    translations: Translations | None = None,
+    *,
+    outbox: OutboxRepo | None = None,
+    wake: Callable[[], None] | None = None,
+) -> Services:
+    """The services people's actions go through. `wake` tells the running delivery
+    engine that notices were committed (without it, as in the command line, the running
+    bot finds them within a second)."""
+    translations = translations or Translations(settings.default_language)
     people = PersonRepo(db)
     cities = CityRepo(db)
     invites = InviteRepo(db)
     trips = TripRepo(db)
     registrations = RegistrationRepo(db)
-    registration = RegistrationService(db, trips, registrations)
-    return Services(
-        people=people,
-        cities=cities,
-        invites=invites,
-        profiles=ProfileService(people, cities),
-        organisers=OrganiserService(people, invites, settings.admin_ids),
+    outbox = outbox or OutboxRepo(db)
+    notifier = Notifier(people, translations, outbox, wake)
+    organisers = OrganiserService(
+        db, people, invites, settings.admin_ids, StaffNotices(people, notifier, rights_markup)
+    )
+    trip_notices = TripNotices(
         trips=trips,
         registrations=registrations,
-        registration=registration,
-        trip_admin=TripAdminService(db, trips, registrations, registration, cities),
-    )
-
-
-def create_trip_notices(settings: Settings, services: Services, notifier: Notifier) -> TripNotices:
-    return TripNotices(
-        trips=services.trips,
-        registrations=services.registrations,
-        people=services.people,
-        cities=services.cities,
-        organisers=services.organisers,
+        people=people,
+        cities=cities,
+        organisers=organisers,
         notifier=notifier,
         admin_ids=settings.admin_ids,
         decision_markup=decision_keyboard,
         trip_markup=trip_notice_keyboard,
         answers_block=answers_block,
     )
-
-
-def create_event_notices(
-    settings: Settings,
-    services: Services,
-    outbox: OutboxRepo,
-    delivery: DeliveryEngine | None = None,
-    translations: Translations | None = None,
-) -> EventNotices:
-    """Notices to subscribers of a moved or cancelled event (the bot's and the import's)."""
-    return EventNotices(
-        outbox,
-        translations or Translations(settings.default_language),
-        services.cities,
-        details_markup,
-        default_zone=settings.timezone,
-        wake=delivery.wake if delivery else None,
+    registration = RegistrationService(db, trips, registrations, trip_notices)
+    return Services(
+        people=people,
+        cities=cities,
+        invites=invites,
+        profiles=ProfileService(people, cities),
+        organisers=organisers,
+        trips=trips,
+        registrations=registrations,
+        registration=registration,
+        trip_admin=TripAdminService(db, trips, registrations, registration, cities, trip_notices),
+        outbox=outbox,
+        notifier=notifier,
+        trip_notices=trip_notices,
+        event_notices=EventNotices(
+            outbox,
+            translations,
+            cities,
+            details_markup,
+            default_zone=settings.timezone,
+            wake=wake,
+        ),
     )
 
 
@@ -200,9 +218,7 @@ def create_reminders(
     )
 
 
-def create_personal_data(
-    settings: Settings, db: Database, services: Services, trip_notices: TripNotices
-) -> PersonalData:
+def create_personal_data(settings: Settings, db: Database, services: Services) -> PersonalData:
     """The registry of personal data sections; each capability adds its own here."""
     personal_data = PersonalData(
         db,
@@ -216,7 +232,6 @@ def create_personal_data(
         services.registrations,
         services.trips,
         services.registration,
-        trip_notices,
     ):
         personal_data.add(section)
     personal_data.add(SchoolsSection(TelebridgePrivacyRepo(db)))
@@ -245,7 +260,6 @@ def create_import_reader(settings: Settings) -> ImportReader:
 
 def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     translations = Translations(settings.default_language)
-    services = create_services(settings, db)
     deep_links = DeepLinkRegistry()
     for kind, handler in get_deep_links().items():
         deep_links.register(kind, handler)
@@ -253,16 +267,17 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     outbox = OutboxRepo(db)
     delivery = DeliveryEngine(
         outbox,
-        services.people,
+        PersonRepo(db),
         bot_sender(bot, allow_paid_broadcast=settings.allow_paid_broadcast),
         DeliveryConfig(
             rate=settings.send_rate, allow_paid_broadcast=settings.allow_paid_broadcast
         ),
     )
-
-    notifier = Notifier(services.people, translations, outbox, delivery)
+    services = create_services(settings, db, translations, outbox=outbox, wake=delivery.wake)
+    notifier = services.notifier
     broadcasts = BroadcastService(BroadcastRepo(db), delivery.wake)
     broadcast_monitor = BroadcastMonitor(
+        db=db,
         repo=BroadcastRepo(db),
         service=broadcasts,
         bot=bot,
@@ -278,12 +293,12 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     )
     reminders = create_reminders(settings, db, services, translations, outbox, delivery)
     events = EventRepo(db)
+    event_notices = services.event_notices
     event_service = EventService(
-        db, events, services.trips, services.cities, on_change=reminders.poke
+        db, events, services.trips, services.cities, event_notices, on_change=reminders.poke
     )
-    event_notices = create_event_notices(settings, services, outbox, delivery, translations)
-    trip_notices = create_trip_notices(settings, services, notifier)
-    personal_data = create_personal_data(settings, db, services, trip_notices)
+    trip_notices = services.trip_notices
+    personal_data = create_personal_data(settings, db, services)
     institutions = InstitutionRepo(db)
     telebridges = TelebridgeRepo(db)
     telebridge_notices = TelebridgeNotices(
@@ -306,8 +321,8 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         institutions,
         telebridges,
         services.cities,
+        telebridge_notices,
         on_change=reminders.poke,
-        counter_notices=telebridge_notices,
     )
     roadmap_repo = RoadmapRepo(db)
     audit_log = AuditService(AuditRepo(db))
@@ -352,6 +367,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         personal_data=personal_data,
         housekeeping=create_housekeeping(settings, personal_data),
         import_reader=create_import_reader(settings),
+        import_services=services.importing,
     )
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
     dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))

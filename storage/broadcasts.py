@@ -293,8 +293,8 @@ class BroadcastRepo:
         )
         return recipients
 
-    async def get(self, *, broadcast_id: int) -> Broadcast | None:
-        async with self._db.read.execute(
+    async def get(self, *, broadcast_id: int, conn: Writer | None = None) -> Broadcast | None:
+        async with (conn or self._db.read).execute(
             f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?",  # noqa: S608 - constant columns
             (broadcast_id,),
         ) as cur:
@@ -381,18 +381,16 @@ class BroadcastRepo:
                 await write(conn, audit)
         return True
 
-    async def finish(self, *, broadcast_id: int, now: datetime) -> bool:
+    async def finish(self, conn: Writer, *, broadcast_id: int, now: datetime) -> bool:
         """Record the end once: a running one becomes done, a stopped one stays stopped."""
         stamp = to_db_time(now)
-        return (
-            await self._db.execute_write(
-                "UPDATE broadcasts SET status = CASE status WHEN ? THEN ? ELSE status END,"
-                " finished_at = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)"
-                " AND finished_at IS NULL",
-                (RUNNING, DONE, stamp, stamp, broadcast_id, RUNNING, STOPPED),
-            )
-            == 1
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = CASE status WHEN ? THEN ? ELSE status END,"
+            " finished_at = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)"
+            " AND finished_at IS NULL",
+            (RUNNING, DONE, stamp, stamp, broadcast_id, RUNNING, STOPPED),
         )
+        return cur.rowcount == 1
 
     async def set_progress_message(
         self, *, broadcast_id: int, chat_id: int, message_id: int

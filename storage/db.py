@@ -282,6 +282,20 @@ class Writer:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the transaction has committed (never if it rolls back):
+        waking the delivery engine for rows it could not see before the commit."""
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+    def committed(self) -> None:
+        for callback in self._after_commit:
+            try:
+                callback()
+            except Exception:  # the change is committed: a failing wake-up must not undo it
+                logger.exception("An after-commit callback failed")
 
     def execute(self, sql: str, params: Any = ()) -> DirectStatement:
         """A statement on a few rows (found by key or index): microseconds, run at once."""
@@ -403,8 +417,9 @@ class Database:
         """`BEGIN IMMEDIATE` ... `COMMIT`, rolled back on any exception."""
         async with self._write_lock:
             await self._when_free("BEGIN IMMEDIATE")
+            writer = Writer(self._writer)
             try:
-                yield Writer(self._writer)
+                yield writer
             except BaseException:
                 # SQLite may have rolled back already (some errors end the transaction).
                 if self._writer.in_transaction:
@@ -418,6 +433,7 @@ class Database:
                 if self._writer.in_transaction:
                     self._writer.execute("ROLLBACK")
                 raise
+        writer.committed()
 
     async def execute_write(self, sql: str, params: Any = ()) -> int:
         """One statement that is atomic by itself (autocommit); returns the row count.

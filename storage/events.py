@@ -249,8 +249,8 @@ class EventRepo:
         ) as cur:
             return [row[0] for row in await cur.fetchall()]
 
-    async def subscribers(self, *, event_id: int) -> list[Subscriber]:
-        async with self._db.read.execute(
+    async def subscribers(self, *, event_id: int, conn: Writer | None = None) -> list[Subscriber]:
+        async with (conn or self._db.read).execute(
             "SELECT s.tg_id, p.language, c.timezone, p.blocked_at IS NOT NULL"
             " FROM event_subscriptions s LEFT JOIN people p ON p.tg_id = s.tg_id"
             " LEFT JOIN cities c ON c.id = p.city_id WHERE s.event_id = ? ORDER BY s.tg_id",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.audit import AuditEntry, write
-from storage.db import Database, db_time, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,26 +61,22 @@ class InviteRepo:
             row = await cur.fetchone()
         return _invite(tuple(row)) if row else None
 
-    async def redeem(
-        self, *, code: str, tg_id: int, now: datetime, audit: AuditEntry | None = None
-    ) -> bool:
-        """Mark the invite used and make the person an organiser, in one transaction.
+    @staticmethod
+    async def redeem(conn: Writer, *, code: str, tg_id: int, now: datetime) -> bool:
+        """Mark the invite used and make the person an organiser (the caller's transaction).
 
         Returns False when the invite is missing, used or expired (nothing is written).
         """
         stamp = to_db_time(now)
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE invites SET used_by = ?, used_at = ?"
-                " WHERE code = ? AND used_by IS NULL AND expires_at > ?",
-                (tg_id, stamp, code, stamp),
-            )
-            if cur.rowcount != 1:
-                return False
-            await conn.execute(
-                "UPDATE people SET is_organiser = 1, updated_at = ? WHERE tg_id = ?",
-                (stamp, tg_id),
-            )
-            if audit is not None:
-                await write(conn, audit)
-            return True
+        cur = await conn.execute(
+            "UPDATE invites SET used_by = ?, used_at = ?"
+            " WHERE code = ? AND used_by IS NULL AND expires_at > ?",
+            (tg_id, stamp, code, stamp),
+        )
+        if cur.rowcount != 1:
+            return False
+        await conn.execute(
+            "UPDATE people SET is_organiser = 1, updated_at = ? WHERE tg_id = ?",
+            (stamp, tg_id),
+        )
+        return True

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.audit import AuditEntry, write
-from storage.db import Database, db_time, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
 
 _COLUMNS = (
     "tg_id, language, full_name, city_id, role, organisation, phone, consent_at,"
@@ -132,32 +131,28 @@ class PersonRepo:
         it, so empty the WAL (the file itself overwrote it: `secure_delete`)."""
         await self._db.wipe_wal()
 
-    async def set_organiser(
-        self, *, tg_id: int, is_organiser: bool, audit: AuditEntry | None = None
-    ) -> bool:
+    @staticmethod
+    async def set_organiser(conn: Writer, *, tg_id: int, is_organiser: bool) -> bool:
         """Set the organiser flag; a person not yet known is created with only their id.
 
-        Returns True when the flag changed; only then is the `audit` entry written.
+        Returns True when the flag changed.
         """
         now = to_db_time(utc_now())
         flag = int(is_organiser)
-        async with self._db.transaction() as conn:
+        cur = await conn.execute(
+            "UPDATE people SET is_organiser = ?, updated_at = ?"
+            " WHERE tg_id = ? AND is_organiser != ?",
+            (flag, now, tg_id, flag),
+        )
+        changed = cur.rowcount == 1
+        if not changed and is_organiser:
             cur = await conn.execute(
-                "UPDATE people SET is_organiser = ?, updated_at = ?"
-                " WHERE tg_id = ? AND is_organiser != ?",
-                (flag, now, tg_id, flag),
+                "INSERT INTO people (tg_id, language, is_organiser, created_at, updated_at)"
+                " VALUES (?, 'ru', 1, ?, ?) ON CONFLICT (tg_id) DO NOTHING",
+                (tg_id, now, now),
             )
             changed = cur.rowcount == 1
-            if not changed and is_organiser:
-                cur = await conn.execute(
-                    "INSERT INTO people (tg_id, language, is_organiser, created_at, updated_at)"
-                    " VALUES (?, 'ru', 1, ?, ?) ON CONFLICT (tg_id) DO NOTHING",
-                    (tg_id, now, now),
-                )
-                changed = cur.rowcount == 1
-            if changed and audit is not None:
-                await write(conn, audit)
-            return changed
+        return changed
 
     async def set_blocked(self, *, tg_id: int, blocked: bool) -> bool:
         """Mark a person who blocked the bot (403), or un-mark them when they write again."""

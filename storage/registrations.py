@@ -291,8 +291,8 @@ class RegistrationRepo:
             for row in rows
         ]
 
-    async def active_people(self, *, trip_id: int) -> list[int]:
-        async with self._db.read.execute(
+    async def active_people(self, *, trip_id: int, conn: Writer | None = None) -> list[int]:
+        async with (conn or self._db.read).execute(
             "SELECT tg_id FROM registrations WHERE trip_id = ? AND tg_id IS NOT NULL"
             " AND status IN (?, ?, ?)",
             (trip_id, *ACTIVE),

@@ -486,6 +486,32 @@ class _StoredFile:
         return [{**size, "width": 320, "height": 320, "file_size": len(self.content)}]
 
 
+class Hold:
+    """A call stalled by `FakeTelegram.hold_next`: `arrived` is set when it comes."""
+
+    def __init__(self, withdraw: Callable[[Hold], None]) -> None:
+        self.arrived = asyncio.Event()
+        self._decided = asyncio.Event()
+        self._carry_out = False
+        self._withdraw = withdraw
+
+    def release(self) -> None:
+        """Carry the call out now (or, if it has not come yet, do not stall it)."""
+        self._carry_out = True
+        self._decided.set()
+        self._withdraw(self)
+
+    def drop(self) -> None:
+        """Lose the call (its sender died); one that has not come yet is not stalled."""
+        self._decided.set()
+        self._withdraw(self)
+
+    async def wait(self) -> bool:
+        self.arrived.set()
+        await self._decided.wait()
+        return self._carry_out
+
+
 class ApiError(Exception):
     """A Bot API error response."""
 
@@ -704,6 +730,8 @@ class FakeTelegram:
         self._failures: dict[str, list[ApiError]] = {}
         self._delays: dict[str, list[float]] = {}
         self._answer_delays: dict[str, list[float]] = {}
+        self._holds: dict[str, Hold] = {}
+        self._every_hold: list[Hold] = []
         # A hook that sees every call (method, decoded params) before it is served and
         # may raise ApiError: benchmarks use it for rate limits and random failures.
         self.gate: Callable[[str, dict[str, Any]], None] | None = None
@@ -760,6 +788,8 @@ class FakeTelegram:
         """Answer waiting polls with [] and shut the server down."""
         self._closing = True
         self._wake()
+        for hold in self._every_hold:
+            hold.drop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -832,6 +862,20 @@ class FakeTelegram:
         `seconds`: a client that dies meanwhile never learns that its message went out."""
         self._answer_delays.setdefault(method.lower(), []).extend([seconds] * times)
 
+    def hold_next(self, method: str) -> Hold:
+        """Stall the next call of a method (a network that hangs): it is neither carried
+        out nor answered until `release()`, or lost with `drop()` (its sender died)."""
+        key = method.lower()
+
+        def withdraw(hold: Hold) -> None:
+            if self._holds.get(key) is hold:
+                del self._holds[key]
+
+        hold = Hold(withdraw)
+        self._holds[key] = hold
+        self._every_hold.append(hold)
+        return hold
+
     def add_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id.
 
@@ -869,6 +913,9 @@ class FakeTelegram:
             return _json(error.payload(), error.code)
         if method.lower() == "getupdates":
             return await self._handle_get_updates(raw)
+        hold = self._holds.pop(method.lower(), None)
+        if hold is not None and not await hold.wait():
+            return _json(ApiError(502, "Bad Gateway").payload(), 502)  # nobody is listening
         delays = self._delays.get(method.lower())
         if delays:
             await asyncio.sleep(delays.pop(0))

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.importer.records import ImportSummary, import_file
+from bot.app import create_services
+from bot.core.config import Settings
+from bot.importer.records import ImportServices, ImportSummary, import_file
 from bot.trips.registration import Registered, RegistrationService
 from storage.cities import CityRepo
 from storage.db import Database, utc_now
 from storage.imports import ImportRepo
 from storage.people import NewProfile, PersonRepo
-from tests.conftest import RunningBot, TgUser
+from tests.conftest import TOKEN, RunningBot, TgUser
 
 TABLES = ("programmes", "trips", "trip_questions", "trip_organisers", "events")
 
@@ -104,8 +106,22 @@ events:
     )
 
 
+def import_services(db: Database) -> ImportServices:
+    """The services an import writes through, built as the bot builds them (a test that
+    runs the bot passes `app.dp["import_services"]` instead, so notices wake its engine)."""
+    settings = Settings(_env_file=None, bot_token=TOKEN, database_path=db.path)  # type: ignore[call-arg]
+    return create_services(settings, db).importing
+
+
 async def seed(db: Database, text: str, *, actor: int | None = None) -> ImportSummary:
-    return await import_file(db, text.encode(), file_name="seed.yaml", actor=actor, now=utc_now())
+    return await import_file(
+        db,
+        text.encode(),
+        file_name="seed.yaml",
+        actor=actor,
+        now=utc_now(),
+        services=import_services(db),
+    )
 
 
 async def count_rows(db: Database) -> dict[str, int]:
@@ -153,4 +169,10 @@ async def register(
     app: RunningBot, trip: int, tg_id: int, answers: dict[str, Any] | None = None
 ) -> Registered:
     service: RegistrationService = app.dp["registration"]
-    return await service.register(trip_id=trip, tg_id=tg_id, answers=answers or {}, now=utc_now())
+    registered = await service.register(
+        trip_id=trip, tg_id=tg_id, answers=answers or {}, now=utc_now()
+    )
+    # A registration awaiting approval was sent to the organisers with it: delivered
+    # before the test goes on, as a person's registration through the bot would be.
+    await app.dp["delivery"].wait_idle(10)
+    return registered

@@ -39,6 +39,7 @@ from tests.import_data import (
     count_rows,
     day,
     good_file,
+    import_services,
     register,
     seed,
     send_file,
@@ -410,7 +411,9 @@ async def test_example_files_are_valid_and_say_the_same(tmp_path: Path) -> None:
         db = await _fresh_db(tmp_path / name / "db.sqlite3")
         try:
             data = (ROOT / "examples" / name).read_bytes()
-            summary = await import_file(db, data, file_name=name, actor=None, now=written)
+            summary = await import_file(
+                db, data, file_name=name, actor=None, now=written, services=import_services(db)
+            )
             assert (summary.programmes.created, summary.trips.created) == (2, 3)
             assert summary.events.created == 2
             assert summary.roadmap.created == 7
@@ -773,7 +776,7 @@ async def test_demo_moves_ahead_once_2027_has_come(tmp_path: Path) -> None:
     db = await _fresh_db(tmp_path / "db.sqlite3")
     later = datetime(2029, 6, 1, tzinfo=UTC)
     try:
-        await load_demo(db, now=later)
+        await load_demo(db, now=later, services=import_services(db))
         async with db.read.execute(
             "SELECT status, MIN(registration_deadline) FROM trips GROUP BY status = 'finished'"
         ) as cur:

@@ -259,7 +259,7 @@ async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
             ),
         )
         assert change.moved and change.event.sequence == event.sequence + 1
-        await app.dp["event_notices"].announce(change)
+        assert change.told == 1  # told in the change's own transaction
         await _wait_for(lambda: len(_reminders(app.telegram, member.id)) == 2, seconds=12)
         await asyncio.sleep(1.5)
         reminders = _reminders(app.telegram, member.id)
@@ -277,7 +277,7 @@ async def test_cancelling_drops_reminders_and_tells_subscribers(
     starts = _whole_second(5)
     event_id = await _subscribed_event(app, member, title="Семинар", starts_at=starts)
     change = await app.dp["event_service"].cancel(actor_access=Access.ORGANISER, event_id=event_id)
-    await app.dp["event_notices"].announce(change)
+    assert change.told == 1  # told in the cancellation's own transaction
     await asyncio.sleep(max(_epoch(starts) - time.time(), 0) + 0.5)
     assert not _reminders(app.telegram, member.id)
     assert "Семинар" in member.last_text and "отменено" in member.last_text

@@ -699,6 +699,8 @@ async def test_cancel_trip_tells_everyone_with_the_reason(
     await app.dp["registration"].cancel(
         registration_id=registration[0]["id"], tg_id=gone.id, now=utc_now()
     )
+    # The seat went to the first in line, whose registration the organisers were sent.
+    await app.dp["delivery"].wait_idle(10)
 
     await admin.press_data(TripCb(action=TripAction.CANCEL_TRIP, id=trip_id).pack())
     assert "Напишите причину" in admin.last_text and "3 человека" in admin.last_text
@@ -810,6 +812,7 @@ async def test_the_service_checks_access_itself(app: RunningBot) -> None:
         app.dp["registrations"],
         app.dp["registration"],
         app.dp["cities"],
+        app.dp["trip_notices"],
     )
     programme = NewProgramme(direction="sport", title="Турниры", description="", audience=())
     with pytest.raises(UserError) as refused:

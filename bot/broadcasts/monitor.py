@@ -28,7 +28,7 @@ from bot.core.timefmt import local_text
 from bot.delivery.notifier import Notifier
 from storage.broadcasts import RUNNING, STOPPED, Broadcast, BroadcastRepo, Figures
 from storage.cities import CityRepo
-from storage.db import utc_now
+from storage.db import Database, utc_now
 from storage.people import PersonRepo
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class BroadcastMonitor:
     def __init__(
         self,
         *,
+        db: Database,
         repo: BroadcastRepo,
         service: BroadcastService,
         bot: Bot,
@@ -55,6 +56,7 @@ class BroadcastMonitor:
         fallback_rate: float,
         default_zone: str,
     ) -> None:
+        self._db = db
         self._repo = repo
         self._service = service
         self._bot = bot
@@ -118,8 +120,7 @@ class BroadcastMonitor:
         for broadcast in await self._repo.unfinished():
             figures = await self._repo.figures(broadcast_id=broadcast.id)
             if figures.left == 0:
-                if await self._repo.finish(broadcast_id=broadcast.id, now=utc_now()):
-                    await self._report(broadcast.id, figures)
+                await self._finish(broadcast.id, figures)
                 continue
             if broadcast.status == RUNNING:
                 await self._show_progress(broadcast, figures)
@@ -198,15 +199,26 @@ class BroadcastMonitor:
         )
         return True
 
-    async def _report(self, broadcast_id: int, figures: Figures) -> None:
-        """The end: the progress message shows the result, and the author gets it as a
-        new message too (an edit makes no sound), through the outbox, once."""
-        broadcast = await self._repo.get(broadcast_id=broadcast_id)
-        assert broadcast is not None
+    async def _finish(self, broadcast_id: int, figures: Figures) -> None:
+        """The end, recorded once, with the author's report queued in the same
+        transaction (a new message: an edit makes no sound); then the progress message
+        shows the result too."""
+        async with self._db.transaction() as conn:
+            if not await self._repo.finish(conn, broadcast_id=broadcast_id, now=utc_now()):
+                return
+            broadcast = await self._repo.get(broadcast_id=broadcast_id, conn=conn)
+            assert broadcast is not None
+            t, zone = await self._author(broadcast)
+            text = report_text(t, broadcast, figures, zone)
+            await self._notifier.send(
+                conn,
+                broadcast.created_by,
+                text,
+                markup=self._report_markup(t, broadcast.id),
+                dedup_key=f"broadcast-report:{broadcast.id}",
+            )
         self._shown.pop(broadcast.id, None)
         self._shown_at.pop(broadcast.id, None)
-        t, zone = await self._author(broadcast)
-        text = report_text(t, broadcast, figures, zone)
         logger.info(
             "Broadcast %s %s: sent=%d blocked=%d failed=%d not_sent=%d",
             broadcast.id,
@@ -219,12 +231,6 @@ class BroadcastMonitor:
         if broadcast.progress_message_id is not None:
             # The progress message becomes the result, with the way on like the new one.
             await self._edit(broadcast, text, self._report_markup(t, broadcast.id))
-        await self._notifier.send(
-            broadcast.created_by,
-            text,
-            markup=self._report_markup(t, broadcast.id),
-            dedup_key=f"broadcast-report:{broadcast.id}",
-        )
 
 
 def report_text(t: Translator, broadcast: Broadcast, figures: Figures, zone: str) -> str:

@@ -12,16 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.app import (
-    create_event_notices,
-    create_import_reader,
-    create_roadmap_notices,
-    create_services,
-    create_trip_notices,
-)
+from bot.app import create_import_reader, create_roadmap_notices, create_services
 from bot.core.config import Settings
 from bot.core.i18n import Translations, Translator
-from bot.delivery.notifier import Notifier
 from bot.importer.files import MAX_FILE_BYTES, Issue
 from bot.importer.records import (
     ImportRejected,
@@ -54,22 +47,16 @@ def _rejected(t: Translator, name: str, issues: Sequence[Issue]) -> CliResult:
     return CliResult(2, err=lines)
 
 
-async def _announce(settings: Settings, summary: ImportSummary) -> None:
-    """People promoted from the waiting list, and subscribers of events the file moved or
-    cancelled, are told: the notices go into the outbox, and the running bot (or the next
-    start) delivers them."""
+async def _announce_roadmap(settings: Settings, summary: ImportSummary) -> None:
+    """Roadmap status changes the file made: their followers are told through the
+    outbox, and the running bot delivers them. (Promotions and moved events were told in
+    the import's own transaction; a roadmap change is marked unannounced in it, and a
+    stop before this line is made up for at the bot's next start.)"""
     db = await open_database(settings)
     try:
-        services = create_services(settings, db)
-        outbox = OutboxRepo(db)
-        translations = Translations(settings.default_language)
-        notifier = Notifier(services.people, translations, outbox)
-        trip_notices = create_trip_notices(settings, services, notifier)
-        await trip_notices.announce_promotions(summary.promotions)
-        event_notices = create_event_notices(settings, services, outbox, None, translations)
-        for change in summary.event_changes:
-            await event_notices.announce(change)
-        roadmap_notices = create_roadmap_notices(db, outbox, translations)
+        roadmap_notices = create_roadmap_notices(
+            db, OutboxRepo(db), Translations(settings.default_language)
+        )
         for history_id in summary.roadmap_changes:
             await roadmap_notices.announce(history_id, now=utc_now())
     finally:
@@ -88,14 +75,13 @@ async def run_import(settings: Settings, path: Path) -> CliResult:
         return CliResult(2, err=[t.button("import-cli-not-found", path=str(path))])
     db = await open_database(settings)
     try:
-        registration = create_services(settings, db).registration
         summary = await import_file(
             db,
             data,
             file_name=path.name,
             actor=None,
             now=utc_now(),
-            registration=registration,
+            services=create_services(settings, db).importing,
             reader=create_import_reader(settings),
         )
     except ImportRejected as rejected:
@@ -106,8 +92,8 @@ async def run_import(settings: Settings, path: Path) -> CliResult:
     promotions = summary.promotions  # moved up inside the import's transaction
     if promotions:
         result.out.append(t.button("import-cli-promoted", count=len(promotions)))
-    if promotions or summary.event_changes or summary.roadmap_changes:
-        await _announce(settings, summary)
+    if summary.roadmap_changes:
+        await _announce_roadmap(settings, summary)
     return result
 
 
@@ -119,7 +105,9 @@ async def run_demo(settings: Settings) -> CliResult:
     t = Translations(settings.default_language).get(CLI_LANGUAGE)
     db = await open_database(settings)
     try:
-        summary = await load_demo(db, now=utc_now())
+        summary = await load_demo(
+            db, now=utc_now(), services=create_services(settings, db).importing
+        )
     except DemoRefused as refused:
         return CliResult(1, err=[t.button("demo-not-empty", count=refused.trips)])
     except ImportRejected as rejected:  # the demo file is tested; this means a broken copy

@@ -22,7 +22,7 @@ from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
 from bot.trips.admin import clean_description, clean_title
 from storage.cities import CityRepo
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.events import CANCELLED, SCHEDULED, Event, EventRepo, NewEvent, Subscriber
 from storage.outbox import NewMessage, OutboxRepo
 from storage.trips import TripRepo
@@ -95,6 +95,7 @@ class EventChange:
     event: Event
     before: Event | None
     subscribers: tuple[Subscriber, ...] = ()
+    told: int = 0  # subscribers whose notice was queued with the change
 
     @property
     def created(self) -> bool:
@@ -123,6 +124,7 @@ class EventService:
         events: EventRepo,
         trips: TripRepo,
         cities: CityRepo,
+        notices: EventNotices,
         *,
         on_change: Callable[[], None] | None = None,
     ) -> None:
@@ -130,6 +132,7 @@ class EventService:
         self._events = events
         self._trips = trips
         self._cities = cities
+        self._notices = notices
         self._on_change = on_change  # the reminders look again at the next due moment
 
     def _changed(self) -> None:
@@ -197,10 +200,10 @@ class EventService:
                 fields=AUDIT_FIELDS,
             )
             saved = await self._events.get(event_id=saved_id, conn=conn)
-        assert saved is not None
+            assert saved is not None
+            change = await self._notices.announce_in(conn, self._events, saved, before)
         self._changed()
-        subscribers = await self._events.subscribers(event_id=saved_id) if before else []
-        return EventChange(saved, before, tuple(subscribers))
+        return change
 
     async def cancel(
         self, *, actor_access: Access | None, event_id: int, actor_id: int | None = None
@@ -239,10 +242,10 @@ class EventService:
                 diff={"status": [before.status, CANCELLED]},
             )
             cancelled = await self._events.get(event_id=event_id, conn=conn)
-        assert cancelled is not None
+            assert cancelled is not None
+            change = await self._notices.announce_in(conn, self._events, cancelled, before)
         self._changed()
-        subscribers = await self._events.subscribers(event_id=event_id)
-        return EventChange(cancelled, before, tuple(subscribers))
+        return change
 
     async def subscribe(self, *, tg_id: int, event_id: int, now: datetime) -> bool:
         """Subscribe; False if the person was subscribed already (a second tap)."""
@@ -289,9 +292,21 @@ class EventNotices:
         self._default_zone = default_zone
         self._wake = wake
 
-    async def announce(self, change: EventChange) -> int:
-        """Queue the notices a change calls for; returns how many were queued."""
-        if change.before is None or not (change.moved or change.cancelled):
+    async def announce_in(
+        self, conn: Writer, events: EventRepo, event: Event, before: Event | None
+    ) -> EventChange:
+        """In the transaction of a change (an organiser's or an import's): its subscribers
+        are told if it moved or was cancelled, and the change says how many."""
+        change = EventChange(event, before)
+        if not (change.moved or change.cancelled):
+            return change
+        change = replace(
+            change, subscribers=tuple(await events.subscribers(event_id=event.id, conn=conn))
+        )
+        return replace(change, told=await self._announce(conn, change))
+
+    async def _announce(self, conn: Writer, change: EventChange) -> int:
+        if change.before is None:
             return 0
         city = await self._cities.get(city_id=change.event.city_id)
         messages = []
@@ -324,9 +339,9 @@ class EventNotices:
                     ),
                 )
             )
-        queued = await self._outbox.enqueue(messages) if messages else 0
+        queued = await self._outbox.enqueue(messages, conn=conn) if messages else 0
         if queued and self._wake is not None:
-            self._wake()
+            conn.after_commit(self._wake)
         return queued
 
 

@@ -28,7 +28,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
 from bot.core.roles import MemberRole
 from bot.core.text import has_visible, strip_invisible
-from bot.events.service import EventChange
+from bot.events.service import EventChange, EventNotices
 from bot.importer.files import (
     EVENT_FIELDS,
     MAX_FILE_BYTES,
@@ -75,7 +75,6 @@ from storage.cities import City, CityRepo
 from storage.db import Database, Writer, to_db_time
 from storage.events import EventRepo, NewEvent
 from storage.imports import ImportRepo, StoredTrip, TripState
-from storage.registrations import RegistrationRepo
 from storage.roadmap import LinkKind, NewItem, RoadmapRepo
 from storage.trips import NewProgramme, NewTrip, Question, Trip, TripRepo
 
@@ -129,13 +128,23 @@ class Counts:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportServices:
+    """What the import's transaction uses besides the repositories: the waiting lists
+    move up and the subscribers of moved or cancelled events are told, all in that
+    transaction. Built by the application (bot/app.py), never here."""
+
+    registration: RegistrationService
+    event_notices: EventNotices
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSummary:
     programmes: Counts
     trips: Counts
     events: Counts
-    # People moved from the waiting list to seats an update added: to be told.
+    # People moved from the waiting list to seats an update added (told already).
     promotions: tuple[Promotion, ...] = ()
-    # Events the file moved or cancelled, with their subscribers: to be told too.
+    # Events the file moved or cancelled, with their subscribers (told already).
     event_changes: tuple[EventChange, ...] = ()
     roadmap: Counts = Counts()
     # Status changes of roadmap items (history ids): their followers are to be told.
@@ -984,7 +993,7 @@ async def _write(
     *,
     actor: int | None,
     now: datetime,
-    registration: RegistrationService,
+    services: ImportServices,
 ) -> ImportSummary:
     trips, events, imports = TripRepo(db), EventRepo(db), ImportRepo(db)
     programme_refs = {p.key for p in plan.programmes} | {t.programme for t in plan.trips}
@@ -1021,7 +1030,9 @@ async def _write(
                 updated += 1
                 # More seats, or seats freed otherwise: the waiting list moves up in this
                 # transaction, before anybody registering now could take a seat.
-                promotions += await registration.promote_in(conn, trip_id=trip_id, now=now)
+                promotions += await services.registration.promote_in(
+                    conn, trip_id=trip_id, now=now
+                )
             else:
                 created += 1
         trip_counts = Counts(created, updated)
@@ -1041,10 +1052,10 @@ async def _write(
             created, updated = (created, updated + 1) if existing_id else (created + 1, updated)
             after = await events.get(event_id=event_id, conn=conn)
             if before is not None and after is not None:
-                change = EventChange(after, before)
+                # Moved or cancelled: its subscribers are told in this transaction.
+                change = await services.event_notices.announce_in(conn, events, after, before)
                 if change.moved or change.cancelled:
-                    subscribers = tuple(await events.subscribers(event_id=event_id))
-                    changes.append(replace(change, subscribers=subscribers))
+                    changes.append(change)
         event_counts = Counts(created, updated)
         roadmap_counts, roadmap_changes = await _write_roadmap(
             db, conn, plan.roadmap, trip_ids, actor=actor, now=now
@@ -1162,7 +1173,7 @@ async def _import_sections(
     *,
     actor: int | None,
     now: datetime,
-    registration: RegistrationService | None,
+    services: ImportServices,
 ) -> ImportSummary:
     if not issues and not any(sections.get(section) for section in SECTIONS):
         issues.append(Issue(Where(), "import-error-empty"))
@@ -1172,9 +1183,7 @@ async def _import_sections(
     plan = _check(sections, await _context(db, sections, now), issues)
     if issues:
         raise ImportRejected(issues)
-    if registration is None:
-        registration = RegistrationService(db, TripRepo(db), RegistrationRepo(db))
-    return await _write(db, plan, actor=actor, now=now, registration=registration)
+    return await _write(db, plan, actor=actor, now=now, services=services)
 
 
 def size_issue(size: int) -> Issue:
@@ -1190,15 +1199,15 @@ async def import_file(
     file_name: str,
     actor: int | None,
     now: datetime,
-    registration: RegistrationService | None = None,
+    services: ImportServices,
     reader: ImportReader | None = None,
 ) -> ImportSummary:
     """Check a whole file and write it in one transaction, or raise ImportRejected.
 
     The file is parsed by `reader` in a child process with limits on time and memory
     (bot/importer/sandbox.py); the event loop is free meanwhile.
-    People the update moves from a waiting list to a seat are in `promotions` of the
-    result: tell them once this returns (the transaction is committed then).
+    People the update moves from a waiting list to a seat, and subscribers of events it
+    moves or cancels, are told in that same transaction (`services`).
     """
     if len(data) > MAX_FILE_BYTES:
         raise ImportRejected([size_issue(len(data))])
@@ -1206,9 +1215,7 @@ async def import_file(
     if file_format is None:
         raise ImportRejected([Issue(Where(), "import-error-format")])
     sections, issues = await (reader or ImportReader()).read(data, file_format)
-    return await _import_sections(
-        db, sections, issues, actor=actor, now=now, registration=registration
-    )
+    return await _import_sections(db, sections, issues, actor=actor, now=now, services=services)
 
 
 async def import_document(
@@ -1217,14 +1224,12 @@ async def import_document(
     *,
     actor: int | None,
     now: datetime,
-    registration: RegistrationService | None = None,
+    services: ImportServices,
 ) -> ImportSummary:
     """The same for a YAML document already loaded (the demo data)."""
     issues: list[Issue] = []
     sections = records_from_document(document, issues)
-    return await _import_sections(
-        db, sections, issues, actor=actor, now=now, registration=registration
-    )
+    return await _import_sections(db, sections, issues, actor=actor, now=now, services=services)
 
 
 # ---------------------------------------------------------------------------------------------

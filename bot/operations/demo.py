@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.importer.files import load_yaml
-from bot.importer.records import ImportRejected, ImportSummary, import_document
+from bot.importer.records import ImportRejected, ImportServices, ImportSummary, import_document
 from bot.trips.catalogue import TripStatus, parse_local_datetime
 from storage.db import Database
 from storage.imports import ImportRepo
@@ -67,9 +67,9 @@ def demo_document(now: datetime) -> dict[str, Any]:
     return document
 
 
-async def load_demo(db: Database, *, now: datetime) -> ImportSummary:
+async def load_demo(db: Database, *, now: datetime, services: ImportServices) -> ImportSummary:
     """Fill an empty database; raises DemoRefused if there are trips already."""
     trips = await ImportRepo(db).count_trips()
     if trips:
         raise DemoRefused(trips)
-    return await import_document(db, demo_document(now), actor=None, now=now)
+    return await import_document(db, demo_document(now), actor=None, now=now, services=services)

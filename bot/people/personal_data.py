@@ -13,7 +13,7 @@ A section (a subclass of `DataSection`):
   nothing about the person;
 - `erase(conn, subject)` erases it inside the single /forget transaction and says what
   was erased and what stays (text keys with a `count` argument, shown to the person);
-  work that must wait for the commit (notices through the outbox) goes in `after_commit`;
+  the notices an erasure causes (a freed seat's new holder) are queued on that `conn`;
 - `expire(conn, before, now)` drops what belongs to things that ended before `before`
   (the daily retention job); by default it keeps everything.
 """
@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,7 +77,6 @@ class Collected:
 class Erased:
     erased: Mapping[str, int] = field(default_factory=dict)  # text key -> count
     kept: Mapping[str, int] = field(default_factory=dict)  # what stays, anonymous
-    after_commit: tuple[Callable[[], Awaitable[object]], ...] = ()
 
 
 class DataSection:
@@ -237,22 +236,15 @@ class PersonalData:
         return [(section.key, collected.count) for section, collected in found]
 
     async def forget(self, *, tg_id: int, now: datetime) -> ForgetReport:
-        """Erase every section in one transaction; then run what waits for the commit."""
+        """Erase every section in one transaction, with the notices it causes."""
         subject = await self._subject(tg_id, now)
         erased: Counter[str] = Counter()
         kept: Counter[str] = Counter()
-        follow_ups: list[Callable[[], Awaitable[object]]] = []
         async with self._db.transaction() as conn:
             for section in self._sections:
                 result = await section.erase(conn, subject)
                 erased.update(result.erased)
                 kept.update(result.kept)
-                follow_ups.extend(result.after_commit)
-        for follow_up in follow_ups:
-            try:
-                await follow_up()
-            except Exception:
-                logger.exception("A notice after erasing personal data failed")
         # The tables no longer hold the data, but the WAL's older frames still do: empty it
         # before the person is told the data is gone.
         wiped = await self._db.wipe_wal()

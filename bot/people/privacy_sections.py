@@ -22,9 +22,8 @@ from typing import Any
 
 from bot.core.i18n import Translator
 from bot.people.personal_data import Collected, DataSection, Erased, Subject, View
-from bot.trips.notices import TripNotices
 from bot.trips.questions import answer_text
-from bot.trips.registration import Promotion, RegistrationService
+from bot.trips.registration import RegistrationService
 from storage.db import Writer, to_db_time
 from storage.privacy import PrivacyRepo
 from storage.registrations import Registration, RegistrationRepo
@@ -99,13 +98,11 @@ class RegistrationsSection(DataSection):
         registrations: RegistrationRepo,
         trips: TripRepo,
         service: RegistrationService,
-        notices: TripNotices,
     ) -> None:
         self._privacy = privacy
         self._registrations = registrations
         self._trips = trips
         self._service = service
-        self._notices = notices
 
     async def collect(self, subject: Subject, view: View) -> Collected | None:
         mine = await self._registrations.for_person(tg_id=subject.tg_id)
@@ -194,28 +191,22 @@ class RegistrationsSection(DataSection):
 
     async def erase(self, conn: Writer, subject: Subject) -> Erased:
         released = 0
-        promotions: list[Promotion] = []
         for registration_id in await self._privacy.registration_ids(conn, tg_id=subject.tg_id):
             registration = await self._registrations.get(
                 registration_id=registration_id, conn=conn
             )
             assert registration is not None
-            done, moved = await self._service.release_in(
+            # A freed seat goes to the first in line, who is told in this transaction.
+            done, _ = await self._service.release_in(
                 conn, registration=registration, now=subject.now
             )
             released += done
-            promotions += moved
         count = await self._privacy.anonymise_registrations(
             conn, tg_id=subject.tg_id, now=subject.now
         )
-
-        async def announce() -> None:
-            await self._notices.announce_promotions(promotions)
-
         return Erased(
             erased={"forget-released": released, "forget-erased-answers": count},
             kept={"forget-kept-registrations": count},
-            after_commit=(announce,) if promotions else (),
         )
 
     async def expire(self, conn: Writer, *, before: Any, now: Any) -> int:
@@ -397,12 +388,11 @@ def core_sections(
     registrations: RegistrationRepo,
     trips: TripRepo,
     service: RegistrationService,
-    notices: TripNotices,
 ) -> list[DataSection]:
     """In the order they are shown (and erased, all in one transaction)."""
     return [
         ProfileSection(privacy),
-        RegistrationsSection(privacy, registrations, trips, service, notices),
+        RegistrationsSection(privacy, registrations, trips, service),
         SubscriptionsSection(privacy),
         ReminderOptOutsSection(privacy),
         StaffSection(privacy),

@@ -1,4 +1,7 @@
-"""Organiser rights: invitations, grant and revoke. Authorised here, not in handlers."""
+"""Organiser rights: invitations, grant and revoke. Authorised here, not in handlers.
+
+Each change, its audit entry and its notice commit in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from bot.core.ids import parse_id
 from bot.core.roles import Access, access_of
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
+from bot.staff.notices import StaffNotices
+from storage.db import Database
 from storage.invites import Invite, InviteRepo
 from storage.people import PersonRepo
 
@@ -44,10 +49,19 @@ class Redemption:
 
 
 class OrganiserService:
-    def __init__(self, people: PersonRepo, invites: InviteRepo, admin_ids: frozenset[int]):
+    def __init__(
+        self,
+        db: Database,
+        people: PersonRepo,
+        invites: InviteRepo,
+        admin_ids: frozenset[int],
+        notices: StaffNotices,
+    ) -> None:
+        self._db = db
         self._people = people
         self._invites = invites
         self._admin_ids = admin_ids
+        self._notices = notices
 
     async def access(self, tg_id: int) -> Access:
         return access_of(tg_id, await self._people.get(tg_id=tg_id), self._admin_ids)
@@ -86,16 +100,19 @@ class OrganiserService:
             return Redemption(RedeemResult.USED, invite)
         if invite.expires_at <= now:
             return Redemption(RedeemResult.EXPIRED, invite)
-        granted = audit.entry(
-            actor=invite.created_by,
-            action=Action.GRANT,
-            kind=ObjectKind.PERSON,
-            object_id=tg_id,
-            diff={"via": "invite"},
-        )
-        if not await self._invites.redeem(code=code, tg_id=tg_id, now=now, audit=granted):
-            # Someone else took it between the read and the write.
-            return Redemption(RedeemResult.USED, invite)
+        async with self._db.transaction() as conn:
+            if not await self._invites.redeem(conn, code=code, tg_id=tg_id, now=now):
+                # Someone else took it between the read and the write.
+                return Redemption(RedeemResult.USED, invite)
+            await audit.record(
+                conn,
+                actor=invite.created_by,
+                action=Action.GRANT,
+                kind=ObjectKind.PERSON,
+                object_id=tg_id,
+                diff={"via": "invite"},
+            )
+            await self._notices.invite_used(conn, creator=invite.created_by, tg_id=tg_id)
         return Redemption(RedeemResult.GRANTED, invite)
 
     async def grant(
@@ -106,13 +123,7 @@ class OrganiserService:
         known = await self._people.get(tg_id=target_id)
         if target_id in self._admin_ids or (known is not None and known.is_organiser):
             return target_id, GrantResult.ALREADY
-        await self._people.set_organiser(
-            tg_id=target_id,
-            is_organiser=True,
-            audit=audit.entry(
-                actor=actor_id, action=Action.GRANT, kind=ObjectKind.PERSON, object_id=target_id
-            ),
-        )
+        await self._set_organiser(actor_id, target_id, granted=True)
         result = GrantResult.GRANTED if known is not None else GrantResult.GRANTED_UNKNOWN
         return target_id, result
 
@@ -122,14 +133,22 @@ class OrganiserService:
         target_id = self._authorise(actor_id, target)
         if target_id in self._admin_ids:
             raise UserError("error-revoke-admin")
-        changed = await self._people.set_organiser(
-            tg_id=target_id,
-            is_organiser=False,
-            audit=audit.entry(
-                actor=actor_id, action=Action.REVOKE, kind=ObjectKind.PERSON, object_id=target_id
-            ),
-        )
+        changed = await self._set_organiser(actor_id, target_id, granted=False)
         return target_id, RevokeResult.REVOKED if changed else RevokeResult.NOT_ORGANISER
+
+    async def _set_organiser(self, actor_id: int | None, target_id: int, *, granted: bool) -> bool:
+        async with self._db.transaction() as conn:
+            changed = await self._people.set_organiser(conn, tg_id=target_id, is_organiser=granted)
+            if changed:
+                await audit.record(
+                    conn,
+                    actor=actor_id,
+                    action=Action.GRANT if granted else Action.REVOKE,
+                    kind=ObjectKind.PERSON,
+                    object_id=target_id,
+                )
+                await self._notices.rights_changed(conn, target_id, granted=granted)
+        return changed
 
     def _authorise(self, actor_id: int | None, target: int | str | None) -> int:
         """Rights first, then the argument: a member learns nothing about the syntax."""

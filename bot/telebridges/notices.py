@@ -76,10 +76,12 @@ class TelebridgeNotices:
         )
         return TelebridgeView(telebridge, proposer, partner, await self._cities.by_id())
 
-    async def _queue(self, messages: list[NewMessage]) -> int:
-        queued = await self._outbox.enqueue(messages) if messages else 0
+    async def _queue(self, conn: Writer, messages: list[NewMessage]) -> int:
+        """Into the outbox in the change's own transaction; the engine is woken once it
+        has committed."""
+        queued = await self._outbox.enqueue(messages, conn=conn) if messages else 0
         if queued:
-            self.wake()
+            conn.after_commit(self.wake)
         return queued
 
     def wake(self) -> None:
@@ -113,7 +115,7 @@ class TelebridgeNotices:
 
     # Proposals
 
-    async def proposal(self, change: Change) -> int:
+    async def proposal(self, conn: Writer, change: Change) -> int:
         """A new proposal, a counter-proposal or a new time for an agreed telebridge, to
         the side that is to answer (an open offer: every coordinator of the other city)."""
         telebridge, latest = change.telebridge, change.round
@@ -154,7 +156,7 @@ class TelebridgeNotices:
                     dedup_key=f"tb-proposal:{telebridge.id}:{latest.number}:{person.tg_id}",
                 )
             )
-        return await self._queue(messages)
+        return await self._queue(conn, messages)
 
     async def counters_closed(
         self, conn: Writer, *, offer: Telebridge, closed: list[Telebridge], taken: bool
@@ -180,11 +182,11 @@ class TelebridgeNotices:
                     f"tb-counter-closed:{counter.id}:{person.tg_id}",
                 )
             )
-        return await self._outbox.enqueue(messages, conn=conn) if messages else 0
+        return await self._queue(conn, messages)
 
     # Answers
 
-    async def confirmed(self, change: Change, *, now: datetime) -> int:
+    async def confirmed(self, conn: Writer, change: Change, *, now: datetime) -> int:
         """Both sides' coordinators (but the one who accepted, who is answered directly)
         get the details and an .ics file."""
         telebridge = change.telebridge
@@ -199,7 +201,7 @@ class TelebridgeNotices:
             key = f"tb-confirmed:{telebridge.id}:{telebridge.sequence}:{person.tg_id}"
             messages.append(self._notice(t, person.tg_id, text, telebridge.id, key))
             messages.append(self.ics_message(t, view, person.tg_id, now=now))
-        return await self._queue(messages)
+        return await self._queue(conn, messages)
 
     def ics_message(
         self, t: Translator, view: TelebridgeView, tg_id: int, *, now: datetime
@@ -237,7 +239,7 @@ class TelebridgeNotices:
         )
         return content, telebridge_filename(telebridge)
 
-    async def answered(self, change: Change, *, now: datetime) -> int:
+    async def answered(self, conn: Writer, change: Change, *, now: datetime) -> int:
         """A declined proposal or a refused new time, to the side that proposed it; a
         new time taken back, a cancellation or a new video link, to the other side (with
         the calendar file when an agreed telebridge's entry changed)."""
@@ -270,11 +272,11 @@ class TelebridgeNotices:
             messages.append(self._notice(t, person.tg_id, text, telebridge.id, f"tb-{key}:{mark}"))
             if change.calendar_changed:
                 messages.append(self.ics_message(t, view, person.tg_id, now=now))
-        return await self._queue(messages)
+        return await self._queue(conn, messages)
 
     # Schools
 
-    async def join_requested(self, request: JoinRequest) -> int:
+    async def join_requested(self, conn: Writer, request: JoinRequest) -> int:
         """The school's coordinators decide; a school left without one is decided for
         by the organisers (and admins)."""
         person = await self._people.get(tg_id=request.requester)
@@ -301,13 +303,14 @@ class TelebridgeNotices:
                     reply_markup=self._markups.join(t, request.institution.id, request.requester),
                 )
             )
-        return await self._queue(messages)
+        return await self._queue(conn, messages)
 
-    async def join_decided(self, decision: JoinDecision) -> int:
+    async def join_decided(self, conn: Writer, decision: JoinDecision) -> int:
         person = await self._people.get(tg_id=decision.tg_id)
         t = self._translations.get(person.language if person else None)
         key = "school-notice-approved" if decision.approved else "school-notice-declined"
         return await self._queue(
+            conn,
             [
                 NewMessage(
                     chat_id=decision.tg_id,
@@ -315,5 +318,5 @@ class TelebridgeNotices:
                     text=t(key, school=decision.institution.name),
                     reply_markup=self._markups.school(t),
                 )
-            ]
+            ],
         )

@@ -424,15 +424,24 @@ class Change:
         )
 
 
-class CounterNotices(Protocol):
-    """Tells the schools whose counters to an open offer were closed (the outbox rows
-    are written in the transaction that closed them; `wake` runs after it commits)."""
+class Notices(Protocol):
+    """What each operation tells the other side (bot/telebridges/notices.py). Every
+    method writes its outbox rows on `conn`, in the transaction of the change itself,
+    so a change and its notices commit together or not at all."""
+
+    async def proposal(self, conn: Writer, change: Change) -> int: ...
+
+    async def confirmed(self, conn: Writer, change: Change, *, now: datetime) -> int: ...
+
+    async def answered(self, conn: Writer, change: Change, *, now: datetime) -> int: ...
 
     async def counters_closed(
         self, conn: Writer, *, offer: Telebridge, closed: list[Telebridge], taken: bool
     ) -> int: ...
 
-    def wake(self) -> None: ...
+    async def join_requested(self, conn: Writer, request: JoinRequest) -> int: ...
+
+    async def join_decided(self, conn: Writer, decision: JoinDecision) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,16 +465,16 @@ class TelebridgeService:
         institutions: InstitutionRepo,
         telebridges: TelebridgeRepo,
         cities: CityRepo,
+        notices: Notices,
         *,
         on_change: Callable[[], None] | None = None,
-        counter_notices: CounterNotices | None = None,
     ) -> None:
         self._db = db
         self._institutions = institutions
         self._telebridges = telebridges
         self._cities = cities
+        self._notices = notices
         self._on_change = on_change  # reminders look again at the next due moment
-        self._counter_notices = counter_notices
 
     def _changed(self) -> None:
         if self._on_change is not None:
@@ -520,8 +529,10 @@ class TelebridgeService:
                 conn, institution_id=institution_id, tg_id=actor.tg_id
             ):
                 raise UserError("school-error-already")
-        approvers = await self._institutions.coordinators(institution_id=institution_id)
-        return JoinRequest(institution, actor.tg_id, tuple(approvers))
+            approvers = await self._institutions.coordinators(institution_id=institution_id)
+            request = JoinRequest(institution, actor.tg_id, tuple(approvers))
+            await self._notices.join_requested(conn, request)
+        return request
 
     async def decide_join(
         self, *, actor_id: int, access: Access, institution_id: int, tg_id: int, approve: bool
@@ -546,11 +557,14 @@ class TelebridgeService:
             status = await self._institutions.status_of(
                 conn, institution_id=institution_id, tg_id=tg_id
             )
+            decision = JoinDecision(institution, tg_id, approve)
+            if decided:
+                await self._notices.join_decided(conn, decision)
         if not decided:
             if status in (ACTIVE, DECLINED):
                 raise UserError("school-error-join-decided")
             raise UserError("school-error-join-gone")
-        return JoinDecision(institution, tg_id, approve)
+        return decision
 
     async def leave(self, *, actor_id: int) -> Institution:
         membership = await self._institutions.membership(tg_id=actor_id)
@@ -669,8 +683,10 @@ class TelebridgeService:
             )
             created = await self._telebridges.get(telebridge_id=new_id, conn=conn)
             first = await self._telebridges.round(telebridge_id=new_id, number=1, conn=conn)
-        assert created is not None
-        return Change(created, actor_id, own.id, first)
+            assert created is not None
+            change = Change(created, actor_id, own.id, first)
+            await self._notices.proposal(conn, change)
+        return change
 
     async def answering(
         self, actor_id: int, telebridge_id: int, round_number: int, *, now: datetime
@@ -733,8 +749,10 @@ class TelebridgeService:
                 raise await self._lost_race(offer, conn)
             created = await self._telebridges.get(telebridge_id=new_id, conn=conn)
             latest = await self._telebridges.round(telebridge_id=new_id, number=2, conn=conn)
-        assert created is not None
-        return Change(created, actor_id, own.id, latest)
+            assert created is not None
+            change = Change(created, actor_id, own.id, latest)
+            await self._notices.proposal(conn, change)
+        return change
 
     async def _new_round(
         self,
@@ -767,8 +785,10 @@ class TelebridgeService:
             latest = await self._telebridges.round(
                 telebridge_id=current.id, number=current.round + 1, conn=conn
             )
-        assert updated is not None
-        return Change(updated, actor_id, own.id, latest, before=current)
+            assert updated is not None
+            change = Change(updated, actor_id, own.id, latest, before=current)
+            await self._notices.proposal(conn, change)
+        return change
 
     async def reschedulable(
         self, *, actor_id: int, telebridge_id: int, now: datetime
@@ -835,18 +855,17 @@ class TelebridgeService:
             agreed_id = offer_id if offer_id is not None else current.id
             confirmed = await self._telebridges.get(telebridge_id=agreed_id, conn=conn)
             assert confirmed is not None
-            told = 0
             if offer_id is not None:
-                told = await self._close_counters(
+                await self._close_counters(
                     conn, confirmed, closed_by=None, taker=partner_id, now=now
                 )
             latest = await self._telebridges.round(
                 telebridge_id=agreed_id, number=confirmed.round, conn=conn
             )
-        if told and self._counter_notices is not None:
-            self._counter_notices.wake()
+            change = Change(confirmed, actor_id, own.id, latest, before=current)
+            await self._notices.confirmed(conn, change, now=now)
         self._changed()
-        return Change(confirmed, actor_id, own.id, latest, before=current)
+        return change
 
     async def _close_counters(
         self,
@@ -864,9 +883,9 @@ class TelebridgeService:
             conn, offer_id=offer.id, closed_by=closed_by, taker=taker, now=now
         )
         others = [counter for counter in closed if counter.partner_id != taker]
-        if not others or self._counter_notices is None:
+        if not others:
             return 0
-        return await self._counter_notices.counters_closed(
+        return await self._notices.counters_closed(
             conn, offer=offer, closed=others, taken=taker is not None
         )
 
@@ -891,9 +910,16 @@ class TelebridgeService:
                 now=now,
             )
 
-        updated = await self._apply(current, write)
+        change = await self._apply(
+            current,
+            write,
+            lambda updated: Change(
+                updated, actor_id, own.id, latest, before=current, reason=reason
+            ),
+            now=now,
+        )
         self._changed()
-        return Change(updated, actor_id, own.id, latest, before=current, reason=reason)
+        return change
 
     async def withdraw(
         self, *, actor_id: int, telebridge_id: int, round_number: int, now: datetime
@@ -902,10 +928,12 @@ class TelebridgeService:
         the agreed time suits after all): the agreed time stands."""
         own, current = await self._own_side(actor_id, telebridge_id)
         check_withdraw(current, own, round_number, now)
-        updated = await self._apply(
-            current, lambda conn: self._telebridges.keep_agreed(conn, current=current, now=now)
+        return await self._apply(
+            current,
+            lambda conn: self._telebridges.keep_agreed(conn, current=current, now=now),
+            lambda updated: Change(updated, actor_id, own.id, before=current),
+            now=now,
         )
-        return Change(updated, actor_id, own.id, before=current)
 
     async def cancellable(
         self, *, actor_id: int, telebridge_id: int, now: datetime
@@ -931,10 +959,8 @@ class TelebridgeService:
             actor_id=actor_id, telebridge_id=telebridge_id, now=now
         )
         reason = clean_text(reason, limit=NOTE_MAX, keep_newlines=True) if reason else ""
-        told = 0
 
         async def write(conn: Writer) -> bool:
-            nonlocal told
             if not await self._telebridges.close(
                 conn,
                 current=current,
@@ -945,16 +971,17 @@ class TelebridgeService:
             ):
                 return False
             if current.is_open_offer:  # the schools that countered it are told
-                told = await self._close_counters(
-                    conn, current, closed_by=own.id, taker=None, now=now
-                )
+                await self._close_counters(conn, current, closed_by=own.id, taker=None, now=now)
             return True
 
-        cancelled = await self._apply(current, write)
-        if told and self._counter_notices is not None:
-            self._counter_notices.wake()
+        change = await self._apply(
+            current,
+            write,
+            lambda cancelled: Change(cancelled, actor_id, own.id, before=current, reason=reason),
+            now=now,
+        )
         self._changed()
-        return Change(cancelled, actor_id, own.id, before=current, reason=reason)
+        return change
 
     async def set_link(
         self, *, actor_id: int, telebridge_id: int, video_url: str, now: datetime
@@ -962,23 +989,32 @@ class TelebridgeService:
         """Either side adds or changes the video link (the other side is told)."""
         own, current = await self.linkable(actor_id=actor_id, telebridge_id=telebridge_id, now=now)
         url = clean_video_url(video_url)
-        updated = await self._apply(
+        return await self._apply(
             current,
             lambda conn: self._telebridges.set_link(conn, current=current, video_url=url, now=now),
+            lambda updated: Change(updated, actor_id, own.id, before=current),
+            now=now,
         )
-        return Change(updated, actor_id, own.id, before=current)
 
     async def _apply(
-        self, current: Telebridge, write: Callable[[Writer], Awaitable[bool]]
-    ) -> Telebridge:
-        """A conditional write in one transaction: the telebridge after it, or, if
-        somebody changed it first, a refusal that says what it is now."""
+        self,
+        current: Telebridge,
+        write: Callable[[Writer], Awaitable[bool]],
+        change: Callable[[Telebridge], Change],
+        *,
+        now: datetime,
+    ) -> Change:
+        """An answer (no, a new time taken back, a cancellation, a link) as a conditional
+        write in one transaction with its notice to the other side; or, if somebody
+        changed the telebridge first, a refusal that says what it is now."""
         async with self._db.transaction() as conn:
             if not await write(conn):
                 raise await self._lost_race(current, conn)
             updated = await self._telebridges.get(telebridge_id=current.id, conn=conn)
-        assert updated is not None
-        return updated
+            assert updated is not None
+            made = change(updated)
+            await self._notices.answered(conn, made, now=now)
+        return made
 
     async def _lost_race(self, before: Telebridge, conn: Writer) -> UserError:
         """Somebody else changed the telebridge first: say what it is now."""

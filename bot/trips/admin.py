@@ -16,10 +16,10 @@ from datetime import datetime
 from bot.core.errors import UserError
 from bot.core.roles import Access, MemberRole, require_organiser
 from bot.core.text import clean_text
-from bot.delivery.notifier import Notifier
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
 from bot.trips.catalogue import DESCRIPTION_MAX, TITLE_MAX, Direction, TripStatus, check_trip
+from bot.trips.notices import TripNotices
 from bot.trips.questions import QuestionKind
 from bot.trips.registration import Promotion, RegistrationService
 from storage.cities import CityRepo
@@ -210,8 +210,9 @@ class SavedTrip:
 @dataclass(frozen=True, slots=True)
 class CancelledTrip:
     trip: Trip
-    people: tuple[int, ...]  # everyone registered or wait-listed: they are to be told
+    people: tuple[int, ...]  # everyone registered or wait-listed
     reason: str
+    told: int  # of them, how many the notice was queued for (not those who blocked the bot)
 
 
 class TripAdminService:
@@ -222,12 +223,14 @@ class TripAdminService:
         registrations: RegistrationRepo,
         registration: RegistrationService,
         cities: CityRepo,
+        notices: TripNotices,
     ) -> None:
         self._db = db
         self._trips = trips
         self._registrations = registrations
         self._registration = registration
         self._cities = cities
+        self._notices = notices
 
     async def save_programme(
         self,
@@ -418,15 +421,11 @@ class TripAdminService:
                 diff={"status": [trip.status, TripStatus.CANCELLED], "reason": cleaned},
             )
             cancelled = await self._trips.get(trip_id=trip_id, conn=conn)
-        assert cancelled is not None
-        # Read after the commit: a cancelled trip takes no new registrations, so the
-        # list cannot grow any more.
-        people = await self._registrations.active_people(trip_id=trip_id)
-        return CancelledTrip(trip=cancelled, people=tuple(people), reason=cleaned)
-
-
-async def announce_cancellation(notifier: Notifier, cancelled: CancelledTrip) -> int:
-    """Tell everyone who was on the trip or in its waiting list; returns how many are told."""
-    return await notifier.tell_many(
-        cancelled.people, "org-cancel-notice", trip=cancelled.trip.title, reason=cancelled.reason
-    )
+            assert cancelled is not None
+            # Everyone on the trip or in its line is told, in the cancellation's own
+            # transaction (nobody can register meanwhile: the write lock is held).
+            people = await self._registrations.active_people(trip_id=trip_id, conn=conn)
+            told = await self._notices.trip_cancelled(
+                conn, people, title=cancelled.title, reason=cleaned
+            )
+        return CancelledTrip(trip=cancelled, people=tuple(people), reason=cleaned, told=told)

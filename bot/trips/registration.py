@@ -2,7 +2,9 @@
 
 Every change that takes or frees a seat runs in one `BEGIN IMMEDIATE` transaction
 together with the promotion of the waiting list, so seats are never oversold and
-a freed seat always goes to the first in line.
+a freed seat always goes to the first in line. The notices a change causes (to the
+organisers, to the person decided on, to those who moved up) are queued in the same
+transaction: a crash cannot leave a change untold.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.core.errors import UserError
 from bot.core.roles import Access
@@ -25,6 +28,9 @@ from bot.trips.questions import check_answers
 from storage.db import Database, Writer
 from storage.registrations import ACTIVE, SEATED, Guardian, Registration, RegistrationRepo
 from storage.trips import Trip, TripRepo
+
+if TYPE_CHECKING:  # the notices name this module's Promotion and RegStatus
+    from bot.trips.notices import TripNotices
 
 
 class RegStatus(StrEnum):
@@ -77,10 +83,17 @@ def seat_status(trip: Trip, seated: int) -> RegStatus:
 
 
 class RegistrationService:
-    def __init__(self, db: Database, trips: TripRepo, registrations: RegistrationRepo) -> None:
+    def __init__(
+        self,
+        db: Database,
+        trips: TripRepo,
+        registrations: RegistrationRepo,
+        notices: TripNotices,
+    ) -> None:
         self._db = db
         self._trips = trips
         self._registrations = registrations
+        self._notices = notices
 
     async def _trip(self, conn: Writer, trip_id: int) -> Trip:
         trip = await self._trips.get(trip_id=trip_id, conn=conn)
@@ -142,6 +155,8 @@ class RegistrationService:
                 position = await self._registrations.position(
                     conn, registration_id=registration_id
                 )
+            if status is RegStatus.PENDING:
+                await self._notices.ask_for_decision(conn, registration_id)
         return Registered(registration_id, status, position, trip)
 
     async def change_answers(
@@ -220,6 +235,7 @@ class RegistrationService:
                 object_id=registration_id,
                 diff={"trip_id": trip.id, "status": [current.status, registration.status]},
             )
+            await self._notices.decided(conn, registration, reason=reason)
             promotions = (
                 () if approve else tuple(await self._promote(conn, registration.trip_id, now))
             )
@@ -309,4 +325,5 @@ class RegistrationService:
             assert registration is not None
             promotions.append(Promotion(first, trip_id, registration.tg_id, status))
             seated += 1
+        await self._notices.announce_promotions(conn, promotions)
         return promotions

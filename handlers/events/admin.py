@@ -27,7 +27,6 @@ from bot.core.ids import parse_id, parse_prefixed_id
 from bot.core.roles import Access
 from bot.events.service import (
     EventKind,
-    EventNotices,
     EventService,
     check_end,
     check_start,
@@ -520,7 +519,6 @@ async def save(
     t: Translator,
     access: Access,
     event_service: EventService,
-    event_notices: EventNotices,
 ) -> None:
     form = await state.get_data()
     try:
@@ -536,7 +534,7 @@ async def save(
         await show_error(callback, t, error, callback_answer)
         return
     await state.clear()
-    told = await event_notices.announce(change)
+    told = change.told  # the subscribers were told in the change's own transaction
     key = "event-created" if change.created else "event-updated"
     text = t(key, title=change.event.title)
     if change.moved:
@@ -614,7 +612,6 @@ async def cancel_confirm(
     t: Translator,
     access: Access,
     event_service: EventService,
-    event_notices: EventNotices,
 ) -> None:
     try:
         change = await event_service.cancel(
@@ -623,10 +620,9 @@ async def cancel_confirm(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    told = await event_notices.announce(change)
     await show(
         callback,
-        t("event-cancelled-done", title=change.event.title, count=told),
+        t("event-cancelled-done", title=change.event.title, count=change.told),
         _saved_keyboard(t, change.event.id),
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
@@ -18,7 +18,6 @@ from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
 from bot.core.timefmt import local_text
-from bot.delivery.notifier import Notifier
 from bot.staff.organisers import (
     GrantResult,
     OrganiserService,
@@ -115,21 +114,8 @@ async def _change_rights(
     )
     if result in (GrantResult.ALREADY, RevokeResult.NOT_ORGANISER):
         return
-    target = await _refresh_menu(
-        data["bot"], data["translations"], data["people"], organisers, target_id
-    )
-    if target is not None and target.is_onboarded:
-        notifier: Notifier = data["notifier"]
-        told = await notifier.translator_for(target_id)
-        # The new organiser's way on is their panel; the one whose rights went, the menu.
-        panel = InlineKeyboardButton(
-            text=told.button("menu-org"), callback_data=MenuCb(item=MenuItem.ORGANISER).pack()
-        )
-        await notifier.tell(
-            target_id,
-            "organiser-granted" if grant else "organiser-revoked",
-            markup=way_on_keyboard(told, panel) if grant else way_on_keyboard(told),
-        )
+    # The person was told (in the change's transaction); their command menu follows.
+    await _refresh_menu(data["bot"], data["translations"], data["people"], organisers, target_id)
 
 
 async def grant_command(message: Message, command: CommandObject, **data: Any) -> None:
@@ -160,17 +146,8 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
     )
     if redemption.result is not RedeemResult.GRANTED or redemption.invite is None:
         return
-    person = await _refresh_menu(bot, translations, people, organisers, message.from_user.id)
-    name = person.full_name if person and person.full_name else str(message.from_user.id)
-    notifier: Notifier = data["notifier"]
-    creator = await notifier.translator_for(redemption.invite.created_by)
-    await notifier.tell(
-        redemption.invite.created_by,
-        "admin-invite-used",
-        markup=way_on_keyboard(creator),
-        name=name,
-        user_id=message.from_user.id,
-    )
+    # The invitation's author was told in the same transaction; the new menu follows.
+    await _refresh_menu(bot, translations, people, organisers, message.from_user.id)
 
 
 DEEP_LINKS = {"invite": open_invite}

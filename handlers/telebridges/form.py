@@ -476,7 +476,6 @@ async def _send(
 ) -> None:
     t: Translator = data["t"]
     service: TelebridgeService = data["telebridge_service"]
-    notices: TelebridgeNotices = data["telebridge_notices"]
     form = await state.get_data()
     actor = data["person"].tg_id
     now = utc_now()
@@ -525,7 +524,6 @@ async def _send(
                 await show_card(callback, int(form["tb"]), data, new=True)
         return
     await state.clear()
-    await notices.proposal(change)
     # A message, not a pop-up (its own name keeps it apart from the pop-up keys of this
     # module, which tests/test_popups.py collects by the variable they are assigned to).
     if change.telebridge.is_open_offer:

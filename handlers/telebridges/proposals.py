@@ -231,10 +231,9 @@ async def _send_calendar(telebridge: Telebridge, data: dict[str, Any]) -> None:
 
 
 async def _confirmed(target: Target, change: Change, data: dict[str, Any]) -> None:
-    """The one who accepted is answered here, with the .ics; everybody else by notices."""
+    """The one who accepted is answered here, with the .ics; everybody else was told in
+    the agreement's own transaction."""
     t: Translator = data["t"]
-    notices: TelebridgeNotices = data["telebridge_notices"]
-    await notices.confirmed(change, now=utc_now())
     view = await _view(change.telebridge, data)
     await send_new(
         target, t("tb-confirmed") + "\n\n" + view.proposal_text(t, change.telebridge.terms)
@@ -316,7 +315,6 @@ async def withdraw(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await data["telebridge_notices"].answered(change, now=utc_now())
     callback_answer.text = t.popup("tb-reschedule-withdrawn")
     await show_card(callback, change.telebridge.id, data)
 
@@ -363,7 +361,6 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
     """The typed (or skipped) reason or link: the decision is made here."""
     t: Translator = data["t"]
     service: TelebridgeService = data["telebridge_service"]
-    notices: TelebridgeNotices = data["telebridge_notices"]
     current = await state.get_state()
     form = await state.get_data()
     actor = data["person"].tg_id
@@ -412,7 +409,6 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
         await send_new(target, t(error.key, **error.args_), _way_on(t))
         return
     await state.clear()
-    await notices.answered(change, now=now)
     await send_new(target, t(done, topic=change.telebridge.topic))
     if change.calendar_changed:
         await _send_calendar(change.telebridge, data)

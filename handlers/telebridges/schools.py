@@ -22,7 +22,6 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
 from bot.core.roles import Access
-from bot.telebridges.notices import TelebridgeNotices
 from bot.telebridges.service import (
     TelebridgeService,
     clean_address,
@@ -347,7 +346,6 @@ async def join(
     callback_data: SchoolCb,
     callback_answer: CallbackAnswer,
     telebridge_service: TelebridgeService,
-    telebridge_notices: TelebridgeNotices,
     **data: Any,
 ) -> None:
     t: Translator = data["t"]
@@ -358,7 +356,6 @@ async def join(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await telebridge_notices.join_requested(request)
     await show(callback, t("school-join-sent", school=request.institution.name))
     await show_hub(callback, data, new=True)
 
@@ -371,7 +368,6 @@ async def decide_join(
     person: Person,
     access: Access,
     telebridge_service: TelebridgeService,
-    telebridge_notices: TelebridgeNotices,
 ) -> None:
     try:
         decision = await telebridge_service.decide_join(
@@ -384,7 +380,6 @@ async def decide_join(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await telebridge_notices.join_decided(decision)
     key = "school-join-approved" if decision.approved else "school-join-declined"
     callback_answer.text = t.popup(key)
     # The request's buttons give way to where the coordinator goes on: the hub or the menu.

@@ -22,11 +22,9 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.core.timefmt import local_text
-from bot.delivery.notifier import Notifier
 from bot.trips.admin import (
     CANCELLABLE,
     TripAdminService,
-    announce_cancellation,
     clean_reason,
     next_statuses,
 )
@@ -311,7 +309,6 @@ async def cancel_trip_confirm(
     state: FSMContext,
     t: Translator,
     access: Access,
-    notifier: Notifier,
     trip_admin: TripAdminService,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -329,13 +326,12 @@ async def cancel_trip_confirm(
         return
     await state.clear()
     await show(callback, t("org-cancel-sending", title=cancelled.trip.title))
-    delivered = await announce_cancellation(notifier, cancelled)
     await send_new(
         callback,
         t(
             "org-cancel-done",
             title=cancelled.trip.title,
-            delivered=delivered,
+            delivered=cancelled.told,
             total=len(cancelled.people),
         ),
         saved_keyboard(t, cancelled.trip.id),

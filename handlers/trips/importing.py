@@ -17,18 +17,16 @@ from aiogram.utils.chat_action import ChatActionSender
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.delivery.reminders import Reminders
-from bot.events.service import EventNotices
 from bot.importer.files import MAX_FILE_BYTES, MB, detect_format, megabytes
 from bot.importer.records import (
     ImportRejected,
+    ImportServices,
     failure_report,
     import_file,
     success_report,
 )
 from bot.importer.sandbox import ImportReader
 from bot.roadmap.service import RoadmapNotices
-from bot.trips.notices import TripNotices
-from bot.trips.registration import RegistrationService
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.routing import CapabilityRouter
@@ -46,9 +44,7 @@ async def receive_file(
     person: Person,
     bot: Bot,
     db: Database,
-    registration: RegistrationService,
-    trip_notices: TripNotices,
-    event_notices: EventNotices,
+    import_services: ImportServices,
     reminders: Reminders,
     roadmap_notices: RoadmapNotices,
     import_reader: ImportReader,
@@ -84,7 +80,7 @@ async def receive_file(
                 file_name=name,
                 actor=person.tg_id,
                 now=now,
-                registration=registration,
+                services=import_services,
                 reader=import_reader,
             )
     except ImportRejected as rejected:
@@ -93,16 +89,14 @@ async def receive_file(
             reply_markup=way_on_keyboard(t),
         )
         return
-    # Seats an update added went to the waiting list inside the import's transaction;
-    # the people are told now that it is committed.
-    promotions = summary.promotions
+    # Seats an update added went to the waiting list, and subscribers of moved events were
+    # told, inside the import's transaction.
     await message.answer(
-        success_report(t, summary, name=name, promoted=len(promotions)),
+        success_report(t, summary, name=name, promoted=len(summary.promotions)),
         reply_markup=saved_keyboard(t),  # the organiser's panel, where the trips now are
     )
-    await trip_notices.announce_promotions(promotions)
-    for change in summary.event_changes:  # moved or cancelled: subscribers are told
-        await event_notices.announce(change)
+    # The roadmap's changes are marked unannounced in that transaction; told now (a stop
+    # in between is made up for at the next start).
     for history_id in summary.roadmap_changes:  # statuses the file changed: followers told
         await roadmap_notices.announce(history_id, now=now)
     reminders.poke()  # new times, new events: reminders follow at once

@@ -504,8 +504,6 @@ async def _submit(
         f"reg-result-{result.status.value}", trip=result.trip.title, position=result.position or 0
     )
     await show(target, text, _after_form(t, result.trip.id))
-    if result.status is RegStatus.PENDING:
-        await trip_notices.ask_for_decision(result.registration_id)
 
 
 # A parent's or guardian's consent (trips with minors)
@@ -670,16 +668,6 @@ async def approve(
         # Where the organiser goes on from here: the trip (its participants) or the menu.
         markup = way_on_keyboard(t, _trip_button(t, decision.registration.trip_id))
         await show(callback, f"{callback.message.html_text}\n\n{note}", markup)
-    if decision.applied:
-        trip = await trips.get(trip_id=decision.registration.trip_id)
-        title = trip.title if trip else ""
-        member = await notifier.translator_for(decision.registration.tg_id or 0)
-        await notifier.tell(
-            decision.registration.tg_id,
-            "reg-approved",
-            markup=trip_notice_keyboard(member, decision.registration.trip_id),
-            trip=title,
-        )
 
 
 async def reject(
@@ -748,18 +736,6 @@ async def _reject_with(target: Target, reason: str | None, data: dict[str, Any])
         await send_new(target, t("reg-already-decided", status=status_text), way_on_keyboard(t))
         return
     await send_new(target, t("reg-rejected-done"), way_on_keyboard(t))
-    trip = await data["trips"].get(trip_id=decision.registration.trip_id)
-    key = "reg-rejected-with-reason" if reason else "reg-rejected"
-    notifier: Notifier = data["notifier"]
-    member = await notifier.translator_for(decision.registration.tg_id or 0)
-    await notifier.tell(
-        decision.registration.tg_id,
-        key,
-        markup=trip_notice_keyboard(member, decision.registration.trip_id),
-        trip=trip.title if trip else "",
-        reason=reason or "",
-    )
-    await data["trip_notices"].announce_promotions(decision.promotions)
 
 
 async def _retire_buttons(bot: Bot, target: Target, message_id: int | None) -> None:
@@ -976,14 +952,13 @@ async def leave(
     trip_notices: TripNotices,
 ) -> None:
     try:
-        promotions = await registration.cancel(
+        await registration.cancel(
             registration_id=callback_data.id, tg_id=person.tg_id, now=utc_now()
         )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     await show(callback, t("reg-left"), way_on_keyboard(t, _my_trips_button(t)))
-    await trip_notices.announce_promotions(promotions)
 
 
 async def change_answers(

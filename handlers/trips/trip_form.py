@@ -40,7 +40,6 @@ from bot.trips.admin import (
     parse_options,
 )
 from bot.trips.catalogue import TripStatus, parse_capacity, parse_local_datetime
-from bot.trips.notices import TripNotices
 from bot.trips.questions import QuestionKind
 from handlers.kit.filters import Has
 from handlers.kit.panel import PanelAction, PanelCb
@@ -612,7 +611,6 @@ async def trip_save(
     t: Translator,
     access: Access,
     trips: TripRepo,
-    trip_notices: TripNotices,
     trip_admin: TripAdminService,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -638,7 +636,6 @@ async def trip_save(
     await state.clear()
     key = "org-trip-created" if saved.created else "org-trip-updated"
     await show(callback, t(key, title=trip.title), saved_keyboard(t, saved.trip_id))
-    await trip_notices.announce_promotions(saved.promotions)
 
 
 async def trip_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:

@@ -14,6 +14,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
+from bot.broadcasts.capability import Broadcasts
 from bot.broadcasts.monitor import BroadcastMonitor
 from bot.broadcasts.service import BroadcastService
 from bot.core.command_menu import set_default_menus, set_personal_menu
@@ -22,25 +23,32 @@ from bot.core.deeplinks import DeepLinkRegistry
 from bot.core.i18n import Translations
 from bot.core.roles import Access
 from bot.core.session import BotSession
+from bot.delivery.capability import Delivery
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.delivery.notifier import Notifier
 from bot.delivery.reminders import ReminderConfig, Reminders
+from bot.events.capability import Events
 from bot.events.service import EventNotices, EventService
 from bot.importer.records import ImportServices
 from bot.importer.sandbox import ImportReader, ParseLimits
 from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
+from bot.people.capability import People
 from bot.people.personal_data import PersonalData
 from bot.people.privacy_sections import core_sections
 from bot.people.profile import ProfileService
 from bot.reports.figures import ReportService
+from bot.roadmap.capability import Roadmap
 from bot.roadmap.service import RoadmapNotices, RoadmapSection, RoadmapService
 from bot.staff.audit import AuditService
+from bot.staff.capability import Staff
 from bot.staff.notices import StaffNotices
 from bot.staff.organisers import OrganiserService
+from bot.telebridges.capability import Telebridges
 from bot.telebridges.notices import NoticeMarkups, TelebridgeNotices
 from bot.telebridges.privacy import SchoolsSection
 from bot.telebridges.service import TelebridgeService
 from bot.trips.admin import TripAdminService
+from bot.trips.capability import Trips
 from bot.trips.notices import TripNotices
 from bot.trips.registration import RegistrationService
 from handlers import get_deep_links, get_routers
@@ -100,6 +108,7 @@ def create_bot(settings: Settings) -> Bot:
 
 @dataclass(frozen=True, slots=True)
 class Services:
+    db: Database
     people: PersonRepo
     cities: CityRepo
     invites: InviteRepo
@@ -116,7 +125,9 @@ class Services:
 
     @property
     def importing(self) -> ImportServices:
-        return ImportServices(registration=self.registration, event_notices=self.event_notices)
+        return ImportServices(
+            db=self.db, registration=self.registration, event_notices=self.event_notices
+        )
 
 
 def create_services(
@@ -155,6 +166,7 @@ def create_services(
     )
     registration = RegistrationService(db, trips, registrations, trip_notices)
     return Services(
+        db=db,
         people=people,
         cities=cities,
         invites=invites,
@@ -274,7 +286,6 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         ),
     )
     services = create_services(settings, db, translations, outbox=outbox, wake=delivery.wake)
-    notifier = services.notifier
     broadcasts = BroadcastService(BroadcastRepo(db), delivery.wake)
     broadcast_monitor = BroadcastMonitor(
         db=db,
@@ -284,7 +295,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         people=services.people,
         cities=services.cities,
         translations=translations,
-        notifier=notifier,
+        notifier=services.notifier,
         stop_markup=stop_keyboard,
         report_markup=report_keyboard,
         interval=settings.broadcast_progress_seconds,
@@ -297,7 +308,6 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     event_service = EventService(
         db, events, services.trips, services.cities, event_notices, on_change=reminders.poke
     )
-    trip_notices = services.trip_notices
     personal_data = create_personal_data(settings, db, services)
     institutions = InstitutionRepo(db)
     telebridges = TelebridgeRepo(db)
@@ -326,51 +336,55 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     )
     roadmap_repo = RoadmapRepo(db)
     audit_log = AuditService(AuditRepo(db))
+    # What the handlers receive, by name: settings and texts, the cities, and one typed
+    # object per capability (bot/<capability>/capability.py).
     dp = Dispatcher(
         storage=SQLiteStorage(db),
         # One update at a time per person: two fast taps cannot race.
         events_isolation=SimpleEventIsolation(),
         settings=settings,
-        db=db,
         translations=translations,
         deep_links=deep_links,
         tracker=tracker,
-        people=services.people,
         cities=services.cities,
-        invites=services.invites,
-        profiles=services.profiles,
-        organisers=services.organisers,
-        trips=services.trips,
-        registrations=services.registrations,
-        registration=services.registration,
-        trip_admin=services.trip_admin,
-        notifier=notifier,
-        trip_notices=trip_notices,
-        outbox=outbox,
-        delivery=delivery,
-        broadcasts=broadcasts,
-        broadcast_monitor=broadcast_monitor,
-        events=events,
-        event_service=event_service,
-        event_notices=event_notices,
-        reminders=reminders,
-        reminder_repo=ReminderRepo(db),
-        institutions=institutions,
-        telebridges=telebridges,
-        telebridge_service=telebridge_service,
-        telebridge_notices=telebridge_notices,
-        audit_log=audit_log,
+        people=People(
+            repo=services.people, profiles=services.profiles, personal_data=personal_data
+        ),
+        staff=Staff(organisers=services.organisers, audit=audit_log),
+        trips=Trips(
+            repo=services.trips,
+            registrations=services.registrations,
+            registration=services.registration,
+            admin=services.trip_admin,
+            notices=services.trip_notices,
+            importing=services.importing,
+            import_reader=create_import_reader(settings),
+        ),
+        events=Events(repo=events, service=event_service),
+        telebridges=Telebridges(
+            institutions=institutions,
+            repo=telebridges,
+            service=telebridge_service,
+            notices=telebridge_notices,
+        ),
+        broadcasts=Broadcasts(service=broadcasts, monitor=broadcast_monitor),
+        roadmap=Roadmap(
+            repo=roadmap_repo,
+            service=RoadmapService(db, roadmap_repo),
+            notices=create_roadmap_notices(db, outbox, translations, delivery),
+        ),
         reports=ReportService(ReportRepo(db), roadmap_repo, services.cities, audit_log),
-        roadmap_repo=roadmap_repo,
-        roadmap=RoadmapService(db, roadmap_repo),
-        roadmap_notices=create_roadmap_notices(db, outbox, translations, delivery),
-        personal_data=personal_data,
+        delivery=Delivery(
+            engine=delivery,
+            outbox=outbox,
+            notifier=services.notifier,
+            reminders=reminders,
+            reminder_repo=ReminderRepo(db),
+        ),
         housekeeping=create_housekeeping(settings, personal_data),
-        import_reader=create_import_reader(settings),
-        import_services=services.importing,
     )
     _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
-    dp.update.outer_middleware(PersonMiddleware(translations, settings.admin_ids))
+    dp.update.outer_middleware(PersonMiddleware(services.people, translations, settings.admin_ids))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.callback_query.middleware(PopupLimitMiddleware())  # inside it: runs before the answer
     dp.include_router(HandlerRouters(get_routers()))
@@ -396,24 +410,23 @@ async def on_startup(
     bot: Bot,
     settings: Settings,
     translations: Translations,
-    people: PersonRepo,
-    delivery: DeliveryEngine,
-    broadcast_monitor: BroadcastMonitor,
-    reminders: Reminders,
+    people: People,
+    delivery: Delivery,
+    broadcasts: Broadcasts,
+    roadmap: Roadmap,
     housekeeping: Housekeeping,
-    roadmap_notices: RoadmapNotices,
 ) -> None:
-    await delivery.start()
+    await delivery.engine.start()
     # Status changes whose notices a stop cut short: the followers not told yet are told.
-    await roadmap_notices.resume(now=utc_now())
+    await roadmap.notices.resume(now=utc_now())
     # After the engine: reminders missed while the bot was down are queued right away.
-    await reminders.start()
-    await broadcast_monitor.start()
+    await delivery.reminders.start()
+    await broadcasts.monitor.start()
     housekeeping.start()
     await set_default_menus(bot, translations)
-    staff = {person.tg_id: person for person in await people.list_organisers()}
+    staff = {person.tg_id: person for person in await people.repo.list_organisers()}
     for tg_id in settings.admin_ids | staff.keys():
-        person = staff.get(tg_id) or await people.get(tg_id=tg_id)
+        person = staff.get(tg_id) or await people.repo.get(tg_id=tg_id)
         access = Access.ADMIN if tg_id in settings.admin_ids else Access.ORGANISER
         t = translations.get(person.language if person else None)
         await set_personal_menu(bot, t, chat_id=tg_id, access=access)
@@ -428,16 +441,15 @@ async def on_startup(
 
 async def on_shutdown(
     tracker: UpdateTracker,
-    delivery: DeliveryEngine,
-    broadcast_monitor: BroadcastMonitor,
-    reminders: Reminders,
+    delivery: Delivery,
+    broadcasts: Broadcasts,
     housekeeping: Housekeeping,
 ) -> None:
     # Polling has stopped; let handlers in flight finish before the database closes,
     # then let messages in flight get their answers recorded.
     if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
         logger.warning("Some updates were still being handled at shutdown")
-    await broadcast_monitor.stop()
+    await broadcasts.monitor.stop()
     await housekeeping.stop()
-    await reminders.stop()
-    await delivery.stop(SHUTDOWN_GRACE_SECONDS)
+    await delivery.reminders.stop()
+    await delivery.engine.stop(SHUTDOWN_GRACE_SECONDS)

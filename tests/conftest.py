@@ -198,7 +198,7 @@ class RunningBot:
                 await self._done.setdefault(update_id, asyncio.Event()).wait()
         # Notices the updates queued are delivered by the engine: wait for them too.
         if deliveries:
-            await self.dp["delivery"].wait_idle(PROCESS_TIMEOUT)
+            await self.dp["delivery"].engine.wait_idle(PROCESS_TIMEOUT)
         # What the handlers said: the calls until each update was handled (the delivery
         # engine's sends after that are notices, broadcasts and reminders).
         for update, update_id in zip(updates, ids, strict=True):

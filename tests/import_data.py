@@ -108,7 +108,7 @@ events:
 
 def import_services(db: Database) -> ImportServices:
     """The services an import writes through, built as the bot builds them (a test that
-    runs the bot passes `app.dp["import_services"]` instead, so notices wake its engine)."""
+    runs the bot passes `app.dp["trips"].importing` instead, so notices wake its engine)."""
     settings = Settings(_env_file=None, bot_token=TOKEN, database_path=db.path)  # type: ignore[call-arg]
     return create_services(settings, db).importing
 
@@ -168,11 +168,11 @@ async def add_person(
 async def register(
     app: RunningBot, trip: int, tg_id: int, answers: dict[str, Any] | None = None
 ) -> Registered:
-    service: RegistrationService = app.dp["registration"]
+    service: RegistrationService = app.dp["trips"].registration
     registered = await service.register(
         trip_id=trip, tg_id=tg_id, answers=answers or {}, now=utc_now()
     )
     # A registration awaiting approval was sent to the organisers with it: delivered
     # before the test goes on, as a person's registration through the bot would be.
-    await app.dp["delivery"].wait_idle(10)
+    await app.dp["delivery"].engine.wait_idle(10)
     return registered

@@ -80,7 +80,7 @@ async def test_every_kind_of_action_is_written_with_who_what_and_a_diff(
     await admin.send("/revoke 3001")
     await admin.send("/invite")
     # Programmes and trips.
-    trip_admin = app.dp["trip_admin"]
+    trip_admin = app.dp["trips"].admin
     programme = await trip_admin.save_programme(
         actor_id=ADMIN_ID,
         actor_access=Access.ADMIN,
@@ -106,7 +106,7 @@ async def test_every_kind_of_action_is_written_with_who_what_and_a_diff(
     # Decisions on registrations.
     first = await register(app, trip, 3002)
     second = await register(app, trip, 3003)
-    registration = app.dp["registration"]
+    registration = app.dp["trips"].registration
     for item, approve in ((first, True), (second, False)):
         await registration.decide(
             registration_id=item.registration_id,
@@ -124,7 +124,7 @@ async def test_every_kind_of_action_is_written_with_who_what_and_a_diff(
     await admin.send("Перенос форума")
     await admin.press("Да, отменить поездку")
     # Events.
-    events = app.dp["event_service"]
+    events = app.dp["events"].service
     starts = (utc_now() + timedelta(days=20)).replace(microsecond=0)
     event = NewEvent("forum", "Форум", MINSK, "", starts, starts + timedelta(hours=5), "")
     change = await events.save(
@@ -140,7 +140,7 @@ async def test_every_kind_of_action_is_written_with_who_what_and_a_diff(
     )
     await events.cancel(actor_access=Access.ADMIN, event_id=change.event.id, actor_id=ADMIN_ID)
     # Broadcasts: sent (then stopped), scheduled (then withdrawn).
-    broadcasts = app.dp["broadcasts"]
+    broadcasts = app.dp["broadcasts"].service
     message = app.telegram.last_message(ADMIN_ID)
     source = Source(chat_id=ADMIN_ID, message_id=message.message_id, kind="text")
     segment = Segment(kind=SegmentKind.CITY, city_id=MINSK)
@@ -219,7 +219,7 @@ async def test_every_kind_of_action_is_written_with_who_what_and_a_diff(
 
 
 async def test_a_refused_action_leaves_no_entry(app: RunningBot, admin: TgUser) -> None:
-    trip_admin = app.dp["trip_admin"]
+    trip_admin = app.dp["trips"].admin
     await trip_admin.save_programme(
         actor_id=ADMIN_ID,
         actor_access=Access.ADMIN,

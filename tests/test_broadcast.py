@@ -470,7 +470,7 @@ async def test_scheduled_broadcast_missed_while_down_goes_out_late_after_restart
     async with _db(app).transaction() as conn:
         past = to_db_time(utc_now() - timedelta(minutes=30))
         await conn.execute("UPDATE broadcasts SET scheduled_for = ?", (past,))
-    app.dp["broadcast_monitor"].wake()
+    app.dp["broadcasts"].monitor.wake()
     await wait_finished(app, 1)
     for chat_id in (5000, 5001):
         assert len(copies_to(app.telegram, chat_id)) == 1
@@ -506,7 +506,7 @@ async def test_withdrawn_scheduled_broadcast_is_never_sent(
     assert "отменена, ничего не отправлено" in organiser.last_text
     async with _db(app).transaction() as conn:
         await conn.execute("UPDATE broadcasts SET scheduled_for = ?", (to_db_time(utc_now()),))
-    app.dp["broadcast_monitor"].wake()
+    app.dp["broadcasts"].monitor.wake()
     await asyncio.sleep(PROGRESS_SECONDS * 3)
     assert copies_to(app.telegram, 5000) == []
     calls = await organiser.press_data("bc:wd:1:0")

@@ -84,7 +84,7 @@ async def test_event_ics_reads_the_stored_instant_in_vobject(
     zone = ZoneInfo(ZONES[city])
     local = datetime(utc_now().year + 1, 3, 1, 18, 0, tzinfo=zone)
     event_id = await add_event(app.db, city=city, starts_at=local.astimezone(UTC), hours=2.5)
-    stored = await app.dp["events"].get(event_id=event_id)
+    stored = await app.dp["events"].repo.get(event_id=event_id)
     await member.press_data(EventCb(action=EventAction.OPEN, id=event_id).pack())
     await member.press("📅 В календарь")
     content = ics_file(app.telegram.last_message(member.id))
@@ -309,7 +309,7 @@ async def test_ics_in_a_zone_with_daylight_saving(
     across = await add_event(app.db, city=MINSK, starts_at=change - timedelta(hours=5), hours=10)
     after = await add_event(app.db, city=MINSK, starts_at=change + timedelta(days=7), hours=2)
     for event_id in (across, after):
-        stored = await app.dp["events"].get(event_id=event_id)
+        stored = await app.dp["events"].repo.get(event_id=event_id)
         await member.press_data(EventCb(action=EventAction.ICS, id=event_id).pack())
         content = ics_file(app.telegram.last_message(member.id))
         tzid, start, end = read_with_vobject(content)

@@ -576,7 +576,7 @@ async def flow_rights_granted(app: RunningBot, user: TgUser, admin: TgUser) -> T
     await onboard(user)
     await admin.send(f"/grant {user.id}")
     assert_way_on(admin)
-    await app.dp["delivery"].wait_idle(5)
+    await app.dp["delivery"].engine.wait_idle(5)
     assert "права организатора" in user.last_text
     await user.press("🛠 Организатору")  # the way on leads to the organiser's panel
     return user
@@ -585,7 +585,7 @@ async def flow_rights_granted(app: RunningBot, user: TgUser, admin: TgUser) -> T
 async def flow_rights_revoked(app: RunningBot, user: TgUser, admin: TgUser) -> TgUser:
     await flow_rights_granted(app, user, admin)
     await admin.send(f"/revoke {user.id}")
-    await app.dp["delivery"].wait_idle(5)
+    await app.dp["delivery"].engine.wait_idle(5)
     assert "права организатора сняты" in user.last_text
     return user
 

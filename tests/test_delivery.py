@@ -232,11 +232,11 @@ async def test_notices_are_delivered_and_unblocked_on_return(
 ) -> None:
     app.telegram.blocked_chats.add(member.id)
     await admin.send(f"/grant {member.id}")  # the notice to the member hits 403
-    person = await app.dp["people"].get(tg_id=member.id)
+    person = await app.dp["people"].repo.get(tg_id=member.id)
     assert person.blocked_at is not None
     app.telegram.blocked_chats.discard(member.id)
     await member.send("/help")  # writing again un-marks them
-    person = await app.dp["people"].get(tg_id=member.id)
+    person = await app.dp["people"].repo.get(tg_id=member.id)
     assert person.blocked_at is None
     await admin.send(f"/revoke {member.id}")
     assert "права организатора сняты" in member.last_text

@@ -178,7 +178,7 @@ async def test_double_tapped_verification_verifies_once(
     app: RunningBot, admin: TgUser, make_user: Callable[..., TgUser], caplog: Any
 ) -> None:
     school = await coordinator(make_user, 7401, school="Гимназия № 8", city="Сочи")
-    school_id = (await app.dp["institutions"].membership(tg_id=school.id))[0].id
+    school_id = (await app.dp["telebridges"].institutions.membership(tg_id=school.id))[0].id
     await admin.send(f"/start school_{school_id}")
     caplog.clear()
     calls, answers = await double_tap(admin, "✅ Подтвердить учреждение")

@@ -108,13 +108,13 @@ async def test_card_subscribe_unsubscribe_and_my_events(app: RunningBot, member:
 
     await member.press("🔔 Напомнить мне")
     assert "Подписчиков: 1" in member.last_text and "Вы подписаны" in member.last_text
-    assert await app.dp["events"].subscriber_ids(event_id=event_id) == [member.id]
+    assert await app.dp["events"].repo.subscriber_ids(event_id=event_id) == [member.id]
     await member.send("/myevents")
     assert "подписаны на 1 мероприятие" in member.last_text
     await member.press(next(label for label in member.labels() if "Фестиваль" in label))
     await member.press("🔕 Не напоминать")
     assert "Подписчиков: 0" in member.last_text
-    assert await app.dp["events"].subscriber_ids(event_id=event_id) == []
+    assert await app.dp["events"].repo.subscriber_ids(event_id=event_id) == []
     await member.send("/myevents")
     assert "не подписаны" in member.last_text
 
@@ -366,7 +366,7 @@ async def test_a_member_cannot_subscribe_to_a_cancelled_event(
     event_id = await add_event(app.db, status="cancelled")
     await member.press_data(EventCb(action=EventAction.SUBSCRIBE, id=event_id).pack())
     assert "отменено" in _last_alert(app)
-    assert await app.dp["events"].subscriber_ids(event_id=event_id) == []
+    assert await app.dp["events"].repo.subscriber_ids(event_id=event_id) == []
 
 
 async def test_organiser_form_refuses_far_dates_and_long_venues_and_shows_html_as_typed(

@@ -49,7 +49,7 @@ async def _trip_with_people(app: RunningBot, admin_id: int) -> int:
         app.db, PROGRAMME + "trips:" + trip_yaml(capacity=3, approval="да", questions=QUESTIONS)
     )
     trip = await trip_id(app.db)
-    service: RegistrationService = app.dp["registration"]
+    service: RegistrationService = app.dp["trips"].registration
     await add_person(app, 3001, '=HYPERLINK("x")', organisation="+7 школа", phone="+375291234567")
     await add_person(app, 3002, "Анна <b>Смирнова</b>", city="minsk")
     await add_person(app, 3003, "Олег Петров")
@@ -140,7 +140,7 @@ async def test_organiser_gets_xlsx_and_csv(app: RunningBot, admin: TgUser) -> No
     assert typed <= texts
     assert rows[2][8] == "Минск" and rows[2][12] == "Нет" and rows[2][14] is None
     # Times are the organiser's (Minsk) time, as real date cells.
-    registrations = await app.dp["registrations"].participants(trip_id=trip)
+    registrations = await app.dp["trips"].registrations.participants(trip_id=trip)
     created = registrations[0].registration.created_at.astimezone(MINSK).replace(tzinfo=None)
     assert isinstance(first[2], datetime) and abs(first[2] - created) < timedelta(minutes=1)
     assert isinstance(first[4], datetime) and rows[2][4] is None

@@ -485,7 +485,7 @@ async def test_more_seats_on_reimport_go_to_the_waiting_list(
 
     await send_file(admin, "plan.yaml", _trips(trip_yaml(capacity=2)).encode())
     assert "из листа ожидания переведён 1 человек" in admin.last_text
-    counts = await app.dp["registrations"].counts(trip_id=trip)
+    counts = await app.dp["trips"].registrations.counts(trip_id=trip)
     assert counts == {"approved": 2}
     assert any("освободилось место" in text for text in make_user(3002).texts())
 
@@ -517,7 +517,7 @@ async def test_a_cancelled_trip_is_not_reopened_or_edited_by_a_file(
     assert app.db is not None
     await send_file(admin, "plan.yaml", good_file().encode())
     trip = await trip_id(app.db)
-    await app.dp["trip_admin"].cancel_trip(
+    await app.dp["trips"].admin.cancel_trip(
         actor_access=Access.ORGANISER, trip_id=trip, reason="Рейс отменён"
     )
     before = await count_rows(app.db)
@@ -556,7 +556,7 @@ async def test_a_finished_trip_is_history(app: RunningBot) -> None:
     # Finished in the bot: the file that opened the trip no longer edits it.
     await seed(app.db, _trips(trip_yaml("t2")))
     trip = await trip_id(app.db, "t2")
-    await app.dp["trip_admin"].change_status(
+    await app.dp["trips"].admin.change_status(
         actor_access=Access.ORGANISER, trip_id=trip, status="finished", now=utc_now()
     )
     with pytest.raises(ImportRejected) as rejected:
@@ -625,7 +625,7 @@ async def test_trip_state_is_checked_again_inside_the_write(
         # someone registers for t2, which the file cancels;
         lambda: register(app, trip_2, 3001),
         # an organiser cancels t3, which the file edits.
-        lambda: app.dp["trip_admin"].cancel_trip(
+        lambda: app.dp["trips"].admin.cancel_trip(
             actor_access=Access.ORGANISER, trip_id=trip_3, reason="Нет автобуса"
         ),
     ]
@@ -665,7 +665,10 @@ async def test_freed_seats_go_to_the_waiting_list_in_the_import_transaction(
     with pytest.raises(RuntimeError):
         await seed(app.db, good_file(capacity=2))
     monkeypatch.undo()
-    assert await app.dp["registrations"].counts(trip_id=trip) == {"approved": 1, "waitlisted": 1}
+    assert await app.dp["trips"].registrations.counts(trip_id=trip) == {
+        "approved": 1,
+        "waitlisted": 1,
+    }
     assert (await _stored(app.db))[3] == 1
 
     summary = await seed(app.db, _trips(trip_yaml(capacity=2)))
@@ -675,7 +678,7 @@ async def test_freed_seats_go_to_the_waiting_list_in_the_import_transaction(
     assert summary.promotions == (
         Promotion(waiting.registration_id, trip, 3002, RegStatus.APPROVED),
     )
-    counts = await app.dp["registrations"].counts(trip_id=trip)
+    counts = await app.dp["trips"].registrations.counts(trip_id=trip)
     assert counts == {"approved": 2, "waitlisted": 1}
 
 

@@ -254,5 +254,5 @@ async def test_an_imported_title_that_draws_nothing_is_missing(
     ]
     # A title with letters in it loses only the invisible characters.
     await seed(app.db, PROGRAMME + "trips:" + trip_yaml(title=f'"{value}Педагоги\u200b"'))
-    trip = await app.dp["trips"].get(trip_id=await trip_id(app.db))
+    trip = await app.dp["trips"].repo.get(trip_id=await trip_id(app.db))
     assert trip.title == "Педагоги"

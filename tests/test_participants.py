@@ -20,8 +20,8 @@ async def _full_trip(app: RunningBot) -> int:
         name = "<b>Жирный</b> & Co" if number == 2 else f"Участник {number:02}"
         await add_person(app, 3000 + number, name, organisation=f"Школа № {number}")
         await register(app, trip, 3000 + number)
-    service: RegistrationService = app.dp["registration"]
-    leaving = await app.dp["registrations"].active_for(trip_id=trip, tg_id=3005)
+    service: RegistrationService = app.dp["trips"].registration
+    leaving = await app.dp["trips"].registrations.active_for(trip_id=trip, tg_id=3005)
     await service.cancel(registration_id=leaving.id, tg_id=3005, now=utc_now())
     return trip
 

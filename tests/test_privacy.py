@@ -487,7 +487,7 @@ async def test_no_registration_for_minors_without_consent(app: RunningBot, membe
     with pytest.raises(UserError, match="reg-error-guardian-required"):
         await register(app, trip, member.id)
     # The consent is asked for trips with minors only; other trips store none.
-    service = app.dp["registration"]
+    service = app.dp["trips"].registration
     await service.register(
         trip_id=adults,
         tg_id=member.id,

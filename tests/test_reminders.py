@@ -104,7 +104,7 @@ async def _subscribed_event(app: RunningBot, user: TgUser, **event: Any) -> int:
     """An event added to the database, the reminders told, the person subscribed."""
     assert app.db is not None
     event_id = await add_event(app.db, **event)
-    app.dp["reminders"].poke()
+    app.dp["delivery"].reminders.poke()
     await _subscribe(app, user, event_id)
     return event_id
 
@@ -143,7 +143,7 @@ async def test_reminder_in_belarusian_with_the_persons_city(
     await onboard(user, language="Беларуская", city="Мінск", role="Педагог")
     starts = _whole_second(5)
     event_id = await add_event(app.db, title="Турнір", starts_at=starts)
-    app.dp["reminders"].poke()
+    app.dp["delivery"].reminders.poke()
     await user.press_data(EventCb(action=EventAction.SUBSCRIBE, id=event_id).pack())
     await _wait_for(
         lambda: any("Напамін" in m.plain_text() for m in app.telegram.messages(user.id))
@@ -157,7 +157,7 @@ async def test_mute_under_a_reminder_unsubscribes(app: RunningBot, member: TgUse
     event_id = await _subscribed_event(app, member, starts_at=_whole_second(5))
     await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
     await member.press("🔕 Не напоминать")
-    assert not await app.dp["events"].is_subscribed(event_id=event_id, tg_id=member.id)
+    assert not await app.dp["events"].repo.is_subscribed(event_id=event_id, tg_id=member.id)
     assert member.labels() == ["Подробнее"]  # the reminder stays, its button goes
     assert "Напоминание" in member.last_text
     await member.press("Подробнее")
@@ -235,14 +235,14 @@ async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
         await onboard(member)
         starts = _whole_second(6)
         event_id = await add_event(app.db, starts_at=starts)
-        app.dp["reminders"].poke()
+        app.dp["delivery"].reminders.poke()
         await _subscribe(app, member, event_id)
         await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))  # the 4 s one
         # Moved 5 s later: the 2 s reminder follows (due at new start − 2 s), the 4 s
         # reminder already sent is not sent again for the new time.
         moved = starts + timedelta(seconds=5)
-        service = app.dp["event_service"]
-        event = await app.dp["events"].get(event_id=event_id)
+        service = app.dp["events"].service
+        event = await app.dp["events"].repo.get(event_id=event_id)
         change = await service.save(
             actor_id=1000,
             actor_access=Access.ORGANISER,
@@ -276,7 +276,9 @@ async def test_cancelling_drops_reminders_and_tells_subscribers(
     assert app.db is not None
     starts = _whole_second(5)
     event_id = await _subscribed_event(app, member, title="Семинар", starts_at=starts)
-    change = await app.dp["event_service"].cancel(actor_access=Access.ORGANISER, event_id=event_id)
+    change = await app.dp["events"].service.cancel(
+        actor_access=Access.ORGANISER, event_id=event_id
+    )
     assert change.told == 1  # told in the cancellation's own transaction
     await asyncio.sleep(max(_epoch(starts) - time.time(), 0) + 0.5)
     assert not _reminders(app.telegram, member.id)
@@ -304,7 +306,7 @@ async def test_blocked_person_is_skipped_and_marked(telegram: FakeTelegram, db_p
         member, other = await _two_people(app)
         starts = _whole_second(6)
         event_id = await add_event(app.db, starts_at=starts)
-        app.dp["reminders"].poke()
+        app.dp["delivery"].reminders.poke()
         await _subscribe(app, member, event_id)
         await _subscribe(app, other, event_id)
         telegram.blocked_chats.add(member.id)
@@ -312,7 +314,7 @@ async def test_blocked_person_is_skipped_and_marked(telegram: FakeTelegram, db_p
         attempts = telegram.calls_of("sendMessage", chat_id=member.id)
         reminder_attempts = [c for c in attempts if "Напоминание" in c.params.get("text", "")]
         assert len(reminder_attempts) == 1 and reminder_attempts[0].error_code == 403
-        person = await app.dp["people"].get(tg_id=member.id)
+        person = await app.dp["people"].repo.get(tg_id=member.id)
         assert person is not None and person.blocked_at is not None
     finally:
         await app.stop()
@@ -342,7 +344,7 @@ async def test_trip_reminders_go_to_approved_participants_only(
                 " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (trip_id, tg_id, status, now if status == "waitlisted" else None, now, now),
             )
-    app.dp["reminders"].poke()
+    app.dp["delivery"].reminders.poke()
     await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
     text = _reminders(app.telegram, member.id)[0][1]
     assert "Педагоги в Минске" in text and "Сочи → Минск" in text
@@ -480,7 +482,7 @@ async def test_mute_under_a_trip_reminder_stops_that_trips_reminders(
                     " VALUES (?, ?, 'approved', ?, ?)",
                     (trip_id, tg_id, now, now),
                 )
-        app.dp["reminders"].poke()
+        app.dp["delivery"].reminders.poke()
         await _wait_for(lambda: bool(_reminders(telegram, member.id)))  # the 4 s one
         calls = await member.press("🔕 Не напоминать")
         answers = [c for c in calls if c.method == "answerCallbackQuery"]

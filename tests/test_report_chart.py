@@ -174,7 +174,7 @@ async def test_a_period_with_a_little(app: RunningBot) -> None:
 @pytest.mark.parametrize("language", ["ru", "be"])
 async def test_the_demo(app: RunningBot, language: str) -> None:
     assert app.db is not None
-    await load_demo(app.db, now=utc_now(), services=app.dp["import_services"])
+    await load_demo(app.db, now=utc_now(), services=app.dp["trips"].importing)
     today = utc_now().date()
     figures = await _figures(
         app, Period(today - timedelta(days=365), today + timedelta(days=3 * 365), MOSCOW)

@@ -162,7 +162,7 @@ async def test_reimport_updates_by_key_keeps_what_the_file_leaves_out(app: Runni
     )
     item = await _item_id(app, "rm-1")
     # Edited in the bot meanwhile: a status and the notes.
-    service = app.dp["roadmap"]
+    service = app.dp["roadmap"].service
     await service.change_status(
         actor_id=ADMIN_ID,
         actor_access=Access.ADMIN,
@@ -212,7 +212,7 @@ async def test_a_number_of_another_stored_item_is_refused(app: RunningBot) -> No
 
 
 async def _link(app: RunningBot, item: int, kind: LinkKind, *targets: int) -> None:
-    service = app.dp["roadmap"]
+    service = app.dp["roadmap"].service
     for target in targets:
         await service.set_link(
             actor_id=ADMIN_ID,
@@ -268,7 +268,7 @@ async def test_progress_is_counted_from_linked_activities(app: RunningBot, membe
     assert "🔄 Статус" not in member.labels()
 
     # "Count all telebridges": every held one, linked or not (the agreed one is not held).
-    await app.dp["roadmap"].set_all_telebridges(
+    await app.dp["roadmap"].service.set_all_telebridges(
         actor_id=ADMIN_ID, actor_access=Access.ADMIN, item_id=edu, value=True
     )
     progress = await repo.progress(item_id=edu, now=utc_now())
@@ -345,12 +345,12 @@ async def test_status_change_keeps_history_audit_and_tells_followers_once(
     await member.press("Открыть пункт")
     assert "3. Обмен педагогами" in member.last_text
     await app.restart()
-    await app.dp["delivery"].wait_idle(5)
+    await app.dp["delivery"].engine.wait_idle(5)
     assert sum("Статус: Запланирован → Выполнен" in text for text in member.texts()) == 1
     # Unfollowing stops the notices.
     await member.send("/roadmap")
     await member.press("🔕 Не следить")
-    await app.dp["roadmap"].change_status(
+    await app.dp["roadmap"].service.change_status(
         actor_id=ADMIN_ID,
         actor_access=Access.ADMIN,
         item_id=item,
@@ -359,8 +359,8 @@ async def test_status_change_keeps_history_audit_and_tells_followers_once(
     )
     history_id = (await _rows(app, "SELECT MAX(id) FROM roadmap_history"))[0][0]
     # Only the Belarusian follower now: the organiser who made it is not told.
-    assert await app.dp["roadmap_notices"].announce(history_id, now=utc_now()) == 1
-    await app.dp["delivery"].wait_idle(5)
+    assert await app.dp["roadmap"].notices.announce(history_id, now=utc_now()) == 1
+    await app.dp["delivery"].engine.wait_idle(5)
     assert not any("Выполнен → В работе" in text for text in member.texts())
     assert any("Выкананы → У рабоце" in text for text in belarusian.texts())
 
@@ -372,7 +372,7 @@ async def test_notices_cut_short_are_resumed_at_start_up(app: RunningBot, member
     await member.send("/roadmap")
     await member.press("🔔 Следить за дорожной картой")
     # The change is committed, the bot stops before its notices are queued.
-    await app.dp["roadmap"].change_status(
+    await app.dp["roadmap"].service.change_status(
         actor_id=ADMIN_ID,
         actor_access=Access.ADMIN,
         item_id=item,
@@ -380,7 +380,7 @@ async def test_notices_cut_short_are_resumed_at_start_up(app: RunningBot, member
         now=utc_now(),
     )
     await app.restart()
-    await app.dp["delivery"].wait_idle(5)
+    await app.dp["delivery"].engine.wait_idle(5)
     assert sum("Запланирован → Перенесён" in text for text in member.texts()) == 1
     assert (await _rows(app, "SELECT COUNT(*) FROM roadmap_history WHERE notified_at IS NULL"))[0][
         0
@@ -459,7 +459,7 @@ async def test_forged_organiser_buttons_from_a_member_change_nothing(
         assert await _count(app, table) == 0
     # The services refuse members too, whatever calls them.
     with pytest.raises(UserError):
-        await app.dp["roadmap"].change_status(
+        await app.dp["roadmap"].service.change_status(
             actor_id=member.id,
             actor_access=Access.MEMBER,
             item_id=item,
@@ -517,7 +517,7 @@ async def test_mydata_and_forget_cover_followers(
 
     # An organiser's changes stay with their id, like their other records.
     item = await _item_id(app, "edu")
-    await app.dp["roadmap"].change_status(
+    await app.dp["roadmap"].service.change_status(
         actor_id=ADMIN_ID, actor_access=Access.ADMIN, item_id=item, status="done", now=utc_now()
     )
     await admin.send("/mydata")

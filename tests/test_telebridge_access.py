@@ -36,7 +36,7 @@ async def _colleague(app: RunningBot, make_user: Callable[..., TgUser], first: T
     """A second coordinator of `first`'s school, approved by `first`."""
     user = make_user(first.id + 100, first_name="Коллега")
     await onboard(user, name=f"Коллега {first.id}", city="Минск", role="Педагог")
-    school = (await app.dp["institutions"].membership(tg_id=first.id))[0].id
+    school = (await app.dp["telebridges"].institutions.membership(tg_id=first.id))[0].id
     await user.press_data(SchoolCb(action=SchoolAction.JOIN, id=school).pack())
     await first.press("✅ Принять")
     return user
@@ -119,7 +119,7 @@ async def test_people_who_are_not_the_awaited_side_are_refused(
     colleague = await _colleague(app, make_user, minsk)
     pending = make_user(3020, first_name="Ожидающий")
     await onboard(pending, name="Пётр Ожидающий", city="Минск", role="Педагог")
-    school = (await app.dp["institutions"].membership(tg_id=minsk.id))[0].id
+    school = (await app.dp["telebridges"].institutions.membership(tg_id=minsk.id))[0].id
     await pending.press_data(SchoolCb(action=SchoolAction.JOIN, id=school).pack())
     when, _ = sochi_time()
     await propose(sochi, partner="🏫 Средняя школа № 5", when=when)

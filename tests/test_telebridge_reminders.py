@@ -53,7 +53,7 @@ async def _move(app: RunningBot, telebridge_id: int, *, start: float, end: float
                 telebridge_id,
             ),
         )
-    app.dp["reminders"].poke()
+    app.dp["delivery"].reminders.poke()
 
 
 def _texts(user: TgUser, needle: str) -> list[str]:
@@ -86,7 +86,7 @@ async def test_reminders_reach_both_sides_once(
     assert sochi.labels() == ["Подробнее", "🔕 Не напоминать"]
     await app.restart()  # a second start-up over the same database
     await asyncio.sleep(1)
-    await app.dp["delivery"].wait_idle(5)
+    await app.dp["delivery"].engine.wait_idle(5)
     assert len(_texts(sochi, "Напоминание: телемост")) == 1
     assert len(_texts(minsk, "Напоминание: телемост")) == 1
     assert app.db is not None
@@ -191,7 +191,7 @@ async def test_the_question_reaches_a_side_whose_partner_answered_first(
     goes out: Minsk is still asked, Sochi is not asked again."""
     sochi, minsk, telebridge_id = pair
     assert app.db is not None
-    school = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
+    school = (await app.dp["telebridges"].institutions.membership(tg_id=sochi.id))[0].id
     async with app.db.transaction() as conn:
         await conn.execute(
             "INSERT INTO telebridge_reports (telebridge_id, institution_id, tg_id, held,"

@@ -89,13 +89,13 @@ async def test_registering_and_joining_an_institution(
     await first.press("✅ Принять")
     assert "Вы стали координатором «Гимназия <b>№ 1</b> & Co»" in colleague.last_text
     # The same request decided again (a second press, the other button): one decision.
-    institution_id = (await app.dp["institutions"].membership(tg_id=first.id))[0].id
+    institution_id = (await app.dp["telebridges"].institutions.membership(tg_id=first.id))[0].id
     calls = await first.press_data(
         JoinDecisionCb(institution=institution_id, tg_id=colleague.id, approve=False).pack()
     )
     alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
     assert "уже принято решение" in alert.params["text"]
-    membership = await app.dp["institutions"].membership(tg_id=colleague.id)
+    membership = await app.dp["telebridges"].institutions.membership(tg_id=colleague.id)
     assert membership is not None and membership[1] == "active"
     await colleague.send("/school")
     assert "Координаторов: 2" in colleague.last_text
@@ -157,8 +157,8 @@ async def test_partner_schools_filter_and_deep_link(
     assert labels[0].startswith("🏫 Средняя школа № 5")  # by name while nothing was held
 
     # A pair that has held a telebridge comes first, with the count.
-    own = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
-    nursery = (await app.dp["institutions"].membership(tg_id=3004))[0].id
+    own = (await app.dp["telebridges"].institutions.membership(tg_id=sochi.id))[0].id
+    nursery = (await app.dp["telebridges"].institutions.membership(tg_id=3004))[0].id
     assert app.db is not None
     async with app.db.transaction() as conn:
         await conn.execute(
@@ -181,7 +181,7 @@ async def test_partner_schools_filter_and_deep_link(
     assert "пока нет" in sochi.last_text
 
     # The school_<id> link opens the card; an organiser can verify it there.
-    school_id = (await app.dp["institutions"].membership(tg_id=minsk.id))[0].id
+    school_id = (await app.dp["telebridges"].institutions.membership(tg_id=minsk.id))[0].id
     await admin.send(f"/start school_{school_id}")
     assert "Школа: Средняя школа № 5" in admin.last_text
     await admin.press("✅ Подтвердить учреждение")
@@ -190,11 +190,11 @@ async def test_partner_schools_filter_and_deep_link(
     assert "✅ Подтвердить учреждение" not in sochi.labels()
     assert "📡 Предложить телемост" in sochi.labels()
     # A coordinator forging the verify button gets a polite no; nothing changes.
-    other = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
+    other = (await app.dp["telebridges"].institutions.membership(tg_id=sochi.id))[0].id
     calls = await minsk.press_data(SchoolCb(action=SchoolAction.VERIFY, id=other).pack())
     alert = [c for c in calls if c.method == "answerCallbackQuery"][-1]
     assert "только организаторам" in alert.params["text"]
-    assert not (await app.dp["institutions"].get(institution_id=other)).verified
+    assert not (await app.dp["telebridges"].institutions.get(institution_id=other)).verified
 
 
 # Proposing and agreeing
@@ -406,7 +406,8 @@ async def test_open_offer_is_taken_by_exactly_one_of_two(
     assert telebridge.status == "confirmed"
     winner = (
         minsk
-        if telebridge.partner_id == (await app.dp["institutions"].membership(tg_id=minsk.id))[0].id
+        if telebridge.partner_id
+        == (await app.dp["telebridges"].institutions.membership(tg_id=minsk.id))[0].id
         else lyceum
     )
     loser = lyceum if winner is minsk else minsk
@@ -489,7 +490,7 @@ async def test_a_counter_does_not_take_an_open_offer(
     assert "Телемост подтверждён" in lyceum.texts()[-2]
     taken = await _get(app.db, offer.id)
     assert taken is not None and taken.status == "confirmed"
-    lyceum_id = (await app.dp["institutions"].membership(tg_id=lyceum.id))[0].id
+    lyceum_id = (await app.dp["telebridges"].institutions.membership(tg_id=lyceum.id))[0].id
     assert taken.partner_id == lyceum_id
     [closed] = await _counters(app.db, offer.id)
     assert closed.status == "cancelled" and closed.closed_as_taken
@@ -847,7 +848,7 @@ async def test_a_restart_does_not_send_a_proposal_again(
     before = len(minsk.texts())
     await app.restart()
     await asyncio.sleep(0.3)
-    await app.dp["delivery"].wait_idle(5)
+    await app.dp["delivery"].engine.wait_idle(5)
     assert len(minsk.texts()) == before
 
 
@@ -861,7 +862,7 @@ async def test_coordinators_data_in_mydata_and_forget(
     when, _ = sochi_time()
     await propose(sochi, partner="🏫 Средняя школа № 5", when=when)
     await minsk.press("✅ Принять")
-    school_id = (await app.dp["institutions"].membership(tg_id=sochi.id))[0].id
+    school_id = (await app.dp["telebridges"].institutions.membership(tg_id=sochi.id))[0].id
 
     # The organiser's verification is in the audit log.
     await admin.send(f"/start school_{school_id}")
@@ -957,6 +958,6 @@ async def test_a_school_left_without_a_coordinator_is_decided_by_organisers(
     assert "нет координатора" in admin.last_text
     assert "Новый Координатор" in admin.last_text
     await admin.press("✅ Принять")
-    membership = await app.dp["institutions"].membership(tg_id=newcomer.id)
+    membership = await app.dp["telebridges"].institutions.membership(tg_id=newcomer.id)
     assert membership is not None and membership[1] == "active"
     assert "Вы стали координатором «Гимназия № 1»" in newcomer.last_text

@@ -65,7 +65,7 @@ def _last_alert(app: RunningBot) -> str:
 async def _programme(app: RunningBot, title: str = "Обмен педагогическим опытом") -> int:
     assert app.db is not None
     async with app.db.transaction() as conn:
-        return await app.dp["trips"].save_programme(
+        return await app.dp["trips"].repo.save_programme(
             conn,
             programme=NewProgramme(
                 direction="education", title=title, description="", audience=("teacher",)
@@ -101,7 +101,7 @@ async def _trip(
     )
     assert app.db is not None
     async with app.db.transaction() as conn:
-        return await app.dp["trips"].save(conn, trip=trip, actor=None)
+        return await app.dp["trips"].repo.save(conn, trip=trip, actor=None)
 
 
 async def _people(make_user: Callable[..., TgUser], *ids: int) -> list[TgUser]:
@@ -116,7 +116,7 @@ async def _people(make_user: Callable[..., TgUser], *ids: int) -> list[TgUser]:
 async def _register(app: RunningBot, trip_id: int, *users: TgUser) -> list[str]:
     statuses = []
     for user in users:
-        result = await app.dp["registration"].register(
+        result = await app.dp["trips"].registration.register(
             trip_id=trip_id, tg_id=user.id, answers={}, now=utc_now()
         )
         statuses.append(result.status.value)
@@ -696,11 +696,11 @@ async def test_cancel_trip_tells_everyone_with_the_reason(
     registration = await _rows(
         app, "SELECT id FROM registrations WHERE tg_id = ? AND trip_id = ?", gone.id, trip_id
     )
-    await app.dp["registration"].cancel(
+    await app.dp["trips"].registration.cancel(
         registration_id=registration[0]["id"], tg_id=gone.id, now=utc_now()
     )
     # The seat went to the first in line, whose registration the organisers were sent.
-    await app.dp["delivery"].wait_idle(10)
+    await app.dp["delivery"].engine.wait_idle(10)
 
     await admin.press_data(TripCb(action=TripAction.CANCEL_TRIP, id=trip_id).pack())
     assert "Напишите причину" in admin.last_text and "3 человека" in admin.last_text
@@ -807,12 +807,12 @@ async def test_rights_taken_away_mid_form(app: RunningBot, admin: TgUser, make_u
 async def test_the_service_checks_access_itself(app: RunningBot) -> None:
     trip_id = await _trip(app)
     service = TripAdminService(
-        app.dp["db"],
-        app.dp["trips"],
-        app.dp["registrations"],
-        app.dp["registration"],
+        app.db,
+        app.dp["trips"].repo,
+        app.dp["trips"].registrations,
+        app.dp["trips"].registration,
         app.dp["cities"],
-        app.dp["trip_notices"],
+        app.dp["trips"].notices,
     )
     programme = NewProgramme(direction="sport", title="Турниры", description="", audience=())
     with pytest.raises(UserError) as refused:

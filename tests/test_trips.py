@@ -312,7 +312,7 @@ async def test_two_hundred_people_rush_ten_seats(app: RunningBot, make_user) -> 
     ) as cur:
         ids = [row[0] for row in await cur.fetchall()]
     positions = sorted(
-        [(await app.dp["registrations"].get(registration_id=i)).position for i in ids]
+        [(await app.dp["trips"].registrations.get(registration_id=i)).position for i in ids]
     )
     assert positions == list(range(1, 191))
     for user in users:  # everybody was answered

@@ -93,7 +93,7 @@ async def test_killed_right_after_an_approval_the_member_is_still_told(
         assert status == [("approved",)]
         audit = await _rows(app.db, "SELECT action FROM audit_log WHERE action = 'approve'")
         assert len(audit) == 1
-        await app.dp["delivery"].wait_idle(10)
+        await app.dp["delivery"].engine.wait_idle(10)
         told = [m.plain_text() for m in telegram.messages(MEMBER)[told_before:]]
         assert len(told) == 1 and "одобрена" in told[0], told
     finally:

@@ -223,7 +223,7 @@ async def organiser_reasons(
     await onboard(member)
     programme = await add_programme(app.db)
     trip = await add_trip(app.db, programme_id=programme, needs_approval=True)
-    registered = await app.dp["registration"].register(
+    registered = await app.dp["trips"].registration.register(
         trip_id=trip, tg_id=member.id, answers={}, now=utc_now()
     )
     await admin.press_data(RegCb(action=RegAction.REJECT, id=registered.registration_id).pack())

@@ -133,6 +133,7 @@ class ImportServices:
     move up and the subscribers of moved or cancelled events are told, all in that
     transaction. Built by the application (bot/app.py), never here."""
 
+    db: Database
     registration: RegistrationService
     event_notices: EventNotices
 

@@ -7,6 +7,7 @@ else, and bot.broadcasts.service checks the access again on every action.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,10 +18,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.broadcasts.monitor import BroadcastMonitor
+from bot.broadcasts.capability import Broadcasts
 from bot.broadcasts.service import (
     SEGMENT_FIELDS,
-    BroadcastService,
     ContentKind,
     Segment,
     SegmentKind,
@@ -34,6 +34,8 @@ from bot.core.i18n import Translator
 from bot.core.ids import ID_MAX, parse_int
 from bot.core.roles import Access, MemberRole
 from bot.core.timefmt import local_text
+from bot.events.capability import Events
+from bot.trips.capability import Trips
 from bot.trips.catalogue import TripStatus
 from handlers.broadcasts import history
 from handlers.broadcasts.keyboards import (
@@ -60,6 +62,7 @@ from handlers.broadcasts.keyboards import (
 )
 from handlers.broadcasts.views import segment_label
 from handlers.kit.access import organisers_only, refusals_router, staff_router
+from handlers.kit.context import with_context
 from handlers.kit.filters import Has
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
@@ -67,9 +70,7 @@ from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
 from storage.broadcasts import Source
 from storage.cities import CityRepo
 from storage.db import utc_now
-from storage.events import EventRepo
 from storage.people import Person
-from storage.trips import TripRepo
 
 # Trips whose people can be written to: everything but drafts.
 TRIP_STATUSES = tuple(status.value for status in TripStatus if status is not TripStatus.DRAFT)
@@ -98,27 +99,39 @@ async def home(callback: CallbackQuery, state: FSMContext, t: Translator) -> Non
 # The segment
 
 
-def _segment(data: dict[str, Any]) -> Segment | None:
-    raw = data.get("seg")
+def _segment(form: dict[str, Any]) -> Segment | None:
+    raw = form.get("seg")
     return Segment.from_data(raw) if raw else None
+
+
+@dataclass(frozen=True, slots=True)
+class Composer:
+    """The organiser writing a broadcast, and what the form's questions are drawn with
+    (`composer`, built once per update by handlers.kit.context)."""
+
+    person: Person
+    access: Access
+    cities: CityRepo
+    trips: Trips
+    events: Events
+    broadcasts: Broadcasts
+    settings: Settings
+    bot: Bot
 
 
 async def _ask_segment(
     target: Target,
     state: FSMContext,
     t: Translator,
+    composer: Composer,
     *,
-    cities: CityRepo,
-    trips: TripRepo,
-    events: EventRepo,
-    broadcasts: BroadcastService,
-    access: Access,
-    person: Person,
-    settings: Settings,
     page: int = 0,
     new: bool = False,
 ) -> None:
     """The segment's next question, or the request for the message once it is complete."""
+    cities, trips, events = composer.cities, composer.trips, composer.events
+    broadcasts, access = composer.broadcasts, composer.access
+    person, settings = composer.person, composer.settings
     segment = _segment(await state.get_data())
     reply = send_new if new else show
     if segment is None:
@@ -128,7 +141,7 @@ async def _ask_segment(
     field = segment.missing()
     if field is None:
         await state.set_state(BroadcastForm.content)
-        total, blocked = await broadcasts.count(actor_access=access, segment=segment)
+        total, blocked = await broadcasts.service.count(actor_access=access, segment=segment)
         label = await segment_label(t, segment, cities, trips, events)
         text = t("bc-ask-content", segment=label, count=total, blocked=blocked)
         await reply(target, text, content_keyboard(t))
@@ -152,16 +165,16 @@ async def _ask_segment(
     elif field == "inst_kind":
         await reply(target, t("bc-ask-inst-kind"), institution_kinds_keyboard(t))
     else:
-        trip = await trips.get(trip_id=segment.trip_id or 0)
+        trip = await trips.repo.get(trip_id=segment.trip_id or 0)
         text = t("bc-ask-audience", title=trip.title if trip else "?")
         await reply(target, text, audience_keyboard(t))
 
 
 async def _ask_trip(
-    target: Target, t: Translator, trips: TripRepo, zone: str, *, page: int, new: bool
+    target: Target, t: Translator, trips: Trips, zone: str, *, page: int, new: bool
 ) -> None:
     async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
-        items, total = await trips.catalogue(
+        items, total = await trips.repo.catalogue(
             statuses=TRIP_STATUSES, role=None, from_city_id=None, limit=limit, offset=offset
         )
         labels = [
@@ -174,10 +187,10 @@ async def _ask_trip(
 
 
 async def _ask_event(
-    target: Target, t: Translator, events: EventRepo, zone: str, *, page: int, new: bool
+    target: Target, t: Translator, events: Events, zone: str, *, page: int, new: bool
 ) -> None:
     async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
-        items, total = await events.catalogue(now=utc_now(), limit=limit, offset=offset)
+        items, total = await events.repo.catalogue(now=utc_now(), limit=limit, offset=offset)
         labels = [(_item_label(t, e.starts_at, e.title, zone), e.id) for e in items]
         return labels, total
 
@@ -212,34 +225,27 @@ async def _ask_item(
 
 
 async def new_broadcast(
-    callback: CallbackQuery, state: FSMContext, t: Translator, **deps: Any
+    callback: CallbackQuery, state: FSMContext, t: Translator, composer: Composer
 ) -> None:
     await state.clear()
-    await _ask_segment(callback, state, t, **_segment_deps(deps))
+    await _ask_segment(callback, state, t, composer)
 
 
-def _segment_deps(data: dict[str, Any]) -> dict[str, Any]:
-    keys = ("cities", "trips", "events", "broadcasts", "access", "person", "settings")
-    return {key: data[key] for key in keys}
-
-
-async def _known(
-    field: str, number: int, cities: CityRepo, trips: TripRepo, events: EventRepo
-) -> bool:
+async def _known(field: str, number: int, cities: CityRepo, trips: Trips, events: Events) -> bool:
     """Whether a picked city, trip or event exists and may be written to."""
     if field in ("city_id", "inst_city"):
         return (field == "inst_city" and number == 0) or (
             await cities.get(city_id=number) is not None
         )
     if field == "trip_id":
-        trip = await trips.get(trip_id=number)
+        trip = await trips.repo.get(trip_id=number)
         return trip is not None and trip.status in TRIP_STATUSES
-    event = await events.get(event_id=number)
+    event = await events.repo.get(event_id=number)
     return event is not None and event.status == "scheduled"
 
 
 async def _checked_value(
-    segment: Segment | None, value: str, cities: CityRepo, trips: TripRepo, events: EventRepo
+    segment: Segment | None, value: str, cities: CityRepo, trips: Trips, events: Events
 ) -> Segment:
     """The pressed choice applied to the segment; a stale or forged one is refused."""
     try:
@@ -268,21 +274,21 @@ async def segment_pick(
     state: FSMContext,
     t: Translator,
     callback_answer: CallbackAnswer,
-    **deps: Any,
+    composer: Composer,
 ) -> None:
     try:
         segment = await _checked_value(
             _segment(await state.get_data()),
             callback_data.value,
-            deps["cities"],
-            deps["trips"],
-            deps["events"],
+            composer.cities,
+            composer.trips,
+            composer.events,
         )
     except UserError as error:
         alert(callback_answer, t.popup(error.key, **error.args_))
         return
     await state.update_data(seg=segment.to_json())
-    await _ask_segment(callback, state, t, **_segment_deps(deps))
+    await _ask_segment(callback, state, t, composer)
 
 
 async def list_page(
@@ -290,8 +296,8 @@ async def list_page(
     callback_data: BcPageCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
-    events: EventRepo,
+    trips: Trips,
+    events: Events,
     person: Person,
     cities: CityRepo,
     settings: Settings,
@@ -315,21 +321,23 @@ def _step_back(segment: Segment | None) -> Segment | None:
     return None
 
 
-async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **deps: Any) -> None:
+async def back(
+    callback: CallbackQuery, state: FSMContext, t: Translator, composer: Composer
+) -> None:
     current = await state.get_state()
     data = await state.get_data()
     if current == BroadcastForm.schedule.state:
         await state.set_state(BroadcastForm.preview)
-        await _preview_summary(callback, state, t, **_segment_deps(deps), new=False)
+        await _preview_summary(callback, state, t, composer, new=False)
         return
     if current == BroadcastForm.preview.state:
         await state.set_state(BroadcastForm.content)
         await state.update_data(src=None)
-        await _ask_segment(callback, state, t, **_segment_deps(deps))
+        await _ask_segment(callback, state, t, composer)
         return
     previous = _step_back(_segment(data))
     await state.update_data(seg=previous.to_json() if previous else None)
-    await _ask_segment(callback, state, t, **_segment_deps(deps))
+    await _ask_segment(callback, state, t, composer)
 
 
 async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -350,46 +358,38 @@ def _content_kind(message: Message) -> ContentKind | None:
     return None
 
 
-async def content(message: Message, state: FSMContext, t: Translator, **deps: Any) -> None:
+async def content(message: Message, state: FSMContext, t: Translator, composer: Composer) -> None:
     kind = _content_kind(message)
     try:
         check_content(kind, message.caption if kind is not ContentKind.TEXT else message.text)
     except UserError as error:
-        await _ask_again(message, state, t, t(error.key, **error.args_), deps)
+        await _ask_again(message, state, t, t(error.key, **error.args_), composer)
         return
     assert kind is not None
     await state.update_data(src=[message.chat.id, message.message_id, kind.value])
     await state.set_state(BroadcastForm.preview)
-    bot: Bot = deps["bot"]
+    bot: Bot = composer.bot
     # The preview is the very copy people will get.
     await message.answer(t("bc-preview-above"))
     await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
-    await _preview_summary(message, state, t, **_segment_deps(deps), new=True)
+    await _preview_summary(message, state, t, composer, new=True)
 
 
 async def _preview_summary(
-    target: Target,
-    state: FSMContext,
-    t: Translator,
-    *,
-    cities: CityRepo,
-    trips: TripRepo,
-    events: EventRepo,
-    broadcasts: BroadcastService,
-    access: Access,
-    new: bool,
-    **_zone_sources: Any,  # person and settings, which the questions need, not the summary
+    target: Target, state: FSMContext, t: Translator, composer: Composer, *, new: bool
 ) -> None:
     segment = _segment(await state.get_data())
     assert segment is not None
-    total, blocked = await broadcasts.count(actor_access=access, segment=segment)
-    label = await segment_label(t, segment, cities, trips, events)
+    total, blocked = await composer.broadcasts.service.count(
+        actor_access=composer.access, segment=segment
+    )
+    label = await segment_label(t, segment, composer.cities, composer.trips, composer.events)
     text = t("bc-preview", segment=label, count=total, blocked=blocked)
     await (send_new if new else show)(target, text, preview_keyboard(t, can_send=total > 0))
 
 
-def _source(data: dict[str, Any]) -> Source:
-    chat_id, message_id, kind = data["src"]
+def _source(form: dict[str, Any]) -> Source:
+    chat_id, message_id, kind = form["src"]
     return Source(chat_id=int(chat_id), message_id=int(message_id), kind=str(kind))
 
 
@@ -398,14 +398,14 @@ async def send(
     state: FSMContext,
     t: Translator,
     access: Access,
-    broadcasts: BroadcastService,
+    broadcasts: Broadcasts,
     callback_answer: CallbackAnswer,
 ) -> None:
     data = await state.get_data()
     segment = _segment(data)
     assert segment is not None and isinstance(callback.message, Message)
     try:
-        broadcast = await broadcasts.send_now(
+        broadcast = await broadcasts.service.send_now(
             actor_id=callback.from_user.id,
             actor_access=access,
             segment=segment,
@@ -468,8 +468,7 @@ async def schedule(
     access: Access,
     cities: CityRepo,
     settings: Settings,
-    broadcasts: BroadcastService,
-    broadcast_monitor: BroadcastMonitor,
+    broadcasts: Broadcasts,
 ) -> None:
     zone, city = await _city_time(t, person, cities, settings)
     data = await state.get_data()
@@ -477,7 +476,7 @@ async def schedule(
     assert segment is not None
     try:
         at = parse_schedule(message.text, zone, utc_now())
-        broadcast = await broadcasts.schedule(
+        broadcast = await broadcasts.service.schedule(
             actor_id=person.tg_id,
             actor_access=access,
             segment=segment,
@@ -498,39 +497,43 @@ async def schedule(
         reply_markup=scheduled_keyboard(t, broadcast.id),
     )
     # This message turns into the progress message when the broadcast starts.
-    await broadcasts.attach_progress(
+    await broadcasts.service.attach_progress(
         broadcast_id=broadcast.id, chat_id=sent.chat.id, message_id=sent.message_id
     )
-    broadcast_monitor.wake()
+    broadcasts.monitor.wake()
 
 
 async def _ask_again(
-    message: Message, state: FSMContext, t: Translator, explanation: str, deps: dict[str, Any]
+    message: Message, state: FSMContext, t: Translator, explanation: str, composer: Composer
 ) -> None:
     """A wrong answer: say why, then the step's question again with its buttons."""
     current = await state.get_state()
 
     async def ask_again() -> None:
         if current == BroadcastForm.preview.state:
-            await _preview_summary(message, state, t, **_segment_deps(deps), new=True)
+            await _preview_summary(message, state, t, composer, new=True)
         elif current == BroadcastForm.schedule.state:
-            await _ask_time(message, t, deps["person"], deps["cities"], deps["settings"], new=True)
+            await _ask_time(
+                message, t, composer.person, composer.cities, composer.settings, new=True
+            )
         else:  # the segment's next question, or the request for the message
-            await _ask_segment(message, state, t, **_segment_deps(deps), new=True)
+            await _ask_segment(message, state, t, composer, new=True)
 
     await explain_and_ask_again(message, explanation, ask_again)
 
 
-async def expect_buttons(message: Message, state: FSMContext, t: Translator, **deps: Any) -> None:
+async def expect_buttons(
+    message: Message, state: FSMContext, t: Translator, composer: Composer
+) -> None:
     """Typed text where buttons are expected, or no text where a time is expected."""
-    await _ask_again(message, state, t, t("bc-use-buttons"), deps)
+    await _ask_again(message, state, t, t("bc-use-buttons"), composer)
 
 
 # Routers
 
 
 def _staff_router() -> Router:
-    router = staff_router(__name__)
+    router = with_context(staff_router(__name__), "composer", Composer)
     cb, msg, form = router.callback_query.register, router.message.register, BcFormCb.filter
 
     msg(home_command, Command("broadcast"))

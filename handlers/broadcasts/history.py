@@ -7,12 +7,14 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.broadcasts.monitor import BroadcastMonitor
-from bot.broadcasts.service import BroadcastService
+from bot.broadcasts.capability import Broadcasts
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.roles import Access
+from bot.events.capability import Events
+from bot.people.capability import People
+from bot.trips.capability import Trips
 from handlers.broadcasts.keyboards import (
     PAGE_SIZE,
     BcAction,
@@ -28,9 +30,7 @@ from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import alert, send_new, show, show_error, zone_of
 from storage.cities import CityRepo
 from storage.db import utc_now
-from storage.events import EventRepo
-from storage.people import Person, PersonRepo
-from storage.trips import TripRepo
+from storage.people import Person
 
 
 async def history(
@@ -41,9 +41,9 @@ async def history(
     access: Access,
     cities: CityRepo,
     settings: Settings,
-    broadcasts: BroadcastService,
+    broadcasts: Broadcasts,
 ) -> None:
-    items, page, pages = await broadcasts.history(
+    items, page, pages = await broadcasts.service.history(
         actor_access=access, page=callback_data.page, page_size=PAGE_SIZE
     )
     if not items:
@@ -51,7 +51,10 @@ async def history(
         return
     zone = await zone_of(person, cities, settings)
     labels = [
-        (history_label(t, item, await broadcasts.figures(broadcast_id=item.id), zone), item.id)
+        (
+            history_label(t, item, await broadcasts.service.figures(broadcast_id=item.id), zone),
+            item.id,
+        )
         for item in items
     ]
     await show(callback, t("bc-history"), history_keyboard(t, labels, page=page, pages=pages))
@@ -63,24 +66,26 @@ async def card(
     t: Translator,
     person: Person,
     access: Access,
-    people: PersonRepo,
+    people: People,
     cities: CityRepo,
-    trips: TripRepo,
-    events: EventRepo,
+    trips: Trips,
+    events: Events,
     settings: Settings,
-    broadcasts: BroadcastService,
+    broadcasts: Broadcasts,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
-        broadcast = await broadcasts.get(actor_access=access, broadcast_id=callback_data.id)
+        broadcast = await broadcasts.service.get(
+            actor_access=access, broadcast_id=callback_data.id
+        )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    author = await people.get(tg_id=broadcast.created_by)
+    author = await people.repo.get(tg_id=broadcast.created_by)
     text = card_text(
         t,
         broadcast,
-        await broadcasts.figures(broadcast_id=broadcast.id),
+        await broadcasts.service.figures(broadcast_id=broadcast.id),
         segment=await segment_label(t, broadcast.segment, cities, trips, events),
         author=(author.full_name if author else None) or str(broadcast.created_by),
         zone=await zone_of(person, cities, settings),
@@ -95,12 +100,14 @@ async def show_message(
     t: Translator,
     access: Access,
     bot: Bot,
-    broadcasts: BroadcastService,
+    broadcasts: Broadcasts,
     callback_answer: CallbackAnswer,
 ) -> None:
     """A copy of what was sent, as the people got it."""
     try:
-        broadcast = await broadcasts.get(actor_access=access, broadcast_id=callback_data.id)
+        broadcast = await broadcasts.service.get(
+            actor_access=access, broadcast_id=callback_data.id
+        )
         await bot.copy_message(
             callback.from_user.id, broadcast.source.chat_id, broadcast.source.message_id
         )
@@ -125,19 +132,21 @@ async def stop_ask(
     callback_data: BcCb,
     t: Translator,
     access: Access,
-    broadcasts: BroadcastService,
+    broadcasts: Broadcasts,
     callback_answer: CallbackAnswer,
 ) -> None:
     """A separate message asks to confirm: the progress message keeps changing."""
     try:
-        broadcast = await broadcasts.get(actor_access=access, broadcast_id=callback_data.id)
+        broadcast = await broadcasts.service.get(
+            actor_access=access, broadcast_id=callback_data.id
+        )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     if broadcast.status != "sending":
         alert(callback_answer, t.popup("bc-error-not-running"))
         return
-    figures = await broadcasts.figures(broadcast_id=broadcast.id)
+    figures = await broadcasts.service.figures(broadcast_id=broadcast.id)
     text = t("bc-stop-confirm", id=broadcast.id, sent=figures.sent, left=figures.left)
     await send_new(callback, text, stop_confirm_keyboard(t, broadcast.id))
 
@@ -147,12 +156,11 @@ async def stop(
     callback_data: BcCb,
     t: Translator,
     access: Access,
-    broadcasts: BroadcastService,
-    broadcast_monitor: BroadcastMonitor,
+    broadcasts: Broadcasts,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
-        stopped = await broadcasts.stop(
+        stopped = await broadcasts.service.stop(
             actor_id=callback.from_user.id,
             actor_access=access,
             broadcast_id=callback_data.id,
@@ -162,7 +170,7 @@ async def stop(
         await show_error(callback, t, error, callback_answer)
         return
     await show(callback, t("bc-stopping", id=stopped.id), way_on_keyboard(t, home_button(t)))
-    broadcast_monitor.wake()
+    broadcasts.monitor.wake()
 
 
 async def stop_keep(
@@ -170,11 +178,13 @@ async def stop_keep(
     callback_data: BcCb,
     t: Translator,
     access: Access,
-    broadcasts: BroadcastService,
+    broadcasts: Broadcasts,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:  # a forged number must not be called a broadcast that goes on
-        broadcast = await broadcasts.get(actor_access=access, broadcast_id=callback_data.id)
+        broadcast = await broadcasts.service.get(
+            actor_access=access, broadcast_id=callback_data.id
+        )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
@@ -186,11 +196,11 @@ async def withdraw(
     callback_data: BcCb,
     t: Translator,
     access: Access,
-    broadcasts: BroadcastService,
+    broadcasts: Broadcasts,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
-        withdrawn = await broadcasts.withdraw(
+        withdrawn = await broadcasts.service.withdraw(
             actor_id=callback.from_user.id,
             actor_access=access,
             broadcast_id=callback_data.id,

@@ -7,17 +7,17 @@ from bot.broadcasts.service import ANY_KIND, Segment, SegmentKind
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.timefmt import local_text
+from bot.events.capability import Events
+from bot.trips.capability import Trips
 from handlers.kit.render import shorten
 from storage.broadcasts import RUNNING, SCHEDULED, Broadcast, Figures
 from storage.cities import CityRepo
-from storage.events import EventRepo
-from storage.trips import TripRepo
 
 LABEL_MAX = 60
 
 
 async def segment_label(
-    t: Translator, segment: Segment | str, cities: CityRepo, trips: TripRepo, events: EventRepo
+    t: Translator, segment: Segment | str, cities: CityRepo, trips: Trips, events: Events
 ) -> str:
     """ "Сочи · Педагоги", "«Поездка» · одобренные": who gets it, for people to read."""
     try:
@@ -35,12 +35,12 @@ async def segment_label(
     if segment.language is not None:
         parts.append(t.button(f"bc-language-{segment.language}"))
     if segment.trip_id is not None:
-        trip = await trips.get(trip_id=segment.trip_id)
+        trip = await trips.repo.get(trip_id=segment.trip_id)
         parts.append(t.button("bc-segment-trip", title=trip.title if trip else "?"))
     if segment.audience is not None:
         parts.append(t.button(f"bc-audience-{segment.audience}"))
     if segment.event_id is not None:
-        event = await events.get(event_id=segment.event_id)
+        event = await events.repo.get(event_id=segment.event_id)
         parts.append(t.button("bc-segment-event", title=event.title if event else "?"))
     if segment.kind is SegmentKind.COORDINATORS:
         parts.append(t.button("bc-segment-coordinators"))

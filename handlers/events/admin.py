@@ -25,9 +25,9 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id, parse_prefixed_id
 from bot.core.roles import Access
+from bot.events.capability import Events
 from bot.events.service import (
     EventKind,
-    EventService,
     check_end,
     check_start,
     clean_venue,
@@ -35,6 +35,7 @@ from bot.events.service import (
     when_text,
 )
 from bot.trips.admin import clean_description, clean_title
+from bot.trips.capability import Trips
 from bot.trips.catalogue import TripStatus, parse_local_datetime
 from handlers.events.callbacks import (
     EventAction,
@@ -45,6 +46,7 @@ from handlers.events.callbacks import (
     EventFormCb,
     EventPickCb,
 )
+from handlers.events.viewer import Viewer, with_viewer
 from handlers.events.views import back_to_event_keyboard, cancel_confirm_keyboard
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.filters import Has
@@ -54,8 +56,7 @@ from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, show_error
 from storage.cities import City, CityRepo
 from storage.db import to_db_time, utc_now
-from storage.events import SCHEDULED, Event, EventRepo, NewEvent
-from storage.trips import TripRepo
+from storage.events import SCHEDULED, Event, NewEvent
 
 LABEL_MAX = 60
 LINKS_SHOWN = 8  # programmes and trips offered as links, each
@@ -252,12 +253,12 @@ class FormView:
         return text, builder.as_markup()
 
 
-async def _links(t: Translator, trips: TripRepo, form: dict[str, Any]) -> dict[str, str]:
+async def _links(t: Translator, trips: Trips, form: dict[str, Any]) -> dict[str, str]:
     """What an event may belong to: programmes and the trips that are not history."""
     links: dict[str, str] = {}
-    for programme in (await trips.list_programmes())[:LINKS_SHOWN]:
+    for programme in (await trips.repo.list_programmes())[:LINKS_SHOWN]:
         links[f"p{programme.id}"] = t.button("event-link-programme", title=programme.title)
-    items, _ = await trips.catalogue(
+    items, _ = await trips.repo.catalogue(
         statuses=(TripStatus.DRAFT, TripStatus.OPEN, TripStatus.CLOSED),
         role=None,
         from_city_id=None,
@@ -270,11 +271,11 @@ async def _links(t: Translator, trips: TripRepo, form: dict[str, Any]) -> dict[s
     current = form.get("link")
     if current and current not in links:
         if (programme_id := parse_prefixed_id(current, "p")) is not None:
-            chosen = await trips.get_programme(programme_id=programme_id)
+            chosen = await trips.repo.get_programme(programme_id=programme_id)
             if chosen is not None:
                 links[current] = t.button("event-link-programme", title=chosen.title)
         elif (trip_id := parse_prefixed_id(current, "t")) is not None:
-            trip = await trips.get(trip_id=trip_id)
+            trip = await trips.repo.get(trip_id=trip_id)
             if trip is not None:
                 links[current] = t.button("event-link-trip", title=trip.title)
     return links
@@ -284,16 +285,16 @@ async def _show_step(
     target: Target,
     state: FSMContext,
     step: State,
-    data: dict[str, Any],
+    viewer: Viewer,
     *,
     new: bool = False,
     note: str | None = None,
 ) -> None:
-    t: Translator = data["t"]
-    cities: CityRepo = data["cities"]
+    t: Translator = viewer.t
+    cities: CityRepo = viewer.cities
     await state.set_state(step)
     form = await state.get_data()
-    view = FormView(t, form, await cities.by_id(), await _links(t, data["trips"], form))
+    view = FormView(t, form, await cities.by_id(), await _links(t, viewer.trips, form))
     text, markup = view.screen(step)
     if note:
         text = f"{t(note)}\n\n{text}"
@@ -304,7 +305,7 @@ async def _show_step(
 
 
 async def _advance(
-    target: Target, state: FSMContext, current: State, data: dict[str, Any], *, new: bool = False
+    target: Target, state: FSMContext, current: State, viewer: Viewer, *, new: bool = False
 ) -> None:
     form = await state.get_data()
     note = None
@@ -320,7 +321,7 @@ async def _advance(
     else:
         index = STEPS.index(current)
         step = STEPS[index + 1] if index + 1 < len(STEPS) else EventForm.preview
-    await _show_step(target, state, step, data, new=new, note=note)
+    await _show_step(target, state, step, viewer, new=new, note=note)
 
 
 def _form_from_event(event: Event) -> dict[str, Any]:
@@ -366,9 +367,9 @@ def _event_from_form(form: dict[str, Any]) -> NewEvent:
 # Starting the form
 
 
-async def new_event(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
+async def new_event(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     await state.set_data({"eid": None, "ret": False})
-    await _show_step(callback, state, EventForm.kind, data)
+    await _show_step(callback, state, EventForm.kind, viewer)
 
 
 async def edit_event(
@@ -376,17 +377,17 @@ async def edit_event(
     callback_data: EventCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    event = await data["events"].get(event_id=callback_data.id)
+    event = await viewer.events.repo.get(event_id=callback_data.id)
     if event is None:
-        alert(callback_answer, data["t"].popup("event-error-not-found"))
+        alert(callback_answer, viewer.t.popup("event-error-not-found"))
         return
     if event.status != SCHEDULED:
-        alert(callback_answer, data["t"].popup("event-error-cancelled"))
+        alert(callback_answer, viewer.t.popup("event-error-cancelled"))
         return
     await state.set_data(_form_from_event(event))
-    await _show_step(callback, state, EventForm.preview, data, new=True)
+    await _show_step(callback, state, EventForm.preview, viewer, new=True)
 
 
 # Steps
@@ -397,9 +398,9 @@ async def pick(
     callback_data: EventPickCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     current = _step(await state.get_state())
     value = callback_data.value
     if current == EventForm.kind:
@@ -410,23 +411,23 @@ async def pick(
             return
     elif current == EventForm.city:
         city_id = parse_id(value)
-        city = await data["cities"].get(city_id=city_id) if city_id is not None else None
+        city = await viewer.cities.get(city_id=city_id) if city_id is not None else None
         if city is None:
             alert(callback_answer, t.popup("error-stale-button"))
             return
         update = {"city_id": city.id}
     else:  # the link
         form = await state.get_data()
-        if value not in await _links(t, data["trips"], form):
+        if value not in await _links(t, viewer.trips, form):
             alert(callback_answer, t.popup("error-stale-button"))
             return
         update = {"link": value}
     await state.update_data(update)
-    await _advance(callback, state, current, data)
+    await _advance(callback, state, current, viewer)
 
 
-async def typed(message: Message, state: FSMContext, **data: Any) -> None:
-    t: Translator = data["t"]
+async def typed(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    t: Translator = viewer.t
     current = _step(await state.get_state())
     form = await state.get_data()
     try:
@@ -437,7 +438,7 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> None:
         elif current == EventForm.description:
             update = {"description": clean_description(message.text)}
         else:
-            view = FormView(t, form, await data["cities"].by_id(), {})
+            view = FormView(t, form, await viewer.cities.by_id(), {})
             moment = parse_local_datetime(
                 message.text, view.zone(), end_of_day=current == EventForm.ends
             )
@@ -451,41 +452,41 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> None:
                 check_end(datetime.fromisoformat(starts) if starts else None, moment)
                 update = {"ends_at": to_db_time(moment)}
     except UserError as error:
-        await _ask_again(message, state, t(error.key, **error.args_), data)
+        await _ask_again(message, state, t(error.key, **error.args_), viewer)
         return
     await state.update_data(update)
-    await _advance(message, state, current, data, new=True)
+    await _advance(message, state, current, viewer, new=True)
 
 
-async def skip(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
+async def skip(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     current = _step(await state.get_state())
     if current not in SKIPPABLE:
-        await _show_step(callback, state, current, data)
+        await _show_step(callback, state, current, viewer)
         return
     key = VALUES[current.state or ""]
     if key == "ends_at":  # no separate end: it ends when it starts
         await state.update_data(ends_at=(await state.get_data()).get("starts_at"))
     else:
         await state.update_data({key: ""})
-    await _advance(callback, state, current, data)
+    await _advance(callback, state, current, viewer)
 
 
-async def keep(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
+async def keep(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     current = _step(await state.get_state())
     if not _has(await state.get_data(), current):
-        await _show_step(callback, state, current, data)
+        await _show_step(callback, state, current, viewer)
         return
-    await _advance(callback, state, current, data)
+    await _advance(callback, state, current, viewer)
 
 
 async def field(
-    callback: CallbackQuery, callback_data: EventFieldCb, state: FSMContext, **data: Any
+    callback: CallbackQuery, callback_data: EventFieldCb, state: FSMContext, viewer: Viewer
 ) -> None:
     await state.update_data(ret=True)
-    await _show_step(callback, state, FIELD_STEPS[callback_data.field], data)
+    await _show_step(callback, state, FIELD_STEPS[callback_data.field], viewer)
 
 
-async def back(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
+async def back(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     current = _step(await state.get_state())
     form = await state.get_data()
     if current == EventForm.preview:
@@ -494,7 +495,7 @@ async def back(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
         step = EventForm.preview
     else:
         step = STEPS[max(STEPS.index(current) - 1, 0)]
-    await _show_step(callback, state, step, data)
+    await _show_step(callback, state, step, viewer)
 
 
 async def cancel_form(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -518,12 +519,12 @@ async def save(
     state: FSMContext,
     t: Translator,
     access: Access,
-    event_service: EventService,
+    events: Events,
 ) -> None:
     form = await state.get_data()
     try:
         event = _event_from_form(form)
-        change = await event_service.save(
+        change = await events.service.save(
             actor_id=callback.from_user.id,
             actor_access=access,
             event=event,
@@ -543,21 +544,21 @@ async def save(
 
 
 async def _ask_again(
-    message: Message, state: FSMContext, explanation: str, data: dict[str, Any]
+    message: Message, state: FSMContext, explanation: str, viewer: Viewer
 ) -> None:
     """A wrong answer: say why, then the step's question again with its buttons."""
     step = _step(await state.get_state())
     await explain_and_ask_again(
-        message, explanation, lambda: _show_step(message, state, step, data, new=True)
+        message, explanation, lambda: _show_step(message, state, step, viewer, new=True)
     )
 
 
-async def expect_text(message: Message, state: FSMContext, **data: Any) -> None:
-    await _ask_again(message, state, data["t"]("error-text-expected"), data)
+async def expect_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    await _ask_again(message, state, viewer.t("error-text-expected"), viewer)
 
 
-async def expect_button(message: Message, state: FSMContext, **data: Any) -> None:
-    await _ask_again(message, state, data["t"]("org-use-buttons"), data)
+async def expect_button(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    await _ask_again(message, state, viewer.t("org-use-buttons"), viewer)
 
 
 # Card actions
@@ -569,9 +570,9 @@ async def share(
     callback_answer: CallbackAnswer,
     t: Translator,
     bot: Bot,
-    events: EventRepo,
+    events: Events,
 ) -> None:
-    event = await events.get(event_id=callback_data.id)
+    event = await events.repo.get(event_id=callback_data.id)
     if event is None:
         alert(callback_answer, t.popup("event-error-not-found"))
         return
@@ -588,16 +589,16 @@ async def cancel_ask(
     callback_data: EventCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    events: EventRepo,
+    events: Events,
 ) -> None:
-    event = await events.get(event_id=callback_data.id)
+    event = await events.repo.get(event_id=callback_data.id)
     if event is None:
         alert(callback_answer, t.popup("event-error-not-found"))
         return
     if event.status != SCHEDULED:
         alert(callback_answer, t.popup("event-error-cancelled"))
         return
-    count = await events.subscriber_count(event_id=event.id)
+    count = await events.repo.subscriber_count(event_id=event.id)
     await show(
         callback,
         t("event-cancel-confirm", title=event.title, count=count),
@@ -611,10 +612,10 @@ async def cancel_confirm(
     callback_answer: CallbackAnswer,
     t: Translator,
     access: Access,
-    event_service: EventService,
+    events: Events,
 ) -> None:
     try:
-        change = await event_service.cancel(
+        change = await events.service.cancel(
             actor_access=access, event_id=callback_data.id, actor_id=callback.from_user.id
         )
     except UserError as error:
@@ -639,7 +640,7 @@ ORGANISER_ACTIONS = {
 
 
 def _staff_router() -> Router:
-    router = staff_router(__name__)
+    router = with_viewer(staff_router(__name__))
     cb, msg, form = router.callback_query.register, router.message.register, EventFormCb.filter
     cb(new_event, form(F.action == EventFormAction.NEW))
     cb(edit_event, EventCb.filter(F.action == EventAction.EDIT))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
@@ -13,11 +12,14 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.calendar.ics import event_ics, ics_filename
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
 from bot.core.roles import Access
-from bot.events.service import EventService
+from bot.delivery.capability import Delivery
+from bot.events.capability import Events
+from bot.trips.capability import Trips
 from handlers.events.callbacks import (
     EventAction,
     EventCb,
@@ -25,6 +27,7 @@ from handlers.events.callbacks import (
     MyEventsCb,
     TripReminderCb,
 )
+from handlers.events.viewer import Viewer, with_viewer
 from handlers.events.views import (
     MONTHS_SHOWN,
     PAGE_SIZE,
@@ -44,7 +47,7 @@ from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.events import EventRepo
 from storage.people import Person
-from storage.reminders import EVENT, TRIP, ReminderRepo
+from storage.reminders import EVENT, TRIP
 from storage.trips import TripRepo
 
 
@@ -64,13 +67,13 @@ async def show_catalogue(
     city: int,
     month: int,
     page: int,
-    data: dict[str, Any],
+    viewer: Viewer,
     new: bool = False,
 ) -> None:
-    t: Translator = data["t"]
-    events: EventRepo = data["events"]
-    cities: CityRepo = data["cities"]
-    zone = await zone_of(data["person"], cities, data["settings"])
+    t: Translator = viewer.t
+    events: EventRepo = viewer.events.repo
+    cities: CityRepo = viewer.cities
+    zone = await zone_of(viewer.person, cities, viewer.settings)
     known = await cities.by_id()
     city_id = city if city in known else None
     bounds = _month_bounds(month, zone) if month else None
@@ -88,7 +91,9 @@ async def show_catalogue(
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     if page >= pages and total:
         # The list got shorter since the button was drawn: show its last page.
-        await show_catalogue(target, city=city, month=month, page=pages - 1, data=data, new=new)
+        await show_catalogue(
+            target, city=city, month=month, page=pages - 1, viewer=viewer, new=new
+        )
         return
     starts = await events.upcoming_starts(now=now, city_id=city_id)
     months = sorted({month_of(moment, zone) for moment in starts})[:MONTHS_SHOWN]
@@ -122,35 +127,37 @@ def _month_name(t: Translator, month: int) -> str:
     return t.button(f"event-month-{month % 100}", year=str(month // 100))
 
 
-async def events_command(message: Message, **data: Any) -> None:
-    await show_catalogue(message, city=0, month=0, page=0, data=data)
+async def events_command(message: Message, viewer: Viewer) -> None:
+    await show_catalogue(message, city=0, month=0, page=0, viewer=viewer)
 
 
-async def events_menu(callback: CallbackQuery, **data: Any) -> None:
-    await show_catalogue(callback, city=0, month=0, page=0, data=data)
+async def events_menu(callback: CallbackQuery, viewer: Viewer) -> None:
+    await show_catalogue(callback, city=0, month=0, page=0, viewer=viewer)
 
 
-async def events_page(callback: CallbackQuery, callback_data: EventsPageCb, **data: Any) -> None:
+async def events_page(
+    callback: CallbackQuery, callback_data: EventsPageCb, viewer: Viewer
+) -> None:
     await show_catalogue(
         callback,
         city=callback_data.city,
         month=callback_data.month,
         page=callback_data.page,
-        data=data,
+        viewer=viewer,
     )
 
 
-async def show_my_events(target: Target, page: int, data: dict[str, Any]) -> None:
-    t: Translator = data["t"]
-    person: Person = data["person"]
-    events: EventRepo = data["events"]
-    cities: CityRepo = data["cities"]
+async def show_my_events(target: Target, page: int, viewer: Viewer) -> None:
+    t: Translator = viewer.t
+    person: Person = viewer.person
+    events: EventRepo = viewer.events.repo
+    cities: CityRepo = viewer.cities
     page = max(page, 0)
     items, total, cancelled = await events.subscribed(
         tg_id=person.tg_id, now=utc_now(), limit=PAGE_SIZE, offset=page * PAGE_SIZE
     )
     if not items and page > 0:
-        await show_my_events(target, 0, data)
+        await show_my_events(target, 0, viewer)
         return
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     coming = total - cancelled
@@ -160,40 +167,42 @@ async def show_my_events(target: Target, page: int, data: dict[str, Any]) -> Non
     if cancelled:
         parts.append(t("event-my-cancelled", count=cancelled))
     text = "\n\n".join(parts) if total else t("event-my-empty")
-    zone = await zone_of(person, cities, data["settings"])
+    zone = await zone_of(person, cities, viewer.settings)
     markup = my_events_keyboard(t, items, await cities.by_id(), zone, page=page, pages=pages)
     await show(target, text, markup)
 
 
-async def my_events_command(message: Message, **data: Any) -> None:
-    await show_my_events(message, 0, data)
+async def my_events_command(message: Message, viewer: Viewer) -> None:
+    await show_my_events(message, 0, viewer)
 
 
-async def my_events_menu(callback: CallbackQuery, **data: Any) -> None:
-    await show_my_events(callback, 0, data)
+async def my_events_menu(callback: CallbackQuery, viewer: Viewer) -> None:
+    await show_my_events(callback, 0, viewer)
 
 
-async def my_events_page(callback: CallbackQuery, callback_data: MyEventsCb, **data: Any) -> None:
-    await show_my_events(callback, callback_data.page, data)
+async def my_events_page(
+    callback: CallbackQuery, callback_data: MyEventsCb, viewer: Viewer
+) -> None:
+    await show_my_events(callback, callback_data.page, viewer)
 
 
 async def show_event_card(
-    target: Target, event_id: int, data: dict[str, Any], *, new: bool = False
+    target: Target, event_id: int, viewer: Viewer, *, new: bool = False
 ) -> bool:
     """The event's card; False if there is no such event."""
-    t: Translator = data["t"]
-    person: Person = data["person"]
-    access: Access = data["access"]
-    events: EventRepo = data["events"]
-    trips: TripRepo = data["trips"]
-    cities: CityRepo = data["cities"]
+    t: Translator = viewer.t
+    person: Person = viewer.person
+    access: Access = viewer.access
+    events: EventRepo = viewer.events.repo
+    trips: TripRepo = viewer.trips.repo
+    cities: CityRepo = viewer.cities
     event = await events.get(event_id=event_id)
     if event is None:
         return False
     card = EventCard(
         event=event,
         cities=await cities.by_id(),
-        zone=await zone_of(person, cities, data["settings"]),
+        zone=await zone_of(person, cities, viewer.settings),
         person_city_id=person.city_id,
         programme=(
             await trips.get_programme(programme_id=event.programme_id)
@@ -217,31 +226,31 @@ async def open_event(
     callback: CallbackQuery,
     callback_data: EventCb,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
     # From a list the card takes the list's place; from a reminder it comes as a new one.
     new = callback_data.action is EventAction.DETAILS
-    if not await show_event_card(callback, callback_data.id, data, new=new):
-        alert(callback_answer, data["t"].popup("event-error-not-found"))
+    if not await show_event_card(callback, callback_data.id, viewer, new=new):
+        alert(callback_answer, viewer.t.popup("event-error-not-found"))
 
 
 async def subscribe(
     callback: CallbackQuery,
     callback_data: EventCb,
     callback_answer: CallbackAnswer,
-    event_service: EventService,
+    events: Events,
     person: Person,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     try:
         if callback_data.action is EventAction.SUBSCRIBE:
-            changed = await event_service.subscribe(
+            changed = await events.service.subscribe(
                 tg_id=person.tg_id, event_id=callback_data.id, now=utc_now()
             )
             callback_answer.text = t.popup("event-subscribed")
         else:
-            changed = await event_service.unsubscribe(
+            changed = await events.service.unsubscribe(
                 tg_id=person.tg_id, event_id=callback_data.id
             )
             callback_answer.text = t.popup("event-unsubscribed")
@@ -249,7 +258,7 @@ async def subscribe(
         await show_error(callback, t, error, callback_answer)
         return
     if changed:  # a second tap carries the old card: the first one has redrawn it
-        await show_event_card(callback, callback_data.id, {**data, "person": person})
+        await show_event_card(callback, callback_data.id, viewer)
 
 
 async def mute_event(
@@ -258,11 +267,11 @@ async def mute_event(
     callback_answer: CallbackAnswer,
     t: Translator,
     person: Person,
-    event_service: EventService,
+    events: Events,
 ) -> None:
     """ "Не напоминать" under a reminder: no more reminders, the reminder stays readable."""
     try:
-        changed = await event_service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
+        changed = await events.service.unsubscribe(tg_id=person.tg_id, event_id=callback_data.id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
@@ -277,13 +286,13 @@ async def mute_trip(
     callback_answer: CallbackAnswer,
     t: Translator,
     person: Person,
-    trips: TripRepo,
-    reminder_repo: ReminderRepo,
+    trips: Trips,
+    delivery: Delivery,
 ) -> None:
-    if await trips.get(trip_id=callback_data.id) is None:
+    if await trips.repo.get(trip_id=callback_data.id) is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
-    changed = await reminder_repo.opt_out(
+    changed = await delivery.reminder_repo.opt_out(
         kind=TRIP, target_id=callback_data.id, tg_id=person.tg_id
     )
     callback_answer.text = t.popup("reminder-muted")
@@ -297,10 +306,10 @@ async def send_ics(
     callback_answer: CallbackAnswer,
     t: Translator,
     bot: Bot,
-    events: EventRepo,
+    events: Events,
     cities: CityRepo,
 ) -> None:
-    event = await events.get(event_id=callback_data.id)
+    event = await events.repo.get(event_id=callback_data.id)
     city = await cities.get(city_id=event.city_id) if event else None
     if event is None or city is None:
         alert(callback_answer, t.popup("event-error-not-found"))
@@ -314,11 +323,22 @@ async def send_ics(
     )
 
 
-async def open_event_link(message: Message, argument: str, **data: Any) -> None:
-    """Deep link event_<id>: the card, after onboarding for a newcomer."""
+async def open_event_link(
+    message: Message,
+    argument: str,
+    t: Translator,
+    person: Person,
+    access: Access,
+    events: Events,
+    trips: Trips,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    """Deep link event_<id>: the card, after onboarding for a newcomer (called by the
+    deep-link dispatch, not through this capability's routers: it builds its viewer)."""
     event_id = parse_id(argument)
-    if event_id is None or not await show_event_card(message, event_id, data):
-        t: Translator = data["t"]
+    viewer = Viewer(t, person, access, events, trips, cities, settings)
+    if event_id is None or not await show_event_card(message, event_id, viewer):
         await message.answer(t("event-error-not-found"), reply_markup=way_on_keyboard(t))
 
 
@@ -326,7 +346,7 @@ DEEP_LINKS = {"event": open_event_link}
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = with_viewer(CapabilityRouter(name=__name__))
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiogram.types import Message
@@ -24,5 +26,14 @@ async def dispatch_payload(raw: str | None, message: Message, data: dict[str, An
         logger.info("Unknown deep link payload kind")
         await message.answer(t("deeplink-unknown"), reply_markup=way_on_keyboard(t))
         return False
-    await handler(message, payload.argument, **data)
+    await handler(message, payload.argument, **_wanted(handler, data))
     return True
+
+
+def _wanted(handler: Callable[..., Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The names the handler declares, as aiogram passes them to handlers, so a deep
+    link's handler takes its dependencies by name with their types."""
+    parameters = inspect.signature(handler).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return data
+    return {name: value for name, value in data.items() if name in parameters}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
@@ -22,7 +21,7 @@ async def on_error(
     bot: Bot,
     translations: Translations,
     t: Translator | None = None,
-    **data: Any,
+    person: Person | None = None,
 ) -> bool:
     update = event.update
     # Only the type of the error and the update id: never texts, names or phones.
@@ -39,7 +38,6 @@ async def on_error(
     # A pressed button has been answered already by CallbackAnswerMiddleware.
     t = t or translations.get(from_user.language_code)
     # The menu for members; someone not yet acquainted is offered that instead.
-    person: Person | None = data.get("person")
     known = person is not None and person.is_onboarded
     markup = way_on_keyboard(t) if known else start_keyboard(t)
     try:

@@ -69,13 +69,16 @@ class UpdateTracker(BaseMiddleware):
 class PersonMiddleware(BaseMiddleware):
     """Loads the person once per update: `person`, `access` and `t` for the handlers."""
 
-    def __init__(self, translations: Translations, admin_ids: frozenset[int]) -> None:
+    def __init__(
+        self, people: PersonRepo, translations: Translations, admin_ids: frozenset[int]
+    ) -> None:
+        self._people = people
         self._translations = translations
         self._admin_ids = admin_ids
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        people: PersonRepo = data["people"]
+        people = self._people
         person = await people.get(tg_id=user.id) if user else None
         if person is not None and person.blocked_at is not None:
             # They write again, so they have unblocked the bot: notices may flow again.

@@ -6,10 +6,11 @@ profile is written once, at the end. Declining consent keeps only the id and lan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
@@ -17,12 +18,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.command_menu import set_personal_menu
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translations, Translator
 from bot.core.roles import Access, access_of
+from bot.people.capability import People
 from bot.people.profile import (
     OnboardingAnswers,
-    ProfileService,
     clean_name,
     clean_organisation,
     usable_name,
@@ -48,17 +50,26 @@ from storage.db import utc_now
 from storage.people import Person
 
 
+@dataclass(frozen=True, slots=True)
+class Form:
+    """What the onboarding's questions are drawn with: the city list, the privacy
+    policy's address, and what /forget cannot erase (said before consent)."""
+
+    cities: CityRepo
+    settings: Settings
+    people: People
+
+
 async def show_step(
-    target: Target, step: State, t: Translator, data: dict[str, Any], *, new: bool = False
+    target: Target, step: State, t: Translator, form: Form, *, new: bool = False
 ) -> None:
     """Render one step of the form; a button press edits its message, typed text gets a new one."""
-    cities: CityRepo = data["cities"]
     if step == Onboarding.language:
         text, markup = t("onb-choose-language"), language_keyboard(t, Ctx.ONBOARDING)
     elif step == Onboarding.consent:
-        policy_url = data["settings"].privacy_policy_url
+        policy_url = form.settings.privacy_policy_url
         # What /forget can and cannot erase is said before the person agrees, not after.
-        backups = backups_text(t, data["personal_data"])
+        backups = backups_text(t, form.people)
         text = t("onb-consent", backups=Html(backups))
         markup = consent_keyboard(t, policy_url=policy_url, nav=True)
     elif step == Onboarding.name:
@@ -67,7 +78,7 @@ async def show_step(
         text, markup = t("onb-name"), name_keyboard(t, telegram_name, Ctx.ONBOARDING)
     elif step == Onboarding.city:
         text = t("onb-city")
-        markup = cities_keyboard(t, await cities.list(), Ctx.ONBOARDING)
+        markup = cities_keyboard(t, await form.cities.list(), Ctx.ONBOARDING)
     elif step == Onboarding.role:
         text, markup = t("onb-role"), roles_keyboard(t, Ctx.ONBOARDING)
     else:
@@ -83,29 +94,34 @@ async def _go(
     state: FSMContext,
     step: State,
     t: Translator,
-    data: dict[str, Any],
+    form: Form,
     *,
     new: bool = False,
 ) -> None:
     await state.set_state(step)
-    await show_step(target, step, t, data, new=new)
+    await show_step(target, step, t, form, new=new)
 
 
 async def choose_language(
     callback: CallbackQuery,
     callback_data: LanguageCb,
     state: FSMContext,
-    profiles: ProfileService,
+    t: Translator,
     translations: Translations,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     try:
-        await profiles.choose_language(tg_id=callback.from_user.id, language=callback_data.code)
+        await people.profiles.choose_language(
+            tg_id=callback.from_user.id, language=callback_data.code
+        )
     except UserError as error:
-        await show_error(callback, data["t"], error, callback_answer)
+        await show_error(callback, t, error, callback_answer)
         return
-    await _go(callback, state, Onboarding.consent, translations.get(callback_data.code), data)
+    chosen = translations.get(callback_data.code)
+    await _go(callback, state, Onboarding.consent, chosen, Form(cities, settings, people))
 
 
 async def agree(
@@ -115,7 +131,9 @@ async def agree(
     t: Translator,
     access: Access,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     """Works in the form and later, from the button under the "declined" message."""
     if person is not None and person.is_onboarded:
@@ -125,7 +143,7 @@ async def agree(
     # Agreeing later, from an older message: ask the next question below, not up there.
     later = await state.get_state() != Onboarding.consent.state
     await state.update_data(consent_at=utc_now().isoformat())
-    await _go(callback, state, Onboarding.name, t, data, new=later)
+    await _go(callback, state, Onboarding.name, t, Form(cities, settings, people), new=later)
 
 
 async def decline(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -139,7 +157,9 @@ async def use_telegram_name(
     state: FSMContext,
     t: Translator,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     try:
         name = clean_name(callback.from_user.full_name)
@@ -147,17 +167,25 @@ async def use_telegram_name(
         await show_error(callback, t, error, callback_answer)
         return
     await state.update_data(full_name=name)
-    await _go(callback, state, Onboarding.city, t, data)
+    await _go(callback, state, Onboarding.city, t, Form(cities, settings, people))
 
 
-async def type_name(message: Message, state: FSMContext, t: Translator, **data: Any) -> None:
+async def type_name(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    form = Form(cities, settings, people)
     try:
         name = clean_name(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, data, t(error.key, **error.args_))
+        await _ask_again(message, state, t, form, t(error.key, **error.args_))
         return
     await state.update_data(full_name=name)
-    await _go(message, state, Onboarding.city, t, data)
+    await _go(message, state, Onboarding.city, t, form)
 
 
 async def choose_city(
@@ -165,17 +193,18 @@ async def choose_city(
     callback_data: CityCb,
     state: FSMContext,
     t: Translator,
-    profiles: ProfileService,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     try:
-        city = await profiles.city(callback_data.id)
+        city = await people.profiles.city(callback_data.id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     await state.update_data(city_id=city.id)
-    await _go(callback, state, Onboarding.role, t, data)
+    await _go(callback, state, Onboarding.role, t, Form(cities, settings, people))
 
 
 async def choose_role(
@@ -183,65 +212,93 @@ async def choose_role(
     callback_data: RoleCb,
     state: FSMContext,
     t: Translator,
-    **data: Any,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     await state.update_data(role=callback_data.role.value)
-    await _go(callback, state, Onboarding.organisation, t, data)
+    await _go(callback, state, Onboarding.organisation, t, Form(cities, settings, people))
 
 
-async def type_organisation(message: Message, state: FSMContext, **data: Any) -> None:
-    t: Translator = data["t"]
-    profiles: ProfileService = data["profiles"]
+async def type_organisation(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    bot: Bot,
+    translations: Translations,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
+    **data: Any,
+) -> None:
+    """The last answer; then the greeting, staff's menu, and where the deep link the
+    person came with points (or the menu). `data`, the rest of aiogram's handler data,
+    goes on to that deep link's handler, which takes from it the names it declares."""
+    form = Form(cities, settings, people)
     try:
         organisation = clean_organisation(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, data, t(error.key, **error.args_))
+        await _ask_again(message, state, t, form, t(error.key, **error.args_))
         return
-    form = await state.get_data()
+    answers_so_far = await state.get_data()
     assert message.from_user is not None
     try:
         answers = OnboardingAnswers(
-            full_name=form["full_name"],
-            city_id=int(form["city_id"]),
-            role=form["role"],
+            full_name=answers_so_far["full_name"],
+            city_id=int(answers_so_far["city_id"]),
+            role=answers_so_far["role"],
             organisation=organisation,
-            consent_at=datetime.fromisoformat(form["consent_at"]),
+            consent_at=datetime.fromisoformat(answers_so_far["consent_at"]),
         )
     except (KeyError, TypeError, ValueError):
         # The form lost a step (a state left by an older version): start it again.
         await message.answer(t("onb-restart"))
-        await _go(message, state, Onboarding.language, t, data, new=True)
+        await _go(message, state, Onboarding.language, t, form, new=True)
         return
     try:
-        person = await profiles.complete_onboarding(
+        person = await people.profiles.complete_onboarding(
             tg_id=message.from_user.id, language=t.language, answers=answers
         )
     except UserError as error:
-        await _ask_again(message, state, t, data, t(error.key, **error.args_))
+        await _ask_again(message, state, t, form, t(error.key, **error.args_))
         return
     await state.clear()
-    await finish_onboarding(message, person, form.get("payload"), {**data, "state": state})
-
-
-async def finish_onboarding(
-    message: Message, person: Person, payload: str | None, data: dict[str, Any]
-) -> None:
-    """Greet, give staff their menu, then go where the deep link pointed (or to the menu)."""
-    t: Translator = data["translations"].get(person.language)
-    access = access_of(person.tg_id, person, data["settings"].admin_ids)
+    # The person's language may be new: the greeting and what follows speak it.
+    t = translations.get(person.language)
+    access = access_of(person.tg_id, person, settings.admin_ids)
     if access >= Access.ORGANISER:
-        await set_personal_menu(data["bot"], t, chat_id=person.tg_id, access=access)
+        await set_personal_menu(bot, t, chat_id=person.tg_id, access=access)
     await message.answer(t("onb-done", name=person.full_name))
-    context = {**data, "person": person, "access": access, "t": t}
+    payload = answers_so_far.get("payload")
+    context = {
+        **data,
+        "state": state,
+        "t": t,
+        "bot": bot,
+        "translations": translations,
+        "person": person,
+        "access": access,
+        "people": people,
+        "cities": cities,
+        "settings": settings,
+    }
     if payload and await dispatch_payload(payload, message, context):
         return
     await show_main_menu(message, t, access, new=True)
 
 
-async def back(callback: CallbackQuery, state: FSMContext, t: Translator, **data: Any) -> None:
+async def back(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
     current = await state.get_state()
     index = next(i for i, step in enumerate(ONBOARDING_STEPS) if step.state == current)
-    await _go(callback, state, ONBOARDING_STEPS[max(index - 1, 0)], t, data)
+    step = ONBOARDING_STEPS[max(index - 1, 0)]
+    await _go(callback, state, step, t, Form(cities, settings, people))
 
 
 async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -251,19 +308,26 @@ async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> N
 
 
 async def _ask_again(
-    message: Message, state: FSMContext, t: Translator, data: dict[str, Any], explanation: str
+    message: Message, state: FSMContext, t: Translator, form: Form, explanation: str
 ) -> None:
     """A wrong answer: say why, then the step's question again with its buttons."""
     step = await state.get_state()
     current = next(s for s in ONBOARDING_STEPS if s.state == step)
     await explain_and_ask_again(
-        message, explanation, lambda: show_step(message, current, t, data, new=True)
+        message, explanation, lambda: show_step(message, current, t, form, new=True)
     )
 
 
-async def expected_button(message: Message, state: FSMContext, t: Translator, **data: Any) -> None:
+async def expected_button(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    people: People,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, data, t("onb-use-buttons"))
+    await _ask_again(message, state, t, Form(cities, settings, people), t("onb-use-buttons"))
 
 
 def create_router() -> Router:

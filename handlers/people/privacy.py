@@ -19,8 +19,9 @@ from aiogram.types import (
 from bot.core.command_menu import set_personal_menu
 from bot.core.i18n import Html, Translator
 from bot.core.roles import Access
-from bot.people.personal_data import ForgetReport, PersonalData
-from bot.staff.organisers import OrganiserService
+from bot.people.capability import People
+from bot.people.personal_data import ForgetReport
+from bot.staff.capability import Staff
 from handlers.kit.keyboards import InlineKeyboard, start_keyboard, way_on_keyboard
 from handlers.kit.render import show
 from handlers.kit.routing import CapabilityRouter
@@ -39,12 +40,10 @@ def _forget_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-async def mydata_command(
-    message: Message, t: Translator, bot: Bot, personal_data: PersonalData
-) -> None:
+async def mydata_command(message: Message, t: Translator, bot: Bot, people: People) -> None:
     assert message.from_user is not None
     tg_id = message.from_user.id
-    copy = await personal_data.copy(tg_id=tg_id, t=t, now=utc_now())
+    copy = await people.personal_data.copy(tg_id=tg_id, t=t, now=utc_now())
     # The way on goes under the last message (the file, when there is one).
     for index, text in enumerate(copy.messages):
         last = index == len(copy.messages) - 1 and not copy.sections
@@ -58,9 +57,9 @@ async def mydata_command(
         )
 
 
-async def forget_command(message: Message, t: Translator, personal_data: PersonalData) -> None:
+async def forget_command(message: Message, t: Translator, people: People) -> None:
     assert message.from_user is not None
-    found = await personal_data.summary(tg_id=message.from_user.id, t=t, now=utc_now())
+    found = await people.personal_data.summary(tg_id=message.from_user.id, t=t, now=utc_now())
     if not found:
         await message.answer(t("forget-nothing"), reply_markup=start_keyboard(t))
         return
@@ -69,17 +68,21 @@ async def forget_command(message: Message, t: Translator, personal_data: Persona
         for key, count in found
     )
     await message.answer(
-        t("forget-confirm", items=Html(items), backups=Html(backups_text(t, personal_data))),
+        t(
+            "forget-confirm",
+            items=Html(items),
+            backups=Html(backups_text(t, people)),
+        ),
         reply_markup=_forget_keyboard(t),
     )
 
 
-def backups_text(t: Translator, personal_data: PersonalData) -> str:
+def backups_text(t: Translator, people: People) -> str:
     """How long erased data lives on in the daily backups (BACKUP_KEEP), or that there are
     none."""
-    if personal_data.backup_days is None:
+    if people.personal_data.backup_days is None:
         return t("forget-no-backups")
-    return t("forget-backups", days=personal_data.backup_days)
+    return t("forget-backups", days=people.personal_data.backup_days)
 
 
 def report_text(t: Translator, report: ForgetReport, backups: str) -> str:
@@ -101,24 +104,24 @@ async def forget_pressed(
     t: Translator,
     bot: Bot,
     access: Access,
-    personal_data: PersonalData,
-    organisers: OrganiserService,
+    people: People,
+    staff: Staff,
 ) -> None:
     if not callback_data.confirm:
         await show(callback, t("forget-cancelled"), way_on_keyboard(t))
         return
     await state.clear()  # first: the erasure deletes the stored form too
     tg_id = callback.from_user.id
-    report = await personal_data.forget(tg_id=tg_id, now=utc_now())
+    report = await people.personal_data.forget(tg_id=tg_id, now=utc_now())
     # Nothing of the person is left: the way on is starting again (the language first).
     await show(
         callback,
-        report_text(t, report, backups_text(t, personal_data)),
+        report_text(t, report, backups_text(t, people)),
         start_keyboard(t, again=True),
     )
     if access >= Access.ORGANISER:
         # Organiser rights went with the profile; an admin (ADMIN_IDS) stays one.
-        await set_personal_menu(bot, t, chat_id=tg_id, access=await organisers.access(tg_id))
+        await set_personal_menu(bot, t, chat_id=tg_id, access=await staff.organisers.access(tg_id))
 
 
 def create_router() -> Router:

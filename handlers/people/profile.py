@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -15,7 +13,8 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
 from bot.core.roles import Access
 from bot.core.timefmt import local_text
-from bot.people.profile import ProfileField, ProfileService, usable_name
+from bot.people.capability import People
+from bot.people.profile import ProfileField, usable_name
 from handlers.kit.callbacks import (
     CityCb,
     Ctx,
@@ -35,7 +34,7 @@ from handlers.people.callbacks import PhoneRemoveCb, ProfileEditCb, TelegramName
 from handlers.people.keyboards import name_keyboard, profile_keyboard, share_phone_keyboard
 from handlers.people.states import ProfileEdit
 from storage.cities import CityRepo
-from storage.people import Person, PersonRepo
+from storage.people import Person
 
 _TEXT_STATES = {
     ProfileField.NAME: ProfileEdit.name,
@@ -62,12 +61,12 @@ async def show_profile(
     target: Target,
     t: Translator,
     person_id: int,
-    people: PersonRepo,
+    people: People,
     cities: CityRepo,
     *,
     new: bool = False,
 ) -> None:
-    person = await people.get(tg_id=person_id)
+    person = await people.repo.get(tg_id=person_id)
     assert person is not None
     text = await profile_text(t, person, cities)
     markup = profile_keyboard(t, has_phone=person.phone is not None)
@@ -78,7 +77,7 @@ async def show_profile(
 
 
 async def profile_command(
-    message: Message, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, people: People, cities: CityRepo
 ) -> None:
     await state.clear()
     assert message.from_user is not None
@@ -86,7 +85,7 @@ async def profile_command(
 
 
 async def profile_menu(
-    callback: CallbackQuery, t: Translator, people: PersonRepo, cities: CityRepo
+    callback: CallbackQuery, t: Translator, people: People, cities: CityRepo
 ) -> None:
     await show_profile(callback, t, callback.from_user.id, people, cities)
 
@@ -132,22 +131,21 @@ async def _save(
     target: Target,
     field: ProfileField,
     value: str | int | None,
-    data: dict[str, Any],
-    *,
-    t: Translator | None = None,
+    t: Translator,
+    state: FSMContext,
+    people: People,
+    cities: CityRepo,
+    answer: CallbackAnswer | None = None,
 ) -> bool:
-    """Change one field, then show the profile again; `t` overrides the language shown."""
-    t = t or data["t"]
-    people: PersonRepo = data["people"]
-    cities: CityRepo = data["cities"]
-    answer: CallbackAnswer | None = data.get("callback_answer")
+    """Change one field, then show the profile again (in `t`'s language: a new language
+    is shown in itself)."""
     assert target.from_user is not None
     try:
-        await data["profiles"].update(tg_id=target.from_user.id, field=field, raw=value)
+        await people.profiles.update(tg_id=target.from_user.id, field=field, raw=value)
     except UserError as error:
         await show_error(target, t, error, answer)
         return False
-    await data["state"].clear()
+    await state.clear()
     if isinstance(target, CallbackQuery) and answer is not None:
         answer.text = t.popup("profile-saved")
         await show_profile(target, t, target.from_user.id, people, cities)
@@ -161,14 +159,13 @@ async def type_text_field(
     message: Message,
     state: FSMContext,
     t: Translator,
-    profiles: ProfileService,
-    people: PersonRepo,
+    people: People,
     cities: CityRepo,
 ) -> None:
     current = await state.get_state()
     field = ProfileField.NAME if current == ProfileEdit.name.state else ProfileField.ORGANISATION
     try:
-        await profiles.update(tg_id=message.chat.id, field=field, raw=message.text)
+        await people.profiles.update(tg_id=message.chat.id, field=field, raw=message.text)
     except UserError as error:
         await explain_and_ask_again(
             message,
@@ -181,29 +178,66 @@ async def type_text_field(
     await show_profile(message, t, message.chat.id, people, cities, new=True)
 
 
-async def use_telegram_name(callback: CallbackQuery, **data: Any) -> None:
-    await _save(callback, ProfileField.NAME, callback.from_user.full_name, data)
+async def use_telegram_name(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    people: People,
+    cities: CityRepo,
+) -> None:
+    name = callback.from_user.full_name
+    await _save(callback, ProfileField.NAME, name, t, state, people, cities, callback_answer)
 
 
-async def choose_city(callback: CallbackQuery, callback_data: CityCb, **data: Any) -> None:
-    await _save(callback, ProfileField.CITY, callback_data.id, data)
+async def choose_city(
+    callback: CallbackQuery,
+    callback_data: CityCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    people: People,
+    cities: CityRepo,
+) -> None:
+    city = callback_data.id
+    await _save(callback, ProfileField.CITY, city, t, state, people, cities, callback_answer)
 
 
-async def choose_role(callback: CallbackQuery, callback_data: RoleCb, **data: Any) -> None:
-    await _save(callback, ProfileField.ROLE, callback_data.role.value, data)
+async def choose_role(
+    callback: CallbackQuery,
+    callback_data: RoleCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    people: People,
+    cities: CityRepo,
+) -> None:
+    role = callback_data.role.value
+    await _save(callback, ProfileField.ROLE, role, t, state, people, cities, callback_answer)
 
 
 async def choose_language(
     callback: CallbackQuery,
     callback_data: LanguageCb,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
     bot: Bot,
     access: Access,
     translations: Translations,
-    **data: Any,
+    people: People,
+    cities: CityRepo,
 ) -> None:
     new_t = translations.get(callback_data.code)
-    data.update(bot=bot, access=access, translations=translations)
-    saved = await _save(callback, ProfileField.LANGUAGE, callback_data.code, data, t=new_t)
+    saved = await _save(
+        callback,
+        ProfileField.LANGUAGE,
+        callback_data.code,
+        new_t,
+        state,
+        people,
+        cities,
+        callback_answer,
+    )
     if saved and access >= Access.ORGANISER:
         await set_personal_menu(bot, new_t, chat_id=callback.from_user.id, access=access)
 
@@ -212,15 +246,17 @@ async def _ask_phone_again(message: Message, t: Translator) -> None:
     await message.answer(t("profile-ask-phone"), reply_markup=share_phone_keyboard(t))
 
 
-async def share_phone(message: Message, t: Translator, **data: Any) -> None:
+async def share_phone(
+    message: Message, state: FSMContext, t: Translator, people: People, cities: CityRepo
+) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
         # Only a person's own number: a forwarded contact card is someone else's data.
         await message.answer(t("error-phone-not-own"))
         await _ask_phone_again(message, t)
         return
-    data = {**data, "t": t}
-    if not await _save(message, ProfileField.PHONE, message.contact.phone_number, data):
+    phone = message.contact.phone_number
+    if not await _save(message, ProfileField.PHONE, phone, t, state, people, cities):
         await _ask_phone_again(message, t)
 
 
@@ -228,9 +264,8 @@ async def phone_other(
     message: Message,
     state: FSMContext,
     t: Translator,
-    people: PersonRepo,
+    people: People,
     cities: CityRepo,
-    **data: Any,
 ) -> None:
     """A typed number (checked like a shared one), "Отмена", or anything else."""
     if message.text == t.button("btn-cancel"):
@@ -242,17 +277,23 @@ async def phone_other(
         await message.answer(t("error-phone-button"))
         await _ask_phone_again(message, t)
         return
-    data.update(t=t, state=state, people=people, cities=cities)
-    if not await _save(message, ProfileField.PHONE, message.text, data):
+    if not await _save(message, ProfileField.PHONE, message.text, t, state, people, cities):
         await _ask_phone_again(message, t)
 
 
-async def remove_phone(callback: CallbackQuery, **data: Any) -> None:
-    await _save(callback, ProfileField.PHONE, None, data)
+async def remove_phone(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    t: Translator,
+    people: People,
+    cities: CityRepo,
+) -> None:
+    await _save(callback, ProfileField.PHONE, None, t, state, people, cities, callback_answer)
 
 
 async def cancel_edit(
-    callback: CallbackQuery, state: FSMContext, t: Translator, people: PersonRepo, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, people: People, cities: CityRepo
 ) -> None:
     """ "Отмена" under a profile question: nothing changes, the profile is shown again."""
     await state.clear()

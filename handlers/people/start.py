@@ -9,23 +9,36 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.core.i18n import Translator
+from bot.core.roles import Access
 from handlers.kit.callbacks import Ctx
 from handlers.kit.deeplinks import dispatch_payload
 from handlers.kit.keyboards import language_keyboard
 from handlers.kit.render import show_main_menu
 from handlers.kit.routing import CapabilityRouter
 from handlers.people.states import Onboarding
+from storage.people import Person
 
 
-async def start(message: Message, command: CommandObject, state: FSMContext, **data: Any) -> None:
-    t, person = data["t"], data["person"]
+async def start(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    t: Translator,
+    person: Person | None,
+    access: Access,
+    **data: Any,
+) -> None:
+    """`data` (aiogram's handler data) goes on to a deep link's handler, which takes
+    from it the names it declares."""
     payload = command.args.strip() if command.args else None
     if person is not None and person.is_onboarded:
         await state.clear()
         if payload:
-            await dispatch_payload(payload, message, {**data, "state": state})
+            context = {**data, "state": state, "t": t, "person": person, "access": access}
+            await dispatch_payload(payload, message, context)
         else:
-            await show_main_menu(message, t, data["access"])
+            await show_main_menu(message, t, access)
         return
     # A newcomer: remember where the link pointed and onboard first. A second
     # /start without a payload keeps the one remembered from the first.

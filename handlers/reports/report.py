@@ -14,8 +14,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
+from bot.core.roles import Access
 from bot.core.timefmt import local_text
 from bot.reports.figures import (
     Period,
@@ -37,7 +39,9 @@ from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, send_new, show, show_error, zone_of
 from handlers.reports.callbacks import ReportCb, ReportPeriod
 from handlers.reports.states import ReportRange
+from storage.cities import CityRepo
 from storage.db import utc_now
+from storage.people import Person
 
 
 def _period_keyboard(t: Translator) -> Any:
@@ -81,17 +85,16 @@ async def _period(callback_data: ReportCb, zone: str) -> Period:
 
 
 async def _choose_city(
-    target: Target, period: Period, kind: ReportPeriod, data: dict[str, Any]
+    target: Target, period: Period, kind: ReportPeriod, t: Translator, cities: CityRepo
 ) -> None:
-    t: Translator = data["t"]
-    cities = await data["cities"].list()
+    listed = await cities.list()
     start, end = day_number(period.first), day_number(period.last)
 
     def to(city: int) -> ReportCb:
         return ReportCb(period=kind, start=start, end=end, city=city)
 
     rows = [[button(t.button("report-btn-all-cities"), to(0))]]
-    rows.append([button(city.name(t.language), to(city.id)) for city in cities])
+    rows.append([button(city.name(t.language), to(city.id)) for city in listed])
     rows.append([to_panel_button(t)])
     text = t(
         "report-choose-city",
@@ -108,20 +111,25 @@ async def report_step(
     callback_data: ReportCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    t: Translator,
+    bot: Bot,
+    person: Person,
+    access: Access,
+    reports: ReportService,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
-    t: Translator = data["t"]
     if callback_data.period == ReportPeriod.CUSTOM and not callback_data.start:
         await state.set_state(ReportRange.dates)
         await _ask_range(callback, t, new=False)
         return
-    zone = await zone_of(data.get("person"), data["cities"], data["settings"])
+    zone = await zone_of(person, cities, settings)
     try:
         period = await _period(callback_data, zone)
         if callback_data.city < 0:
-            await _choose_city(callback, period, callback_data.period, data)
+            await _choose_city(callback, period, callback_data.period, t, cities)
             return
-        await data["reports"].city(callback_data.city or None)  # a stale city: a pop-up
+        await reports.city(callback_data.city or None)  # a stale city: a pop-up
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
@@ -129,7 +137,7 @@ async def report_step(
     callback_answer.disable()
     await callback.answer(t.popup("report-making"))
     try:
-        await _send_report(callback, period, callback_data.city, data)
+        await _send_report(callback, period, callback_data.city, t, bot, access, reports)
     except UserError as error:
         await show_error(callback, t, error)  # the press is answered: as a message
 
@@ -139,9 +147,15 @@ async def _ask_range(target: Target, t: Translator, *, new: bool) -> None:
     await (send_new(target, text, keyboard) if new else show(target, text, keyboard))
 
 
-async def range_typed(message: Message, state: FSMContext, **data: Any) -> None:
-    t: Translator = data["t"]
-    zone = await zone_of(data.get("person"), data["cities"], data["settings"])
+async def range_typed(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    person: Person,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    zone = await zone_of(person, cities, settings)
     try:
         period = parse_range(message.text, zone)
     except UserError as error:
@@ -150,7 +164,7 @@ async def range_typed(message: Message, state: FSMContext, **data: Any) -> None:
         )
         return
     await state.clear()
-    await _choose_city(message, period, ReportPeriod.CUSTOM, data)
+    await _choose_city(message, period, ReportPeriod.CUSTOM, t, cities)
 
 
 async def range_not_text(message: Message, t: Translator) -> None:
@@ -159,16 +173,21 @@ async def range_not_text(message: Message, t: Translator) -> None:
     )
 
 
-async def _send_report(target: Target, period: Period, city_id: int, data: dict[str, Any]) -> None:
-    t: Translator = data["t"]
-    bot: Bot = data["bot"]
+async def _send_report(
+    target: Target,
+    period: Period,
+    city_id: int,
+    t: Translator,
+    bot: Bot,
+    access: Access,
+    reports: ReportService,
+) -> None:
     assert target.from_user is not None  # private chats only: every update has a sender
     chat_id = target.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    service: ReportService = data["reports"]
-    report = await service.make(
+    report = await reports.make(
         actor_id=chat_id,
-        actor_access=data["access"],
+        actor_access=access,
         period=period,
         city_id=city_id or None,
         t=t,

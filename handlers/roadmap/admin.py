@@ -14,12 +14,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.roadmap.capability import Roadmap
 from bot.roadmap.service import (
     NOTES_MAX,
     RoadmapNotices,
-    RoadmapService,
     StatusChange,
     parse_kind,
     parse_status,
@@ -32,7 +34,7 @@ from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import alert, send_new, show, show_error, zone_of
 from handlers.roadmap.callbacks import RmOrgAction, RmOrgCb
-from handlers.roadmap.overview import show_card
+from handlers.roadmap.overview import Reader, show_card
 from handlers.roadmap.states import RoadmapNotes
 from handlers.roadmap.views import (
     PAGE_SIZE,
@@ -41,7 +43,9 @@ from handlers.roadmap.views import (
     status_confirm_keyboard,
     status_keyboard,
 )
+from storage.cities import CityRepo
 from storage.db import utc_now
+from storage.people import Person
 from storage.roadmap import Item, RoadmapRepo
 
 
@@ -59,9 +63,9 @@ async def status_menu(
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    roadmap_repo: RoadmapRepo,
+    roadmap: Roadmap,
 ) -> None:
-    item = await _item(callback, callback_data.id, roadmap_repo, t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
     if item is None:
         return
     text = t(
@@ -81,10 +85,14 @@ async def set_status(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    t: Translator,
+    access: Access,
+    person: Person,
+    roadmap: Roadmap,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
-    t: Translator = data["t"]
-    item = await _item(callback, callback_data.id, data["roadmap_repo"], t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
     if item is None:
         return
     try:
@@ -101,11 +109,10 @@ async def set_status(
             )
             await show(callback, text, status_confirm_keyboard(t, item, status.value))
             return
-        service: RoadmapService = data["roadmap"]
         now = utc_now()
-        change = await service.change_status(
+        change = await roadmap.service.change_status(
             actor_id=callback.from_user.id,
-            actor_access=data["access"],
+            actor_access=access,
             item_id=item.id,
             status=status.value,
             now=now,
@@ -113,9 +120,9 @@ async def set_status(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    told = await announce(data["roadmap_notices"], change, now)
+    told = await announce(roadmap.notices, change, now)
     callback_answer.text = t.popup("roadmap-status-changed", count=told)
-    await show_card(callback, item.id, data)
+    await show_card(callback, item.id, Reader(t, access, person, roadmap, cities, settings))
 
 
 async def notes_start(
@@ -124,9 +131,9 @@ async def notes_start(
     callback_answer: CallbackAnswer,
     state: FSMContext,
     t: Translator,
-    roadmap_repo: RoadmapRepo,
+    roadmap: Roadmap,
 ) -> None:
-    item = await _item(callback, callback_data.id, roadmap_repo, t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
     if item is None:
         return
     await state.set_state(RoadmapNotes.text)
@@ -147,53 +154,77 @@ def _roadmap_way_on(t: Translator) -> InlineKeyboardMarkup:
     return way_on_keyboard(t, roadmap)
 
 
-async def _ask_notes_again(message: Message, item_id: int, explanation: str, data: Any) -> None:
+async def _ask_notes_again(
+    message: Message,
+    item_id: int,
+    explanation: str,
+    state: FSMContext,
+    t: Translator,
+    roadmap: Roadmap,
+) -> None:
     """A wrong note: say why, then the question again with its buttons."""
-    item = await data["roadmap_repo"].get(item_id=item_id)
+    item = await roadmap.repo.get(item_id=item_id)
     if item is None:  # deleted meanwhile: nothing left to ask about, the form ends
-        await data["state"].clear()
-        await message.answer(explanation, reply_markup=_roadmap_way_on(data["t"]))
+        await state.clear()
+        await message.answer(explanation, reply_markup=_roadmap_way_on(t))
         return
     await explain_and_ask_again(
-        message, explanation, lambda: _ask_notes(message, data["t"], item, new=True)
+        message, explanation, lambda: _ask_notes(message, t, item, new=True)
     )
 
 
-async def _save_notes(target: Any, item_id: int, notes: str | None, data: dict[str, Any]) -> bool:
-    t: Translator = data["t"]
-    actor = target.from_user.id
+async def _save_notes(
+    target: Message | CallbackQuery,
+    item_id: int,
+    notes: str | None,
+    state: FSMContext,
+    reader: Reader,
+) -> bool:
+    t = reader.t
+    assert target.from_user is not None
     try:
-        await data["roadmap"].set_notes(
-            actor_id=actor, actor_access=data["access"], item_id=item_id, notes=notes
+        await reader.roadmap.service.set_notes(
+            actor_id=target.from_user.id, actor_access=reader.access, item_id=item_id, notes=notes
         )
     except UserError as error:
         if isinstance(target, Message):
-            await _ask_notes_again(target, item_id, t(error.key, **error.args_), data)
+            explanation = t(error.key, **error.args_)
+            await _ask_notes_again(target, item_id, explanation, state, t, reader.roadmap)
         else:
             await send_new(target, t(error.key, **error.args_), _roadmap_way_on(t))
         return False
     return True
 
 
-async def notes_typed(message: Message, state: FSMContext, **data: Any) -> None:
+async def notes_typed(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    access: Access,
+    person: Person,
+    roadmap: Roadmap,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
     item_id = (await state.get_data()).get("roadmap_item")
     if not isinstance(item_id, int):
         await state.clear()
         return
-    if await _save_notes(message, item_id, message.text, {**data, "state": state}):
+    reader = Reader(t, access, person, roadmap, cities, settings)
+    if await _save_notes(message, item_id, message.text, state, reader):
         await state.clear()
-        await message.answer(data["t"]("roadmap-notes-saved"))
-        await show_card(message, item_id, data, new=True)
+        await message.answer(t("roadmap-notes-saved"))
+        await show_card(message, item_id, reader, new=True)
 
 
-async def notes_not_text(message: Message, state: FSMContext, **data: Any) -> None:
+async def notes_not_text(
+    message: Message, state: FSMContext, t: Translator, roadmap: Roadmap
+) -> None:
     item_id = (await state.get_data()).get("roadmap_item")
     if not isinstance(item_id, int):
         await state.clear()
         return
-    await _ask_notes_again(
-        message, item_id, data["t"]("error-text-expected"), {**data, "state": state}
-    )
+    await _ask_notes_again(message, item_id, t("error-text-expected"), state, t, roadmap)
 
 
 async def notes_clear(
@@ -201,22 +232,32 @@ async def notes_clear(
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    t: Translator,
+    access: Access,
+    person: Person,
+    roadmap: Roadmap,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     await state.clear()
-    if await _save_notes(callback, callback_data.id, None, data):
-        callback_answer.text = data["t"].popup("roadmap-notes-cleared")
-        await show_card(callback, callback_data.id, data)
+    reader = Reader(t, access, person, roadmap, cities, settings)
+    if await _save_notes(callback, callback_data.id, None, state, reader):
+        callback_answer.text = t.popup("roadmap-notes-cleared")
+        await show_card(callback, callback_data.id, reader)
 
 
 async def picker(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    t: Translator,
+    access: Access,
+    person: Person,
+    roadmap: Roadmap,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
-    t: Translator = data["t"]
-    repo: RoadmapRepo = data["roadmap_repo"]
+    repo = roadmap.repo
     item = await _item(callback, callback_data.id, repo, t, callback_answer)
     if item is None:
         return
@@ -238,7 +279,7 @@ async def picker(
     linked = len(await repo.linked_ids(item_id=item.id, kind=kind))
     key = f"roadmap-pick-{kind.value}" if total else f"roadmap-pick-{kind.value}-none"
     text = t(key, number=item.number, title=item.title, linked=linked)
-    zone = await zone_of(data.get("person"), data["cities"], data["settings"])
+    zone = await zone_of(person, cities, settings)
     await show(
         callback, text, picker_keyboard(t, item, kind, choices, zone, page=page, pages=pages)
     )
@@ -248,16 +289,20 @@ async def toggle(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    t: Translator,
+    access: Access,
+    person: Person,
+    roadmap: Roadmap,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
-    t: Translator = data["t"]
-    repo: RoadmapRepo = data["roadmap_repo"]
+    repo = roadmap.repo
     try:
         kind = parse_kind(callback_data.value)
         linked = callback_data.target in await repo.linked_ids(item_id=callback_data.id, kind=kind)
-        await data["roadmap"].set_link(
+        await roadmap.service.set_link(
             actor_id=callback.from_user.id,
-            actor_access=data["access"],
+            actor_access=access,
             item_id=callback_data.id,
             kind=kind.value,
             target_id=callback_data.target,
@@ -267,23 +312,29 @@ async def toggle(
         await show_error(callback, t, error, callback_answer)
         return
     callback_answer.text = t.popup("roadmap-unlinked" if linked else "roadmap-linked")
-    await picker(callback, callback_data, callback_answer, **data)
+    await picker(
+        callback, callback_data, callback_answer, t, access, person, roadmap, cities, settings
+    )
 
 
 async def all_telebridges(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    t: Translator,
+    access: Access,
+    person: Person,
+    roadmap: Roadmap,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
-    t: Translator = data["t"]
-    item = await _item(callback, callback_data.id, data["roadmap_repo"], t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
     if item is None:
         return
     try:
-        updated = await data["roadmap"].set_all_telebridges(
+        updated = await roadmap.service.set_all_telebridges(
             actor_id=callback.from_user.id,
-            actor_access=data["access"],
+            actor_access=access,
             item_id=item.id,
             value=not item.all_telebridges,
         )
@@ -293,7 +344,7 @@ async def all_telebridges(
     callback_answer.text = t.popup(
         "roadmap-all-on-done" if updated.all_telebridges else "roadmap-all-off-done"
     )
-    await show_card(callback, item.id, data)
+    await show_card(callback, item.id, Reader(t, access, person, roadmap, cities, settings))
 
 
 def create_router() -> Router:

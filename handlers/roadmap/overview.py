@@ -3,7 +3,7 @@ card with what its linked activities have come to, following the roadmap."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -11,10 +11,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.roles import Access
-from bot.roadmap.service import RoadmapService, RoadmapStatus
+from bot.roadmap.capability import Roadmap
+from bot.roadmap.service import RoadmapStatus
 from bot.trips.catalogue import Direction
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
@@ -31,13 +33,15 @@ from handlers.roadmap.views import (
     overview_keyboard,
     overview_text,
 )
+from storage.cities import CityRepo
 from storage.db import utc_now
-from storage.roadmap import RoadmapRepo
+from storage.people import Person
 
 
-async def show_overview(target: Target, data: dict[str, Any], *, new: bool = False) -> None:
-    t: Translator = data["t"]
-    service: RoadmapService = data["roadmap"]
+async def show_overview(
+    target: Target, t: Translator, roadmap: Roadmap, *, new: bool = False
+) -> None:
+    service = roadmap.service
     directions = await service.overview()
     assert target.from_user is not None  # private chats only: every update has a sender
     following = await service.is_following(tg_id=target.from_user.id)
@@ -49,12 +53,12 @@ async def show_overview(target: Target, data: dict[str, Any], *, new: bool = Fal
         await show(target, text, keyboard)
 
 
-async def roadmap_command(message: Message, **data: Any) -> None:
-    await show_overview(message, data, new=True)
+async def roadmap_command(message: Message, t: Translator, roadmap: Roadmap) -> None:
+    await show_overview(message, t, roadmap, new=True)
 
 
-async def roadmap_menu(callback: CallbackQuery, **data: Any) -> None:
-    await show_overview(callback, data)
+async def roadmap_menu(callback: CallbackQuery, t: Translator, roadmap: Roadmap) -> None:
+    await show_overview(callback, t, roadmap)
 
 
 async def direction_page(
@@ -62,7 +66,7 @@ async def direction_page(
     callback_data: RmCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    roadmap_repo: RoadmapRepo,
+    roadmap: Roadmap,
 ) -> None:
     if callback_data.direction not in set(Direction):
         # Forged or from an older release: no such direction to show (nor a text for it).
@@ -70,16 +74,16 @@ async def direction_page(
         return
     direction = callback_data.direction
     page = max(callback_data.page, 0)
-    items, total = await roadmap_repo.page(
+    items, total = await roadmap.repo.page(
         direction=direction, limit=PAGE_SIZE, offset=page * PAGE_SIZE
     )
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     if page >= pages and total:
         page = pages - 1
-        items, total = await roadmap_repo.page(
+        items, total = await roadmap.repo.page(
             direction=direction, limit=PAGE_SIZE, offset=page * PAGE_SIZE
         )
-    counts = (await roadmap_repo.status_counts()).get(direction, {})
+    counts = (await roadmap.repo.status_counts()).get(direction, {})
     done = counts.get(RoadmapStatus.DONE, 0)
     await show(
         callback,
@@ -88,15 +92,28 @@ async def direction_page(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads an item's card: their language, rights and city time."""
+
+    t: Translator
+    access: Access
+    person: Person
+    roadmap: Roadmap
+    cities: CityRepo
+    settings: Settings
+
+
 async def show_card(
-    target: Target, item_id: int, data: dict[str, Any], *, page: int = 0, new: bool = False
+    target: Target, item_id: int, reader: Reader, *, page: int = 0, new: bool = False
 ) -> None:
-    t: Translator = data["t"]
-    access: Access = data["access"]
-    organiser = access >= Access.ORGANISER
-    card = await data["roadmap"].card(item_id=item_id, now=utc_now(), with_history=organiser)
-    zone = await zone_of(data.get("person"), data["cities"], data["settings"])
-    text = card_text(t, card, await data["cities"].by_id(), zone, organiser=organiser)
+    t = reader.t
+    organiser = reader.access >= Access.ORGANISER
+    card = await reader.roadmap.service.card(
+        item_id=item_id, now=utc_now(), with_history=organiser
+    )
+    zone = await zone_of(reader.person, reader.cities, reader.settings)
+    text = card_text(t, card, await reader.cities.by_id(), zone, organiser=organiser)
     keyboard = card_keyboard(t, card, organiser=organiser, page=page)
     if new:
         await send_new(target, text, keyboard)
@@ -109,7 +126,12 @@ async def item_card(
     callback_data: RmCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    t: Translator,
+    access: Access,
+    person: Person,
+    roadmap: Roadmap,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
     if await state.get_state() == RoadmapNotes.text.state:
         await state.clear()  # "К пункту" from the notes screen: the notes stay as they were
@@ -117,22 +139,26 @@ async def item_card(
         await show_card(
             callback,
             callback_data.id,
-            data,
+            Reader(t, access, person, roadmap, cities, settings),
             page=callback_data.page,
             new=callback_data.action == RmAction.DETAILS,
         )
     except UserError as error:
-        await show_error(callback, data["t"], error, callback_answer)
+        await show_error(callback, t, error, callback_answer)
 
 
 async def follow(
-    callback: CallbackQuery, callback_data: RmCb, callback_answer: CallbackAnswer, **data: Any
+    callback: CallbackQuery,
+    callback_data: RmCb,
+    callback_answer: CallbackAnswer,
+    t: Translator,
+    roadmap: Roadmap,
 ) -> None:
     on = callback_data.action == RmAction.FOLLOW
-    changed = await data["roadmap"].follow(tg_id=callback.from_user.id, now=utc_now(), on=on)
-    callback_answer.text = data["t"].popup("roadmap-followed" if on else "roadmap-unfollowed")
+    changed = await roadmap.service.follow(tg_id=callback.from_user.id, now=utc_now(), on=on)
+    callback_answer.text = t.popup("roadmap-followed" if on else "roadmap-unfollowed")
     if changed:  # a second tap carries the old screen: the first one has redrawn it
-        await show_overview(callback, data)
+        await show_overview(callback, t, roadmap)
 
 
 def create_router() -> Router:

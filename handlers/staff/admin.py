@@ -5,8 +5,6 @@ Every action is authorised by OrganiserService; the hidden menu is only a conven
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -18,9 +16,10 @@ from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
 from bot.core.timefmt import local_text
+from bot.people.capability import People
+from bot.staff.capability import Staff
 from bot.staff.organisers import (
     GrantResult,
-    OrganiserService,
     RedeemResult,
     RevokeResult,
 )
@@ -31,7 +30,7 @@ from handlers.kit.render import Target, send_new, show_error, zone_of
 from handlers.kit.routing import CapabilityRouter
 from storage.cities import CityRepo
 from storage.db import utc_now
-from storage.people import Person, PersonRepo
+from storage.people import Person
 
 
 async def _invite(
@@ -39,13 +38,13 @@ async def _invite(
     t: Translator,
     bot: Bot,
     person: Person,
-    organisers: OrganiserService,
+    staff: Staff,
     cities: CityRepo,
     settings: Settings,
     answer: CallbackAnswer | None = None,
 ) -> None:
     try:
-        invite = await organisers.create_invite(actor_id=person.tg_id, now=utc_now())
+        invite = await staff.organisers.create_invite(actor_id=person.tg_id, now=utc_now())
     except UserError as error:
         await show_error(target, t, error, answer)
         return
@@ -61,11 +60,11 @@ async def invite_command(
     t: Translator,
     bot: Bot,
     person: Person,
-    organisers: OrganiserService,
+    staff: Staff,
     cities: CityRepo,
     settings: Settings,
 ) -> None:
-    await _invite(message, t, bot, person, organisers, cities, settings)
+    await _invite(message, t, bot, person, staff, cities, settings)
 
 
 async def invite_menu(
@@ -73,35 +72,42 @@ async def invite_menu(
     t: Translator,
     bot: Bot,
     person: Person,
-    organisers: OrganiserService,
+    staff: Staff,
     cities: CityRepo,
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
-    await _invite(callback, t, bot, person, organisers, cities, settings, callback_answer)
+    await _invite(callback, t, bot, person, staff, cities, settings, callback_answer)
 
 
 async def _refresh_menu(
     bot: Bot,
     translations: Translations,
-    people: PersonRepo,
-    organisers: OrganiserService,
+    people: People,
+    staff: Staff,
     tg_id: int,
 ) -> Person | None:
-    target = await people.get(tg_id=tg_id)
+    target = await people.repo.get(tg_id=tg_id)
     t = translations.get(target.language if target else None)
-    await set_personal_menu(bot, t, chat_id=tg_id, access=await organisers.access(tg_id))
+    await set_personal_menu(bot, t, chat_id=tg_id, access=await staff.organisers.access(tg_id))
     return target
 
 
 async def _change_rights(
-    message: Message, command: CommandObject, *, grant: bool, data: dict[str, Any]
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    bot: Bot,
+    translations: Translations,
+    people: People,
+    staff: Staff,
+    *,
+    grant: bool,
 ) -> None:
     """/grant and /revoke: the service decides; the person concerned is told and gets
     the command menu of their new role."""
-    t: Translator = data["t"]
-    organisers: OrganiserService = data["organisers"]
     assert message.from_user is not None
+    organisers = staff.organisers
     change = organisers.grant if grant else organisers.revoke
     try:
         target_id, result = await change(actor_id=message.from_user.id, target=command.args)
@@ -115,29 +121,48 @@ async def _change_rights(
     if result in (GrantResult.ALREADY, RevokeResult.NOT_ORGANISER):
         return
     # The person was told (in the change's transaction); their command menu follows.
-    await _refresh_menu(data["bot"], data["translations"], data["people"], organisers, target_id)
+    await _refresh_menu(bot, translations, people, staff, target_id)
 
 
-async def grant_command(message: Message, command: CommandObject, **data: Any) -> None:
-    await _change_rights(message, command, grant=True, data=data)
+async def grant_command(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    bot: Bot,
+    translations: Translations,
+    people: People,
+    staff: Staff,
+) -> None:
+    await _change_rights(message, command, t, bot, translations, people, staff, grant=True)
 
 
-async def revoke_command(message: Message, command: CommandObject, **data: Any) -> None:
-    await _change_rights(message, command, grant=False, data=data)
+async def revoke_command(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    bot: Bot,
+    translations: Translations,
+    people: People,
+    staff: Staff,
+) -> None:
+    await _change_rights(message, command, t, bot, translations, people, staff, grant=False)
 
 
-async def open_invite(message: Message, argument: str, **data: Any) -> None:
+async def open_invite(
+    message: Message,
+    argument: str,
+    t: Translator,
+    bot: Bot,
+    translations: Translations,
+    person: Person | None,
+    people: People,
+    staff: Staff,
+) -> None:
     """Deep link invite_<code>: redeem it for the person who opened it."""
-    t: Translator = data["t"]
-    bot: Bot = data["bot"]
-    organisers: OrganiserService = data["organisers"]
-    translations: Translations = data["translations"]
-    people: PersonRepo = data["people"]
     assert message.from_user is not None
-    redemption = await organisers.redeem_invite(
+    redemption = await staff.organisers.redeem_invite(
         code=argument, tg_id=message.from_user.id, now=utc_now()
     )
-    person: Person | None = data.get("person")
     onboarded = person is not None and person.is_onboarded
     await message.answer(
         t(f"invite-{redemption.result.value}"),
@@ -147,7 +172,7 @@ async def open_invite(message: Message, argument: str, **data: Any) -> None:
     if redemption.result is not RedeemResult.GRANTED or redemption.invite is None:
         return
     # The invitation's author was told in the same transaction; the new menu follows.
-    await _refresh_menu(bot, translations, people, organisers, message.from_user.id)
+    await _refresh_menu(bot, translations, people, staff, message.from_user.id)
 
 
 DEEP_LINKS = {"invite": open_invite}

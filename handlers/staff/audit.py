@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,17 +28,21 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.core.timefmt import local_text
-from bot.staff.audit import HELP_WORDS, AuditPage, AuditService, parse_filter
+from bot.people.capability import People
+from bot.staff.audit import HELP_WORDS, AuditPage, parse_filter
+from bot.staff.capability import Staff
 from handlers.kit.callbacks import IdOrZero, Small
 from handlers.kit.keyboards import menu_button, way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
 from handlers.kit.routing import CapabilityRouter
 from storage.audit import AuditFilter, AuditRow, KnownAs
-from storage.people import PersonRepo
+from storage.cities import CityRepo
+from storage.people import Person
 
 DIFF_MAX = 250
 TITLE_MAX = 60
@@ -158,13 +163,13 @@ async def _entry(
     t: Translator,
     row: AuditRow,
     zone: str,
-    people: PersonRepo,
+    people: People,
     known: dict[tuple[str, int], KnownAs],
 ) -> str:
     if row.actor_id is None:
         actor = t.button("audit-actor-shell")
     else:
-        person = await people.get(tg_id=row.actor_id)
+        person = await people.repo.get(tg_id=row.actor_id)
         name = person.full_name if person and person.full_name else "—"
         actor = t.button("audit-actor", name=name, id=str(row.actor_id))
     kind = _name(t, f"audit-object-{row.object_kind}", row.object_kind)
@@ -176,18 +181,27 @@ async def _entry(
     return t("audit-entry", **args)
 
 
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """An admin reading the log: their language and city time, and the services."""
+
+    t: Translator
+    access: Access | None
+    person: Person
+    people: People
+    staff: Staff
+    cities: CityRepo
+    settings: Settings
+
+
 async def _show_page(
-    target: Target,
-    audit_filter: AuditFilter,
-    page: int,
-    data: dict[str, Any],
-    *,
-    new: bool,
+    target: Target, audit_filter: AuditFilter, page: int, reader: _Reader, *, new: bool
 ) -> None:
-    t: Translator = data["t"]
-    service: AuditService = data["audit_log"]
-    found = await service.page(actor_access=data["access"], audit_filter=audit_filter, page=page)
-    zone = await zone_of(data["person"], data["cities"], data["settings"])
+    t = reader.t
+    found = await reader.staff.audit.page(
+        actor_access=reader.access, audit_filter=audit_filter, page=page
+    )
+    zone = await zone_of(reader.person, reader.cities, reader.settings)
     title = t(
         "audit-title",
         filter=filter_text(t, audit_filter),
@@ -196,7 +210,7 @@ async def _show_page(
         pages=found.pages,
     )
     if found.rows:
-        entries = [await _entry(t, row, zone, data["people"], found.known) for row in found.rows]
+        entries = [await _entry(t, row, zone, reader.people, found.known) for row in found.rows]
         text = title + "\n\n" + "\n\n".join(entries)
     else:
         text = title + "\n\n" + t("audit-empty")
@@ -207,8 +221,17 @@ async def _show_page(
         await show(target, text, markup)
 
 
-async def audit_command(message: Message, command: CommandObject, **data: Any) -> None:
-    t: Translator = data["t"]
+async def audit_command(
+    message: Message,
+    command: CommandObject,
+    t: Translator,
+    access: Access | None,
+    person: Person,
+    people: People,
+    staff: Staff,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
     args = (command.args or "").strip()
     if args.lower() in HELP_WORDS:
         await message.answer(t("audit-help"), reply_markup=way_on_keyboard(t))
@@ -220,11 +243,23 @@ async def audit_command(message: Message, command: CommandObject, **data: Any) -
             t(error.key) + "\n\n" + t("audit-help"), reply_markup=way_on_keyboard(t)
         )
         return
-    await _show_page(message, audit_filter, 0, data, new=True)
+    reader = _Reader(t, access, person, people, staff, cities, settings)
+    await _show_page(message, audit_filter, 0, reader, new=True)
 
 
-async def audit_page(callback: CallbackQuery, callback_data: AuditCb, **data: Any) -> None:
-    await _show_page(callback, _filter_of(callback_data), callback_data.page, data, new=False)
+async def audit_page(
+    callback: CallbackQuery,
+    callback_data: AuditCb,
+    t: Translator,
+    access: Access | None,
+    person: Person,
+    people: People,
+    staff: Staff,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    reader = _Reader(t, access, person, people, staff, cities, settings)
+    await _show_page(callback, _filter_of(callback_data), callback_data.page, reader, new=False)
 
 
 async def refuse_command(message: Message, t: Translator) -> None:

@@ -4,8 +4,6 @@ for verification. Organisers only; anyone else gets a polite no."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
@@ -16,6 +14,7 @@ from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.render import show, zone_of
 from handlers.telebridges.callbacks import TbOrgCb
+from handlers.telebridges.viewer import Viewer, with_viewer
 from handlers.telebridges.views import (
     PAGE_SIZE,
     org_keyboard,
@@ -31,14 +30,14 @@ def _pages(total: int) -> int:
     return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
-async def overview(callback: CallbackQuery, page: int, data: dict[str, Any]) -> None:
+async def overview(callback: CallbackQuery, page: int, viewer: Viewer) -> None:
     """The organiser's city: counts per month by status, then the telebridges."""
-    t: Translator = data["t"]
-    person = data["person"]
-    cities = await data["cities"].by_id()
+    t: Translator = viewer.t
+    person = viewer.person
+    cities = await viewer.cities.by_id()
     city = cities.get(person.city_id or 0)
-    zone = await zone_of(person, data["cities"], data["settings"])
-    repo = data["telebridges"]
+    zone = await zone_of(person, viewer.cities, viewer.settings)
+    repo = viewer.telebridges.repo
     months = month_figures(
         await repo.starts_and_statuses(city_id=city.id if city else None), zone, utc_now()
     )
@@ -63,31 +62,33 @@ async def overview(callback: CallbackQuery, page: int, data: dict[str, Any]) -> 
     now = utc_now()
     labels = []
     for item in items:
-        proposer = await data["institutions"].get(institution_id=item.proposer_id)
+        proposer = await viewer.telebridges.institutions.get(institution_id=item.proposer_id)
         when = local_text(item.starts_at, zone)
         name = proposer.name if proposer else "—"
         labels.append((telebridge_label(t, item, name, when, display_status(item, now)), item.id))
-    _, unverified = await data["institutions"].unverified(limit=1, offset=0)
+    _, unverified = await viewer.telebridges.institutions.unverified(limit=1, offset=0)
     keyboard = org_keyboard(t, labels, page=page, pages=_pages(total), unverified=unverified)
     await show(callback, "\n".join(lines), keyboard)
 
 
-async def org_page(callback: CallbackQuery, callback_data: TbOrgCb, **data: Any) -> None:
+async def org_page(callback: CallbackQuery, callback_data: TbOrgCb, viewer: Viewer) -> None:
     if callback_data.unverified:
-        await unverified(callback, callback_data.page, data)
+        await unverified(callback, callback_data.page, viewer)
     else:
-        await overview(callback, callback_data.page, data)
+        await overview(callback, callback_data.page, viewer)
 
 
-async def from_panel(callback: CallbackQuery, **data: Any) -> None:
-    await overview(callback, 0, data)
+async def from_panel(callback: CallbackQuery, viewer: Viewer) -> None:
+    await overview(callback, 0, viewer)
 
 
-async def unverified(callback: CallbackQuery, page: int, data: dict[str, Any]) -> None:
-    t: Translator = data["t"]
+async def unverified(callback: CallbackQuery, page: int, viewer: Viewer) -> None:
+    t: Translator = viewer.t
     page = max(page, 0)
-    items, total = await data["institutions"].unverified(limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-    cities = await data["cities"].by_id()
+    items, total = await viewer.telebridges.institutions.unverified(
+        limit=PAGE_SIZE, offset=page * PAGE_SIZE
+    )
+    cities = await viewer.cities.by_id()
     text = t("tb-org-unverified", count=total) if total else t("tb-org-unverified-none")
     await show(
         callback, text, unverified_keyboard(t, items, cities, page=page, pages=_pages(total))
@@ -95,7 +96,7 @@ async def unverified(callback: CallbackQuery, page: int, data: dict[str, Any]) -
 
 
 def create_router() -> Router:
-    staff = staff_router(__name__)
+    staff = with_viewer(staff_router(__name__))
     staff.callback_query.register(org_page, TbOrgCb.filter())
     staff.callback_query.register(from_panel, PanelCb.filter(F.action == PanelAction.TELEBRIDGES))
     refusals = refusals_router(

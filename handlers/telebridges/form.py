@@ -46,6 +46,7 @@ from handlers.kit.render import Target, alert, send_new, show, show_error
 from handlers.kit.routing import CapabilityRouter
 from handlers.telebridges.callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbPickCb
 from handlers.telebridges.proposals import show_card
+from handlers.telebridges.viewer import Viewer, with_viewer
 from handlers.telebridges.views import (
     PAGE_SIZE,
     partner_pick_keyboard,
@@ -133,16 +134,16 @@ def _terms(form: dict[str, Any]) -> Terms:
         raise UserError("org-error-form-incomplete") from exc
 
 
-async def _context(data: dict[str, Any]) -> FormContext:
-    service: TelebridgeService = data["telebridge_service"]
-    own = await service.own_institution(data["person"].tg_id)
+async def _context(viewer: Viewer) -> FormContext:
+    service: TelebridgeService = viewer.telebridges.service
+    own = await service.own_institution(viewer.person.tg_id)
     return FormContext(
-        data["t"],
+        viewer.t,
         own,
-        await data["cities"].by_id(),
-        data["institutions"],
-        data["telebridges"],
-        data["telebridge_notices"],
+        await viewer.cities.by_id(),
+        viewer.telebridges.institutions,
+        viewer.telebridges.repo,
+        viewer.telebridges.notices,
     )
 
 
@@ -238,14 +239,14 @@ async def _show(
     target: Target,
     state: FSMContext,
     step: State,
-    data: dict[str, Any],
+    viewer: Viewer,
     *,
     new: bool = False,
     error: UserError | None = None,
 ) -> None:
     """The step's question; after a pressed button that was refused, with why above it."""
-    t: Translator = data["t"]
-    ctx = await _context(data)
+    t: Translator = viewer.t
+    ctx = await _context(viewer)
     await state.set_state(step)
     text, markup = await _screen(ctx, step, await state.get_data())
     if error is not None:
@@ -254,22 +255,20 @@ async def _show(
 
 
 async def _ask_again(
-    message: Message, state: FSMContext, step: State, data: dict[str, Any], explanation: str
+    message: Message, state: FSMContext, step: State, viewer: Viewer, explanation: str
 ) -> None:
     """A wrong answer: say why, then the step's question again with its buttons."""
     await explain_and_ask_again(
-        message, explanation, lambda: _show(message, state, step, data, new=True)
+        message, explanation, lambda: _show(message, state, step, viewer, new=True)
     )
 
 
-async def _next(
-    target: Target, state: FSMContext, data: dict[str, Any], *, new: bool = False
-) -> None:
+async def _next(target: Target, state: FSMContext, viewer: Viewer, *, new: bool = False) -> None:
     form = await state.get_data()
     steps = _steps(form)
     current = await state.get_state()
     index = next((i for i, step in enumerate(steps) if step.state == current), -1)
-    await _show(target, state, steps[min(index + 1, len(steps) - 1)], data, new=new)
+    await _show(target, state, steps[min(index + 1, len(steps) - 1)], viewer, new=new)
 
 
 # Starting the form
@@ -280,11 +279,11 @@ async def new_telebridge(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     try:
-        ctx = await _context(data)
+        ctx = await _context(viewer)
         form: dict[str, Any] = {"mode": NEW, "page": 0}
         first = TbForm.partner
         if callback_data.id:
@@ -299,7 +298,7 @@ async def new_telebridge(
         await show_error(callback, t, error, callback_answer)
         return
     await state.set_data(form)
-    await _show(callback, state, first, data, new=True)
+    await _show(callback, state, first, viewer, new=True)
 
 
 async def counter_or_reschedule(
@@ -307,11 +306,11 @@ async def counter_or_reschedule(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
-    actor = data["person"].tg_id
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
+    actor = viewer.person.tg_id
     try:
         if callback_data.action is TbAction.COUNTER:
             own, current = await service.counterable(
@@ -329,11 +328,11 @@ async def counter_or_reschedule(
     if own.id == current.proposer_id:
         other_city = current.partner_city_id
     else:
-        proposer = await data["institutions"].get(institution_id=current.proposer_id)
+        proposer = await viewer.telebridges.institutions.get(institution_id=current.proposer_id)
         other_city = proposer.city_id if proposer else current.partner_city_id
     # A counter-proposal starts from the proposal it answers (a new time asked for an
     # agreed telebridge may carry its own link), a reschedule from the agreed terms.
-    latest = await data["telebridges"].round(telebridge_id=current.id, number=current.round)
+    latest = await viewer.telebridges.repo.round(telebridge_id=current.id, number=current.round)
     terms = latest.terms if mode == COUNTER and latest else current.terms
     await state.set_data(
         {
@@ -346,7 +345,7 @@ async def counter_or_reschedule(
             "duration": terms.duration_min,
         }
     )
-    await _show(callback, state, TbForm.starts, data, new=True)
+    await _show(callback, state, TbForm.starts, viewer, new=True)
 
 
 # Steps
@@ -357,20 +356,20 @@ async def pick(
     callback_data: TbPickCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     current = await state.get_state()
     value = callback_data.value
     try:
         if current == TbForm.partner.state:
-            ctx = await _context(data)
+            ctx = await _context(viewer)
             if value.startswith("p"):
                 page = parse_int(value[1:], low=0, high=SMALL_MAX)
                 if page is None:
                     raise UserError("error-stale-button")
                 await state.update_data(page=page)
-                await _show(callback, state, TbForm.partner, data)
+                await _show(callback, state, TbForm.partner, viewer)
                 return
             if value.startswith("c"):
                 city_id = parse_prefixed_id(value, "c")
@@ -397,10 +396,10 @@ async def pick(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await _next(callback, state, data)
+    await _next(callback, state, viewer)
 
 
-async def typed(message: Message, state: FSMContext, **data: Any) -> None:
+async def typed(message: Message, state: FSMContext, viewer: Viewer) -> None:
     current = await state.get_state()
     form = await state.get_data()
     step = next((step for step in _steps(form) if step.state == current), TbForm.topic)
@@ -409,7 +408,7 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> None:
         if step == TbForm.topic:
             update = {"topic": clean_topic(message.text)}
         elif step == TbForm.starts:
-            ctx = await _context(data)
+            ctx = await _context(viewer)
             if ":" not in (message.text or ""):
                 raise UserError("tb-error-time-needed")
             moment = parse_local_datetime(message.text, ctx.zone)
@@ -424,19 +423,19 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> None:
         else:
             raise UserError("error-choice")
     except UserError as error:
-        await _ask_again(message, state, step, data, data["t"](error.key, **error.args_))
+        await _ask_again(message, state, step, viewer, viewer.t(error.key, **error.args_))
         return
     await state.update_data(update)
-    await _next(message, state, data, new=True)
+    await _next(message, state, viewer, new=True)
 
 
-async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
+async def not_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
     current = await state.get_state()
     form = await state.get_data()
     step = next((step for step in _steps(form) if step.state == current), TbForm.topic)
     typed_steps = (TbForm.topic, TbForm.starts, TbForm.duration, TbForm.link, TbForm.note)
     key = "error-text-expected" if step in typed_steps else "error-choice"
-    await _ask_again(message, state, step, data, data["t"](key))
+    await _ask_again(message, state, step, viewer, viewer.t(key))
 
 
 async def form_button(
@@ -444,9 +443,9 @@ async def form_button(
     callback_data: TbFormCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     form = await state.get_data()
     steps = _steps(form)
     current = await state.get_state()
@@ -456,14 +455,14 @@ async def form_button(
         await state.clear()
         await show(callback, t("tb-form-cancelled"), way_on_keyboard(t, schools_button(t)))
     elif action is TbFormAction.BACK:
-        await _show(callback, state, steps[max(index - 1, 0)], data)
+        await _show(callback, state, steps[max(index - 1, 0)], viewer)
     elif action is TbFormAction.SKIP and current in SKIP_LABELS:
         await state.update_data({"url" if current == TbForm.link.state else "note": ""})
-        await _next(callback, state, data)
+        await _next(callback, state, viewer)
     elif action is TbFormAction.KEEP and current in SKIP_LABELS:
-        await _next(callback, state, data)
+        await _next(callback, state, viewer)
     elif action is TbFormAction.SEND and current == TbForm.preview.state:
-        await _send(callback, state, callback_answer, data)
+        await _send(callback, state, callback_answer, viewer)
     else:
         alert(callback_answer, t.popup("error-stale-button"))
 
@@ -472,12 +471,12 @@ async def _send(
     callback: CallbackQuery,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    data: dict[str, Any],
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     form = await state.get_data()
-    actor = data["person"].tg_id
+    actor = viewer.person.tg_id
     now = utc_now()
     try:
         terms = _terms(form)
@@ -513,7 +512,7 @@ async def _send(
     except UserError as error:
         # The time may have been taken meanwhile: the coordinator picks another one.
         if error.key in ("tb-error-overlap", "tb-error-too-soon", "tb-error-past"):
-            await _show(callback, state, TbForm.starts, data, new=True, error=error)
+            await _show(callback, state, TbForm.starts, viewer, new=True, error=error)
             return
         # Somebody answered or changed the telebridge first: sending again could only be
         # refused again, so the form ends with why, and the telebridge as it is now.
@@ -521,7 +520,7 @@ async def _send(
         await show(callback, t(error.key, **error.args_), way_on_keyboard(t, schools_button(t)))
         if form.get("tb"):
             with suppress(UserError):
-                await show_card(callback, int(form["tb"]), data, new=True)
+                await show_card(callback, int(form["tb"]), viewer, new=True)
         return
     await state.clear()
     # A message, not a pop-up (its own name keeps it apart from the pop-up keys of this
@@ -533,11 +532,11 @@ async def _send(
     else:
         sent_key = f"tb-sent-{form.get('mode')}"
     await show(callback, t(sent_key, topic=change.telebridge.topic))
-    await show_card(callback, change.telebridge.id, data, new=True)
+    await show_card(callback, change.telebridge.id, viewer, new=True)
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = with_viewer(CapabilityRouter(name=__name__))
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

@@ -9,7 +9,6 @@ may do it; notices to the other side go through TelebridgeNotices (the outbox).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -27,6 +26,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.timefmt import local_text
+from bot.delivery.capability import Delivery
 from bot.telebridges.notices import TelebridgeNotices
 from bot.telebridges.service import Change, TelebridgeService, card_actions, display_status
 from bot.telebridges.texts import TelebridgeView
@@ -45,6 +45,7 @@ from handlers.kit.render import (
 )
 from handlers.kit.routing import CapabilityRouter
 from handlers.telebridges.callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
+from handlers.telebridges.viewer import Viewer, with_viewer
 from handlers.telebridges.views import (
     PAGE_SIZE,
     card_keyboard,
@@ -58,7 +59,7 @@ from handlers.telebridges.views import (
 )
 from storage.db import utc_now
 from storage.institutions import ACTIVE, Institution
-from storage.reminders import TELEBRIDGE, ReminderRepo
+from storage.reminders import TELEBRIDGE
 from storage.telebridges import BOOKED, RESCHEDULED, Telebridge, TelebridgeRepo
 
 
@@ -75,15 +76,15 @@ def _pages(total: int) -> int:
     return max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
 
 
-async def _own(data: dict[str, Any]) -> Institution | None:
-    membership = await data["institutions"].membership(tg_id=data["person"].tg_id)
+async def _own(viewer: Viewer) -> Institution | None:
+    membership = await viewer.telebridges.institutions.membership(tg_id=viewer.person.tg_id)
     return membership[0] if membership and membership[1] == ACTIVE else None
 
 
-async def _view(telebridge: Telebridge, data: dict[str, Any]) -> TelebridgeView:
-    notices: TelebridgeNotices = data["telebridge_notices"]
+async def _view(telebridge: Telebridge, viewer: Viewer) -> TelebridgeView:
+    notices: TelebridgeNotices = viewer.telebridges.notices
     view = await notices.view(telebridge)
-    repo: TelebridgeRepo = data["telebridges"]
+    repo: TelebridgeRepo = viewer.telebridges.repo
     latest = await repo.round(telebridge_id=telebridge.id, number=telebridge.round)
     return TelebridgeView(view.telebridge, view.proposer, view.partner, view.cities, latest)
 
@@ -92,23 +93,23 @@ async def _view(telebridge: Telebridge, data: dict[str, Any]) -> TelebridgeView:
 
 
 async def show_card(
-    target: Target, telebridge_id: int, data: dict[str, Any], *, new: bool = False
+    target: Target, telebridge_id: int, viewer: Viewer, *, new: bool = False
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     telebridge = await service.visible(
-        actor_id=data["person"].tg_id, access=data["access"], telebridge_id=telebridge_id
+        actor_id=viewer.person.tg_id, access=viewer.access, telebridge_id=telebridge_id
     )
-    view = await _view(telebridge, data)
-    reports = tuple(await data["telebridges"].reports(telebridge_id=telebridge.id))
+    view = await _view(telebridge, viewer)
+    reports = tuple(await viewer.telebridges.repo.reports(telebridge_id=telebridge.id))
     view = replace(view, reports=reports)
-    own = await _own(data)
+    own = await _own(viewer)
     reported = own is not None and any(report.institution_id == own.id for report in reports)
     now = utc_now()
     countered = (
         own is not None
         and telebridge.is_open_offer
-        and await data["telebridges"].pending_counter(
+        and await viewer.telebridges.repo.pending_counter(
             offer_id=telebridge.id, institution_id=own.id
         )
         is not None
@@ -127,35 +128,35 @@ async def show_card(
 
 
 async def open_card(
-    callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, **data: Any
+    callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, viewer: Viewer
 ) -> None:
     # From a list the card takes the list's place; from a notice it comes as a new one.
     try:
         await show_card(
-            callback, callback_data.id, data, new=callback_data.action is TbAction.DETAILS
+            callback, callback_data.id, viewer, new=callback_data.action is TbAction.DETAILS
         )
     except UserError as error:
-        await show_error(callback, data["t"], error, callback_answer)
+        await show_error(callback, viewer.t, error, callback_answer)
 
 
 # Lists
 
 
-async def show_my(target: Target, *, past: bool, page: int, data: dict[str, Any]) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+async def show_my(target: Target, *, past: bool, page: int, viewer: Viewer) -> None:
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     try:
-        own = await service.own_institution(data["person"].tg_id)
+        own = await service.own_institution(viewer.person.tg_id)
     except UserError as error:  # no school yet, or a request to join not yet approved
         await show(target, t(error.key), markup([[home_button(t)]]))
         return
-    repo: TelebridgeRepo = data["telebridges"]
+    repo: TelebridgeRepo = viewer.telebridges.repo
     page = max(page, 0)
     now = utc_now()
     items, total = await repo.of_institution(
         institution_id=own.id, upcoming=not past, now=now, limit=PAGE_SIZE, offset=page * PAGE_SIZE
     )
-    labels = await _labels(items, own, data)
+    labels = await _labels(items, own, viewer)
     if past:
         text = t("tb-my-past", count=total) if total else t("tb-my-past-empty")
     else:
@@ -165,15 +166,19 @@ async def show_my(target: Target, *, past: bool, page: int, data: dict[str, Any]
 
 
 async def _labels(
-    items: list[Telebridge], own: Institution | None, data: dict[str, Any]
+    items: list[Telebridge], own: Institution | None, viewer: Viewer
 ) -> list[tuple[str, int]]:
-    t: Translator = data["t"]
-    zone = await zone_of(data["person"], data["cities"], data["settings"])
+    t: Translator = viewer.t
+    zone = await zone_of(viewer.person, viewer.cities, viewer.settings)
     now = utc_now()
     labels = []
     for item in items:
         other_id = item.other_side(own.id) if own and item.side_of(own.id) else item.proposer_id
-        other = await data["institutions"].get(institution_id=other_id) if other_id else None
+        other = (
+            await viewer.telebridges.institutions.get(institution_id=other_id)
+            if other_id
+            else None
+        )
         other_name = other.name if other else t.button("tb-any-school")
         when = local_text(item.starts_at, zone)
         labels.append(
@@ -182,33 +187,33 @@ async def _labels(
     return labels
 
 
-async def my_command(message: Message, state: FSMContext, **data: Any) -> None:
+async def my_command(message: Message, state: FSMContext, viewer: Viewer) -> None:
     await state.clear()
-    await show_my(message, past=False, page=0, data=data)
+    await show_my(message, past=False, page=0, viewer=viewer)
 
 
 async def my_list(
-    callback: CallbackQuery, callback_data: TbListCb, state: FSMContext, **data: Any
+    callback: CallbackQuery, callback_data: TbListCb, state: FSMContext, viewer: Viewer
 ) -> None:
     await state.clear()
-    await show_my(callback, past=callback_data.past, page=callback_data.page, data=data)
+    await show_my(callback, past=callback_data.past, page=callback_data.page, viewer=viewer)
 
 
 async def offers(
-    callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, **data: Any
+    callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, viewer: Viewer
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     try:
-        own = await service.own_institution(data["person"].tg_id)
+        own = await service.own_institution(viewer.person.tg_id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     page = max(callback_data.page, 0)
-    items, total = await data["telebridges"].open_offers(
+    items, total = await viewer.telebridges.repo.open_offers(
         city_id=own.city_id, now=utc_now(), limit=PAGE_SIZE, offset=page * PAGE_SIZE
     )
-    labels = await _labels(items, own, data)
+    labels = await _labels(items, own, viewer)
     text = t("tb-offers", count=total) if total else t("tb-offers-empty")
     await show(callback, text, offers_keyboard(t, labels, page=page, pages=_pages(total)))
 
@@ -216,29 +221,29 @@ async def offers(
 # Answers
 
 
-async def _send_calendar(telebridge: Telebridge, data: dict[str, Any]) -> None:
+async def _send_calendar(telebridge: Telebridge, viewer: Viewer) -> None:
     """The telebridge's .ics file to the person who pressed, in their language."""
-    t: Translator = data["t"]
-    notices: TelebridgeNotices = data["telebridge_notices"]
-    bot: Bot = data["bot"]
+    t: Translator = viewer.t
+    notices: TelebridgeNotices = viewer.telebridges.notices
+    bot: Bot = viewer.bot
     content, name = notices.ics(t, await notices.view(telebridge), now=utc_now())
     await bot.send_document(
-        data["person"].tg_id,
+        viewer.person.tg_id,
         BufferedInputFile(content, filename=name),
         caption=notices.caption(t, telebridge),
         reply_markup=details_keyboard(t, telebridge.id),
     )
 
 
-async def _confirmed(target: Target, change: Change, data: dict[str, Any]) -> None:
+async def _confirmed(target: Target, change: Change, viewer: Viewer) -> None:
     """The one who accepted is answered here, with the .ics; everybody else was told in
     the agreement's own transaction."""
-    t: Translator = data["t"]
-    view = await _view(change.telebridge, data)
+    t: Translator = viewer.t
+    view = await _view(change.telebridge, viewer)
     await send_new(
         target, t("tb-confirmed") + "\n\n" + view.proposal_text(t, change.telebridge.terms)
     )
-    await _send_calendar(change.telebridge, data)
+    await _send_calendar(change.telebridge, viewer)
 
 
 async def accept(
@@ -246,14 +251,14 @@ async def accept(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
-    actor = data["person"].tg_id
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
+    actor = viewer.person.tg_id
     try:
         await service.answering(actor, callback_data.id, callback_data.round, now=utc_now())
-        latest = await data["telebridges"].round(
+        latest = await viewer.telebridges.repo.round(
             telebridge_id=callback_data.id, number=callback_data.round
         )
         if latest is not None and not latest.terms.video_url:
@@ -272,16 +277,16 @@ async def accept(
         return
     callback_answer.text = t.popup("tb-accepted")
     await set_buttons(callback, None)
-    await _confirmed(callback, change, data)
+    await _confirmed(callback, change, viewer)
 
 
-async def accept_with_link(message: Message, state: FSMContext, **data: Any) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+async def accept_with_link(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     form = await state.get_data()
     try:
         change = await service.accept(
-            actor_id=data["person"].tg_id,
+            actor_id=viewer.person.tg_id,
             telebridge_id=int(form["tb"]),
             round_number=int(form["round"]),
             now=utc_now(),
@@ -296,18 +301,18 @@ async def accept_with_link(message: Message, state: FSMContext, **data: Any) -> 
         await message.answer(t(error.key, **error.args_), reply_markup=_way_on(t))
         return
     await state.clear()
-    await _confirmed(message, change, data)
+    await _confirmed(message, change, viewer)
 
 
 async def withdraw(
-    callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, **data: Any
+    callback: CallbackQuery, callback_data: TbCb, callback_answer: CallbackAnswer, viewer: Viewer
 ) -> None:
     """ "Отозвать перенос": the agreed time stands, the other side is told."""
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     try:
         change = await service.withdraw(
-            actor_id=data["person"].tg_id,
+            actor_id=viewer.person.tg_id,
             telebridge_id=callback_data.id,
             round_number=callback_data.round,
             now=utc_now(),
@@ -316,7 +321,7 @@ async def withdraw(
         await show_error(callback, t, error, callback_answer)
         return
     callback_answer.text = t.popup("tb-reschedule-withdrawn")
-    await show_card(callback, change.telebridge.id, data)
+    await show_card(callback, change.telebridge.id, viewer)
 
 
 async def ask_reason(
@@ -324,12 +329,12 @@ async def ask_reason(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
     """ "Отклонить" and "Отменить": checked now, then a reason (or none) is asked for."""
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
-    actor = data["person"].tg_id
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
+    actor = viewer.person.tg_id
     try:
         now = utc_now()
         if callback_data.action is TbAction.DECLINE:
@@ -357,13 +362,13 @@ async def ask_reason(
     await send_new(callback, t(key), tb_text_keyboard(t, skip=skip, back=False))
 
 
-async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, Any]) -> None:
+async def _answer(target: Target, state: FSMContext, text: str, viewer: Viewer) -> None:
     """The typed (or skipped) reason or link: the decision is made here."""
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     current = await state.get_state()
     form = await state.get_data()
-    actor = data["person"].tg_id
+    actor = viewer.person.tg_id
     now = utc_now()
     try:
         telebridge_id = int(form["tb"])
@@ -411,12 +416,12 @@ async def _answer(target: Target, state: FSMContext, text: str, data: dict[str, 
     await state.clear()
     await send_new(target, t(done, topic=change.telebridge.topic))
     if change.calendar_changed:
-        await _send_calendar(change.telebridge, data)
-    await show_card(target, change.telebridge.id, data, new=True)
+        await _send_calendar(change.telebridge, viewer)
+    await show_card(target, change.telebridge.id, viewer, new=True)
 
 
-async def reason_typed(message: Message, state: FSMContext, **data: Any) -> None:
-    await _answer(message, state, message.text or "", data)
+async def reason_typed(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    await _answer(message, state, message.text or "", viewer)
 
 
 async def answer_button(
@@ -424,9 +429,9 @@ async def answer_button(
     callback_data: TbFormCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     current = await state.get_state()
     if callback_data.action is TbFormAction.CANCEL:
         await state.clear()
@@ -435,7 +440,7 @@ async def answer_button(
         TbAnswer.decline_reason.state,
         TbAnswer.cancel_reason.state,
     ):
-        await _answer(callback, state, "", data)
+        await _answer(callback, state, "", viewer)
     elif callback_data.action is TbFormAction.SKIP and current == TbAnswer.report_text.state:
         await state.set_state(TbAnswer.report_photo)
         await show(
@@ -473,8 +478,8 @@ async def _ask_answer_again(
     )
 
 
-async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
-    await _ask_answer_again(message, state, data["t"], data["t"]("error-text-expected"))
+async def not_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    await _ask_answer_again(message, state, viewer.t, viewer.t("error-text-expected"))
 
 
 # The .ics file and reminders
@@ -484,16 +489,16 @@ async def _visible(
     callback: CallbackQuery,
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
-    data: dict[str, Any],
+    viewer: Viewer,
 ) -> Telebridge | None:
     """The telebridge a button is about, if the person may see it (else a polite alert)."""
-    service: TelebridgeService = data["telebridge_service"]
+    service: TelebridgeService = viewer.telebridges.service
     try:
         return await service.visible(
-            actor_id=data["person"].tg_id, access=data["access"], telebridge_id=callback_data.id
+            actor_id=viewer.person.tg_id, access=viewer.access, telebridge_id=callback_data.id
         )
     except UserError as error:
-        await show_error(callback, data["t"], error, callback_answer)
+        await show_error(callback, viewer.t, error, callback_answer)
         return None
 
 
@@ -501,16 +506,16 @@ async def send_ics(
     callback: CallbackQuery,
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    telebridge = await _visible(callback, callback_data, callback_answer, data)
+    telebridge = await _visible(callback, callback_data, callback_answer, viewer)
     if telebridge is None:
         return
     if telebridge.status not in BOOKED:
         error = UserError(f"tb-error-state-{telebridge.status}")
-        await show_error(callback, data["t"], error, callback_answer)
+        await show_error(callback, viewer.t, error, callback_answer)
         return
-    await _send_calendar(telebridge, data)
+    await _send_calendar(telebridge, viewer)
 
 
 async def send_photos(
@@ -518,21 +523,22 @@ async def send_photos(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     bot: Bot,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
     """The photos the sides sent with their reports, to whoever may see the telebridge."""
-    t: Translator = data["t"]
-    telebridge = await _visible(callback, callback_data, callback_answer, data)
+    t: Translator = viewer.t
+    telebridge = await _visible(callback, callback_data, callback_answer, viewer)
     if telebridge is None:
         return
-    view = await _view(telebridge, data)
-    reports = await data["telebridges"].reports(telebridge_id=telebridge.id)
+    view = await _view(telebridge, viewer)
+    reports = await viewer.telebridges.repo.reports(telebridge_id=telebridge.id)
     photos = [report for report in reports if report.photo_file_id]
     # Under the last photo: back to the telebridge, the list, the menu.
     back = button(t.button("tb-btn-back-card"), TbCb(action=TbAction.OPEN, id=telebridge.id))
     for report in photos:
         side = view.proposer if report.institution_id == view.proposer.id else view.partner
         caption = t("tb-photo-caption", topic=telebridge.topic, school=side.name if side else "—")
+        assert report.photo_file_id is not None  # only reports with a photo are listed
         await bot.send_photo(
             callback.from_user.id,
             report.photo_file_id,
@@ -546,13 +552,13 @@ async def mute(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    reminder_repo: ReminderRepo,
-    **data: Any,
+    delivery: Delivery,
+    viewer: Viewer,
 ) -> None:
-    if await _visible(callback, callback_data, callback_answer, {**data, "t": t}) is None:
+    if await _visible(callback, callback_data, callback_answer, viewer) is None:
         return
-    changed = await reminder_repo.opt_out(
-        kind=TELEBRIDGE, target_id=callback_data.id, tg_id=data["person"].tg_id
+    changed = await delivery.reminder_repo.opt_out(
+        kind=TELEBRIDGE, target_id=callback_data.id, tg_id=viewer.person.tg_id
     )
     callback_answer.text = t.popup("reminder-muted")
     if changed:  # a second tap: the first one has changed the buttons already
@@ -567,14 +573,14 @@ async def held(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     took_place = callback_data.action is TbAction.HELD
     try:
         change = await service.report(
-            actor_id=data["person"].tg_id,
+            actor_id=viewer.person.tg_id,
             telebridge_id=callback_data.id,
             held=took_place,
             now=utc_now(),
@@ -603,13 +609,13 @@ def _new_button(t: Translator, partner_id: int) -> InlineKeyboardButton:
     return button(t.button("tb-btn-propose-again"), TbCb(action=TbAction.NEW, id=partner_id))
 
 
-async def report_text(message: Message, state: FSMContext, **data: Any) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+async def report_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     form = await state.get_data()
     try:
         await service.add_report_details(
-            actor_id=data["person"].tg_id, telebridge_id=int(form["tb"]), text=message.text
+            actor_id=viewer.person.tg_id, telebridge_id=int(form["tb"]), text=message.text
         )
     except UserError as error:
         await _ask_answer_again(message, state, t, t(error.key, **error.args_))
@@ -621,14 +627,14 @@ async def report_text(message: Message, state: FSMContext, **data: Any) -> None:
     )
 
 
-async def report_photo(message: Message, state: FSMContext, **data: Any) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+async def report_photo(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     form = await state.get_data()
     assert message.photo
     try:
         await service.add_report_details(
-            actor_id=data["person"].tg_id,
+            actor_id=viewer.person.tg_id,
             telebridge_id=int(form["tb"]),
             photo_file_id=message.photo[-1].file_id,
         )
@@ -642,12 +648,12 @@ async def report_photo(message: Message, state: FSMContext, **data: Any) -> None
     await message.answer(t("tb-report-thanks"), reply_markup=_way_on(t))
 
 
-async def photo_expected(message: Message, state: FSMContext, **data: Any) -> None:
-    await _ask_answer_again(message, state, data["t"], data["t"]("tb-error-photo-expected"))
+async def photo_expected(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    await _ask_answer_again(message, state, viewer.t, viewer.t("tb-error-photo-expected"))
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = with_viewer(CapabilityRouter(name=__name__))
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

@@ -18,10 +18,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
 from bot.core.roles import Access
+from bot.telebridges.capability import Telebridges
 from bot.telebridges.service import (
     TelebridgeService,
     clean_address,
@@ -46,6 +48,7 @@ from handlers.telebridges.callbacks import (
     SchoolFormCb,
     SchoolPickCb,
 )
+from handlers.telebridges.viewer import Viewer, with_viewer
 from handlers.telebridges.views import (
     PAGE_SIZE,
     age_groups_keyboard,
@@ -61,6 +64,7 @@ from handlers.telebridges.views import (
     school_preview_keyboard,
     school_skip_keyboard,
 )
+from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.institutions import ACTIVE, Institution, InstitutionRepo, NewInstitution
 from storage.people import Person
@@ -92,10 +96,10 @@ def _pages(total: int) -> int:
 # "Школы и телемосты"
 
 
-async def show_hub(target: Target, data: dict[str, Any], *, new: bool = False) -> None:
-    t: Translator = data["t"]
-    person: Person = data["person"]
-    institutions: InstitutionRepo = data["institutions"]
+async def show_hub(target: Target, viewer: Viewer, *, new: bool = False) -> None:
+    t: Translator = viewer.t
+    person: Person = viewer.person
+    institutions: InstitutionRepo = viewer.telebridges.institutions
     membership = await institutions.membership(tg_id=person.tg_id)
     offers = 0
     if membership is None:
@@ -105,34 +109,34 @@ async def show_hub(target: Target, data: dict[str, Any], *, new: bool = False) -
     else:
         institution = membership[0]
         coordinators = await institutions.coordinators(institution_id=institution.id)
-        cities = await data["cities"].by_id()
+        cities = await viewer.cities.by_id()
         text = t("school-hub-active") + "\n\n"
         text += institution_card(t, institution, cities, coordinators=len(coordinators))
-        _, offers = await data["telebridges"].open_offers(
+        _, offers = await viewer.telebridges.repo.open_offers(
             city_id=institution.city_id, now=utc_now(), limit=1, offset=0
         )
     status = membership[1] if membership else None
-    markup = hub_keyboard(t, status, data["access"], offers=offers)
+    markup = hub_keyboard(t, status, viewer.access, offers=offers)
     await (send_new if new else show)(target, text, markup)
 
 
-async def hub_command(message: Message, state: FSMContext, **data: Any) -> None:
+async def hub_command(message: Message, state: FSMContext, viewer: Viewer) -> None:
     await state.clear()
-    await show_hub(message, data)
+    await show_hub(message, viewer)
 
 
-async def hub_menu(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
+async def hub_menu(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
     await state.clear()
-    await show_hub(callback, data)
+    await show_hub(callback, viewer)
 
 
 # The registration form
 
 
 async def _show_step(
-    target: Target, state: FSMContext, step: State, data: dict[str, Any], *, new: bool = False
+    target: Target, state: FSMContext, step: State, viewer: Viewer, *, new: bool = False
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     await state.set_state(step)
     form = await state.get_data()
     markup: InlineKeyboardMarkup
@@ -141,13 +145,13 @@ async def _show_step(
     elif step == SchoolForm.name:
         text, markup = t("school-ask-name"), school_nav_keyboard(t)
     elif step == SchoolForm.city:
-        text, markup = t("school-ask-city"), school_city_keyboard(t, await data["cities"].list())
+        text, markup = t("school-ask-city"), school_city_keyboard(t, await viewer.cities.list())
     elif step == SchoolForm.address:
         text, markup = t("school-ask-address"), school_skip_keyboard(t)
     elif step == SchoolForm.ages:
         text, markup = t("school-ask-ages"), age_groups_keyboard(t, form.get("ages", []))
     else:
-        text, markup = _preview(t, form, await data["cities"].by_id()), school_preview_keyboard(t)
+        text, markup = _preview(t, form, await viewer.cities.by_id()), school_preview_keyboard(t)
     await (send_new if new else show)(target, text, markup)
 
 
@@ -163,26 +167,24 @@ def _preview(t: Translator, form: dict[str, Any], cities: dict[int, Any]) -> str
     )
 
 
-async def _next(
-    target: Target, state: FSMContext, data: dict[str, Any], *, new: bool = False
-) -> None:
+async def _next(target: Target, state: FSMContext, viewer: Viewer, *, new: bool = False) -> None:
     current = await state.get_state()
     index = next((i for i, step in enumerate(STEPS) if step.state == current), -1)
-    await _show_step(target, state, STEPS[min(index + 1, len(STEPS) - 1)], data, new=new)
+    await _show_step(target, state, STEPS[min(index + 1, len(STEPS) - 1)], viewer, new=new)
 
 
 async def register(
-    callback: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, **data: Any
+    callback: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, viewer: Viewer
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     try:
-        await service.may_register(actor=data["person"], access=data["access"])
+        await service.may_register(actor=viewer.person, access=viewer.access)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     await state.set_data({"ages": []})
-    await _show_step(callback, state, SchoolForm.kind, data)
+    await _show_step(callback, state, SchoolForm.kind, viewer)
 
 
 async def form_pick(
@@ -190,9 +192,9 @@ async def form_pick(
     callback_data: SchoolPickCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     current = await state.get_state()
     value = callback_data.value
     try:
@@ -200,7 +202,7 @@ async def form_pick(
             await state.update_data(kind=parse_institution_kind(value).value)
         elif current == SchoolForm.city.state:
             city_id = parse_id(value)
-            city = await data["cities"].get(city_id=city_id) if city_id is not None else None
+            city = await viewer.cities.get(city_id=city_id) if city_id is not None else None
             if city is None:
                 raise UserError("error-stale-button")
             await state.update_data(city_id=city.id)
@@ -209,18 +211,18 @@ async def form_pick(
             ages = list((await state.get_data()).get("ages") or [])
             ages = [a for a in ages if a != group] if group in ages else [*ages, group]
             await state.update_data(ages=ages)
-            await _show_step(callback, state, SchoolForm.ages, data)
+            await _show_step(callback, state, SchoolForm.ages, viewer)
             return
         else:
             raise UserError("error-stale-button")
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await _next(callback, state, data)
+    await _next(callback, state, viewer)
 
 
-async def form_text(message: Message, state: FSMContext, **data: Any) -> None:
-    t: Translator = data["t"]
+async def form_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
+    t: Translator = viewer.t
     current = await state.get_state()
     step = next(step for step in STEPS if step.state == current)
     try:
@@ -234,10 +236,10 @@ async def form_text(message: Message, state: FSMContext, **data: Any) -> None:
         await explain_and_ask_again(
             message,
             t(error.key, **error.args_),
-            lambda: _show_step(message, state, step, data, new=True),
+            lambda: _show_step(message, state, step, viewer, new=True),
         )
         return
-    await _next(message, state, data, new=True)
+    await _next(message, state, viewer, new=True)
 
 
 async def form_button(
@@ -245,30 +247,30 @@ async def form_button(
     callback_data: SchoolFormCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     current = await state.get_state()
     index = next((i for i, step in enumerate(STEPS) if step.state == current), 0)
     action = callback_data.action
     if action is SchoolFormAction.CANCEL:
         await state.clear()
         await show(callback, t("school-form-cancelled"))
-        await show_hub(callback, data, new=True)
+        await show_hub(callback, viewer, new=True)
     elif action is SchoolFormAction.BACK:
-        await _show_step(callback, state, STEPS[max(index - 1, 0)], data)
+        await _show_step(callback, state, STEPS[max(index - 1, 0)], viewer)
     elif action is SchoolFormAction.SKIP and current == SchoolForm.address.state:
         await state.update_data(address="")
-        await _next(callback, state, data)
+        await _next(callback, state, viewer)
     elif action is SchoolFormAction.DONE and current == SchoolForm.ages.state:
         try:
             clean_age_groups((await state.get_data()).get("ages") or [])
         except UserError as error:
             await show_error(callback, t, error, callback_answer)
             return
-        await _next(callback, state, data)
+        await _next(callback, state, viewer)
     elif action is SchoolFormAction.SAVE and current == SchoolForm.preview.state:
-        await _save(callback, state, callback_answer, data)
+        await _save(callback, state, callback_answer, viewer)
     else:
         alert(callback_answer, t.popup("error-stale-button"))
 
@@ -277,15 +279,15 @@ async def _save(
     callback: CallbackQuery,
     state: FSMContext,
     callback_answer: CallbackAnswer,
-    data: dict[str, Any],
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     form = await state.get_data()
     try:
         institution = await service.register(
-            actor=data["person"],
-            access=data["access"],
+            actor=viewer.person,
+            access=viewer.access,
             institution=NewInstitution(
                 kind=str(form.get("kind") or ""),
                 name=str(form.get("name") or ""),
@@ -300,29 +302,29 @@ async def _save(
         return
     await state.clear()
     await show(callback, t("school-registered", name=institution.name))
-    await show_hub(callback, data, new=True)
+    await show_hub(callback, viewer, new=True)
 
 
-async def expect_buttons(message: Message, state: FSMContext, **data: Any) -> None:
+async def expect_buttons(message: Message, state: FSMContext, viewer: Viewer) -> None:
     """Something other than text where a button is expected."""
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     current = await state.get_state()
     step = next((step for step in STEPS if step.state == current), SchoolForm.kind)
     typed = step in (SchoolForm.name, SchoolForm.address)
     await explain_and_ask_again(
         message,
         t("error-text-expected" if typed else "error-choice"),
-        lambda: _show_step(message, state, step, data, new=True),
+        lambda: _show_step(message, state, step, viewer, new=True),
     )
 
 
 # Joining an institution
 
 
-async def join_list(callback: CallbackQuery, callback_data: SchoolCb, **data: Any) -> None:
-    t: Translator = data["t"]
-    person: Person = data["person"]
-    institutions: InstitutionRepo = data["institutions"]
+async def join_list(callback: CallbackQuery, callback_data: SchoolCb, viewer: Viewer) -> None:
+    t: Translator = viewer.t
+    person: Person = viewer.person
+    institutions: InstitutionRepo = viewer.telebridges.institutions
     page = max(callback_data.page, 0)
     items, total = await institutions.search(
         city_id=person.city_id,
@@ -333,7 +335,7 @@ async def join_list(callback: CallbackQuery, callback_data: SchoolCb, **data: An
         limit=PAGE_SIZE,
         offset=page * PAGE_SIZE,
     )
-    cities = await data["cities"].by_id()
+    cities = await viewer.cities.by_id()
     text = t("school-join-list", count=total) if total else t("school-join-empty")
     markup = join_list_keyboard(
         t, [item.institution for item in items], cities, page=page, pages=_pages(total)
@@ -345,19 +347,19 @@ async def join(
     callback: CallbackQuery,
     callback_data: SchoolCb,
     callback_answer: CallbackAnswer,
-    telebridge_service: TelebridgeService,
-    **data: Any,
+    telebridges: Telebridges,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     try:
-        request = await telebridge_service.request_join(
-            actor=data["person"], access=data["access"], institution_id=callback_data.id
+        request = await telebridges.service.request_join(
+            actor=viewer.person, access=viewer.access, institution_id=callback_data.id
         )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     await show(callback, t("school-join-sent", school=request.institution.name))
-    await show_hub(callback, data, new=True)
+    await show_hub(callback, viewer, new=True)
 
 
 async def decide_join(
@@ -367,10 +369,10 @@ async def decide_join(
     t: Translator,
     person: Person,
     access: Access,
-    telebridge_service: TelebridgeService,
+    telebridges: Telebridges,
 ) -> None:
     try:
-        decision = await telebridge_service.decide_join(
+        decision = await telebridges.service.decide_join(
             actor_id=person.tg_id,
             access=access,
             institution_id=callback_data.institution,
@@ -389,33 +391,33 @@ async def decide_join(
 async def withdraw(
     callback: CallbackQuery,
     callback_answer: CallbackAnswer,
-    telebridge_service: TelebridgeService,
-    **data: Any,
+    telebridges: Telebridges,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     try:
-        institution = await telebridge_service.leave(actor_id=data["person"].tg_id)
+        institution = await telebridges.service.leave(actor_id=viewer.person.tg_id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     callback_answer.text = t.popup("school-left", school=institution.name)
-    await show_hub(callback, data)
+    await show_hub(callback, viewer)
 
 
-async def leave_ask(callback: CallbackQuery, **data: Any) -> None:
-    t: Translator = data["t"]
-    membership = await data["institutions"].membership(tg_id=data["person"].tg_id)
+async def leave_ask(callback: CallbackQuery, viewer: Viewer) -> None:
+    t: Translator = viewer.t
+    membership = await viewer.telebridges.institutions.membership(tg_id=viewer.person.tg_id)
     if membership is None:
-        await show_hub(callback, data)
+        await show_hub(callback, viewer)
         return
     await show(callback, t("school-leave-ask", school=membership[0].name), leave_keyboard(t))
 
 
 async def share(
-    callback: CallbackQuery, callback_answer: CallbackAnswer, bot: Bot, **data: Any
+    callback: CallbackQuery, callback_answer: CallbackAnswer, bot: Bot, viewer: Viewer
 ) -> None:
-    t: Translator = data["t"]
-    membership = await data["institutions"].membership(tg_id=data["person"].tg_id)
+    t: Translator = viewer.t
+    membership = await viewer.telebridges.institutions.membership(tg_id=viewer.person.tg_id)
     if membership is None or membership[1] != ACTIVE:
         alert(callback_answer, t.popup("school-error-none"))
         return
@@ -434,19 +436,19 @@ async def partners(
     callback: CallbackQuery,
     callback_data: PartnersCb,
     callback_answer: CallbackAnswer,
-    **data: Any,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
-    service: TelebridgeService = data["telebridge_service"]
+    t: Translator = viewer.t
+    service: TelebridgeService = viewer.telebridges.service
     try:
-        own = await service.own_institution(data["person"].tg_id)
+        own = await service.own_institution(viewer.person.tg_id)
         kind = parse_institution_kind(callback_data.kind).value if callback_data.kind else ""
         age = parse_age_group(callback_data.age).value if callback_data.age else ""
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     page = max(callback_data.page, 0)
-    items, total = await data["institutions"].search(
+    items, total = await viewer.telebridges.institutions.search(
         city_id=None,
         exclude_city_id=own.city_id,
         kind=kind or None,
@@ -457,79 +459,94 @@ async def partners(
     )
     pages = _pages(total)
     text = t("school-partners", count=total) if total else t("school-partners-empty")
-    cities = await data["cities"].by_id()
+    cities = await viewer.cities.by_id()
     markup = partners_keyboard(t, items, cities, kind=kind, age=age, page=page, pages=pages)
     await show(callback, text, markup)
 
 
 async def show_school_card(
-    target: Target, institution: Institution, data: dict[str, Any], *, new: bool = False
+    target: Target, institution: Institution, viewer: Viewer, *, new: bool = False
 ) -> None:
-    t: Translator = data["t"]
-    institutions: InstitutionRepo = data["institutions"]
-    membership = await institutions.membership(tg_id=data["person"].tg_id)
+    t: Translator = viewer.t
+    institutions: InstitutionRepo = viewer.telebridges.institutions
+    membership = await institutions.membership(tg_id=viewer.person.tg_id)
     coordinators = await institutions.coordinators(institution_id=institution.id)
-    cities = await data["cities"].by_id()
+    cities = await viewer.cities.by_id()
     text = institution_card(t, institution, cities, coordinators=len(coordinators))
     markup = school_card_keyboard(
         t,
         institution,
         own=membership[0] if membership else None,
         own_status=membership[1] if membership else None,
-        access=data["access"],
+        access=viewer.access,
     )
     await (send_new if new else show)(target, text, markup)
 
 
 async def open_school(
-    callback: CallbackQuery, callback_data: SchoolCb, callback_answer: CallbackAnswer, **data: Any
+    callback: CallbackQuery,
+    callback_data: SchoolCb,
+    callback_answer: CallbackAnswer,
+    viewer: Viewer,
 ) -> None:
-    institution = await data["institutions"].get(institution_id=callback_data.id)
+    institution = await viewer.telebridges.institutions.get(institution_id=callback_data.id)
     if institution is None:
-        alert(callback_answer, data["t"].popup("school-error-not-found"))
+        alert(callback_answer, viewer.t.popup("school-error-not-found"))
         return
-    await show_school_card(callback, institution, data)
+    await show_school_card(callback, institution, viewer)
 
 
 async def verify(
     callback: CallbackQuery,
     callback_data: SchoolCb,
     callback_answer: CallbackAnswer,
-    telebridge_service: TelebridgeService,
-    **data: Any,
+    telebridges: Telebridges,
+    viewer: Viewer,
 ) -> None:
-    t: Translator = data["t"]
+    t: Translator = viewer.t
     try:
-        institution = await telebridge_service.verify(
-            actor_id=data["person"].tg_id, access=data["access"], institution_id=callback_data.id
+        institution = await telebridges.service.verify(
+            actor_id=viewer.person.tg_id, access=viewer.access, institution_id=callback_data.id
         )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     callback_answer.text = t.popup("school-verified", school=institution.name)
-    await show_school_card(callback, institution, data)
+    await show_school_card(callback, institution, viewer)
 
 
-async def open_school_link(message: Message, argument: str, **data: Any) -> None:
-    """Deep link school_<id>: the institution's card, after onboarding for a newcomer."""
+async def open_school_link(
+    message: Message,
+    argument: str,
+    t: Translator,
+    person: Person,
+    access: Access,
+    telebridges: Telebridges,
+    cities: CityRepo,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    """Deep link school_<id>: the institution's card, after onboarding for a newcomer
+    (called by the deep-link dispatch, not through this capability's routers: it builds
+    its viewer)."""
+    viewer = Viewer(t, person, access, telebridges, cities, settings, bot)
     institution_id = parse_id(argument)
     institution = (
-        await data["institutions"].get(institution_id=institution_id)
+        await viewer.telebridges.institutions.get(institution_id=institution_id)
         if institution_id is not None
         else None
     )
     if institution is None:
-        t: Translator = data["t"]
         await message.answer(t("school-error-not-found"), reply_markup=way_on_keyboard(t))
         return
-    await show_school_card(message, institution, data)
+    await show_school_card(message, institution, viewer)
 
 
 DEEP_LINKS = {"school": open_school_link}
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = with_viewer(CapabilityRouter(name=__name__))
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

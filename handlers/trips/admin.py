@@ -24,10 +24,10 @@ from bot.core.roles import Access
 from bot.core.timefmt import local_text
 from bot.trips.admin import (
     CANCELLABLE,
-    TripAdminService,
     clean_reason,
     next_statuses,
 )
+from bot.trips.capability import Trips
 from bot.trips.catalogue import TripStatus
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.callbacks import MenuCb, MenuItem
@@ -59,8 +59,6 @@ from handlers.trips.callbacks import TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
-from storage.registrations import RegistrationRepo
-from storage.trips import TripRepo
 
 # The card's organiser buttons this module answers (the others belong to other modules).
 ORGANISER_TRIP_ACTIONS = (
@@ -95,9 +93,9 @@ def _pages(total: int) -> int:
 
 
 async def programmes_list(
-    callback: CallbackQuery, callback_data: PanelCb, t: Translator, trips: TripRepo
+    callback: CallbackQuery, callback_data: PanelCb, t: Translator, trips: Trips
 ) -> None:
-    programmes = await trips.list_programmes()
+    programmes = await trips.repo.list_programmes()
     pages = _pages(len(programmes))
     page = min(max(callback_data.page, 0), pages - 1)
     shown = programmes[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -112,20 +110,20 @@ async def trips_list(
     callback_data: PanelCb,
     t: Translator,
     person: Person,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     settings: Settings,
 ) -> None:
     page = max(callback_data.page, 0)
     statuses = tuple(status.value for status in TripStatus)
-    items, total = await trips.catalogue(
+    items, total = await trips.repo.catalogue(
         statuses=statuses, role=None, from_city_id=None, limit=PAGE_SIZE, offset=page * PAGE_SIZE
     )
     pages = _pages(total)
     if page >= pages and total:
         # The list got shorter since the button was drawn: show its last page.
         page = pages - 1
-        items, total = await trips.catalogue(
+        items, total = await trips.repo.catalogue(
             statuses=statuses,
             role=None,
             from_city_id=None,
@@ -158,10 +156,10 @@ async def status_menu(
     callback: CallbackQuery,
     callback_data: TripCb,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
-    trip = await trips.get(trip_id=callback_data.id)
+    trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
@@ -179,11 +177,10 @@ async def status_change(
     callback_data: StatusCb,
     t: Translator,
     access: Access,
-    trips: TripRepo,
-    trip_admin: TripAdminService,
+    trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
-    trip = await trips.get(trip_id=callback_data.id)
+    trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
@@ -202,7 +199,7 @@ async def status_change(
         await show(callback, text, status_confirm_keyboard(t, trip.id, status))
         return
     try:
-        updated = await trip_admin.change_status(
+        updated = await trips.admin.change_status(
             actor_access=access,
             trip_id=trip.id,
             status=status,
@@ -225,11 +222,11 @@ async def _cancel_reason_screen(
     target: Target,
     t: Translator,
     form: dict[str, Any],
-    registrations: RegistrationRepo,
+    trips: Trips,
     *,
     new: bool,
 ) -> None:
-    count = len(await registrations.active_people(trip_id=int(form["tid"])))
+    count = len(await trips.registrations.active_people(trip_id=int(form["tid"])))
     text = t("org-cancel-ask-reason", title=form["title"], count=count)
     if new:
         await send_new(target, text, form_keyboard(t))
@@ -252,11 +249,10 @@ async def cancel_trip_start(
     callback_data: TripCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
-    registrations: RegistrationRepo,
+    trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
-    trip = await trips.get(trip_id=callback_data.id)
+    trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
@@ -265,30 +261,30 @@ async def cancel_trip_start(
         return
     await state.set_state(TripCancel.reason)
     await state.set_data({"tid": trip.id, "title": trip.title})
-    await _cancel_reason_screen(callback, t, await state.get_data(), registrations, new=True)
+    await _cancel_reason_screen(callback, t, await state.get_data(), trips, new=True)
 
 
 async def cancel_trip_reason(
-    message: Message, state: FSMContext, t: Translator, registrations: RegistrationRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips
 ) -> None:
     try:
         reason = clean_reason(message.text)
     except UserError as error:
-        await _ask_reason_again(message, state, t, registrations, t(error.key, **error.args_))
+        await _ask_reason_again(message, state, t, trips, t(error.key, **error.args_))
         return
     form = await state.get_data()
-    count = len(await registrations.active_people(trip_id=int(form["tid"])))
+    count = len(await trips.registrations.active_people(trip_id=int(form["tid"])))
     await state.update_data(reason=reason, count=count)
     await state.set_state(TripCancel.confirm)
     await _cancel_confirm_screen(message, t, await state.get_data(), new=True)
 
 
 async def cancel_trip_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, registrations: RegistrationRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips
 ) -> None:
     if await state.get_state() == TripCancel.confirm.state:
         await state.set_state(TripCancel.reason)
-        await _cancel_reason_screen(callback, t, await state.get_data(), registrations, new=False)
+        await _cancel_reason_screen(callback, t, await state.get_data(), trips, new=False)
         return
     await cancel_trip_abort(callback, state, t)
 
@@ -309,12 +305,12 @@ async def cancel_trip_confirm(
     state: FSMContext,
     t: Translator,
     access: Access,
-    trip_admin: TripAdminService,
+    trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
     form = await state.get_data()
     try:
-        cancelled = await trip_admin.cancel_trip(
+        cancelled = await trips.admin.cancel_trip(
             actor_access=access,
             trip_id=int(form.get("tid") or 0),
             reason=form.get("reason"),
@@ -342,14 +338,14 @@ async def _ask_reason_again(
     message: Message,
     state: FSMContext,
     t: Translator,
-    registrations: RegistrationRepo,
+    trips: Trips,
     explanation: str,
 ) -> None:
     form = await state.get_data()
     await explain_and_ask_again(
         message,
         explanation,
-        lambda: _cancel_reason_screen(message, t, form, registrations, new=True),
+        lambda: _cancel_reason_screen(message, t, form, trips, new=True),
     )
 
 
@@ -362,9 +358,9 @@ async def cancel_expect_button(message: Message, state: FSMContext, t: Translato
 
 
 async def cancel_expect_text(
-    message: Message, state: FSMContext, t: Translator, registrations: RegistrationRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips
 ) -> None:
-    await _ask_reason_again(message, state, t, registrations, t("error-text-expected"))
+    await _ask_reason_again(message, state, t, trips, t("error-text-expected"))
 
 
 def _staff_router() -> Router:

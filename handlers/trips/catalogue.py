@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
@@ -15,6 +13,7 @@ from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
 from bot.core.roles import Access
+from bot.trips.capability import Trips
 from bot.trips.catalogue import (
     BROWSABLE_STATUSES,
     FITTING_STATUSES,
@@ -37,8 +36,6 @@ from handlers.trips.views import (
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
-from storage.registrations import RegistrationRepo
-from storage.trips import TripRepo
 
 # The catalogue: what members see when they look for open trips.
 _SCOPE_STATUSES = {TripScope.FIT: FITTING_STATUSES, TripScope.ALL: BROWSABLE_STATUSES}
@@ -51,13 +48,13 @@ async def show_catalogue(
     page: int,
     t: Translator,
     person: Person,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     settings: Settings,
     new: bool = False,
 ) -> None:
     fit = scope is TripScope.FIT
-    items, total = await trips.catalogue(
+    items, total = await trips.repo.catalogue(
         statuses=tuple(_SCOPE_STATUSES[scope]),
         role=person.role if fit else None,
         from_city_id=person.city_id if fit else None,
@@ -96,29 +93,66 @@ async def show_catalogue(
         await show(target, text, markup)
 
 
-async def _catalogue(target: Target, scope: TripScope, page: int, data: dict[str, Any]) -> None:
+async def trips_command(
+    message: Message,
+    t: Translator,
+    person: Person,
+    trips: Trips,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
     await show_catalogue(
-        target,
-        scope=scope,
-        page=page,
-        t=data["t"],
-        person=data["person"],
-        trips=data["trips"],
-        cities=data["cities"],
-        settings=data["settings"],
+        message,
+        scope=TripScope.FIT,
+        page=0,
+        t=t,
+        person=person,
+        trips=trips,
+        cities=cities,
+        settings=settings,
     )
 
 
-async def trips_command(message: Message, **data: Any) -> None:
-    await _catalogue(message, TripScope.FIT, 0, data)
+async def trips_menu(
+    callback: CallbackQuery,
+    t: Translator,
+    person: Person,
+    trips: Trips,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    await show_catalogue(
+        callback,
+        scope=TripScope.FIT,
+        page=0,
+        t=t,
+        person=person,
+        trips=trips,
+        cities=cities,
+        settings=settings,
+    )
 
 
-async def trips_menu(callback: CallbackQuery, **data: Any) -> None:
-    await _catalogue(callback, TripScope.FIT, 0, data)
-
-
-async def trips_page(callback: CallbackQuery, callback_data: TripsPageCb, **data: Any) -> None:
-    await _catalogue(callback, callback_data.scope, callback_data.page, data)
+async def trips_page(
+    callback: CallbackQuery,
+    callback_data: TripsPageCb,
+    t: Translator,
+    person: Person,
+    trips: Trips,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
+    scope, page = callback_data.scope, callback_data.page
+    await show_catalogue(
+        callback,
+        scope=scope,
+        page=page,
+        t=t,
+        person=person,
+        trips=trips,
+        cities=cities,
+        settings=settings,
+    )
 
 
 async def show_trip_card(
@@ -128,17 +162,16 @@ async def show_trip_card(
     t: Translator,
     person: Person,
     access: Access,
-    trips: TripRepo,
-    registrations: RegistrationRepo,
+    trips: Trips,
     cities: CityRepo,
     settings: Settings,
     new: bool = False,
 ) -> bool:
     """The trip's card; False if members may not see it (a draft) or it does not exist."""
-    item = await trips.get_item(trip_id=trip_id)
+    item = await trips.repo.get_item(trip_id=trip_id)
     if item is None or not card_visible(item.trip, access):
         return False
-    registration = await registrations.active_for(trip_id=trip_id, tg_id=person.tg_id)
+    registration = await trips.registrations.active_for(trip_id=trip_id, tg_id=person.tg_id)
     text = trip_card_text(t, item, await cities.by_id(), await zone_of(person, cities, settings))
     markup = trip_card_keyboard(
         t,
@@ -161,8 +194,7 @@ async def open_trip(
     t: Translator,
     person: Person,
     access: Access,
-    trips: TripRepo,
-    registrations: RegistrationRepo,
+    trips: Trips,
     cities: CityRepo,
     settings: Settings,
 ) -> None:
@@ -173,7 +205,6 @@ async def open_trip(
         person=person,
         access=access,
         trips=trips,
-        registrations=registrations,
         cities=cities,
         settings=settings,
         new=True,
@@ -189,12 +220,12 @@ async def share_trip(
     t: Translator,
     access: Access,
     bot: Bot,
-    trips: TripRepo,
+    trips: Trips,
 ) -> None:
     if access < Access.ORGANISER:
         alert(callback_answer, t.popup("error-organisers-only"))
         return
-    trip = await trips.get(trip_id=callback_data.id)
+    trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
@@ -213,12 +244,12 @@ async def send_calendar(
     t: Translator,
     access: Access,
     bot: Bot,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
 ) -> None:
     """The trip's .ics file, for whoever may see its card."""
-    item = await trips.get_item(trip_id=callback_data.id)
-    stamps = await trips.stamps(trip_id=callback_data.id)
+    item = await trips.repo.get_item(trip_id=callback_data.id)
+    stamps = await trips.repo.stamps(trip_id=callback_data.id)
     if item is None or stamps is None or not card_visible(item.trip, access):
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
@@ -247,20 +278,27 @@ async def send_calendar(
     )
 
 
-async def open_trip_link(message: Message, argument: str, **data: Any) -> None:
+async def open_trip_link(
+    message: Message,
+    argument: str,
+    t: Translator,
+    person: Person,
+    access: Access,
+    trips: Trips,
+    cities: CityRepo,
+    settings: Settings,
+) -> None:
     """Deep link trip_<id>: the card, after onboarding for a newcomer."""
-    t: Translator = data["t"]
     trip_id = parse_id(argument)
     if trip_id is None or not await show_trip_card(
         message,
         trip_id,
         t=t,
-        person=data["person"],
-        access=data["access"],
-        trips=data["trips"],
-        registrations=data["registrations"],
-        cities=data["cities"],
-        settings=data["settings"],
+        person=person,
+        access=access,
+        trips=trips,
+        cities=cities,
+        settings=settings,
     ):
         await message.answer(t("trip-error-not-found"), reply_markup=way_on_keyboard(t))
 

@@ -16,22 +16,21 @@ from aiogram.utils.chat_action import ChatActionSender
 
 from bot.core.i18n import Translator
 from bot.core.roles import Access
-from bot.delivery.reminders import Reminders
+from bot.delivery.capability import Delivery
 from bot.importer.files import MAX_FILE_BYTES, MB, detect_format, megabytes
 from bot.importer.records import (
     ImportRejected,
-    ImportServices,
     failure_report,
     import_file,
     success_report,
 )
-from bot.importer.sandbox import ImportReader
-from bot.roadmap.service import RoadmapNotices
+from bot.roadmap.capability import Roadmap
+from bot.trips.capability import Trips
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.routing import CapabilityRouter
 from handlers.trips.admin_keyboards import saved_keyboard
-from storage.db import Database, utc_now
+from storage.db import utc_now
 from storage.people import Person
 
 MESSAGE_LIMIT = 4096
@@ -43,11 +42,9 @@ async def receive_file(
     access: Access,
     person: Person,
     bot: Bot,
-    db: Database,
-    import_services: ImportServices,
-    reminders: Reminders,
-    roadmap_notices: RoadmapNotices,
-    import_reader: ImportReader,
+    trips: Trips,
+    delivery: Delivery,
+    roadmap: Roadmap,
 ) -> None:
     document = message.document
     assert document is not None
@@ -75,13 +72,13 @@ async def receive_file(
             buffer = io.BytesIO()
             await bot.download(document, destination=buffer)
             summary = await import_file(
-                db,
+                trips.importing.db,
                 buffer.getvalue(),
                 file_name=name,
                 actor=person.tg_id,
                 now=now,
-                services=import_services,
-                reader=import_reader,
+                services=trips.importing,
+                reader=trips.import_reader,
             )
     except ImportRejected as rejected:
         await message.answer(
@@ -98,8 +95,8 @@ async def receive_file(
     # The roadmap's changes are marked unannounced in that transaction; told now (a stop
     # in between is made up for at the next start).
     for history_id in summary.roadmap_changes:  # statuses the file changed: followers told
-        await roadmap_notices.announce(history_id, now=now)
-    reminders.poke()  # new times, new events: reminders follow at once
+        await roadmap.notices.announce(history_id, now=now)
+    delivery.reminders.poke()  # new times, new events: reminders follow at once
 
 
 def create_router() -> Router:

@@ -19,7 +19,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.core.roles import Access
-from bot.staff.audit import AuditService
+from bot.staff.capability import Staff
+from bot.trips.capability import Trips
 from bot.trips.exports import export_trip
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import alert, shorten, show, zone_of
@@ -28,8 +29,8 @@ from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
-from storage.registrations import Participant, RegistrationRepo
-from storage.trips import Trip, TripRepo
+from storage.registrations import Participant
+from storage.trips import Trip
 
 PAGE_SIZE = 10
 ORGANISATION_MAX = 60
@@ -142,8 +143,7 @@ async def _show_page(
     callback_answer: CallbackAnswer,
     t: Translator,
     access: Access,
-    trips: TripRepo,
-    registrations: RegistrationRepo,
+    trips: Trips,
     *,
     trip_id: int,
     page: int,
@@ -151,15 +151,15 @@ async def _show_page(
     if access < Access.ORGANISER:
         alert(callback_answer, t.popup("error-organisers-only"))
         return
-    trip = await trips.get(trip_id=trip_id)
+    trip = await trips.repo.get(trip_id=trip_id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
-    counts = await registrations.counts(trip_id=trip_id)
+    counts = await trips.registrations.counts(trip_id=trip_id)
     total = sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)  # the list may have shrunk since the button was made
-    participants = await registrations.participants(
+    participants = await trips.registrations.participants(
         trip_id=trip_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE
     )
     await show(
@@ -175,8 +175,7 @@ async def show_participants(
     callback_answer: CallbackAnswer,
     t: Translator,
     access: Access,
-    trips: TripRepo,
-    registrations: RegistrationRepo,
+    trips: Trips,
 ) -> None:
     await _show_page(
         callback,
@@ -184,7 +183,6 @@ async def show_participants(
         t,
         access,
         trips,
-        registrations,
         trip_id=callback_data.id,
         page=0,
     )
@@ -196,8 +194,7 @@ async def turn_page(
     callback_answer: CallbackAnswer,
     t: Translator,
     access: Access,
-    trips: TripRepo,
-    registrations: RegistrationRepo,
+    trips: Trips,
 ) -> None:
     await _show_page(
         callback,
@@ -205,7 +202,6 @@ async def turn_page(
         t,
         access,
         trips,
-        registrations,
         trip_id=callback_data.trip_id,
         page=callback_data.page,
     )
@@ -219,19 +215,18 @@ async def export_participants(
     access: Access,
     person: Person | None,
     bot: Bot,
-    trips: TripRepo,
-    registrations: RegistrationRepo,
+    trips: Trips,
     cities: CityRepo,
     settings: Settings,
-    audit_log: AuditService,
+    staff: Staff,
 ) -> None:
     if access < Access.ORGANISER:
         alert(callback_answer, t.popup("error-organisers-only"))
         return
-    if await trips.get(trip_id=callback_data.id) is None:
+    if await trips.repo.get(trip_id=callback_data.id) is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
-    if not sum((await registrations.counts(trip_id=callback_data.id)).values()):
+    if not sum((await trips.registrations.counts(trip_id=callback_data.id)).values()):
         alert(callback_answer, t.popup("export-empty"))
         return
     # The files of a long list take seconds: the press is answered now, not after them.
@@ -240,15 +235,15 @@ async def export_participants(
     chat_id = callback.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     export = await export_trip(
-        trips,
-        registrations,
+        trips.repo,
+        trips.registrations,
         cities,
         trip_id=callback_data.id,
         t=t,
         zone=await zone_of(person, cities, settings),
         now=utc_now(),
         actor_id=chat_id,
-        audit_log=audit_log,
+        audit_log=staff.audit,
     )
     if export is None or export.count == 0:  # deleted or emptied in the meantime
         key = "trip-error-not-found" if export is None else "export-empty"

@@ -16,12 +16,12 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.trips.admin import (
-    TripAdminService,
     clean_description,
     clean_title,
     parse_direction,
     parse_role,
 )
+from bot.trips.capability import Trips
 from handlers.kit.filters import Has
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
@@ -34,7 +34,7 @@ from handlers.trips.admin_keyboards import (
 )
 from handlers.trips.admin_states import PROGRAMME_STEPS, ProgrammeForm
 from handlers.trips.admin_views import programme_screen
-from storage.trips import NewProgramme, TripRepo
+from storage.trips import NewProgramme
 
 
 async def _programme_step(
@@ -67,10 +67,10 @@ async def edit_programme(
     callback_data: PanelCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
-    programme = await trips.get_programme(programme_id=callback_data.id)
+    programme = await trips.repo.get_programme(programme_id=callback_data.id)
     if programme is None:
         alert(callback_answer, t.popup("org-error-programme-not-found"))
         return
@@ -190,7 +190,7 @@ async def programme_save(
     state: FSMContext,
     t: Translator,
     access: Access,
-    trip_admin: TripAdminService,
+    trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
     form = await state.get_data()
@@ -201,7 +201,7 @@ async def programme_save(
         audience=tuple(form.get("audience") or ()),
     )
     try:
-        await trip_admin.save_programme(
+        await trips.admin.save_programme(
             actor_id=callback.from_user.id,
             actor_access=access,
             programme=programme,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -15,16 +14,17 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
 from bot.core.roles import Access
 from bot.core.text import clean_text
-from bot.delivery.notifier import Notifier
+from bot.delivery.capability import Delivery
 from bot.people.profile import clean_name
+from bot.trips.capability import Trips
 from bot.trips.catalogue import can_change_answers
-from bot.trips.notices import TripNotices
 from bot.trips.questions import NO, YES, QuestionKind, answer_text, parse_answer
-from bot.trips.registration import RegistrationService, RegStatus, holds_place
+from bot.trips.registration import RegStatus, holds_place
 from handlers.kit.callbacks import MenuCb, MenuItem, Small
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import InlineKeyboard, trips_button, way_on_keyboard
@@ -42,10 +42,11 @@ from handlers.kit.render import (
 from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trips.views import local
+from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
-from storage.registrations import Guardian, Registration, RegistrationRepo
-from storage.trips import Question, Trip, TripRepo
+from storage.registrations import Guardian, Registration
+from storage.trips import Question, Trip
 
 logger = logging.getLogger(__name__)
 
@@ -219,15 +220,15 @@ async def _summary(
 # The form
 
 
-async def _load(trips: TripRepo, trip_id: int) -> tuple[Trip, list[Question]]:
-    trip = await trips.get(trip_id=trip_id)
+async def _load(trips: Trips, trip_id: int) -> tuple[Trip, list[Question]]:
+    trip = await trips.repo.get(trip_id=trip_id)
     if trip is None:
         raise UserError("trip-error-not-found")
-    return trip, await trips.questions(trip_id=trip_id)
+    return trip, await trips.repo.questions(trip_id=trip_id)
 
 
 async def _next(
-    target: Target, state: FSMContext, t: Translator, trips: TripRepo, *, new: bool
+    target: Target, state: FSMContext, t: Translator, trips: Trips, *, new: bool
 ) -> None:
     """After an answer: the next question, or the summary (also after a single change)."""
     data = await state.get_data()
@@ -256,18 +257,17 @@ async def start_registration(
     state: FSMContext,
     t: Translator,
     person: Person,
-    trips: TripRepo,
-    registration: RegistrationService,
+    trips: Trips,
 ) -> None:
-    trip = await trips.get(trip_id=callback_data.id)
+    trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
-    refusal = await registration.refusal(trip=trip, tg_id=person.tg_id, now=utc_now())
+    refusal = await trips.registration.refusal(trip=trip, tg_id=person.tg_id, now=utc_now())
     if refusal:
         alert(callback_answer, t.popup(refusal))
         return
-    questions = await trips.questions(trip_id=trip.id)
+    questions = await trips.repo.questions(trip_id=trip.id)
     await state.set_data({"trip_id": trip.id, "index": 0, "answers": {}})
     if not questions:
         await state.set_state(RegistrationForm.summary)
@@ -277,9 +277,7 @@ async def start_registration(
     await _ask(callback, t, trip, questions, 0, new=True)
 
 
-async def typed_answer(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo
-) -> None:
+async def typed_answer(message: Message, state: FSMContext, t: Translator, trips: Trips) -> None:
     data = await state.get_data()
     trip, questions = await _load(trips, data["trip_id"])
     index = data["index"]
@@ -309,7 +307,7 @@ async def pressed_answer(
     callback_answer: CallbackAnswer,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
 ) -> None:
     data = await state.get_data()
     _, questions = await _load(trips, data["trip_id"])
@@ -341,7 +339,7 @@ async def pressed_answer(
 
 
 async def form_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips
 ) -> None:
     data = await state.get_data()
     trip, questions = await _load(trips, data["trip_id"])
@@ -397,7 +395,7 @@ def _after_form(t: Translator, trip_id: int | None) -> InlineKeyboardMarkup:
 
 
 async def choose_change(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips
 ) -> None:
     data = await state.get_data()
     _, questions = await _load(trips, data["trip_id"])
@@ -430,7 +428,7 @@ async def pick_question(
     callback_answer: CallbackAnswer,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
 ) -> None:
     data = await state.get_data()
     trip, questions = await _load(trips, data["trip_id"])
@@ -447,14 +445,12 @@ async def confirm(
     state: FSMContext,
     t: Translator,
     person: Person,
-    trips: TripRepo,
-    registration: RegistrationService,
-    trip_notices: TripNotices,
+    trips: Trips,
 ) -> None:
     data = await state.get_data()
     if data.get("registration_id") is not None:
         try:
-            await registration.change_answers(
+            await trips.registration.change_answers(
                 registration_id=data["registration_id"],
                 tg_id=person.tg_id,
                 answers=data["answers"],
@@ -467,13 +463,13 @@ async def confirm(
         await state.clear()
         await show(callback, t("reg-answers-saved"), _after_form(t, data["trip_id"]))
         return
-    trip = await trips.get(trip_id=data["trip_id"])
+    trip = await trips.repo.get(trip_id=data["trip_id"])
     if trip is not None and trip.for_minors:
         # Minors: a parent or guardian consents before anything is submitted.
         await state.set_state(RegistrationForm.guardian_name)
         await _ask_guardian(callback, t, person, trip.title, new=False)
         return
-    await _submit(callback, state, t, person, registration, trip_notices, None)
+    await _submit(callback, state, t, person, trips, None)
 
 
 async def _submit(
@@ -481,13 +477,12 @@ async def _submit(
     state: FSMContext,
     t: Translator,
     person: Person,
-    registration: RegistrationService,
-    trip_notices: TripNotices,
+    trips: Trips,
     guardian: Guardian | None,
 ) -> None:
     data = await state.get_data()
     try:
-        result = await registration.register(
+        result = await trips.registration.register(
             trip_id=data["trip_id"],
             tg_id=person.tg_id,
             answers=data["answers"],
@@ -533,10 +528,10 @@ async def _ask_guardian(
 
 
 async def _confirm_guardian(
-    target: Target, state: FSMContext, t: Translator, trips: TripRepo, name: str, *, new: bool
+    target: Target, state: FSMContext, t: Translator, trips: Trips, name: str, *, new: bool
 ) -> None:
     data = await state.get_data()
-    trip = await trips.get(trip_id=data["trip_id"])
+    trip = await trips.repo.get(trip_id=data["trip_id"])
     await state.update_data(guardian=name)
     await state.set_state(RegistrationForm.guardian_confirm)
     builder = InlineKeyboard()
@@ -554,12 +549,12 @@ async def _confirm_guardian(
 
 
 async def typed_guardian(
-    message: Message, state: FSMContext, t: Translator, person: Person, trips: TripRepo
+    message: Message, state: FSMContext, t: Translator, person: Person, trips: Trips
 ) -> None:
     try:
         name = clean_name(message.text)
     except UserError as error:
-        trip = await trips.get(trip_id=(await state.get_data())["trip_id"])
+        trip = await trips.repo.get(trip_id=(await state.get_data())["trip_id"])
         title = trip.title if trip else ""
         await explain_and_ask_again(
             message,
@@ -571,7 +566,7 @@ async def typed_guardian(
 
 
 async def guardian_self(
-    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: TripRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: Trips
 ) -> None:
     await _confirm_guardian(callback, state, t, trips, clean_name(person.full_name), new=False)
 
@@ -581,24 +576,22 @@ async def guardian_ok(
     state: FSMContext,
     t: Translator,
     person: Person,
-    trips: TripRepo,
-    registration: RegistrationService,
-    trip_notices: TripNotices,
+    trips: Trips,
 ) -> None:
     data = await state.get_data()
     try:
         guardian = Guardian(name=clean_name(data.get("guardian")), consented_at=utc_now())
     except UserError:
         # No name in the form (it was tampered with): ask for it again.
-        trip = await trips.get(trip_id=data["trip_id"])
+        trip = await trips.repo.get(trip_id=data["trip_id"])
         await state.set_state(RegistrationForm.guardian_name)
         await _ask_guardian(callback, t, person, trip.title if trip else "", new=False)
         return
-    await _submit(callback, state, t, person, registration, trip_notices, guardian)
+    await _submit(callback, state, t, person, trips, guardian)
 
 
 async def guardian_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: TripRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: Trips
 ) -> None:
     data = await state.get_data()
     trip, questions = await _load(trips, data["trip_id"])
@@ -638,13 +631,11 @@ async def approve(
     t: Translator,
     person: Person,
     access: Access,
-    registration: RegistrationService,
-    trips: TripRepo,
-    notifier: Notifier,
-    trip_notices: TripNotices,
+    trips: Trips,
+    delivery: Delivery,
 ) -> None:
     try:
-        decision = await registration.decide(
+        decision = await trips.registration.decide(
             registration_id=callback_data.id,
             actor_id=person.tg_id,
             actor_access=access,
@@ -677,13 +668,13 @@ async def reject(
     state: FSMContext,
     t: Translator,
     access: Access,
-    registrations: RegistrationRepo,
+    trips: Trips,
 ) -> None:
     """Ask for a reason first; the decision itself is taken (and re-checked) after it."""
     if access < Access.ORGANISER:
         alert(callback_answer, t.popup("error-organisers-only"))
         return
-    current = await registrations.get(registration_id=callback_data.id)
+    current = await trips.registrations.get(registration_id=callback_data.id)
     if current is None:
         alert(callback_answer, t.popup("reg-error-not-found"))
         return
@@ -713,16 +704,23 @@ async def _ask_reason(target: Target, t: Translator) -> None:
     await send_new(target, t("reg-ask-reason"), builder.as_markup())
 
 
-async def _reject_with(target: Target, reason: str | None, data: dict[str, Any]) -> None:
-    t: Translator = data["t"]
-    state: FSMContext = data["state"]
+async def _reject_with(
+    target: Target,
+    reason: str | None,
+    state: FSMContext,
+    t: Translator,
+    bot: Bot,
+    person: Person,
+    access: Access,
+    trips: Trips,
+) -> None:
     form = await state.get_data()
     await state.clear()
     try:
-        decision = await data["registration"].decide(
+        decision = await trips.registration.decide(
             registration_id=form["registration_id"],
-            actor_id=data["person"].tg_id,
-            actor_access=data["access"],
+            actor_id=person.tg_id,
+            actor_access=access,
             approve=False,
             now=utc_now(),
             reason=reason,
@@ -731,7 +729,7 @@ async def _reject_with(target: Target, reason: str | None, data: dict[str, Any])
         await send_new(target, t(error.key, **error.args_), way_on_keyboard(t))
         return
     status_text = t.button(f"reg-status-{decision.registration.status}")
-    await _retire_buttons(data["bot"], target, form.get("message_id"))
+    await _retire_buttons(bot, target, form.get("message_id"))
     if not decision.applied:
         await send_new(target, t("reg-already-decided", status=status_text), way_on_keyboard(t))
         return
@@ -745,8 +743,15 @@ async def _retire_buttons(bot: Bot, target: Target, message_id: int | None) -> N
     await retire_buttons(bot, target.from_user.id, message_id)
 
 
-async def typed_reason(message: Message, **data: Any) -> None:
-    t: Translator = data["t"]
+async def typed_reason(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    bot: Bot,
+    person: Person,
+    access: Access,
+    trips: Trips,
+) -> None:
     try:
         reason = clean_text(message.text, limit=REASON_MAX, keep_newlines=True)
     except UserError as error:
@@ -754,15 +759,23 @@ async def typed_reason(message: Message, **data: Any) -> None:
             message, t(error.key, **error.args_), lambda: _ask_reason(message, t)
         )
         return
-    await _reject_with(message, reason, data)
+    await _reject_with(message, reason, state, t, bot, person, access, trips)
 
 
-async def no_reason(callback: CallbackQuery, **data: Any) -> None:
-    await _reject_with(callback, None, data)
+async def no_reason(
+    callback: CallbackQuery,
+    state: FSMContext,
+    t: Translator,
+    bot: Bot,
+    person: Person,
+    access: Access,
+    trips: Trips,
+) -> None:
+    await _reject_with(callback, None, state, t, bot, person, access, trips)
 
 
 async def use_the_buttons(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips
 ) -> None:
     """Typed text where the form waits for a button: say so and show the buttons again."""
     current = await state.get_state()
@@ -801,17 +814,16 @@ async def my_trips(
     *,
     t: Translator,
     person: Person,
-    registrations: RegistrationRepo,
-    trips: TripRepo,
+    trips: Trips,
 ) -> None:
-    mine = (await registrations.for_person(tg_id=person.tg_id))[:MY_TRIPS_LIMIT]
+    mine = (await trips.registrations.for_person(tg_id=person.tg_id))[:MY_TRIPS_LIMIT]
     if not mine:
         await send_new(target, t("mytrips-empty"), way_on_keyboard(t, trips_button(t)))
         return
     builder = InlineKeyboard()
     lines = []
     for item in mine:
-        trip = await trips.get(trip_id=item.trip_id)
+        trip = await trips.repo.get(trip_id=item.trip_id)
         if trip is None:
             continue
         status = _status_text(t, item.status, item.position, trip.status)
@@ -837,20 +849,18 @@ async def my_trips_command(
     message: Message,
     t: Translator,
     person: Person,
-    registrations: RegistrationRepo,
-    trips: TripRepo,
+    trips: Trips,
 ) -> None:
-    await my_trips(message, t=t, person=person, registrations=registrations, trips=trips)
+    await my_trips(message, t=t, person=person, trips=trips)
 
 
 async def my_trips_menu(
     callback: CallbackQuery,
     t: Translator,
     person: Person,
-    registrations: RegistrationRepo,
-    trips: TripRepo,
+    trips: Trips,
 ) -> None:
-    await my_trips(callback, t=t, person=person, registrations=registrations, trips=trips)
+    await my_trips(callback, t=t, person=person, trips=trips)
 
 
 async def _own(
@@ -858,14 +868,15 @@ async def _own(
     answer: CallbackAnswer,
     t: Translator,
     registration_id: int,
-    data: dict[str, Any],
+    person: Person,
+    trips: Trips,
 ) -> tuple[Registration, Trip, list[Question]] | None:
     """The person's own registration with its trip; someone else's id is "not found"."""
-    item = await data["registrations"].get(registration_id=registration_id)
+    item = await trips.registrations.get(registration_id=registration_id)
     try:
-        if item is None or item.tg_id != data["person"].tg_id:
+        if item is None or item.tg_id != person.tg_id:
             raise UserError("reg-error-not-found")
-        trip, questions = await _load(data["trips"], item.trip_id)
+        trip, questions = await _load(trips, item.trip_id)
     except UserError as error:
         await show_error(callback, t, error, answer)
         return None
@@ -877,13 +888,16 @@ async def open_registration(
     callback_data: RegCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    **data: Any,
+    person: Person,
+    trips: Trips,
+    cities: CityRepo,
+    settings: Settings,
 ) -> None:
-    own = await _own(callback, callback_answer, t, callback_data.id, data)
+    own = await _own(callback, callback_answer, t, callback_data.id, person, trips)
     if own is None:
         return
     item, trip, questions = own
-    zone = await zone_of(data["person"], data["cities"], data["settings"])
+    zone = await zone_of(person, cities, settings)
     active = holds_place(item, trip)
     builder = InlineKeyboard()
     if active and questions and can_change_answers(trip, utc_now()):
@@ -924,9 +938,10 @@ async def ask_leave(
     callback_data: RegCb,
     callback_answer: CallbackAnswer,
     t: Translator,
-    **data: Any,
+    person: Person,
+    trips: Trips,
 ) -> None:
-    own = await _own(callback, callback_answer, t, callback_data.id, data)
+    own = await _own(callback, callback_answer, t, callback_data.id, person, trips)
     if own is None:
         return
     item, trip, _ = own
@@ -948,11 +963,10 @@ async def leave(
     callback_answer: CallbackAnswer,
     t: Translator,
     person: Person,
-    registration: RegistrationService,
-    trip_notices: TripNotices,
+    trips: Trips,
 ) -> None:
     try:
-        await registration.cancel(
+        await trips.registration.cancel(
             registration_id=callback_data.id, tg_id=person.tg_id, now=utc_now()
         )
     except UserError as error:
@@ -967,9 +981,10 @@ async def change_answers(
     callback_answer: CallbackAnswer,
     state: FSMContext,
     t: Translator,
-    **data: Any,
+    person: Person,
+    trips: Trips,
 ) -> None:
-    own = await _own(callback, callback_answer, t, callback_data.id, data)
+    own = await _own(callback, callback_answer, t, callback_data.id, person, trips)
     if own is None:
         return
     item, trip, questions = own

@@ -26,7 +26,6 @@ from bot.core.roles import Access
 from bot.trips.admin import (
     EDITABLE,
     QUESTIONS_MAX,
-    TripAdminService,
     check_capacity,
     check_deadline,
     check_end,
@@ -39,6 +38,7 @@ from bot.trips.admin import (
     parse_new_status,
     parse_options,
 )
+from bot.trips.capability import Trips
 from bot.trips.catalogue import TripStatus, parse_capacity, parse_local_datetime
 from bot.trips.questions import QuestionKind
 from handlers.kit.filters import Has
@@ -63,7 +63,7 @@ from handlers.trips.callbacks import TripAction, TripCb
 from storage.cities import CityRepo
 from storage.db import to_db_time, utc_now
 from storage.people import Person
-from storage.trips import NewTrip, Question, Trip, TripRepo
+from storage.trips import NewTrip, Question, Trip
 
 _BUTTON_STEPS = (
     TripForm.programme,
@@ -103,7 +103,7 @@ async def _trip_step(
     state: FSMContext,
     step: State,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     *,
     new: bool = False,
@@ -113,7 +113,7 @@ async def _trip_step(
     view = TripFormView(
         t=t,
         form=await state.get_data(),
-        programmes={p.id: p for p in await trips.list_programmes()},
+        programmes={p.id: p for p in await trips.repo.list_programmes()},
         cities={city.id: city for city in await cities.list()},
     )
     text, markup = view.screen(step)
@@ -145,7 +145,7 @@ async def _trip_advance(
     state: FSMContext,
     current: State,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     *,
     new: bool = False,
@@ -236,11 +236,11 @@ async def new_trip(
     state: FSMContext,
     t: Translator,
     person: Person,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     settings: Settings,
 ) -> None:
-    if not await trips.list_programmes():
+    if not await trips.repo.list_programmes():
         await state.clear()
         await show(callback, t("org-trip-no-programmes"), no_programmes_keyboard(t))
         return
@@ -257,13 +257,13 @@ async def edit_trip(
     state: FSMContext,
     t: Translator,
     person: Person,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
     """ "Изменить" (the preview with a button per field) or "Места" (capacity at once)."""
-    trip = await trips.get(trip_id=callback_data.id)
+    trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
@@ -271,7 +271,7 @@ async def edit_trip(
         alert(callback_answer, t.popup("org-error-not-editable"))
         return
     zone, city = await _place(person, t, cities, settings)
-    questions = await trips.questions(trip_id=trip.id)
+    questions = await trips.repo.questions(trip_id=trip.id)
     await state.set_data(_form_from_trip(trip, questions, zone, city))
     step = TripForm.capacity if callback_data.action is TripAction.CAPACITY else TripForm.preview
     await _trip_step(callback, state, step, t, trips, cities, new=True)
@@ -282,14 +282,16 @@ async def trip_programme(
     callback_data: PickCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
     value = callback_data.value
     programme_id = parse_id(value)
     programme = (
-        await trips.get_programme(programme_id=programme_id) if programme_id is not None else None
+        await trips.repo.get_programme(programme_id=programme_id)
+        if programme_id is not None
+        else None
     )
     if programme is None:
         alert(callback_answer, t.popup("org-error-programme-not-found"))
@@ -299,7 +301,7 @@ async def trip_programme(
 
 
 async def trip_title(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     try:
         title = clean_title(message.text)
@@ -315,7 +317,7 @@ async def trip_city(
     callback_data: PickCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -337,7 +339,7 @@ async def trip_city(
 
 
 async def trip_date(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     """Start, end or registration deadline, typed in the organiser's city time."""
     current = _current_step(await state.get_state())
@@ -366,13 +368,13 @@ async def trip_date(
 
 
 async def trip_capacity(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     form = await state.get_data()
     try:
         capacity = parse_capacity(message.text)
         if form.get("tid") is not None:
-            item = await trips.get_item(trip_id=int(form["tid"]))
+            item = await trips.repo.get_item(trip_id=int(form["tid"]))
             check_capacity(capacity, item.taken if item else 0)
     except UserError as error:
         await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
@@ -386,7 +388,7 @@ async def trip_yes_no(
     callback_data: PickCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -401,7 +403,7 @@ async def trip_yes_no(
 
 
 async def trip_questions_done(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     await state.update_data(questions_done=True)
     await _trip_advance(callback, state, TripForm.questions, t, trips, cities)
@@ -411,7 +413,7 @@ async def trip_add_question(
     callback: CallbackQuery,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -427,7 +429,7 @@ async def trip_drop_question(
     callback_data: DropQuestionCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
 ) -> None:
     questions = list((await state.get_data()).get("questions") or ())
@@ -442,7 +444,7 @@ async def question_kind(
     callback_data: PickCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -456,7 +458,7 @@ async def question_kind(
 
 
 async def question_label(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     try:
         label = clean_question_label(message.text)
@@ -472,7 +474,7 @@ async def question_label(
 
 
 async def question_options(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     try:
         options = parse_options(message.text)
@@ -489,7 +491,7 @@ async def question_required(
     callback_data: PickCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -513,7 +515,7 @@ async def question_required(
 
 
 async def trip_description(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     try:
         description = clean_description(message.text)
@@ -525,7 +527,7 @@ async def trip_description(
 
 
 async def trip_no_description(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     await state.update_data(description="")
     await _trip_advance(callback, state, TripForm.description, t, trips, cities)
@@ -536,7 +538,7 @@ async def trip_status(
     callback_data: PickCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -558,7 +560,7 @@ async def trip_field(
     callback_data: FieldCb,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -572,7 +574,7 @@ async def trip_field(
 
 
 async def trip_keep(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     current = _current_step(await state.get_state())
     if current not in TRIP_STEPS or not has_value(await state.get_data(), current):
@@ -582,7 +584,7 @@ async def trip_keep(
 
 
 async def trip_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     current = _current_step(await state.get_state())
     form = await state.get_data()
@@ -610,8 +612,7 @@ async def trip_save(
     state: FSMContext,
     t: Translator,
     access: Access,
-    trips: TripRepo,
-    trip_admin: TripAdminService,
+    trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
     form = await state.get_data()
@@ -619,11 +620,11 @@ async def trip_save(
     try:
         trip = _trip_from_form(form)
         if form.get("tid") is None:
-            saved = await trip_admin.create_trip(
+            saved = await trips.admin.create_trip(
                 actor_id=callback.from_user.id, actor_access=access, trip=trip, now=now
             )
         else:
-            saved = await trip_admin.update_trip(
+            saved = await trips.admin.update_trip(
                 actor_id=callback.from_user.id,
                 actor_access=access,
                 trip_id=int(form["tid"]),
@@ -650,26 +651,28 @@ async def _ask_again(
     message: Message,
     state: FSMContext,
     t: Translator,
-    trips: TripRepo,
+    trips: Trips,
     cities: CityRepo,
     explanation: str,
 ) -> None:
     """A wrong answer: say why, then the step's question again with its buttons."""
     step = _current_step(await state.get_state())
     await explain_and_ask_again(
-        message, explanation, lambda: _trip_step(message, state, step, t, trips, cities, new=True)
+        message,
+        explanation,
+        lambda: _trip_step(message, state, step, t, trips, cities, new=True),
     )
 
 
 async def expect_text(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     """A photo, sticker or file where a typed answer is expected."""
     await _ask_again(message, state, t, trips, cities, t("error-text-expected"))
 
 
 async def expect_button(
-    message: Message, state: FSMContext, t: Translator, trips: TripRepo, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
 ) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
     await _ask_again(message, state, t, trips, cities, t("org-use-buttons"))

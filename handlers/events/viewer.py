@@ -1,0 +1,32 @@
+"""Who looks at an events screen, and what drawing it takes, as one typed object
+(`viewer`, built once per update by handlers.kit.context)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Router
+
+from bot.core.config import Settings
+from bot.core.i18n import Translator
+from bot.core.roles import Access
+from bot.events.capability import Events
+from bot.trips.capability import Trips
+from handlers.kit.context import with_context
+from storage.cities import CityRepo
+from storage.people import Person
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    t: Translator
+    person: Person  # onboarded: the capability's routers let nobody else through
+    access: Access
+    events: Events
+    trips: Trips  # an event may belong to a trip or a programme
+    cities: CityRepo
+    settings: Settings
+
+
+def with_viewer(router: Router) -> Router:
+    return with_context(router, "viewer", Viewer)

@@ -1,0 +1,146 @@
+"""The wiring: handlers receive a dozen typed names, never aiogram's whole data."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+from aiogram import Router
+
+from bot.app import create_dispatcher
+from handlers import get_deep_links, get_routers
+from tests.conftest import RunningBot
+
+ROOT = Path(__file__).resolve().parent.parent
+# The two places that route a deep link on to the capability that registered its kind:
+# they pass aiogram's handler data on, and the deep link's handler picks the names it
+# declares (handlers/kit/deeplinks.py), as aiogram does for handlers.
+FORWARDING = {
+    ("handlers/people/start.py", "start"),
+    ("handlers/people/onboarding.py", "type_organisation"),
+}
+# Keyword arguments passed on to aiogram's own objects (a button's fields).
+BUILDERS = {("handlers/kit/keyboards.py", "button")}
+DISPATCHER_NAMES = {
+    "settings",
+    "translations",
+    "deep_links",
+    "tracker",
+    "cities",
+    "people",
+    "staff",
+    "trips",
+    "events",
+    "telebridges",
+    "broadcasts",
+    "roadmap",
+    "reports",
+    "delivery",
+    "housekeeping",
+}
+
+
+def _functions() -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    found = []
+    for path in sorted((ROOT / "handlers").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        name = str(path.relative_to(ROOT))
+        found += [
+            (name, node)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+    return found
+
+
+def test_handlers_take_named_typed_parameters_not_the_whole_data() -> None:
+    wholesale = []
+    for path, function in _functions():
+        if (path, function.name) in FORWARDING | BUILDERS or path == "handlers/kit/routing.py":
+            continue
+        kwarg = function.args.kwarg
+        if kwarg is not None and kwarg.arg in ("data", "deps", "kwargs", "services"):
+            wholesale.append(f"{path}:{function.lineno} {function.name}(**{kwarg.arg})")
+        for arg in function.args.args + function.args.kwonlyargs:
+            annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+            if (
+                arg.arg in ("data", "deps")
+                and annotation.startswith("dict[str, Any]")
+                and not path.startswith("handlers/kit/")  # middlewares get aiogram's data
+            ):
+                wholesale.append(f"{path}:{function.lineno} {function.name}({arg.arg})")
+    assert not wholesale, "\n".join(wholesale)
+
+
+def test_no_handler_looks_a_service_up_by_string() -> None:
+    lookups = []
+    for path, function in _functions():
+        if path in ("handlers/kit/middlewares.py", "handlers/kit/deeplinks.py"):
+            continue
+        for node in ast.walk(function):
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("data", "deps")
+                and isinstance(node.slice, ast.Constant)
+                and node.slice.value in DISPATCHER_NAMES | {"t", "person", "access", "bot"}
+            ):
+                lookups.append(f"{path}:{node.lineno} {node.value.id}[{node.slice.value!r}]")
+    assert not lookups, "\n".join(lookups)
+
+
+def _handlers(router: Router) -> list[object]:
+    found = []
+    for observer in (router.message, router.callback_query, router.errors):
+        found += [handler.callback for handler in observer.handlers]
+    for sub_router in router.sub_routers:
+        found += _handlers(sub_router)
+    return found
+
+
+def test_every_parameter_a_handler_takes_is_there_by_name(app: RunningBot) -> None:
+    """A handler's parameter that no middleware and no dispatcher name provides would
+    fail only when that handler runs; here it fails at once."""
+    provided = set(app.dp.workflow_data) | {
+        # aiogram's own, and the bot's middlewares'
+        "bot",
+        "event_update",
+        "event_from_user",
+        "event_chat",
+        "event_context",
+        "state",
+        "raw_state",
+        "fsm_storage",
+        "handler",
+        "callback_answer",
+        "callback_data",
+        "command",
+        "event",
+        "dispatcher",
+        "event_router",
+        "t",
+        "person",
+        "access",
+        # built per update by a capability's router (handlers/kit/context.py)
+        "viewer",
+        "composer",
+    }
+    missing = []
+    handlers = [*(h for r in get_routers() for h in _handlers(r)), *get_deep_links().values()]
+    for handler in handlers:
+        parameters = list(inspect.signature(handler).parameters.values())  # type: ignore[arg-type]
+        for parameter in parameters[1:]:  # the first is the update's message or press
+            if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+                continue
+            if handler in get_deep_links().values() and parameter.name == "argument":
+                continue
+            if parameter.name not in provided and parameter.default is inspect.Parameter.empty:
+                missing.append(f"{handler.__module__}.{handler.__qualname__}: {parameter.name}")  # type: ignore[attr-defined]
+    assert not missing, "\n".join(missing)
+
+
+def test_the_dispatcher_holds_a_dozen_typed_names(app: RunningBot) -> None:
+    names = set(app.dp.workflow_data)
+    assert names == DISPATCHER_NAMES, names ^ DISPATCHER_NAMES
+    assert create_dispatcher  # built in one place: bot/app.py

@@ -120,6 +120,8 @@ async def _register(app: RunningBot, trip_id: int, *users: TgUser) -> list[str]:
             trip_id=trip_id, tg_id=user.id, answers={}, now=utc_now()
         )
         statuses.append(result.status.value)
+    # Registrations awaiting approval were sent to the organisers: delivered first.
+    await app.dp["delivery"].engine.wait_idle(10)
     return statuses
 
 

@@ -191,6 +191,8 @@ async def test_reasons_asked_of_organisers(app: RunningBot, admin: TgUser, membe
     registered = await app.dp["trips"].registration.register(
         trip_id=trip, tg_id=member.id, answers={}, now=utc_now()
     )
+    # The organisers were sent the registration with it: delivered before going on.
+    await app.dp["delivery"].engine.wait_idle(10)
     await admin.press_data(RegCb(action=RegAction.REJECT, id=registered.registration_id).pack())
     await asked_again(admin, sticker(admin), "текстом")
     await admin.press("Отмена")

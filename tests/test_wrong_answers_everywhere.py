@@ -226,6 +226,8 @@ async def organiser_reasons(
     registered = await app.dp["trips"].registration.register(
         trip_id=trip, tg_id=member.id, answers={}, now=utc_now()
     )
+    # The organisers were sent the registration with it: delivered before going on.
+    await app.dp["delivery"].engine.wait_idle(10)
     await admin.press_data(RegCb(action=RegAction.REJECT, id=registered.registration_id).pack())
     await w.at(admin, RejectForm.reason)
     await admin.press("Отмена")

@@ -29,7 +29,7 @@ from bot.delivery.notifier import Notifier
 from bot.delivery.reminders import ReminderConfig, Reminders
 from bot.events.capability import Events
 from bot.events.service import EventNotices, EventService
-from bot.importer.records import ImportServices
+from bot.importer.plan import ImportServices
 from bot.importer.sandbox import ImportReader, ParseLimits
 from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
 from bot.people.capability import People

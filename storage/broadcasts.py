@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from storage.audit import AuditEntry, write
 from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 from storage.outbox import BLOCKED, CANCELLED, FAILED, QUEUED, SENDING, SENT
 
-SCHEDULED, RUNNING, DONE, STOPPED, WITHDRAWN = (
-    "scheduled",
-    "sending",
-    "done",
-    "stopped",
-    "cancelled",
-)
+
+class BroadcastStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    RUNNING = "sending"
+    DONE = "done"
+    STOPPED = "stopped"
+    WITHDRAWN = "cancelled"  # a scheduled one called off before it began
+
+
+SCHEDULED, RUNNING, DONE, STOPPED, WITHDRAWN = BroadcastStatus
 PURPOSE = "broadcast"
 PRIORITY = 1  # after notices and reminders
 

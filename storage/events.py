@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
 
@@ -11,7 +12,23 @@ _COLUMNS = (
     "e.id, e.ext_key, e.kind, e.title, e.city_id, e.venue, e.starts_at, e.ends_at,"
     " e.description, e.programme_id, e.trip_id, e.status, e.sequence, e.updated_at"
 )
-SCHEDULED, CANCELLED = "scheduled", "cancelled"
+
+
+class EventKind(StrEnum):
+    FESTIVAL = "festival"
+    FORUM = "forum"
+    CONTEST = "contest"
+    SEMINAR = "seminar"
+    TOURNAMENT = "tournament"
+    OTHER = "other"
+
+
+class EventStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+SCHEDULED, CANCELLED = EventStatus.SCHEDULED, EventStatus.CANCELLED
 
 
 @dataclass(frozen=True, slots=True)

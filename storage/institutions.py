@@ -5,10 +5,27 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
 
-ACTIVE, PENDING, DECLINED = "active", "pending", "declined"
+
+class InstitutionKind(StrEnum):
+    SCHOOL = "school"
+    KINDERGARTEN = "kindergarten"
+    COLLEGE = "college"
+    OTHER = "other"
+
+
+class Membership(StrEnum):
+    """A coordinator's standing with their institution."""
+
+    ACTIVE = "active"
+    PENDING = "pending"  # asked to join; a coordinator decides
+    DECLINED = "declined"
+
+
+ACTIVE, PENDING, DECLINED = Membership.ACTIVE, Membership.PENDING, Membership.DECLINED
 
 _COLUMNS = (
     "i.id, i.kind, i.name, i.city_id, i.address, i.age_groups, i.verified_at, i.created_by,"

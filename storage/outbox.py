@@ -6,18 +6,22 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from storage.db import Database, Writer, to_db_time, utc_now
 
-QUEUED, SENDING, SENT, BLOCKED, FAILED, CANCELLED = (
-    "queued",
-    "sending",
-    "sent",
-    "blocked",
-    "failed",
-    "cancelled",
-)
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # handed to Telegram, the answer not yet recorded
+    SENT = "sent"
+    BLOCKED = "blocked"  # the person blocked the bot
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+QUEUED, SENDING, SENT, BLOCKED, FAILED, CANCELLED = OutboxState
 
 
 @dataclass(frozen=True, slots=True)

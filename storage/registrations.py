@@ -9,11 +9,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 
-ACTIVE = ("pending", "approved", "waitlisted")
-SEATED = ("pending", "approved")
+
+class RegStatus(StrEnum):
+    """A registration's status: the one place these words are spelled in the code."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+ACTIVE = (RegStatus.PENDING, RegStatus.APPROVED, RegStatus.WAITLISTED)
+SEATED = (RegStatus.PENDING, RegStatus.APPROVED)
 
 _COLUMNS = (
     "r.id, r.trip_id, r.tg_id, r.status, r.answers, r.waitlisted_at, r.reject_reason,"

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from storage.db import Database, db_time, from_db_time, to_db_time, utc_now
 
-EVENT, TRIP, TELEBRIDGE = "event", "trip", "telebridge"
-# "Состоялся ли телемост?" after a telebridge's end: due at the end, not before the start.
-TELEBRIDGE_HELD = "tb-held"
+
+class ReminderKind(StrEnum):
+    EVENT = "event"
+    TRIP = "trip"
+    TELEBRIDGE = "telebridge"
+    # "Состоялся ли телемост?" after a telebridge's end: due at the end, not before the start.
+    TELEBRIDGE_HELD = "tb-held"
+
+
+EVENT, TRIP, TELEBRIDGE, TELEBRIDGE_HELD = ReminderKind
 # Trips whose approved participants are reminded: not drafts, cancelled or finished ones.
 _TRIP_STATUSES = ("open", "closed")
 
@@ -133,7 +141,7 @@ class ReminderRepo:
     async def due(
         self,
         *,
-        kind: str,
+        kind: ReminderKind,
         offset: timedelta,
         after: datetime,
         until: datetime,
@@ -159,7 +167,7 @@ class ReminderRepo:
             row = await cur.fetchone()
         return from_db_time(row[0]) if row and row[0] else None
 
-    async def next_start(self, *, kind: str, after: datetime) -> datetime | None:
+    async def next_start(self, *, kind: ReminderKind, after: datetime) -> datetime | None:
         """The earliest start after a moment among events (trips, telebridges) that get
         reminders."""
         if kind == EVENT:

@@ -17,6 +17,14 @@ from enum import StrEnum
 from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
 
 
+class RoadmapStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+
+
 class LinkKind(StrEnum):
     TRIP = "trip"
     EVENT = "event"

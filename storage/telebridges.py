@@ -10,11 +10,41 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from storage.db import Database, Writer, db_time, from_db_time, to_db_time
 
-PROPOSED, CONFIRMED, RESCHEDULED = "proposed", "confirmed", "rescheduled"
-DECLINED, CANCELLED, HELD, NOT_HELD = "declined", "cancelled", "held", "not_held"
+
+class TelebridgeStatus(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    RESCHEDULED = "rescheduled"  # agreed, and a new time is proposed
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    HELD = "held"
+    NOT_HELD = "not_held"
+
+
+class AgeGroup(StrEnum):
+    PRESCHOOL = "preschool"  # 3-6 years
+    PRIMARY = "primary"  # grades 1-4
+    MIDDLE = "middle"  # grades 5-9
+    SENIOR = "senior"  # grades 10-11
+    STUDENTS = "students"  # college
+    ADULTS = "adults"  # teachers, parents
+
+
+PROPOSED, CONFIRMED, RESCHEDULED = (
+    TelebridgeStatus.PROPOSED,
+    TelebridgeStatus.CONFIRMED,
+    TelebridgeStatus.RESCHEDULED,
+)
+DECLINED, CANCELLED, HELD, NOT_HELD = (
+    TelebridgeStatus.DECLINED,
+    TelebridgeStatus.CANCELLED,
+    TelebridgeStatus.HELD,
+    TelebridgeStatus.NOT_HELD,
+)
 # Statuses in which an institution's time is taken (a reschedule keeps the agreed time
 # until the other side accepts the new one).
 BOOKED = (CONFIRMED, RESCHEDULED)

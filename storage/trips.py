@@ -5,8 +5,32 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from storage.db import Database, Writer, db_time, to_db_time, utc_now
+
+
+class Direction(StrEnum):
+    """The roadmap's areas of cooperation (a programme's direction)."""
+
+    EDUCATION = "education"
+    HEALTHCARE = "healthcare"
+    YOUTH = "youth"
+    CULTURE = "culture"
+    SPORT = "sport"
+    BUSINESS = "business"
+    RESORT = "resort"
+    URBAN_IT = "urban_it"
+    TRANSPORT = "transport"
+    INVESTMENT = "investment"
+
+
+class TripStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.app import create_services
 from bot.core.config import Settings
-from bot.importer.records import ImportServices, ImportSummary, import_file
+from bot.importer.plan import ImportServices, ImportSummary
+from bot.importer.records import import_file
 from bot.trips.registration import Registered, RegistrationService
 from storage.cities import CityRepo
 from storage.db import Database, utc_now

@@ -23,7 +23,8 @@ from bot.core.i18n import LANGUAGES, load_message_ids
 from bot.core.roles import Access
 from bot.importer import records as importer
 from bot.importer.files import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, FileFormat, read_file
-from bot.importer.records import ImportRejected, import_file
+from bot.importer.plan import ImportRejected
+from bot.importer.records import import_file
 from bot.operations.demo import load_demo
 from bot.trips.exports import COLUMNS
 from bot.trips.registration import Promotion, RegStatus
@@ -610,7 +611,7 @@ async def test_trip_state_is_checked_again_inside_the_write(
     trip_1, trip_2, trip_3 = [await trip_id(app.db, key) for key in ("t1", "t2", "t3")]
     await register(app, trip_1, 3001)
     meanwhile: list[Callable[[], Awaitable[object]]] = []
-    checked_with = importer._context
+    checked_with = importer.load_context
 
     async def context_then_meanwhile(*args: Any, **kwargs: Any) -> Any:
         context = await checked_with(*args, **kwargs)
@@ -618,7 +619,7 @@ async def test_trip_state_is_checked_again_inside_the_write(
             await meanwhile.pop(0)()
         return context
 
-    monkeypatch.setattr(importer, "_context", context_then_meanwhile)
+    monkeypatch.setattr(importer, "load_context", context_then_meanwhile)
     meanwhile += [
         # A second seat is taken on t1, whose file lowers the capacity to 1;
         lambda: register(app, trip_1, 3002),
@@ -793,9 +794,7 @@ async def test_demo_moves_ahead_once_2027_has_come(tmp_path: Path) -> None:
 def test_every_text_key_of_import_and_export_exists() -> None:
     used: set[str] = set()
     for name in (
-        "bot/importer/files.py",
-        "bot/importer/sandbox.py",
-        "bot/importer/records.py",
+        *(f"bot/importer/{path.name}" for path in (ROOT / "bot" / "importer").glob("*.py")),
         "bot/trips/exports.py",
         "bot/cli/importing.py",
         "handlers/trips/participants.py",

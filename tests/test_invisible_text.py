@@ -16,7 +16,7 @@ import bot
 from bot.broadcasts.service import ContentKind, check_content
 from bot.core.errors import UserError
 from bot.core.text import clean_text, has_visible, strip_invisible
-from bot.importer.records import ImportRejected
+from bot.importer.plan import ImportRejected
 from bot.trips.admin import parse_options
 from bot.trips.questions import QuestionKind, parse_answer
 from handlers.trips.callbacks import TripAction, TripCb

@@ -15,7 +15,8 @@ from openpyxl import Workbook
 from bot.core.errors import UserError
 from bot.core.i18n import Translations
 from bot.core.roles import Access
-from bot.importer.records import ImportRejected, describe_issue
+from bot.importer.plan import ImportRejected
+from bot.importer.reports import describe_issue
 from bot.roadmap.service import parse_due, progress_bar
 from handlers.roadmap.callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
 from storage.db import utc_now

@@ -144,3 +144,37 @@ def test_the_dispatcher_holds_a_dozen_typed_names(app: RunningBot) -> None:
     names = set(app.dp.workflow_data)
     assert names == DISPATCHER_NAMES, names ^ DISPATCHER_NAMES
     assert create_dispatcher  # built in one place: bot/app.py
+
+
+def test_statuses_and_kinds_are_declared_once_and_handlers_take_them_from_bot() -> None:
+    """Statuses and kinds live in storage as StrEnums; bot re-exports the ones the
+    handlers need, and no layer spells them again."""
+    declared: dict[frozenset[str], list[str]] = {}
+    from_storage = []
+    for folder in ("bot", "handlers", "storage"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text())
+            where = str(path.relative_to(ROOT))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and any(
+                    isinstance(base, ast.Name) and base.id == "StrEnum" for base in node.bases
+                ):
+                    values = frozenset(
+                        item.value.value
+                        for item in node.body
+                        if isinstance(item, ast.Assign) and isinstance(item.value, ast.Constant)
+                    )
+                    declared.setdefault(values, []).append(f"{where}:{node.name}")
+                if (
+                    folder == "handlers"
+                    and isinstance(node, ast.ImportFrom)
+                    and (node.module or "").startswith("storage")
+                ):
+                    from_storage += [
+                        f"{where}: {alias.name} from {node.module}"
+                        for alias in node.names
+                        if alias.name.isupper() or alias.name.endswith(("Status", "Kind", "State"))
+                    ]
+    twice = {", ".join(names) for names in declared.values() if len(names) > 1}
+    assert not twice, twice
+    assert not from_storage, "\n".join(from_storage)

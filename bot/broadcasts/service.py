@@ -24,6 +24,7 @@ from bot.trips.catalogue import parse_local_datetime
 from storage.broadcasts import (
     Broadcast,
     BroadcastRepo,
+    BroadcastStatus,  # noqa: F401 - re-exported: the handlers take it from here
     Figures,
     RecipientFilter,
     Source,

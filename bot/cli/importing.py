@@ -16,14 +16,9 @@ from bot.app import create_import_reader, create_roadmap_notices, create_service
 from bot.core.config import Settings
 from bot.core.i18n import Translations, Translator
 from bot.importer.files import MAX_FILE_BYTES, Issue
-from bot.importer.records import (
-    ImportRejected,
-    ImportSummary,
-    describe_issue,
-    import_file,
-    size_issue,
-    summary_lines,
-)
+from bot.importer.plan import ImportRejected, ImportSummary
+from bot.importer.records import import_file, size_issue
+from bot.importer.reports import describe_issue, summary_lines
 from bot.operations.demo import DemoRefused, load_demo
 from bot.runner import open_database
 from storage.db import utc_now

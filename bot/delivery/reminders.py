@@ -48,6 +48,7 @@ from storage.reminders import (
     TELEBRIDGE_HELD,
     TRIP,
     DueReminder,
+    ReminderKind,  # noqa: F401 - re-exported: the handlers take it from here
     ReminderRepo,
 )
 

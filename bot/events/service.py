@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from bot.core.errors import UserError
@@ -23,7 +22,16 @@ from bot.staff.audit import Action, ObjectKind
 from bot.trips.admin import clean_description, clean_title
 from storage.cities import CityRepo
 from storage.db import Database, Writer
-from storage.events import CANCELLED, SCHEDULED, Event, EventRepo, NewEvent, Subscriber
+from storage.events import (
+    CANCELLED,
+    SCHEDULED,
+    Event,
+    EventKind,
+    EventRepo,
+    EventStatus,  # noqa: F401 - re-exported: the handlers take it from here
+    NewEvent,
+    Subscriber,
+)
 from storage.outbox import NewMessage, OutboxRepo
 from storage.trips import TripRepo
 
@@ -43,20 +51,6 @@ AUDIT_FIELDS = (
     "trip_id",
     "status",
 )
-
-
-class EventKind(StrEnum):
-    FESTIVAL = "festival"
-    FORUM = "forum"
-    CONTEST = "contest"
-    SEMINAR = "seminar"
-    TOURNAMENT = "tournament"
-    OTHER = "other"
-
-
-class EventStatus(StrEnum):
-    SCHEDULED = SCHEDULED
-    CANCELLED = CANCELLED
 
 
 def parse_kind(value: str) -> EventKind:

@@ -1,9 +1,10 @@
 """Reading import files: YAML or XLSX into records of raw values, and where each is.
 
 This is the format of docs/import-format.md as far as its shape goes: sections, sheets,
-fields and columns. What the values mean is checked by bot/importer/records.py, which also
-writes them. Problems are `Issue`s: a place and a text key with arguments, rendered by
-the translator in the reader's language.
+fields and columns. What the values mean is checked sheet by sheet (programmes.py,
+trips.py, events.py, roadmap.py, brought together by checking.py) and written by
+writing.py; records.py is the entry point. Problems are `Issue`s: a place and a text key
+with arguments, rendered by the translator in the reader's language.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ space with RLIMIT_AS and its CPU time with RLIMIT_CPU, and the bot kills it once
 wall-clock limit has passed. The event loop only awaits pipes meanwhile.
 
 The parse result comes back as JSON, plain data that the bot then checks and writes as
-before (bot/importer/records.py): nothing the child says is executed or unpickled.
+before (bot/importer/records.py and the modules it calls): nothing the child says is
+executed or unpickled.
 """
 
 from __future__ import annotations

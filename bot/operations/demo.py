@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.importer.files import load_yaml
-from bot.importer.records import ImportRejected, ImportServices, ImportSummary, import_document
+from bot.importer.plan import ImportRejected, ImportServices, ImportSummary
+from bot.importer.records import import_document
 from bot.trips.catalogue import TripStatus, parse_local_datetime
 from storage.db import Database
 from storage.imports import ImportRepo

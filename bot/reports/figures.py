@@ -21,6 +21,7 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.roles import Access, require_organiser
 from bot.core.timefmt import local_text, to_local
+from bot.events.service import EventStatus
 from bot.roadmap.service import DirectionProgress, RoadmapStatus
 from bot.staff import audit
 from bot.staff.audit import Action, AuditService
@@ -193,7 +194,7 @@ class ReportFigures:
 
 
 def _event_state(row: EventRow, now: datetime) -> str:
-    if row.status == "cancelled":
+    if row.status == EventStatus.CANCELLED:
         return EventState.CANCELLED
     return EventState.HELD if row.ends_at <= now else EventState.UPCOMING
 

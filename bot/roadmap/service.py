@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from bot.core.errors import UserError
@@ -40,6 +39,7 @@ from storage.roadmap import (
     LinkKind,
     Progress,
     RoadmapRepo,
+    RoadmapStatus,  # re-exported: the handlers take it from here
 )
 
 logger = logging.getLogger(__name__)
@@ -52,14 +52,6 @@ HISTORY_SHOWN = 10
 NOTICE_BATCH = 500
 BAR_WIDTH = 10
 BOTH = "both"  # the responsible side when both cities answer for an item
-
-
-class RoadmapStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    POSTPONED = "postponed"
-    CANCELLED = "cancelled"
 
 
 def parse_status(value: str) -> RoadmapStatus:

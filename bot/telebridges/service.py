@@ -31,7 +31,9 @@ from storage.institutions import (
     DECLINED,
     Coordinator,
     Institution,
+    InstitutionKind,  # re-exported: the handlers take it from here
     InstitutionRepo,
+    Membership,  # noqa: F401 - re-exported: the handlers take it from here
     NewInstitution,
 )
 from storage.people import Person
@@ -43,9 +45,11 @@ from storage.telebridges import (
     NOT_HELD,
     PROPOSED,
     RESCHEDULED,
+    AgeGroup,  # re-exported: the handlers take it from here
     Round,
     Telebridge,
     TelebridgeRepo,
+    TelebridgeStatus,  # noqa: F401 - re-exported: the handlers take it from here
     Terms,
 )
 from storage.telebridges import DECLINED as TB_DECLINED
@@ -59,22 +63,6 @@ URL_MAX = 500
 DURATION_MIN, DURATION_MAX = 15, 180
 MIN_NOTICE = timedelta(hours=1)  # a proposal must leave the other side at least this long
 AHEAD_MAX = timedelta(days=366)
-
-
-class InstitutionKind(StrEnum):
-    SCHOOL = "school"
-    KINDERGARTEN = "kindergarten"
-    COLLEGE = "college"
-    OTHER = "other"
-
-
-class AgeGroup(StrEnum):
-    PRESCHOOL = "preschool"  # 3-6 years
-    PRIMARY = "primary"  # grades 1-4
-    MIDDLE = "middle"  # grades 5-9
-    SENIOR = "senior"  # grades 10-11
-    STUDENTS = "students"  # college
-    ADULTS = "adults"  # teachers, parents
 
 
 # Field checks, one at a time, as the forms take them

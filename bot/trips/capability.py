@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.importer.records import ImportServices
+from bot.importer.plan import ImportServices
 from bot.importer.sandbox import ImportReader
 from bot.trips.admin import TripAdminService
 from bot.trips.notices import TripNotices

@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
 from bot.core.roles import Access
-from storage.trips import NewTrip, Trip
+from storage.trips import (
+    Direction,  # noqa: F401 - re-exported: the handlers take it from here
+    NewTrip,
+    Trip,
+    TripStatus,  # re-exported: the handlers take it from here
+)
 
 CAPACITY_MIN, CAPACITY_MAX = 1, 10000
 TITLE_MAX = 150
 DESCRIPTION_MAX = 3000
-
-
-class Direction(StrEnum):
-    """The roadmap's areas of cooperation."""
-
-    EDUCATION = "education"
-    HEALTHCARE = "healthcare"
-    YOUTH = "youth"
-    CULTURE = "culture"
-    SPORT = "sport"
-    BUSINESS = "business"
-    RESORT = "resort"
-    URBAN_IT = "urban_it"
-    TRANSPORT = "transport"
-    INVESTMENT = "investment"
-
-
-class TripStatus(StrEnum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-    FINISHED = "finished"
 
 
 # The catalogue: trips that fit a person are those open for registration; "Показать

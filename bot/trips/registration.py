@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.core.errors import UserError
@@ -26,19 +25,18 @@ from bot.trips.catalogue import (
 )
 from bot.trips.questions import check_answers
 from storage.db import Database, Writer
-from storage.registrations import ACTIVE, SEATED, Guardian, Registration, RegistrationRepo
+from storage.registrations import (
+    ACTIVE,
+    SEATED,
+    Guardian,
+    Registration,
+    RegistrationRepo,
+    RegStatus,
+)
 from storage.trips import Trip, TripRepo
 
 if TYPE_CHECKING:  # the notices name this module's Promotion and RegStatus
     from bot.trips.notices import TripNotices
-
-
-class RegStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    WAITLISTED = "waitlisted"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)

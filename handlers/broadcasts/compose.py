@@ -35,6 +35,7 @@ from bot.core.ids import ID_MAX, parse_int
 from bot.core.roles import Access, MemberRole
 from bot.core.timefmt import local_text
 from bot.events.capability import Events
+from bot.events.service import EventStatus
 from bot.trips.capability import Trips
 from bot.trips.catalogue import TripStatus
 from handlers.broadcasts import history
@@ -241,7 +242,7 @@ async def _known(field: str, number: int, cities: CityRepo, trips: Trips, events
         trip = await trips.repo.get(trip_id=number)
         return trip is not None and trip.status in TRIP_STATUSES
     event = await events.repo.get(event_id=number)
-    return event is not None and event.status == "scheduled"
+    return event is not None and event.status == EventStatus.SCHEDULED
 
 
 async def _checked_value(

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.broadcasts.capability import Broadcasts
+from bot.broadcasts.service import BroadcastStatus
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -143,7 +144,7 @@ async def stop_ask(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    if broadcast.status != "sending":
+    if broadcast.status != BroadcastStatus.RUNNING:
         alert(callback_answer, t.popup("bc-error-not-running"))
         return
     figures = await broadcasts.service.figures(broadcast_id=broadcast.id)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.broadcasts.service import ANY_KIND, SegmentKind, TripAudience
+from bot.broadcasts.service import ANY_KIND, BroadcastStatus, SegmentKind, TripAudience
 from bot.core.i18n import Translator
 from bot.core.roles import MemberRole
 from bot.telebridges.service import InstitutionKind
@@ -218,9 +218,9 @@ def card_keyboard(
     t: Translator, broadcast_id: int, *, status: str, page: int
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
-    if status == "sending":
+    if status == BroadcastStatus.RUNNING:
         builder.row(_button(t.button("bc-btn-stop"), BcCb(action=BcAction.STOP, id=broadcast_id)))
-    elif status == "scheduled":
+    elif status == BroadcastStatus.SCHEDULED:
         builder.row(
             _button(t.button("bc-btn-withdraw"), BcCb(action=BcAction.WITHDRAW, id=broadcast_id))
         )

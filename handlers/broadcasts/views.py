@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot.broadcasts.monitor import report_text
-from bot.broadcasts.service import ANY_KIND, Segment, SegmentKind
+from bot.broadcasts.service import ANY_KIND, BroadcastStatus, Segment, SegmentKind
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.timefmt import local_text
 from bot.events.capability import Events
 from bot.trips.capability import Trips
 from handlers.kit.render import shorten
-from storage.broadcasts import RUNNING, SCHEDULED, Broadcast, Figures
+from storage.broadcasts import Broadcast, Figures
 from storage.cities import CityRepo
 
 LABEL_MAX = 60
@@ -53,7 +53,7 @@ async def segment_label(
 
 
 def history_label(t: Translator, broadcast: Broadcast, figures: Figures, zone: str) -> str:
-    if broadcast.status == SCHEDULED:
+    if broadcast.status == BroadcastStatus.SCHEDULED:
         assert broadcast.scheduled_for is not None
         label = t.button(
             "bc-history-item-scheduled",
@@ -91,10 +91,10 @@ def card_text(
         created=local_text(broadcast.created_at, zone),
         kind=t.button(f"bc-content-{broadcast.source.kind}"),
     )
-    if broadcast.status == SCHEDULED:
+    if broadcast.status == BroadcastStatus.SCHEDULED:
         assert broadcast.scheduled_for is not None
         return head + "\n" + t("bc-card-scheduled", when=local_text(broadcast.scheduled_for, zone))
-    if broadcast.status == RUNNING:
+    if broadcast.status == BroadcastStatus.RUNNING:
         return (
             head
             + "\n\n"

@@ -28,6 +28,7 @@ from bot.core.roles import Access
 from bot.events.capability import Events
 from bot.events.service import (
     EventKind,
+    EventStatus,
     check_end,
     check_start,
     clean_venue,
@@ -56,7 +57,7 @@ from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, show_error
 from storage.cities import City, CityRepo
 from storage.db import to_db_time, utc_now
-from storage.events import SCHEDULED, Event, NewEvent
+from storage.events import Event, NewEvent
 
 LABEL_MAX = 60
 LINKS_SHOWN = 8  # programmes and trips offered as links, each
@@ -358,7 +359,7 @@ def _event_from_form(form: dict[str, Any]) -> NewEvent:
             description=str(form.get("description") or ""),
             programme_id=parse_prefixed_id(link, "p"),
             trip_id=parse_prefixed_id(link, "t"),
-            status=SCHEDULED,
+            status=EventStatus.SCHEDULED,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError("org-error-form-incomplete") from exc
@@ -383,7 +384,7 @@ async def edit_event(
     if event is None:
         alert(callback_answer, viewer.t.popup("event-error-not-found"))
         return
-    if event.status != SCHEDULED:
+    if event.status != EventStatus.SCHEDULED:
         alert(callback_answer, viewer.t.popup("event-error-cancelled"))
         return
     await state.set_data(_form_from_event(event))
@@ -595,7 +596,7 @@ async def cancel_ask(
     if event is None:
         alert(callback_answer, t.popup("event-error-not-found"))
         return
-    if event.status != SCHEDULED:
+    if event.status != EventStatus.SCHEDULED:
         alert(callback_answer, t.popup("event-error-cancelled"))
         return
     count = await events.repo.subscriber_count(event_id=event.id)

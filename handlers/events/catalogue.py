@@ -18,7 +18,9 @@ from bot.core.i18n import Translator
 from bot.core.ids import parse_id
 from bot.core.roles import Access
 from bot.delivery.capability import Delivery
+from bot.delivery.reminders import ReminderKind
 from bot.events.capability import Events
+from bot.events.service import EventStatus
 from bot.trips.capability import Trips
 from handlers.events.callbacks import (
     EventAction,
@@ -47,7 +49,6 @@ from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.events import EventRepo
 from storage.people import Person
-from storage.reminders import EVENT, TRIP
 from storage.trips import TripRepo
 
 
@@ -213,7 +214,7 @@ async def show_event_card(
         subscribers=await events.subscriber_count(event_id=event.id),
         subscribed=await events.is_subscribed(event_id=event.id, tg_id=person.tg_id),
     )
-    is_open = event.status == "scheduled" and event.ends_at >= utc_now()
+    is_open = event.status == EventStatus.SCHEDULED and event.ends_at >= utc_now()
     text, markup = card.text(t), card.keyboard(t, access, open_=is_open)
     if new:
         await send_new(target, text, markup)
@@ -277,7 +278,7 @@ async def mute_event(
         return
     callback_answer.text = t.popup("event-unsubscribed")
     if changed:  # a second tap: the first one has taken the button away already
-        await set_buttons(callback, details_only(t, EVENT, callback_data.id))
+        await set_buttons(callback, details_only(t, ReminderKind.EVENT, callback_data.id))
 
 
 async def mute_trip(
@@ -293,11 +294,11 @@ async def mute_trip(
         alert(callback_answer, t.popup("trip-error-not-found"))
         return
     changed = await delivery.reminder_repo.opt_out(
-        kind=TRIP, target_id=callback_data.id, tg_id=person.tg_id
+        kind=ReminderKind.TRIP, target_id=callback_data.id, tg_id=person.tg_id
     )
     callback_answer.text = t.popup("reminder-muted")
     if changed:
-        await set_buttons(callback, details_only(t, TRIP, callback_data.id))
+        await set_buttons(callback, details_only(t, ReminderKind.TRIP, callback_data.id))
 
 
 async def send_ics(

@@ -12,7 +12,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.core.timefmt import local_text, to_local
-from bot.events.service import when_text
+from bot.delivery.reminders import ReminderKind
+from bot.events.service import EventStatus, when_text
 from handlers.events.callbacks import (
     EventAction,
     EventCb,
@@ -25,8 +26,7 @@ from handlers.kit.render import shorten
 from handlers.telebridges.views import reminder_rows as telebridge_reminder_rows
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.cities import City
-from storage.events import CANCELLED, Event
-from storage.reminders import EVENT, TELEBRIDGE, TELEBRIDGE_HELD
+from storage.events import Event
 from storage.trips import Programme, Trip
 
 PAGE_SIZE = 8
@@ -115,7 +115,7 @@ def my_events_keyboard(
     builder = InlineKeyboard()
     for event in events:
         label = event_label(event, cities, t, zone)
-        if event.status == CANCELLED:
+        if event.status == EventStatus.CANCELLED:
             label = shorten(t.button("event-my-cancelled-label", label=label), LABEL_MAX)
         builder.row(_button(label, EventCb(action=EventAction.OPEN, id=event.id)))
     if pages > 1:
@@ -163,14 +163,14 @@ class EventCard:
             theirs = when_text(event.starts_at, event.ends_at, other.timezone)
             if theirs != shown:
                 lines.append(t("event-card-when-other", when=theirs, city=other.name(t.language)))
-        if event.status == CANCELLED:
+        if event.status == EventStatus.CANCELLED:
             lines.append(t("event-card-cancelled"))
         if self.programme is not None:
             lines.append(t("event-card-programme", title=self.programme.title))
         if self.trip is not None:
             lines.append(t("event-card-trip", title=self.trip.title))
         lines.append(t("event-card-subscribers", count=self.subscribers))
-        if self.subscribed and event.status != CANCELLED:
+        if self.subscribed and event.status != EventStatus.CANCELLED:
             lines.append(t("event-card-subscribed"))
         text = "\n".join(lines)
         if event.description:
@@ -198,7 +198,7 @@ class EventCard:
             builder.row(
                 _button(t.button("event-btn-ics"), EventCb(action=EventAction.ICS, id=event_id))
             )
-        elif self.subscribed and self.event.status == CANCELLED:
+        elif self.subscribed and self.event.status == EventStatus.CANCELLED:
             # No reminder will come; the person may take it off "Мои мероприятия".
             builder.row(
                 _button(
@@ -213,7 +213,7 @@ class EventCard:
                     TripCb(action=TripAction.OPEN, id=self.trip.id),
                 )
             )
-        if access >= Access.ORGANISER and self.event.status != CANCELLED:
+        if access >= Access.ORGANISER and self.event.status != EventStatus.CANCELLED:
             builder.row(
                 _button(t.button("event-btn-edit"), EventCb(action=EventAction.EDIT, id=event_id)),
                 _button(
@@ -251,10 +251,10 @@ def cancel_confirm_keyboard(t: Translator, event_id: int) -> InlineKeyboardMarku
 def reminder_markup(t: Translator, kind: str, target_id: int) -> dict[str, Any]:
     """ "Подробнее" and "Не напоминать" under a reminder (under the question after a
     telebridge: "Да" and "Нет / перенесён")."""
-    if kind in (TELEBRIDGE, TELEBRIDGE_HELD):
+    if kind in (ReminderKind.TELEBRIDGE, ReminderKind.TELEBRIDGE_HELD):
         rows = telebridge_reminder_rows(t, kind, target_id)
         return InlineKeyboardMarkup(inline_keyboard=rows).model_dump(exclude_none=True)
-    if kind == EVENT:
+    if kind == ReminderKind.EVENT:
         details: Any = EventCb(action=EventAction.DETAILS, id=target_id)
         mute: Any = EventCb(action=EventAction.MUTE, id=target_id)
     else:
@@ -289,7 +289,7 @@ def details_only(t: Translator, kind: str, target_id: int) -> InlineKeyboardMark
     """What stays under a reminder once "Не напоминать" was pressed."""
     data: Any = (
         EventCb(action=EventAction.DETAILS, id=target_id)
-        if kind == EVENT
+        if kind == ReminderKind.EVENT
         else TripCb(action=TripAction.OPEN, id=target_id)
     )
     return InlineKeyboardMarkup(

@@ -10,9 +10,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import Html, Translator
 from bot.core.timefmt import local_text
+from bot.events.service import EventStatus
 from bot.roadmap.service import (
     Card,
     DirectionProgress,
+    LinkKind,
     RoadmapStatus,
     due_text,
     progress_bar,
@@ -23,7 +25,7 @@ from handlers.kit.buttons import button, markup, pager
 from handlers.kit.render import shorten
 from handlers.roadmap.callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
 from storage.cities import City
-from storage.roadmap import Item, LinkKind, Pickable
+from storage.roadmap import Item, Pickable
 
 PAGE_SIZE = 8
 LABEL_MAX = 60
@@ -218,7 +220,7 @@ def card_text(
                     title=event.title,
                     city=city.name(t.language) if city else "—",
                     cancelled=t.button("roadmap-card-event-cancelled")
-                    if event.status == "cancelled"
+                    if event.status == EventStatus.CANCELLED
                     else "",
                 )
             )

@@ -27,8 +27,17 @@ from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.timefmt import local_text
 from bot.delivery.capability import Delivery
+from bot.delivery.reminders import ReminderKind
 from bot.telebridges.notices import TelebridgeNotices
-from bot.telebridges.service import Change, TelebridgeService, card_actions, display_status
+from bot.telebridges.service import (
+    BOOKED,
+    Change,
+    Membership,
+    TelebridgeService,
+    TelebridgeStatus,
+    card_actions,
+    display_status,
+)
 from bot.telebridges.texts import TelebridgeView
 from handlers.kit.buttons import button, markup
 from handlers.kit.filters import Has, Onboarded
@@ -58,9 +67,8 @@ from handlers.telebridges.views import (
     telebridge_label,
 )
 from storage.db import utc_now
-from storage.institutions import ACTIVE, Institution
-from storage.reminders import TELEBRIDGE
-from storage.telebridges import BOOKED, RESCHEDULED, Telebridge, TelebridgeRepo
+from storage.institutions import Institution
+from storage.telebridges import Telebridge, TelebridgeRepo
 
 
 class TbAnswer(StatesGroup):
@@ -78,7 +86,7 @@ def _pages(total: int) -> int:
 
 async def _own(viewer: Viewer) -> Institution | None:
     membership = await viewer.telebridges.institutions.membership(tg_id=viewer.person.tg_id)
-    return membership[0] if membership and membership[1] == ACTIVE else None
+    return membership[0] if membership and membership[1] == Membership.ACTIVE else None
 
 
 async def _view(telebridge: Telebridge, viewer: Viewer) -> TelebridgeView:
@@ -382,7 +390,7 @@ async def _answer(target: Target, state: FSMContext, text: str, viewer: Viewer) 
             )
             done = (
                 "tb-reschedule-declined"
-                if change.before and change.before.status == RESCHEDULED
+                if change.before and change.before.status == TelebridgeStatus.RESCHEDULED
                 else "tb-declined"
             )
         elif current == TbAnswer.cancel_reason.state:
@@ -558,7 +566,7 @@ async def mute(
     if await _visible(callback, callback_data, callback_answer, viewer) is None:
         return
     changed = await delivery.reminder_repo.opt_out(
-        kind=TELEBRIDGE, target_id=callback_data.id, tg_id=viewer.person.tg_id
+        kind=ReminderKind.TELEBRIDGE, target_id=callback_data.id, tg_id=viewer.person.tg_id
     )
     callback_answer.text = t.popup("reminder-muted")
     if changed:  # a second tap: the first one has changed the buttons already

@@ -25,6 +25,7 @@ from bot.core.ids import parse_id
 from bot.core.roles import Access
 from bot.telebridges.capability import Telebridges
 from bot.telebridges.service import (
+    Membership,
     TelebridgeService,
     clean_address,
     clean_age_groups,
@@ -66,7 +67,7 @@ from handlers.telebridges.views import (
 )
 from storage.cities import CityRepo
 from storage.db import utc_now
-from storage.institutions import ACTIVE, Institution, InstitutionRepo, NewInstitution
+from storage.institutions import Institution, InstitutionRepo, NewInstitution
 from storage.people import Person
 
 
@@ -104,7 +105,7 @@ async def show_hub(target: Target, viewer: Viewer, *, new: bool = False) -> None
     offers = 0
     if membership is None:
         text = t("school-hub-none")
-    elif membership[1] != ACTIVE:
+    elif membership[1] != Membership.ACTIVE:
         text = t("school-hub-pending", school=membership[0].name)
     else:
         institution = membership[0]
@@ -418,7 +419,7 @@ async def share(
 ) -> None:
     t: Translator = viewer.t
     membership = await viewer.telebridges.institutions.membership(tg_id=viewer.person.tg_id)
-    if membership is None or membership[1] != ACTIVE:
+    if membership is None or membership[1] != Membership.ACTIVE:
         alert(callback_answer, t.popup("school-error-none"))
         return
     link = await create_start_link(bot, f"school_{membership[0].id}")

@@ -10,7 +10,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import Translator
 from bot.core.roles import Access
-from bot.telebridges.service import AgeGroup, CardAction, InstitutionKind
+from bot.delivery.reminders import ReminderKind
+from bot.telebridges.service import AgeGroup, CardAction, InstitutionKind, Membership
 from handlers.kit.buttons import Rows, button, chunks, markup, pager
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.keyboards import way_on_keyboard
@@ -32,8 +33,7 @@ from handlers.telebridges.callbacks import (
     TbPickCb,
 )
 from storage.cities import City
-from storage.institutions import ACTIVE, PENDING, Institution, PartnerRow
-from storage.reminders import TELEBRIDGE_HELD
+from storage.institutions import Institution, PartnerRow
 from storage.telebridges import Telebridge
 
 PAGE_SIZE = 8
@@ -75,7 +75,7 @@ def hub_keyboard(
             [button(t.button("school-btn-register"), SchoolCb(action=SchoolAction.REGISTER))]
         )
         rows.append([button(t.button("school-btn-join"), SchoolCb(action=SchoolAction.JOIN_LIST))])
-    elif status == PENDING:
+    elif status == Membership.PENDING:
         rows.append(
             [button(t.button("school-btn-withdraw"), SchoolCb(action=SchoolAction.WITHDRAW))]
         )
@@ -119,7 +119,7 @@ def school_card_keyboard(
     access: Access,
 ) -> InlineKeyboardMarkup:
     rows: Rows = []
-    if own is not None and own_status == ACTIVE and own.city_id != institution.city_id:
+    if own is not None and own_status == Membership.ACTIVE and own.city_id != institution.city_id:
         rows.append(
             [button(t.button("tb-btn-propose"), TbCb(action=TbAction.NEW, id=institution.id))]
         )
@@ -545,7 +545,7 @@ def join_markup(t: Translator, institution_id: int, tg_id: int) -> dict[str, Any
 def reminder_rows(t: Translator, kind: str, telebridge_id: int) -> Rows:
     """Under a telebridge reminder: "Подробнее" and "Не напоминать"; under the question
     after it: "Да" and "Нет / перенесён"."""
-    if kind == TELEBRIDGE_HELD:
+    if kind == ReminderKind.TELEBRIDGE_HELD:
         return [held_row(t, telebridge_id)]
     return [
         [

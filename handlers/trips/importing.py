@@ -18,12 +18,9 @@ from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.delivery.capability import Delivery
 from bot.importer.files import MAX_FILE_BYTES, MB, detect_format, megabytes
-from bot.importer.records import (
-    ImportRejected,
-    failure_report,
-    import_file,
-    success_report,
-)
+from bot.importer.plan import ImportRejected
+from bot.importer.records import import_file
+from bot.importer.reports import failure_report, success_report
 from bot.roadmap.capability import Roadmap
 from bot.trips.capability import Trips
 from handlers.kit.filters import Has, Onboarded

@@ -22,6 +22,7 @@ from bot.core.roles import Access
 from bot.staff.capability import Staff
 from bot.trips.capability import Trips
 from bot.trips.exports import export_trip
+from bot.trips.registration import RegStatus
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import alert, shorten, show, zone_of
 from handlers.kit.routing import CapabilityRouter
@@ -44,7 +45,7 @@ def _line(t: Translator, number: int, participant: Participant) -> str:
     organisation = shorten(
         participant.organisation or t.button("participants-no-organisation"), ORGANISATION_MAX
     )
-    if registration.status == "waitlisted":
+    if registration.status == RegStatus.WAITLISTED:
         return t(
             "participants-line-waitlisted",
             number=number,

@@ -22,9 +22,9 @@ from bot.core.text import clean_text
 from bot.delivery.capability import Delivery
 from bot.people.profile import clean_name
 from bot.trips.capability import Trips
-from bot.trips.catalogue import can_change_answers
+from bot.trips.catalogue import TripStatus, can_change_answers
 from bot.trips.questions import NO, YES, QuestionKind, answer_text, parse_answer
-from bot.trips.registration import RegStatus, holds_place
+from bot.trips.registration import ACTIVE, RegStatus, holds_place
 from handlers.kit.callbacks import MenuCb, MenuItem, Small
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import InlineKeyboard, trips_button, way_on_keyboard
@@ -838,7 +838,7 @@ async def my_trips(
 
 
 def _status_text(t: Translator, status: str, position: int | None, trip_status: str) -> str:
-    if trip_status == "cancelled" and status in ("pending", "approved", "waitlisted"):
+    if trip_status == TripStatus.CANCELLED and status in ACTIVE:
         return t.button("reg-status-trip-cancelled")
     if status == RegStatus.WAITLISTED:
         return t.button("reg-status-waitlisted-position", position=position or 0)

@@ -72,8 +72,9 @@ class PersonRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def get(self, *, tg_id: int) -> Person | None:
-        async with self._db.lookup.execute(
+    async def get(self, *, tg_id: int, conn: Writer | None = None) -> Person | None:
+        """The person; inside a transaction pass its `conn`, to see what it changed."""
+        async with (conn or self._db.lookup).execute(
             f"SELECT {_COLUMNS} FROM people WHERE tg_id = ?",  # noqa: S608 - constant columns
             (tg_id,),
         ) as cur:
@@ -166,8 +167,8 @@ class PersonRepo:
             == 1
         )
 
-    async def list_organisers(self) -> list[Person]:
-        async with self._db.read.execute(
+    async def list_organisers(self, *, conn: Writer | None = None) -> list[Person]:
+        async with (conn or self._db.read).execute(
             f"SELECT {_COLUMNS} FROM people WHERE is_organiser = 1",  # noqa: S608
         ) as cur:
             return [_person(tuple(row)) for row in await cur.fetchall()]

@@ -327,8 +327,8 @@ class TripRepo:
                 for row in await cur.fetchall()
             ]
 
-    async def organisers(self, *, trip_id: int) -> list[int]:
-        async with self._db.read.execute(
+    async def organisers(self, *, trip_id: int, conn: Writer | None = None) -> list[int]:
+        async with (conn or self._db.read).execute(
             "SELECT tg_id FROM trip_organisers WHERE trip_id = ? ORDER BY tg_id", (trip_id,)
         ) as cur:
             return [row[0] for row in await cur.fetchall()]

@@ -9,13 +9,15 @@ import sys
 from pathlib import Path
 
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.db import Database
+from storage.db import Database, utc_now
 from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser, make_settings, onboard
 from tests.fake_telegram import FakeTelegram
+from tests.import_data import PROGRAMME, add_person, register, seed, trip_id, trip_yaml
 from tests.test_cli import _env
 from tests.trip_seed import add_programme, add_trip
 
 MEMBER = 6300
+OLD, NEW = 4001, 4002
 
 
 async def _rows(db: Database, sql: str, *params: object) -> list[tuple[object, ...]]:
@@ -122,3 +124,70 @@ async def test_a_refused_change_queues_no_notice(app: RunningBot, make_user) -> 
     assert int(str(after[0][0])) == int(str(before[0][0])) + 1
     decisions = [t for t in member.texts() if "одобрена" in t]
     assert len(decisions) == 1
+
+
+async def _outbox_chats(db: Database, needle: str) -> list[int]:
+    async with db.read.execute(
+        "SELECT chat_id FROM outbox WHERE text LIKE ? ORDER BY id", (f"%{needle}%",)
+    ) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def test_import_changing_organisers_and_seats_asks_the_new_organisers(
+    app: RunningBot,
+) -> None:
+    """An import hands a trip to another organiser and adds a seat: the person moved up
+    from the waiting list (approval needed) must be sent to the trip's organisers as the
+    file leaves them, not as they were before the import."""
+    assert app.db is not None
+    staff = app.dp["staff"].organisers
+    for tg_id, name in ((OLD, "Старый Организатор"), (NEW, "Новый Организатор")):
+        await add_person(app, tg_id, name)
+        await staff.grant(actor_id=None, target=tg_id)
+    await add_person(app, 3001, "Первый Участник")
+    await add_person(app, 3002, "Второй Участник")
+    trips = lambda organiser, capacity: (  # noqa: E731
+        PROGRAMME
+        + "trips:"
+        + trip_yaml(capacity=capacity, approval="да", extra=f"    organisers: [{organiser}]\n")
+    )
+    await seed(app.db, trips(OLD, 1))
+    trip = await trip_id(app.db)
+    await register(app, trip, 3001)
+    waiting = await register(app, trip, 3002)
+    assert waiting.status == "waitlisted"
+    summary = await seed(app.db, trips(NEW, 2))
+    assert len(summary.promotions) == 1
+    assert await app.dp["trips"].repo.organisers(trip_id=trip) == [NEW]
+    asked = await _outbox_chats(app.db, "Второй Участник")
+    assert asked == [NEW], asked
+
+
+async def test_an_organiser_who_forgets_themselves_leaves_the_promoted_registration_asked(
+    app: RunningBot,
+) -> None:
+    """The trip's only listed organiser held a seat on it and erases their data: the
+    person moved up from the waiting list must still be sent to someone who can decide
+    (the trip's list is read in the erasure's transaction, where they are gone: the
+    other organisers and the admins are asked)."""
+    assert app.db is not None
+    staff = app.dp["staff"].organisers
+    await add_person(app, OLD, "Уходящий Организатор")
+    await add_person(app, NEW, "Другой Организатор")
+    for tg_id in (OLD, NEW):
+        await staff.grant(actor_id=None, target=tg_id)
+    await add_person(app, 3002, "Второй Участник")
+    programme = await add_programme(app.db, audience=())
+    trip = await add_trip(
+        app.db, programme_id=programme, capacity=1, needs_approval=True, organisers=(OLD,)
+    )
+    await register(app, trip, OLD)  # pending: holds the only seat
+    waiting = await register(app, trip, 3002)
+    assert waiting.status == "waitlisted"
+    await app.dp["people"].personal_data.forget(tg_id=OLD, now=utc_now())
+    async with app.db.read.execute(
+        "SELECT chat_id, state FROM outbox WHERE text LIKE '%Второй Участник%'"
+    ) as cur:
+        rows = [tuple(r) for r in await cur.fetchall()]
+    live = {chat for chat, state in rows if state != "cancelled"}
+    assert live and OLD not in live, rows

@@ -90,3 +90,17 @@ def clean_text(text: str | None, *, limit: int, keep_newlines: bool = False) -> 
     if len(cleaned) > limit:
         raise UserError("error-text-too-long", limit=limit, length=len(cleaned))
     return cleaned
+
+
+# What trips, programmes and events share: a title on one line, a description with its
+# paragraphs (the import checks the same limits).
+TITLE_MAX = 150
+DESCRIPTION_MAX = 3000
+
+
+def clean_title(text: str | None) -> str:
+    return clean_text(text, limit=TITLE_MAX)
+
+
+def clean_description(text: str | None) -> str:
+    return clean_text(text, limit=DESCRIPTION_MAX, keep_newlines=True)

@@ -15,11 +15,10 @@ from typing import Any
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
 from bot.core.roles import Access, require_organiser
-from bot.core.text import clean_text
+from bot.core.text import clean_description, clean_text, clean_title
 from bot.core.timefmt import local_span
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
-from bot.trips.admin import clean_description, clean_title
 from storage.cities import CityRepo
 from storage.db import Database, Writer
 from storage.events import (

@@ -16,7 +16,7 @@ from bot.core.roles import Access, access_of
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
 from bot.staff.notices import StaffNotices
-from storage.db import Database
+from storage.db import Database, Writer
 from storage.invites import Invite, InviteRepo
 from storage.people import PersonRepo
 
@@ -63,8 +63,9 @@ class OrganiserService:
         self._admin_ids = admin_ids
         self._notices = notices
 
-    async def access(self, tg_id: int) -> Access:
-        return access_of(tg_id, await self._people.get(tg_id=tg_id), self._admin_ids)
+    async def access(self, tg_id: int, *, conn: Writer | None = None) -> Access:
+        """A person's rights; inside a transaction pass its `conn` (rights it changed)."""
+        return access_of(tg_id, await self._people.get(tg_id=tg_id, conn=conn), self._admin_ids)
 
     def _require_admin(self, actor_id: int) -> None:
         if actor_id not in self._admin_ids:

@@ -15,10 +15,10 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.roles import Access, MemberRole, require_organiser
-from bot.core.text import clean_text
+from bot.core.text import clean_description, clean_text, clean_title
 from bot.staff import audit
 from bot.staff.audit import Action, ObjectKind
-from bot.trips.catalogue import DESCRIPTION_MAX, TITLE_MAX, Direction, TripStatus, check_trip
+from bot.trips.catalogue import Direction, TripStatus, check_trip
 from bot.trips.notices import TripNotices
 from bot.trips.questions import QuestionKind
 from bot.trips.registration import Promotion, RegistrationService
@@ -69,14 +69,6 @@ _GENERATED_KEY = re.compile(r"^q(\d+)$")
 
 
 # Fields, one at a time, as the forms take them
-
-
-def clean_title(text: str | None) -> str:
-    return clean_text(text, limit=TITLE_MAX)
-
-
-def clean_description(text: str | None) -> str:
-    return clean_text(text, limit=DESCRIPTION_MAX, keep_newlines=True)
 
 
 def clean_reason(text: str | None) -> str:
@@ -204,7 +196,7 @@ def next_statuses(status: str) -> tuple[TripStatus, ...]:
 class SavedTrip:
     trip_id: int
     created: bool
-    promotions: tuple[Promotion, ...] = ()  # people to tell they got a seat
+    promotions: tuple[Promotion, ...] = ()  # who got a seat (told with the change)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
 from bot.core.roles import Access
+from bot.core.text import DESCRIPTION_MAX, TITLE_MAX  # noqa: F401 - re-exported
 from storage.trips import (
     Direction,  # noqa: F401 - re-exported: the handlers take it from here
     NewTrip,
@@ -15,8 +16,6 @@ from storage.trips import (
 )
 
 CAPACITY_MIN, CAPACITY_MAX = 1, 10000
-TITLE_MAX = 150
-DESCRIPTION_MAX = 3000
 
 
 # The catalogue: trips that fit a person are those open for registration; "Показать

@@ -61,17 +61,20 @@ class TripNotices:
         self._trip_markup = trip_markup
         self._answers_block = answers_block
 
-    async def organisers_of(self, trip_id: int) -> list[int]:
-        """The trip's own organisers who still have the rights, or else every organiser."""
+    async def organisers_of(self, conn: Writer, trip_id: int) -> list[int]:
+        """The trip's own organisers who still have the rights, or else every organiser.
+
+        Read in the change's transaction: an import may have just handed the trip to other
+        organisers, and an organiser erasing their data is no longer one."""
         listed = [
             tg_id
-            for tg_id in await self._trips.organisers(trip_id=trip_id)
-            if await self._organisers.access(tg_id) >= Access.ORGANISER
+            for tg_id in await self._trips.organisers(trip_id=trip_id, conn=conn)
+            if await self._organisers.access(tg_id, conn=conn) >= Access.ORGANISER
         ]
         if listed:
             return listed
-        everyone = {p.tg_id for p in await self._people.list_organisers()} | self._admin_ids
-        return sorted(everyone)
+        staff = await self._people.list_organisers(conn=conn)
+        return sorted({p.tg_id for p in staff} | self._admin_ids)
 
     async def ask_for_decision(self, conn: Writer, registration_id: int) -> None:
         """Send a pending registration to the trip's organisers."""
@@ -79,12 +82,12 @@ class TripNotices:
         if registration is None or registration.tg_id is None:
             return
         trip = await self._trips.get(trip_id=registration.trip_id, conn=conn)
-        person = await self._people.get(tg_id=registration.tg_id)
+        person = await self._people.get(tg_id=registration.tg_id, conn=conn)
         if trip is None or person is None:
             return
         questions = await self._trips.questions(trip_id=trip.id, conn=conn)
         city = await self._cities.get(city_id=person.city_id) if person.city_id else None
-        for organiser_id in await self.organisers_of(trip.id):
+        for organiser_id in await self.organisers_of(conn, trip.id):
             t = await self._notifier.translator_for(organiser_id)
             text = t(
                 "reg-new-for-organiser",

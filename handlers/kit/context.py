@@ -22,7 +22,7 @@ class ContextMiddleware(BaseMiddleware):
     def __init__(self, name: str, cls: type[Any]) -> None:
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{cls.__name__} must be a dataclass")
-        self._name = name
+        self.name = name
         self._cls = cls
         self._fields = tuple(field.name for field in dataclasses.fields(cls))
 
@@ -32,7 +32,7 @@ class ContextMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        data[self._name] = self._cls(**{field: data[field] for field in self._fields})
+        data[self.name] = self._cls(**{field: data[field] for field in self._fields})
         return await handler(event, data)
 
 

@@ -19,7 +19,6 @@ from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
 from bot.core.roles import Access
 from bot.core.text import clean_text
-from bot.delivery.capability import Delivery
 from bot.people.profile import clean_name
 from bot.trips.capability import Trips
 from bot.trips.catalogue import TripStatus, can_change_answers
@@ -632,7 +631,6 @@ async def approve(
     person: Person,
     access: Access,
     trips: Trips,
-    delivery: Delivery,
 ) -> None:
     try:
         decision = await trips.registration.decide(

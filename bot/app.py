@@ -28,13 +28,19 @@ from bot.delivery.engine import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.delivery.notifier import Notifier
 from bot.delivery.reminders import ReminderConfig, Reminders
 from bot.events.capability import Events
+from bot.events.privacy import SubscriptionsSection
 from bot.events.service import EventNotices, EventService
 from bot.importer.plan import ImportServices
 from bot.importer.sandbox import ImportReader, ParseLimits
 from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
 from bot.people.capability import People
 from bot.people.personal_data import PersonalData
-from bot.people.privacy_sections import core_sections
+from bot.people.privacy_sections import (
+    MessagesSection,
+    ProfileSection,
+    ReminderOptOutsSection,
+    StaffSection,
+)
 from bot.people.profile import ProfileService
 from bot.reports.figures import ReportService
 from bot.roadmap.capability import Roadmap
@@ -50,6 +56,7 @@ from bot.telebridges.service import TelebridgeService
 from bot.trips.admin import TripAdminService
 from bot.trips.capability import Trips
 from bot.trips.notices import TripNotices
+from bot.trips.privacy import RegistrationsSection
 from bot.trips.registration import RegistrationService
 from handlers import get_deep_links, get_routers
 from handlers.broadcasts.keyboards import report_keyboard, stop_keyboard
@@ -231,7 +238,9 @@ def create_reminders(
 
 
 def create_personal_data(settings: Settings, db: Database, services: Services) -> PersonalData:
-    """The registry of personal data sections; each capability adds its own here."""
+    """The registry of personal data sections, each from its capability, in the order
+    they are shown and erased (all in one transaction): the profile first, messages
+    after everything that may queue one."""
     personal_data = PersonalData(
         db,
         services.people,
@@ -239,15 +248,20 @@ def create_personal_data(settings: Settings, db: Database, services: Services) -
         default_zone=settings.timezone,
         backup_days=settings.backup_keep if settings.backup_dir is not None else None,
     )
-    for section in core_sections(
-        PrivacyRepo(db),
-        services.registrations,
-        services.trips,
-        services.registration,
+    privacy = PrivacyRepo(db)
+    for section in (
+        ProfileSection(privacy),
+        RegistrationsSection(
+            privacy, services.registrations, services.trips, services.registration
+        ),
+        SubscriptionsSection(privacy),
+        ReminderOptOutsSection(privacy),
+        StaffSection(privacy),
+        MessagesSection(privacy),
+        SchoolsSection(TelebridgePrivacyRepo(db)),
+        RoadmapSection(RoadmapRepo(db)),
     ):
         personal_data.add(section)
-    personal_data.add(SchoolsSection(TelebridgePrivacyRepo(db)))
-    personal_data.add(RoadmapSection(RoadmapRepo(db)))
     return personal_data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -254,6 +255,17 @@ class TripRepo:
         ) as cur:
             row = await cur.fetchone()
         return trip_from_row(tuple(row)) if row else None
+
+    async def many(self, ids: Iterable[int]) -> dict[int, Trip]:
+        """Several trips by id in one query (the trips of a person's registrations)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        sql = f"SELECT {_TRIP_COLUMNS} FROM trips t WHERE t.id IN ({marks})"  # noqa: S608
+        async with self._db.read.execute(sql, wanted) as cur:
+            found = [trip_from_row(tuple(row)) for row in await cur.fetchall()]
+        return {trip.id: trip for trip in found}
 
     async def stamps(self, *, trip_id: int) -> TripStamps | None:
         async with self._db.read.execute(

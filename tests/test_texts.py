@@ -9,14 +9,13 @@ from bot.broadcasts.service import SegmentKind
 from bot.core.command_menu import ADMIN_COMMANDS, MEMBER_COMMANDS, ORGANISER_COMMANDS
 from bot.core.i18n import LANGUAGES, Translations, load_message_ids
 from bot.core.roles import MemberRole
+from bot.events.privacy import SubscriptionsSection
 from bot.events.service import EventKind
 from bot.people.privacy_sections import (
     MessagesSection,
     ProfileSection,
-    RegistrationsSection,
     ReminderOptOutsSection,
     StaffSection,
-    SubscriptionsSection,
 )
 from bot.people.profile import ProfileField
 from bot.reports.figures import EventState
@@ -25,6 +24,7 @@ from bot.staff.audit import Action, ObjectKind
 from bot.telebridges.service import AgeGroup, InstitutionKind
 from bot.trips.catalogue import Direction, TripStatus
 from bot.trips.exports import COLUMNS, GUARDIAN_COLUMNS
+from bot.trips.privacy import RegistrationsSection
 from bot.trips.questions import QuestionKind
 from bot.trips.registration import RegStatus
 from handlers.events.admin import SKIPPABLE, STEPS

@@ -73,6 +73,20 @@ def test_handlers_take_named_typed_parameters_not_the_whole_data() -> None:
     assert not wholesale, "\n".join(wholesale)
 
 
+def test_no_handler_parameter_is_a_storage_repository() -> None:
+    """Handlers reach storage through their capability's object, never take a
+    repository themselves (the person middleware is given the people's one)."""
+    found = []
+    for path, function in _functions():
+        if path == "handlers/kit/middlewares.py":
+            continue
+        for arg in function.args.args + function.args.kwonlyargs:
+            annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+            if annotation.endswith("Repo") or "Repo |" in annotation:
+                found.append(f"{path}:{function.lineno} {function.name}({arg.arg}: {annotation})")
+    assert not found, "\n".join(found)
+
+
 def test_no_handler_looks_a_service_up_by_string() -> None:
     lookups = []
     for path, function in _functions():

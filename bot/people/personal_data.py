@@ -79,6 +79,16 @@ class Erased:
     kept: Mapping[str, int] = field(default_factory=dict)  # what stays, anonymous
 
 
+def stored_time(moment: Any) -> str | None:
+    """A moment in the copy's JSON as it is stored (ISO 8601, UTC)."""
+    return to_db_time(moment) if moment is not None else None
+
+
+def data_line(t: Translator, label: str, value: object) -> str:
+    """One line of a section in the readable copy: «Имя: …»."""
+    return t("mydata-line", label=t.button(f"mydata-label-{label}"), value=value)
+
+
 class DataSection:
     key: str = ""
 

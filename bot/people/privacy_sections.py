@@ -1,13 +1,11 @@
-"""The core capabilities' personal data sections: profile, trip registrations, event
-subscriptions, reminder opt-outs, organiser records, messages (see bot/people/personal_data.py).
+"""People's own personal data sections: profile, reminder opt-outs, organiser records,
+messages (see bot/people/personal_data.py; trips, events, schools and the roadmap keep
+their sections in their own packages, and bot/app.py lists them all in order).
 
 What /forget decides for each:
 - profile: deleted with any half-filled form; an organiser loses the rights that came
   with it (admins are set by ADMIN_IDS and stay admins);
-- registrations: a seat or place in line on a trip still ahead is released first (the
-  waiting list moves up and is told); every registration then stays as a row without
-  the person, answers, guardian or reject reason, so figures stay right;
-- subscriptions and opt-outs: deleted;
+- reminder opt-outs: deleted;
 - organiser records: they stop receiving trips' registrations; the invite they used
   stays used but without their id; the audit log keeps their id in the entries of what
   they did as organiser (the partnership's record of decisions; no names are in it);
@@ -21,23 +19,19 @@ import html
 from typing import Any
 
 from bot.core.i18n import Translator
-from bot.people.personal_data import Collected, DataSection, Erased, Subject, View
-from bot.trips.questions import answer_text
-from bot.trips.registration import RegistrationService
-from storage.db import Writer, to_db_time
+from bot.people.personal_data import (
+    Collected,
+    DataSection,
+    Erased,
+    Subject,
+    View,
+    data_line,
+    stored_time,
+)
+from storage.db import Writer
 from storage.privacy import PrivacyRepo
-from storage.registrations import Registration, RegistrationRepo
-from storage.trips import TripRepo
 
 NAME_MENTION_MIN = 5  # a shorter name would match unrelated texts
-
-
-def _time(moment: Any) -> str | None:
-    return to_db_time(moment) if moment is not None else None
-
-
-def _line(t: Translator, label: str, value: object) -> str:
-    return t("mydata-line", label=t.button(f"mydata-label-{label}"), value=value)
 
 
 class ProfileSection(DataSection):
@@ -59,25 +53,25 @@ class ProfileSection(DataSection):
             "role": person.role,
             "organisation": person.organisation,
             "phone": person.phone,
-            "consent_at": _time(person.consent_at),
+            "consent_at": stored_time(person.consent_at),
             "is_organiser": person.is_organiser,
-            "blocked_bot_at": _time(person.blocked_at),
-            "created_at": _time(person.created_at),
-            "updated_at": _time(person.updated_at),
+            "blocked_bot_at": stored_time(person.blocked_at),
+            "created_at": stored_time(person.created_at),
+            "updated_at": stored_time(person.updated_at),
         }
         none = t.button("mydata-none")
         lines = [
-            _line(t, "name", person.full_name or none),
-            _line(t, "city", view.city(person.city_id) if city else none),
-            _line(t, "role", t.button(f"role-{person.role}") if person.role else none),
-            _line(t, "organisation", person.organisation or none),
-            _line(t, "language", t.button(f"language-{person.language}")),
-            _line(t, "phone", person.phone or none),
-            _line(t, "consent", view.when(person.consent_at) if person.consent_at else none),
-            _line(t, "created", view.when(person.created_at)),
+            data_line(t, "name", person.full_name or none),
+            data_line(t, "city", view.city(person.city_id) if city else none),
+            data_line(t, "role", t.button(f"role-{person.role}") if person.role else none),
+            data_line(t, "organisation", person.organisation or none),
+            data_line(t, "language", t.button(f"language-{person.language}")),
+            data_line(t, "phone", person.phone or none),
+            data_line(t, "consent", view.when(person.consent_at) if person.consent_at else none),
+            data_line(t, "created", view.when(person.created_at)),
         ]
         if person.is_organiser:
-            lines.append(_line(t, "organiser", t.button("mydata-yes")))
+            lines.append(data_line(t, "organiser", t.button("mydata-yes")))
         return Collected(data, tuple(lines))
 
     async def erase(self, conn: Writer, subject: Subject) -> Erased:
@@ -87,169 +81,6 @@ class ProfileSection(DataSection):
         if subject.person is not None and subject.person.is_organiser:
             erased["forget-erased-organiser"] = 1
         return Erased(erased=erased)
-
-
-class RegistrationsSection(DataSection):
-    key = "registrations"
-
-    def __init__(
-        self,
-        privacy: PrivacyRepo,
-        registrations: RegistrationRepo,
-        trips: TripRepo,
-        service: RegistrationService,
-    ) -> None:
-        self._privacy = privacy
-        self._registrations = registrations
-        self._trips = trips
-        self._service = service
-
-    async def collect(self, subject: Subject, view: View) -> Collected | None:
-        mine = await self._registrations.for_person(tg_id=subject.tg_id)
-        if not mine:
-            return None
-        history: dict[int, list[dict[str, Any]]] = {}
-        for step in await self._privacy.registration_history(tg_id=subject.tg_id):
-            history.setdefault(step.registration_id, []).append(
-                {"status": step.status, "at": _time(step.changed_at), "by_you": step.by_self}
-            )
-        items, lines = [], []
-        for registration in mine:
-            item, shown = await self._one(registration, history.get(registration.id, []), view)
-            items.append(item)
-            lines.extend(shown)
-        return Collected(items, tuple(lines), count=len(mine))
-
-    async def _one(
-        self, registration: Registration, history: list[dict[str, Any]], view: View
-    ) -> tuple[dict[str, Any], list[str]]:
-        t = view.t
-        trip = await self._trips.get(trip_id=registration.trip_id)
-        questions = {q.key: q for q in await self._trips.questions(trip_id=registration.trip_id)}
-        item: dict[str, Any] = {
-            "id": registration.id,
-            "trip": {
-                "id": registration.trip_id,
-                "title": trip.title if trip else None,
-                "starts_at": _time(trip.starts_at) if trip else None,
-                "ends_at": _time(trip.ends_at) if trip else None,
-            },
-            "status": registration.status,
-            "waitlist_position": registration.position,
-            "answers": {
-                key: {
-                    "question": questions[key].label if key in questions else None,
-                    "answer": value,
-                }
-                for key, value in registration.answers.items()
-            },
-            "guardian": {
-                "name": registration.guardian_name,
-                "consented_at": _time(registration.guardian_consent_at),
-            }
-            if registration.guardian_name
-            else None,
-            "reject_reason": registration.reject_reason,
-            "created_at": _time(registration.created_at),
-            "updated_at": _time(registration.updated_at),
-            "decided_at": _time(registration.decided_at),
-            "cancelled_at": _time(registration.cancelled_at),
-            "history": history,
-        }
-        status = t.button(f"reg-status-{registration.status}")
-        if registration.position:
-            status = t.button("reg-status-waitlisted-position", position=registration.position)
-        lines = [
-            t(
-                "mydata-registration",
-                trip=trip.title if trip else str(registration.trip_id),
-                starts=view.when(trip.starts_at) if trip else "—",
-                status=status,
-                created=view.when(registration.created_at),
-            )
-        ]
-        for key, value in registration.answers.items():
-            question = questions.get(key)
-            lines.append(
-                t(
-                    "mydata-answer",
-                    question=question.label if question else key,
-                    answer=answer_text(t, question, value),
-                )
-            )
-        if registration.guardian_name:
-            lines.append(
-                t(
-                    "mydata-guardian",
-                    name=registration.guardian_name,
-                    when=view.when(registration.guardian_consent_at),
-                )
-            )
-        if registration.reject_reason:
-            lines.append(t("mydata-reject-reason", reason=registration.reject_reason))
-        return item, lines
-
-    async def erase(self, conn: Writer, subject: Subject) -> Erased:
-        released = 0
-        for registration_id in await self._privacy.registration_ids(conn, tg_id=subject.tg_id):
-            registration = await self._registrations.get(
-                registration_id=registration_id, conn=conn
-            )
-            assert registration is not None
-            # A freed seat goes to the first in line, who is told in this transaction.
-            done, _ = await self._service.release_in(
-                conn, registration=registration, now=subject.now
-            )
-            released += done
-        count = await self._privacy.anonymise_registrations(
-            conn, tg_id=subject.tg_id, now=subject.now
-        )
-        return Erased(
-            erased={"forget-released": released, "forget-erased-answers": count},
-            kept={"forget-kept-registrations": count},
-        )
-
-    async def expire(self, conn: Writer, *, before: Any, now: Any) -> int:
-        return await self._privacy.anonymise_registrations_ended(conn, before=before, now=now)
-
-
-class SubscriptionsSection(DataSection):
-    key = "subscriptions"
-
-    def __init__(self, privacy: PrivacyRepo) -> None:
-        self._privacy = privacy
-
-    async def collect(self, subject: Subject, view: View) -> Collected | None:
-        found = await self._privacy.subscriptions(tg_id=subject.tg_id)
-        if not found:
-            return None
-        data = [
-            {
-                "event_id": item.event_id,
-                "title": item.title,
-                "starts_at": _time(item.starts_at),
-                "subscribed_at": _time(item.subscribed_at),
-            }
-            for item in found
-        ]
-        lines = [
-            view.t(
-                "mydata-subscription",
-                title=item.title,
-                city=view.city(item.city_id),
-                when=view.when(item.starts_at),
-                since=view.when(item.subscribed_at),
-            )
-            for item in found
-        ]
-        return Collected(data, tuple(lines), count=len(found))
-
-    async def erase(self, conn: Writer, subject: Subject) -> Erased:
-        count = await self._privacy.delete_subscriptions(conn, tg_id=subject.tg_id)
-        return Erased(erased={"forget-erased-subscriptions": count})
-
-    async def expire(self, conn: Writer, *, before: Any, now: Any) -> int:
-        return await self._privacy.delete_subscriptions_ended(conn, before=before)
 
 
 class ReminderOptOutsSection(DataSection):
@@ -267,7 +98,7 @@ class ReminderOptOutsSection(DataSection):
                 "kind": item.kind,
                 "target_id": item.target_id,
                 "title": item.title,
-                "since": _time(item.created_at),
+                "since": stored_time(item.created_at),
             }
             for item in found
         ]
@@ -307,7 +138,7 @@ class StaffSection(DataSection):
             "receives_registrations_of_trips": [
                 {"id": trip_id, "title": title} for trip_id, title in record.trips
             ],
-            "became_organiser_by_invite_at": _time(record.invite_used_at),
+            "became_organiser_by_invite_at": stored_time(record.invite_used_at),
             "audit_entries_of_your_actions": record.audit_by,
             "audit_entries_about_your_rights": record.audit_about,
         }
@@ -381,20 +212,3 @@ class MessagesSection(DataSection):
 def _purpose(t: Translator, purpose: str) -> str:
     key = f"mydata-purpose-{purpose}"
     return t.button(key) if t.has(key) else purpose
-
-
-def core_sections(
-    privacy: PrivacyRepo,
-    registrations: RegistrationRepo,
-    trips: TripRepo,
-    service: RegistrationService,
-) -> list[DataSection]:
-    """In the order they are shown (and erased, all in one transaction)."""
-    return [
-        ProfileSection(privacy),
-        RegistrationsSection(privacy, registrations, trips, service),
-        SubscriptionsSection(privacy),
-        ReminderOptOutsSection(privacy),
-        StaffSection(privacy),
-        MessagesSection(privacy),
-    ]

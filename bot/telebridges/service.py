@@ -584,6 +584,11 @@ class TelebridgeService:
         assert verified is not None
         return verified
 
+    async def active_institution(self, tg_id: int) -> Institution | None:
+        """The institution a person actively coordinates, or None."""
+        membership = await self._institutions.membership(tg_id=tg_id)
+        return membership[0] if membership and membership[1] == ACTIVE else None
+
     async def own_institution(self, tg_id: int) -> Institution:
         """The institution a person actively coordinates (else a polite refusal)."""
         membership = await self._institutions.membership(tg_id=tg_id)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.cities import Cities
 from bot.core.i18n import Translator
 from bot.core.sheets import Cell, csv_field, write_sheet
 from bot.core.timefmt import local_text, to_local
 from bot.staff import audit
 from bot.staff.audit import Action, AuditService, ObjectKind
-from storage.cities import City, CityRepo
+from storage.cities import City
 from storage.registrations import Participant, RegistrationRepo
 from storage.trips import Question, Trip, TripRepo
 
@@ -151,7 +152,7 @@ def build_csv(table: Table) -> bytes:
 async def export_trip(
     trips: TripRepo,
     registrations: RegistrationRepo,
-    cities: CityRepo,
+    cities: Cities,
     *,
     trip_id: int,
     t: Translator,

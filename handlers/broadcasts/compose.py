@@ -28,6 +28,7 @@ from bot.broadcasts.service import (
     check_content,
     parse_schedule,
 )
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -69,7 +70,6 @@ from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
 from storage.broadcasts import Source
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -112,7 +112,7 @@ class Composer:
 
     person: Person
     access: Access
-    cities: CityRepo
+    cities: Cities
     trips: Trips
     events: Events
     broadcasts: Broadcasts
@@ -232,7 +232,7 @@ async def new_broadcast(
     await _ask_segment(callback, state, t, composer)
 
 
-async def _known(field: str, number: int, cities: CityRepo, trips: Trips, events: Events) -> bool:
+async def _known(field: str, number: int, cities: Cities, trips: Trips, events: Events) -> bool:
     """Whether a picked city, trip or event exists and may be written to."""
     if field in ("city_id", "inst_city"):
         return (field == "inst_city" and number == 0) or (
@@ -246,7 +246,7 @@ async def _known(field: str, number: int, cities: CityRepo, trips: Trips, events
 
 
 async def _checked_value(
-    segment: Segment | None, value: str, cities: CityRepo, trips: Trips, events: Events
+    segment: Segment | None, value: str, cities: Cities, trips: Trips, events: Events
 ) -> Segment:
     """The pressed choice applied to the segment; a stale or forged one is refused."""
     try:
@@ -300,7 +300,7 @@ async def list_page(
     trips: Trips,
     events: Events,
     person: Person,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     segment = _segment(await state.get_data())
@@ -426,7 +426,7 @@ async def send(
 
 
 async def _city_time(
-    t: Translator, person: Person, cities: CityRepo, settings: Settings
+    t: Translator, person: Person, cities: Cities, settings: Settings
 ) -> tuple[str, str]:
     """The organiser's time zone and the name of the city it belongs to."""
     zone = await zone_of(person, cities, settings)
@@ -439,7 +439,7 @@ async def ask_time(
     state: FSMContext,
     t: Translator,
     person: Person,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     await state.set_state(BroadcastForm.schedule)
@@ -450,7 +450,7 @@ async def _ask_time(
     target: Target,
     t: Translator,
     person: Person,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     *,
     new: bool,
@@ -467,7 +467,7 @@ async def schedule(
     t: Translator,
     person: Person,
     access: Access,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     broadcasts: Broadcasts,
 ) -> None:
@@ -527,7 +527,7 @@ async def expect_buttons(
     message: Message, state: FSMContext, t: Translator, composer: Composer
 ) -> None:
     """Typed text where buttons are expected, or no text where a time is expected."""
-    await _ask_again(message, state, t, t("bc-use-buttons"), composer)
+    await _ask_again(message, state, t, t("error-choice"), composer)
 
 
 # Routers

@@ -9,6 +9,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.broadcasts.capability import Broadcasts
 from bot.broadcasts.service import BroadcastStatus
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -29,7 +30,6 @@ from handlers.broadcasts.keyboards import (
 from handlers.broadcasts.views import card_text, history_label, segment_label
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import alert, send_new, show, show_error, zone_of
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -40,7 +40,7 @@ async def history(
     t: Translator,
     person: Person,
     access: Access,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     broadcasts: Broadcasts,
 ) -> None:
@@ -68,7 +68,7 @@ async def card(
     person: Person,
     access: Access,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     trips: Trips,
     events: Events,
     settings: Settings,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.broadcasts.monitor import report_text
 from bot.broadcasts.service import ANY_KIND, BroadcastStatus, Segment, SegmentKind
+from bot.core.cities import Cities
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.timefmt import local_text
@@ -11,13 +12,12 @@ from bot.events.capability import Events
 from bot.trips.capability import Trips
 from handlers.kit.render import shorten
 from storage.broadcasts import Broadcast, Figures
-from storage.cities import CityRepo
 
 LABEL_MAX = 60
 
 
 async def segment_label(
-    t: Translator, segment: Segment | str, cities: CityRepo, trips: Trips, events: Events
+    t: Translator, segment: Segment | str, cities: Cities, trips: Trips, events: Events
 ) -> str:
     """ "Сочи · Педагоги", "«Поездка» · одобренные": who gets it, for people to read."""
     try:

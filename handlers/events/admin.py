@@ -21,6 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
+from bot.core.cities import Cities
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id, parse_prefixed_id
@@ -55,7 +56,7 @@ from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.panel import to_panel_button
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, show_error
-from storage.cities import City, CityRepo
+from storage.cities import City
 from storage.db import to_db_time, utc_now
 from storage.events import Event, NewEvent
 
@@ -292,7 +293,7 @@ async def _show_step(
     note: str | None = None,
 ) -> None:
     t: Translator = viewer.t
-    cities: CityRepo = viewer.cities
+    cities: Cities = viewer.cities
     await state.set_state(step)
     form = await state.get_data()
     view = FormView(t, form, await cities.by_id(), await _links(t, viewer.trips, form))
@@ -559,7 +560,7 @@ async def expect_text(message: Message, state: FSMContext, viewer: Viewer) -> No
 
 
 async def expect_button(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    await _ask_again(message, state, viewer.t("org-use-buttons"), viewer)
+    await _ask_again(message, state, viewer.t("error-choice"), viewer)
 
 
 # Card actions

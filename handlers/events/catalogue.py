@@ -12,6 +12,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.calendar.ics import event_ics, ics_filename
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -45,7 +46,6 @@ from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, set_buttons, show, show_error, zone_of
 from handlers.kit.routing import CapabilityRouter
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.events import EventRepo
 from storage.people import Person
@@ -73,7 +73,7 @@ async def show_catalogue(
 ) -> None:
     t: Translator = viewer.t
     events: EventRepo = viewer.events.repo
-    cities: CityRepo = viewer.cities
+    cities: Cities = viewer.cities
     zone = await zone_of(viewer.person, cities, viewer.settings)
     known = await cities.by_id()
     city_id = city if city in known else None
@@ -152,7 +152,7 @@ async def show_my_events(target: Target, page: int, viewer: Viewer) -> None:
     t: Translator = viewer.t
     person: Person = viewer.person
     events: EventRepo = viewer.events.repo
-    cities: CityRepo = viewer.cities
+    cities: Cities = viewer.cities
     page = max(page, 0)
     items, total, cancelled = await events.subscribed(
         tg_id=person.tg_id, now=utc_now(), limit=PAGE_SIZE, offset=page * PAGE_SIZE
@@ -196,7 +196,7 @@ async def show_event_card(
     access: Access = viewer.access
     events: EventRepo = viewer.events.repo
     trips: TripRepo = viewer.trips.repo
-    cities: CityRepo = viewer.cities
+    cities: Cities = viewer.cities
     event = await events.get(event_id=event_id)
     if event is None:
         return False
@@ -308,7 +308,7 @@ async def send_ics(
     t: Translator,
     bot: Bot,
     events: Events,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     event = await events.repo.get(event_id=callback_data.id)
     city = await cities.get(city_id=event.city_id) if event else None
@@ -332,7 +332,7 @@ async def open_event_link(
     access: Access,
     events: Events,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     """Deep link event_<id>: the card, after onboarding for a newcomer (called by the

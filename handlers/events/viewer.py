@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from aiogram import Router
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.events.capability import Events
 from bot.trips.capability import Trips
 from handlers.kit.context import with_context
-from storage.cities import CityRepo
 from storage.people import Person
 
 
@@ -24,7 +24,7 @@ class Viewer:
     access: Access
     events: Events
     trips: Trips  # an event may belong to a trip or a programme
-    cities: CityRepo
+    cities: Cities
     settings: Settings
 
 

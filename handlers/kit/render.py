@@ -12,13 +12,13 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.edits import suppress_not_modified
 from bot.core.errors import UserError
 from bot.core.i18n import Translator, fit_popup
 from bot.core.roles import Access
 from handlers.kit.keyboards import main_menu_keyboard, way_on_keyboard
-from storage.cities import CityRepo
 from storage.people import Person
 
 Target = Message | CallbackQuery
@@ -121,7 +121,7 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-async def zone_of(person: Person | None, cities: CityRepo, settings: Settings) -> str:
+async def zone_of(person: Person | None, cities: Cities, settings: Settings) -> str:
     """The time zone a person sees times in: their city's, or the bot's default."""
     if person is not None and person.city_id is not None:
         city = await cities.get(city_id=person.city_id)

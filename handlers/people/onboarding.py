@@ -17,6 +17,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.command_menu import set_personal_menu
 from bot.core.config import Settings
 from bot.core.errors import UserError
@@ -45,7 +46,6 @@ from handlers.people.callbacks import ConsentCb, TelegramNameCb
 from handlers.people.keyboards import agree_later_keyboard, consent_keyboard, name_keyboard
 from handlers.people.privacy import backups_text
 from handlers.people.states import ONBOARDING_STEPS, Onboarding
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -55,7 +55,7 @@ class Form:
     """What the onboarding's questions are drawn with: the city list, the privacy
     policy's address, and what /forget cannot erase (said before consent)."""
 
-    cities: CityRepo
+    cities: Cities
     settings: Settings
     people: People
 
@@ -110,7 +110,7 @@ async def choose_language(
     translations: Translations,
     callback_answer: CallbackAnswer,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     try:
@@ -132,7 +132,7 @@ async def agree(
     access: Access,
     callback_answer: CallbackAnswer,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     """Works in the form and later, from the button under the "declined" message."""
@@ -158,7 +158,7 @@ async def use_telegram_name(
     t: Translator,
     callback_answer: CallbackAnswer,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     try:
@@ -175,7 +175,7 @@ async def type_name(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     form = Form(cities, settings, people)
@@ -195,7 +195,7 @@ async def choose_city(
     t: Translator,
     callback_answer: CallbackAnswer,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     try:
@@ -213,7 +213,7 @@ async def choose_role(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     await state.update_data(role=callback_data.role.value)
@@ -227,7 +227,7 @@ async def type_organisation(
     bot: Bot,
     translations: Translations,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     **data: Any,
 ) -> None:
@@ -292,7 +292,7 @@ async def back(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     current = await state.get_state()
@@ -323,11 +323,11 @@ async def expected_button(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, Form(cities, settings, people), t("onb-use-buttons"))
+    await _ask_again(message, state, t, Form(cities, settings, people), t("error-choice"))
 
 
 def create_router() -> Router:

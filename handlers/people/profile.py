@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.command_menu import set_personal_menu
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
@@ -33,7 +34,6 @@ from handlers.kit.routing import CapabilityRouter
 from handlers.people.callbacks import PhoneRemoveCb, ProfileEditCb, TelegramNameCb
 from handlers.people.keyboards import name_keyboard, profile_keyboard, share_phone_keyboard
 from handlers.people.states import ProfileEdit
-from storage.cities import CityRepo
 from storage.people import Person
 
 _TEXT_STATES = {
@@ -42,7 +42,7 @@ _TEXT_STATES = {
 }
 
 
-async def profile_text(t: Translator, person: Person, cities: CityRepo) -> str:
+async def profile_text(t: Translator, person: Person, cities: Cities) -> str:
     city = await cities.get(city_id=person.city_id) if person.city_id else None
     zone = city.timezone if city else "UTC"
     return t(
@@ -62,7 +62,7 @@ async def show_profile(
     t: Translator,
     person_id: int,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     *,
     new: bool = False,
 ) -> None:
@@ -77,7 +77,7 @@ async def show_profile(
 
 
 async def profile_command(
-    message: Message, state: FSMContext, t: Translator, people: People, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, people: People, cities: Cities
 ) -> None:
     await state.clear()
     assert message.from_user is not None
@@ -85,7 +85,7 @@ async def profile_command(
 
 
 async def profile_menu(
-    callback: CallbackQuery, t: Translator, people: People, cities: CityRepo
+    callback: CallbackQuery, t: Translator, people: People, cities: Cities
 ) -> None:
     await show_profile(callback, t, callback.from_user.id, people, cities)
 
@@ -108,7 +108,7 @@ async def edit_field(
     callback_data: ProfileEditCb,
     state: FSMContext,
     t: Translator,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     field = callback_data.field
     if field in _TEXT_STATES:
@@ -134,7 +134,7 @@ async def _save(
     t: Translator,
     state: FSMContext,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
     answer: CallbackAnswer | None = None,
 ) -> bool:
     """Change one field, then show the profile again (in `t`'s language: a new language
@@ -160,7 +160,7 @@ async def type_text_field(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     current = await state.get_state()
     field = ProfileField.NAME if current == ProfileEdit.name.state else ProfileField.ORGANISATION
@@ -184,7 +184,7 @@ async def use_telegram_name(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     name = callback.from_user.full_name
     await _save(callback, ProfileField.NAME, name, t, state, people, cities, callback_answer)
@@ -197,7 +197,7 @@ async def choose_city(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     city = callback_data.id
     await _save(callback, ProfileField.CITY, city, t, state, people, cities, callback_answer)
@@ -210,7 +210,7 @@ async def choose_role(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     role = callback_data.role.value
     await _save(callback, ProfileField.ROLE, role, t, state, people, cities, callback_answer)
@@ -225,7 +225,7 @@ async def choose_language(
     access: Access,
     translations: Translations,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     new_t = translations.get(callback_data.code)
     saved = await _save(
@@ -247,7 +247,7 @@ async def _ask_phone_again(message: Message, t: Translator) -> None:
 
 
 async def share_phone(
-    message: Message, state: FSMContext, t: Translator, people: People, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, people: People, cities: Cities
 ) -> None:
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
@@ -265,7 +265,7 @@ async def phone_other(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     """A typed number (checked like a shared one), "Отмена", or anything else."""
     if message.text == t.button("btn-cancel"):
@@ -287,13 +287,13 @@ async def remove_phone(
     state: FSMContext,
     t: Translator,
     people: People,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     await _save(callback, ProfileField.PHONE, None, t, state, people, cities, callback_answer)
 
 
 async def cancel_edit(
-    callback: CallbackQuery, state: FSMContext, t: Translator, people: People, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, people: People, cities: Cities
 ) -> None:
     """ "Отмена" under a profile question: nothing changes, the profile is shown again."""
     await state.clear()

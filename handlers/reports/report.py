@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
@@ -39,7 +40,6 @@ from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, send_new, show, show_error, zone_of
 from handlers.reports.callbacks import ReportCb, ReportPeriod
 from handlers.reports.states import ReportRange
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -85,7 +85,7 @@ async def _period(callback_data: ReportCb, zone: str) -> Period:
 
 
 async def _choose_city(
-    target: Target, period: Period, kind: ReportPeriod, t: Translator, cities: CityRepo
+    target: Target, period: Period, kind: ReportPeriod, t: Translator, cities: Cities
 ) -> None:
     listed = await cities.list()
     start, end = day_number(period.first), day_number(period.last)
@@ -116,7 +116,7 @@ async def report_step(
     person: Person,
     access: Access,
     reports: ReportService,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     if callback_data.period == ReportPeriod.CUSTOM and not callback_data.start:
@@ -152,7 +152,7 @@ async def range_typed(
     state: FSMContext,
     t: Translator,
     person: Person,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     zone = await zone_of(person, cities, settings)

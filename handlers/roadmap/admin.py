@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -43,16 +44,15 @@ from handlers.roadmap.views import (
     status_confirm_keyboard,
     status_keyboard,
 )
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
-from storage.roadmap import Item, RoadmapRepo
+from storage.roadmap import Item
 
 
 async def _item(
-    callback: CallbackQuery, item_id: int, repo: RoadmapRepo, t: Translator, answer: CallbackAnswer
+    callback: CallbackQuery, item_id: int, roadmap: Roadmap, t: Translator, answer: CallbackAnswer
 ) -> Item | None:
-    item = await repo.get(item_id=item_id)
+    item = await roadmap.repo.get(item_id=item_id)
     if item is None:
         alert(answer, t.popup("roadmap-error-not-found"))
     return item
@@ -65,7 +65,7 @@ async def status_menu(
     t: Translator,
     roadmap: Roadmap,
 ) -> None:
-    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
     text = t(
@@ -89,10 +89,10 @@ async def set_status(
     access: Access,
     person: Person,
     roadmap: Roadmap,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
-    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
     try:
@@ -133,7 +133,7 @@ async def notes_start(
     t: Translator,
     roadmap: Roadmap,
 ) -> None:
-    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
     await state.set_state(RoadmapNotes.text)
@@ -203,7 +203,7 @@ async def notes_typed(
     access: Access,
     person: Person,
     roadmap: Roadmap,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     item_id = (await state.get_data()).get("roadmap_item")
@@ -236,7 +236,7 @@ async def notes_clear(
     access: Access,
     person: Person,
     roadmap: Roadmap,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     await state.clear()
@@ -254,11 +254,11 @@ async def picker(
     access: Access,
     person: Person,
     roadmap: Roadmap,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     repo = roadmap.repo
-    item = await _item(callback, callback_data.id, repo, t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
     try:
@@ -293,7 +293,7 @@ async def toggle(
     access: Access,
     person: Person,
     roadmap: Roadmap,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     repo = roadmap.repo
@@ -325,10 +325,10 @@ async def all_telebridges(
     access: Access,
     person: Person,
     roadmap: Roadmap,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
-    item = await _item(callback, callback_data.id, roadmap.repo, t, callback_answer)
+    item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
     try:

@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -33,7 +34,6 @@ from handlers.roadmap.views import (
     overview_keyboard,
     overview_text,
 )
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -100,7 +100,7 @@ class Reader:
     access: Access
     person: Person
     roadmap: Roadmap
-    cities: CityRepo
+    cities: Cities
     settings: Settings
 
 
@@ -130,7 +130,7 @@ async def item_card(
     access: Access,
     person: Person,
     roadmap: Roadmap,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     if await state.get_state() == RoadmapNotes.text.state:

@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
+from bot.core.cities import Cities
 from bot.core.command_menu import set_personal_menu
 from bot.core.config import Settings
 from bot.core.errors import UserError
@@ -28,7 +29,6 @@ from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import Target, send_new, show_error, zone_of
 from handlers.kit.routing import CapabilityRouter
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -39,7 +39,7 @@ async def _invite(
     bot: Bot,
     person: Person,
     staff: Staff,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     answer: CallbackAnswer | None = None,
 ) -> None:
@@ -61,7 +61,7 @@ async def invite_command(
     bot: Bot,
     person: Person,
     staff: Staff,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     await _invite(message, t, bot, person, staff, cities, settings)
@@ -73,7 +73,7 @@ async def invite_menu(
     bot: Bot,
     person: Person,
     staff: Staff,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:

@@ -28,6 +28,7 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -41,7 +42,6 @@ from handlers.kit.keyboards import menu_button, way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
 from handlers.kit.routing import CapabilityRouter
 from storage.audit import AuditFilter, AuditRow, KnownAs
-from storage.cities import CityRepo
 from storage.people import Person
 
 DIFF_MAX = 250
@@ -190,7 +190,7 @@ class _Reader:
     person: Person
     people: People
     staff: Staff
-    cities: CityRepo
+    cities: Cities
     settings: Settings
 
 
@@ -229,7 +229,7 @@ async def audit_command(
     person: Person,
     people: People,
     staff: Staff,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     args = (command.args or "").strip()
@@ -255,7 +255,7 @@ async def audit_page(
     person: Person,
     people: People,
     staff: Staff,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     reader = _Reader(t, access, person, people, staff, cities, settings)

@@ -61,8 +61,9 @@ async def overview(callback: CallbackQuery, page: int, viewer: Viewer) -> None:
     )
     now = utc_now()
     labels = []
+    proposers = await viewer.telebridges.institutions.many(item.proposer_id for item in items)
     for item in items:
-        proposer = await viewer.telebridges.institutions.get(institution_id=item.proposer_id)
+        proposer = proposers.get(item.proposer_id)
         when = local_text(item.starts_at, zone)
         name = proposer.name if proposer else "—"
         labels.append((telebridge_label(t, item, name, when, display_status(item, now)), item.id))

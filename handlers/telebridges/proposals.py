@@ -32,7 +32,6 @@ from bot.telebridges.notices import TelebridgeNotices
 from bot.telebridges.service import (
     BOOKED,
     Change,
-    Membership,
     TelebridgeService,
     TelebridgeStatus,
     card_actions,
@@ -85,8 +84,7 @@ def _pages(total: int) -> int:
 
 
 async def _own(viewer: Viewer) -> Institution | None:
-    membership = await viewer.telebridges.institutions.membership(tg_id=viewer.person.tg_id)
-    return membership[0] if membership and membership[1] == Membership.ACTIVE else None
+    return await viewer.telebridges.service.active_institution(viewer.person.tg_id)
 
 
 async def _view(telebridge: Telebridge, viewer: Viewer) -> TelebridgeView:
@@ -180,13 +178,13 @@ async def _labels(
     zone = await zone_of(viewer.person, viewer.cities, viewer.settings)
     now = utc_now()
     labels = []
-    for item in items:
-        other_id = item.other_side(own.id) if own and item.side_of(own.id) else item.proposer_id
-        other = (
-            await viewer.telebridges.institutions.get(institution_id=other_id)
-            if other_id
-            else None
-        )
+    others = [
+        item.other_side(own.id) if own and item.side_of(own.id) else item.proposer_id
+        for item in items
+    ]
+    named = await viewer.telebridges.institutions.many(i for i in others if i)
+    for item, other_id in zip(items, others, strict=True):
+        other = named.get(other_id) if other_id else None
         other_name = other.name if other else t.button("tb-any-school")
         when = local_text(item.starts_at, zone)
         labels.append(

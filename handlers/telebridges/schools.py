@@ -18,6 +18,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -65,7 +66,6 @@ from handlers.telebridges.views import (
     school_preview_keyboard,
     school_skip_keyboard,
 )
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.institutions import Institution, InstitutionRepo, NewInstitution
 from storage.people import Person
@@ -523,7 +523,7 @@ async def open_school_link(
     person: Person,
     access: Access,
     telebridges: Telebridges,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     bot: Bot,
 ) -> None:

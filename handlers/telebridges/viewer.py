@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from aiogram import Bot, Router
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.telebridges.capability import Telebridges
 from handlers.kit.context import with_context
-from storage.cities import CityRepo
 from storage.people import Person
 
 
@@ -22,7 +22,7 @@ class Viewer:
     person: Person  # onboarded: the capability's routers let nobody else through
     access: Access
     telebridges: Telebridges
-    cities: CityRepo
+    cities: Cities
     settings: Settings
     bot: Bot
 

@@ -17,6 +17,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -56,7 +57,6 @@ from handlers.trips.admin_keyboards import (
 )
 from handlers.trips.admin_states import ProgrammeForm, TripCancel, TripForm
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -111,7 +111,7 @@ async def trips_list(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     page = max(callback_data.page, 0)
@@ -353,7 +353,7 @@ async def cancel_expect_button(message: Message, state: FSMContext, t: Translato
     """Typed text under "Да, отменить поездку": say so and ask again."""
     form = await state.get_data()
     await explain_and_ask_again(
-        message, t("org-use-buttons"), lambda: _cancel_confirm_screen(message, t, form, new=True)
+        message, t("error-choice"), lambda: _cancel_confirm_screen(message, t, form, new=True)
     )
 
 

@@ -16,6 +16,7 @@ from bot.core.roles import MemberRole
 from bot.trips.catalogue import Direction, TripStatus
 from bot.trips.questions import QuestionKind
 from handlers.events.callbacks import EventFormAction, EventFormCb
+from handlers.kit.buttons import pager
 from handlers.kit.callbacks import Id, Small
 from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.panel import PanelAction, PanelCb, to_panel_button
@@ -150,18 +151,6 @@ def panel_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def pager_row(action: PanelAction, page: int, pages: int) -> list[InlineKeyboardButton]:
-    if pages <= 1:
-        return []
-    row = []
-    if page > 0:
-        row.append(_button("◀", PanelCb(action=action, page=page - 1)))
-    row.append(_button(f"{page + 1}/{pages}", PanelCb(action=action, page=page)))
-    if page < pages - 1:
-        row.append(_button("▶", PanelCb(action=action, page=page + 1)))
-    return row
-
-
 def list_keyboard(
     t: Translator,
     items: Iterable[InlineKeyboardButton],
@@ -173,9 +162,9 @@ def list_keyboard(
     builder = InlineKeyboard()
     for item in items:
         builder.row(item)
-    pager = pager_row(action, page, pages)
-    if pager:
-        builder.row(*pager)
+    pages_row = pager(page, pages, lambda to: PanelCb(action=action, page=to))
+    if pages_row:
+        builder.row(*pages_row)
     builder.row(to_panel_button(t))
     return builder.as_markup()
 

@@ -9,6 +9,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.calendar.ics import trip_filename, trip_ics
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
@@ -33,7 +34,6 @@ from handlers.trips.views import (
     trip_card_keyboard,
     trip_card_text,
 )
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 
@@ -49,7 +49,7 @@ async def show_catalogue(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     new: bool = False,
 ) -> None:
@@ -98,7 +98,7 @@ async def trips_command(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     await show_catalogue(
@@ -118,7 +118,7 @@ async def trips_menu(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     await show_catalogue(
@@ -139,7 +139,7 @@ async def trips_page(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     scope, page = callback_data.scope, callback_data.page
@@ -163,7 +163,7 @@ async def show_trip_card(
     person: Person,
     access: Access,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     new: bool = False,
 ) -> bool:
@@ -195,7 +195,7 @@ async def open_trip(
     person: Person,
     access: Access,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     shown = await show_trip_card(
@@ -245,7 +245,7 @@ async def send_calendar(
     access: Access,
     bot: Bot,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     """The trip's .ics file, for whoever may see its card."""
     item = await trips.repo.get_item(trip_id=callback_data.id)
@@ -285,7 +285,7 @@ async def open_trip_link(
     person: Person,
     access: Access,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     """Deep link trip_<id>: the card, after onboarding for a newcomer."""

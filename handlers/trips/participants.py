@@ -16,6 +16,7 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.core.roles import Access
@@ -27,7 +28,6 @@ from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import alert, shorten, show, zone_of
 from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 from storage.registrations import Participant
@@ -217,7 +217,7 @@ async def export_participants(
     person: Person | None,
     bot: Bot,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     staff: Staff,
 ) -> None:

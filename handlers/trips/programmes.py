@@ -236,7 +236,7 @@ async def expect_text(message: Message, state: FSMContext, t: Translator) -> Non
 
 async def expect_button(message: Message, state: FSMContext, t: Translator) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, t("org-use-buttons"))
+    await _ask_again(message, state, t, t("error-choice"))
 
 
 def register(router: Router) -> None:

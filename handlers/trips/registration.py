@@ -14,6 +14,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
@@ -41,7 +42,6 @@ from handlers.kit.render import (
 from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trips.views import local
-from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.people import Person
 from storage.registrations import Guardian, Registration
@@ -820,8 +820,9 @@ async def my_trips(
         return
     builder = InlineKeyboard()
     lines = []
+    trips_by_id = await trips.repo.many(item.trip_id for item in mine)
     for item in mine:
-        trip = await trips.repo.get(trip_id=item.trip_id)
+        trip = trips_by_id.get(item.trip_id)
         if trip is None:
             continue
         status = _status_text(t, item.status, item.position, trip.status)
@@ -888,7 +889,7 @@ async def open_registration(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     own = await _own(callback, callback_answer, t, callback_data.id, person, trips)

@@ -18,6 +18,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -60,7 +61,6 @@ from handlers.trips.admin_keyboards import (
 from handlers.trips.admin_states import QUESTION_STEPS, TRIP_STEPS, TripForm
 from handlers.trips.admin_views import FIELD_STEPS, TripFormView, has_value
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.cities import CityRepo
 from storage.db import to_db_time, utc_now
 from storage.people import Person
 from storage.trips import NewTrip, Question, Trip
@@ -90,7 +90,7 @@ _TEXT_STEPS = (
 
 
 async def _place(
-    person: Person, t: Translator, cities: CityRepo, settings: Settings
+    person: Person, t: Translator, cities: Cities, settings: Settings
 ) -> tuple[str, str]:
     """The organiser's time zone and the name of their city, for typing dates."""
     zone = await zone_of(person, cities, settings)
@@ -104,7 +104,7 @@ async def _trip_step(
     step: State,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     *,
     new: bool = False,
     note: str | None = None,
@@ -146,7 +146,7 @@ async def _trip_advance(
     current: State,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     *,
     new: bool = False,
 ) -> None:
@@ -237,7 +237,7 @@ async def new_trip(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
 ) -> None:
     if not await trips.repo.list_programmes():
@@ -258,7 +258,7 @@ async def edit_trip(
     t: Translator,
     person: Person,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -283,7 +283,7 @@ async def trip_programme(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     value = callback_data.value
@@ -301,7 +301,7 @@ async def trip_programme(
 
 
 async def trip_title(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     try:
         title = clean_title(message.text)
@@ -318,7 +318,7 @@ async def trip_city(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     value = callback_data.value
@@ -339,7 +339,7 @@ async def trip_city(
 
 
 async def trip_date(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     """Start, end or registration deadline, typed in the organiser's city time."""
     current = _current_step(await state.get_state())
@@ -368,7 +368,7 @@ async def trip_date(
 
 
 async def trip_capacity(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     form = await state.get_data()
     try:
@@ -389,7 +389,7 @@ async def trip_yes_no(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Whether each registration is approved, and whether the trip is for minors."""
@@ -403,7 +403,7 @@ async def trip_yes_no(
 
 
 async def trip_questions_done(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     await state.update_data(questions_done=True)
     await _trip_advance(callback, state, TripForm.questions, t, trips, cities)
@@ -414,7 +414,7 @@ async def trip_add_question(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     if len((await state.get_data()).get("questions") or ()) >= QUESTIONS_MAX:
@@ -430,7 +430,7 @@ async def trip_drop_question(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
 ) -> None:
     questions = list((await state.get_data()).get("questions") or ())
     if 0 <= callback_data.index < len(questions):
@@ -445,7 +445,7 @@ async def question_kind(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
@@ -458,7 +458,7 @@ async def question_kind(
 
 
 async def question_label(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     try:
         label = clean_question_label(message.text)
@@ -474,7 +474,7 @@ async def question_label(
 
 
 async def question_options(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     try:
         options = parse_options(message.text)
@@ -492,7 +492,7 @@ async def question_required(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     form = await state.get_data()
@@ -515,7 +515,7 @@ async def question_required(
 
 
 async def trip_description(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     try:
         description = clean_description(message.text)
@@ -527,7 +527,7 @@ async def trip_description(
 
 
 async def trip_no_description(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     await state.update_data(description="")
     await _trip_advance(callback, state, TripForm.description, t, trips, cities)
@@ -539,7 +539,7 @@ async def trip_status(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
@@ -561,7 +561,7 @@ async def trip_field(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     callback_answer: CallbackAnswer,
 ) -> None:
     """A field button under the preview: change that one value, then come back."""
@@ -574,7 +574,7 @@ async def trip_field(
 
 
 async def trip_keep(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     current = _current_step(await state.get_state())
     if current not in TRIP_STEPS or not has_value(await state.get_data(), current):
@@ -584,7 +584,7 @@ async def trip_keep(
 
 
 async def trip_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     current = _current_step(await state.get_state())
     form = await state.get_data()
@@ -652,7 +652,7 @@ async def _ask_again(
     state: FSMContext,
     t: Translator,
     trips: Trips,
-    cities: CityRepo,
+    cities: Cities,
     explanation: str,
 ) -> None:
     """A wrong answer: say why, then the step's question again with its buttons."""
@@ -665,17 +665,17 @@ async def _ask_again(
 
 
 async def expect_text(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     """A photo, sticker or file where a typed answer is expected."""
     await _ask_again(message, state, t, trips, cities, t("error-text-expected"))
 
 
 async def expect_button(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: CityRepo
+    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
 ) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, trips, cities, t("org-use-buttons"))
+    await _ask_again(message, state, t, trips, cities, t("error-choice"))
 
 
 def register(router: Router) -> None:

@@ -51,7 +51,6 @@ bc-preview =
     }
 bc-btn-send = 📤 Адправіць
 bc-btn-schedule = 🕒 Запланаваць
-bc-use-buttons = Калі ласка, выберыце варыянт кнопкай пад паведамленнем.
 bc-cancelled = Рассылка адменена, нічога не адпраўлена.
 
 bc-started =

@@ -36,7 +36,6 @@ org-btn-no = Не
 org-btn-no-description = Без апісання
 org-current = Цяпер: { $value }
 org-no-description = без апісання
-org-use-buttons = Калі ласка, выберыце варыянт кнопкай пад паведамленнем.
 org-form-cancelled = Добра, нічога не захавана.
 
 ## The programme form

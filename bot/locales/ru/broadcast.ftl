@@ -51,7 +51,6 @@ bc-preview =
     }
 bc-btn-send = 📤 Отправить
 bc-btn-schedule = 🕒 Запланировать
-bc-use-buttons = Пожалуйста, выберите вариант кнопкой под сообщением.
 bc-cancelled = Рассылка отменена, ничего не отправлено.
 
 bc-started =

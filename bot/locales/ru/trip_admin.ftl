@@ -36,7 +36,6 @@ org-btn-no = Нет
 org-btn-no-description = Без описания
 org-current = Сейчас: { $value }
 org-no-description = без описания
-org-use-buttons = Пожалуйста, выберите вариант кнопкой под сообщением.
 org-form-cancelled = Хорошо, ничего не сохранено.
 
 ## The programme form

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from storage.db import to_db_time, utc_now  # noqa: F401 - re-exported for handlers
+
 Style = Literal["datetime", "date", "day", "time", "stamp"]
 
 _PATTERNS: dict[Style, str] = {

@@ -37,6 +37,7 @@ from storage.roadmap import (
     LinkedEvent,
     LinkedTrip,
     LinkKind,
+    Pickable,  # noqa: F401 - re-exported for handlers
     Progress,
     RoadmapRepo,
     RoadmapStatus,  # re-exported: the handlers take it from here

@@ -35,6 +35,7 @@ from storage.institutions import (
     InstitutionRepo,
     Membership,  # noqa: F401 - re-exported: the handlers take it from here
     NewInstitution,
+    PartnerRow,  # noqa: F401 - re-exported for handlers
 )
 from storage.people import Person
 from storage.telebridges import (

@@ -8,10 +8,14 @@ from zoneinfo import ZoneInfo
 from bot.core.errors import UserError
 from bot.core.roles import Access
 from bot.core.text import DESCRIPTION_MAX, TITLE_MAX  # noqa: F401 - re-exported
-from storage.trips import (
-    Direction,  # noqa: F401 - re-exported: the handlers take it from here
+from storage.trips import (  # noqa: F401 - re-exported for handlers
+    Direction,
+    NewProgramme,
     NewTrip,
+    Programme,
+    Question,
     Trip,
+    TripListItem,
     TripStatus,  # re-exported: the handlers take it from here
 )
 

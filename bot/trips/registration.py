@@ -29,6 +29,7 @@ from storage.registrations import (
     ACTIVE,
     SEATED,
     Guardian,
+    Participant,  # noqa: F401 - re-exported for handlers
     Registration,
     RegistrationRepo,
     RegStatus,

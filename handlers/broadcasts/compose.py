@@ -24,6 +24,7 @@ from bot.broadcasts.service import (
     ContentKind,
     Segment,
     SegmentKind,
+    Source,
     TripAudience,
     check_content,
     parse_schedule,
@@ -33,8 +34,8 @@ from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import ID_MAX, parse_int
-from bot.core.roles import Access, MemberRole
-from bot.core.timefmt import local_text
+from bot.core.roles import Access, MemberRole, Person
+from bot.core.timefmt import local_text, utc_now
 from bot.events.capability import Events
 from bot.events.service import EventStatus
 from bot.trips.capability import Trips
@@ -69,9 +70,6 @@ from handlers.kit.filters import Has
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
-from storage.broadcasts import Source
-from storage.db import utc_now
-from storage.people import Person
 
 # Trips whose people can be written to: everything but drafts.
 TRIP_STATUSES = tuple(status.value for status in TripStatus if status is not TripStatus.DRAFT)

@@ -13,7 +13,8 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.events.capability import Events
 from bot.people.capability import People
 from bot.trips.capability import Trips
@@ -30,8 +31,6 @@ from handlers.broadcasts.keyboards import (
 from handlers.broadcasts.views import card_text, history_label, segment_label
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import alert, send_new, show, show_error, zone_of
-from storage.db import utc_now
-from storage.people import Person
 
 
 async def history(

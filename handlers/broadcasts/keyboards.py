@@ -9,13 +9,13 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.broadcasts.service import ANY_KIND, BroadcastStatus, SegmentKind, TripAudience
+from bot.core.cities import City
 from bot.core.i18n import Translator
 from bot.core.roles import MemberRole
 from bot.telebridges.service import InstitutionKind
 from handlers.kit.callbacks import IdOrZero, Small
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.panel import to_panel_button
-from storage.cities import City
 
 PAGE_SIZE = 8
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.broadcasts.monitor import report_text
-from bot.broadcasts.service import ANY_KIND, BroadcastStatus, Segment, SegmentKind
+from bot.broadcasts.service import (
+    ANY_KIND,
+    Broadcast,
+    BroadcastStatus,
+    Figures,
+    Segment,
+    SegmentKind,
+)
 from bot.core.cities import Cities
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
@@ -11,7 +18,6 @@ from bot.core.timefmt import local_text
 from bot.events.capability import Events
 from bot.trips.capability import Trips
 from handlers.kit.render import shorten
-from storage.broadcasts import Broadcast, Figures
 
 LABEL_MAX = 60
 

@@ -21,15 +21,18 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.core.cities import Cities
+from bot.core.cities import Cities, City
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id, parse_prefixed_id
 from bot.core.roles import Access
+from bot.core.timefmt import to_db_time, utc_now
 from bot.events.capability import Events
 from bot.events.service import (
+    Event,
     EventKind,
     EventStatus,
+    NewEvent,
     check_end,
     check_start,
     clean_venue,
@@ -56,9 +59,6 @@ from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.panel import to_panel_button
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, shorten, show, show_error
-from storage.cities import City
-from storage.db import to_db_time, utc_now
-from storage.events import Event, NewEvent
 
 LABEL_MAX = 60
 LINKS_SHOWN = 8  # programmes and trips offered as links, each

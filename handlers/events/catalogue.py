@@ -17,7 +17,8 @@ from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.delivery.capability import Delivery
 from bot.delivery.reminders import ReminderKind
 from bot.events.capability import Events
@@ -46,10 +47,6 @@ from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, set_buttons, show, show_error, zone_of
 from handlers.kit.routing import CapabilityRouter
-from storage.db import utc_now
-from storage.events import EventRepo
-from storage.people import Person
-from storage.trips import TripRepo
 
 
 def _month_bounds(month: int, zone: str) -> tuple[datetime, datetime] | None:
@@ -72,7 +69,7 @@ async def show_catalogue(
     new: bool = False,
 ) -> None:
     t: Translator = viewer.t
-    events: EventRepo = viewer.events.repo
+    events = viewer.events.repo
     cities: Cities = viewer.cities
     zone = await zone_of(viewer.person, cities, viewer.settings)
     known = await cities.by_id()
@@ -151,7 +148,7 @@ async def events_page(
 async def show_my_events(target: Target, page: int, viewer: Viewer) -> None:
     t: Translator = viewer.t
     person: Person = viewer.person
-    events: EventRepo = viewer.events.repo
+    events = viewer.events.repo
     cities: Cities = viewer.cities
     page = max(page, 0)
     items, total, cancelled = await events.subscribed(
@@ -194,8 +191,8 @@ async def show_event_card(
     t: Translator = viewer.t
     person: Person = viewer.person
     access: Access = viewer.access
-    events: EventRepo = viewer.events.repo
-    trips: TripRepo = viewer.trips.repo
+    events = viewer.events.repo
+    trips = viewer.trips.repo
     cities: Cities = viewer.cities
     event = await events.get(event_id=event_id)
     if event is None:

@@ -10,11 +10,10 @@ from aiogram import Router
 from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from bot.events.capability import Events
 from bot.trips.capability import Trips
 from handlers.kit.context import with_context
-from storage.people import Person
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,13 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.cities import City
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.core.timefmt import local_text, to_local
 from bot.delivery.reminders import ReminderKind
-from bot.events.service import EventStatus, when_text
+from bot.events.service import Event, EventStatus, when_text
+from bot.trips.catalogue import Programme, Trip
 from handlers.events.callbacks import (
     EventAction,
     EventCb,
@@ -25,9 +27,6 @@ from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import shorten
 from handlers.telebridges.views import reminder_rows as telebridge_reminder_rows
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.cities import City
-from storage.events import Event
-from storage.trips import Programme, Trip
 
 PAGE_SIZE = 8
 LABEL_MAX = 60

@@ -9,9 +9,9 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.core.i18n import Translations, Translator
+from bot.core.roles import Person
 from handlers.kit.keyboards import start_keyboard, way_on_keyboard
 from handlers.kit.routing import CapabilityRouter
-from storage.people import Person
 
 logger = logging.getLogger(__name__)
 

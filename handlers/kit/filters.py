@@ -7,7 +7,7 @@ from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 from magic_filter import MagicFilter
 
-from storage.people import Person
+from bot.core.roles import Person
 
 
 class Onboarded(Filter):

@@ -12,6 +12,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
 )
 
+from bot.core.cities import City
 from bot.core.i18n import Translator
 from bot.core.roles import Access, MemberRole
 from handlers.kit.callbacks import (
@@ -24,7 +25,6 @@ from handlers.kit.callbacks import (
     NavCb,
     RoleCb,
 )
-from storage.cities import City
 
 
 class InlineKeyboard:

@@ -8,7 +8,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
@@ -17,9 +17,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.i18n import Translations, fit_popup
 from bot.core.logging_setup import current_update_id
-from bot.core.roles import access_of
+from bot.core.roles import Person, access_of
 from handlers.kit.keyboards import way_on_keyboard
-from storage.people import PersonRepo
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +65,19 @@ class UpdateTracker(BaseMiddleware):
         return True
 
 
+class KnownPeople(Protocol):
+    """What the middleware reads and marks of people (storage.people.PersonRepo)."""
+
+    async def get(self, *, tg_id: int) -> Person | None: ...
+
+    async def set_blocked(self, *, tg_id: int, blocked: bool) -> bool: ...
+
+
 class PersonMiddleware(BaseMiddleware):
     """Loads the person once per update: `person`, `access` and `t` for the handlers."""
 
     def __init__(
-        self, people: PersonRepo, translations: Translations, admin_ids: frozenset[int]
+        self, people: KnownPeople, translations: Translations, admin_ids: frozenset[int]
     ) -> None:
         self._people = people
         self._translations = translations

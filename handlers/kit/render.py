@@ -17,9 +17,8 @@ from bot.core.config import Settings
 from bot.core.edits import suppress_not_modified
 from bot.core.errors import UserError
 from bot.core.i18n import Translator, fit_popup
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from handlers.kit.keyboards import main_menu_keyboard, way_on_keyboard
-from storage.people import Person
 
 Target = Message | CallbackQuery
 

@@ -8,13 +8,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from handlers.kit.callbacks import Ctx, MenuCb, MenuItem
 from handlers.kit.keyboards import language_keyboard, start_keyboard, way_on_keyboard
 from handlers.kit.render import Target, send_new, show_main_menu
 from handlers.kit.routing import CapabilityRouter
 from handlers.people.states import Onboarding
-from storage.people import Person
 
 
 def help_text(t: Translator, access: Access, person: Person | None) -> str:

@@ -22,7 +22,8 @@ from bot.core.command_menu import set_personal_menu
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translations, Translator
-from bot.core.roles import Access, access_of
+from bot.core.roles import Access, Person, access_of
+from bot.core.timefmt import utc_now
 from bot.people.capability import People
 from bot.people.profile import (
     OnboardingAnswers,
@@ -46,8 +47,6 @@ from handlers.people.callbacks import ConsentCb, TelegramNameCb
 from handlers.people.keyboards import agree_later_keyboard, consent_keyboard, name_keyboard
 from handlers.people.privacy import backups_text
 from handlers.people.states import ONBOARDING_STEPS, Onboarding
-from storage.db import utc_now
-from storage.people import Person
 
 
 @dataclass(frozen=True, slots=True)

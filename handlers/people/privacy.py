@@ -19,13 +19,13 @@ from aiogram.types import (
 from bot.core.command_menu import set_personal_menu
 from bot.core.i18n import Html, Translator
 from bot.core.roles import Access
+from bot.core.timefmt import utc_now
 from bot.people.capability import People
 from bot.people.personal_data import ForgetReport
 from bot.staff.capability import Staff
 from handlers.kit.keyboards import InlineKeyboard, start_keyboard, way_on_keyboard
 from handlers.kit.render import show
 from handlers.kit.routing import CapabilityRouter
-from storage.db import utc_now
 
 
 class ForgetCb(CallbackData, prefix="fgt"):

@@ -12,7 +12,7 @@ from bot.core.cities import Cities
 from bot.core.command_menu import set_personal_menu
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from bot.core.timefmt import local_text
 from bot.people.capability import People
 from bot.people.profile import ProfileField, usable_name
@@ -34,7 +34,6 @@ from handlers.kit.routing import CapabilityRouter
 from handlers.people.callbacks import PhoneRemoveCb, ProfileEditCb, TelegramNameCb
 from handlers.people.keyboards import name_keyboard, profile_keyboard, share_phone_keyboard
 from handlers.people.states import ProfileEdit
-from storage.people import Person
 
 _TEXT_STATES = {
     ProfileField.NAME: ProfileEdit.name,

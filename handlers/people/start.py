@@ -10,14 +10,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from handlers.kit.callbacks import Ctx
 from handlers.kit.deeplinks import dispatch_payload
 from handlers.kit.keyboards import language_keyboard
 from handlers.kit.render import show_main_menu
 from handlers.kit.routing import CapabilityRouter
 from handlers.people.states import Onboarding
-from storage.people import Person
 
 
 async def start(

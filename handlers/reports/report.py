@@ -18,8 +18,8 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
-from bot.core.roles import Access
-from bot.core.timefmt import local_text
+from bot.core.roles import Access, Person
+from bot.core.timefmt import local_text, utc_now
 from bot.reports.figures import (
     Period,
     ReportService,
@@ -40,8 +40,6 @@ from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, send_new, show, show_error, zone_of
 from handlers.reports.callbacks import ReportCb, ReportPeriod
 from handlers.reports.states import ReportRange
-from storage.db import utc_now
-from storage.people import Person
 
 
 def _period_keyboard(t: Translator) -> Any:

@@ -18,10 +18,12 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.roadmap.capability import Roadmap
 from bot.roadmap.service import (
     NOTES_MAX,
+    Item,
     RoadmapNotices,
     StatusChange,
     parse_kind,
@@ -44,9 +46,6 @@ from handlers.roadmap.views import (
     status_confirm_keyboard,
     status_keyboard,
 )
-from storage.db import utc_now
-from storage.people import Person
-from storage.roadmap import Item
 
 
 async def _item(

@@ -15,7 +15,8 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.roadmap.capability import Roadmap
 from bot.roadmap.service import RoadmapStatus
 from bot.trips.catalogue import Direction
@@ -34,8 +35,6 @@ from handlers.roadmap.views import (
     overview_keyboard,
     overview_text,
 )
-from storage.db import utc_now
-from storage.people import Person
 
 
 async def show_overview(

@@ -8,13 +8,16 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.cities import City
 from bot.core.i18n import Html, Translator
 from bot.core.timefmt import local_text
 from bot.events.service import EventStatus
 from bot.roadmap.service import (
     Card,
     DirectionProgress,
+    Item,
     LinkKind,
+    Pickable,
     RoadmapStatus,
     due_text,
     progress_bar,
@@ -24,8 +27,6 @@ from bot.roadmap.service import (
 from handlers.kit.buttons import button, markup, pager
 from handlers.kit.render import shorten
 from handlers.roadmap.callbacks import RmAction, RmCb, RmOrgAction, RmOrgCb
-from storage.cities import City
-from storage.roadmap import Item, Pickable
 
 PAGE_SIZE = 8
 LABEL_MAX = 60

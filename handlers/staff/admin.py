@@ -16,7 +16,8 @@ from bot.core.command_menu import set_personal_menu
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translations, Translator
-from bot.core.timefmt import local_text
+from bot.core.roles import Person
+from bot.core.timefmt import local_text, utc_now
 from bot.people.capability import People
 from bot.staff.capability import Staff
 from bot.staff.organisers import (
@@ -29,8 +30,6 @@ from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import Target, send_new, show_error, zone_of
 from handlers.kit.routing import CapabilityRouter
-from storage.db import utc_now
-from storage.people import Person
 
 
 async def _invite(

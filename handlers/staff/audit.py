@@ -32,17 +32,15 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from bot.core.timefmt import local_text
 from bot.people.capability import People
-from bot.staff.audit import HELP_WORDS, AuditPage, parse_filter
+from bot.staff.audit import HELP_WORDS, AuditFilter, AuditPage, AuditRow, KnownAs, parse_filter
 from bot.staff.capability import Staff
 from handlers.kit.callbacks import IdOrZero, Small
 from handlers.kit.keyboards import menu_button, way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
 from handlers.kit.routing import CapabilityRouter
-from storage.audit import AuditFilter, AuditRow, KnownAs
-from storage.people import Person
 
 DIFF_MAX = 250
 TITLE_MAX = 60

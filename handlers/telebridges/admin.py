@@ -8,7 +8,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery
 
 from bot.core.i18n import Translator
-from bot.core.timefmt import local_text
+from bot.core.timefmt import local_text, utc_now
 from bot.telebridges.service import display_status, month_figures
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.panel import PanelAction, PanelCb
@@ -21,7 +21,6 @@ from handlers.telebridges.views import (
     telebridge_label,
     unverified_keyboard,
 )
-from storage.db import utc_now
 
 MONTHS_SHOWN = 12
 

@@ -21,15 +21,20 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
+from bot.core.cities import City
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import SMALL_MAX, parse_id, parse_int, parse_prefixed_id
-from bot.telebridges.notices import TelebridgeNotices
+from bot.core.timefmt import to_db_time, utc_now
+from bot.telebridges.capability import Telebridges
 from bot.telebridges.service import (
     AgeGroup,
     Change,
     Draft,
+    Institution,
+    Telebridge,
     TelebridgeService,
+    Terms,
     check_start,
     clean_note,
     clean_topic,
@@ -54,10 +59,6 @@ from handlers.telebridges.views import (
     tb_choices,
     tb_text_keyboard,
 )
-from storage.cities import City
-from storage.db import to_db_time, utc_now
-from storage.institutions import Institution, InstitutionRepo
-from storage.telebridges import Telebridge, TelebridgeRepo, Terms
 
 DURATIONS = (30, 45, 60, 90)
 NEW, COUNTER, RESCHEDULE = "new", "counter", "reschedule"
@@ -98,9 +99,7 @@ class FormContext:
     t: Translator
     own: Institution
     cities: dict[int, City]
-    institutions: InstitutionRepo
-    telebridges: TelebridgeRepo
-    notices: TelebridgeNotices
+    telebridges: Telebridges
 
     @property
     def zone(self) -> str:
@@ -141,9 +140,7 @@ async def _context(viewer: Viewer) -> FormContext:
         viewer.t,
         own,
         await viewer.cities.by_id(),
-        viewer.telebridges.institutions,
-        viewer.telebridges.repo,
-        viewer.telebridges.notices,
+        viewer.telebridges,
     )
 
 
@@ -155,7 +152,7 @@ async def _screen(
     back = step != steps[0]
     if step == TbForm.partner:
         page = int(form.get("page") or 0)
-        items, total = await ctx.institutions.search(
+        items, total = await ctx.telebridges.institutions.search(
             city_id=None,
             exclude_city_id=ctx.own.city_id,
             kind=None,
@@ -197,14 +194,18 @@ async def _preview(ctx: FormContext, form: dict[str, Any]) -> str:
     lines = [t(f"tb-preview-{form.get('mode') or NEW}")]
     if form.get("mode") in (COUNTER, RESCHEDULE):
         # The telebridge being answered or moved, with the terms now proposed for it.
-        current = await ctx.telebridges.get(telebridge_id=int(form["tb"]))
+        current = await ctx.telebridges.repo.get(telebridge_id=int(form["tb"]))
         if current is None:
             raise UserError("tb-error-not-found")
-        view = await ctx.notices.view(current)
+        view = await ctx.telebridges.notices.view(current)
         lines.append(view.proposal_text(t, terms))
         return "\n\n".join(lines)
     partner_id = form.get("partner_id")
-    partner = await ctx.institutions.get(institution_id=int(partner_id)) if partner_id else None
+    partner = (
+        await ctx.telebridges.institutions.get(institution_id=int(partner_id))
+        if partner_id
+        else None
+    )
     draft = Telebridge(
         id=0,
         proposer_id=ctx.own.id,
@@ -287,7 +288,7 @@ async def new_telebridge(
         form: dict[str, Any] = {"mode": NEW, "page": 0}
         first = TbForm.partner
         if callback_data.id:
-            partner = await ctx.institutions.get(institution_id=callback_data.id)
+            partner = await ctx.telebridges.institutions.get(institution_id=callback_data.id)
             if partner is None:
                 raise UserError("school-error-not-found")
             if partner.city_id == ctx.own.city_id:
@@ -379,7 +380,7 @@ async def pick(
             else:
                 partner_id = parse_id(value)
                 partner = (
-                    await ctx.institutions.get(institution_id=partner_id)
+                    await ctx.telebridges.institutions.get(institution_id=partner_id)
                     if partner_id is not None
                     else None
                 )

@@ -25,13 +25,15 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.timefmt import local_text
+from bot.core.timefmt import local_text, utc_now
 from bot.delivery.capability import Delivery
 from bot.delivery.reminders import ReminderKind
 from bot.telebridges.notices import TelebridgeNotices
 from bot.telebridges.service import (
     BOOKED,
     Change,
+    Institution,
+    Telebridge,
     TelebridgeService,
     TelebridgeStatus,
     card_actions,
@@ -65,9 +67,6 @@ from handlers.telebridges.views import (
     tb_text_keyboard,
     telebridge_label,
 )
-from storage.db import utc_now
-from storage.institutions import Institution
-from storage.telebridges import Telebridge, TelebridgeRepo
 
 
 class TbAnswer(StatesGroup):
@@ -90,7 +89,7 @@ async def _own(viewer: Viewer) -> Institution | None:
 async def _view(telebridge: Telebridge, viewer: Viewer) -> TelebridgeView:
     notices: TelebridgeNotices = viewer.telebridges.notices
     view = await notices.view(telebridge)
-    repo: TelebridgeRepo = viewer.telebridges.repo
+    repo = viewer.telebridges.repo
     latest = await repo.round(telebridge_id=telebridge.id, number=telebridge.round)
     return TelebridgeView(view.telebridge, view.proposer, view.partner, view.cities, latest)
 
@@ -156,7 +155,7 @@ async def show_my(target: Target, *, past: bool, page: int, viewer: Viewer) -> N
     except UserError as error:  # no school yet, or a request to join not yet approved
         await show(target, t(error.key), markup([[home_button(t)]]))
         return
-    repo: TelebridgeRepo = viewer.telebridges.repo
+    repo = viewer.telebridges.repo
     page = max(page, 0)
     now = utc_now()
     items, total = await repo.of_institution(

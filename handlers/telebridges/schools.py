@@ -23,10 +23,13 @@ from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.telebridges.capability import Telebridges
 from bot.telebridges.service import (
+    Institution,
     Membership,
+    NewInstitution,
     TelebridgeService,
     clean_address,
     clean_age_groups,
@@ -66,9 +69,6 @@ from handlers.telebridges.views import (
     school_preview_keyboard,
     school_skip_keyboard,
 )
-from storage.db import utc_now
-from storage.institutions import Institution, InstitutionRepo, NewInstitution
-from storage.people import Person
 
 
 class SchoolForm(StatesGroup):
@@ -100,7 +100,7 @@ def _pages(total: int) -> int:
 async def show_hub(target: Target, viewer: Viewer, *, new: bool = False) -> None:
     t: Translator = viewer.t
     person: Person = viewer.person
-    institutions: InstitutionRepo = viewer.telebridges.institutions
+    institutions = viewer.telebridges.institutions
     membership = await institutions.membership(tg_id=person.tg_id)
     offers = 0
     if membership is None:
@@ -325,7 +325,7 @@ async def expect_buttons(message: Message, state: FSMContext, viewer: Viewer) ->
 async def join_list(callback: CallbackQuery, callback_data: SchoolCb, viewer: Viewer) -> None:
     t: Translator = viewer.t
     person: Person = viewer.person
-    institutions: InstitutionRepo = viewer.telebridges.institutions
+    institutions = viewer.telebridges.institutions
     page = max(callback_data.page, 0)
     items, total = await institutions.search(
         city_id=person.city_id,
@@ -469,7 +469,7 @@ async def show_school_card(
     target: Target, institution: Institution, viewer: Viewer, *, new: bool = False
 ) -> None:
     t: Translator = viewer.t
-    institutions: InstitutionRepo = viewer.telebridges.institutions
+    institutions = viewer.telebridges.institutions
     membership = await institutions.membership(tg_id=viewer.person.tg_id)
     coordinators = await institutions.coordinators(institution_id=institution.id)
     cities = await viewer.cities.by_id()

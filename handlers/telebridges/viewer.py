@@ -10,10 +10,9 @@ from aiogram import Bot, Router
 from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from bot.telebridges.capability import Telebridges
 from handlers.kit.context import with_context
-from storage.people import Person
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,19 @@ from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.cities import City
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.delivery.reminders import ReminderKind
-from bot.telebridges.service import AgeGroup, CardAction, InstitutionKind, Membership
+from bot.telebridges.service import (
+    AgeGroup,
+    CardAction,
+    Institution,
+    InstitutionKind,
+    Membership,
+    PartnerRow,
+    Telebridge,
+)
 from handlers.kit.buttons import Rows, button, chunks, markup, pager
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.keyboards import way_on_keyboard
@@ -32,9 +41,6 @@ from handlers.telebridges.callbacks import (
     TbOrgCb,
     TbPickCb,
 )
-from storage.cities import City
-from storage.institutions import Institution, PartnerRow
-from storage.telebridges import Telebridge
 
 PAGE_SIZE = 8
 LABEL_MAX = 60

@@ -21,8 +21,8 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.roles import Access
-from bot.core.timefmt import local_text
+from bot.core.roles import Access, Person
+from bot.core.timefmt import local_text, utc_now
 from bot.trips.admin import (
     CANCELLABLE,
     clean_reason,
@@ -57,8 +57,6 @@ from handlers.trips.admin_keyboards import (
 )
 from handlers.trips.admin_states import ProgrammeForm, TripCancel, TripForm
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.db import utc_now
-from storage.people import Person
 
 # The card's organiser buttons this module answers (the others belong to other modules).
 ORGANISER_TRIP_ACTIONS = (

@@ -11,9 +11,10 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.cities import City
 from bot.core.i18n import Translator
 from bot.core.roles import MemberRole
-from bot.trips.catalogue import Direction, TripStatus
+from bot.trips.catalogue import Direction, Programme, TripStatus
 from bot.trips.questions import QuestionKind
 from handlers.events.callbacks import EventFormAction, EventFormCb
 from handlers.kit.buttons import pager
@@ -21,8 +22,6 @@ from handlers.kit.callbacks import Id, Small
 from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.panel import PanelAction, PanelCb, to_panel_button
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.cities import City
-from storage.trips import Programme
 
 PAGE_SIZE = 8
 LABEL_MAX = 60

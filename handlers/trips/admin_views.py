@@ -13,9 +13,11 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.types import InlineKeyboardMarkup
 
+from bot.core.cities import City
 from bot.core.i18n import Html, Translator
 from bot.core.timefmt import local_text
 from bot.trips.admin import QUESTIONS_MAX
+from bot.trips.catalogue import Programme
 from handlers.trips.admin_keyboards import (
     TripField,
     audience_keyboard,
@@ -31,8 +33,6 @@ from handlers.trips.admin_keyboards import (
     yes_no_buttons,
 )
 from handlers.trips.admin_states import TRIP_STEPS, ProgrammeForm, TripForm
-from storage.cities import City
-from storage.trips import Programme
 
 Screen = tuple[str, InlineKeyboardMarkup]
 

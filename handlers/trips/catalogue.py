@@ -13,7 +13,8 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.trips.capability import Trips
 from bot.trips.catalogue import (
     BROWSABLE_STATUSES,
@@ -34,8 +35,6 @@ from handlers.trips.views import (
     trip_card_keyboard,
     trip_card_text,
 )
-from storage.db import utc_now
-from storage.people import Person
 
 # The catalogue: what members see when they look for open trips.
 _SCOPE_STATUSES = {TripScope.FIT: FITTING_STATUSES, TripScope.ALL: BROWSABLE_STATUSES}

@@ -15,7 +15,8 @@ from aiogram.types import Message
 from aiogram.utils.chat_action import ChatActionSender
 
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.delivery.capability import Delivery
 from bot.importer.files import MAX_FILE_BYTES, MB, detect_format, megabytes
 from bot.importer.plan import ImportRejected
@@ -27,8 +28,6 @@ from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.routing import CapabilityRouter
 from handlers.trips.admin_keyboards import saved_keyboard
-from storage.db import utc_now
-from storage.people import Person
 
 MESSAGE_LIMIT = 4096
 

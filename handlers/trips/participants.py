@@ -19,19 +19,17 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import utc_now
 from bot.staff.capability import Staff
 from bot.trips.capability import Trips
+from bot.trips.catalogue import Trip
 from bot.trips.exports import export_trip
-from bot.trips.registration import RegStatus
+from bot.trips.registration import Participant, RegStatus
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import alert, shorten, show, zone_of
 from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
-from storage.db import utc_now
-from storage.people import Person
-from storage.registrations import Participant
-from storage.trips import Trip
 
 PAGE_SIZE = 10
 ORGANISATION_MAX = 60

@@ -22,6 +22,7 @@ from bot.trips.admin import (
     parse_role,
 )
 from bot.trips.capability import Trips
+from bot.trips.catalogue import NewProgramme
 from handlers.kit.filters import Has
 from handlers.kit.panel import PanelAction, PanelCb
 from handlers.kit.reask import explain_and_ask_again
@@ -34,7 +35,6 @@ from handlers.trips.admin_keyboards import (
 )
 from handlers.trips.admin_states import PROGRAMME_STEPS, ProgrammeForm
 from handlers.trips.admin_views import programme_screen
-from storage.trips import NewProgramme
 
 
 async def _programme_step(

@@ -18,13 +18,14 @@ from bot.core.cities import Cities
 from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Html, Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from bot.core.text import clean_text
+from bot.core.timefmt import utc_now
 from bot.people.profile import clean_name
 from bot.trips.capability import Trips
-from bot.trips.catalogue import TripStatus, can_change_answers
+from bot.trips.catalogue import Question, Trip, TripStatus, can_change_answers
 from bot.trips.questions import NO, YES, QuestionKind, answer_text, parse_answer
-from bot.trips.registration import ACTIVE, RegStatus, holds_place
+from bot.trips.registration import ACTIVE, Guardian, Registration, RegStatus, holds_place
 from handlers.kit.callbacks import MenuCb, MenuItem, Small
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import InlineKeyboard, trips_button, way_on_keyboard
@@ -42,10 +43,6 @@ from handlers.kit.render import (
 from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trips.views import local
-from storage.db import utc_now
-from storage.people import Person
-from storage.registrations import Guardian, Registration
-from storage.trips import Question, Trip
 
 logger = logging.getLogger(__name__)
 

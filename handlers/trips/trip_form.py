@@ -23,7 +23,8 @@ from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
+from bot.core.timefmt import to_db_time, utc_now
 from bot.trips.admin import (
     EDITABLE,
     QUESTIONS_MAX,
@@ -40,7 +41,14 @@ from bot.trips.admin import (
     parse_options,
 )
 from bot.trips.capability import Trips
-from bot.trips.catalogue import TripStatus, parse_capacity, parse_local_datetime
+from bot.trips.catalogue import (
+    NewTrip,
+    Question,
+    Trip,
+    TripStatus,
+    parse_capacity,
+    parse_local_datetime,
+)
 from bot.trips.questions import QuestionKind
 from handlers.kit.filters import Has
 from handlers.kit.panel import PanelAction, PanelCb
@@ -61,9 +69,6 @@ from handlers.trips.admin_keyboards import (
 from handlers.trips.admin_states import QUESTION_STEPS, TRIP_STEPS, TripForm
 from handlers.trips.admin_views import FIELD_STEPS, TripFormView, has_value
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.db import to_db_time, utc_now
-from storage.people import Person
-from storage.trips import NewTrip, Question, Trip
 
 _BUTTON_STEPS = (
     TripForm.programme,

@@ -6,15 +6,15 @@ from datetime import datetime
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.cities import City
 from bot.core.i18n import Translator
 from bot.core.roles import Access
 from bot.core.timefmt import local_text, to_local
+from bot.trips.catalogue import TripListItem
+from bot.trips.registration import Registration
 from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.render import shorten
 from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb, TripScope, TripsPageCb
-from storage.cities import City
-from storage.registrations import Registration
-from storage.trips import TripListItem
 
 PAGE_SIZE = 8
 LABEL_MAX = 60

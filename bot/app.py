@@ -67,7 +67,7 @@ from handlers.kit.middlewares import (
     ThrottlingMiddleware,
     UpdateTracker,
 )
-from handlers.kit.routing import HandlerRouters
+from handlers.kit.routing import handler_routers
 from handlers.roadmap.views import details_markup as roadmap_details_markup
 from handlers.staff.keyboards import rights_markup
 from handlers.telebridges.views import details_markup as telebridge_details_markup
@@ -401,7 +401,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     dp.update.outer_middleware(PersonMiddleware(services.people, translations, settings.admin_ids))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.callback_query.middleware(PopupLimitMiddleware())  # inside it: runs before the answer
-    dp.include_router(HandlerRouters(get_routers()))
+    dp.include_router(handler_routers(get_routers()))
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     return dp

@@ -39,7 +39,7 @@ from handlers.trips import registration as trips_registration
 
 def get_routers() -> list[Router]:
     # The order they are tried in; catch-alls last. A typed command goes first to the
-    # routers that register it (HandlerRouters), so it works in the middle of any form.
+    # routers that register it (handler_routers), so it works in the middle of any form.
     modules = (
         kit_errors,
         people_start,

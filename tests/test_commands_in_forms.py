@@ -14,7 +14,7 @@ import handlers  # imports every form's states
 from bot.core.command_menu import commands_for
 from bot.core.i18n import Translations
 from bot.core.roles import Access
-from handlers.kit.routing import HandlerRouters
+from handlers.kit.routing import all_commands
 from handlers.people.states import Onboarding
 from tests.conftest import RunningBot, TgUser
 
@@ -59,7 +59,7 @@ def test_the_forms_and_commands_are_all_found() -> None:
     """The sweep below covers what the code has: a new form or command joins it."""
     names = {state.state for state in FORM_STATES}
     assert {"RegistrationForm:summary", "TripForm:title", "BroadcastForm:content"} <= names
-    routed = HandlerRouters(handlers.get_routers()).commands()
+    routed = all_commands(handlers.get_routers())
     assert set(commands_for(Access.ADMIN)) <= routed
 
 

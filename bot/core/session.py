@@ -1,58 +1,77 @@
-"""The HTTP session to the Bot API: JSON request bodies, response models kept alive."""
+"""The HTTP session to the Bot API: JSON request bodies, response models kept alive.
+
+A session of our own through aiogram's public extension point (`BaseSession`: its
+abstract `make_request`, `stream_content` and `close`), not a changed copy of aiogram's
+aiohttp session:
+
+- Requests without files go as one JSON body (the Bot API takes JSON) instead of a
+  multipart form: aiogram's form is built field by field, JSON-encoding every nested
+  value on its own, then aiohttp writes the parts; one `json.dumps` of the whole call
+  (aiogram's public `prepare_value` of the call's fields, which resolves the bot's
+  defaults) costs a fraction of that, and Cyrillic travels as UTF-8, not as `\\uXXXX`.
+  Uploads and downloads go through aiogram's own `AiohttpSession`, unchanged.
+- aiogram parses every answer with `Response[method.__returning__]`. pydantic keeps
+  such parametrised models only in a weak cache, so after a garbage collection the
+  next call builds the model class again (several milliseconds of schema building,
+  with the event loop blocked). The session holds each one it has used; anything but
+  a plain success is reported by aiogram's `check_response`, as aiogram reports it.
+"""
 
 from __future__ import annotations
 
 import json
+import ssl
+from collections.abc import AsyncGenerator
 from functools import partial
 from http import HTTPStatus
 from typing import Any, cast
 
+import certifi
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InputFile
-from aiohttp import ClientError, ClientTimeout
+from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector
 from pydantic import ValidationError
 
 _JSON = {"Content-Type": "application/json"}
+CONNECTIONS = 100  # as aiogram's aiohttp session
 
 
-class BotSession(AiohttpSession):
-    """aiogram's aiohttp session with two changes for a bot under load.
-
-    Requests without files go as one JSON body (the Bot API takes JSON) instead of a
-    multipart form: aiogram builds a form field by field, JSON-encoding every nested
-    value on its own, then aiohttp writes the parts; a single `json.dumps` of the call
-    costs a fraction of that, and Cyrillic text travels as UTF-8, not as `\\uXXXX`.
-    Uploads still go as multipart forms.
-
-    aiogram parses every answer with `Response[method.__returning__]`. pydantic keeps
-    such parametrised models only in a weak cache, so after a garbage collection the
-    next call builds the model class again (several milliseconds of schema building,
-    with the event loop blocked). The session holds each one it has used, and lets
-    pydantic parse the answer's JSON itself.
-    """
-
+class BotSession(BaseSession):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("json_dumps", partial(json.dumps, ensure_ascii=False))
         super().__init__(**kwargs)
+        # Files up and down: aiogram's own session, with the same server and limits.
+        self._files = AiohttpSession(
+            api=self.api, json_dumps=self.json_dumps, timeout=self.timeout
+        )
+        self._client: ClientSession | None = None
         self._response_models: dict[Any, type[Response[Any]]] = {}
+
+    async def _session(self) -> ClientSession:
+        if self._client is None or self._client.closed:
+            connector = TCPConnector(
+                limit=CONNECTIONS, ssl=ssl.create_default_context(cafile=certifi.where())
+            )
+            self._client = ClientSession(connector=connector)
+        return self._client
 
     def _json_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes | None:
         """The call as a JSON object, or None when it uploads a file."""
-        files: dict[str, InputFile] = {}
-        body = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            # As in the form: absent and empty values are left out.
-            if prepared is None or prepared == "":
-                continue
-            body[key] = prepared
+        files: dict[str, Any] = {}
+        # As in aiogram's form: absent and empty values are left out.
+        fields = {
+            key: value
+            for key, value in method.model_dump(warnings=False).items()
+            if value is not None and value != ""
+        }
+        body = self.prepare_value(fields, bot=bot, files=files)
         if files:
             return None
-        return self.json_dumps(body).encode()
+        return cast(str, body).encode()
 
     async def make_request(
         self,
@@ -62,8 +81,8 @@ class BotSession(AiohttpSession):
     ) -> TelegramType:
         body = self._json_body(bot, method)
         if body is None:
-            return await super().make_request(bot, method, timeout)
-        session = await self.create_session()
+            return await self._files.make_request(bot, method, timeout)
+        session = await self._session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
             async with session.post(
@@ -78,18 +97,11 @@ class BotSession(AiohttpSession):
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        response = self.check_response(
-            bot=bot, method=method, status_code=resp.status, content=raw_result
-        )
-        return cast(TelegramType, response.result)
+        return self._result(bot, method, resp.status, raw_result)
 
-    def check_response(
-        self,
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        status_code: int,
-        content: str,
-    ) -> Response[TelegramType]:
+    def _result(
+        self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
+    ) -> TelegramType:
         returning = method.__returning__
         model = self._response_models.get(returning)
         if model is None:
@@ -102,6 +114,27 @@ class BotSession(AiohttpSession):
                 pass  # aiogram's own path below raises its ClientDecodeError
             else:
                 if response.ok:
-                    return cast(Response[TelegramType], response)
+                    return cast(TelegramType, response.result)
         # Errors (and anything odd) the way aiogram reports them.
-        return super().check_response(bot, method, status_code, content)
+        checked = self.check_response(
+            bot=bot, method=method, status_code=status_code, content=content
+        )
+        return cast(TelegramType, checked.result)
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,  # noqa: ASYNC109 - aiogram's signature
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        async for chunk in self._files.stream_content(
+            url, headers, timeout, chunk_size, raise_for_status
+        ):
+            yield chunk
+
+    async def close(self) -> None:
+        if self._client is not None and not self._client.closed:
+            await self._client.close()
+        await self._files.close()

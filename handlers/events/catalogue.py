@@ -46,7 +46,6 @@ from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, set_buttons, show, show_error, zone_of
-from handlers.kit.routing import CapabilityRouter
 
 
 def _month_bounds(month: int, zone: str) -> tuple[datetime, datetime] | None:
@@ -344,7 +343,7 @@ DEEP_LINKS = {"event": open_event_link}
 
 
 def create_router() -> Router:
-    router = with_viewer(CapabilityRouter(name=__name__))
+    router = with_viewer(Router(name=__name__))
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

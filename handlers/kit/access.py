@@ -22,7 +22,6 @@ from bot.core.roles import Access
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import alert
-from handlers.kit.routing import CapabilityRouter
 
 
 class IsOrganiser(Filter):
@@ -31,7 +30,7 @@ class IsOrganiser(Filter):
 
 
 def staff_router(name: str) -> Router:
-    router = CapabilityRouter(name=f"{name}.staff")
+    router = Router(name=f"{name}.staff")
     router.message.filter(IsOrganiser())
     router.callback_query.filter(IsOrganiser())
     return router
@@ -54,7 +53,7 @@ def refusals_router(
     name: str, *, messages: Iterable[Filter], callbacks: Iterable[Filter]
 ) -> Router:
     """The staff router's triggers from anyone else: a polite no, nothing changes."""
-    router = CapabilityRouter(name=f"{name}.refusals")
+    router = Router(name=f"{name}.refusals")
     router.message.filter(~IsOrganiser())
     router.callback_query.filter(~IsOrganiser())
     for trigger in messages:
@@ -66,7 +65,7 @@ def refusals_router(
 
 def organisers_only(name: str, staff: Router, refusals: Router) -> Router:
     """Both, for people who have finished onboarding (newcomers are led there first)."""
-    router = CapabilityRouter(name=name)
+    router = Router(name=name)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.include_routers(staff, refusals)

@@ -11,7 +11,6 @@ from aiogram.types import ErrorEvent
 from bot.core.i18n import Translations, Translator
 from bot.core.roles import Person
 from handlers.kit.keyboards import start_keyboard, way_on_keyboard
-from handlers.kit.routing import CapabilityRouter
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +47,6 @@ async def on_error(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.errors.register(on_error)
     return router

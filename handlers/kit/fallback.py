@@ -11,7 +11,6 @@ from bot.core.i18n import Translator
 from bot.core.roles import Access
 from handlers.kit.keyboards import start_keyboard
 from handlers.kit.render import alert, show_main_menu
-from handlers.kit.routing import CapabilityRouter
 from storage.people import Person
 
 
@@ -41,7 +40,7 @@ async def unknown_callback(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.register(unknown_message)
     router.callback_query.register(unknown_callback)
     return router

@@ -3,38 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from aiogram import Router
-from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.filters import Command
+from aiogram.filters import Command, Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
-from aiogram.types import CallbackQuery, Message, TelegramObject
-
-
-class CapabilityRouter(Router):
-    """A router that passes over a button press none of its handlers can take.
-
-    aiogram offers each press to every router in turn, and a router, before its
-    filters can say no, wraps its middlewares and copies the handler data (some forty
-    names: every service) half a dozen times. A press handled by the thirteenth router
-    paid that twelve times: a fifth of the bot's time under load. This router knows the
-    callback-data prefixes it and its sub-routers handle (`skip_foreign_callbacks`
-    fills them in) and turns any other press away in one step.
-    """
-
-    def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(name=name)
-        self.callback_prefixes: frozenset[str] | None = None  # None: it may take any press
-
-    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
-        if (
-            self.callback_prefixes is not None
-            and isinstance(event, CallbackQuery)
-            and (event.data or "").partition(":")[0] not in self.callback_prefixes
-        ):
-            return UNHANDLED
-        return await super().propagate_event(update_type, event, **kwargs)
+from aiogram.types import CallbackQuery, Message
 
 
 def callback_prefixes(router: Router) -> set[str] | None:
@@ -59,12 +32,23 @@ def callback_prefixes(router: Router) -> set[str] | None:
     return prefixes
 
 
+class PressPrefix(Filter):
+    """A router's own filter: a press whose callback-data prefix none of the router's
+    handlers takes is turned away in one step, before the router wraps its middlewares
+    and copies the handler data for each of its handlers and sub-routers."""
+
+    def __init__(self, prefixes: frozenset[str]) -> None:
+        self.prefixes = prefixes
+
+    async def __call__(self, callback: CallbackQuery) -> bool:
+        return (callback.data or "").partition(":")[0] in self.prefixes
+
+
 def skip_foreign_callbacks(router: Router) -> None:
-    """Tell the router (and each sub-router) which presses it can take."""
-    if not isinstance(router, CapabilityRouter):
-        raise TypeError(f"{router.name}: handler modules build a CapabilityRouter")
+    """Give the router (and each sub-router) the filter of the presses it can take."""
     prefixes = callback_prefixes(router)
-    router.callback_prefixes = frozenset(prefixes) if prefixes is not None else None
+    if prefixes is not None:
+        router.callback_query.filter(PressPrefix(frozenset(prefixes)))
     for sub_router in router.sub_routers:
         skip_foreign_callbacks(sub_router)
 
@@ -89,70 +73,38 @@ def typed_command(message: Message) -> str | None:
     return text.split(maxsplit=1)[0][1:].partition("@")[0].lower() or None
 
 
-class HandlerRouters(Router):
-    """The handler modules' routers, in their order, under the dispatcher.
+class NotAnotherRoutersCommand(Filter):
+    """A router's own filter: every message passes but a command that only routers after
+    this one register. Such a command goes past this router (and the form catch-alls in
+    it: "please use the buttons", "type a date") to the router that registers it, so a
+    command works in the middle of any form."""
 
-    aiogram offers an update to each router in turn, and each offer copies the handler
-    data (every service by name). For a button press only the routers that handle its
-    callback-data prefix, and those that take any press, can answer it: they alone are
-    asked, in their order, however many capabilities the bot has.
+    def __init__(self, commands: frozenset[str]) -> None:
+        self.commands = commands
 
-    A typed command goes first to the routers that register it, then to the others:
-    a command works in the middle of any form, even when an earlier router holds the
-    form's catch-all for that state ("please use the buttons", "type a date"). Inside a
-    router, its commands are registered before its form handlers. Everything else
-    (other messages, errors) goes to each router in turn as usual.
-    """
+    async def __call__(self, message: Message) -> bool:
+        command = typed_command(message)
+        return command is None or command not in self.commands
 
-    def __init__(self, routers: Iterable[Router]) -> None:
-        super().__init__(name="handlers")
-        self.include_routers(*routers)
-        for router in self.sub_routers:
-            skip_foreign_callbacks(router)
-        known = set().union(
-            *(
-                router.callback_prefixes
-                for router in self.sub_routers
-                if isinstance(router, CapabilityRouter) and router.callback_prefixes
-            )
-        )
-        self._any_press = self._taking(None)
-        self._by_prefix = {prefix: self._taking(prefix) for prefix in known}
-        owners: dict[str, list[Router]] = {}
-        for router in self.sub_routers:
-            for name in command_names(router):
-                owners.setdefault(name, []).append(router)
-        self._by_command = {
-            name: (*routers, *(r for r in self.sub_routers if r not in routers))
-            for name, routers in owners.items()
-        }
 
-    def commands(self) -> frozenset[str]:
-        """Every command some router registers."""
-        return frozenset(self._by_command)
+def handler_routers(routers: Iterable[Router]) -> Router:
+    """The handler modules' routers, in their order, under one router, with the two
+    filters above: a press is offered only to the routers that handle its prefix (and
+    those that take any press), and a typed command skips the routers before the one
+    that registers it. Everything else goes to each router in turn, as aiogram does.
+    Inside a router, its commands are registered before its form handlers."""
+    routers = list(routers)
+    owned = [command_names(router) for router in routers]
+    for index, router in enumerate(routers):
+        skip_foreign_callbacks(router)
+        later = set().union(*owned[index + 1 :]) - owned[index]
+        if later:
+            router.message.filter(NotAnotherRoutersCommand(frozenset(later)))
+    root = Router(name="handlers")
+    root.include_routers(*routers)
+    return root
 
-    def _taking(self, prefix: str | None) -> tuple[Router, ...]:
-        return tuple(
-            router
-            for router in self.sub_routers
-            if not isinstance(router, CapabilityRouter)
-            or router.callback_prefixes is None
-            or prefix in router.callback_prefixes
-        )
 
-    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
-        if isinstance(event, Message) and update_type == "message":
-            command = typed_command(event)
-            routers = self._by_command.get(command) if command else None
-            if routers is None:
-                return await super().propagate_event(update_type, event, **kwargs)
-        elif isinstance(event, CallbackQuery):
-            prefix = (event.data or "").partition(":")[0]
-            routers = self._by_prefix.get(prefix, self._any_press)
-        else:
-            return await super().propagate_event(update_type, event, **kwargs)
-        for router in routers:
-            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
-            if response is not UNHANDLED:
-                return response
-        return UNHANDLED
+def all_commands(routers: Iterable[Router]) -> frozenset[str]:
+    """Every command some router registers."""
+    return frozenset(set().union(*(command_names(router) for router in routers)))

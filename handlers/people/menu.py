@@ -12,7 +12,6 @@ from bot.core.roles import Access, Person
 from handlers.kit.callbacks import Ctx, MenuCb, MenuItem
 from handlers.kit.keyboards import language_keyboard, start_keyboard, way_on_keyboard
 from handlers.kit.render import Target, send_new, show_main_menu
-from handlers.kit.routing import CapabilityRouter
 from handlers.people.states import Onboarding
 
 
@@ -94,7 +93,7 @@ async def main_menu(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.register(help_command, Command("help"))
     router.callback_query.register(help_menu, MenuCb.filter(F.item == MenuItem.HELP))
     router.message.register(language_command, Command("language"))

@@ -42,7 +42,6 @@ from handlers.kit.keyboards import (
 )
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, show, show_error, show_main_menu
-from handlers.kit.routing import CapabilityRouter
 from handlers.people.callbacks import ConsentCb, TelegramNameCb
 from handlers.people.keyboards import agree_later_keyboard, consent_keyboard, name_keyboard
 from handlers.people.privacy import backups_text
@@ -330,7 +329,7 @@ async def expected_button(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.callback_query.register(
         choose_language,
         StateFilter(Onboarding.language),

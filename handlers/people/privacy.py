@@ -25,7 +25,6 @@ from bot.people.personal_data import ForgetReport
 from bot.staff.capability import Staff
 from handlers.kit.keyboards import InlineKeyboard, start_keyboard, way_on_keyboard
 from handlers.kit.render import show
-from handlers.kit.routing import CapabilityRouter
 
 
 class ForgetCb(CallbackData, prefix="fgt"):
@@ -125,7 +124,7 @@ async def forget_pressed(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.register(mydata_command, Command("mydata"))
     router.message.register(forget_command, Command("forget"))
     router.callback_query.register(forget_pressed, ForgetCb.filter())

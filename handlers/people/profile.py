@@ -30,7 +30,6 @@ from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import cities_keyboard, language_keyboard, roles_keyboard
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, send_new, show, show_error
-from handlers.kit.routing import CapabilityRouter
 from handlers.people.callbacks import PhoneRemoveCb, ProfileEditCb, TelegramNameCb
 from handlers.people.keyboards import name_keyboard, profile_keyboard, share_phone_keyboard
 from handlers.people.states import ProfileEdit
@@ -301,7 +300,7 @@ async def cancel_edit(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(profile_command, Command("profile"))

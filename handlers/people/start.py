@@ -15,7 +15,6 @@ from handlers.kit.callbacks import Ctx
 from handlers.kit.deeplinks import dispatch_payload
 from handlers.kit.keyboards import language_keyboard
 from handlers.kit.render import show_main_menu
-from handlers.kit.routing import CapabilityRouter
 from handlers.people.states import Onboarding
 
 
@@ -50,6 +49,6 @@ async def start(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.register(start, CommandStart())
     return router

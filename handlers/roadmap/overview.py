@@ -23,7 +23,6 @@ from bot.trips.catalogue import Direction
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
 from handlers.kit.render import Target, alert, send_new, show, show_error, zone_of
-from handlers.kit.routing import CapabilityRouter
 from handlers.roadmap.callbacks import RmAction, RmCb
 from handlers.roadmap.states import RoadmapNotes
 from handlers.roadmap.views import (
@@ -161,7 +160,7 @@ async def follow(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(roadmap_command, Command("roadmap"))

@@ -29,7 +29,6 @@ from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import Target, send_new, show_error, zone_of
-from handlers.kit.routing import CapabilityRouter
 
 
 async def _invite(
@@ -178,7 +177,7 @@ DEEP_LINKS = {"invite": open_invite}
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(invite_command, Command("invite"))

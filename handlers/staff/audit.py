@@ -40,7 +40,6 @@ from bot.staff.capability import Staff
 from handlers.kit.callbacks import IdOrZero, Small
 from handlers.kit.keyboards import menu_button, way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
-from handlers.kit.routing import CapabilityRouter
 
 DIFF_MAX = 250
 TITLE_MAX = 60
@@ -271,13 +270,13 @@ async def refuse_button(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
-    admins = CapabilityRouter(name=f"{__name__}.admins")
+    router = Router(name=__name__)
+    admins = Router(name=f"{__name__}.admins")
     admins.message.filter(IsAdmin())
     admins.callback_query.filter(IsAdmin())
     admins.message.register(audit_command, Command("audit"))
     admins.callback_query.register(audit_page, AuditCb.filter())
-    others = CapabilityRouter(name=f"{__name__}.refusals")
+    others = Router(name=f"{__name__}.refusals")
     others.message.register(refuse_command, Command("audit"))
     others.callback_query.register(refuse_button, AuditCb.filter())
     router.include_routers(admins, others)

@@ -48,7 +48,6 @@ from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import schools_button, way_on_keyboard
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, show, show_error
-from handlers.kit.routing import CapabilityRouter
 from handlers.telebridges.callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbPickCb
 from handlers.telebridges.proposals import show_card
 from handlers.telebridges.viewer import Viewer, with_viewer
@@ -537,7 +536,7 @@ async def _send(
 
 
 def create_router() -> Router:
-    router = with_viewer(CapabilityRouter(name=__name__))
+    router = with_viewer(Router(name=__name__))
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

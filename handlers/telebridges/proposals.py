@@ -53,7 +53,6 @@ from handlers.kit.render import (
     show_error,
     zone_of,
 )
-from handlers.kit.routing import CapabilityRouter
 from handlers.telebridges.callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbListCb
 from handlers.telebridges.viewer import Viewer, with_viewer
 from handlers.telebridges.views import (
@@ -658,7 +657,7 @@ async def photo_expected(message: Message, state: FSMContext, viewer: Viewer) ->
 
 
 def create_router() -> Router:
-    router = with_viewer(CapabilityRouter(name=__name__))
+    router = with_viewer(Router(name=__name__))
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     cb, msg = router.callback_query.register, router.message.register

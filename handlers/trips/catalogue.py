@@ -26,7 +26,6 @@ from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, show, zone_of
-from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import TripAction, TripCb, TripScope, TripsPageCb
 from handlers.trips.views import (
     PAGE_SIZE,
@@ -306,7 +305,7 @@ DEEP_LINKS = {"trip": open_trip_link}
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     router.message.register(trips_command, Command("trips"))

@@ -26,7 +26,6 @@ from bot.roadmap.capability import Roadmap
 from bot.trips.capability import Trips
 from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard
-from handlers.kit.routing import CapabilityRouter
 from handlers.trips.admin_keyboards import saved_keyboard
 
 MESSAGE_LIMIT = 4096
@@ -96,6 +95,6 @@ async def receive_file(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.register(receive_file, Has(F.document), StateFilter(None), Onboarded())
     return router

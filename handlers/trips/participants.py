@@ -28,7 +28,6 @@ from bot.trips.exports import export_trip
 from bot.trips.registration import Participant, RegStatus
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
 from handlers.kit.render import alert, shorten, show, zone_of
-from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
 
 PAGE_SIZE = 10
@@ -262,7 +261,7 @@ async def export_participants(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.callback_query.register(
         show_participants, TripCb.filter(F.action == TripAction.PARTICIPANTS)
     )

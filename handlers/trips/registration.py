@@ -40,7 +40,6 @@ from handlers.kit.render import (
     show_error,
     zone_of,
 )
-from handlers.kit.routing import CapabilityRouter
 from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 from handlers.trips.views import local
 
@@ -995,7 +994,7 @@ async def change_answers(
 
 
 def create_router() -> Router:
-    router = CapabilityRouter(name=__name__)
+    router = Router(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     # The command before the form's catch-alls, so it works in the middle of the form.

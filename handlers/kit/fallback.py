@@ -8,10 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.i18n import Translator
-from bot.core.roles import Access
+from bot.core.roles import Access, Person
 from handlers.kit.keyboards import start_keyboard
 from handlers.kit.render import alert, show_main_menu
-from storage.people import Person
 
 
 async def unknown_message(

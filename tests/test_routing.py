@@ -13,12 +13,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
 
 from handlers import get_routers
-from handlers.kit.routing import (
-    PressPrefix,
-    all_commands,
-    callback_prefixes,
-    handler_routers,
-)
+from handlers.kit.routing import Routing, all_commands, callback_prefixes, handler_routers
 from handlers.trips.callbacks import RegAction, RegCb, TripAction, TripCb
 from tests.conftest import TOKEN
 
@@ -88,7 +83,7 @@ async def test_a_press_is_offered_only_to_the_routers_of_its_prefix_in_order() -
         == f"regs: {reg}"
     )
     assert await _feed([_named("trips", TripCb, calls)], _press(reg)) is UNHANDLED
-    # A router turned away by its prefix filter never ran a handler's filters.
+    # A router that does not handle the prefix was never offered the press.
     assert calls == ["regs"]
 
 
@@ -126,11 +121,9 @@ def test_the_fallback_router_still_sees_every_press() -> None:
     routers = get_routers()
     fallback = routers[-1]
     assert fallback.name == "handlers.kit.fallback"
-    handler_routers(routers)
-    assert not any(
-        isinstance(item.callback, PressPrefix)
-        for item in fallback.callback_query._handler.filters or ()
-    )
+    routing = Routing("callback_query", routers)
+    assert routing._by_prefix[RegCb.__prefix__][-1] is fallback
+    assert routing._any_press[-1] is fallback
 
 
 def test_every_command_of_the_bot_is_routed() -> None:

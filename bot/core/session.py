@@ -9,7 +9,9 @@ aiohttp session:
   value on its own, then aiohttp writes the parts; one `json.dumps` of the whole call
   (aiogram's public `prepare_value` of the call's fields, which resolves the bot's
   defaults) costs a fraction of that, and Cyrillic travels as UTF-8, not as `\\uXXXX`.
-  Uploads and downloads go through aiogram's own `AiohttpSession`, unchanged.
+  Every request goes over aiogram's own aiohttp client session (`AiohttpSession`'s
+  public `create_session`: its connection limits, DNS cache, User-Agent and proxy), and
+  uploads and downloads through that session's own methods, unchanged.
 - aiogram parses every answer with `Response[method.__returning__]`. pydantic keeps
   such parametrised models only in a weak cache, so after a garbage collection the
   next call builds the model class again (several milliseconds of schema building,
@@ -20,44 +22,33 @@ aiohttp session:
 from __future__ import annotations
 
 import json
-import ssl
 from collections.abc import AsyncGenerator
 from functools import partial
 from http import HTTPStatus
 from typing import Any, cast
 
-import certifi
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector
+from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
 _JSON = {"Content-Type": "application/json"}
-CONNECTIONS = 100  # as aiogram's aiohttp session
 
 
 class BotSession(BaseSession):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("json_dumps", partial(json.dumps, ensure_ascii=False))
         super().__init__(**kwargs)
-        # Files up and down: aiogram's own session, with the same server and limits.
-        self._files = AiohttpSession(
+        # aiogram's own session, with the same server and limits: its HTTP client
+        # carries every request, and it sends the files up and down.
+        self._aiohttp = AiohttpSession(
             api=self.api, json_dumps=self.json_dumps, timeout=self.timeout
         )
-        self._client: ClientSession | None = None
         self._response_models: dict[Any, type[Response[Any]]] = {}
-
-    async def _session(self) -> ClientSession:
-        if self._client is None or self._client.closed:
-            connector = TCPConnector(
-                limit=CONNECTIONS, ssl=ssl.create_default_context(cafile=certifi.where())
-            )
-            self._client = ClientSession(connector=connector)
-        return self._client
 
     def _json_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes | None:
         """The call as a JSON object, or None when it uploads a file."""
@@ -81,8 +72,8 @@ class BotSession(BaseSession):
     ) -> TelegramType:
         body = self._json_body(bot, method)
         if body is None:
-            return await self._files.make_request(bot, method, timeout)
-        session = await self._session()
+            return await self._aiohttp.make_request(bot, method, timeout)
+        session = await self._aiohttp.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
             async with session.post(
@@ -129,12 +120,10 @@ class BotSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        async for chunk in self._files.stream_content(
+        async for chunk in self._aiohttp.stream_content(
             url, headers, timeout, chunk_size, raise_for_status
         ):
             yield chunk
 
     async def close(self) -> None:
-        if self._client is not None and not self._client.closed:
-            await self._client.close()
-        await self._files.close()
+        await self._aiohttp.close()

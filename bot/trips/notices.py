@@ -111,13 +111,13 @@ class TripNotices:
             t = await self._notifier.translator_for(promotion.tg_id)
             key = (
                 "reg-promoted-approved"
-                if promotion.status is RegStatus.APPROVED
+                if promotion.status == RegStatus.APPROVED
                 else "reg-promoted-pending"
             )
             await self._notifier.tell(
                 conn, promotion.tg_id, key, markup=self._trip_markup(t, trip.id), trip=trip.title
             )
-            if promotion.status is not RegStatus.APPROVED:
+            if promotion.status != RegStatus.APPROVED:
                 await self.ask_for_decision(conn, promotion.registration_id)
 
     async def decided(

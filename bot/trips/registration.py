@@ -150,11 +150,11 @@ class RegistrationService:
                 guardian=guardian if trip.for_minors else None,
             )
             position = None
-            if status is RegStatus.WAITLISTED:
+            if status == RegStatus.WAITLISTED:
                 position = await self._registrations.position(
                     conn, registration_id=registration_id
                 )
-            if status is RegStatus.PENDING:
+            if status == RegStatus.PENDING:
                 await self._notices.ask_for_decision(conn, registration_id)
         return Registered(registration_id, status, position, trip)
 

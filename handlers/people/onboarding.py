@@ -32,6 +32,7 @@ from bot.people.profile import (
     usable_name,
 )
 from handlers.kit.callbacks import CityCb, Ctx, LanguageCb, NavAction, NavCb, RoleCb
+from handlers.kit.context import with_context
 from handlers.kit.deeplinks import dispatch_payload
 from handlers.kit.keyboards import (
     cities_keyboard,
@@ -107,19 +108,17 @@ async def choose_language(
     t: Translator,
     translations: Translations,
     callback_answer: CallbackAnswer,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
     try:
-        await people.profiles.choose_language(
+        await form.people.profiles.choose_language(
             tg_id=callback.from_user.id, language=callback_data.code
         )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     chosen = translations.get(callback_data.code)
-    await _go(callback, state, Onboarding.consent, chosen, Form(cities, settings, people))
+    await _go(callback, state, Onboarding.consent, chosen, form)
 
 
 async def agree(
@@ -129,9 +128,7 @@ async def agree(
     t: Translator,
     access: Access,
     callback_answer: CallbackAnswer,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
     """Works in the form and later, from the button under the "declined" message."""
     if person is not None and person.is_onboarded:
@@ -141,7 +138,7 @@ async def agree(
     # Agreeing later, from an older message: ask the next question below, not up there.
     later = await state.get_state() != Onboarding.consent.state
     await state.update_data(consent_at=utc_now().isoformat())
-    await _go(callback, state, Onboarding.name, t, Form(cities, settings, people), new=later)
+    await _go(callback, state, Onboarding.name, t, form, new=later)
 
 
 async def decline(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -155,9 +152,7 @@ async def use_telegram_name(
     state: FSMContext,
     t: Translator,
     callback_answer: CallbackAnswer,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
     try:
         name = clean_name(callback.from_user.full_name)
@@ -165,18 +160,15 @@ async def use_telegram_name(
         await show_error(callback, t, error, callback_answer)
         return
     await state.update_data(full_name=name)
-    await _go(callback, state, Onboarding.city, t, Form(cities, settings, people))
+    await _go(callback, state, Onboarding.city, t, form)
 
 
 async def type_name(
     message: Message,
     state: FSMContext,
     t: Translator,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
-    form = Form(cities, settings, people)
     try:
         name = clean_name(message.text)
     except UserError as error:
@@ -192,17 +184,15 @@ async def choose_city(
     state: FSMContext,
     t: Translator,
     callback_answer: CallbackAnswer,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
     try:
-        city = await people.profiles.city(callback_data.id)
+        city = await form.people.profiles.city(callback_data.id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     await state.update_data(city_id=city.id)
-    await _go(callback, state, Onboarding.role, t, Form(cities, settings, people))
+    await _go(callback, state, Onboarding.role, t, form)
 
 
 async def choose_role(
@@ -210,12 +200,10 @@ async def choose_role(
     callback_data: RoleCb,
     state: FSMContext,
     t: Translator,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
     await state.update_data(role=callback_data.role.value)
-    await _go(callback, state, Onboarding.organisation, t, Form(cities, settings, people))
+    await _go(callback, state, Onboarding.organisation, t, form)
 
 
 async def type_organisation(
@@ -224,15 +212,12 @@ async def type_organisation(
     t: Translator,
     bot: Bot,
     translations: Translations,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
     **data: Any,
 ) -> None:
     """The last answer; then the greeting, staff's menu, and where the deep link the
     person came with points (or the menu). `data`, the rest of aiogram's handler data,
     goes on to that deep link's handler, which takes from it the names it declares."""
-    form = Form(cities, settings, people)
     try:
         organisation = clean_organisation(message.text)
     except UserError as error:
@@ -254,7 +239,7 @@ async def type_organisation(
         await _go(message, state, Onboarding.language, t, form, new=True)
         return
     try:
-        person = await people.profiles.complete_onboarding(
+        person = await form.people.profiles.complete_onboarding(
             tg_id=message.from_user.id, language=t.language, answers=answers
         )
     except UserError as error:
@@ -263,7 +248,7 @@ async def type_organisation(
     await state.clear()
     # The person's language may be new: the greeting and what follows speak it.
     t = translations.get(person.language)
-    access = access_of(person.tg_id, person, settings.admin_ids)
+    access = access_of(person.tg_id, person, form.settings.admin_ids)
     if access >= Access.ORGANISER:
         await set_personal_menu(bot, t, chat_id=person.tg_id, access=access)
     await message.answer(t("onb-done", name=person.full_name))
@@ -276,9 +261,6 @@ async def type_organisation(
         "translations": translations,
         "person": person,
         "access": access,
-        "people": people,
-        "cities": cities,
-        "settings": settings,
     }
     if payload and await dispatch_payload(payload, message, context):
         return
@@ -289,14 +271,12 @@ async def back(
     callback: CallbackQuery,
     state: FSMContext,
     t: Translator,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
     current = await state.get_state()
     index = next(i for i, step in enumerate(ONBOARDING_STEPS) if step.state == current)
     step = ONBOARDING_STEPS[max(index - 1, 0)]
-    await _go(callback, state, step, t, Form(cities, settings, people))
+    await _go(callback, state, step, t, form)
 
 
 async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -320,16 +300,15 @@ async def expected_button(
     message: Message,
     state: FSMContext,
     t: Translator,
-    people: People,
-    cities: Cities,
-    settings: Settings,
+    form: Form,
 ) -> None:
     """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, Form(cities, settings, people), t("error-choice"))
+    await _ask_again(message, state, t, form, t("error-choice"))
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    # Every step's handler gets what the questions are drawn with (handlers.kit.context).
+    router = with_context(Router(name=__name__), "form", Form)
     router.callback_query.register(
         choose_language,
         StateFilter(Onboarding.language),

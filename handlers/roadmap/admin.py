@@ -14,11 +14,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from bot.core.cities import Cities
-from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
-from bot.core.roles import Access, Person
 from bot.core.timefmt import utc_now
 from bot.roadmap.capability import Roadmap
 from bot.roadmap.service import (
@@ -32,6 +29,7 @@ from bot.roadmap.service import (
 )
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.callbacks import MenuCb, MenuItem
+from handlers.kit.context import with_context
 from handlers.kit.filters import Has
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.kit.reask import explain_and_ask_again
@@ -84,13 +82,9 @@ async def set_status(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    t: Translator,
-    access: Access,
-    person: Person,
-    roadmap: Roadmap,
-    cities: Cities,
-    settings: Settings,
+    reader: Reader,
 ) -> None:
+    t, access, roadmap = reader.t, reader.access, reader.roadmap
     item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
@@ -121,7 +115,7 @@ async def set_status(
         return
     told = await announce(roadmap.notices, change, now)
     callback_answer.text = t.popup("roadmap-status-changed", count=told)
-    await show_card(callback, item.id, Reader(t, access, person, roadmap, cities, settings))
+    await show_card(callback, item.id, reader)
 
 
 async def notes_start(
@@ -198,18 +192,13 @@ async def _save_notes(
 async def notes_typed(
     message: Message,
     state: FSMContext,
-    t: Translator,
-    access: Access,
-    person: Person,
-    roadmap: Roadmap,
-    cities: Cities,
-    settings: Settings,
+    reader: Reader,
 ) -> None:
+    t = reader.t
     item_id = (await state.get_data()).get("roadmap_item")
     if not isinstance(item_id, int):
         await state.clear()
         return
-    reader = Reader(t, access, person, roadmap, cities, settings)
     if await _save_notes(message, item_id, message.text, state, reader):
         await state.clear()
         await message.answer(t("roadmap-notes-saved"))
@@ -231,15 +220,10 @@ async def notes_clear(
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    t: Translator,
-    access: Access,
-    person: Person,
-    roadmap: Roadmap,
-    cities: Cities,
-    settings: Settings,
+    reader: Reader,
 ) -> None:
+    t = reader.t
     await state.clear()
-    reader = Reader(t, access, person, roadmap, cities, settings)
     if await _save_notes(callback, callback_data.id, None, state, reader):
         callback_answer.text = t.popup("roadmap-notes-cleared")
         await show_card(callback, callback_data.id, reader)
@@ -249,13 +233,9 @@ async def picker(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    t: Translator,
-    access: Access,
-    person: Person,
-    roadmap: Roadmap,
-    cities: Cities,
-    settings: Settings,
+    reader: Reader,
 ) -> None:
+    t, roadmap = reader.t, reader.roadmap
     repo = roadmap.repo
     item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
@@ -278,7 +258,7 @@ async def picker(
     linked = len(await repo.linked_ids(item_id=item.id, kind=kind))
     key = f"roadmap-pick-{kind.value}" if total else f"roadmap-pick-{kind.value}-none"
     text = t(key, number=item.number, title=item.title, linked=linked)
-    zone = await zone_of(person, cities, settings)
+    zone = await zone_of(reader.person, reader.cities, reader.settings)
     await show(
         callback, text, picker_keyboard(t, item, kind, choices, zone, page=page, pages=pages)
     )
@@ -288,13 +268,9 @@ async def toggle(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    t: Translator,
-    access: Access,
-    person: Person,
-    roadmap: Roadmap,
-    cities: Cities,
-    settings: Settings,
+    reader: Reader,
 ) -> None:
+    t, access, roadmap = reader.t, reader.access, reader.roadmap
     repo = roadmap.repo
     try:
         kind = parse_kind(callback_data.value)
@@ -311,22 +287,16 @@ async def toggle(
         await show_error(callback, t, error, callback_answer)
         return
     callback_answer.text = t.popup("roadmap-unlinked" if linked else "roadmap-linked")
-    await picker(
-        callback, callback_data, callback_answer, t, access, person, roadmap, cities, settings
-    )
+    await picker(callback, callback_data, callback_answer, reader)
 
 
 async def all_telebridges(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
-    t: Translator,
-    access: Access,
-    person: Person,
-    roadmap: Roadmap,
-    cities: Cities,
-    settings: Settings,
+    reader: Reader,
 ) -> None:
+    t, access, roadmap = reader.t, reader.access, reader.roadmap
     item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
@@ -343,11 +313,12 @@ async def all_telebridges(
     callback_answer.text = t.popup(
         "roadmap-all-on-done" if updated.all_telebridges else "roadmap-all-off-done"
     )
-    await show_card(callback, item.id, Reader(t, access, person, roadmap, cities, settings))
+    await show_card(callback, item.id, reader)
 
 
 def create_router() -> Router:
-    staff = staff_router(__name__)
+    # Every organiser's handler here gets the reader of an item's card (handlers.kit.context).
+    staff = with_context(staff_router(__name__), "reader", Reader)
     cb, msg = staff.callback_query.register, staff.message.register
     org = RmOrgCb.filter
     cb(status_menu, org(F.action == RmOrgAction.STATUS))

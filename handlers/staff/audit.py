@@ -38,6 +38,7 @@ from bot.people.capability import People
 from bot.staff.audit import HELP_WORDS, AuditFilter, AuditPage, AuditRow, KnownAs, parse_filter
 from bot.staff.capability import Staff
 from handlers.kit.callbacks import IdOrZero, Small
+from handlers.kit.context import with_context
 from handlers.kit.keyboards import menu_button, way_on_keyboard
 from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
 
@@ -221,14 +222,9 @@ async def _show_page(
 async def audit_command(
     message: Message,
     command: CommandObject,
-    t: Translator,
-    access: Access | None,
-    person: Person,
-    people: People,
-    staff: Staff,
-    cities: Cities,
-    settings: Settings,
+    reader: _Reader,
 ) -> None:
+    t = reader.t
     args = (command.args or "").strip()
     if args.lower() in HELP_WORDS:
         await message.answer(t("audit-help"), reply_markup=way_on_keyboard(t))
@@ -240,22 +236,14 @@ async def audit_command(
             t(error.key) + "\n\n" + t("audit-help"), reply_markup=way_on_keyboard(t)
         )
         return
-    reader = _Reader(t, access, person, people, staff, cities, settings)
     await _show_page(message, audit_filter, 0, reader, new=True)
 
 
 async def audit_page(
     callback: CallbackQuery,
     callback_data: AuditCb,
-    t: Translator,
-    access: Access | None,
-    person: Person,
-    people: People,
-    staff: Staff,
-    cities: Cities,
-    settings: Settings,
+    reader: _Reader,
 ) -> None:
-    reader = _Reader(t, access, person, people, staff, cities, settings)
     await _show_page(callback, _filter_of(callback_data), callback_data.page, reader, new=False)
 
 
@@ -271,7 +259,8 @@ async def refuse_button(
 
 def create_router() -> Router:
     router = Router(name=__name__)
-    admins = Router(name=f"{__name__}.admins")
+    # Both of the admins' handlers get the log's reader (handlers.kit.context).
+    admins = with_context(Router(name=f"{__name__}.admins"), "reader", _Reader)
     admins.message.filter(IsAdmin())
     admins.callback_query.filter(IsAdmin())
     admins.message.register(audit_command, Command("audit"))

@@ -25,7 +25,6 @@ from storage.db import utc_now
 from storage.outbox import OutboxRepo
 
 logger = logging.getLogger(__name__)
-NOTIFY_TIMEOUT_SECONDS = 30
 CLI_LANGUAGE = "ru"
 
 

@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.core.cities import Cities, City
+from bot.core.cities import City
 from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.ids import parse_id, parse_prefixed_id
@@ -51,14 +51,14 @@ from handlers.events.callbacks import (
     EventFormCb,
     EventPickCb,
 )
-from handlers.events.viewer import Viewer, with_viewer
+from handlers.events.viewer import Viewer
 from handlers.events.views import back_to_event_keyboard, cancel_confirm_keyboard
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.filters import Has
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.keyboards import InlineKeyboard
 from handlers.kit.panel import to_panel_button
-from handlers.kit.reask import explain_and_ask_again
-from handlers.kit.render import Target, alert, send_new, shorten, show, show_error
+from handlers.kit.render import alert, send_new, shorten, show, show_error
 
 LABEL_MAX = 60
 LINKS_SHOWN = 8  # programmes and trips offered as links, each
@@ -77,27 +77,48 @@ class EventForm(StatesGroup):
     preview = State()
 
 
-STEPS = (
-    EventForm.kind,
-    EventForm.title,
-    EventForm.city,
-    EventForm.venue,
-    EventForm.starts,
-    EventForm.ends,
-    EventForm.description,
-    EventForm.link,
-)
+class EventFormSpec(FormSpec[Viewer]):
+    def __init__(self) -> None:
+        super().__init__(
+            group=EventForm,
+            steps=(
+                Step(EventForm.kind, "kind"),
+                Step(EventForm.title, "title", typed=True),
+                Step(EventForm.city, "city_id"),
+                Step(EventForm.venue, "venue", typed=True, skippable=True),
+                Step(EventForm.starts, "starts_at", typed=True),
+                # Left empty, the end equals the start.
+                Step(EventForm.ends, "ends_at", typed=True, skippable=True),
+                Step(EventForm.description, "description", typed=True, skippable=True),
+                Step(EventForm.link, "link", skippable=True),
+            ),
+            summary=EventForm.preview,
+            saved_key="eid",
+        )
+
+    async def screen(self, ctx: Viewer, step: State, data: FormData) -> Screen:
+        cities = await ctx.cities.by_id()
+        return FormView(ctx.t, data, cities, await _links(ctx.t, ctx.trips, data)).screen(step)
+
+    async def cancelled(self, ctx: Viewer, data: FormData) -> Screen:
+        return ctx.t("event-form-cancelled"), _saved_keyboard(ctx.t, data.get("eid"))
+
+    def clash(self, data: FormData) -> tuple[State, str] | None:
+        if data.get("ends_at") and data["ends_at"] < data["starts_at"]:
+            return EventForm.ends, "event-error-end-before-start"
+        return None
+
+    def skipped(self, data: FormData, step: Step) -> FormData:
+        if step.key == "ends_at":  # no separate end: it ends when it starts
+            return {"ends_at": data.get("starts_at")}
+        return super().skipped(data, step)
+
+
+SPEC = EventFormSpec()
+FORM = Form(SPEC)
+STEPS = tuple(step.state for step in SPEC.steps)
 # Which form value each step fills.
-VALUES = {
-    EventForm.kind.state: "kind",
-    EventForm.title.state: "title",
-    EventForm.city.state: "city_id",
-    EventForm.venue.state: "venue",
-    EventForm.starts.state: "starts_at",
-    EventForm.ends.state: "ends_at",
-    EventForm.description.state: "description",
-    EventForm.link.state: "link",
-}
+VALUES = {step.state.state: key for step in SPEC.steps if (key := step.key)}
 FIELD_STEPS = {
     EventField.KIND: EventForm.kind,
     EventField.TITLE: EventForm.title,
@@ -108,23 +129,8 @@ FIELD_STEPS = {
     EventField.DESCRIPTION: EventForm.description,
     EventField.LINK: EventForm.link,
 }
-TEXT_STEPS = (
-    EventForm.title,
-    EventForm.venue,
-    EventForm.starts,
-    EventForm.ends,
-    EventForm.description,
-)
-BUTTON_STEPS = (EventForm.kind, EventForm.city, EventForm.link, EventForm.preview)
-# Steps that may be left empty with "Пропустить" (the end then equals the start).
-SKIPPABLE = (EventForm.venue, EventForm.ends, EventForm.description, EventForm.link)
-
-
-def _step(name: str | None) -> State:
-    for step in (*STEPS, EventForm.preview):
-        if step.state == name:
-            return step
-    raise LookupError(name)
+# Steps that may be left empty with "Пропустить".
+SKIPPABLE = tuple(step.state for step in SPEC.steps if step.skippable)
 
 
 def _has(form: dict[str, Any], step: State) -> bool:
@@ -283,49 +289,6 @@ async def _links(t: Translator, trips: Trips, form: dict[str, Any]) -> dict[str,
     return links
 
 
-async def _show_step(
-    target: Target,
-    state: FSMContext,
-    step: State,
-    viewer: Viewer,
-    *,
-    new: bool = False,
-    note: str | None = None,
-) -> None:
-    t: Translator = viewer.t
-    cities: Cities = viewer.cities
-    await state.set_state(step)
-    form = await state.get_data()
-    view = FormView(t, form, await cities.by_id(), await _links(t, viewer.trips, form))
-    text, markup = view.screen(step)
-    if note:
-        text = f"{t(note)}\n\n{text}"
-    if new:
-        await send_new(target, text, markup)
-    else:
-        await show(target, text, markup)
-
-
-async def _advance(
-    target: Target, state: FSMContext, current: State, viewer: Viewer, *, new: bool = False
-) -> None:
-    form = await state.get_data()
-    note = None
-    if form.get("ret"):
-        step: State = EventForm.preview
-        for candidate in STEPS:
-            if not _has(form, candidate):
-                step = candidate
-                break
-        else:
-            if form.get("ends_at") and form["ends_at"] < form["starts_at"]:
-                step, note = EventForm.ends, "event-error-end-before-start"
-    else:
-        index = STEPS.index(current)
-        step = STEPS[index + 1] if index + 1 < len(STEPS) else EventForm.preview
-    await _show_step(target, state, step, viewer, new=new, note=note)
-
-
 def _form_from_event(event: Event) -> dict[str, Any]:
     link = None
     if event.programme_id is not None:
@@ -369,9 +332,8 @@ def _event_from_form(form: dict[str, Any]) -> NewEvent:
 # Starting the form
 
 
-async def new_event(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    await state.set_data({"eid": None, "ret": False})
-    await _show_step(callback, state, EventForm.kind, viewer)
+async def new_event(callback: CallbackQuery, state: FSMContext, form_context: Viewer) -> None:
+    await FORM.start(callback, state, form_context, {"eid": None, "ret": False}, at=STEPS[0])
 
 
 async def edit_event(
@@ -379,8 +341,9 @@ async def edit_event(
     callback_data: EventCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
+    viewer = form_context
     event = await viewer.events.repo.get(event_id=callback_data.id)
     if event is None:
         alert(callback_answer, viewer.t.popup("event-error-not-found"))
@@ -388,8 +351,8 @@ async def edit_event(
     if event.status != EventStatus.SCHEDULED:
         alert(callback_answer, viewer.t.popup("event-error-cancelled"))
         return
-    await state.set_data(_form_from_event(event))
-    await _show_step(callback, state, EventForm.preview, viewer, new=True)
+    data = _form_from_event(event)
+    await FORM.start(callback, state, viewer, data, at=EventForm.preview, new=True)
 
 
 # Steps
@@ -400,10 +363,11 @@ async def pick(
     callback_data: EventPickCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
+    viewer = form_context
     t: Translator = viewer.t
-    current = _step(await state.get_state())
+    current = FORM.step(await state.get_state())
     value = callback_data.value
     if current == EventForm.kind:
         try:
@@ -424,13 +388,13 @@ async def pick(
             alert(callback_answer, t.popup("error-stale-button"))
             return
         update = {"link": value}
-    await state.update_data(update)
-    await _advance(callback, state, current, viewer)
+    await FORM.answered(callback, state, viewer, current, update)
 
 
-async def typed(message: Message, state: FSMContext, viewer: Viewer) -> None:
+async def typed(message: Message, state: FSMContext, form_context: Viewer) -> None:
+    viewer = form_context
     t: Translator = viewer.t
-    current = _step(await state.get_state())
+    current = FORM.step(await state.get_state())
     form = await state.get_data()
     try:
         if current == EventForm.title:
@@ -454,56 +418,15 @@ async def typed(message: Message, state: FSMContext, viewer: Viewer) -> None:
                 check_end(datetime.fromisoformat(starts) if starts else None, moment)
                 update = {"ends_at": to_db_time(moment)}
     except UserError as error:
-        await _ask_again(message, state, t(error.key, **error.args_), viewer)
+        await FORM.wrong(message, state, viewer, t(error.key, **error.args_))
         return
-    await state.update_data(update)
-    await _advance(message, state, current, viewer, new=True)
-
-
-async def skip(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    current = _step(await state.get_state())
-    if current not in SKIPPABLE:
-        await _show_step(callback, state, current, viewer)
-        return
-    key = VALUES[current.state or ""]
-    if key == "ends_at":  # no separate end: it ends when it starts
-        await state.update_data(ends_at=(await state.get_data()).get("starts_at"))
-    else:
-        await state.update_data({key: ""})
-    await _advance(callback, state, current, viewer)
-
-
-async def keep(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    current = _step(await state.get_state())
-    if not _has(await state.get_data(), current):
-        await _show_step(callback, state, current, viewer)
-        return
-    await _advance(callback, state, current, viewer)
+    await FORM.answered(message, state, viewer, current, update)
 
 
 async def field(
-    callback: CallbackQuery, callback_data: EventFieldCb, state: FSMContext, viewer: Viewer
+    callback: CallbackQuery, callback_data: EventFieldCb, state: FSMContext, form_context: Viewer
 ) -> None:
-    await state.update_data(ret=True)
-    await _show_step(callback, state, FIELD_STEPS[callback_data.field], viewer)
-
-
-async def back(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -> None:
-    current = _step(await state.get_state())
-    form = await state.get_data()
-    if current == EventForm.preview:
-        step = EventForm.preview if form.get("eid") is not None else STEPS[-1]
-    elif form.get("ret"):
-        step = EventForm.preview
-    else:
-        step = STEPS[max(STEPS.index(current) - 1, 0)]
-    await _show_step(callback, state, step, viewer)
-
-
-async def cancel_form(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    event_id = (await state.get_data()).get("eid")
-    await state.clear()
-    await show(callback, t("event-form-cancelled"), _saved_keyboard(t, event_id))
+    await FORM.change(callback, state, form_context, FIELD_STEPS[callback_data.field])
 
 
 def _saved_keyboard(t: Translator, event_id: int | None) -> InlineKeyboardMarkup:
@@ -543,24 +466,6 @@ async def save(
     if change.moved:
         text += "\n" + t("event-subscribers-told", count=told)
     await show(callback, text, _saved_keyboard(t, change.event.id))
-
-
-async def _ask_again(
-    message: Message, state: FSMContext, explanation: str, viewer: Viewer
-) -> None:
-    """A wrong answer: say why, then the step's question again with its buttons."""
-    step = _step(await state.get_state())
-    await explain_and_ask_again(
-        message, explanation, lambda: _show_step(message, state, step, viewer, new=True)
-    )
-
-
-async def expect_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    await _ask_again(message, state, viewer.t("error-text-expected"), viewer)
-
-
-async def expect_button(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    await _ask_again(message, state, viewer.t("error-choice"), viewer)
 
 
 # Card actions
@@ -641,24 +546,32 @@ ORGANISER_ACTIONS = {
 }
 
 
-def _staff_router() -> Router:
-    router = with_viewer(staff_router(__name__))
+def _form_router() -> Router:
+    router = FORM.router(__name__, Viewer)
     cb, msg, form = router.callback_query.register, router.message.register, EventFormCb.filter
     cb(new_event, form(F.action == EventFormAction.NEW))
     cb(edit_event, EventCb.filter(F.action == EventAction.EDIT))
+    cb(pick, StateFilter(EventForm.kind, EventForm.city, EventForm.link), EventPickCb.filter())
+    msg(typed, StateFilter(*(step.state for step in SPEC.steps if step.typed)), Has(F.text))
+    cb(field, StateFilter(EventForm.preview), EventFieldCb.filter())
+    cb(save, StateFilter(EventForm.preview), form(F.action == EventFormAction.SAVE))
+    FORM.register(
+        router,
+        back=form(F.action == EventFormAction.BACK),
+        cancel=form(F.action == EventFormAction.CANCEL),
+        keep=form(F.action == EventFormAction.KEEP),
+        skip=form(F.action == EventFormAction.SKIP),
+    )
+    return router
+
+
+def _staff_router() -> Router:
+    router = staff_router(__name__)
+    cb = router.callback_query.register
     cb(share, EventCb.filter(F.action == EventAction.SHARE))
     cb(cancel_ask, EventCb.filter(F.action == EventAction.CANCEL))
     cb(cancel_confirm, EventCb.filter(F.action == EventAction.CANCEL_CONFIRM))
-    cb(pick, StateFilter(EventForm.kind, EventForm.city, EventForm.link), EventPickCb.filter())
-    msg(typed, StateFilter(*TEXT_STEPS), Has(F.text))
-    cb(skip, StateFilter(EventForm), form(F.action == EventFormAction.SKIP))
-    cb(keep, StateFilter(EventForm), form(F.action == EventFormAction.KEEP))
-    cb(field, StateFilter(EventForm.preview), EventFieldCb.filter())
-    cb(back, StateFilter(EventForm), form(F.action == EventFormAction.BACK))
-    cb(save, StateFilter(EventForm.preview), form(F.action == EventFormAction.SAVE))
-    cb(cancel_form, StateFilter(EventForm), form(F.action == EventFormAction.CANCEL))
-    msg(expect_text, StateFilter(*TEXT_STEPS))
-    msg(expect_button, StateFilter(*BUTTON_STEPS))
+    router.include_router(_form_router())
     return router
 
 

@@ -81,14 +81,15 @@ class FormSpec(ABC, Generic[Ctx]):
         group: type[StatesGroup],
         steps: tuple[Step, ...],
         summary: State,
-        saved_key: str,
+        saved_key: str | None = None,
         side_steps: tuple[Step, ...] = (),
     ) -> None:
         self.group = group
         self.steps = steps  # the main steps, in order
         self.side_steps = side_steps  # asked from inside a main step
         self.summary = summary
-        # The form value that holds a saved thing's id while it is being edited.
+        # The form value that holds a saved thing's id when its edit starts at the
+        # summary (None: an edit walks the steps as a new one does).
         self.saved_key = saved_key
 
     @abstractmethod
@@ -134,7 +135,9 @@ class Form(Generic[Ctx]):
         return self._all[name].state
 
     def editing(self, data: FormData) -> bool:
-        return data.get(self.spec.saved_key) is not None
+        """Whether a saved thing is being edited from its summary."""
+        key = self.spec.saved_key
+        return key is not None and data.get(key) is not None
 
     def returning(self, data: FormData) -> bool:
         return bool(data.get(RETURNING))

@@ -382,8 +382,8 @@ def _staff_router() -> Router:
     cb(cancel_trip_back, StateFilter(TripCancel), form(F.action == FormAction.BACK))
     cb(cancel_trip_abort, StateFilter(TripCancel), form(F.action == FormAction.CANCEL))
 
-    programmes.register(router)
-    trip_form.register(router)
+    router.include_router(programmes.create_router())
+    router.include_router(trip_form.create_router())
     return router
 
 

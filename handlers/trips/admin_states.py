@@ -40,12 +40,6 @@ class TripCancel(StatesGroup):
     confirm = State()
 
 
-PROGRAMME_STEPS = (
-    ProgrammeForm.direction,
-    ProgrammeForm.title,
-    ProgrammeForm.description,
-    ProgrammeForm.audience,
-)
 # The trip form's main steps in order, for "Назад" and for walking forward.
 TRIP_STEPS = (
     TripForm.programme,

@@ -5,6 +5,8 @@ Editing walks the same steps pre-filled, each with "Оставить как ес
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -24,122 +26,136 @@ from bot.trips.admin import (
 from bot.trips.capability import Trips
 from bot.trips.catalogue import NewProgramme
 from handlers.kit.filters import Has
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.panel import PanelAction, PanelCb
-from handlers.kit.reask import explain_and_ask_again
-from handlers.kit.render import Target, alert, send_new, show, show_error
+from handlers.kit.render import alert, show, show_error
 from handlers.trips.admin_keyboards import (
     FormAction,
     FormCb,
     PickCb,
     saved_keyboard,
 )
-from handlers.trips.admin_states import PROGRAMME_STEPS, ProgrammeForm
+from handlers.trips.admin_states import ProgrammeForm
 from handlers.trips.admin_views import programme_screen
 
 
-async def _programme_step(
-    target: Target, state: FSMContext, step: State, t: Translator, *, new: bool = False
+@dataclass(frozen=True, slots=True)
+class ProgrammeFormContext:
+    t: Translator
+
+
+class ProgrammeFormSpec(FormSpec[ProgrammeFormContext]):
+    def __init__(self) -> None:
+        super().__init__(
+            group=ProgrammeForm,
+            steps=(
+                Step(ProgrammeForm.direction, "direction"),
+                Step(ProgrammeForm.title, "title", typed=True),
+                Step(ProgrammeForm.description, "description", typed=True, skippable=True),
+                # Roles are toggled on and off; "Готово" moves on (nothing to keep).
+                Step(ProgrammeForm.audience),
+            ),
+            summary=ProgrammeForm.preview,
+        )
+
+    async def screen(self, ctx: ProgrammeFormContext, step: State, data: FormData) -> Screen:
+        return programme_screen(ctx.t, data, step)
+
+    async def cancelled(self, ctx: ProgrammeFormContext, data: FormData) -> Screen:
+        return ctx.t("org-form-cancelled"), saved_keyboard(ctx.t)
+
+
+FORM = Form(ProgrammeFormSpec())
+
+
+async def new_programme(
+    callback: CallbackQuery, state: FSMContext, form_context: ProgrammeFormContext
 ) -> None:
-    await state.set_state(step)
-    text, markup = programme_screen(t, await state.get_data(), step)
-    if new:
-        await send_new(target, text, markup)
-    else:
-        await show(target, text, markup)
-
-
-def _programme_next(step: str | None) -> State:
-    index = next(i for i, s in enumerate(PROGRAMME_STEPS) if s.state == step)
-    return (
-        PROGRAMME_STEPS[index + 1] if index + 1 < len(PROGRAMME_STEPS) else ProgrammeForm.preview
-    )
-
-
-async def new_programme(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    await state.set_data(
-        {"pid": None, "direction": None, "title": None, "description": None, "audience": []}
-    )
-    await _programme_step(callback, state, ProgrammeForm.direction, t)
+    data: FormData = {
+        "pid": None,
+        "direction": None,
+        "title": None,
+        "description": None,
+        "audience": [],
+    }
+    await FORM.start(callback, state, form_context, data, at=ProgrammeForm.direction)
 
 
 async def edit_programme(
     callback: CallbackQuery,
     callback_data: PanelCb,
     state: FSMContext,
-    t: Translator,
+    form_context: ProgrammeFormContext,
     trips: Trips,
     callback_answer: CallbackAnswer,
 ) -> None:
     programme = await trips.repo.get_programme(programme_id=callback_data.id)
     if programme is None:
-        alert(callback_answer, t.popup("org-error-programme-not-found"))
+        alert(callback_answer, form_context.t.popup("org-error-programme-not-found"))
         return
-    await state.set_data(
-        {
-            "pid": programme.id,
-            "direction": programme.direction,
-            "title": programme.title,
-            "description": programme.description,
-            "audience": list(programme.audience),
-        }
-    )
-    await _programme_step(callback, state, ProgrammeForm.direction, t)
+    data = {
+        "pid": programme.id,
+        "direction": programme.direction,
+        "title": programme.title,
+        "description": programme.description,
+        "audience": list(programme.audience),
+    }
+    # An edit walks the same steps, each with "Оставить как есть".
+    await FORM.start(callback, state, form_context, data, at=ProgrammeForm.direction)
 
 
 async def programme_direction(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
+    form_context: ProgrammeFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
         direction = parse_direction(callback_data.value)
     except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+        await show_error(callback, form_context.t, error, callback_answer)
         return
-    await state.update_data(direction=direction.value)
-    await _programme_step(callback, state, ProgrammeForm.title, t)
+    values = {"direction": direction.value}
+    await FORM.answered(callback, state, form_context, ProgrammeForm.direction, values)
 
 
-async def programme_title(message: Message, state: FSMContext, t: Translator) -> None:
+async def programme_title(
+    message: Message, state: FSMContext, form_context: ProgrammeFormContext
+) -> None:
+    t = form_context.t
     try:
         title = clean_title(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await state.update_data(title=title)
-    await _programme_step(message, state, ProgrammeForm.description, t, new=True)
+    await FORM.answered(message, state, form_context, ProgrammeForm.title, {"title": title})
 
 
-async def programme_description(message: Message, state: FSMContext, t: Translator) -> None:
+async def programme_description(
+    message: Message, state: FSMContext, form_context: ProgrammeFormContext
+) -> None:
+    t = form_context.t
     try:
         description = clean_description(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await state.update_data(description=description)
-    await _programme_step(message, state, ProgrammeForm.audience, t, new=True)
-
-
-async def programme_no_description(
-    callback: CallbackQuery, state: FSMContext, t: Translator
-) -> None:
-    await state.update_data(description="")
-    await _programme_step(callback, state, ProgrammeForm.audience, t)
+    values = {"description": description}
+    await FORM.answered(message, state, form_context, ProgrammeForm.description, values)
 
 
 async def programme_toggle_role(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
+    form_context: ProgrammeFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
     try:
         role = parse_role(callback_data.value).value
     except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+        await show_error(callback, form_context.t, error, callback_answer)
         return
     audience = list((await state.get_data()).get("audience", []))
     if role in audience:
@@ -147,42 +163,13 @@ async def programme_toggle_role(
     else:
         audience.append(role)
     await state.update_data(audience=audience)
-    await _programme_step(callback, state, ProgrammeForm.audience, t)
+    await FORM.show(callback, state, form_context, ProgrammeForm.audience)
 
 
 async def programme_audience_done(
-    callback: CallbackQuery, state: FSMContext, t: Translator
+    callback: CallbackQuery, state: FSMContext, form_context: ProgrammeFormContext
 ) -> None:
-    await _programme_step(callback, state, ProgrammeForm.preview, t)
-
-
-# The value "Оставить как есть" keeps at each step that offers it.
-_KEPT = {
-    ProgrammeForm.direction.state: "direction",
-    ProgrammeForm.title.state: "title",
-    ProgrammeForm.description.state: "description",
-}
-
-
-async def programme_keep(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    current = await state.get_state()
-    key = _KEPT.get(current or "")
-    if key is None or (await state.get_data()).get(key) is None:
-        # A stale button: there is nothing to keep here, ask the same step again.
-        step = next(s for s in (*PROGRAMME_STEPS, ProgrammeForm.preview) if s.state == current)
-        await _programme_step(callback, state, step, t)
-        return
-    await _programme_step(callback, state, _programme_next(current), t)
-
-
-async def programme_back(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    current = await state.get_state()
-    if current == ProgrammeForm.preview.state:
-        step = PROGRAMME_STEPS[-1]
-    else:
-        index = next(i for i, s in enumerate(PROGRAMME_STEPS) if s.state == current)
-        step = PROGRAMME_STEPS[max(index - 1, 0)]
-    await _programme_step(callback, state, step, t)
+    await FORM.answered(callback, state, form_context, ProgrammeForm.audience, {})
 
 
 async def programme_save(
@@ -215,54 +202,27 @@ async def programme_save(
     await show(callback, t(key, title=programme.title), saved_keyboard(t))
 
 
-async def programme_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    await state.clear()
-    await show(callback, t("org-form-cancelled"), saved_keyboard(t))
-
-
-async def _ask_again(message: Message, state: FSMContext, t: Translator, explanation: str) -> None:
-    """A wrong answer: say why, then the step's question again with its buttons."""
-    current = await state.get_state()
-    step = next(s for s in (*PROGRAMME_STEPS, ProgrammeForm.preview) if s.state == current)
-    await explain_and_ask_again(
-        message, explanation, lambda: _programme_step(message, state, step, t, new=True)
-    )
-
-
-async def expect_text(message: Message, state: FSMContext, t: Translator) -> None:
-    """A photo, sticker or file where a typed answer is expected."""
-    await _ask_again(message, state, t, t("error-text-expected"))
-
-
-async def expect_button(message: Message, state: FSMContext, t: Translator) -> None:
-    """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, t("error-choice"))
-
-
-def register(router: Router) -> None:
+def create_router() -> Router:
+    """The programme form, for the organisers' router to include."""
+    router = FORM.router(__name__, ProgrammeFormContext)
     cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
     cb(new_programme, PanelCb.filter(F.action == PanelAction.NEW_PROGRAMME))
     cb(edit_programme, PanelCb.filter(F.action == PanelAction.PROGRAMME))
     cb(programme_direction, StateFilter(ProgrammeForm.direction), PickCb.filter())
     msg(programme_title, StateFilter(ProgrammeForm.title), Has(F.text))
     msg(programme_description, StateFilter(ProgrammeForm.description), Has(F.text))
-    cb(
-        programme_no_description,
-        StateFilter(ProgrammeForm.description),
-        form(F.action == FormAction.SKIP),
-    )
     cb(programme_toggle_role, StateFilter(ProgrammeForm.audience), PickCb.filter())
     cb(
         programme_audience_done,
         StateFilter(ProgrammeForm.audience),
         form(F.action == FormAction.DONE),
     )
-    cb(programme_keep, StateFilter(ProgrammeForm), form(F.action == FormAction.KEEP))
-    cb(programme_back, StateFilter(ProgrammeForm), form(F.action == FormAction.BACK))
     cb(programme_save, StateFilter(ProgrammeForm.preview), form(F.action == FormAction.SAVE))
-    cb(programme_cancel, StateFilter(ProgrammeForm), form(F.action == FormAction.CANCEL))
-    msg(expect_text, StateFilter(ProgrammeForm.title))
-    msg(expect_text, StateFilter(ProgrammeForm.description))
-    msg(expect_button, StateFilter(ProgrammeForm.direction))
-    msg(expect_button, StateFilter(ProgrammeForm.audience))
-    msg(expect_button, StateFilter(ProgrammeForm.preview))
+    FORM.register(
+        router,
+        back=form(F.action == FormAction.BACK),
+        cancel=form(F.action == FormAction.CANCEL),
+        keep=form(F.action == FormAction.KEEP),
+        skip=form(F.action == FormAction.SKIP),
+    )
+    return router

@@ -8,6 +8,7 @@ the organiser's city time and kept in the form as UTC ISO strings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,9 +52,9 @@ from bot.trips.catalogue import (
 )
 from bot.trips.questions import QuestionKind
 from handlers.kit.filters import Has
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.panel import PanelAction, PanelCb
-from handlers.kit.reask import explain_and_ask_again
-from handlers.kit.render import Target, alert, send_new, show, show_error, zone_of
+from handlers.kit.render import alert, show, show_error, zone_of
 from handlers.trips.admin_keyboards import (
     NO,
     YES,
@@ -66,32 +67,9 @@ from handlers.trips.admin_keyboards import (
     no_programmes_keyboard,
     saved_keyboard,
 )
-from handlers.trips.admin_states import QUESTION_STEPS, TRIP_STEPS, TripForm
-from handlers.trips.admin_views import FIELD_STEPS, TripFormView, has_value
+from handlers.trips.admin_states import TRIP_STEPS, TripForm
+from handlers.trips.admin_views import FIELD_STEPS, TRIP_STEP_VALUES, TripFormView, has_value
 from handlers.trips.callbacks import TripAction, TripCb
-
-_BUTTON_STEPS = (
-    TripForm.programme,
-    TripForm.from_city,
-    TripForm.to_city,
-    TripForm.approval,
-    TripForm.minors,
-    TripForm.questions,
-    TripForm.q_kind,
-    TripForm.q_required,
-    TripForm.status,
-    TripForm.preview,
-)
-_TEXT_STEPS = (
-    TripForm.title,
-    TripForm.starts,
-    TripForm.ends,
-    TripForm.deadline,
-    TripForm.capacity,
-    TripForm.q_label,
-    TripForm.q_options,
-    TripForm.description,
-)
 
 
 async def _place(
@@ -103,75 +81,90 @@ async def _place(
     return zone, city.name(t.language) if city else zone
 
 
-async def _trip_step(
-    target: Target,
-    state: FSMContext,
-    step: State,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
-    *,
-    new: bool = False,
-    note: str | None = None,
-) -> None:
-    await state.set_state(step)
-    view = TripFormView(
-        t=t,
-        form=await state.get_data(),
-        programmes={p.id: p for p in await trips.repo.list_programmes()},
-        cities={city.id: city for city in await cities.list()},
-    )
-    text, markup = view.screen(step)
-    if note:
-        text = f"{note}\n\n{text}"
-    if new:
-        await send_new(target, text, markup)
-    else:
-        await show(target, text, markup)
+_TYPED = (
+    TripForm.title,
+    TripForm.starts,
+    TripForm.ends,
+    TripForm.deadline,
+    TripForm.capacity,
+    TripForm.description,
+)
 
 
-def _first_gap(form: dict[str, Any]) -> tuple[State, str | None]:
-    """Where a form that returns to the preview must stop: a missing or clashing value."""
-    for step in TRIP_STEPS:
-        if not has_value(form, step):
-            return step, None
-    if form["to_city_id"] == form["from_city_id"]:
-        return TripForm.to_city, "trip-error-same-city"
-    starts = datetime.fromisoformat(form["starts_at"])
-    if datetime.fromisoformat(form["ends_at"]) < starts:
-        return TripForm.ends, "trip-error-end-before-start"
-    if datetime.fromisoformat(form["deadline"]) >= starts:
-        return TripForm.deadline, "trip-error-deadline"
-    return TripForm.preview, None
+@dataclass(frozen=True, slots=True)
+class TripFormContext:
+    """What the trip form's screens take (built once per update on the form's router)."""
+
+    t: Translator
+    trips: Trips
+    cities: Cities
 
 
-async def _trip_advance(
-    target: Target,
-    state: FSMContext,
-    current: State,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
-    *,
-    new: bool = False,
-) -> None:
-    form = await state.get_data()
-    note = None
-    if form.get("ret"):
-        step, note = _first_gap(form)
-    else:
-        index = TRIP_STEPS.index(current)
-        step = TRIP_STEPS[index + 1] if index + 1 < len(TRIP_STEPS) else TripForm.preview
-    await _trip_step(
-        target, state, step, t, trips, cities, new=new, note=t(note) if note else None
-    )
+class TripFormSpec(FormSpec[TripFormContext]):
+    def __init__(self) -> None:
+        super().__init__(
+            group=TripForm,
+            steps=tuple(
+                Step(
+                    step,
+                    TRIP_STEP_VALUES[step.state],
+                    typed=step in _TYPED,
+                    skippable=step == TripForm.description,
+                )
+                for step in TRIP_STEPS
+            ),
+            # One question being added, from the questions step.
+            side_steps=(
+                Step(TripForm.q_kind),
+                Step(TripForm.q_label, typed=True),
+                Step(TripForm.q_options, typed=True),
+                Step(TripForm.q_required),
+            ),
+            summary=TripForm.preview,
+            saved_key="tid",
+        )
+
+    async def screen(self, ctx: TripFormContext, step: State, data: FormData) -> Screen:
+        view = TripFormView(
+            t=ctx.t,
+            form=data,
+            programmes={p.id: p for p in await ctx.trips.repo.list_programmes()},
+            cities={city.id: city for city in await ctx.cities.list()},
+        )
+        return view.screen(step)
+
+    async def cancelled(self, ctx: TripFormContext, data: FormData) -> Screen:
+        # Leaving the edit of a saved trip offers its card again.
+        trip_id = data.get("tid")
+        return ctx.t("org-form-cancelled"), saved_keyboard(
+            ctx.t, int(trip_id) if trip_id is not None else None
+        )
+
+    def has(self, data: FormData, step: Step) -> bool:
+        return has_value(data, step.state)
+
+    def clash(self, data: FormData) -> tuple[State, str] | None:
+        if data["to_city_id"] == data["from_city_id"]:
+            return TripForm.to_city, "trip-error-same-city"
+        starts = datetime.fromisoformat(data["starts_at"])
+        if datetime.fromisoformat(data["ends_at"]) < starts:
+            return TripForm.ends, "trip-error-end-before-start"
+        if datetime.fromisoformat(data["deadline"]) >= starts:
+            return TripForm.deadline, "trip-error-deadline"
+        return None
+
+    def back_from_side(self, data: FormData, step: State) -> State:
+        if step == TripForm.q_required:
+            is_choice = (data.get("question") or {}).get("kind") == QuestionKind.CHOICE
+            return TripForm.q_options if is_choice else TripForm.q_label
+        return {
+            TripForm.q_kind.state: TripForm.questions,
+            TripForm.q_label.state: TripForm.q_kind,
+            TripForm.q_options.state: TripForm.q_label,
+        }[step.state]
 
 
-def _current_step(name: str | None) -> State:
-    for step in (*TRIP_STEPS, *QUESTION_STEPS, TripForm.preview):
-        if step.state == name:
-            return step
-    raise LookupError(name)
+FORM = Form(TripFormSpec())
 
 
 def _form_from_trip(trip: Trip, questions: list[Question], zone: str, city: str) -> dict[str, Any]:
@@ -239,12 +232,11 @@ def _trip_from_form(form: dict[str, Any]) -> NewTrip:
 async def new_trip(
     callback: CallbackQuery,
     state: FSMContext,
-    t: Translator,
     person: Person,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     settings: Settings,
 ) -> None:
+    t, trips, cities = form_context.t, form_context.trips, form_context.cities
     if not await trips.repo.list_programmes():
         await state.clear()
         await show(callback, t("org-trip-no-programmes"), no_programmes_keyboard(t))
@@ -253,21 +245,20 @@ async def new_trip(
     await state.set_data(
         {"tid": None, "ret": False, "zone": zone, "zone_city": city, "questions": []}
     )
-    await _trip_step(callback, state, TripForm.programme, t, trips, cities)
+    await FORM.show(callback, state, form_context, TripForm.programme)
 
 
 async def edit_trip(
     callback: CallbackQuery,
     callback_data: TripCb,
     state: FSMContext,
-    t: Translator,
     person: Person,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
     """ "Изменить" (the preview with a button per field) or "Места" (capacity at once)."""
+    t, trips, cities = form_context.t, form_context.trips, form_context.cities
     trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
@@ -279,18 +270,17 @@ async def edit_trip(
     questions = await trips.repo.questions(trip_id=trip.id)
     await state.set_data(_form_from_trip(trip, questions, zone, city))
     step = TripForm.capacity if callback_data.action is TripAction.CAPACITY else TripForm.preview
-    await _trip_step(callback, state, step, t, trips, cities, new=True)
+    await FORM.show(callback, state, form_context, step, new=True)
 
 
 async def trip_programme(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
+    t, trips = form_context.t, form_context.trips
     value = callback_data.value
     programme_id = parse_id(value)
     programme = (
@@ -301,53 +291,50 @@ async def trip_programme(
     if programme is None:
         alert(callback_answer, t.popup("org-error-programme-not-found"))
         return
-    await state.update_data(programme_id=programme.id)
-    await _trip_advance(callback, state, TripForm.programme, t, trips, cities)
+    await FORM.answered(
+        callback, state, form_context, TripForm.programme, {"programme_id": programme.id}
+    )
 
 
-async def trip_title(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
-) -> None:
+async def trip_title(message: Message, state: FSMContext, form_context: TripFormContext) -> None:
+    t = form_context.t
     try:
         title = clean_title(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await state.update_data(title=title)
-    await _trip_advance(message, state, TripForm.title, t, trips, cities, new=True)
+    await FORM.answered(message, state, form_context, TripForm.title, {"title": title})
 
 
 async def trip_city(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
+    t, cities = form_context.t, form_context.cities
     value = callback_data.value
     city_id = parse_id(value)
     city = await cities.get(city_id=city_id) if city_id is not None else None
     if city is None:
         alert(callback_answer, t.popup("error-stale-button"))
         return
-    current = _current_step(await state.get_state())
+    current = FORM.step(await state.get_state())
     if current == TripForm.to_city:
         if city.id == (await state.get_data()).get("from_city_id"):
             alert(callback_answer, t.popup("trip-error-same-city"))
             return
-        await state.update_data(to_city_id=city.id)
+        values = {"to_city_id": city.id}
     else:
-        await state.update_data(from_city_id=city.id)
-    await _trip_advance(callback, state, current, t, trips, cities)
+        values = {"from_city_id": city.id}
+    await FORM.answered(callback, state, form_context, current, values)
 
 
-async def trip_date(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
-) -> None:
+async def trip_date(message: Message, state: FSMContext, form_context: TripFormContext) -> None:
     """Start, end or registration deadline, typed in the organiser's city time."""
-    current = _current_step(await state.get_state())
+    t = form_context.t
+    current = FORM.step(await state.get_state())
     form = await state.get_data()
     starts = datetime.fromisoformat(form["starts_at"]) if form.get("starts_at") else None
     now = utc_now()
@@ -363,18 +350,18 @@ async def trip_date(
         else:
             check_deadline(starts, moment, now)
     except UserError as error:
-        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
     key = {TripForm.starts.state: "starts_at", TripForm.ends.state: "ends_at"}.get(
         current.state or "", "deadline"
     )
-    await state.update_data({key: to_db_time(moment)})
-    await _trip_advance(message, state, current, t, trips, cities, new=True)
+    await FORM.answered(message, state, form_context, current, {key: to_db_time(moment)})
 
 
 async def trip_capacity(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
+    message: Message, state: FSMContext, form_context: TripFormContext
 ) -> None:
+    t, trips = form_context.t, form_context.trips
     form = await state.get_data()
     try:
         capacity = parse_capacity(message.text)
@@ -382,124 +369,119 @@ async def trip_capacity(
             item = await trips.repo.get_item(trip_id=int(form["tid"]))
             check_capacity(capacity, item.taken if item else 0)
     except UserError as error:
-        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await state.update_data(capacity=capacity)
-    await _trip_advance(message, state, TripForm.capacity, t, trips, cities, new=True)
+    await FORM.answered(message, state, form_context, TripForm.capacity, {"capacity": capacity})
 
 
 async def trip_yes_no(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Whether each registration is approved, and whether the trip is for minors."""
+    t = form_context.t
     if callback_data.value not in (YES, NO):
         alert(callback_answer, t.popup("error-stale-button"))
         return
-    current = _current_step(await state.get_state())
+    current = FORM.step(await state.get_state())
     key = "for_minors" if current == TripForm.minors else "needs_approval"
-    await state.update_data({key: callback_data.value == YES})
-    await _trip_advance(callback, state, current, t, trips, cities)
+    await FORM.answered(callback, state, form_context, current, {key: callback_data.value == YES})
 
 
 async def trip_questions_done(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
+    callback: CallbackQuery, state: FSMContext, form_context: TripFormContext
 ) -> None:
-    await state.update_data(questions_done=True)
-    await _trip_advance(callback, state, TripForm.questions, t, trips, cities)
+    await FORM.answered(
+        callback, state, form_context, TripForm.questions, {"questions_done": True}
+    )
 
 
 async def trip_add_question(
     callback: CallbackQuery,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
+    t = form_context.t
     if len((await state.get_data()).get("questions") or ()) >= QUESTIONS_MAX:
         alert(callback_answer, t.popup("org-error-questions-max", limit=QUESTIONS_MAX))
         return
     await state.update_data(question={})
-    await _trip_step(callback, state, TripForm.q_kind, t, trips, cities)
+    await FORM.show(callback, state, form_context, TripForm.q_kind)
 
 
 async def trip_drop_question(
     callback: CallbackQuery,
     callback_data: DropQuestionCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
 ) -> None:
     questions = list((await state.get_data()).get("questions") or ())
     if 0 <= callback_data.index < len(questions):
         questions.pop(callback_data.index)
     await state.update_data(questions=questions)
-    await _trip_step(callback, state, TripForm.questions, t, trips, cities)
+    await FORM.show(callback, state, form_context, TripForm.questions)
 
 
 async def question_kind(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
+    t = form_context.t
     try:
         kind = parse_kind(callback_data.value)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
     await state.update_data(question={"kind": kind.value})
-    await _trip_step(callback, state, TripForm.q_label, t, trips, cities)
+    await FORM.show(callback, state, form_context, TripForm.q_label)
 
 
 async def question_label(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
+    message: Message, state: FSMContext, form_context: TripFormContext
 ) -> None:
+    t = form_context.t
     try:
         label = clean_question_label(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
     question = {**(await state.get_data()).get("question", {}), "label": label}
     await state.update_data(question=question)
     step = (
         TripForm.q_options if question.get("kind") == QuestionKind.CHOICE else TripForm.q_required
     )
-    await _trip_step(message, state, step, t, trips, cities, new=True)
+    await FORM.show(message, state, form_context, step, new=True)
 
 
 async def question_options(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
+    message: Message, state: FSMContext, form_context: TripFormContext
 ) -> None:
+    t = form_context.t
     try:
         options = parse_options(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
     question = {**(await state.get_data()).get("question", {}), "options": list(options)}
     await state.update_data(question=question)
-    await _trip_step(message, state, TripForm.q_required, t, trips, cities, new=True)
+    await FORM.show(message, state, form_context, TripForm.q_required, new=True)
 
 
 async def question_required(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
+    t = form_context.t
     form = await state.get_data()
     draft = form.get("question") or {}
     if callback_data.value not in (YES, NO) or not draft.get("kind") or not draft.get("label"):
@@ -516,37 +498,31 @@ async def question_required(
         }
     )
     await state.update_data(questions=questions, question=None)
-    await _trip_step(callback, state, TripForm.questions, t, trips, cities)
+    await FORM.show(callback, state, form_context, TripForm.questions)
 
 
 async def trip_description(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
+    message: Message, state: FSMContext, form_context: TripFormContext
 ) -> None:
+    t = form_context.t
     try:
         description = clean_description(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, trips, cities, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await state.update_data(description=description)
-    await _trip_advance(message, state, TripForm.description, t, trips, cities, new=True)
-
-
-async def trip_no_description(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
-) -> None:
-    await state.update_data(description="")
-    await _trip_advance(callback, state, TripForm.description, t, trips, cities)
+    await FORM.answered(
+        message, state, form_context, TripForm.description, {"description": description}
+    )
 
 
 async def trip_status(
     callback: CallbackQuery,
     callback_data: PickCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
+    t = form_context.t
     try:
         status = parse_new_status(callback_data.value)
     except UserError as error:
@@ -556,60 +532,22 @@ async def trip_status(
         # A saved trip changes status by "Статус", with its own confirmation.
         alert(callback_answer, t.popup("error-stale-button"))
         return
-    await state.update_data(status=status.value)
-    await _trip_advance(callback, state, TripForm.status, t, trips, cities)
+    await FORM.answered(callback, state, form_context, TripForm.status, {"status": status.value})
 
 
 async def trip_field(
     callback: CallbackQuery,
     callback_data: FieldCb,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
+    form_context: TripFormContext,
     callback_answer: CallbackAnswer,
 ) -> None:
     """A field button under the preview: change that one value, then come back."""
     form = await state.get_data()
     if callback_data.field is TripField.STATUS and form.get("tid") is not None:
-        alert(callback_answer, t.popup("error-stale-button"))
+        alert(callback_answer, form_context.t.popup("error-stale-button"))
         return
-    await state.update_data(ret=True)
-    await _trip_step(callback, state, FIELD_STEPS[callback_data.field], t, trips, cities)
-
-
-async def trip_keep(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
-) -> None:
-    current = _current_step(await state.get_state())
-    if current not in TRIP_STEPS or not has_value(await state.get_data(), current):
-        await _trip_step(callback, state, current, t, trips, cities)
-        return
-    await _trip_advance(callback, state, current, t, trips, cities)
-
-
-async def trip_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips, cities: Cities
-) -> None:
-    current = _current_step(await state.get_state())
-    form = await state.get_data()
-    if current == TripForm.q_kind:
-        step = TripForm.questions
-    elif current == TripForm.q_label:
-        step = TripForm.q_kind
-    elif current == TripForm.q_options:
-        step = TripForm.q_label
-    elif current == TripForm.q_required:
-        is_choice = (form.get("question") or {}).get("kind") == QuestionKind.CHOICE
-        step = TripForm.q_options if is_choice else TripForm.q_label
-    elif current == TripForm.preview:
-        # An existing trip's edit starts at the preview: nothing lies behind it.
-        step = TripForm.preview if form.get("tid") is not None else TRIP_STEPS[-1]
-    elif form.get("ret"):
-        step = TripForm.preview
-    else:
-        step = TRIP_STEPS[max(TRIP_STEPS.index(current) - 1, 0)]
-    await _trip_step(callback, state, step, t, trips, cities)
+    await FORM.change(callback, state, form_context, FIELD_STEPS[callback_data.field])
 
 
 async def trip_save(
@@ -644,46 +582,9 @@ async def trip_save(
     await show(callback, t(key, title=trip.title), saved_keyboard(t, saved.trip_id))
 
 
-async def trip_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    trip_id = (await state.get_data()).get("tid")
-    await state.clear()
-    # Leaving the edit of a saved trip offers its card again.
-    markup = saved_keyboard(t, int(trip_id) if trip_id is not None else None)
-    await show(callback, t("org-form-cancelled"), markup)
-
-
-async def _ask_again(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    cities: Cities,
-    explanation: str,
-) -> None:
-    """A wrong answer: say why, then the step's question again with its buttons."""
-    step = _current_step(await state.get_state())
-    await explain_and_ask_again(
-        message,
-        explanation,
-        lambda: _trip_step(message, state, step, t, trips, cities, new=True),
-    )
-
-
-async def expect_text(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
-) -> None:
-    """A photo, sticker or file where a typed answer is expected."""
-    await _ask_again(message, state, t, trips, cities, t("error-text-expected"))
-
-
-async def expect_button(
-    message: Message, state: FSMContext, t: Translator, trips: Trips, cities: Cities
-) -> None:
-    """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, trips, cities, t("error-choice"))
-
-
-def register(router: Router) -> None:
+def create_router() -> Router:
+    """The trip form, for the organisers' router to include."""
+    router = FORM.router(__name__, TripFormContext)
     cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
     cb(new_trip, PanelCb.filter(F.action == PanelAction.NEW_TRIP))
     cb(edit_trip, TripCb.filter(F.action.in_({TripAction.EDIT, TripAction.CAPACITY})))
@@ -701,12 +602,14 @@ def register(router: Router) -> None:
     msg(question_options, StateFilter(TripForm.q_options), Has(F.text))
     cb(question_required, StateFilter(TripForm.q_required), PickCb.filter())
     msg(trip_description, StateFilter(TripForm.description), Has(F.text))
-    cb(trip_no_description, StateFilter(TripForm.description), form(F.action == FormAction.SKIP))
     cb(trip_status, StateFilter(TripForm.status), PickCb.filter())
     cb(trip_field, StateFilter(TripForm.preview), FieldCb.filter())
-    cb(trip_keep, StateFilter(TripForm), form(F.action == FormAction.KEEP))
-    cb(trip_back, StateFilter(TripForm), form(F.action == FormAction.BACK))
     cb(trip_save, StateFilter(TripForm.preview), form(F.action == FormAction.SAVE))
-    cb(trip_cancel, StateFilter(TripForm), form(F.action == FormAction.CANCEL))
-    msg(expect_text, StateFilter(*_TEXT_STEPS))
-    msg(expect_button, StateFilter(*_BUTTON_STEPS))
+    FORM.register(
+        router,
+        back=form(F.action == FormAction.BACK),
+        cancel=form(F.action == FormAction.CANCEL),
+        keep=form(F.action == FormAction.KEEP),
+        skip=form(F.action == FormAction.SKIP),
+    )
+    return router

@@ -6,7 +6,7 @@ step (a trip's question: kind, label, options); its summary; and its own screens
 checks. The engine (`Form`) does what every form does, the same way for all of them:
 
 - shows a step: a new message after a typed answer, the pressed message edited after
-  a press, and the summary's note on top when a value clashes with another;
+  a press; a step asked again because its value clashes with another says why on top;
 - after a good answer, the next step; while one value is being changed from the
   summary, the first value still missing or clashing, else the summary again;
 - "Назад": the previous step; from a value being changed, the summary; the edit of a
@@ -100,6 +100,10 @@ class FormSpec(ABC, Generic[Ctx]):
     async def cancelled(self, ctx: Ctx, data: FormData) -> Screen:
         """What "Отмена" leaves on the screen (the form's data is already gone)."""
 
+    def steps_in(self, data: FormData) -> tuple[Step, ...]:
+        """The main steps this form's data walks (a form may skip some by its mode)."""
+        return self.steps
+
     def has(self, data: FormData, step: Step) -> bool:
         """Whether the step's value is in the form (False and "" count as given)."""
         return step.key is not None and data.get(step.key) is not None
@@ -145,7 +149,7 @@ class Form(Generic[Ctx]):
     def first_gap(self, data: FormData) -> tuple[State, str | None]:
         """Where a form that returns to its summary must stop: the first value missing,
         then the first that clashes; else the summary."""
-        for step in self.spec.steps:
+        for step in self.spec.steps_in(data):
             if not self.spec.has(data, step):
                 return step.state, None
         clash = self.spec.clash(data)
@@ -158,7 +162,7 @@ class Form(Generic[Ctx]):
         again)."""
         if self.returning(data):
             return self.first_gap(data)
-        steps = self.spec.steps
+        steps = self.spec.steps_in(data)
         index = [step.state for step in steps].index(current)
         return (steps[index + 1].state if index + 1 < len(steps) else self.spec.summary), None
 
@@ -167,12 +171,12 @@ class Form(Generic[Ctx]):
         spec = self.spec
         if current == spec.summary:
             # A saved thing's edit starts at its summary: nothing lies behind it.
-            return spec.summary if self.editing(data) else spec.steps[-1].state
+            return spec.summary if self.editing(data) else spec.steps_in(data)[-1].state
         if current.state not in self._main:
             return spec.back_from_side(data, current)
         if self.returning(data):
             return spec.summary
-        states = [step.state for step in spec.steps]
+        states = [step.state for step in spec.steps_in(data)]
         return states[max(states.index(current) - 1, 0)]
 
     # Showing
@@ -187,11 +191,12 @@ class Form(Generic[Ctx]):
         new: bool = False,
         note: str | None = None,
     ) -> None:
-        """Ask the step (or show the summary); `note` (a text key) goes on top."""
+        """Ask the step (or show the summary); `note` (a text) goes on top: why this
+        step is asked again."""
         await state.set_state(step)
         text, markup = await self.spec.screen(ctx, step, await state.get_data())
         if note:
-            text = f"{ctx.t(note)}\n\n{text}"
+            text = f"{note}\n\n{text}"
         if new:
             await send_new(target, text, markup)
         else:
@@ -218,7 +223,8 @@ class Form(Generic[Ctx]):
     ) -> None:
         """A good answer to `current`: keep its values and go on."""
         await state.update_data(values)
-        step, note = self.after(await state.get_data(), current)
+        step, why = self.after(await state.get_data(), current)
+        note = ctx.t(why) if why else None
         await self.show(target, state, ctx, step, new=isinstance(target, Message), note=note)
 
     async def change(self, target: Target, state: FSMContext, ctx: Ctx, step: State) -> None:

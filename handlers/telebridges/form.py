@@ -18,7 +18,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.cities import City
@@ -45,12 +45,12 @@ from bot.telebridges.service import (
 from bot.telebridges.texts import TelebridgeView, times_lines
 from bot.trips.catalogue import parse_local_datetime
 from handlers.kit.filters import Has, Onboarded
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.keyboards import schools_button, way_on_keyboard
-from handlers.kit.reask import explain_and_ask_again
-from handlers.kit.render import Target, alert, send_new, show, show_error
+from handlers.kit.render import show, show_error
 from handlers.telebridges.callbacks import TbAction, TbCb, TbFormAction, TbFormCb, TbPickCb
 from handlers.telebridges.proposals import show_card
-from handlers.telebridges.viewer import Viewer, with_viewer
+from handlers.telebridges.viewer import Viewer
 from handlers.telebridges.views import (
     PAGE_SIZE,
     partner_pick_keyboard,
@@ -74,25 +74,41 @@ class TbForm(StatesGroup):
     preview = State()
 
 
-STEPS = {
-    NEW: (
-        TbForm.partner,
-        TbForm.topic,
-        TbForm.age,
-        TbForm.starts,
-        TbForm.duration,
-        TbForm.link,
-        TbForm.note,
-        TbForm.preview,
-    ),
-    COUNTER: (TbForm.starts, TbForm.duration, TbForm.link, TbForm.note, TbForm.preview),
-}
-STEPS[RESCHEDULE] = STEPS[COUNTER]
-SKIP_LABELS = {TbForm.link.state: "tb-btn-skip-link", TbForm.note.state: "tb-btn-skip-note"}
+_NEW_STEPS = (
+    Step(TbForm.partner, "partner_city_id"),
+    Step(TbForm.topic, "topic", typed=True),
+    Step(TbForm.age, "age"),
+    Step(TbForm.starts, "starts_at", typed=True),
+    # Chosen with a button or typed in minutes.
+    Step(TbForm.duration, "duration", typed=True),
+    Step(TbForm.link, "url", typed=True, skippable=True),
+    Step(TbForm.note, "note", typed=True, skippable=True),
+)
+# A counter-proposal and a new time ask only for the terms.
+_TERMS_STEPS = _NEW_STEPS[3:]
+STEPS = {NEW: _NEW_STEPS, COUNTER: _TERMS_STEPS, RESCHEDULE: _TERMS_STEPS}
+
+
+class TelebridgeFormSpec(FormSpec[Viewer]):
+    def __init__(self) -> None:
+        super().__init__(group=TbForm, steps=_NEW_STEPS, summary=TbForm.preview)
+
+    def steps_in(self, data: FormData) -> tuple[Step, ...]:
+        return STEPS.get(str(data.get("mode")), _NEW_STEPS)
+
+    async def screen(self, ctx: Viewer, step: State, data: FormData) -> Screen:
+        return await _screen(await _context(ctx), step, data)
+
+    async def cancelled(self, ctx: Viewer, data: FormData) -> Screen:
+        t = ctx.t
+        return t("tb-form-cancelled"), way_on_keyboard(t, schools_button(t))
+
+
+FORM = Form(TelebridgeFormSpec())
 
 
 @dataclass(frozen=True, slots=True)
-class FormContext:
+class Drawing:
     """What the form needs from the database to draw a step."""
 
     t: Translator
@@ -116,10 +132,6 @@ class FormContext:
         return [self.cities[city_id] for city_id in ids if city_id in self.cities]
 
 
-def _steps(form: dict[str, Any]) -> tuple[State, ...]:
-    return STEPS.get(str(form.get("mode")), STEPS[NEW])
-
-
 def _terms(form: dict[str, Any]) -> Terms:
     try:
         return Terms(
@@ -132,10 +144,10 @@ def _terms(form: dict[str, Any]) -> Terms:
         raise UserError("org-error-form-incomplete") from exc
 
 
-async def _context(viewer: Viewer) -> FormContext:
+async def _context(viewer: Viewer) -> Drawing:
     service: TelebridgeService = viewer.telebridges.service
     own = await service.own_institution(viewer.person.tg_id)
-    return FormContext(
+    return Drawing(
         viewer.t,
         own,
         await viewer.cities.by_id(),
@@ -143,12 +155,9 @@ async def _context(viewer: Viewer) -> FormContext:
     )
 
 
-async def _screen(
-    ctx: FormContext, step: State, form: dict[str, Any]
-) -> tuple[str, InlineKeyboardMarkup]:
+async def _screen(ctx: Drawing, step: State, form: dict[str, Any]) -> Screen:
     t = ctx.t
-    steps = _steps(form)
-    back = step != steps[0]
+    back = step != FORM.spec.steps_in(form)[0].state
     if step == TbForm.partner:
         page = int(form.get("page") or 0)
         items, total = await ctx.telebridges.institutions.search(
@@ -187,7 +196,7 @@ async def _screen(
     return await _preview(ctx, form), preview_keyboard(t)
 
 
-async def _preview(ctx: FormContext, form: dict[str, Any]) -> str:
+async def _preview(ctx: Drawing, form: dict[str, Any]) -> str:
     t = ctx.t
     terms = _terms(form)
     lines = [t(f"tb-preview-{form.get('mode') or NEW}")]
@@ -235,42 +244,6 @@ async def _preview(ctx: FormContext, form: dict[str, Any]) -> str:
     return "\n\n".join(lines)
 
 
-async def _show(
-    target: Target,
-    state: FSMContext,
-    step: State,
-    viewer: Viewer,
-    *,
-    new: bool = False,
-    error: UserError | None = None,
-) -> None:
-    """The step's question; after a pressed button that was refused, with why above it."""
-    t: Translator = viewer.t
-    ctx = await _context(viewer)
-    await state.set_state(step)
-    text, markup = await _screen(ctx, step, await state.get_data())
-    if error is not None:
-        text = f"{t(error.key, **error.args_)}\n\n{text}"
-    await (send_new if new else show)(target, text, markup)
-
-
-async def _ask_again(
-    message: Message, state: FSMContext, step: State, viewer: Viewer, explanation: str
-) -> None:
-    """A wrong answer: say why, then the step's question again with its buttons."""
-    await explain_and_ask_again(
-        message, explanation, lambda: _show(message, state, step, viewer, new=True)
-    )
-
-
-async def _next(target: Target, state: FSMContext, viewer: Viewer, *, new: bool = False) -> None:
-    form = await state.get_data()
-    steps = _steps(form)
-    current = await state.get_state()
-    index = next((i for i, step in enumerate(steps) if step.state == current), -1)
-    await _show(target, state, steps[min(index + 1, len(steps) - 1)], viewer, new=new)
-
-
 # Starting the form
 
 
@@ -279,8 +252,9 @@ async def new_telebridge(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
+    viewer = form_context
     t: Translator = viewer.t
     try:
         ctx = await _context(viewer)
@@ -297,8 +271,7 @@ async def new_telebridge(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await state.set_data(form)
-    await _show(callback, state, first, viewer, new=True)
+    await FORM.start(callback, state, viewer, form, at=first, new=True)
 
 
 async def counter_or_reschedule(
@@ -306,8 +279,9 @@ async def counter_or_reschedule(
     callback_data: TbCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
+    viewer = form_context
     t: Translator = viewer.t
     service: TelebridgeService = viewer.telebridges.service
     actor = viewer.person.tg_id
@@ -334,18 +308,16 @@ async def counter_or_reschedule(
     # agreed telebridge may carry its own link), a reschedule from the agreed terms.
     latest = await viewer.telebridges.repo.round(telebridge_id=current.id, number=current.round)
     terms = latest.terms if mode == COUNTER and latest else current.terms
-    await state.set_data(
-        {
-            "mode": mode,
-            "tb": current.id,
-            "round": current.round,
-            "other_city_id": other_city,
-            "url": terms.video_url or "",
-            "note": terms.note,
-            "duration": terms.duration_min,
-        }
-    )
-    await _show(callback, state, TbForm.starts, viewer, new=True)
+    data: FormData = {
+        "mode": mode,
+        "tb": current.id,
+        "round": current.round,
+        "other_city_id": other_city,
+        "url": terms.video_url or "",
+        "note": terms.note,
+        "duration": terms.duration_min,
+    }
+    await FORM.start(callback, state, viewer, data, at=TbForm.starts, new=True)
 
 
 # Steps
@@ -356,8 +328,9 @@ async def pick(
     callback_data: TbPickCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
+    viewer = form_context
     t: Translator = viewer.t
     current = await state.get_state()
     value = callback_data.value
@@ -369,13 +342,13 @@ async def pick(
                 if page is None:
                     raise UserError("error-stale-button")
                 await state.update_data(page=page)
-                await _show(callback, state, TbForm.partner, viewer)
+                await FORM.show(callback, state, viewer, TbForm.partner)
                 return
             if value.startswith("c"):
                 city_id = parse_prefixed_id(value, "c")
                 if city_id is None or city_id not in ctx.cities or city_id == ctx.own.city_id:
                     raise UserError("error-stale-button")
-                await state.update_data(partner_id=None, partner_city_id=city_id)
+                update: FormData = {"partner_id": None, "partner_city_id": city_id}
             else:
                 partner_id = parse_id(value)
                 partner = (
@@ -385,26 +358,25 @@ async def pick(
                 )
                 if partner is None or partner.city_id == ctx.own.city_id:
                     raise UserError("error-stale-button")
-                await state.update_data(partner_id=partner.id, partner_city_id=partner.city_id)
+                update = {"partner_id": partner.id, "partner_city_id": partner.city_id}
         elif current == TbForm.age.state:
-            await state.update_data(age=parse_age_group(value).value)
+            update = {"age": parse_age_group(value).value}
         elif current == TbForm.duration.state:
             minutes = parse_int(value, low=0, high=SMALL_MAX)
-            await state.update_data(duration=parse_duration(minutes or 0))
+            update = {"duration": parse_duration(minutes or 0)}
         else:
             raise UserError("error-stale-button")
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await _next(callback, state, viewer)
+    await FORM.answered(callback, state, viewer, FORM.step(current), update)
 
 
-async def typed(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    current = await state.get_state()
-    form = await state.get_data()
-    step = next((step for step in _steps(form) if step.state == current), TbForm.topic)
+async def typed(message: Message, state: FSMContext, form_context: Viewer) -> None:
+    viewer = form_context
+    step = FORM.step(await state.get_state())
     try:
-        update: dict[str, Any]
+        update: FormData
         if step == TbForm.topic:
             update = {"topic": clean_topic(message.text)}
         elif step == TbForm.starts:
@@ -418,53 +390,21 @@ async def typed(message: Message, state: FSMContext, viewer: Viewer) -> None:
             update = {"duration": parse_duration(message.text)}
         elif step == TbForm.link:
             update = {"url": clean_video_url(message.text)}
-        elif step == TbForm.note:
-            update = {"note": clean_note(message.text)}
         else:
-            raise UserError("error-choice")
+            update = {"note": clean_note(message.text)}
     except UserError as error:
-        await _ask_again(message, state, step, viewer, viewer.t(error.key, **error.args_))
+        await FORM.wrong(message, state, viewer, viewer.t(error.key, **error.args_))
         return
-    await state.update_data(update)
-    await _next(message, state, viewer, new=True)
+    await FORM.answered(message, state, viewer, step, update)
 
 
-async def not_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    current = await state.get_state()
-    form = await state.get_data()
-    step = next((step for step in _steps(form) if step.state == current), TbForm.topic)
-    typed_steps = (TbForm.topic, TbForm.starts, TbForm.duration, TbForm.link, TbForm.note)
-    key = "error-text-expected" if step in typed_steps else "error-choice"
-    await _ask_again(message, state, step, viewer, viewer.t(key))
-
-
-async def form_button(
+async def send(
     callback: CallbackQuery,
-    callback_data: TbFormCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
-    t: Translator = viewer.t
-    form = await state.get_data()
-    steps = _steps(form)
-    current = await state.get_state()
-    index = next((i for i, step in enumerate(steps) if step.state == current), 0)
-    action = callback_data.action
-    if action is TbFormAction.CANCEL:
-        await state.clear()
-        await show(callback, t("tb-form-cancelled"), way_on_keyboard(t, schools_button(t)))
-    elif action is TbFormAction.BACK:
-        await _show(callback, state, steps[max(index - 1, 0)], viewer)
-    elif action is TbFormAction.SKIP and current in SKIP_LABELS:
-        await state.update_data({"url" if current == TbForm.link.state else "note": ""})
-        await _next(callback, state, viewer)
-    elif action is TbFormAction.KEEP and current in SKIP_LABELS:
-        await _next(callback, state, viewer)
-    elif action is TbFormAction.SEND and current == TbForm.preview.state:
-        await _send(callback, state, callback_answer, viewer)
-    else:
-        alert(callback_answer, t.popup("error-stale-button"))
+    await _send(callback, state, callback_answer, form_context)
 
 
 async def _send(
@@ -512,7 +452,8 @@ async def _send(
     except UserError as error:
         # The time may have been taken meanwhile: the coordinator picks another one.
         if error.key in ("tb-error-overlap", "tb-error-too-soon", "tb-error-past"):
-            await _show(callback, state, TbForm.starts, viewer, new=True, error=error)
+            why = t(error.key, **error.args_)
+            await FORM.show(callback, state, viewer, TbForm.starts, new=True, note=why)
             return
         # Somebody answered or changed the telebridge first: sending again could only be
         # refused again, so the form ends with why, and the telebridge as it is now.
@@ -536,17 +477,24 @@ async def _send(
 
 
 def create_router() -> Router:
-    router = with_viewer(Router(name=__name__))
+    router = FORM.router(__name__, Viewer)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
-    cb, msg = router.callback_query.register, router.message.register
+    cb, msg, form = router.callback_query.register, router.message.register, TbFormCb.filter
     cb(new_telebridge, TbCb.filter(F.action == TbAction.NEW))
     cb(
         counter_or_reschedule,
         TbCb.filter(F.action.in_({TbAction.COUNTER, TbAction.RESCHEDULE})),
     )
     cb(pick, TbPickCb.filter(), StateFilter(TbForm))
-    cb(form_button, TbFormCb.filter(), StateFilter(TbForm))
-    msg(typed, StateFilter(TbForm), Has(F.text))
-    msg(not_text, StateFilter(TbForm))
+    typed_steps = (step.state for step in FORM.spec.steps if step.typed)
+    msg(typed, StateFilter(*typed_steps), Has(F.text))
+    cb(send, StateFilter(TbForm.preview), form(F.action == TbFormAction.SEND))
+    FORM.register(
+        router,
+        back=form(F.action == TbFormAction.BACK),
+        cancel=form(F.action == TbFormAction.CANCEL),
+        keep=form(F.action == TbFormAction.KEEP),
+        skip=form(F.action == TbFormAction.SKIP),
+    )
     return router

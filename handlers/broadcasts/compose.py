@@ -65,11 +65,10 @@ from handlers.broadcasts.keyboards import (
 )
 from handlers.broadcasts.views import segment_label
 from handlers.kit.access import organisers_only, refusals_router, staff_router
-from handlers.kit.context import with_context
 from handlers.kit.filters import Has
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.panel import PanelAction, PanelCb
-from handlers.kit.reask import explain_and_ask_again
-from handlers.kit.render import Target, alert, send_new, shorten, show, zone_of
+from handlers.kit.render import alert, send_new, shorten, show, zone_of
 
 # Trips whose people can be written to: everything but drafts.
 TRIP_STATUSES = tuple(status.value for status in TripStatus if status is not TripStatus.DRAFT)
@@ -108,6 +107,7 @@ class Composer:
     """The organiser writing a broadcast, and what the form's questions are drawn with
     (`composer`, built once per update by handlers.kit.context)."""
 
+    t: Translator
     person: Person
     access: Access
     cities: Cities
@@ -118,60 +118,87 @@ class Composer:
     bot: Bot
 
 
-async def _ask_segment(
-    target: Target,
-    state: FSMContext,
-    t: Translator,
-    composer: Composer,
-    *,
-    page: int = 0,
-    new: bool = False,
-) -> None:
-    """The segment's next question, or the request for the message once it is complete."""
-    cities, trips, events = composer.cities, composer.trips, composer.events
-    broadcasts, access = composer.broadcasts, composer.access
-    person, settings = composer.person, composer.settings
-    segment = _segment(await state.get_data())
-    reply = send_new if new else show
+class BroadcastFormSpec(FormSpec[Composer]):
+    def __init__(self) -> None:
+        super().__init__(
+            group=BroadcastForm,
+            steps=(
+                # The kind, then each field the kind needs (Segment.missing), one by one.
+                Step(BroadcastForm.segment, "seg"),
+                # A text, a photo or a file: checked by its own handler.
+                Step(BroadcastForm.content, "src", typed=True),
+            ),
+            # A time typed after "Запланировать" (anything else: "use the buttons").
+            side_steps=(Step(BroadcastForm.schedule),),
+            summary=BroadcastForm.preview,
+        )
+
+    async def screen(self, ctx: Composer, step: State, data: FormData) -> Screen:
+        if step == BroadcastForm.segment:
+            return await _segment_screen(ctx, _segment(data))
+        if step == BroadcastForm.content:
+            return await _content_screen(ctx, _segment(data))
+        if step == BroadcastForm.schedule:
+            return await _time_screen(ctx)
+        return await _preview_screen(ctx, _segment(data))
+
+    async def cancelled(self, ctx: Composer, data: FormData) -> Screen:
+        return ctx.t("bc-cancelled"), home_keyboard(ctx.t)
+
+    def leaving(self, data: FormData, step: State) -> FormData:
+        if step == BroadcastForm.preview:
+            return {"src": None}  # back to the message: a new one is asked for
+        if step in (BroadcastForm.segment, BroadcastForm.content):
+            previous = _step_back(_segment(data))  # the segment's last answer undone
+            return {"seg": previous.to_json() if previous else None}
+        return {}
+
+    def back_from_side(self, data: FormData, step: State) -> State:
+        return BroadcastForm.preview  # from the time back to the preview
+
+
+FORM = Form(BroadcastFormSpec())
+
+
+async def _segment_screen(composer: Composer, segment: Segment | None, page: int = 0) -> Screen:
+    """The segment's next question (the kind first)."""
+    t, cities = composer.t, composer.cities
     if segment is None:
-        await state.set_state(BroadcastForm.segment)
-        await reply(target, t("bc-ask-kind"), kinds_keyboard(t))
-        return
+        return t("bc-ask-kind"), kinds_keyboard(t)
     field = segment.missing()
-    if field is None:
-        await state.set_state(BroadcastForm.content)
-        total, blocked = await broadcasts.service.count(actor_access=access, segment=segment)
-        label = await segment_label(t, segment, cities, trips, events)
-        text = t("bc-ask-content", segment=label, count=total, blocked=blocked)
-        await reply(target, text, content_keyboard(t))
-        return
-    await state.set_state(BroadcastForm.segment)
+    if field is None:  # complete: the message is asked for
+        return await _content_screen(composer, segment)
     if field == "city_id":
-        await reply(target, t("bc-ask-city"), cities_keyboard(t, await cities.list()))
-    elif field == "role":
-        await reply(target, t("bc-ask-role"), roles_keyboard(t))
-    elif field == "language":
-        await reply(target, t("bc-ask-language"), languages_keyboard(t))
-    elif field == "trip_id":
-        zone = await zone_of(person, cities, settings)
-        await _ask_trip(target, t, trips, zone, page=page, new=new)
-    elif field == "event_id":
-        zone = await zone_of(person, cities, settings)
-        await _ask_event(target, t, events, zone, page=page, new=new)
-    elif field == "inst_city":
-        keyboard = institution_cities_keyboard(t, await cities.list())
-        await reply(target, t("bc-ask-inst-city"), keyboard)
-    elif field == "inst_kind":
-        await reply(target, t("bc-ask-inst-kind"), institution_kinds_keyboard(t))
-    else:
-        trip = await trips.repo.get(trip_id=segment.trip_id or 0)
-        text = t("bc-ask-audience", title=trip.title if trip else "?")
-        await reply(target, text, audience_keyboard(t))
+        return t("bc-ask-city"), cities_keyboard(t, await cities.list())
+    if field == "role":
+        return t("bc-ask-role"), roles_keyboard(t)
+    if field == "language":
+        return t("bc-ask-language"), languages_keyboard(t)
+    if field in ("trip_id", "event_id"):
+        zone = await zone_of(composer.person, cities, composer.settings)
+        if field == "trip_id":
+            return await _trip_screen(t, composer.trips, zone, page=page)
+        return await _event_screen(t, composer.events, zone, page=page)
+    if field == "inst_city":
+        return t("bc-ask-inst-city"), institution_cities_keyboard(t, await cities.list())
+    if field == "inst_kind":
+        return t("bc-ask-inst-kind"), institution_kinds_keyboard(t)
+    trip = await composer.trips.repo.get(trip_id=segment.trip_id or 0)
+    return t("bc-ask-audience", title=trip.title if trip else "?"), audience_keyboard(t)
 
 
-async def _ask_trip(
-    target: Target, t: Translator, trips: Trips, zone: str, *, page: int, new: bool
-) -> None:
+async def _content_screen(composer: Composer, segment: Segment | None) -> Screen:
+    """The request for the message, with how many people the segment reaches."""
+    t = composer.t
+    assert segment is not None
+    total, blocked = await composer.broadcasts.service.count(
+        actor_access=composer.access, segment=segment
+    )
+    label = await segment_label(t, segment, composer.cities, composer.trips, composer.events)
+    return t("bc-ask-content", segment=label, count=total, blocked=blocked), content_keyboard(t)
+
+
+async def _trip_screen(t: Translator, trips: Trips, zone: str, *, page: int) -> Screen:
     async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
         items, total = await trips.repo.catalogue(
             statuses=TRIP_STATUSES, role=None, from_city_id=None, limit=limit, offset=offset
@@ -182,18 +209,16 @@ async def _ask_trip(
         ]
         return labels, total
 
-    await _ask_item(target, t, load, page=page, new=new, ask="bc-ask-trip", none="bc-no-trips")
+    return await _item_screen(t, load, page=page, ask="bc-ask-trip", none="bc-no-trips")
 
 
-async def _ask_event(
-    target: Target, t: Translator, events: Events, zone: str, *, page: int, new: bool
-) -> None:
+async def _event_screen(t: Translator, events: Events, zone: str, *, page: int) -> Screen:
     async def load(limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
         items, total = await events.repo.catalogue(now=utc_now(), limit=limit, offset=offset)
         labels = [(_item_label(t, e.starts_at, e.title, zone), e.id) for e in items]
         return labels, total
 
-    await _ask_item(target, t, load, page=page, new=new, ask="bc-ask-event", none="bc-no-events")
+    return await _item_screen(t, load, page=page, ask="bc-ask-event", none="bc-no-events")
 
 
 def _item_label(t: Translator, starts_at: datetime, title: str, zone: str) -> str:
@@ -201,33 +226,28 @@ def _item_label(t: Translator, starts_at: datetime, title: str, zone: str) -> st
     return shorten(t.button("bc-item", date=local_text(starts_at, zone, "date"), title=title), 60)
 
 
-async def _ask_item(
-    target: Target,
+async def _item_screen(
     t: Translator,
     load: Callable[[int, int], Awaitable[tuple[list[tuple[str, int]], int]]],
     *,
     page: int,
-    new: bool,
     ask: str,
     none: str,
-) -> None:
+) -> Screen:
     """One page of a list to pick a trip or an event from."""
-    reply = send_new if new else show
     _, total = await load(1, 0)
     if total == 0:
-        await reply(target, t(none), content_keyboard(t))
-        return
+        return t(none), content_keyboard(t)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     items, _ = await load(PAGE_SIZE, page * PAGE_SIZE)
-    await reply(target, t(ask), items_keyboard(t, items, page=page, pages=pages))
+    return t(ask), items_keyboard(t, items, page=page, pages=pages)
 
 
 async def new_broadcast(
-    callback: CallbackQuery, state: FSMContext, t: Translator, composer: Composer
+    callback: CallbackQuery, state: FSMContext, form_context: Composer
 ) -> None:
-    await state.clear()
-    await _ask_segment(callback, state, t, composer)
+    await FORM.start(callback, state, form_context, {}, at=BroadcastForm.segment)
 
 
 async def _known(field: str, number: int, cities: Cities, trips: Trips, events: Events) -> bool:
@@ -271,10 +291,10 @@ async def segment_pick(
     callback: CallbackQuery,
     callback_data: BcPickCb,
     state: FSMContext,
-    t: Translator,
     callback_answer: CallbackAnswer,
-    composer: Composer,
+    form_context: Composer,
 ) -> None:
+    composer = form_context
     try:
         segment = await _checked_value(
             _segment(await state.get_data()),
@@ -284,30 +304,23 @@ async def segment_pick(
             composer.events,
         )
     except UserError as error:
-        alert(callback_answer, t.popup(error.key, **error.args_))
+        alert(callback_answer, composer.t.popup(error.key, **error.args_))
         return
-    await state.update_data(seg=segment.to_json())
-    await _ask_segment(callback, state, t, composer)
+    values = {"seg": segment.to_json()}
+    if segment.missing() is None:  # complete: on to the message
+        await FORM.answered(callback, state, composer, BroadcastForm.segment, values)
+        return
+    await state.update_data(values)
+    await FORM.show(callback, state, composer, BroadcastForm.segment)
 
 
 async def list_page(
-    callback: CallbackQuery,
-    callback_data: BcPageCb,
-    state: FSMContext,
-    t: Translator,
-    trips: Trips,
-    events: Events,
-    person: Person,
-    cities: Cities,
-    settings: Settings,
+    callback: CallbackQuery, callback_data: BcPageCb, state: FSMContext, form_context: Composer
 ) -> None:
     segment = _segment(await state.get_data())
-    field = segment.missing() if segment else None
-    zone = await zone_of(person, cities, settings)
-    if field == "event_id":
-        await _ask_event(callback, t, events, zone, page=callback_data.page, new=False)
-    elif field == "trip_id":
-        await _ask_trip(callback, t, trips, zone, page=callback_data.page, new=False)
+    if segment is not None and segment.missing() in ("event_id", "trip_id"):
+        screen = await _segment_screen(form_context, segment, page=callback_data.page)
+        await show(callback, *screen)
 
 
 def _step_back(segment: Segment | None) -> Segment | None:
@@ -318,30 +331,6 @@ def _step_back(segment: Segment | None) -> Segment | None:
         if getattr(segment, field) is not None:
             return segment.with_value(field, None)
     return None
-
-
-async def back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, composer: Composer
-) -> None:
-    current = await state.get_state()
-    data = await state.get_data()
-    if current == BroadcastForm.schedule.state:
-        await state.set_state(BroadcastForm.preview)
-        await _preview_summary(callback, state, t, composer, new=False)
-        return
-    if current == BroadcastForm.preview.state:
-        await state.set_state(BroadcastForm.content)
-        await state.update_data(src=None)
-        await _ask_segment(callback, state, t, composer)
-        return
-    previous = _step_back(_segment(data))
-    await state.update_data(seg=previous.to_json() if previous else None)
-    await _ask_segment(callback, state, t, composer)
-
-
-async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    await state.clear()
-    await show(callback, t("bc-cancelled"), home_keyboard(t))
 
 
 # The message itself
@@ -357,34 +346,31 @@ def _content_kind(message: Message) -> ContentKind | None:
     return None
 
 
-async def content(message: Message, state: FSMContext, t: Translator, composer: Composer) -> None:
+async def content(message: Message, state: FSMContext, form_context: Composer) -> None:
+    composer, t = form_context, form_context.t
     kind = _content_kind(message)
     try:
         check_content(kind, message.caption if kind is not ContentKind.TEXT else message.text)
     except UserError as error:
-        await _ask_again(message, state, t, t(error.key, **error.args_), composer)
+        await FORM.wrong(message, state, composer, t(error.key, **error.args_))
         return
     assert kind is not None
     await state.update_data(src=[message.chat.id, message.message_id, kind.value])
-    await state.set_state(BroadcastForm.preview)
-    bot: Bot = composer.bot
     # The preview is the very copy people will get.
     await message.answer(t("bc-preview-above"))
-    await bot.copy_message(message.chat.id, message.chat.id, message.message_id)
-    await _preview_summary(message, state, t, composer, new=True)
+    await composer.bot.copy_message(message.chat.id, message.chat.id, message.message_id)
+    await FORM.show(message, state, composer, BroadcastForm.preview, new=True)
 
 
-async def _preview_summary(
-    target: Target, state: FSMContext, t: Translator, composer: Composer, *, new: bool
-) -> None:
-    segment = _segment(await state.get_data())
+async def _preview_screen(composer: Composer, segment: Segment | None) -> Screen:
+    t = composer.t
     assert segment is not None
     total, blocked = await composer.broadcasts.service.count(
         actor_access=composer.access, segment=segment
     )
     label = await segment_label(t, segment, composer.cities, composer.trips, composer.events)
     text = t("bc-preview", segment=label, count=total, blocked=blocked)
-    await (send_new if new else show)(target, text, preview_keyboard(t, can_send=total > 0))
+    return text, preview_keyboard(t, can_send=total > 0)
 
 
 def _source(form: dict[str, Any]) -> Source:
@@ -432,44 +418,26 @@ async def _city_time(
     return zone, city.name(t.language) if city else zone
 
 
-async def ask_time(
-    callback: CallbackQuery,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    cities: Cities,
-    settings: Settings,
-) -> None:
-    await state.set_state(BroadcastForm.schedule)
-    await _ask_time(callback, t, person, cities, settings, new=False)
+async def ask_time(callback: CallbackQuery, state: FSMContext, form_context: Composer) -> None:
+    await FORM.show(callback, state, form_context, BroadcastForm.schedule)
 
 
-async def _ask_time(
-    target: Target,
-    t: Translator,
-    person: Person,
-    cities: Cities,
-    settings: Settings,
-    *,
-    new: bool,
-) -> None:
-    zone, city = await _city_time(t, person, cities, settings)
+async def _time_screen(composer: Composer) -> Screen:
+    t = composer.t
+    zone, city = await _city_time(t, composer.person, composer.cities, composer.settings)
     example = local_text(utc_now() + timedelta(days=1), zone, "date") + " 10:00"
-    text = t("bc-ask-time", city=city, example=example)
-    await (send_new if new else show)(target, text, content_keyboard(t))
+    return t("bc-ask-time", city=city, example=example), content_keyboard(t)
 
 
 async def schedule(
     message: Message,
     state: FSMContext,
-    t: Translator,
-    person: Person,
     access: Access,
-    cities: Cities,
-    settings: Settings,
     broadcasts: Broadcasts,
+    form_context: Composer,
 ) -> None:
-    zone, city = await _city_time(t, person, cities, settings)
+    composer, t, person = form_context, form_context.t, form_context.person
+    zone, city = await _city_time(t, person, composer.cities, composer.settings)
     data = await state.get_data()
     segment = _segment(data)
     assert segment is not None
@@ -484,11 +452,7 @@ async def schedule(
             now=utc_now(),
         )
     except UserError as error:
-        await explain_and_ask_again(
-            message,
-            t(error.key, **error.args_),
-            lambda: _ask_time(message, t, person, cities, settings, new=True),
-        )
+        await FORM.wrong(message, state, composer, t(error.key, **error.args_))
         return
     await state.clear()
     sent = await message.answer(
@@ -502,53 +466,34 @@ async def schedule(
     broadcasts.monitor.wake()
 
 
-async def _ask_again(
-    message: Message, state: FSMContext, t: Translator, explanation: str, composer: Composer
-) -> None:
-    """A wrong answer: say why, then the step's question again with its buttons."""
-    current = await state.get_state()
-
-    async def ask_again() -> None:
-        if current == BroadcastForm.preview.state:
-            await _preview_summary(message, state, t, composer, new=True)
-        elif current == BroadcastForm.schedule.state:
-            await _ask_time(
-                message, t, composer.person, composer.cities, composer.settings, new=True
-            )
-        else:  # the segment's next question, or the request for the message
-            await _ask_segment(message, state, t, composer, new=True)
-
-    await explain_and_ask_again(message, explanation, ask_again)
-
-
-async def expect_buttons(
-    message: Message, state: FSMContext, t: Translator, composer: Composer
-) -> None:
-    """Typed text where buttons are expected, or no text where a time is expected."""
-    await _ask_again(message, state, t, t("error-choice"), composer)
-
-
 # Routers
 
 
-def _staff_router() -> Router:
-    router = with_context(staff_router(__name__), "composer", Composer)
+def _form_router() -> Router:
+    router = FORM.router(__name__, Composer)
     cb, msg, form = router.callback_query.register, router.message.register, BcFormCb.filter
-
-    msg(home_command, Command("broadcast"))
-    cb(home, PanelCb.filter(F.action == PanelAction.BROADCASTS))
-    cb(home, BcCb.filter(F.action == BcAction.HOME))
     cb(new_broadcast, BcCb.filter(F.action == BcAction.NEW))
     cb(segment_pick, StateFilter(BroadcastForm.segment), BcPickCb.filter())
     cb(list_page, StateFilter(BroadcastForm.segment), BcPageCb.filter())
-    cb(back, StateFilter(BroadcastForm), form(F.action == BcFormAction.BACK))
-    cb(cancel, StateFilter(BroadcastForm), form(F.action == BcFormAction.CANCEL))
     msg(content, StateFilter(BroadcastForm.content))
     cb(send, StateFilter(BroadcastForm.preview), form(F.action == BcFormAction.SEND))
     cb(ask_time, StateFilter(BroadcastForm.preview), form(F.action == BcFormAction.SCHEDULE))
     msg(schedule, StateFilter(BroadcastForm.schedule), Has(F.text))
-    msg(expect_buttons, StateFilter(BroadcastForm.segment, BroadcastForm.preview))
-    msg(expect_buttons, StateFilter(BroadcastForm.schedule))
+    FORM.register(
+        router,
+        back=form(F.action == BcFormAction.BACK),
+        cancel=form(F.action == BcFormAction.CANCEL),
+    )
+    return router
+
+
+def _staff_router() -> Router:
+    router = staff_router(__name__)
+    cb, msg = router.callback_query.register, router.message.register
+    msg(home_command, Command("broadcast"))
+    cb(home, PanelCb.filter(F.action == PanelAction.BROADCASTS))
+    cb(home, BcCb.filter(F.action == BcAction.HOME))
+    router.include_router(_form_router())
     history.register(router)
     return router
 

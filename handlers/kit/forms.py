@@ -117,6 +117,10 @@ class FormSpec(ABC, Generic[Ctx]):
         """The values "Пропустить" leaves: the step's value empty."""
         return {step.key: ""} if step.key else {}
 
+    def leaving(self, data: FormData, step: State) -> FormData:
+        """The values "Назад" takes away as it leaves `step` (the answer being undone)."""
+        return {}
+
     def back_from_side(self, data: FormData, step: State) -> State:
         """Where "Назад" leads from a side step."""
         raise LookupError(step.state)
@@ -243,6 +247,9 @@ class Form(Generic[Ctx]):
 
     async def _back(self, callback: CallbackQuery, state: FSMContext, form_context: Ctx) -> None:
         current = self.step(await state.get_state())
+        undone = self.spec.leaving(await state.get_data(), current)
+        if undone:
+            await state.update_data(undone)
         step = self.before(await state.get_data(), current)
         await self.show(callback, state, form_context, step)
 

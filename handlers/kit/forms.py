@@ -80,13 +80,14 @@ class FormSpec(ABC, Generic[Ctx]):
         *,
         group: type[StatesGroup],
         steps: tuple[Step, ...],
-        summary: State,
+        summary: State | None,
         saved_key: str | None = None,
         side_steps: tuple[Step, ...] = (),
     ) -> None:
         self.group = group
         self.steps = steps  # the main steps, in order
         self.side_steps = side_steps  # asked from inside a main step
+        # None: a one-question form whose answer is saved at once (nothing comes after).
         self.summary = summary
         # The form value that holds a saved thing's id when its edit starts at the
         # summary (None: an edit walks the steps as a new one does).
@@ -96,9 +97,9 @@ class FormSpec(ABC, Generic[Ctx]):
     async def screen(self, ctx: Ctx, step: State, data: FormData) -> Screen:
         """The step's question (or the summary) with its buttons."""
 
-    @abstractmethod
     async def cancelled(self, ctx: Ctx, data: FormData) -> Screen:
         """What "Отмена" leaves on the screen (the form's data is already gone)."""
+        raise LookupError(f"{self.group.__name__} has no Отмена")
 
     def steps_in(self, data: FormData) -> tuple[Step, ...]:
         """The main steps this form's data walks (a form may skip some by its mode)."""
@@ -138,9 +139,16 @@ class Form(Generic[Ctx]):
 
     def step(self, name: str | None) -> State:
         """The form's step or summary the person is in."""
-        if name == self.spec.summary.state:
-            return self.spec.summary
+        summary = self.spec.summary
+        if summary is not None and name == summary.state:
+            return summary
         return self._all[name].state
+
+    def _summary(self) -> State:
+        summary = self.spec.summary
+        if summary is None:
+            raise LookupError(f"{self.spec.group.__name__} saves its one answer at once")
+        return summary
 
     def editing(self, data: FormData) -> bool:
         """Whether a saved thing is being edited from its summary."""
@@ -159,7 +167,7 @@ class Form(Generic[Ctx]):
         clash = self.spec.clash(data)
         if clash is not None:
             return clash
-        return self.spec.summary, None
+        return self._summary(), None
 
     def after(self, data: FormData, current: State) -> tuple[State, str | None]:
         """The step after a good answer (and a note that says why, when it is asked
@@ -168,18 +176,18 @@ class Form(Generic[Ctx]):
             return self.first_gap(data)
         steps = self.spec.steps_in(data)
         index = [step.state for step in steps].index(current)
-        return (steps[index + 1].state if index + 1 < len(steps) else self.spec.summary), None
+        return (steps[index + 1].state if index + 1 < len(steps) else self._summary()), None
 
     def before(self, data: FormData, current: State) -> State:
         """Where "Назад" leads."""
         spec = self.spec
-        if current == spec.summary:
+        if spec.summary is not None and current == spec.summary:
             # A saved thing's edit starts at its summary: nothing lies behind it.
             return spec.summary if self.editing(data) else spec.steps_in(data)[-1].state
         if current.state not in self._main:
             return spec.back_from_side(data, current)
         if self.returning(data):
-            return spec.summary
+            return self._summary()
         states = [step.state for step in spec.steps_in(data)]
         return states[max(states.index(current) - 1, 0)]
 
@@ -293,26 +301,30 @@ class Form(Generic[Ctx]):
         self,
         router: Router,
         *,
-        back: Filter,
-        cancel: Filter,
+        back: Filter | None = None,
+        cancel: Filter | None = None,
         keep: Filter | None = None,
         skip: Filter | None = None,
     ) -> None:
-        """The navigation every form has, and the catch-alls for a wrong kind of answer.
-
-        Register the form's own answers first: the catch-alls take what they leave.
+        """The navigation buttons the form has, and the catch-alls for a wrong kind of
+        answer. Register the form's own answers first: the catch-alls take what they leave.
         """
         within = StateFilter(self.spec.group)
         button = router.callback_query.register
-        button(self._back, within, back)
-        button(self._cancel, within, cancel)
+        if back is not None:
+            button(self._back, within, back)
+        if cancel is not None:
+            button(self._cancel, within, cancel)
         if keep is not None:
             button(self._keep, within, keep)
         if skip is not None:
             button(self._skip, within, skip)
         steps = (*self.spec.steps, *self.spec.side_steps)
         typed = [step.state for step in steps if step.typed]
-        chosen = [step.state for step in steps if not step.typed] + [self.spec.summary]
+        chosen = [step.state for step in steps if not step.typed]
+        if self.spec.summary is not None:
+            chosen.append(self.spec.summary)
         if typed:
             router.message.register(self._expect_text, StateFilter(*typed))
-        router.message.register(self._expect_button, StateFilter(*chosen))
+        if chosen:
+            router.message.register(self._expect_button, StateFilter(*chosen))

@@ -6,11 +6,11 @@ in bot/roadmap/service.py check the access again."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -31,8 +31,8 @@ from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.context import with_context
 from handlers.kit.filters import Has
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.keyboards import way_on_keyboard
-from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import alert, send_new, show, show_error, zone_of
 from handlers.roadmap.callbacks import RmOrgAction, RmOrgCb
 from handlers.roadmap.overview import Reader, show_card
@@ -118,25 +118,42 @@ async def set_status(
     await show_card(callback, item.id, reader)
 
 
+class NotesFormSpec(FormSpec[Reader]):
+    """One question, the item's notes, saved as soon as they are typed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            group=RoadmapNotes,
+            steps=(Step(RoadmapNotes.text, "notes", typed=True),),
+            summary=None,
+        )
+
+    async def screen(self, ctx: Reader, step: State, data: FormData) -> Screen:
+        item = await ctx.roadmap.repo.get(item_id=int(data["roadmap_item"]))
+        if item is None:  # deleted meanwhile: the handlers end the form first
+            raise UserError("roadmap-error-not-found")
+        return ctx.t("roadmap-notes-ask", number=item.number, limit=NOTES_MAX), notes_keyboard(
+            ctx.t, item
+        )
+
+
+FORM = Form(NotesFormSpec())
+
+
 async def notes_start(
     callback: CallbackQuery,
     callback_data: RmOrgCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    t: Translator,
-    roadmap: Roadmap,
+    form_context: Reader,
 ) -> None:
+    t, roadmap = form_context.t, form_context.roadmap
     item = await _item(callback, callback_data.id, roadmap, t, callback_answer)
     if item is None:
         return
-    await state.set_state(RoadmapNotes.text)
-    await state.update_data(roadmap_item=item.id)
-    await _ask_notes(callback, t, item, new=False)
-
-
-async def _ask_notes(target: Any, t: Translator, item: Item, *, new: bool) -> None:
-    text = t("roadmap-notes-ask", number=item.number, limit=NOTES_MAX)
-    await (send_new if new else show)(target, text, notes_keyboard(t, item))
+    await FORM.start(
+        callback, state, form_context, {"roadmap_item": item.id}, at=RoadmapNotes.text
+    )
 
 
 def _roadmap_way_on(t: Translator) -> InlineKeyboardMarkup:
@@ -148,22 +165,15 @@ def _roadmap_way_on(t: Translator) -> InlineKeyboardMarkup:
 
 
 async def _ask_notes_again(
-    message: Message,
-    item_id: int,
-    explanation: str,
-    state: FSMContext,
-    t: Translator,
-    roadmap: Roadmap,
+    message: Message, item_id: int, explanation: str, state: FSMContext, reader: Reader
 ) -> None:
     """A wrong note: say why, then the question again with its buttons."""
-    item = await roadmap.repo.get(item_id=item_id)
-    if item is None:  # deleted meanwhile: nothing left to ask about, the form ends
+    if await reader.roadmap.repo.get(item_id=item_id) is None:
+        # Deleted meanwhile: nothing left to ask about, the form ends.
         await state.clear()
-        await message.answer(explanation, reply_markup=_roadmap_way_on(t))
+        await message.answer(explanation, reply_markup=_roadmap_way_on(reader.t))
         return
-    await explain_and_ask_again(
-        message, explanation, lambda: _ask_notes(message, t, item, new=True)
-    )
+    await FORM.wrong(message, state, reader, explanation)
 
 
 async def _save_notes(
@@ -182,37 +192,32 @@ async def _save_notes(
     except UserError as error:
         if isinstance(target, Message):
             explanation = t(error.key, **error.args_)
-            await _ask_notes_again(target, item_id, explanation, state, t, reader.roadmap)
+            await _ask_notes_again(target, item_id, explanation, state, reader)
         else:
             await send_new(target, t(error.key, **error.args_), _roadmap_way_on(t))
         return False
     return True
 
 
-async def notes_typed(
-    message: Message,
-    state: FSMContext,
-    reader: Reader,
-) -> None:
-    t = reader.t
+async def notes_typed(message: Message, state: FSMContext, form_context: Reader) -> None:
+    reader = form_context
     item_id = (await state.get_data()).get("roadmap_item")
     if not isinstance(item_id, int):
         await state.clear()
         return
     if await _save_notes(message, item_id, message.text, state, reader):
         await state.clear()
-        await message.answer(t("roadmap-notes-saved"))
+        await message.answer(reader.t("roadmap-notes-saved"))
         await show_card(message, item_id, reader, new=True)
 
 
-async def notes_not_text(
-    message: Message, state: FSMContext, t: Translator, roadmap: Roadmap
-) -> None:
+async def notes_not_text(message: Message, state: FSMContext, form_context: Reader) -> None:
     item_id = (await state.get_data()).get("roadmap_item")
     if not isinstance(item_id, int):
         await state.clear()
         return
-    await _ask_notes_again(message, item_id, t("error-text-expected"), state, t, roadmap)
+    explanation = form_context.t("error-text-expected")
+    await _ask_notes_again(message, item_id, explanation, state, form_context)
 
 
 async def notes_clear(
@@ -319,17 +324,20 @@ async def all_telebridges(
 def create_router() -> Router:
     # Every organiser's handler here gets the reader of an item's card (handlers.kit.context).
     staff = with_context(staff_router(__name__), "reader", Reader)
-    cb, msg = staff.callback_query.register, staff.message.register
+    cb = staff.callback_query.register
     org = RmOrgCb.filter
     cb(status_menu, org(F.action == RmOrgAction.STATUS))
     cb(set_status, org(F.action == RmOrgAction.SET_STATUS))
-    cb(notes_start, org(F.action == RmOrgAction.NOTES))
     cb(notes_clear, org(F.action == RmOrgAction.CLEAR_NOTES))
     cb(picker, org(F.action == RmOrgAction.LINKS))
     cb(toggle, org(F.action == RmOrgAction.TOGGLE))
     cb(all_telebridges, org(F.action == RmOrgAction.ALL_TELEBRIDGES))
-    msg(notes_typed, StateFilter(RoadmapNotes.text), Has(F.text))
-    msg(notes_not_text, StateFilter(RoadmapNotes.text))
+    notes = FORM.router(__name__, Reader)
+    notes.callback_query.register(notes_start, org(F.action == RmOrgAction.NOTES))
+    notes.message.register(notes_typed, StateFilter(RoadmapNotes.text), Has(F.text))
+    # Not the engine's own catch-all: an item deleted meanwhile ends the form.
+    notes.message.register(notes_not_text, StateFilter(RoadmapNotes.text))
+    staff.include_router(notes)
     refusals = refusals_router(
         __name__, messages=(StateFilter(RoadmapNotes),), callbacks=(RmOrgCb.filter(),)
     )

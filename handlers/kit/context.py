@@ -24,7 +24,13 @@ class ContextMiddleware(BaseMiddleware):
             raise TypeError(f"{cls.__name__} must be a dataclass")
         self.name = name
         self._cls = cls
-        self._fields = tuple(field.name for field in dataclasses.fields(cls))
+        # A field with a default is the object's own (a cache for the update), not data.
+        self._fields = tuple(
+            field.name
+            for field in dataclasses.fields(cls)
+            if field.default is dataclasses.MISSING
+            and field.default_factory is dataclasses.MISSING
+        )
 
     async def __call__(
         self,

@@ -50,6 +50,8 @@ Screen = tuple[str, InlineKeyboardMarkup]
 FORM_CONTEXT = "form_context"
 # Set while one value is being changed from the summary: the summary comes back after it.
 RETURNING = "ret"
+# The item a repeated step is asking about.
+INDEX = "index"
 
 
 class FormContext(Protocol):
@@ -70,6 +72,9 @@ class Step:
     key: str | None = None  # the form value it fills; None: it fills none of its own
     typed: bool = False  # answered by typing; otherwise with a button
     skippable: bool = False  # "Пропустить" leaves it empty
+    # Asked once for each item of a list (a trip's questions): the item's number is
+    # kept in the form as INDEX, and "Назад" goes to the item before.
+    repeated: bool = False
 
 
 class FormSpec(ABC, Generic[Ctx]):
@@ -83,6 +88,7 @@ class FormSpec(ABC, Generic[Ctx]):
         summary: State | None,
         saved_key: str | None = None,
         side_steps: tuple[Step, ...] = (),
+        returning_key: str = RETURNING,
     ) -> None:
         self.group = group
         self.steps = steps  # the main steps, in order
@@ -92,6 +98,7 @@ class FormSpec(ABC, Generic[Ctx]):
         # The form value that holds a saved thing's id when its edit starts at the
         # summary (None: an edit walks the steps as a new one does).
         self.saved_key = saved_key
+        self.returning_key = returning_key
 
     @abstractmethod
     async def screen(self, ctx: Ctx, step: State, data: FormData) -> Screen:
@@ -100,6 +107,15 @@ class FormSpec(ABC, Generic[Ctx]):
     async def cancelled(self, ctx: Ctx, data: FormData) -> Screen:
         """What "Отмена" leaves on the screen (the form's data is already gone)."""
         raise LookupError(f"{self.group.__name__} has no Отмена")
+
+    async def count(self, ctx: Ctx, data: FormData, step: Step) -> int:
+        """How many times a repeated step is asked."""
+        raise LookupError(step.state.state)
+
+    async def left(self, ctx: Ctx, data: FormData) -> Screen | None:
+        """What "Назад" at the very first question leaves on the screen when it leaves
+        the form; None: it stays at the first question."""
+        return None
 
     def steps_in(self, data: FormData) -> tuple[Step, ...]:
         """The main steps this form's data walks (a form may skip some by its mode)."""
@@ -156,7 +172,7 @@ class Form(Generic[Ctx]):
         return key is not None and data.get(key) is not None
 
     def returning(self, data: FormData) -> bool:
-        return bool(data.get(RETURNING))
+        return bool(data.get(self.spec.returning_key))
 
     def first_gap(self, data: FormData) -> tuple[State, str | None]:
         """Where a form that returns to its summary must stop: the first value missing,
@@ -235,13 +251,21 @@ class Form(Generic[Ctx]):
     ) -> None:
         """A good answer to `current`: keep its values and go on."""
         await state.update_data(values)
-        step, why = self.after(await state.get_data(), current)
+        data = await state.get_data()
+        main = self._main.get(current.state)
+        if main is not None and main.repeated and not self.returning(data):
+            index = int(data.get(INDEX) or 0) + 1
+            if index < await self.spec.count(ctx, data, main):  # the next item
+                await state.update_data({INDEX: index})
+                await self.show(target, state, ctx, current, new=isinstance(target, Message))
+                return
+        step, why = self.after(data, current)
         note = ctx.t(why) if why else None
         await self.show(target, state, ctx, step, new=isinstance(target, Message), note=note)
 
     async def change(self, target: Target, state: FSMContext, ctx: Ctx, step: State) -> None:
         """A value's button on the summary: that step alone, then the summary again."""
-        await state.update_data({RETURNING: True})
+        await state.update_data({self.spec.returning_key: True})
         await self.show(target, state, ctx, step)
 
     async def wrong(self, message: Message, state: FSMContext, ctx: Ctx, explanation: str) -> None:
@@ -255,10 +279,24 @@ class Form(Generic[Ctx]):
 
     async def _back(self, callback: CallbackQuery, state: FSMContext, form_context: Ctx) -> None:
         current = self.step(await state.get_state())
-        undone = self.spec.leaving(await state.get_data(), current)
+        data = await state.get_data()
+        main = self._main.get(current.state)
+        if main is not None and not self.returning(data):
+            index = int(data.get(INDEX) or 0)
+            if main.repeated and index > 0:  # the item before
+                await state.update_data({INDEX: index - 1})
+                await self.show(callback, state, form_context, current)
+                return
+            if main.state == self.spec.steps_in(data)[0].state:
+                left = await self.spec.left(form_context, data)
+                if left is not None:  # "Назад" at the first question leaves the form
+                    await state.clear()
+                    await show(callback, *left)
+                    return
+        step = self.before(data, current)
+        undone = self.spec.leaving(data, current)
         if undone:
             await state.update_data(undone)
-        step = self.before(await state.get_data(), current)
         await self.show(callback, state, form_context, step)
 
     async def _keep(self, callback: CallbackQuery, state: FSMContext, form_context: Ctx) -> None:

@@ -4,6 +4,7 @@ decisions on new registrations."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from aiogram import Bot, F, Router
@@ -28,6 +29,7 @@ from bot.trips.questions import NO, YES, QuestionKind, answer_text, parse_answer
 from bot.trips.registration import ACTIVE, Guardian, Registration, RegStatus, holds_place
 from handlers.kit.callbacks import MenuCb, MenuItem, Small
 from handlers.kit.filters import Onboarded
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.keyboards import InlineKeyboard, trips_button, way_on_keyboard
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import (
@@ -156,15 +158,7 @@ def answers_block(t: Translator, questions: list[Question], answers: dict[str, s
     return "\n".join(lines)
 
 
-async def _ask(
-    target: Target,
-    t: Translator,
-    trip: Trip,
-    questions: list[Question],
-    index: int,
-    *,
-    new: bool,
-) -> None:
+def _question_screen(t: Translator, trip: Trip, questions: list[Question], index: int) -> Screen:
     question = questions[index]
     text = t(
         "reg-question",
@@ -175,23 +169,17 @@ async def _ask(
         hint=Html(t(f"reg-hint-{question.kind}")),
         optional=Html(t("reg-optional") if not question.required else ""),
     )
-    markup = _question_keyboard(t, question)
-    if new:
-        await send_new(target, text, markup)
-    else:
-        await show(target, text, markup)
+    return text, _question_keyboard(t, question)
 
 
-async def _summary(
-    target: Target,
+def _summary_screen(
     t: Translator,
     trip: Trip,
     questions: list[Question],
     answers: dict[str, str],
     *,
     editing: bool,
-    new: bool,
-) -> None:
+) -> Screen:
     builder = InlineKeyboard()
     builder.button(
         text=t.button("reg-save-answers" if editing else "reg-confirm"),
@@ -206,10 +194,7 @@ async def _summary(
         trip=trip.title,
         answers=Html(answers_block(t, questions, answers)),
     )
-    if new:
-        await send_new(target, text, builder.as_markup())
-    else:
-        await show(target, text, builder.as_markup())
+    return text, builder.as_markup()
 
 
 # The form
@@ -222,27 +207,80 @@ async def _load(trips: Trips, trip_id: int) -> tuple[Trip, list[Question]]:
     return trip, await trips.repo.questions(trip_id=trip_id)
 
 
-async def _next(
-    target: Target, state: FSMContext, t: Translator, trips: Trips, *, new: bool
-) -> None:
-    """After an answer: the next question, or the summary (also after a single change)."""
-    data = await state.get_data()
-    trip, questions = await _load(trips, data["trip_id"])
-    index = data["index"] + 1
-    if data.get("back_to_summary") or index >= len(questions):
-        await state.set_state(RegistrationForm.summary)
-        await _summary(
-            target,
-            t,
-            trip,
-            questions,
-            data["answers"],
-            editing=data.get("registration_id") is not None,
-            new=new,
+@dataclass(frozen=True, slots=True)
+class Registering:
+    """The person registering and what the form's screens are drawn with (built once per
+    update on the form's router)."""
+
+    t: Translator
+    person: Person
+    trips: Trips
+    # The trip and its questions, read once per update however many screens need them.
+    loaded: dict[int, tuple[Trip, list[Question]]] = field(default_factory=dict)
+
+    async def load(self, trip_id: int) -> tuple[Trip, list[Question]]:
+        if trip_id not in self.loaded:
+            self.loaded[trip_id] = await _load(self.trips, trip_id)
+        return self.loaded[trip_id]
+
+
+class RegistrationFormSpec(FormSpec[Registering]):
+    """The trip's questions one by one → the summary (any answer can be changed) → for a
+    trip with minors, a parent's or guardian's name and consent → submitted."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            group=RegistrationForm,
+            steps=(Step(RegistrationForm.answering, "answers", typed=True, repeated=True),),
+            side_steps=(
+                Step(RegistrationForm.choosing),  # which answer to change
+                Step(RegistrationForm.guardian_name, typed=True),
+                Step(RegistrationForm.guardian_confirm),
+            ),
+            summary=RegistrationForm.summary,
+            returning_key="back_to_summary",
         )
-        return
-    await state.update_data(index=index)
-    await _ask(target, t, trip, questions, index, new=new)
+
+    async def count(self, ctx: Registering, data: FormData, step: Step) -> int:
+        return len((await ctx.load(data["trip_id"]))[1])
+
+    async def screen(self, ctx: Registering, step: State, data: FormData) -> Screen:
+        t = ctx.t
+        trip, questions = await ctx.load(data["trip_id"])
+        if step == RegistrationForm.answering:
+            return _question_screen(t, trip, questions, int(data["index"]))
+        if step == RegistrationForm.choosing:
+            return t("reg-choose-change"), _change_keyboard(t, questions)
+        if step == RegistrationForm.guardian_name:
+            return _guardian_screen(t, ctx.person, trip.title)
+        if step == RegistrationForm.guardian_confirm:
+            return _guardian_confirm_screen(t, str(data.get("guardian", "")), trip.title)
+        editing = data.get("registration_id") is not None
+        return _summary_screen(t, trip, questions, data["answers"], editing=editing)
+
+    async def cancelled(self, ctx: Registering, data: FormData) -> Screen:
+        trip_id = data.get("trip_id")
+        return ctx.t("reg-form-cancelled"), _after_form(
+            ctx.t, trip_id if isinstance(trip_id, int) else None
+        )
+
+    async def left(self, ctx: Registering, data: FormData) -> Screen | None:
+        trip, _ = await ctx.load(data["trip_id"])
+        return ctx.t("reg-form-left"), _after_form(ctx.t, trip.id)
+
+    def leaving(self, data: FormData, step: State) -> FormData:
+        # Back to the summary from a single change: the next answer walks on again.
+        if data.get("back_to_summary") and step != RegistrationForm.summary:
+            return {"back_to_summary": False}
+        return {}
+
+    def back_from_side(self, data: FormData, step: State) -> State:
+        if step == RegistrationForm.guardian_confirm:
+            return RegistrationForm.guardian_name
+        return RegistrationForm.summary  # from choosing an answer, or from the name
+
+
+FORM = Form(RegistrationFormSpec())
 
 
 async def start_registration(
@@ -250,10 +288,9 @@ async def start_registration(
     callback_data: TripCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    t: Translator,
-    person: Person,
-    trips: Trips,
+    form_context: Registering,
 ) -> None:
+    t, person, trips = form_context.t, form_context.person, form_context.trips
     trip = await trips.repo.get(trip_id=callback_data.id)
     if trip is None:
         alert(callback_answer, t.popup("trip-error-not-found"))
@@ -263,37 +300,40 @@ async def start_registration(
         alert(callback_answer, t.popup(refusal))
         return
     questions = await trips.repo.questions(trip_id=trip.id)
-    await state.set_data({"trip_id": trip.id, "index": 0, "answers": {}})
-    if not questions:
-        await state.set_state(RegistrationForm.summary)
-        await _summary(callback, t, trip, questions, {}, editing=False, new=True)
-        return
-    await state.set_state(RegistrationForm.answering)
-    await _ask(callback, t, trip, questions, 0, new=True)
+    form_context.loaded[trip.id] = trip, questions  # read just now: not again
+    data: FormData = {"trip_id": trip.id, "index": 0, "answers": {}}
+    first = RegistrationForm.answering if questions else RegistrationForm.summary
+    await FORM.start(callback, state, form_context, data, at=first, new=True)
 
 
-async def typed_answer(message: Message, state: FSMContext, t: Translator, trips: Trips) -> None:
+async def _current_question(
+    state: FSMContext, form_context: Registering
+) -> tuple[FormData, Question | None]:
+    """The form's data and the question it is asking (None: the trip has fewer now)."""
     data = await state.get_data()
-    trip, questions = await _load(trips, data["trip_id"])
+    _, questions = await form_context.load(data["trip_id"])
     index = data["index"]
-    if index >= len(questions):
-        await _next(message, state, t, trips, new=True)
+    return data, questions[index] if index < len(questions) else None
+
+
+async def typed_answer(message: Message, state: FSMContext, form_context: Registering) -> None:
+    t = form_context.t
+    data, question = await _current_question(state, form_context)
+    if question is None:
+        await FORM.answered(message, state, form_context, RegistrationForm.answering, {})
         return
-    question = questions[index]
-
-    async def ask_again() -> None:
-        await _ask(message, t, trip, questions, index, new=True)
-
     if question.kind in (QuestionKind.CHOICE, QuestionKind.YES_NO):
-        await explain_and_ask_again(message, t("error-choice"), ask_again)
+        await FORM.wrong(message, state, form_context, t("error-choice"))
         return
     try:
         value = parse_answer(question, message.text)
     except UserError as error:
-        await explain_and_ask_again(message, t(error.key, **error.args_), ask_again)
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await state.update_data(answers={**data["answers"], question.key: value})
-    await _next(message, state, t, trips, new=True)
+    answers = {**data["answers"], question.key: value}
+    await FORM.answered(
+        message, state, form_context, RegistrationForm.answering, {"answers": answers}
+    )
 
 
 async def pressed_answer(
@@ -301,16 +341,12 @@ async def pressed_answer(
     callback_data: AnswerCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
+    form_context: Registering,
 ) -> None:
-    data = await state.get_data()
-    _, questions = await _load(trips, data["trip_id"])
-    index = data["index"]
-    if index >= len(questions):
-        await _next(callback, state, t, trips, new=False)
+    data, question = await _current_question(state, form_context)
+    if question is None:
+        await FORM.answered(callback, state, form_context, RegistrationForm.answering, {})
         return
-    question = questions[index]
     answers = dict(data["answers"])
     try:
         match callback_data.kind:
@@ -327,46 +363,10 @@ async def pressed_answer(
                 raw = YES if callback_data.kind is AnswerKind.YES else NO
                 answers[question.key] = parse_answer(question, raw)
     except UserError as error:
-        await show_error(callback, t, error, callback_answer)
+        await show_error(callback, form_context.t, error, callback_answer)
         return
-    await state.update_data(answers=answers)
-    await _next(callback, state, t, trips, new=False)
-
-
-async def form_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips
-) -> None:
-    data = await state.get_data()
-    trip, questions = await _load(trips, data["trip_id"])
-    if data.get("back_to_summary"):
-        await state.update_data(back_to_summary=False)
-        await state.set_state(RegistrationForm.summary)
-        await _summary(
-            callback,
-            t,
-            trip,
-            questions,
-            data["answers"],
-            editing=data.get("registration_id") is not None,
-            new=False,
-        )
-        return
-    index = data["index"] - 1
-    if index < 0:
-        await state.clear()
-        await show(callback, t("reg-form-left"), _after_form(t, trip.id))
-        return
-    await state.update_data(index=index)
-    await _ask(callback, t, trip, questions, index, new=False)
-
-
-async def form_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    trip_id = (await state.get_data()).get("trip_id")
-    await state.clear()
-    await show(
-        callback,
-        t("reg-form-cancelled"),
-        _after_form(t, trip_id if isinstance(trip_id, int) else None),
+    await FORM.answered(
+        callback, state, form_context, RegistrationForm.answering, {"answers": answers}
     )
 
 
@@ -390,13 +390,9 @@ def _after_form(t: Translator, trip_id: int | None) -> InlineKeyboardMarkup:
 
 
 async def choose_change(
-    callback: CallbackQuery, state: FSMContext, t: Translator, trips: Trips
+    callback: CallbackQuery, state: FSMContext, form_context: Registering
 ) -> None:
-    data = await state.get_data()
-    _, questions = await _load(trips, data["trip_id"])
-    await state.set_state(RegistrationForm.choosing)
-    await state.update_data(back_to_summary=True)
-    await show(callback, t("reg-choose-change"), _change_keyboard(t, questions))
+    await FORM.change(callback, state, form_context, RegistrationForm.choosing)
 
 
 def _change_keyboard(t: Translator, questions: list[Question]) -> InlineKeyboardMarkup:
@@ -422,26 +418,19 @@ async def pick_question(
     callback_data: FormCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    t: Translator,
-    trips: Trips,
+    form_context: Registering,
 ) -> None:
     data = await state.get_data()
-    trip, questions = await _load(trips, data["trip_id"])
+    _, questions = await form_context.load(data["trip_id"])
     if not 0 <= callback_data.index < len(questions):
-        alert(callback_answer, t.popup("error-stale-button"))
+        alert(callback_answer, form_context.t.popup("error-stale-button"))
         return
-    await state.set_state(RegistrationForm.answering)
     await state.update_data(index=callback_data.index, back_to_summary=True)
-    await _ask(callback, t, trip, questions, callback_data.index, new=False)
+    await FORM.show(callback, state, form_context, RegistrationForm.answering)
 
 
-async def confirm(
-    callback: CallbackQuery,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    trips: Trips,
-) -> None:
+async def confirm(callback: CallbackQuery, state: FSMContext, form_context: Registering) -> None:
+    t, person, trips = form_context.t, form_context.person, form_context.trips
     data = await state.get_data()
     if data.get("registration_id") is not None:
         try:
@@ -461,20 +450,15 @@ async def confirm(
     trip = await trips.repo.get(trip_id=data["trip_id"])
     if trip is not None and trip.for_minors:
         # Minors: a parent or guardian consents before anything is submitted.
-        await state.set_state(RegistrationForm.guardian_name)
-        await _ask_guardian(callback, t, person, trip.title, new=False)
+        await FORM.show(callback, state, form_context, RegistrationForm.guardian_name)
         return
-    await _submit(callback, state, t, person, trips, None)
+    await _submit(callback, state, form_context, None)
 
 
 async def _submit(
-    target: Target,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    trips: Trips,
-    guardian: Guardian | None,
+    target: Target, state: FSMContext, form_context: Registering, guardian: Guardian | None
 ) -> None:
+    t, person, trips = form_context.t, form_context.person, form_context.trips
     data = await state.get_data()
     try:
         result = await trips.registration.register(
@@ -504,9 +488,7 @@ def _guardian_nav(t: Translator, builder: InlineKeyboard) -> InlineKeyboardMarku
     return builder.as_markup()
 
 
-async def _ask_guardian(
-    target: Target, t: Translator, person: Person, title: str, *, new: bool
-) -> None:
+def _guardian_screen(t: Translator, person: Person, title: str) -> Screen:
     builder = InlineKeyboard()
     if person.full_name:
         builder.row(
@@ -515,20 +497,10 @@ async def _ask_guardian(
                 callback_data=FormCb(action=FormAction.GUARDIAN_SELF).pack(),
             )
         )
-    text = t("reg-guardian-ask", trip=title)
-    if new:
-        await send_new(target, text, _guardian_nav(t, builder))
-    else:
-        await show(target, text, _guardian_nav(t, builder))
+    return t("reg-guardian-ask", trip=title), _guardian_nav(t, builder)
 
 
-async def _confirm_guardian(
-    target: Target, state: FSMContext, t: Translator, trips: Trips, name: str, *, new: bool
-) -> None:
-    data = await state.get_data()
-    trip = await trips.repo.get(trip_id=data["trip_id"])
-    await state.update_data(guardian=name)
-    await state.set_state(RegistrationForm.guardian_confirm)
+def _guardian_confirm_screen(t: Translator, name: str, title: str) -> Screen:
     builder = InlineKeyboard()
     builder.row(
         InlineKeyboardButton(
@@ -536,66 +508,38 @@ async def _confirm_guardian(
             callback_data=FormCb(action=FormAction.GUARDIAN_OK).pack(),
         )
     )
-    text = t("reg-guardian-confirm", name=name, trip=trip.title if trip else "")
-    if new:
-        await send_new(target, text, _guardian_nav(t, builder))
-    else:
-        await show(target, text, _guardian_nav(t, builder))
+    return t("reg-guardian-confirm", name=name, trip=title), _guardian_nav(t, builder)
 
 
-async def typed_guardian(
-    message: Message, state: FSMContext, t: Translator, person: Person, trips: Trips
-) -> None:
+async def typed_guardian(message: Message, state: FSMContext, form_context: Registering) -> None:
+    t = form_context.t
     try:
         name = clean_name(message.text)
     except UserError as error:
-        trip = await trips.repo.get(trip_id=(await state.get_data())["trip_id"])
-        title = trip.title if trip else ""
-        await explain_and_ask_again(
-            message,
-            t(error.key, **error.args_),
-            lambda: _ask_guardian(message, t, person, title, new=True),
-        )
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await _confirm_guardian(message, state, t, trips, name, new=True)
+    await state.update_data(guardian=name)
+    await FORM.show(message, state, form_context, RegistrationForm.guardian_confirm, new=True)
 
 
 async def guardian_self(
-    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: Trips
+    callback: CallbackQuery, state: FSMContext, form_context: Registering
 ) -> None:
-    await _confirm_guardian(callback, state, t, trips, clean_name(person.full_name), new=False)
+    await state.update_data(guardian=clean_name(form_context.person.full_name))
+    await FORM.show(callback, state, form_context, RegistrationForm.guardian_confirm)
 
 
 async def guardian_ok(
-    callback: CallbackQuery,
-    state: FSMContext,
-    t: Translator,
-    person: Person,
-    trips: Trips,
+    callback: CallbackQuery, state: FSMContext, form_context: Registering
 ) -> None:
     data = await state.get_data()
     try:
         guardian = Guardian(name=clean_name(data.get("guardian")), consented_at=utc_now())
     except UserError:
         # No name in the form (it was tampered with): ask for it again.
-        trip = await trips.repo.get(trip_id=data["trip_id"])
-        await state.set_state(RegistrationForm.guardian_name)
-        await _ask_guardian(callback, t, person, trip.title if trip else "", new=False)
+        await FORM.show(callback, state, form_context, RegistrationForm.guardian_name)
         return
-    await _submit(callback, state, t, person, trips, guardian)
-
-
-async def guardian_back(
-    callback: CallbackQuery, state: FSMContext, t: Translator, person: Person, trips: Trips
-) -> None:
-    data = await state.get_data()
-    trip, questions = await _load(trips, data["trip_id"])
-    if await state.get_state() == RegistrationForm.guardian_confirm.state:
-        await state.set_state(RegistrationForm.guardian_name)
-        await _ask_guardian(callback, t, person, trip.title, new=False)
-        return
-    await state.set_state(RegistrationForm.summary)
-    await _summary(callback, t, trip, questions, data["answers"], editing=False, new=False)
+    await _submit(callback, state, form_context, guardian)
 
 
 def trip_notice_keyboard(t: Translator, trip_id: int) -> InlineKeyboardMarkup:
@@ -766,33 +710,6 @@ async def no_reason(
     trips: Trips,
 ) -> None:
     await _reject_with(callback, None, state, t, bot, person, access, trips)
-
-
-async def use_the_buttons(
-    message: Message, state: FSMContext, t: Translator, trips: Trips
-) -> None:
-    """Typed text where the form waits for a button: say so and show the buttons again."""
-    current = await state.get_state()
-    data = await state.get_data()
-    trip, questions = await _load(trips, data["trip_id"])
-
-    async def ask_again() -> None:
-        if current == RegistrationForm.choosing.state:
-            await send_new(message, t("reg-choose-change"), _change_keyboard(t, questions))
-        elif current == RegistrationForm.guardian_confirm.state:
-            await _confirm_guardian(message, state, t, trips, data.get("guardian", ""), new=True)
-        else:
-            await _summary(
-                message,
-                t,
-                trip,
-                questions,
-                data.get("answers", {}),
-                editing=data.get("registration_id") is not None,
-                new=True,
-            )
-
-    await explain_and_ask_again(message, t("error-choice"), ask_again)
 
 
 async def reject_cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -975,10 +892,9 @@ async def change_answers(
     callback_data: RegCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    t: Translator,
-    person: Person,
-    trips: Trips,
+    form_context: Registering,
 ) -> None:
+    t, person, trips = form_context.t, form_context.person, form_context.trips
     own = await _own(callback, callback_answer, t, callback_data.id, person, trips)
     if own is None:
         return
@@ -986,11 +902,37 @@ async def change_answers(
     if not holds_place(item, trip) or not can_change_answers(trip, utc_now()):
         await show_error(callback, t, UserError("reg-error-answers-locked"), callback_answer)
         return
-    await state.set_state(RegistrationForm.summary)
-    await state.set_data(
-        {"trip_id": trip.id, "index": 0, "answers": item.answers, "registration_id": item.id}
+    form_context.loaded[trip.id] = trip, questions  # read just now: not again
+    data = {"trip_id": trip.id, "index": 0, "answers": item.answers, "registration_id": item.id}
+    await FORM.start(callback, state, form_context, data, at=RegistrationForm.summary)
+
+
+def _form_router() -> Router:
+    router = FORM.router(__name__, Registering)
+    cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
+    cb(start_registration, TripCb.filter(F.action == TripAction.REGISTER))
+    cb(change_answers, RegCb.filter(F.action == RegAction.ANSWERS))
+    # Every message is an answer here: a sticker gets "please write text" from its check.
+    msg(typed_answer, StateFilter(RegistrationForm.answering))
+    cb(pressed_answer, StateFilter(RegistrationForm.answering), AnswerCb.filter())
+    msg(typed_guardian, StateFilter(RegistrationForm.guardian_name))
+    guardian_name, guardian_confirm = (
+        RegistrationForm.guardian_name,
+        RegistrationForm.guardian_confirm,
     )
-    await _summary(callback, t, trip, questions, item.answers, editing=True, new=False)
+    cb(guardian_self, StateFilter(guardian_name), form(F.action == FormAction.GUARDIAN_SELF))
+    cb(guardian_ok, StateFilter(guardian_confirm), form(F.action == FormAction.GUARDIAN_OK))
+    summary = StateFilter(RegistrationForm.summary)
+    cb(choose_change, summary, form(F.action == FormAction.CHANGE))
+    cb(confirm, summary, form(F.action == FormAction.CONFIRM))
+    picking = StateFilter(RegistrationForm.choosing)
+    cb(pick_question, picking, form(F.action == FormAction.PICK))
+    FORM.register(
+        router,
+        back=form(F.action == FormAction.BACK),
+        cancel=form(F.action == FormAction.CANCEL),
+    )
+    return router
 
 
 def create_router() -> Router:
@@ -999,69 +941,10 @@ def create_router() -> Router:
     router.callback_query.filter(Onboarded())
     # The command before the form's catch-alls, so it works in the middle of the form.
     router.message.register(my_trips_command, Command("mytrips"))
-    router.callback_query.register(
-        start_registration, TripCb.filter(F.action == TripAction.REGISTER)
-    )
-    router.message.register(typed_answer, StateFilter(RegistrationForm.answering))
-    router.callback_query.register(
-        pressed_answer, StateFilter(RegistrationForm.answering), AnswerCb.filter()
-    )
-    router.callback_query.register(
-        form_back,
-        StateFilter(RegistrationForm.answering, RegistrationForm.choosing),
-        FormCb.filter(F.action == FormAction.BACK),
-    )
-    router.callback_query.register(
-        form_cancel,
-        StateFilter(
-            RegistrationForm.answering,
-            RegistrationForm.summary,
-            RegistrationForm.guardian_name,
-            RegistrationForm.guardian_confirm,
-        ),
-        FormCb.filter(F.action == FormAction.CANCEL),
-    )
-    router.message.register(typed_guardian, StateFilter(RegistrationForm.guardian_name))
-    router.callback_query.register(
-        guardian_self,
-        StateFilter(RegistrationForm.guardian_name),
-        FormCb.filter(F.action == FormAction.GUARDIAN_SELF),
-    )
-    router.callback_query.register(
-        guardian_ok,
-        StateFilter(RegistrationForm.guardian_confirm),
-        FormCb.filter(F.action == FormAction.GUARDIAN_OK),
-    )
-    router.callback_query.register(
-        guardian_back,
-        StateFilter(RegistrationForm.guardian_name, RegistrationForm.guardian_confirm),
-        FormCb.filter(F.action == FormAction.BACK),
-    )
-    router.callback_query.register(
-        choose_change,
-        StateFilter(RegistrationForm.summary),
-        FormCb.filter(F.action == FormAction.CHANGE),
-    )
-    router.callback_query.register(
-        pick_question,
-        StateFilter(RegistrationForm.choosing),
-        FormCb.filter(F.action == FormAction.PICK),
-    )
-    router.callback_query.register(
-        confirm,
-        StateFilter(RegistrationForm.summary),
-        FormCb.filter(F.action == FormAction.CONFIRM),
-    )
     router.callback_query.register(approve, RegCb.filter(F.action == RegAction.APPROVE))
     router.callback_query.register(reject, RegCb.filter(F.action == RegAction.REJECT))
     # A sticker or photo as a reason gets "please write text" from clean_text.
     router.message.register(typed_reason, StateFilter(RejectForm.reason))
-    router.message.register(
-        use_the_buttons,
-        StateFilter(
-            RegistrationForm.summary, RegistrationForm.choosing, RegistrationForm.guardian_confirm
-        ),
-    )
     router.callback_query.register(
         no_reason, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.NO_REASON)
     )
@@ -1072,5 +955,5 @@ def create_router() -> Router:
     router.callback_query.register(open_registration, RegCb.filter(F.action == RegAction.OPEN))
     router.callback_query.register(ask_leave, RegCb.filter(F.action == RegAction.CANCEL))
     router.callback_query.register(leave, RegCb.filter(F.action == RegAction.CANCEL_CONFIRM))
-    router.callback_query.register(change_answers, RegCb.filter(F.action == RegAction.ANSWERS))
+    router.include_router(_form_router())
     return router

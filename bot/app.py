@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
@@ -62,6 +62,7 @@ from handlers import get_deep_links, get_routers
 from handlers.broadcasts.keyboards import report_keyboard, stop_keyboard
 from handlers.events.views import details_markup, reminder_markup
 from handlers.kit.middlewares import (
+    PersonLocks,
     PersonMiddleware,
     PopupLimitMiddleware,
     ThrottlingMiddleware,
@@ -290,6 +291,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     for kind, handler in get_deep_links().items():
         deep_links.register(kind, handler)
     tracker = UpdateTracker()
+    throttling = ThrottlingMiddleware(settings.flood_limit, translations)
     outbox = OutboxRepo(db)
     delivery = DeliveryEngine(
         outbox,
@@ -354,8 +356,9 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     # object per capability (bot/<capability>/capability.py).
     dp = Dispatcher(
         storage=SQLiteStorage(db),
-        # One update at a time per person: two fast taps cannot race.
-        events_isolation=SimpleEventIsolation(),
+        # One update at a time per person: two fast taps cannot race. Counted as in flight
+        # and checked for a flood before it waits for the lock.
+        events_isolation=PersonLocks(SimpleEventIsolation(), tracker, throttling),
         settings=settings,
         translations=translations,
         deep_links=deep_links,
@@ -397,7 +400,10 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         ),
         housekeeping=create_housekeeping(settings, personal_data),
     )
-    _register_outermost(dp, tracker, ThrottlingMiddleware(settings.flood_limit, translations))
+    # After aiogram's own (errors, user context, the person's lock), where aiogram puts them.
+    dp.update.outer_middleware(tracker)
+    dp.errors.outer_middleware(tracker.errors)
+    dp.update.outer_middleware(throttling)
     dp.update.outer_middleware(PersonMiddleware(services.people, translations, settings.admin_ids))
     dp.callback_query.middleware(CallbackAnswerMiddleware())
     dp.callback_query.middleware(PopupLimitMiddleware())  # inside it: runs before the answer
@@ -405,19 +411,6 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     return dp
-
-
-def _register_outermost(dp: Dispatcher, *middlewares: BaseMiddleware) -> None:
-    """Put ours around aiogram's own outer middlewares (errors, FSM, isolation): the
-    tracker so an update counts as in flight until its error handler has finished, the
-    flood control so a flood is dropped before it queues for the per-person lock."""
-    builtin = list(dp.update.outer_middleware)
-    for existing in builtin:
-        dp.update.outer_middleware.unregister(existing)
-    for middleware in middlewares:
-        dp.update.outer_middleware.register(middleware)
-    for existing in builtin:
-        dp.update.outer_middleware.register(existing)
 
 
 async def on_startup(

@@ -34,7 +34,7 @@ from handlers.trips.callbacks import (
     TripsPageCb,
 )
 from handlers.trips.registration import AnswerCb, AnswerKind, FormAction, FormCb
-from tests.conftest import RunningBot, TgUser, make_settings
+from tests.conftest import PROCESS_TIMEOUT, RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram, UpdateFactory
 
 
@@ -52,6 +52,72 @@ async def test_flood_gets_one_warning_and_the_rest_is_dropped(
         assert len(sent) == 3 + 1  # three answered, one warning, the rest dropped
     finally:
         await app.stop()
+
+
+async def test_a_flood_does_not_wait_for_the_persons_lock(telegram: FakeTelegram, db_path) -> None:
+    app = RunningBot(telegram, make_settings(telegram, db_path, flood_limit=1))
+    await app.start()
+    try:
+        user = TgUser(app, 4002)
+        hold = telegram.hold_next("sendMessage")  # the first answer hangs: its lock is held
+        first = asyncio.create_task(user.send("привет"))
+        await asyncio.wait_for(hold.arrived.wait(), PROCESS_TIMEOUT)
+        # The rest of the flood is dropped at once, not queued behind the hanging answer.
+        calls = await app.process(*(user.updates.message("привет") for _ in range(6)))
+        warnings = [c for c in calls if "Слишком много сообщений" in c.params.get("text", "")]
+        assert len(warnings) == 1
+        assert not first.done()
+        hold.release()
+        await first
+    finally:
+        await app.stop()
+
+
+async def test_aiogram_keeps_its_outer_middlewares_where_it_puts_them(app: RunningBot) -> None:
+    names = [type(middleware).__name__ for middleware in app.dp.update.outer_middleware]
+    assert names == [
+        "ErrorsMiddleware",  # aiogram's, in aiogram's order
+        "UserContextMiddleware",
+        "FSMContextMiddleware",
+        "UpdateTracker",  # then ours
+        "ThrottlingMiddleware",
+        "PersonMiddleware",
+    ]
+
+
+async def test_an_update_waiting_for_the_persons_lock_is_in_flight(
+    app: RunningBot, member: TgUser
+) -> None:
+    tracker = app.dp["tracker"]
+    hold = app.telegram.hold_next("sendMessage")  # the first answer hangs: its lock is held
+    first = asyncio.create_task(member.send("/help"))
+    await asyncio.wait_for(hold.arrived.wait(), PROCESS_TIMEOUT)
+    second = app.telegram.add_update(member.updates.message("/help"))
+    await asyncio.sleep(0.5)  # fetched, and waiting for the person's lock
+    idle = asyncio.create_task(tracker.wait_idle(PROCESS_TIMEOUT))
+    hold.release()
+    await first
+    assert await idle
+    # Shutdown waits for it: the bot was not idle until the second update was handled too.
+    done = app._done.get(second)
+    assert done is not None and done.is_set()
+
+
+async def test_an_update_is_in_flight_until_its_error_handler_has_finished(
+    app: RunningBot, member: TgUser
+) -> None:
+    tracker = app.dp["tracker"]
+    await member.send("/help")
+    app.telegram.fail_next("editMessageText", error_code=500, description="Internal Server Error")
+    hold = app.telegram.hold_next("sendMessage")  # the error handler's "что-то пошло не так"
+    # "Профиль": drawn over the help by editMessageText, which fails.
+    press = asyncio.create_task(member.press_data(MenuCb(item=MenuItem.PROFILE).pack()))
+    await asyncio.wait_for(hold.arrived.wait(), PROCESS_TIMEOUT)
+    assert not await tracker.wait_idle(0.3)  # the handler has failed; its error handler runs
+    hold.release()
+    await press
+    assert await tracker.wait_idle(PROCESS_TIMEOUT)
+    assert "Что-то пошло не так" in member.last_text
 
 
 async def test_api_failure_is_logged_and_the_bot_keeps_running(

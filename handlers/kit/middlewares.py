@@ -1,5 +1,6 @@
-"""Outer middlewares: update tracking, the person of the update, flood control; and the
-inner one that keeps every pop-up within Telegram's limit."""
+"""Outer middlewares: update tracking, the person of the update, flood control; the
+person's lock around them (PersonLocks); and the inner middleware that keeps every pop-up
+within Telegram's limit."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.i18n import Translations, fit_popup
@@ -28,11 +33,21 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class UpdateTracker(BaseMiddleware):
     """Knows which updates are in flight, so shutdown can wait for them to finish.
 
+    aiogram's own outer middlewares stay where aiogram puts them (errors outermost, then
+    the user context, then the FSM one that holds the person's lock), and this one comes
+    after them. So that an update still counts from the moment it asks for the person's
+    lock until its error handler has finished:
+    - PersonLocks (the dispatcher's events isolation) counts it while it waits for and
+      holds the lock;
+    - an exception that leaves this middleware goes to aiogram's ErrorsMiddleware and the
+      error handlers: `errors` (an outer middleware of the error handlers) lets the update
+      go when they have finished.
     It also tags log records with the update id.
     """
 
     def __init__(self) -> None:
-        self._in_flight = 0
+        self._updates: set[int] = set()
+        self._locking = 0  # updates waiting for or holding a person's lock
         self._idle = asyncio.Event()
         self._idle.set()
         self._listeners: list[Callable[[int], None]] = []
@@ -41,20 +56,63 @@ class UpdateTracker(BaseMiddleware):
         """Called with each update id once its handling has finished."""
         self._listeners.append(listener)
 
+    def _settle(self) -> None:
+        if self._updates or self._locking:
+            self._idle.clear()
+        else:
+            self._idle.set()
+
+    def _enter(self, update_id: int) -> None:
+        self._updates.add(update_id)
+        self._settle()
+
+    def _leave(self, update_id: int) -> None:
+        if update_id not in self._updates:
+            return
+        self._updates.discard(update_id)
+        self._settle()
+        for listener in self._listeners:
+            listener(update_id)
+
+    @contextmanager
+    def locking(self) -> Iterator[None]:
+        """An update asks for a person's lock: in flight until it lets the lock go."""
+        self._locking += 1
+        self._settle()
+        try:
+            yield
+        finally:
+            self._locking -= 1
+            self._settle()
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         token = current_update_id.set(event.update_id)
-        self._in_flight += 1
-        self._idle.clear()
+        self._enter(event.update_id)
+        to_error_handlers = False
+        try:
+            return await handler(event, data)
+        except (SkipHandler, CancelHandler):
+            raise
+        except Exception:
+            to_error_handlers = True  # `errors` lets it go once they have finished
+            raise
+        finally:
+            current_update_id.reset(token)
+            if not to_error_handlers:
+                self._leave(event.update_id)
+
+    async def errors(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        """Around the error handlers of an update (dp.errors.outer_middleware)."""
+        assert isinstance(event, ErrorEvent)
+        update_id = event.update.update_id
+        token = current_update_id.set(update_id)
+        self._enter(update_id)
         try:
             return await handler(event, data)
         finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
             current_update_id.reset(token)
-            for listener in self._listeners:
-                listener(event.update_id)
+            self._leave(update_id)
 
     async def wait_idle(self, seconds: float) -> bool:
         try:
@@ -63,6 +121,43 @@ class UpdateTracker(BaseMiddleware):
         except TimeoutError:
             return False
         return True
+
+
+# Set by PersonLocks for the update it is locking: whether it is part of a flood.
+_flooding: ContextVar[bool | None] = ContextVar("flooding", default=None)
+
+
+class PersonLocks(BaseEventIsolation):
+    """aiogram's lock per person (its events isolation: one update at a time per person),
+    with what must happen before an update waits for it:
+    - the tracker counts the update as in flight from here;
+    - flood control decides here, so a flood does not queue for the person's lock: an
+      update of a flood takes no lock, and ThrottlingMiddleware drops it.
+    """
+
+    def __init__(
+        self, inner: BaseEventIsolation, tracker: UpdateTracker, flood: ThrottlingMiddleware
+    ) -> None:
+        self._inner = inner
+        self._tracker = tracker
+        self._flood = flood
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        with self._tracker.locking():
+            flooding = self._flood.arrived(key.user_id)
+            token = _flooding.set(flooding)
+            try:
+                if flooding:
+                    yield
+                else:
+                    async with self._inner.lock(key):
+                        yield
+            finally:
+                _flooding.reset(token)
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 class KnownPeople(Protocol):
@@ -105,8 +200,9 @@ class PersonMiddleware(BaseMiddleware):
 class ThrottlingMiddleware(BaseMiddleware):
     """More than `limit` updates a second from one person: warn once, drop the rest.
 
-    It runs right after the tracker, before aiogram's per-person lock and before the
-    person is loaded, so a flood costs neither queueing nor database reads.
+    Whether an update is part of a flood is decided when it arrives, before it waits for
+    the person's lock (PersonLocks asks `arrived`), so a flood does not queue for it; the
+    update is dropped here, before the person is loaded: a flood costs no database reads.
     """
 
     WINDOW = 1.0
@@ -134,15 +230,23 @@ class ThrottlingMiddleware(BaseMiddleware):
         recent.append(now)
         return len(recent) > self._limit
 
+    def arrived(self, user_id: int) -> bool:
+        """An update from this person arrives: whether it is part of a flood."""
+        now = time.monotonic()
+        self._sweep(now)
+        return self._is_flood(user_id, now)
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         user = UserContextMiddleware.resolve_event_context(event).user
         if user is None:
             return await handler(event, data)
-        now = time.monotonic()
-        self._sweep(now)
-        if not self._is_flood(user.id, now):
+        flooding = _flooding.get()
+        if flooding is None:  # an update that takes no person's lock: decided here
+            flooding = self.arrived(user.id)
+        if not flooding:
             return await handler(event, data)
+        now = time.monotonic()
         warn = now - self._warned.get(user.id, -1e9) > self.WINDOW * 5
         if warn:
             self._warned[user.id] = now

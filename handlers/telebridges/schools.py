@@ -14,7 +14,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.deep_linking import create_start_link
 
@@ -40,8 +40,8 @@ from bot.telebridges.service import (
 from bot.telebridges.texts import age_groups_text, institution_card
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.kit.filters import Has, Onboarded
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.keyboards import schools_button, way_on_keyboard
-from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, alert, send_new, set_buttons, show, show_error
 from handlers.telebridges.callbacks import (
     JoinDecisionCb,
@@ -79,14 +79,39 @@ class SchoolForm(StatesGroup):
     preview = State()
 
 
-STEPS = (
-    SchoolForm.kind,
-    SchoolForm.name,
-    SchoolForm.city,
-    SchoolForm.address,
-    SchoolForm.ages,
-    SchoolForm.preview,
-)
+class SchoolFormSpec(FormSpec[Viewer]):
+    """A school or kindergarten joins: kind → name → city → address → age groups →
+    preview → registered (an organiser checks it)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            group=SchoolForm,
+            steps=(
+                Step(SchoolForm.kind, "kind"),
+                Step(SchoolForm.name, "name", typed=True),
+                Step(SchoolForm.city, "city_id"),
+                Step(SchoolForm.address, "address", typed=True, skippable=True),
+                Step(SchoolForm.ages, "ages"),  # toggled on and off, then "Готово"
+            ),
+            summary=SchoolForm.preview,
+        )
+
+    async def screen(self, ctx: Viewer, step: State, data: FormData) -> Screen:
+        t = ctx.t
+        if step == SchoolForm.kind:
+            return t("school-ask-kind"), school_kind_keyboard(t)
+        if step == SchoolForm.name:
+            return t("school-ask-name"), school_nav_keyboard(t)
+        if step == SchoolForm.city:
+            return t("school-ask-city"), school_city_keyboard(t, await ctx.cities.list())
+        if step == SchoolForm.address:
+            return t("school-ask-address"), school_skip_keyboard(t)
+        if step == SchoolForm.ages:
+            return t("school-ask-ages"), age_groups_keyboard(t, data.get("ages", []))
+        return _preview(t, data, await ctx.cities.by_id()), school_preview_keyboard(t)
+
+
+FORM = Form(SchoolFormSpec())
 
 
 def _pages(total: int) -> int:
@@ -133,28 +158,6 @@ async def hub_menu(callback: CallbackQuery, state: FSMContext, viewer: Viewer) -
 # The registration form
 
 
-async def _show_step(
-    target: Target, state: FSMContext, step: State, viewer: Viewer, *, new: bool = False
-) -> None:
-    t: Translator = viewer.t
-    await state.set_state(step)
-    form = await state.get_data()
-    markup: InlineKeyboardMarkup
-    if step == SchoolForm.kind:
-        text, markup = t("school-ask-kind"), school_kind_keyboard(t)
-    elif step == SchoolForm.name:
-        text, markup = t("school-ask-name"), school_nav_keyboard(t)
-    elif step == SchoolForm.city:
-        text, markup = t("school-ask-city"), school_city_keyboard(t, await viewer.cities.list())
-    elif step == SchoolForm.address:
-        text, markup = t("school-ask-address"), school_skip_keyboard(t)
-    elif step == SchoolForm.ages:
-        text, markup = t("school-ask-ages"), age_groups_keyboard(t, form.get("ages", []))
-    else:
-        text, markup = _preview(t, form, await viewer.cities.by_id()), school_preview_keyboard(t)
-    await (send_new if new else show)(target, text, markup)
-
-
 def _preview(t: Translator, form: dict[str, Any], cities: dict[int, Any]) -> str:
     city = cities.get(form.get("city_id") or 0)
     return t(
@@ -167,15 +170,13 @@ def _preview(t: Translator, form: dict[str, Any], cities: dict[int, Any]) -> str
     )
 
 
-async def _next(target: Target, state: FSMContext, viewer: Viewer, *, new: bool = False) -> None:
-    current = await state.get_state()
-    index = next((i for i, step in enumerate(STEPS) if step.state == current), -1)
-    await _show_step(target, state, STEPS[min(index + 1, len(STEPS) - 1)], viewer, new=new)
-
-
 async def register(
-    callback: CallbackQuery, state: FSMContext, callback_answer: CallbackAnswer, viewer: Viewer
+    callback: CallbackQuery,
+    state: FSMContext,
+    callback_answer: CallbackAnswer,
+    form_context: Viewer,
 ) -> None:
+    viewer = form_context
     t: Translator = viewer.t
     service: TelebridgeService = viewer.telebridges.service
     try:
@@ -183,8 +184,7 @@ async def register(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await state.set_data({"ages": []})
-    await _show_step(callback, state, SchoolForm.kind, viewer)
+    await FORM.start(callback, state, viewer, {"ages": []}, at=SchoolForm.kind)
 
 
 async def form_pick(
@@ -192,87 +192,78 @@ async def form_pick(
     callback_data: SchoolPickCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
+    viewer = form_context
     t: Translator = viewer.t
-    current = await state.get_state()
+    current = FORM.step(await state.get_state())
     value = callback_data.value
     try:
-        if current == SchoolForm.kind.state:
-            await state.update_data(kind=parse_institution_kind(value).value)
-        elif current == SchoolForm.city.state:
+        if current == SchoolForm.kind:
+            values: FormData = {"kind": parse_institution_kind(value).value}
+        elif current == SchoolForm.city:
             city_id = parse_id(value)
             city = await viewer.cities.get(city_id=city_id) if city_id is not None else None
             if city is None:
                 raise UserError("error-stale-button")
-            await state.update_data(city_id=city.id)
-        elif current == SchoolForm.ages.state:
+            values = {"city_id": city.id}
+        elif current == SchoolForm.ages:
             group = parse_age_group(value).value
             ages = list((await state.get_data()).get("ages") or [])
             ages = [a for a in ages if a != group] if group in ages else [*ages, group]
             await state.update_data(ages=ages)
-            await _show_step(callback, state, SchoolForm.ages, viewer)
+            await FORM.show(callback, state, viewer, SchoolForm.ages)
             return
         else:
             raise UserError("error-stale-button")
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await _next(callback, state, viewer)
+    await FORM.answered(callback, state, viewer, current, values)
 
 
-async def form_text(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    t: Translator = viewer.t
-    current = await state.get_state()
-    step = next(step for step in STEPS if step.state == current)
+async def form_text(message: Message, state: FSMContext, form_context: Viewer) -> None:
+    t: Translator = form_context.t
+    current = FORM.step(await state.get_state())
     try:
-        if step == SchoolForm.name:
-            await state.update_data(name=clean_institution_name(message.text))
-        elif step == SchoolForm.address:
-            await state.update_data(address=clean_address(message.text))
+        if current == SchoolForm.name:
+            values = {"name": clean_institution_name(message.text)}
         else:
-            raise UserError("error-choice")
+            values = {"address": clean_address(message.text)}
     except UserError as error:
-        await explain_and_ask_again(
-            message,
-            t(error.key, **error.args_),
-            lambda: _show_step(message, state, step, viewer, new=True),
-        )
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await _next(message, state, viewer, new=True)
+    await FORM.answered(message, state, form_context, current, values)
 
 
-async def form_button(
+async def ages_done(
     callback: CallbackQuery,
-    callback_data: SchoolFormCb,
     callback_answer: CallbackAnswer,
     state: FSMContext,
-    viewer: Viewer,
+    form_context: Viewer,
 ) -> None:
-    t: Translator = viewer.t
-    current = await state.get_state()
-    index = next((i for i, step in enumerate(STEPS) if step.state == current), 0)
-    action = callback_data.action
-    if action is SchoolFormAction.CANCEL:
-        await state.clear()
-        await show(callback, t("school-form-cancelled"))
-        await show_hub(callback, viewer, new=True)
-    elif action is SchoolFormAction.BACK:
-        await _show_step(callback, state, STEPS[max(index - 1, 0)], viewer)
-    elif action is SchoolFormAction.SKIP and current == SchoolForm.address.state:
-        await state.update_data(address="")
-        await _next(callback, state, viewer)
-    elif action is SchoolFormAction.DONE and current == SchoolForm.ages.state:
-        try:
-            clean_age_groups((await state.get_data()).get("ages") or [])
-        except UserError as error:
-            await show_error(callback, t, error, callback_answer)
-            return
-        await _next(callback, state, viewer)
-    elif action is SchoolFormAction.SAVE and current == SchoolForm.preview.state:
-        await _save(callback, state, callback_answer, viewer)
-    else:
-        alert(callback_answer, t.popup("error-stale-button"))
+    try:
+        clean_age_groups((await state.get_data()).get("ages") or [])
+    except UserError as error:
+        await show_error(callback, form_context.t, error, callback_answer)
+        return
+    await FORM.answered(callback, state, form_context, SchoolForm.ages, {})
+
+
+async def save(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    form_context: Viewer,
+) -> None:
+    await _save(callback, state, callback_answer, form_context)
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext, form_context: Viewer) -> None:
+    """ "Отмена": said where the form was, and the hub comes back below."""
+    await state.clear()
+    await show(callback, form_context.t("school-form-cancelled"))
+    await show_hub(callback, form_context, new=True)
 
 
 async def _save(
@@ -303,19 +294,6 @@ async def _save(
     await state.clear()
     await show(callback, t("school-registered", name=institution.name))
     await show_hub(callback, viewer, new=True)
-
-
-async def expect_buttons(message: Message, state: FSMContext, viewer: Viewer) -> None:
-    """Something other than text where a button is expected."""
-    t: Translator = viewer.t
-    current = await state.get_state()
-    step = next((step for step in STEPS if step.state == current), SchoolForm.kind)
-    typed = step in (SchoolForm.name, SchoolForm.address)
-    await explain_and_ask_again(
-        message,
-        t("error-text-expected" if typed else "error-choice"),
-        lambda: _show_step(message, state, step, viewer, new=True),
-    )
 
 
 # Joining an institution
@@ -553,7 +531,6 @@ def create_router() -> Router:
     msg(hub_command, Command("school"))
     cb(hub_menu, MenuCb.filter(F.item == MenuItem.SCHOOLS))
     cb(hub_menu, SchoolCb.filter(F.action == SchoolAction.HOME))
-    cb(register, SchoolCb.filter(F.action == SchoolAction.REGISTER))
     cb(join_list, SchoolCb.filter(F.action == SchoolAction.JOIN_LIST))
     cb(join, SchoolCb.filter(F.action == SchoolAction.JOIN))
     cb(withdraw, SchoolCb.filter(F.action.in_({SchoolAction.WITHDRAW, SchoolAction.LEAVE_OK})))
@@ -563,8 +540,23 @@ def create_router() -> Router:
     cb(verify, SchoolCb.filter(F.action == SchoolAction.VERIFY))
     cb(partners, PartnersCb.filter())
     cb(decide_join, JoinDecisionCb.filter())
+    router.include_router(_form_router())
+    return router
+
+
+def _form_router() -> Router:
+    router = FORM.router(__name__, Viewer)
+    cb, msg, form = router.callback_query.register, router.message.register, SchoolFormCb.filter
+    cb(register, SchoolCb.filter(F.action == SchoolAction.REGISTER))
     cb(form_pick, SchoolPickCb.filter(), StateFilter(SchoolForm))
-    cb(form_button, SchoolFormCb.filter(), StateFilter(SchoolForm))
     msg(form_text, StateFilter(SchoolForm.name, SchoolForm.address), Has(F.text))
-    msg(expect_buttons, StateFilter(SchoolForm))
+    cb(ages_done, StateFilter(SchoolForm.ages), form(F.action == SchoolFormAction.DONE))
+    cb(save, StateFilter(SchoolForm.preview), form(F.action == SchoolFormAction.SAVE))
+    # Its own "Отмена": the hub comes back under the word that the form is left.
+    cb(cancel, StateFilter(SchoolForm), form(F.action == SchoolFormAction.CANCEL))
+    FORM.register(
+        router,
+        back=form(F.action == SchoolFormAction.BACK),
+        skip=form(F.action == SchoolFormAction.SKIP),
+    )
     return router

@@ -6,7 +6,7 @@ profile is written once, at the end. Declining consent keeps only the id and lan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.cities import Cities
@@ -32,8 +32,8 @@ from bot.people.profile import (
     usable_name,
 )
 from handlers.kit.callbacks import CityCb, Ctx, LanguageCb, NavAction, NavCb, RoleCb
-from handlers.kit.context import with_context
 from handlers.kit.deeplinks import dispatch_payload
+from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.keyboards import (
     cities_keyboard,
     language_keyboard,
@@ -41,64 +41,69 @@ from handlers.kit.keyboards import (
     roles_keyboard,
     start_keyboard,
 )
-from handlers.kit.reask import explain_and_ask_again
-from handlers.kit.render import Target, alert, send_new, show, show_error, show_main_menu
+from handlers.kit.render import alert, show, show_error, show_main_menu
 from handlers.people.callbacks import ConsentCb, TelegramNameCb
 from handlers.people.keyboards import agree_later_keyboard, consent_keyboard, name_keyboard
 from handlers.people.privacy import backups_text
-from handlers.people.states import ONBOARDING_STEPS, Onboarding
+from handlers.people.states import Onboarding
 
 
 @dataclass(frozen=True, slots=True)
-class Form:
-    """What the onboarding's questions are drawn with: the city list, the privacy
-    policy's address, and what /forget cannot erase (said before consent)."""
+class Newcomer:
+    """What the onboarding's questions are drawn with: the person's language and Telegram
+    account, the city list, the privacy policy's address, and what /forget cannot erase
+    (said before consent)."""
 
+    t: Translator
+    event_from_user: User | None
     cities: Cities
     settings: Settings
     people: People
 
 
-async def show_step(
-    target: Target, step: State, t: Translator, form: Form, *, new: bool = False
-) -> None:
-    """Render one step of the form; a button press edits its message, typed text gets a new one."""
-    if step == Onboarding.language:
-        text, markup = t("onb-choose-language"), language_keyboard(t, Ctx.ONBOARDING)
-    elif step == Onboarding.consent:
-        policy_url = form.settings.privacy_policy_url
-        # What /forget can and cannot erase is said before the person agrees, not after.
-        backups = backups_text(t, form.people)
-        text = t("onb-consent", backups=Html(backups))
-        markup = consent_keyboard(t, policy_url=policy_url, nav=True)
-    elif step == Onboarding.name:
-        user = target.from_user
-        telegram_name = usable_name(user.full_name) if user else None
-        text, markup = t("onb-name"), name_keyboard(t, telegram_name, Ctx.ONBOARDING)
-    elif step == Onboarding.city:
-        text = t("onb-city")
-        markup = cities_keyboard(t, await form.cities.list(), Ctx.ONBOARDING)
-    elif step == Onboarding.role:
-        text, markup = t("onb-role"), roles_keyboard(t, Ctx.ONBOARDING)
-    else:
-        text, markup = t("onb-organisation"), nav_keyboard(t)
-    if new:
-        await send_new(target, text, markup)
-    else:
-        await show(target, text, markup)
+class OnboardingSpec(FormSpec[Newcomer]):
+    """Language → consent → name → city → role → organisation; the profile is written
+    once, with the last answer."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            group=Onboarding,
+            steps=(
+                Step(Onboarding.language),
+                Step(Onboarding.consent, "consent_at"),
+                Step(Onboarding.name, "full_name", typed=True),
+                Step(Onboarding.city, "city_id"),
+                Step(Onboarding.role, "role"),
+                Step(Onboarding.organisation, typed=True),
+            ),
+            summary=None,
+        )
+
+    async def screen(self, ctx: Newcomer, step: State, data: FormData) -> Screen:
+        t = ctx.t
+        if step == Onboarding.language:
+            return t("onb-choose-language"), language_keyboard(t, Ctx.ONBOARDING)
+        if step == Onboarding.consent:
+            # What /forget can and cannot erase is said before the person agrees, not after.
+            backups = backups_text(t, ctx.people)
+            markup = consent_keyboard(t, policy_url=ctx.settings.privacy_policy_url, nav=True)
+            return t("onb-consent", backups=Html(backups)), markup
+        if step == Onboarding.name:
+            user = ctx.event_from_user
+            telegram_name = usable_name(user.full_name) if user else None
+            return t("onb-name"), name_keyboard(t, telegram_name, Ctx.ONBOARDING)
+        if step == Onboarding.city:
+            return t("onb-city"), cities_keyboard(t, await ctx.cities.list(), Ctx.ONBOARDING)
+        if step == Onboarding.role:
+            return t("onb-role"), roles_keyboard(t, Ctx.ONBOARDING)
+        return t("onb-organisation"), nav_keyboard(t)
+
+    async def cancelled(self, ctx: Newcomer, data: FormData) -> Screen:
+        # Nothing was kept: the way on is starting again (the language first).
+        return ctx.t("onb-cancelled"), start_keyboard(ctx.t, again=True)
 
 
-async def _go(
-    target: Target,
-    state: FSMContext,
-    step: State,
-    t: Translator,
-    form: Form,
-    *,
-    new: bool = False,
-) -> None:
-    await state.set_state(step)
-    await show_step(target, step, t, form, new=new)
+FORM = Form(OnboardingSpec())
 
 
 async def choose_language(
@@ -108,17 +113,18 @@ async def choose_language(
     t: Translator,
     translations: Translations,
     callback_answer: CallbackAnswer,
-    form: Form,
+    form_context: Newcomer,
 ) -> None:
     try:
-        await form.people.profiles.choose_language(
+        await form_context.people.profiles.choose_language(
             tg_id=callback.from_user.id, language=callback_data.code
         )
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    chosen = translations.get(callback_data.code)
-    await _go(callback, state, Onboarding.consent, chosen, form)
+    # From here on the form speaks the chosen language.
+    chosen = replace(form_context, t=translations.get(callback_data.code))
+    await FORM.answered(callback, state, chosen, Onboarding.language, {})
 
 
 async def agree(
@@ -128,7 +134,7 @@ async def agree(
     t: Translator,
     access: Access,
     callback_answer: CallbackAnswer,
-    form: Form,
+    form_context: Newcomer,
 ) -> None:
     """Works in the form and later, from the button under the "declined" message."""
     if person is not None and person.is_onboarded:
@@ -138,7 +144,7 @@ async def agree(
     # Agreeing later, from an older message: ask the next question below, not up there.
     later = await state.get_state() != Onboarding.consent.state
     await state.update_data(consent_at=utc_now().isoformat())
-    await _go(callback, state, Onboarding.name, t, form, new=later)
+    await FORM.show(callback, state, form_context, Onboarding.name, new=later)
 
 
 async def decline(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
@@ -152,30 +158,24 @@ async def use_telegram_name(
     state: FSMContext,
     t: Translator,
     callback_answer: CallbackAnswer,
-    form: Form,
+    form_context: Newcomer,
 ) -> None:
     try:
         name = clean_name(callback.from_user.full_name)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await state.update_data(full_name=name)
-    await _go(callback, state, Onboarding.city, t, form)
+    await FORM.answered(callback, state, form_context, Onboarding.name, {"full_name": name})
 
 
-async def type_name(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    form: Form,
-) -> None:
+async def type_name(message: Message, state: FSMContext, form_context: Newcomer) -> None:
+    t = form_context.t
     try:
         name = clean_name(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, form, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
-    await state.update_data(full_name=name)
-    await _go(message, state, Onboarding.city, t, form)
+    await FORM.answered(message, state, form_context, Onboarding.name, {"full_name": name})
 
 
 async def choose_city(
@@ -184,26 +184,21 @@ async def choose_city(
     state: FSMContext,
     t: Translator,
     callback_answer: CallbackAnswer,
-    form: Form,
+    form_context: Newcomer,
 ) -> None:
     try:
-        city = await form.people.profiles.city(callback_data.id)
+        city = await form_context.people.profiles.city(callback_data.id)
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    await state.update_data(city_id=city.id)
-    await _go(callback, state, Onboarding.role, t, form)
+    await FORM.answered(callback, state, form_context, Onboarding.city, {"city_id": city.id})
 
 
 async def choose_role(
-    callback: CallbackQuery,
-    callback_data: RoleCb,
-    state: FSMContext,
-    t: Translator,
-    form: Form,
+    callback: CallbackQuery, callback_data: RoleCb, state: FSMContext, form_context: Newcomer
 ) -> None:
-    await state.update_data(role=callback_data.role.value)
-    await _go(callback, state, Onboarding.organisation, t, form)
+    role = {"role": callback_data.role.value}
+    await FORM.answered(callback, state, form_context, Onboarding.role, role)
 
 
 async def type_organisation(
@@ -212,7 +207,7 @@ async def type_organisation(
     t: Translator,
     bot: Bot,
     translations: Translations,
-    form: Form,
+    form_context: Newcomer,
     **data: Any,
 ) -> None:
     """The last answer; then the greeting, staff's menu, and where the deep link the
@@ -221,7 +216,7 @@ async def type_organisation(
     try:
         organisation = clean_organisation(message.text)
     except UserError as error:
-        await _ask_again(message, state, t, form, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
     answers_so_far = await state.get_data()
     assert message.from_user is not None
@@ -236,19 +231,19 @@ async def type_organisation(
     except (KeyError, TypeError, ValueError):
         # The form lost a step (a state left by an older version): start it again.
         await message.answer(t("onb-restart"))
-        await _go(message, state, Onboarding.language, t, form, new=True)
+        await FORM.show(message, state, form_context, Onboarding.language, new=True)
         return
     try:
-        person = await form.people.profiles.complete_onboarding(
+        person = await form_context.people.profiles.complete_onboarding(
             tg_id=message.from_user.id, language=t.language, answers=answers
         )
     except UserError as error:
-        await _ask_again(message, state, t, form, t(error.key, **error.args_))
+        await FORM.wrong(message, state, form_context, t(error.key, **error.args_))
         return
     await state.clear()
     # The person's language may be new: the greeting and what follows speak it.
     t = translations.get(person.language)
-    access = access_of(person.tg_id, person, form.settings.admin_ids)
+    access = access_of(person.tg_id, person, form_context.settings.admin_ids)
     if access >= Access.ORGANISER:
         await set_personal_menu(bot, t, chat_id=person.tg_id, access=access)
     await message.answer(t("onb-done", name=person.full_name))
@@ -267,48 +262,9 @@ async def type_organisation(
     await show_main_menu(message, t, access, new=True)
 
 
-async def back(
-    callback: CallbackQuery,
-    state: FSMContext,
-    t: Translator,
-    form: Form,
-) -> None:
-    current = await state.get_state()
-    index = next(i for i, step in enumerate(ONBOARDING_STEPS) if step.state == current)
-    step = ONBOARDING_STEPS[max(index - 1, 0)]
-    await _go(callback, state, step, t, form)
-
-
-async def cancel(callback: CallbackQuery, state: FSMContext, t: Translator) -> None:
-    await state.clear()
-    # Nothing was kept: the way on is starting again (the language first).
-    await show(callback, t("onb-cancelled"), start_keyboard(t, again=True))
-
-
-async def _ask_again(
-    message: Message, state: FSMContext, t: Translator, form: Form, explanation: str
-) -> None:
-    """A wrong answer: say why, then the step's question again with its buttons."""
-    step = await state.get_state()
-    current = next(s for s in ONBOARDING_STEPS if s.state == step)
-    await explain_and_ask_again(
-        message, explanation, lambda: show_step(message, current, t, form, new=True)
-    )
-
-
-async def expected_button(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    form: Form,
-) -> None:
-    """Typed text where a choice is expected: say so and show the choice again."""
-    await _ask_again(message, state, t, form, t("error-choice"))
-
-
 def create_router() -> Router:
     # Every step's handler gets what the questions are drawn with (handlers.kit.context).
-    router = with_context(Router(name=__name__), "form", Form)
+    router = FORM.router(__name__, Newcomer)
     router.callback_query.register(
         choose_language,
         StateFilter(Onboarding.language),
@@ -331,14 +287,9 @@ def create_router() -> Router:
         choose_role, StateFilter(Onboarding.role), RoleCb.filter(F.ctx == Ctx.ONBOARDING)
     )
     router.message.register(type_organisation, StateFilter(Onboarding.organisation))
-    router.callback_query.register(
-        back, StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.BACK)
-    )
-    router.callback_query.register(
-        cancel, StateFilter(*ONBOARDING_STEPS), NavCb.filter(F.action == NavAction.CANCEL)
-    )
-    router.message.register(
-        expected_button,
-        StateFilter(Onboarding.language, Onboarding.consent, Onboarding.city, Onboarding.role),
+    FORM.register(
+        router,
+        back=NavCb.filter(F.action == NavAction.BACK),
+        cancel=NavCb.filter(F.action == NavAction.CANCEL),
     )
     return router

@@ -17,14 +17,3 @@ class ProfileEdit(StatesGroup):
     name = State()
     organisation = State()
     phone = State()
-
-
-# The order of onboarding steps, for "Назад".
-ONBOARDING_STEPS = (
-    Onboarding.language,
-    Onboarding.consent,
-    Onboarding.name,
-    Onboarding.city,
-    Onboarding.role,
-    Onboarding.organisation,
-)

@@ -910,7 +910,11 @@ async def change_answers(
 def _form_router() -> Router:
     router = FORM.router(__name__, Registering)
     cb, msg, form = router.callback_query.register, router.message.register, FormCb.filter
+    # The two presses of a registration rush come first: each handler a press is offered to
+    # and refused costs its filters (measured with bench/registration_rush.py).
     cb(start_registration, TripCb.filter(F.action == TripAction.REGISTER))
+    summary = StateFilter(RegistrationForm.summary)
+    cb(confirm, summary, form(F.action == FormAction.CONFIRM))
     cb(change_answers, RegCb.filter(F.action == RegAction.ANSWERS))
     # Every message is an answer here: a sticker gets "please write text" from its check.
     msg(typed_answer, StateFilter(RegistrationForm.answering))
@@ -922,9 +926,7 @@ def _form_router() -> Router:
     )
     cb(guardian_self, StateFilter(guardian_name), form(F.action == FormAction.GUARDIAN_SELF))
     cb(guardian_ok, StateFilter(guardian_confirm), form(F.action == FormAction.GUARDIAN_OK))
-    summary = StateFilter(RegistrationForm.summary)
     cb(choose_change, summary, form(F.action == FormAction.CHANGE))
-    cb(confirm, summary, form(F.action == FormAction.CONFIRM))
     picking = StateFilter(RegistrationForm.choosing)
     cb(pick_question, picking, form(F.action == FormAction.PICK))
     FORM.register(
@@ -935,25 +937,29 @@ def _form_router() -> Router:
     return router
 
 
+def _decisions_router() -> Router:
+    """Organisers' decisions on registrations, and a person's own registrations."""
+    router = Router(name=f"{__name__}.decisions")
+    cb = router.callback_query.register
+    cb(approve, RegCb.filter(F.action == RegAction.APPROVE))
+    cb(reject, RegCb.filter(F.action == RegAction.REJECT))
+    # A sticker or photo as a reason gets "please write text" from clean_text.
+    router.message.register(typed_reason, StateFilter(RejectForm.reason))
+    reasoning = StateFilter(RejectForm.reason)
+    cb(no_reason, reasoning, FormCb.filter(F.action == FormAction.NO_REASON))
+    cb(reject_cancel, reasoning, FormCb.filter(F.action == FormAction.CANCEL))
+    cb(my_trips_menu, MenuCb.filter(F.item == MenuItem.MY_TRIPS))
+    cb(open_registration, RegCb.filter(F.action == RegAction.OPEN))
+    cb(ask_leave, RegCb.filter(F.action == RegAction.CANCEL))
+    cb(leave, RegCb.filter(F.action == RegAction.CANCEL_CONFIRM))
+    return router
+
+
 def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(Onboarded())
     router.callback_query.filter(Onboarded())
     # The command before the form's catch-alls, so it works in the middle of the form.
     router.message.register(my_trips_command, Command("mytrips"))
-    router.callback_query.register(approve, RegCb.filter(F.action == RegAction.APPROVE))
-    router.callback_query.register(reject, RegCb.filter(F.action == RegAction.REJECT))
-    # A sticker or photo as a reason gets "please write text" from clean_text.
-    router.message.register(typed_reason, StateFilter(RejectForm.reason))
-    router.callback_query.register(
-        no_reason, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.NO_REASON)
-    )
-    router.callback_query.register(
-        reject_cancel, StateFilter(RejectForm.reason), FormCb.filter(F.action == FormAction.CANCEL)
-    )
-    router.callback_query.register(my_trips_menu, MenuCb.filter(F.item == MenuItem.MY_TRIPS))
-    router.callback_query.register(open_registration, RegCb.filter(F.action == RegAction.OPEN))
-    router.callback_query.register(ask_leave, RegCb.filter(F.action == RegAction.CANCEL))
-    router.callback_query.register(leave, RegCb.filter(F.action == RegAction.CANCEL_CONFIRM))
-    router.include_router(_form_router())
+    router.include_routers(_form_router(), _decisions_router())
     return router

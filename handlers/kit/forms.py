@@ -218,11 +218,14 @@ class Form(Generic[Ctx]):
         *,
         new: bool = False,
         note: str | None = None,
+        data: FormData | None = None,
     ) -> None:
         """Ask the step (or show the summary); `note` (a text) goes on top: why this
-        step is asked again."""
+        step is asked again. `data`: the form's data, when the caller has just read it."""
         await state.set_state(step)
-        text, markup = await self.spec.screen(ctx, step, await state.get_data())
+        if data is None:
+            data = await state.get_data()
+        text, markup = await self.spec.screen(ctx, step, data)
         if note:
             text = f"{note}\n\n{text}"
         if new:
@@ -242,7 +245,7 @@ class Form(Generic[Ctx]):
     ) -> None:
         """A new form (or a saved thing's edit) with its data, at the given step."""
         await state.set_data(data)
-        await self.show(target, state, ctx, at, new=new)
+        await self.show(target, state, ctx, at, new=new, data=data)
 
     # Moving
 
@@ -261,7 +264,8 @@ class Form(Generic[Ctx]):
                 return
         step, why = self.after(data, current)
         note = ctx.t(why) if why else None
-        await self.show(target, state, ctx, step, new=isinstance(target, Message), note=note)
+        new = isinstance(target, Message)
+        await self.show(target, state, ctx, step, new=new, note=note, data=data)
 
     async def change(self, target: Target, state: FSMContext, ctx: Ctx, step: State) -> None:
         """A value's button on the summary: that step alone, then the summary again."""

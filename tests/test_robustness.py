@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
+from aiogram.types import TelegramObject, Update
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import create_bot, create_dispatcher
@@ -23,6 +26,7 @@ from handlers.kit.callbacks import (
     NavCb,
     RoleCb,
 )
+from handlers.kit.middlewares import UpdateTracker
 from handlers.people.callbacks import ConsentCb, ProfileEditCb, TelegramNameCb
 from handlers.trips.callbacks import (
     ParticipantsPageCb,
@@ -118,6 +122,30 @@ async def test_an_update_is_in_flight_until_its_error_handler_has_finished(
     await press
     assert await tracker.wait_idle(PROCESS_TIMEOUT)
     assert "Что-то пошло не так" in member.last_text
+
+
+async def test_an_update_sent_again_while_in_flight_is_waited_for_both_times() -> None:
+    """Telegram may send an update again while the first delivery is still handled (a
+    webhook that answered late): the bot is idle only when both have finished."""
+    tracker = UpdateTracker()
+    finished = [asyncio.Event(), asyncio.Event()]
+
+    def handling(number: int) -> Callable[[TelegramObject, dict[str, Any]], Awaitable[None]]:
+        async def handler(event: TelegramObject, data: dict[str, Any]) -> None:
+            await finished[number].wait()
+
+        return handler
+
+    update = Update(update_id=7)
+    first = asyncio.create_task(tracker(handling(0), update, {}))
+    second = asyncio.create_task(tracker(handling(1), update, {}))
+    await asyncio.sleep(0)
+    finished[0].set()
+    await first
+    assert not await tracker.wait_idle(0.1)  # the second is still being handled
+    finished[1].set()
+    await second
+    assert await tracker.wait_idle(1)
 
 
 async def test_api_failure_is_logged_and_the_bot_keeps_running(

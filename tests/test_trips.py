@@ -83,6 +83,35 @@ async def test_card_shows_times_in_the_persons_city(app: RunningBot, member: TgU
     assert "👥 Участники" not in member.labels()  # organiser buttons only for organisers
 
 
+async def test_back_of_an_older_question_keeps_the_summary(
+    app: RunningBot, member: TgUser
+) -> None:
+    """The summary has no "Назад"; the one under a question answered earlier, pressed
+    there, shows the summary again instead of leaving it (or failing for a trip with no
+    questions at all)."""
+    assert app.db is not None
+    programme = await add_programme(app.db)
+    questions = (Question("position", "short_text", "Ваша должность", True),)
+    with_one = await add_trip(app.db, programme_id=programme, questions=questions)
+    without = await add_trip(app.db, programme_id=programme, title="Без вопросов")
+    for trip_id, answer in ((with_one, "Учитель"), (without, None)):
+        await member.press_data(TripCb(action=TripAction.OPEN, id=trip_id).pack())
+        await member.press("✍️ Записаться")
+        if answer:
+            question = app.telegram.last_message(member.id)
+            await member.send(answer)
+        else:
+            question = app.telegram.last_message(member.id)
+        assert "Проверьте заявку" in member.last_text
+        back = next(b for b in question.buttons() if b["text"] == "← Назад") if answer else None
+        data = back["callback_data"] if back else "rf:back:0"
+        await app.process(member.updates.callback(question, data))
+        assert "Проверьте заявку" in member.last_text
+        assert "Что-то пошло не так" not in " ".join(member.texts()[-3:])
+        await member.press("✅ Подтвердить")
+        assert "Вы записаны на поездку" in member.last_text
+
+
 async def test_registration_with_every_question_type(app: RunningBot, member: TgUser) -> None:
     assert app.db is not None
     programme = await add_programme(app.db)

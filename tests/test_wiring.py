@@ -9,17 +9,10 @@ from pathlib import Path
 from aiogram import Router
 
 from handlers import get_deep_links, get_routers
-from handlers.kit.context import ContextMiddleware
+from handlers.kit.context import Provides
 from tests.conftest import RunningBot
 
 ROOT = Path(__file__).resolve().parent.parent
-# The two places that route a deep link on to the capability that registered its kind:
-# they pass aiogram's handler data on, and the deep link's handler picks the names it
-# declares (handlers/kit/deeplinks.py), as aiogram does for handlers.
-FORWARDING = {
-    ("handlers/people/start.py", "start"),
-    ("handlers/people/onboarding.py", "type_organisation"),
-}
 # Keyword arguments passed on to aiogram's own objects (a button's fields).
 BUILDERS = {("handlers/kit/keyboards.py", "button")}
 DISPATCHER_NAMES = {
@@ -57,7 +50,7 @@ def _functions() -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
 def test_handlers_take_named_typed_parameters_not_the_whole_data() -> None:
     wholesale = []
     for path, function in _functions():
-        if (path, function.name) in FORWARDING | BUILDERS or path == "handlers/kit/routing.py":
+        if (path, function.name) in BUILDERS or path == "handlers/kit/routing.py":
             continue
         kwarg = function.args.kwarg
         if kwarg is not None and kwarg.arg in ("data", "deps", "kwargs", "services"):
@@ -108,7 +101,7 @@ def _handlers(router: Router) -> list[tuple[object, set[str]]]:
     """Each handler with the names its router's context middlewares add for it."""
     found = []
     for observer in (router.message, router.callback_query, router.errors):
-        built = {m.name for m in observer.middleware if isinstance(m, ContextMiddleware)}
+        built = {m.name for m in observer.middleware if isinstance(m, Provides)}
         found += [(handler.callback, built) for handler in observer.handlers]
     for sub_router in router.sub_routers:
         found += _handlers(sub_router)

@@ -18,7 +18,13 @@ from aiogram import BaseMiddleware, Router
 from aiogram.types import TelegramObject
 
 
-class ContextMiddleware(BaseMiddleware):
+class Provides(BaseMiddleware):
+    """A router's inner middleware that gives its handlers one more name (`name`)."""
+
+    name: str
+
+
+class ContextMiddleware(Provides):
     def __init__(self, name: str, cls: type[Any]) -> None:
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{cls.__name__} must be a dataclass")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from aiogram.types import Message
+from aiogram import Router
+from aiogram.types import Message, TelegramObject
 
 from bot.core.deeplinks import DeepLinkRegistry, parse_payload
 from bot.core.i18n import Translator
+from handlers.kit.context import Provides
 from handlers.kit.keyboards import way_on_keyboard
 
 logger = logging.getLogger(__name__)
@@ -37,3 +39,41 @@ def _wanted(handler: Callable[..., Any], data: dict[str, Any]) -> dict[str, Any]
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return data
     return {name: value for name, value in data.items() if name in parameters}
+
+
+class DeepLinks:
+    """A deep link followed from the update being handled (`deep_link`, for /start and
+    the end of onboarding): the link's handler gets the names it declares from this
+    update's handler data, as aiogram gives them to handlers."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    async def follow(
+        self, raw: str | None, message: Message, changed: Mapping[str, object] | None = None
+    ) -> bool:
+        """Run the payload's handler; `changed`: names whose values the caller has changed
+        since the update came in (the person who has just finished onboarding, their
+        language). False (and a note to the person) if no capability knows the payload."""
+        return await dispatch_payload(raw, message, {**self._data, **(changed or {})})
+
+
+class DeepLinkMiddleware(Provides):
+    """Gives the handler that takes the update `deep_link` (handlers.kit.deeplinks)."""
+
+    name = "deep_link"
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data[self.name] = DeepLinks(data)
+        return await handler(event, data)
+
+
+def with_deep_links(router: Router) -> Router:
+    """The router's message handlers can follow a deep link (`deep_link`)."""
+    router.message.middleware(DeepLinkMiddleware())
+    return router

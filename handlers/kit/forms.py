@@ -89,6 +89,7 @@ class FormSpec(ABC, Generic[Ctx]):
         saved_key: str | None = None,
         side_steps: tuple[Step, ...] = (),
         returning_key: str = RETURNING,
+        back_from_summary: bool = True,
     ) -> None:
         self.group = group
         self.steps = steps  # the main steps, in order
@@ -99,6 +100,8 @@ class FormSpec(ABC, Generic[Ctx]):
         # summary (None: an edit walks the steps as a new one does).
         self.saved_key = saved_key
         self.returning_key = returning_key
+        # False: "Назад" on the summary stays there (its answers are changed from it).
+        self.back_from_summary = back_from_summary
 
     @abstractmethod
     async def screen(self, ctx: Ctx, step: State, data: FormData) -> Screen:
@@ -171,6 +174,11 @@ class Form(Generic[Ctx]):
         key = self.spec.saved_key
         return key is not None and data.get(key) is not None
 
+    def _behind_summary(self, data: FormData) -> bool:
+        """Whether "Назад" on the summary leads to a step (not for a saved thing's edit,
+        which starts there, nor for a form whose answers are changed from the summary)."""
+        return self.spec.back_from_summary and not self.editing(data)
+
     def returning(self, data: FormData) -> bool:
         return bool(data.get(self.spec.returning_key))
 
@@ -198,8 +206,9 @@ class Form(Generic[Ctx]):
         """Where "Назад" leads."""
         spec = self.spec
         if spec.summary is not None and current == spec.summary:
-            # A saved thing's edit starts at its summary: nothing lies behind it.
-            return spec.summary if self.editing(data) else spec.steps_in(data)[-1].state
+            if not self._behind_summary(data):
+                return spec.summary
+            return spec.steps_in(data)[-1].state
         if current.state not in self._main:
             return spec.back_from_side(data, current)
         if self.returning(data):

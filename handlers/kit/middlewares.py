@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -46,7 +46,11 @@ class UpdateTracker(BaseMiddleware):
     """
 
     def __init__(self) -> None:
-        self._updates: set[int] = set()
+        # Update ids in flight, each with how many times (Telegram may send one again while
+        # it is still being handled).
+        self._updates: Counter[int] = Counter()
+        # Updates whose exception went to the error handlers, still counted in _updates.
+        self._handed_over: Counter[int] = Counter()
         self._locking = 0  # updates waiting for or holding a person's lock
         self._idle = asyncio.Event()
         self._idle.set()
@@ -63,13 +67,13 @@ class UpdateTracker(BaseMiddleware):
             self._idle.set()
 
     def _enter(self, update_id: int) -> None:
-        self._updates.add(update_id)
+        self._updates[update_id] += 1
         self._settle()
 
     def _leave(self, update_id: int) -> None:
-        if update_id not in self._updates:
-            return
-        self._updates.discard(update_id)
+        self._updates[update_id] -= 1
+        if self._updates[update_id] <= 0:
+            del self._updates[update_id]
         self._settle()
         for listener in self._listeners:
             listener(update_id)
@@ -96,6 +100,7 @@ class UpdateTracker(BaseMiddleware):
             raise
         except Exception:
             to_error_handlers = True  # `errors` lets it go once they have finished
+            self._handed_over[event.update_id] += 1
             raise
         finally:
             current_update_id.reset(token)
@@ -107,7 +112,12 @@ class UpdateTracker(BaseMiddleware):
         assert isinstance(event, ErrorEvent)
         update_id = event.update.update_id
         token = current_update_id.set(update_id)
-        self._enter(update_id)
+        if self._handed_over[update_id] > 0:  # still counted since its handler failed
+            self._handed_over[update_id] -= 1
+        else:  # it failed before it reached the tracker
+            self._enter(update_id)
+        if not self._handed_over[update_id]:
+            del self._handed_over[update_id]
         try:
             return await handler(event, data)
         finally:
@@ -117,7 +127,8 @@ class UpdateTracker(BaseMiddleware):
     async def wait_idle(self, seconds: float) -> bool:
         try:
             async with asyncio.timeout(seconds):
-                await self._idle.wait()
+                while self._updates or self._locking:  # woken: look again
+                    await self._idle.wait()
         except TimeoutError:
             return False
         return True
@@ -202,7 +213,8 @@ class ThrottlingMiddleware(BaseMiddleware):
 
     Whether an update is part of a flood is decided when it arrives, before it waits for
     the person's lock (PersonLocks asks `arrived`), so a flood does not queue for it; the
-    update is dropped here, before the person is loaded: a flood costs no database reads.
+    update is dropped here, before the person is loaded (aiogram has only read the form's
+    state, from the storage's memory for anyone active).
     """
 
     WINDOW = 1.0

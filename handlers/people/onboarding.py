@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -32,7 +31,7 @@ from bot.people.profile import (
     usable_name,
 )
 from handlers.kit.callbacks import CityCb, Ctx, LanguageCb, NavAction, NavCb, RoleCb
-from handlers.kit.deeplinks import dispatch_payload
+from handlers.kit.deeplinks import DeepLinks, with_deep_links
 from handlers.kit.forms import Form, FormData, FormSpec, Screen, Step
 from handlers.kit.keyboards import (
     cities_keyboard,
@@ -208,11 +207,10 @@ async def type_organisation(
     bot: Bot,
     translations: Translations,
     form_context: Newcomer,
-    **data: Any,
+    deep_link: DeepLinks,
 ) -> None:
     """The last answer; then the greeting, staff's menu, and where the deep link the
-    person came with points (or the menu). `data`, the rest of aiogram's handler data,
-    goes on to that deep link's handler, which takes from it the names it declares."""
+    person came with points (or the menu)."""
     try:
         organisation = clean_organisation(message.text)
     except UserError as error:
@@ -248,23 +246,16 @@ async def type_organisation(
         await set_personal_menu(bot, t, chat_id=person.tg_id, access=access)
     await message.answer(t("onb-done", name=person.full_name))
     payload = answers_so_far.get("payload")
-    context = {
-        **data,
-        "state": state,
-        "t": t,
-        "bot": bot,
-        "translations": translations,
-        "person": person,
-        "access": access,
-    }
-    if payload and await dispatch_payload(payload, message, context):
+    # The link's handler sees the person as they are now, onboarded, in their language.
+    changed = {"t": t, "person": person, "access": access}
+    if payload and await deep_link.follow(payload, message, changed):
         return
     await show_main_menu(message, t, access, new=True)
 
 
 def create_router() -> Router:
     # Every step's handler gets what the questions are drawn with (handlers.kit.context).
-    router = FORM.router(__name__, Newcomer)
+    router = with_deep_links(FORM.router(__name__, Newcomer))
     router.callback_query.register(
         choose_language,
         StateFilter(Onboarding.language),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -12,7 +10,7 @@ from aiogram.types import Message
 from bot.core.i18n import Translator
 from bot.core.roles import Access, Person
 from handlers.kit.callbacks import Ctx
-from handlers.kit.deeplinks import dispatch_payload
+from handlers.kit.deeplinks import DeepLinks, with_deep_links
 from handlers.kit.keyboards import language_keyboard
 from handlers.kit.render import show_main_menu
 from handlers.people.states import Onboarding
@@ -25,16 +23,13 @@ async def start(
     t: Translator,
     person: Person | None,
     access: Access,
-    **data: Any,
+    deep_link: DeepLinks,
 ) -> None:
-    """`data` (aiogram's handler data) goes on to a deep link's handler, which takes
-    from it the names it declares."""
     payload = command.args.strip() if command.args else None
     if person is not None and person.is_onboarded:
         await state.clear()
         if payload:
-            context = {**data, "state": state, "t": t, "person": person, "access": access}
-            await dispatch_payload(payload, message, context)
+            await deep_link.follow(payload, message)
         else:
             await show_main_menu(message, t, access)
         return
@@ -49,6 +44,6 @@ async def start(
 
 
 def create_router() -> Router:
-    router = Router(name=__name__)
+    router = with_deep_links(Router(name=__name__))
     router.message.register(start, CommandStart())
     return router

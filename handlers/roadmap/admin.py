@@ -322,9 +322,10 @@ async def all_telebridges(
 
 
 def create_router() -> Router:
-    # Every organiser's handler here gets the reader of an item's card (handlers.kit.context).
-    staff = with_context(staff_router(__name__), "reader", Reader)
-    cb = staff.callback_query.register
+    # The card's handlers get the reader of an item's card (handlers.kit.context), the
+    # notes form the same object as its form_context (a router of its own: built once).
+    cards = with_context(Router(name=f"{__name__}.cards"), "reader", Reader)
+    cb = cards.callback_query.register
     org = RmOrgCb.filter
     cb(status_menu, org(F.action == RmOrgAction.STATUS))
     cb(set_status, org(F.action == RmOrgAction.SET_STATUS))
@@ -337,7 +338,8 @@ def create_router() -> Router:
     notes.message.register(notes_typed, StateFilter(RoadmapNotes.text), Has(F.text))
     # Not the engine's own catch-all: an item deleted meanwhile ends the form.
     notes.message.register(notes_not_text, StateFilter(RoadmapNotes.text))
-    staff.include_router(notes)
+    staff = staff_router(__name__)
+    staff.include_routers(cards, notes)
     refusals = refusals_router(
         __name__, messages=(StateFilter(RoadmapNotes),), callbacks=(RmOrgCb.filter(),)
     )

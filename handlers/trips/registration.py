@@ -239,6 +239,9 @@ class RegistrationFormSpec(FormSpec[Registering]):
             ),
             summary=RegistrationForm.summary,
             returning_key="back_to_summary",
+            # The summary has no "Назад": an answer is changed with "Изменить ответ". A
+            # "Назад" of an older question message pressed there keeps the summary.
+            back_from_summary=False,
         )
 
     async def count(self, ctx: Registering, data: FormData, step: Step) -> int:

@@ -9,8 +9,10 @@ checks. The engine (`Form`) does what every form does, the same way for all of t
   a press; a step asked again because its value clashes with another says why on top;
 - after a good answer, the next step; while one value is being changed from the
   summary, the first value still missing or clashing, else the summary again;
-- "Назад": the previous step; from a value being changed, the summary; the edit of a
-  saved thing starts at its summary, so nothing lies behind it;
+- a repeated step (asked once per item of a list: a trip's questions) walks its items;
+- "Назад": the previous step (or item); from a value being changed, the summary; the
+  edit of a saved thing starts at its summary, so nothing lies behind it; a form may
+  undo the answer it leaves (`leaving`) or leave altogether at its first question (`left`);
 - "Оставить как есть" and "Пропустить";
 - a value's button on the summary: that step alone, then the summary;
 - a wrong answer (a sticker where text is asked, text where a button is, a check the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import RunningBot, TgUser, onboard
+from tests.trip_seed import add_programme, add_trip
 
 
 async def _person(app: RunningBot, tg_id: int) -> dict | None:
@@ -277,6 +278,18 @@ async def test_double_tap_is_handled_once(app: RunningBot, make_user) -> None:
     edits = [c for c in calls if c.method == "editMessageText"]
     assert len(edits) == 1  # but only one went to the consent step
     assert "Согласны ли вы" in user.last_text
+
+
+async def test_a_trip_link_after_onboarding_speaks_the_language_chosen(
+    app: RunningBot, make_user
+) -> None:
+    """A trip link a newcomer came with opens after onboarding, in the language chosen."""
+    assert app.db is not None
+    trip_id = await add_trip(app.db, programme_id=await add_programme(app.db))
+    user: TgUser = make_user(513)
+    await onboard(user, start=f"/start trip_{trip_id}", language="Беларуская", city="Сочы")
+    assert "Педагоги Сочи в Минске" in user.last_text
+    assert "✍️ Запісацца" in user.labels()
 
 
 async def test_deep_link_survives_onboarding(app: RunningBot, make_user) -> None:

@@ -41,6 +41,11 @@ def _wanted(handler: Callable[..., Any], data: dict[str, Any]) -> dict[str, Any]
     return {name: value for name, value in data.items() if name in parameters}
 
 
+# Names that belong to the handler following the link (/start's command, onboarding's form
+# and the state as the update found it), not to the link's handler.
+_OUTER_HANDLERS = frozenset({"command", "form_context", "raw_state", "deep_link", "handler"})
+
+
 class DeepLinks:
     """A deep link followed from the update being handled (`deep_link`, for /start and
     the end of onboarding): the link's handler gets the names it declares from this
@@ -55,7 +60,8 @@ class DeepLinks:
         """Run the payload's handler; `changed`: names whose values the caller has changed
         since the update came in (the person who has just finished onboarding, their
         language). False (and a note to the person) if no capability knows the payload."""
-        return await dispatch_payload(raw, message, {**self._data, **(changed or {})})
+        data = {name: value for name, value in self._data.items() if name not in _OUTER_HANDLERS}
+        return await dispatch_payload(raw, message, {**data, **(changed or {})})
 
 
 class DeepLinkMiddleware(Provides):

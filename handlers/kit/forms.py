@@ -11,7 +11,8 @@ checks. The engine (`Form`) does what every form does, the same way for all of t
   summary, the first value still missing or clashing, else the summary again;
 - a repeated step (asked once per item of a list: a trip's questions) walks its items;
 - "Назад": the previous step (or item); from a value being changed, the summary; the
-  edit of a saved thing starts at its summary, so nothing lies behind it; a form may
+  edit of a saved thing starts at its summary, so nothing lies behind it (nor behind a
+  summary whose answers are changed from it: `back_from_summary`); a form may
   undo the answer it leaves (`leaving`) or leave altogether at its first question (`left`);
 - "Оставить как есть" and "Пропустить";
 - a value's button on the summary: that step alone, then the summary;

@@ -41,7 +41,8 @@ class UpdateTracker(BaseMiddleware):
       holds the lock;
     - an exception that leaves this middleware goes to aiogram's ErrorsMiddleware and the
       error handlers: `errors` (an outer middleware of the error handlers) lets the update
-      go when they have finished.
+      go when they have finished. So `errors` must be registered wherever this is
+      (dp.errors.outer_middleware): without it a failed update would stay counted.
     It also tags log records with the update id.
     """
 

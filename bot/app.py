@@ -42,7 +42,7 @@ from bot.people.privacy_sections import (
     StaffSection,
 )
 from bot.people.profile import ProfileService
-from bot.reports.figures import ReportService
+from bot.reports.service import ReportService
 from bot.roadmap.capability import Roadmap
 from bot.roadmap.service import RoadmapNotices, RoadmapSection, RoadmapService
 from bot.staff.audit import AuditService

@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 
 from bot.core.errors import UserError
 from bot.core.i18n import Translations
-from bot.reports.figures import Period, compute, parse_range, render, this_quarter, this_year
+from bot.reports.figures import Period, compute, parse_range, this_quarter, this_year
+from bot.reports.service import render
 from handlers.reports.callbacks import ReportCb, ReportPeriod
 from storage.cities import CityRepo
 from storage.db import to_db_time, utc_now

@@ -35,7 +35,7 @@ ISO_ALLOWED = {
     "bot/importer/files.py": "a date cell becomes the stored answer text (YYYY-MM-DD)",
     "bot/trips/questions.py": "date answers are stored as YYYY-MM-DD, shown by local_text",
     "bot/staff/audit.py": "an audit diff keeps a moment as ISO text; /audit shows local_text",
-    "bot/reports/figures.py": "the report's file name and its JSON carry sortable ISO days",
+    "bot/reports/service.py": "the report's file name and its audit entry carry sortable ISO days",
     "bot/delivery/reminders.py": "a reminder's idempotency key carries the start it was made for",
     "handlers/people/onboarding.py": "the moment of consent is kept in the form's state",
 }

@@ -16,7 +16,8 @@ from bot.core.config import Settings
 from bot.core.errors import UserError
 from bot.core.i18n import Translations
 from bot.core.roles import Access
-from bot.reports.figures import ReportService, custom_period, period_text
+from bot.reports.figures import custom_period, period_text
+from bot.reports.service import ReportService
 from bot.runner import open_database
 from bot.staff.audit import AuditService
 from storage.audit import AuditRepo

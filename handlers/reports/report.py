@@ -22,7 +22,6 @@ from bot.core.roles import Access, Person
 from bot.core.timefmt import local_text, utc_now
 from bot.reports.figures import (
     Period,
-    ReportService,
     custom_period,
     day_number,
     from_day_number,
@@ -32,6 +31,7 @@ from bot.reports.figures import (
     this_quarter,
     this_year,
 )
+from bot.reports.service import ReportService
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.buttons import button, markup
 from handlers.kit.filters import Has

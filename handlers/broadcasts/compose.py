@@ -187,14 +187,22 @@ async def _segment_screen(composer: Composer, segment: Segment | None, page: int
     return t("bc-ask-audience", title=trip.title if trip else "?"), audience_keyboard(t)
 
 
-async def _content_screen(composer: Composer, segment: Segment | None) -> Screen:
-    """The request for the message, with how many people the segment reaches."""
-    t = composer.t
+async def _reach(composer: Composer, segment: Segment | None) -> tuple[str, int, int]:
+    """The segment in words, how many people it reaches, and how many of them blocked
+    the bot: said when the message is asked for and again on the preview."""
     assert segment is not None
     total, blocked = await composer.broadcasts.service.count(
         actor_access=composer.access, segment=segment
     )
+    t = composer.t
     label = await segment_label(t, segment, composer.cities, composer.trips, composer.events)
+    return label, total, blocked
+
+
+async def _content_screen(composer: Composer, segment: Segment | None) -> Screen:
+    """The request for the message, with how many people the segment reaches."""
+    t = composer.t
+    label, total, blocked = await _reach(composer, segment)
     return t("bc-ask-content", segment=label, count=total, blocked=blocked), content_keyboard(t)
 
 
@@ -364,11 +372,7 @@ async def content(message: Message, state: FSMContext, form_context: Composer) -
 
 async def _preview_screen(composer: Composer, segment: Segment | None) -> Screen:
     t = composer.t
-    assert segment is not None
-    total, blocked = await composer.broadcasts.service.count(
-        actor_access=composer.access, segment=segment
-    )
-    label = await segment_label(t, segment, composer.cities, composer.trips, composer.events)
+    label, total, blocked = await _reach(composer, segment)
     text = t("bc-preview", segment=label, count=total, blocked=blocked)
     return text, preview_keyboard(t, can_send=total > 0)
 

@@ -96,8 +96,9 @@ def _say(line: str) -> None:
 
 async def _migrate(settings: Settings, _: argparse.Namespace) -> int:
     db = await open_database(settings)
+    where = db.where
     await db.close()
-    _say(f"База данных {settings.database_path} в актуальном состоянии.")
+    _say(f"База данных {where} в актуальном состоянии.")
     return 0
 
 

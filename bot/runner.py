@@ -17,17 +17,16 @@ from aiohttp import web
 from bot.app import create_bot, create_dispatcher
 from bot.core.config import ConfigError, Settings
 from storage.db import Database
-from storage.migrate import apply_migrations
+from storage.migrate import migrate
 
 logger = logging.getLogger(__name__)
 
 
 async def open_database(settings: Settings) -> Database:
     """Open the database and bring its schema up to date (raises on a changed migration)."""
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.store_url)
     try:
-        async with db.transaction_free() as conn:
-            await apply_migrations(conn)
+        await migrate(db)
     except BaseException:
         await db.close()
         raise

@@ -2,6 +2,14 @@
 
 Each file is applied in its own transaction and recorded with its SHA-256, so a
 file edited after it was applied is noticed and the bot refuses to start.
+
+Where PostgreSQL needs other SQL (its types: `timestamptz`, `boolean`, `bigint`
+identities), `NNNN_name.postgres.sql` sits beside the common file and is applied there
+instead; `tests/test_schema_parity.py` keeps the two schemas alike.
+
+On PostgreSQL several workers may start at once: the migrations are applied under a
+session advisory lock (`pg_advisory_lock`), so one applies them and the others wait and
+then find nothing left to do.
 """
 
 from __future__ import annotations
@@ -14,13 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 
-from storage.db import to_db_time, utc_now
+from storage.db import Database, to_db_time, utc_now
+from storage.dialect import POSTGRES, SQLITE
+from storage.postgres import PgConnection
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-_FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+(\.postgres)?\.sql$")
+# The advisory lock's key: any constant the installation's other software does not use.
+MIGRATION_LOCK = 7_414_151_001
 
 
 class MigrationError(Exception):
@@ -38,13 +51,24 @@ class Migration:
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 
-def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    migrations = []
+def load_migrations(directory: Path = MIGRATIONS_DIR, dialect: str = SQLITE) -> list[Migration]:
+    common: dict[int, Migration] = {}
+    special: dict[int, Migration] = {}
     for path in sorted(directory.glob("*.sql")):
         match = _FILE_NAME.match(path.name)
         if match is None:
             raise MigrationError(f"неверное имя файла миграции: {path.name} (нужно NNNN_name.sql)")
-        migrations.append(Migration(int(match[1]), path.name, path.read_text("utf-8")))
+        migration = Migration(int(match[1]), path.name, path.read_text("utf-8"))
+        into = special if match[2] else common
+        if migration.version in into:
+            raise MigrationError("два файла миграций с одним номером")
+        into[migration.version] = migration
+    for version, migration in special.items():
+        if version not in common:
+            raise MigrationError(f"у миграции {migration.name} нет общего файла")
+    if dialect == POSTGRES:
+        common.update(special)
+    migrations = [common[version] for version in sorted(common)]
     if not migrations:
         # A copy of the bot without its migrations/ folder (installed with `pip install .`
         # rather than run from the checkout) would otherwise report a database as current.
@@ -52,9 +76,6 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             f"не найдены файлы миграций в {directory}: запускайте бота из папки проекта"
             " (make run) или установите его командой pip install -e ."
         )
-    versions = [m.version for m in migrations]
-    if len(versions) != len(set(versions)):
-        raise MigrationError("два файла миграций с одним номером")
     return migrations
 
 
@@ -78,6 +99,63 @@ async def _ensure_table(conn: aiosqlite.Connection) -> None:
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
         " checksum TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
+
+
+async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Bring the database's schema up to date; return the names of the files applied."""
+    if db.dialect == POSTGRES:
+        from storage.postgres import PostgresDatabase
+
+        assert isinstance(db, PostgresDatabase)
+        async with db.connection() as conn:
+            return await apply_postgres_migrations(conn, directory)
+    from storage.sqlite import SqliteDatabase
+
+    assert isinstance(db, SqliteDatabase)
+    async with db.transaction_free() as lite:
+        return await apply_migrations(lite, directory)
+
+
+async def apply_postgres_migrations(
+    conn: PgConnection, directory: Path = MIGRATIONS_DIR
+) -> list[str]:
+    migrations = load_migrations(directory, POSTGRES)
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+    try:
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version BIGINT PRIMARY KEY, name TEXT NOT NULL,"
+            " checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        rows = await conn.fetch("SELECT version, checksum FROM schema_migrations")
+        applied = {row[0]: row[1] for row in rows}
+        done = []
+        for migration in migrations:
+            if migration.version in applied:
+                if applied[migration.version] != migration.checksum:
+                    raise MigrationError(
+                        f"файл миграции {migration.name} изменён после применения; "
+                        "верните прежний текст и добавьте изменения новой миграцией"
+                    )
+                continue
+            try:
+                async with conn.transaction():
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum, applied_at)"
+                        " VALUES ($1, $2, $3, $4)",
+                        migration.version,
+                        migration.name,
+                        migration.checksum,
+                        utc_now(),
+                    )
+            except asyncpg.PostgresError as exc:
+                raise MigrationError(f"миграция {migration.name} не применена: {exc}") from exc
+            logger.info("Applied migration %s", migration.name)
+            done.append(migration.name)
+        return done
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
 
 async def apply_migrations(

@@ -185,7 +185,7 @@ async def test_write_gives_up_after_the_busy_timeout(
     path = tmp_path / "db.sqlite3"
     db = await Database.open(path)
     other = sqlite3.connect(path, isolation_level=None)
-    monkeypatch.setattr("storage.db.BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr("storage.sqlite.BUSY_TIMEOUT_MS", 100)
     try:
         async with db.transaction_free() as conn:
             await apply_migrations(conn)

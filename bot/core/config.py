@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     bot_token: SecretStr
     telegram_api_url: str = PUBLIC_API_URL
     database_path: Path = Path("data/pobratim.sqlite3")
+    # sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db; when it is not
+    # set, the SQLite file DATABASE_PATH.
+    database_url: str | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Moscow"
     default_language: Literal["ru", "be"] = "ru"
@@ -109,6 +112,21 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        if re.match(r"^postgres(ql)?://[^\s/]+/[^\s/?]+", value):
+            return value
+        raise ValueError(
+            "нужен адрес sqlite:///путь/к/файлу.sqlite3 или"
+            " postgresql://пользователь@сервер:5432/база"
+        )
+
     @field_validator("telegram_api_url", "webhook_url", "privacy_policy_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -135,6 +153,17 @@ class Settings(BaseSettings):
     def public_api(self) -> bool:
         """The bot talks to Telegram's own Bot API server, not a self-hosted one."""
         return urlsplit(self.telegram_api_url).hostname == urlsplit(PUBLIC_API_URL).hostname
+
+    @property
+    def store_url(self) -> str:
+        """Where the data lives: DATABASE_URL, or the SQLite file DATABASE_PATH."""
+        return self.database_url or f"sqlite:///{self.database_path}"
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file, or None when the data lives on a PostgreSQL server."""
+        url = self.store_url
+        return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from storage.db import open_sqlite
+from storage.sqlite import open_sqlite
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,233 @@
+"""The PostgreSQL store, through asyncpg: a pool of connections shared by every worker's
+coroutines, transactions side by side.
+
+Unlike SQLite's one writer, two transactions here run at once: a use case that reads
+something and decides on it (the seats left, an offer still open, an invite not yet
+used) locks the rows it decides on (`SELECT ... FOR UPDATE`) or makes its write
+conditional (`UPDATE ... WHERE used_by IS NULL`, then checks the row count).
+
+Statements are prepared once per connection and remembered by asyncpg; `?` placeholders
+are numbered for PostgreSQL once per SQL text (`storage.dialect`).
+
+A connection the server closed (a restart, `pg_terminate_backend`) is dropped from the
+pool by asyncpg; a statement outside a transaction that failed because of it is run once
+more on a fresh connection, and a transaction that lost its connection is reported as
+`DatabaseUnavailable` (nothing of it was committed), for the person to try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from storage.db import Database, DatabaseOpenError, Writer
+from storage.dialect import POSTGRES, postgres_args, postgres_sql
+
+logger = logging.getLogger(__name__)
+# A connection of the pool (asyncpg hands out a proxy of its connection).
+PgConnection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+
+POOL_MIN = 2
+POOL_MAX = 10
+CONNECT_TIMEOUT = 10.0  # seconds
+# Errors that mean the connection is gone, not that the statement is wrong.
+_LOST = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.InterfaceError,
+    ConnectionError,
+    OSError,
+)
+
+
+class DatabaseUnavailable(Exception):
+    """The database server closed the connection in the middle of a statement; nothing of
+    the transaction was committed. Trying again is safe."""
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A write's report: asyncpg gives the command tag ("UPDATE 3")."""
+
+    rowcount: int
+
+    @classmethod
+    def of(cls, tag: str) -> Status:
+        last = tag.rsplit(" ", 1)[-1]
+        return cls(int(last) if last.isdigit() else -1)
+
+
+class Fetched:
+    def __init__(self, rows: list[asyncpg.Record]) -> None:
+        self._rows = rows
+        self._index = 0
+
+    async def fetchone(self) -> asyncpg.Record | None:
+        if self._index >= len(self._rows):
+            return None
+        self._index += 1
+        return self._rows[self._index - 1]
+
+    async def fetchall(self) -> list[asyncpg.Record]:
+        rows, self._index = self._rows[self._index :], len(self._rows)
+        return rows
+
+
+def _is_lost(exc: BaseException) -> bool:
+    return isinstance(exc, _LOST) and not isinstance(exc, asyncpg.exceptions.InterfaceWarning)
+
+
+class PgStatement:
+    """One statement: `async with` reads its rows, `await` runs it and gives its status."""
+
+    def __init__(self, target: Any, sql: str, params: Any, *, retry: bool) -> None:
+        # `target` is a connection (inside a transaction) or the pool (anything else).
+        self._target, self._retry = target, retry
+        self._sql, names = postgres_sql(sql)
+        self._args = postgres_args(names, params)
+
+    async def _call(self, method: str) -> Any:
+        try:
+            return await getattr(self._target, method)(self._sql, *self._args)
+        except _LOST as exc:
+            if not self._retry or method != "fetch":
+                raise DatabaseUnavailable(str(exc)) from exc
+            # A query outside a transaction changes nothing: run it again on a fresh
+            # connection of the pool. (A write is not repeated: it may have committed.)
+            logger.warning("PostgreSQL connection lost (%s); trying again", exc)
+            try:
+                return await getattr(self._target, method)(self._sql, *self._args)
+            except _LOST as again:
+                raise DatabaseUnavailable(str(again)) from again
+
+    async def __aenter__(self) -> Fetched:
+        return Fetched(await self._call("fetch"))
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    def __await__(self) -> Any:
+        return self._run().__await__()
+
+    async def _run(self) -> Status:
+        return Status.of(await self._call("execute"))
+
+
+class PgExecutor:
+    def __init__(self, target: Any, *, retry: bool) -> None:
+        self._target, self._retry = target, retry
+
+    def execute(self, sql: str, params: Any = ()) -> PgStatement:
+        return PgStatement(self._target, sql, params, retry=self._retry)
+
+
+class PgWriter(Writer):
+    def __init__(self, conn: PgConnection) -> None:
+        super().__init__()
+        self._conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> PgStatement:
+        return PgStatement(self._conn, sql, params, retry=False)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        text, names = postgres_sql(sql)
+        try:
+            await self._conn.executemany(text, [postgres_args(names, row) for row in rows])
+        except _LOST as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+
+    async def execute_bulk(self, sql: str, params: Any = ()) -> Status:
+        # The server does the work; the event loop only waits for its answer.
+        return await self.execute(sql, params)
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+
+
+class PostgresDatabase(Database):
+    dialect = POSTGRES
+
+    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        self.url = url
+        self.where = safe_url(url)
+        self._pool = pool
+
+    @classmethod
+    async def create(
+        cls, url: str, *, min_size: int = POOL_MIN, max_size: int = POOL_MAX
+    ) -> PostgresDatabase:
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT,
+                # Every moment is UTC; `timestamptz` comes back as an aware datetime anyway.
+                server_settings={"timezone": "UTC", "application_name": "pobratim"},
+            )
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            raise DatabaseOpenError(f"{safe_url(url)}: {exc}") from exc
+        assert pool is not None
+        return cls(url, pool)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    @property
+    def read(self) -> PgExecutor:
+        return PgExecutor(self._pool, retry=True)
+
+    @property
+    def lookup(self) -> PgExecutor:
+        return PgExecutor(self._pool, retry=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PgWriter]:
+        try:
+            conn = await self._pool.acquire()
+        except _LOST as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+        try:
+            writer = PgWriter(conn)
+            try:
+                async with conn.transaction():
+                    yield writer
+            except _LOST as exc:
+                raise DatabaseUnavailable(str(exc)) from exc
+        finally:
+            await self._pool.release(conn)
+        writer.committed()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[PgConnection]:
+        """A connection of the pool for code that manages its own transactions
+        (migrations, the copy from SQLite)."""
+        async with self._pool.acquire() as conn:
+            yield conn
+
+    async def execute_write(self, sql: str, params: Any = ()) -> int:
+        return (await PgStatement(self._pool, sql, params, retry=False)).rowcount
+
+    async def close(self) -> None:
+        try:
+            await asyncio.wait_for(self._pool.close(), 10)
+        except TimeoutError:
+            self._pool.terminate()

@@ -63,6 +63,11 @@ test: $(STAMP_DEV)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+	@# Again on PostgreSQL when a server answers (tests/stores.py); one line when none does.
+	@url=$$($(BIN)/python -m tests.stores postgres); rc=$$?; \
+	if [ $$rc -eq 0 ]; then \
+		echo "Тесты на PostgreSQL: $$url"; TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q; \
+	elif [ $$rc -ne 1 ]; then exit $$rc; fi
 
 migrate: $(STAMP_RUN)
 	$(BIN)/python -m bot migrate

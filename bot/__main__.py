@@ -21,9 +21,11 @@ from bot.cli.rights import change_rights
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logging_setup import setup_logging
 from bot.operations.backup import BackupError, backup_to, restore_database
+from bot.operations.pg_backup import dump_to, restore_dump
 from bot.runner import open_database, run_bot
 from storage.db import DatabaseOpenError, utc_now
 from storage.migrate import MigrationError
+from storage.postgres import safe_url
 
 logger = logging.getLogger("bot")
 
@@ -60,7 +62,7 @@ def build_parser() -> RussianParser:
         "path",
         metavar="ПУТЬ",
         type=Path,
-        help="файл копии или папка (тогда имя pobratim-ДАТА-ВРЕМЯ.sqlite3)",
+        help="файл копии или папка (тогда имя pobratim-ДАТА-ВРЕМЯ.sqlite3, на PostgreSQL .dump)",
     )
     restore = commands.add_parser(
         "restore",
@@ -130,24 +132,34 @@ async def _demo(settings: Settings, _: argparse.Namespace) -> int:
 
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    source = settings.sqlite_file
     try:
-        result = await asyncio.to_thread(
-            backup_to, settings.database_path, args.path, now=utc_now()
-        )
+        if source is None:
+            where = safe_url(settings.store_url)
+            result = await asyncio.to_thread(dump_to, settings.store_url, args.path, now=utc_now())
+        else:
+            where = str(source)
+            result = await asyncio.to_thread(backup_to, source, args.path, now=utc_now())
     except BackupError as exc:
         sys.stderr.write(f"Копия не сделана: {exc}\n")
         return 2
-    _say(f"Копия базы {settings.database_path} записана в {result.path} ({result.size} байт).")
+    how = " программой pg_dump (формат custom)" if source is None else ""
+    _say(f"Копия базы {where} записана{how} в {result.path} ({result.size} байт).")
     return 0
 
 
 async def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    target = settings.sqlite_file
     try:
-        safety = await asyncio.to_thread(restore_database, args.file, settings.database_path)
+        if target is None:
+            await asyncio.to_thread(restore_dump, args.file, settings.store_url)
+            _say(f"База {safe_url(settings.store_url)} восстановлена из {args.file} (pg_restore).")
+            return 0
+        safety = await asyncio.to_thread(restore_database, args.file, target)
     except BackupError as exc:
         sys.stderr.write(f"База не восстановлена: {exc}\n")
         return 2
-    _say(f"База {settings.database_path} восстановлена из {args.file}.")
+    _say(f"База {target} восстановлена из {args.file}.")
     if safety is not None:
         _say(f"Прежняя база сохранена в {safety}.")
     return 0
@@ -220,7 +232,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{exc}\n")
         return 2
     except DatabaseOpenError as exc:
-        path = settings.database_path
+        path = settings.sqlite_file
+        if path is None:
+            sys.stderr.write(
+                f"Не удаётся подключиться к PostgreSQL {safe_url(settings.store_url)}:"
+                " проверьте DATABASE_URL, что сервер запущен и база создана.\n"
+            )
+            logger.debug("PostgreSQL unreachable: %s", exc)
+            return 2
         sys.stderr.write(
             f"Не удаётся открыть базу данных {path}: {_why_not_open(exc, path)}."
             " Проверьте DATABASE_PATH и права на папку.\n"

@@ -270,7 +270,7 @@ def create_housekeeping(settings: Settings, personal_data: PersonalData) -> Hous
     return Housekeeping(
         personal_data,
         HousekeepingConfig(
-            database_path=settings.database_path,
+            database_path=settings.sqlite_file or settings.store_url,
             retention_days=settings.data_retention_days,
             backup_dir=settings.backup_dir,
             backup_keep=settings.backup_keep,

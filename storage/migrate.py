@@ -116,12 +116,27 @@ async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str]:
         return await apply_migrations(lite, directory)
 
 
+async def _ensure_schema(conn: PgConnection) -> None:
+    """A schema named first in the URL's `search_path` (`?search_path=pobratim`: the bot's
+    tables apart from others in a shared database) is created when it is missing."""
+    path = await conn.fetchval("SELECT current_setting('search_path')")
+    first = str(path).split(",")[0].strip()
+    if (
+        first
+        and first not in ('"$user"', "public")
+        and await conn.fetchval("SELECT current_schema()") != first.strip('"')
+    ):
+        name = first.strip('"').replace('"', '""')
+        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
+
+
 async def apply_postgres_migrations(
     conn: PgConnection, directory: Path = MIGRATIONS_DIR
 ) -> list[str]:
     migrations = load_migrations(directory, POSTGRES)
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
+        await _ensure_schema(conn)
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version BIGINT PRIMARY KEY, name TEXT NOT NULL,"

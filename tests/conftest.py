@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,20 @@ from tests.fake_telegram import ApiCall, FakeTelegram, SentMessage, UpdateFactor
 TOKEN = "123456789:AAH-test-token-for-the-fake-server-0"
 ADMIN_ID = 1000
 PROCESS_TIMEOUT = 10.0
+# One switch runs every test on PostgreSQL: TEST_DATABASE_URL=postgresql://... (see
+# tests/stores.py). Each test then has a schema of its own, named after this run's process
+# so that runs side by side never see each other's rows; they are dropped at the end.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+SCHEMA_PREFIX = f"t{os.getpid()}_"
+
+
+def store_url_for(db_path: Path) -> str | None:
+    """The test's own PostgreSQL schema (None when the tests run on SQLite files)."""
+    if not TEST_DATABASE_URL:
+        return None
+    schema = SCHEMA_PREFIX + hashlib.sha1(str(db_path).encode()).hexdigest()[:12]
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    return f"{TEST_DATABASE_URL}{separator}search_path={schema}"
 
 
 def make_settings(telegram: FakeTelegram, db_path: Path, **overrides: Any) -> Settings:
@@ -26,6 +42,7 @@ def make_settings(telegram: FakeTelegram, db_path: Path, **overrides: Any) -> Se
         "bot_token": TOKEN,
         "telegram_api_url": telegram.base_url,
         "database_path": db_path,
+        "database_url": store_url_for(db_path),
         "admin_ids": frozenset({ADMIN_ID}),
         "flood_limit": 100,  # tests type faster than people; flood control has its own test
     }
@@ -66,6 +83,19 @@ _DEAD_ENDS: list[str] = []
 # followed by a message of its own.
 _SENT = {"sendMessage", "sendDocument", "sendPhoto"}
 _EDITED = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if TEST_DATABASE_URL:
+        from tests.stores import drop_test_schemas
+
+        asyncio.run(drop_test_schemas(TEST_DATABASE_URL, SCHEMA_PREFIX))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if TEST_DATABASE_URL:
+        return f"store: PostgreSQL ({TEST_DATABASE_URL.split('@')[-1]}), a schema per test"
+    return "store: SQLite files"
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 PREFIX = "pobratim-"
 SUFFIX = ".sqlite3"
-_NAME = re.compile(rf"^{PREFIX}\d{{8}}-\d{{6}}{re.escape(SUFFIX)}$")
+# A SQLite copy, or a PostgreSQL dump (bot/operations/pg_backup.py).
+_NAME = re.compile(rf"^{PREFIX}(\d{{8}}-\d{{6}})(\.sqlite3|\.dump)$")
 
 
 class BackupError(Exception):
@@ -69,8 +70,10 @@ def backup_name(moment: datetime) -> str:
 
 def backup_time(path: Path) -> datetime:
     """When a backup was made, from its name."""
-    stamp = path.name.removeprefix(PREFIX).removesuffix(SUFFIX)
-    return datetime.strptime(stamp, "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
+    match = _NAME.match(path.name)
+    if match is None:
+        raise ValueError(f"not a backup's name: {path.name}")
+    return datetime.strptime(match[1], "%Y%m%d-%H%M%S").replace(tzinfo=UTC)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.operations.backup import BackupError, BackupResult, backup_time, backups_in, daily_backup
+from bot.operations.pg_backup import daily_dump
 from bot.people.personal_data import PersonalData
 from storage.db import utc_now
 
@@ -28,7 +29,8 @@ BACKUP_EVERY = timedelta(hours=20)  # a little under a day: the job's own time d
 
 @dataclass(frozen=True, slots=True)
 class HousekeepingConfig:
-    database_path: Path
+    # The SQLite file, or the PostgreSQL URL whose dumps pg_dump makes.
+    database_path: Path | str
     retention_days: int
     backup_dir: Path | None = None
     backup_keep: int = 7
@@ -108,13 +110,16 @@ class Housekeeping:
             if existing and now - backup_time(existing[-1]) < BACKUP_EVERY:
                 return None
             try:
-                result = await asyncio.to_thread(
-                    daily_backup,
-                    self._config.database_path,
-                    folder,
-                    keep=self._config.backup_keep,
-                    now=now,
-                )
+                source = self._config.database_path
+                keep = self._config.backup_keep
+                if isinstance(source, Path):
+                    result = await asyncio.to_thread(
+                        daily_backup, source, folder, keep=keep, now=now
+                    )
+                else:
+                    result = await asyncio.to_thread(
+                        daily_dump, source, folder, keep=keep, now=now
+                    )
             except (BackupError, OSError) as exc:
                 logger.error("Daily backup failed: %s", exc)
                 return None

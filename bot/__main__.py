@@ -21,11 +21,13 @@ from bot.cli.rights import change_rights
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logging_setup import setup_logging
 from bot.operations.backup import BackupError, backup_to, restore_database
+from bot.operations.instance_lock import InstanceLocked, hold
 from bot.operations.pg_backup import dump_to, restore_dump
 from bot.runner import open_database, run_bot
-from storage.db import DatabaseOpenError, utc_now
+from storage.db import DatabaseOpenError, is_postgres, utc_now
 from storage.migrate import MigrationError
 from storage.postgres import safe_url
+from storage.transfer import CopyError, copy_to_postgres
 
 logger = logging.getLogger("bot")
 
@@ -70,6 +72,16 @@ def build_parser() -> RussianParser:
     )
     restore.arguments.add_argument(
         "file", metavar="ФАЙЛ", type=Path, help="файл копии, сделанной командой backup"
+    )
+    move = commands.add_parser(
+        "migrate-to-postgres",
+        help="перенести данные из файла SQLite в PostgreSQL (сначала остановите бота)",
+    )
+    move.options.add_argument(
+        "--to", required=True, metavar="АДРЕС", help="postgresql://пользователь@сервер:5432/база"
+    )
+    move.options.add_argument(
+        "--force", action="store_true", help="заменить данные, если в PostgreSQL они уже есть"
     )
     report = commands.add_parser(
         "report",
@@ -165,6 +177,39 @@ async def _restore(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _to_postgres(settings: Settings, args: argparse.Namespace) -> int:
+    source = settings.sqlite_file
+    if source is None:
+        sys.stderr.write(
+            "Данные уже в PostgreSQL (DATABASE_URL): переносить нечего. Для переноса"
+            " уберите DATABASE_URL, чтобы бот видел файл SQLite (DATABASE_PATH).\n"
+        )
+        return 2
+    if not is_postgres(args.to):
+        sys.stderr.write("--to: нужен адрес postgresql://пользователь@сервер:5432/база\n")
+        return 2
+    if not source.is_file():
+        sys.stderr.write(f"Файла базы {source} нет: проверьте DATABASE_PATH.\n")
+        return 2
+    try:
+        # The bot's own lock on the file: refused while a bot runs, and no bot starts meanwhile.
+        with hold(source):
+            result = await copy_to_postgres(source, args.to, force=args.force)
+    except (CopyError, InstanceLocked) as exc:
+        sys.stderr.write(f"Перенос не сделан: {exc}\n")
+        return 2
+    _say(
+        f"Скопировано {result.total} строк из {len(result.rows)} таблиц: {source} →"
+        f" {safe_url(args.to)}; число строк каждой таблицы совпадает. Файл SQLite не изменён."
+    )
+    _say(
+        f"Дальше: укажите в .env DATABASE_URL={safe_url(args.to)}, запустите бота и,"
+        " убедившись, что всё на месте, сотрите старый файл и его копии: shred -u"
+        f" {source} (README, «Переезд на PostgreSQL»)."
+    )
+    return 0
+
+
 async def _report_command(settings: Settings, args: argparse.Namespace) -> int:
     return _report(
         await run_report(
@@ -192,6 +237,7 @@ COMMANDS = {
     "backup": _backup,
     "restore": _restore,
     "report": _report_command,
+    "migrate-to-postgres": _to_postgres,
 }
 
 
@@ -228,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(settings.log_level)
     try:
         return asyncio.run(COMMANDS[command](settings, args))
-    except (ConfigError, MigrationError) as exc:
+    except (ConfigError, MigrationError, InstanceLocked) as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
     except DatabaseOpenError as exc:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
 from bot.core.config import ConfigError, Settings
+from bot.operations.instance_lock import hold
 from storage.db import Database
 from storage.migrate import migrate
 
@@ -34,6 +35,16 @@ async def open_database(settings: Settings) -> Database:
 
 
 async def run_bot(settings: Settings) -> None:
+    if settings.sqlite_file is None:
+        await _run_bot(settings)
+        return
+    # While the bot runs, its SQLite file is its own: no second bot beside it, and no
+    # copy to PostgreSQL of a file still being written.
+    with hold(settings.sqlite_file):
+        await _run_bot(settings)
+
+
+async def _run_bot(settings: Settings) -> None:
     db = await open_database(settings)
     bot = create_bot(settings)
     try:

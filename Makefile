@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
-.PHONY: run test migrate lint format clean bench
+.PHONY: run test test-postgres migrate lint format clean bench
 
 # The bot needs Python 3.11 or newer. The interpreter the .venv is made with is the first of
 # PYTHON (if given), python3.13, python3.12, python3.11 and python3 that is new enough.
@@ -63,11 +63,14 @@ test: $(STAMP_DEV)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
-	@# Again on PostgreSQL when a server answers (tests/stores.py); one line when none does.
-	@url=$$($(BIN)/python -m tests.stores postgres); rc=$$?; \
-	if [ $$rc -eq 0 ]; then \
-		echo "Тесты на PostgreSQL: $$url"; TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -q; \
-	elif [ $$rc -ne 1 ]; then exit $$rc; fi
+	@# The tests of PostgreSQL itself (schema parity, migrate-to-postgres) ran above when a
+	@# server answers; when none does, one line says what was skipped.
+	@$(BIN)/python -m tests.stores postgres >/dev/null || [ $$? -eq 1 ]
+
+## test-postgres: the whole suite again on PostgreSQL, a schema per test (issue 16: it
+## joins `make test` once it is green there)
+test-postgres: $(STAMP_DEV)
+	TEST_DATABASE_URL=$$($(BIN)/python -m tests.stores postgres) $(BIN)/python -m pytest -q
 
 migrate: $(STAMP_RUN)
 	$(BIN)/python -m bot migrate

@@ -1,6 +1,6 @@
 """Which database servers the tests can use, for `make test`.
 
-`python -m tests.stores postgres` prints the URL to run the suite again on PostgreSQL and
+`python -m tests.stores postgres` prints the server's URL (for `make test-postgres`) and
 exits 0 when one answers on 127.0.0.1:5432 (or at TEST_POSTGRES_URL); otherwise it prints
 one line saying what is skipped and exits 1, or, with REQUIRE_POSTGRES=1 (CI), exits 2.
 """
@@ -77,8 +77,8 @@ def main(argv: list[str]) -> int:
         )
         return 2
     sys.stderr.write(
-        f"Пропущено: тесты на PostgreSQL ({_where(url)} не отвечает); всё проверено только"
-        " на SQLite.\n"
+        f"Пропущено: проверки PostgreSQL (сравнение схем, перенос из SQLite):"
+        f" {_where(url)} не отвечает; всё остальное проверено на SQLite.\n"
     )
     return 1
 

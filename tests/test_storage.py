@@ -45,7 +45,7 @@ async def test_changed_migration_is_refused(tmp_path: Path) -> None:
     try:
         async with db.transaction_free() as conn:
             await apply_migrations(conn, folder)
-            first = sorted(folder.glob("*.sql"))[0]
+            first = folder / "0001_init.sql"
             first.write_text(first.read_text("utf-8") + "\n-- edited\n", "utf-8")
             with pytest.raises(MigrationError, match="изменён"):
                 await apply_migrations(conn, folder)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, Writer, db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ async def write(conn: Writer, entry: AuditEntry) -> None:
         "INSERT INTO audit_log (at, actor_id, action, object_kind, object_id, diff)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (
-            to_db_time(entry.at or utc_now()),
+            entry.at or utc_now(),
             entry.actor_id,
             entry.action,
             entry.object_kind,

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from storage.audit import AuditEntry, write
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time
 from storage.outbox import BLOCKED, CANCELLED, FAILED, QUEUED, SENDING, SENT
 
 
@@ -201,12 +201,12 @@ class BroadcastRepo:
 
         The `audit` entry is written with the new broadcast's id and its recipient count.
         """
-        stamp = to_db_time(now)
         async with self._db.transaction() as conn:
-            cur = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO broadcasts (created_by, segment, from_chat_id, from_message_id,"
                 " content_kind, status, scheduled_for, progress_chat_id, progress_message_id,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (
                     created_by,
                     segment,
@@ -214,15 +214,16 @@ class BroadcastRepo:
                     source.message_id,
                     source.kind,
                     SCHEDULED,
-                    to_db_time(scheduled_for) if scheduled_for else None,
+                    scheduled_for,
                     progress[0] if progress else None,
                     progress[1] if progress else None,
-                    stamp,
-                    stamp,
+                    now,
+                    now,
                 ),
-            )
-            broadcast_id = cur.lastrowid
-            assert broadcast_id is not None
+            ) as cur:
+                row = await cur.fetchone()
+            assert row is not None
+            broadcast_id = int(row[0])
             recipients = None
             if scheduled_for is None:
                 recipients = await self._start(
@@ -265,27 +266,27 @@ class BroadcastRepo:
         late: bool,
     ) -> int:
         where, params = audience.where()
-        stamp = to_db_time(now)
         # People known to have blocked the bot get a row closed at once: they count as
-        # unreachable in the report, and nothing is sent to them.
+        # unreachable in the report, and nothing is sent to them. The key's prefix is
+        # one text parameter and the id is cast: PostgreSQL's || joins text only.
         cur = await conn.execute_bulk(
             "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind,"  # noqa: S608
             " from_chat_id, from_message_id, state, last_error, not_before, priority,"
             " created_at, updated_at)"
-            " SELECT p.tg_id, ?, 'broadcast:' || ? || ':' || p.tg_id, ?, 'copy', ?, ?,"
+            " SELECT p.tg_id, ?, ? || CAST(p.tg_id AS TEXT), ?, 'copy', ?, ?,"
             " CASE WHEN p.blocked_at IS NULL THEN 'queued' ELSE 'blocked' END,"
             " CASE WHEN p.blocked_at IS NULL THEN NULL ELSE 'blocked before' END,"
             " ?, ?, ?, ? FROM people p WHERE " + where + " ON CONFLICT (dedup_key) DO NOTHING",
             [
                 PURPOSE,
-                broadcast_id,
+                f"broadcast:{broadcast_id}:",
                 broadcast_id,
                 source.chat_id,
                 source.message_id,
-                stamp,
+                now,
                 PRIORITY,
-                stamp,
-                stamp,
+                now,
+                now,
                 *params,
             ],
         )
@@ -293,7 +294,7 @@ class BroadcastRepo:
         await conn.execute(
             "UPDATE broadcasts SET status = ?, recipients = ?, started_at = ?, late = ?,"
             " updated_at = ? WHERE id = ?",
-            (RUNNING, recipients, stamp, int(late), stamp, broadcast_id),
+            (RUNNING, recipients, now, late, now, broadcast_id),
         )
         return recipients
 
@@ -309,7 +310,7 @@ class BroadcastRepo:
         async with self._db.read.execute(
             f"SELECT {_COLUMNS} FROM broadcasts WHERE status = ? AND scheduled_for <= ?"  # noqa: S608
             " ORDER BY scheduled_for, id",
-            (SCHEDULED, to_db_time(now)),
+            (SCHEDULED, now),
         ) as cur:
             return [_broadcast(row) for row in await cur.fetchall()]
 
@@ -345,19 +346,18 @@ class BroadcastRepo:
         audit: AuditEntry | None = None,
     ) -> bool:
         """Stop a running broadcast: whatever has not been handed to Telegram stays unsent."""
-        stamp = to_db_time(now)
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE broadcasts SET status = ?, stopped_by = ?, updated_at = ?"
                 " WHERE id = ? AND status = ?",
-                (STOPPED, stopped_by, stamp, broadcast_id, RUNNING),
+                (STOPPED, stopped_by, now, broadcast_id, RUNNING),
             )
             if cur.rowcount != 1:
                 return False
             await conn.execute_bulk(
                 "UPDATE outbox SET state = ?, last_error = 'stopped', updated_at = ?"
                 " WHERE broadcast_id = ? AND state = ?",
-                (CANCELLED, stamp, broadcast_id, QUEUED),
+                (CANCELLED, now, broadcast_id, QUEUED),
             )
             if audit is not None:
                 await write(conn, audit)
@@ -372,12 +372,11 @@ class BroadcastRepo:
         audit: AuditEntry | None = None,
     ) -> bool:
         """Cancel a scheduled broadcast before its time."""
-        stamp = to_db_time(now)
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE broadcasts SET status = ?, stopped_by = ?, finished_at = ?,"
                 " updated_at = ? WHERE id = ? AND status = ?",
-                (WITHDRAWN, stopped_by, stamp, stamp, broadcast_id, SCHEDULED),
+                (WITHDRAWN, stopped_by, now, now, broadcast_id, SCHEDULED),
             )
             if cur.rowcount != 1:
                 return False
@@ -387,12 +386,11 @@ class BroadcastRepo:
 
     async def finish(self, conn: Writer, *, broadcast_id: int, now: datetime) -> bool:
         """Record the end once: a running one becomes done, a stopped one stays stopped."""
-        stamp = to_db_time(now)
         cur = await conn.execute(
             "UPDATE broadcasts SET status = CASE status WHEN ? THEN ? ELSE status END,"
             " finished_at = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)"
             " AND finished_at IS NULL",
-            (RUNNING, DONE, stamp, stamp, broadcast_id, RUNNING, STOPPED),
+            (RUNNING, DONE, now, now, broadcast_id, RUNNING, STOPPED),
         )
         return cur.rowcount == 1
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, utc_now
 
 _COLUMNS = (
     "e.id, e.ext_key, e.kind, e.title, e.city_id, e.venue, e.starts_at, e.ends_at,"
@@ -132,16 +132,16 @@ class EventRepo:
     ) -> tuple[list[Event], int]:
         """Scheduled events that have not ended, soonest first, and how many there are."""
         where = ["e.status = 'scheduled'", "e.ends_at >= ?"]
-        params: list[object] = [to_db_time(now)]
+        params: list[object] = [now]
         if city_id is not None:
             where.append("e.city_id = ?")
             params.append(city_id)
         if starts_from is not None:
             where.append("e.starts_at >= ?")
-            params.append(to_db_time(starts_from))
+            params.append(starts_from)
         if starts_before is not None:
             where.append("e.starts_at < ?")
-            params.append(to_db_time(starts_before))
+            params.append(starts_before)
         condition = " AND ".join(where)  # fixed fragments only; values are parameters
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM events e WHERE {condition}"  # noqa: S608
@@ -163,7 +163,7 @@ class EventRepo:
     async def upcoming_starts(self, *, now: datetime, city_id: int | None) -> list[datetime]:
         """Start times of the upcoming events (for the month filter)."""
         sql = "SELECT starts_at FROM events WHERE status = 'scheduled' AND ends_at >= ?"
-        params: tuple[object, ...] = (to_db_time(now),)
+        params: tuple[object, ...] = (now,)
         if city_id is not None:
             sql += " AND city_id = ?"
             params = (*params, city_id)
@@ -183,7 +183,7 @@ class EventRepo:
         An update that changes anything raises the event's sequence; one that changes
         nothing (the same file imported again) leaves the row as it is.
         """
-        now = to_db_time(utc_now())
+        now = utc_now()
         if event_id is None and event.ext_key is not None:
             async with conn.execute(
                 "SELECT id FROM events WHERE ext_key = ?", (event.ext_key,)
@@ -195,28 +195,32 @@ class EventRepo:
             event.title,
             event.city_id,
             event.venue,
-            to_db_time(event.starts_at),
-            to_db_time(event.ends_at),
+            event.starts_at,
+            event.ends_at,
             event.description,
             event.programme_id,
             event.trip_id,
             event.status,
         )
         if event_id is None:
-            inserted = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO events (kind, title, city_id, venue, starts_at, ends_at,"
                 " description, programme_id, trip_id, status, ext_key, created_by,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (*values, event.ext_key, actor, now, now),
-            )
-            assert inserted.lastrowid is not None
-            return inserted.lastrowid
+            ) as cur:
+                inserted = await cur.fetchone()
+            assert inserted is not None
+            return int(inserted[0])
+        # IS NOT DISTINCT FROM: equal, or both NULL (PostgreSQL's IS takes no value).
         await conn.execute(
             "UPDATE events SET kind = ?, title = ?, city_id = ?, venue = ?, starts_at = ?,"
             " ends_at = ?, description = ?, programme_id = ?, trip_id = ?, status = ?,"
             " sequence = sequence + 1, updated_at = ? WHERE id = ? AND NOT (kind = ?"
             " AND title = ? AND city_id = ? AND venue = ? AND starts_at = ? AND ends_at = ?"
-            " AND description = ? AND programme_id IS ? AND trip_id IS ? AND status = ?)",
+            " AND description = ? AND programme_id IS NOT DISTINCT FROM ?"
+            " AND trip_id IS NOT DISTINCT FROM ? AND status = ?)",
             (*values, now, event_id, *values),
         )
         return event_id
@@ -229,7 +233,7 @@ class EventRepo:
             await self._db.execute_write(
                 "INSERT INTO event_subscriptions (event_id, tg_id, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (event_id, tg_id) DO NOTHING",
-                (event_id, tg_id, to_db_time(utc_now())),
+                (event_id, tg_id, utc_now()),
             )
             == 1
         )
@@ -284,11 +288,11 @@ class EventRepo:
         soonest first, then the cancelled ones; how many in all, how many of them cancelled."""
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, COUNT(*) OVER (),"  # noqa: S608
-            " SUM(e.status = ?) OVER () FROM events e"
+            " COUNT(*) FILTER (WHERE e.status = ?) OVER () FROM events e"
             " JOIN event_subscriptions s ON s.event_id = e.id"
             " WHERE s.tg_id = ? AND e.ends_at >= ?"
             " ORDER BY e.status = ?, e.starts_at, e.id LIMIT ? OFFSET ?",
-            (CANCELLED, tg_id, to_db_time(now), CANCELLED, limit, offset),
+            (CANCELLED, tg_id, now, CANCELLED, limit, offset),
         ) as cur:
             rows = await cur.fetchall()
         if not rows:

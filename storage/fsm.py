@@ -1,4 +1,4 @@
-"""aiogram FSM storage in SQLite, so a half-filled form survives a restart."""
+"""aiogram FSM storage in the database, so a half-filled form survives a restart."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, utc_now
 
 EMPTY = "{}"  # the column's default: no data
 # One column at a time: a state change never rewrites the data, nor the other way round.
@@ -77,9 +77,7 @@ class SQLiteStorage(BaseStorage):
         self._rows.pop(storage_key, None)  # a failed write leaves no guess behind
         self._writing.add(storage_key)
         try:
-            await self._db.execute_write(
-                _UPSERT[column], (storage_key, value, to_db_time(utc_now()))
-            )
+            await self._db.execute_write(_UPSERT[column], (storage_key, value, utc_now()))
         finally:
             self._writing.discard(storage_key)
         self._remember(storage_key, row)

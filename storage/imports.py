@@ -1,12 +1,11 @@
 """Look-ups by external key for the import, and the trip organisers it sets.
 
-Keys are passed as one JSON list (`json_each`), so a file with thousands of keys needs
-no query built from thousands of placeholders.
+Keys are passed as one list parameter (`= ANY(?)`), so a file with thousands of keys
+needs no query built from thousands of placeholders.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,8 +32,8 @@ class StoredTrip:
     organisers: tuple[int, ...]  # sorted
 
 
-def _keys(keys: Iterable[str]) -> str:
-    return json.dumps(sorted(set(keys)), ensure_ascii=False)
+def _keys(keys: Iterable[str]) -> list[str]:
+    return sorted(set(keys))
 
 
 class ImportRepo:
@@ -45,14 +44,14 @@ class ImportRepo:
         self, keys: Iterable[str], *, conn: Writer | None = None
     ) -> dict[str, int]:
         async with (conn or self._db.read).execute(
-            "SELECT ext_key, id FROM programmes WHERE ext_key IN (SELECT value FROM json_each(?))",
+            "SELECT ext_key, id FROM programmes WHERE ext_key = ANY(?)",
             (_keys(keys),),
         ) as cur:
             return {row[0]: row[1] for row in await cur.fetchall()}
 
     async def trip_ids(self, keys: Iterable[str], *, conn: Writer | None = None) -> dict[str, int]:
         async with (conn or self._db.read).execute(
-            "SELECT ext_key, id FROM trips WHERE ext_key IN (SELECT value FROM json_each(?))",
+            "SELECT ext_key, id FROM trips WHERE ext_key = ANY(?)",
             (_keys(keys),),
         ) as cur:
             return {row[0]: row[1] for row in await cur.fetchall()}
@@ -61,7 +60,7 @@ class ImportRepo:
         self, keys: Iterable[str], *, conn: Writer | None = None
     ) -> dict[str, int]:
         async with (conn or self._db.read).execute(
-            "SELECT ext_key, id FROM events WHERE ext_key IN (SELECT value FROM json_each(?))",
+            "SELECT ext_key, id FROM events WHERE ext_key = ANY(?)",
             (_keys(keys),),
         ) as cur:
             return {row[0]: row[1] for row in await cur.fetchall()}
@@ -75,7 +74,7 @@ class ImportRepo:
             "  AND r.status IN ('pending', 'approved')),"
             " (SELECT COUNT(*) FROM registrations r WHERE r.trip_id = t.id"
             "  AND r.status IN ('pending', 'approved', 'waitlisted'))"
-            " FROM trips t WHERE t.ext_key IN (SELECT value FROM json_each(?))",
+            " FROM trips t WHERE t.ext_key = ANY(?)",
             (_keys(keys),),
         ) as cur:
             return {
@@ -101,7 +100,7 @@ class ImportRepo:
         """Replace the list of organisers who receive the trip's registrations."""
         await conn.execute("DELETE FROM trip_organisers WHERE trip_id = ?", (trip_id,))
         await conn.executemany(
-            "INSERT OR IGNORE INTO trip_organisers (trip_id, tg_id) VALUES (?, ?)",
+            "INSERT INTO trip_organisers (trip_id, tg_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(trip_id, tg_id) for tg_id in tg_ids],
         )
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, utc_now
 
 
 class InstitutionKind(StrEnum):
@@ -117,11 +116,11 @@ class InstitutionRepo:
         self, conn: Writer, *, institution: NewInstitution, created_by: int, now: datetime
     ) -> int | None:
         """The institution and its first coordinator, in the caller's transaction; None
-        if the person already coordinates (or asked to join) another one."""
-        stamp = to_db_time(now)
-        cur = await conn.execute(
+        if the person already coordinates (or asked to join) another one (the caller
+        rolls the transaction back then)."""
+        async with conn.execute(
             "INSERT INTO institutions (kind, name, city_id, address, age_groups, created_by,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 institution.kind,
                 institution.name,
@@ -129,28 +128,30 @@ class InstitutionRepo:
                 institution.address,
                 ",".join(institution.age_groups),
                 created_by,
-                stamp,
-                stamp,
+                now,
+                now,
             ),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        institution_id = int(row[0])
+        # A statement that cannot fail: on PostgreSQL a failed statement (the unique
+        # index coordinators_one_each) would abort the whole transaction.
+        added = await conn.execute(
+            "INSERT INTO coordinators (institution_id, tg_id, status, created_at, decided_at)"
+            " VALUES (?, ?, 'active', ?, ?)"
+            " ON CONFLICT (tg_id) WHERE status IN ('active', 'pending') DO NOTHING",
+            (institution_id, created_by, now, now),
         )
-        assert cur.lastrowid is not None
-        try:
-            await conn.execute(
-                "INSERT INTO coordinators (institution_id, tg_id, status, created_at, decided_at)"
-                " VALUES (?, ?, 'active', ?, ?)",
-                (cur.lastrowid, created_by, stamp, stamp),
-            )
-        except sqlite3.IntegrityError:  # coordinators_one_each
-            return None
-        return cur.lastrowid
+        return institution_id if added.rowcount == 1 else None
 
     async def verify(self, conn: Writer, *, institution_id: int, by: int) -> bool:
         """True if it was not verified before (a second press changes nothing)."""
-        stamp = to_db_time(utc_now())
+        now = utc_now()
         cur = await conn.execute(
             "UPDATE institutions SET verified_at = ?, verified_by = ?, updated_at = ?"
             " WHERE id = ? AND verified_at IS NULL",
-            (stamp, by, stamp, institution_id),
+            (now, by, now, institution_id),
         )
         return cur.rowcount == 1
 
@@ -191,7 +192,11 @@ class InstitutionRepo:
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, {held} AS together, COUNT(*) OVER ()"  # noqa: S608
             f" FROM institutions i WHERE {condition}"
-            " ORDER BY together DESC, i.verified_at IS NULL, i.name COLLATE NOCASE, i.id"
+            # TODO(search key): names in case-insensitive order on both stores. SQLite's
+            # NOCASE and lower() fold ASCII only, PostgreSQL's lower() Cyrillic too, so
+            # neither is portable; a normalised key column will be ordered by. Until then
+            # the name as it is (the same order on both stores with the C collation).
+            " ORDER BY together DESC, i.verified_at IS NULL, i.name, i.id"
             " LIMIT ? OFFSET ?",
             (partner, partner, *params, limit, offset),
         ) as cur:
@@ -266,17 +271,20 @@ class InstitutionRepo:
     async def add_pending(self, conn: Writer, *, institution_id: int, tg_id: int) -> bool:
         """Ask to join (again, after a refusal); False if the person already coordinates
         or asked to join an institution."""
-        try:
-            await conn.execute(
-                "INSERT INTO coordinators (institution_id, tg_id, status, created_at)"
-                " VALUES (?, ?, 'pending', ?) ON CONFLICT (institution_id, tg_id) DO UPDATE SET"
-                " status = 'pending', created_at = excluded.created_at, decided_at = NULL,"
-                " decided_by = NULL",
-                (institution_id, tg_id, to_db_time(utc_now())),
-            )
-        except sqlite3.IntegrityError:  # coordinators_one_each
-            return False
-        return True
+        # Not when the person has an active or pending row at another institution (the
+        # unique index coordinators_one_each): checked by the statement itself, since on
+        # PostgreSQL a statement that fails aborts the whole transaction. (The SELECT
+        # needs its WHERE for SQLite to read the ON CONFLICT that follows.)
+        cur = await conn.execute(
+            "INSERT INTO coordinators (institution_id, tg_id, status, created_at)"
+            " SELECT ?, ?, 'pending', ? WHERE NOT EXISTS (SELECT 1 FROM coordinators"
+            " WHERE tg_id = ? AND status IN ('active', 'pending') AND institution_id != ?)"
+            " ON CONFLICT (institution_id, tg_id) DO UPDATE SET"
+            " status = 'pending', created_at = excluded.created_at, decided_at = NULL,"
+            " decided_by = NULL",
+            (institution_id, tg_id, utc_now(), tg_id, institution_id),
+        )
+        return cur.rowcount == 1
 
     async def decide(
         self, conn: Writer, *, institution_id: int, tg_id: int, status: str, by: int
@@ -285,7 +293,7 @@ class InstitutionRepo:
         cur = await conn.execute(
             "UPDATE coordinators SET status = ?, decided_at = ?, decided_by = ?"
             " WHERE institution_id = ? AND tg_id = ? AND status = 'pending'",
-            (status, to_db_time(utc_now()), by, institution_id, tg_id),
+            (status, utc_now(), by, institution_id, tg_id),
         )
         return cur.rowcount == 1
 

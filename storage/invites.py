@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.audit import AuditEntry, write
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ class InviteRepo:
             await conn.execute(
                 "INSERT INTO invites (code, created_by, created_at, expires_at)"
                 " VALUES (?, ?, ?, ?)",
-                (code, created_by, to_db_time(now), to_db_time(expires_at)),
+                (code, created_by, now, expires_at),
             )
             if audit is not None:
                 await write(conn, audit)
@@ -67,16 +67,15 @@ class InviteRepo:
 
         Returns False when the invite is missing, used or expired (nothing is written).
         """
-        stamp = to_db_time(now)
         cur = await conn.execute(
             "UPDATE invites SET used_by = ?, used_at = ?"
             " WHERE code = ? AND used_by IS NULL AND expires_at > ?",
-            (tg_id, stamp, code, stamp),
+            (tg_id, now, code, now),
         )
         if cur.rowcount != 1:
             return False
         await conn.execute(
-            "UPDATE people SET is_organiser = 1, updated_at = ? WHERE tg_id = ?",
-            (stamp, tg_id),
+            "UPDATE people SET is_organiser = TRUE, updated_at = ? WHERE tg_id = ?",
+            (now, tg_id),
         )
         return True

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from storage.db import Database, Writer, to_db_time, utc_now
+from storage.db import Database, Writer, from_db_time, utc_now
 
 
 class OutboxState(StrEnum):
@@ -107,7 +107,6 @@ class OutboxRepo:
 
     async def _insert(self, conn: Writer, messages: list[NewMessage]) -> int:
         now = utc_now()
-        stamp = to_db_time(now)
         added = 0
         for message in messages:
             cur = await conn.execute(
@@ -130,10 +129,10 @@ class OutboxRepo:
                     message.from_message_id,
                     message.document.name if message.document else None,
                     message.document.data if message.document else None,
-                    to_db_time(message.not_before or now),
+                    message.not_before or now,
                     message.priority,
-                    stamp,
-                    stamp,
+                    now,
+                    now,
                 ),
             )
             added += cur.rowcount
@@ -155,10 +154,10 @@ class OutboxRepo:
         """
         async with self._db.read.execute(
             f"SELECT {_COLUMNS} FROM outbox o WHERE state = 'queued' AND not_before <= ?"  # noqa: S608
-            " AND chat_id NOT IN (SELECT value FROM json_each(?))"
+            " AND chat_id <> ALL(?)"
             " AND NOT EXISTS (SELECT 1 FROM people p WHERE p.tg_id = o.chat_id"
             " AND p.blocked_at IS NOT NULL) ORDER BY priority, not_before, id LIMIT ?",
-            (to_db_time(now), json.dumps(list(busy_chats)), limit + len(skip)),
+            (now, list(busy_chats), limit + len(skip)),
         ) as cur:
             rows = [_row(row) for row in await cur.fetchall()]
         return [row for row in rows if row.id not in skip][:limit]
@@ -172,7 +171,7 @@ class OutboxRepo:
             "SELECT 1 FROM people p WHERE p.tg_id = o.chat_id AND p.blocked_at IS NOT NULL)"
         ) as cur:
             row = await cur.fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
+        return from_db_time(row[0]) if row else None
 
     async def mark_sending(self, *, row_id: int) -> bool:
         """Hand a row to the Bot API: from here on a crash may send it twice."""
@@ -180,7 +179,7 @@ class OutboxRepo:
             await self._db.execute_write(
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?"
                 " WHERE id = ? AND state = 'queued'",
-                (to_db_time(utc_now()), row_id),
+                (utc_now(), row_id),
             )
             == 1
         )
@@ -191,7 +190,7 @@ class OutboxRepo:
         await self._db.execute_write(
             "UPDATE outbox SET state = ?, last_error = ?, sent_message_id = ?, updated_at = ?"
             " WHERE id = ?",
-            (state, error, message_id, to_db_time(utc_now()), row_id),
+            (state, error, message_id, utc_now(), row_id),
         )
 
     async def retry_later(
@@ -207,13 +206,7 @@ class OutboxRepo:
             " AND p.blocked_at IS NOT NULL) THEN 'blocked'"
             " ELSE 'queued' END, not_before = ?, last_error = ?,"
             " attempts = attempts - ?, updated_at = ? WHERE id = ?",
-            (
-                to_db_time(not_before),
-                error,
-                0 if count_attempt else 1,
-                to_db_time(utc_now()),
-                row_id,
-            ),
+            (not_before, error, 0 if count_attempt else 1, utc_now(), row_id),
         )
 
     async def close_blocked(self, *, chat_id: int) -> int:
@@ -221,7 +214,7 @@ class OutboxRepo:
         return await self._db.execute_write(
             "UPDATE outbox SET state = 'blocked', updated_at = ?"
             " WHERE chat_id = ? AND state = 'queued'",
-            (to_db_time(utc_now()), chat_id),
+            (utc_now(), chat_id),
         )
 
     async def requeue_in_flight(self) -> int:
@@ -231,7 +224,7 @@ class OutboxRepo:
         """
         return await self._db.execute_write(
             "UPDATE outbox SET state = 'queued', updated_at = ? WHERE state = 'sending'",
-            (to_db_time(utc_now()),),
+            (utc_now(),),
         )
 
     async def counts(self, *, broadcast_id: int | None = None) -> dict[str, int]:

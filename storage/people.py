@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, utc_now
 
 _COLUMNS = (
     "tg_id, language, full_name, city_id, role, organisation, phone, consent_at,"
@@ -83,7 +83,7 @@ class PersonRepo:
 
     async def set_language(self, *, tg_id: int, language: str) -> None:
         """Create the person with only id and language, or change the language."""
-        now = to_db_time(utc_now())
+        now = utc_now()
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO people (tg_id, language, created_at, updated_at)"
@@ -95,7 +95,7 @@ class PersonRepo:
 
     async def complete_profile(self, *, tg_id: int, language: str, profile: NewProfile) -> None:
         """Write the whole onboarding result at once."""
-        now = to_db_time(utc_now())
+        now = utc_now()
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO people (tg_id, language, full_name, city_id, role, organisation,"
@@ -111,7 +111,7 @@ class PersonRepo:
                     profile.city_id,
                     profile.role,
                     profile.organisation,
-                    to_db_time(profile.consent_at),
+                    profile.consent_at,
                     now,
                     now,
                 ),
@@ -123,7 +123,7 @@ class PersonRepo:
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 f"UPDATE people SET {field} = ?, updated_at = ? WHERE tg_id = ?",  # noqa: S608
-                (value, to_db_time(utc_now()), tg_id),
+                (value, utc_now(), tg_id),
             )
             return cur.rowcount == 1
 
@@ -138,18 +138,17 @@ class PersonRepo:
 
         Returns True when the flag changed.
         """
-        now = to_db_time(utc_now())
-        flag = int(is_organiser)
+        now = utc_now()
         cur = await conn.execute(
             "UPDATE people SET is_organiser = ?, updated_at = ?"
             " WHERE tg_id = ? AND is_organiser != ?",
-            (flag, now, tg_id, flag),
+            (is_organiser, now, tg_id, is_organiser),
         )
         changed = cur.rowcount == 1
         if not changed and is_organiser:
             cur = await conn.execute(
                 "INSERT INTO people (tg_id, language, is_organiser, created_at, updated_at)"
-                " VALUES (?, 'ru', 1, ?, ?) ON CONFLICT (tg_id) DO NOTHING",
+                " VALUES (?, 'ru', TRUE, ?, ?) ON CONFLICT (tg_id) DO NOTHING",
                 (tg_id, now, now),
             )
             changed = cur.rowcount == 1
@@ -157,7 +156,7 @@ class PersonRepo:
 
     async def set_blocked(self, *, tg_id: int, blocked: bool) -> bool:
         """Mark a person who blocked the bot (403), or un-mark them when they write again."""
-        now = to_db_time(utc_now())
+        now = utc_now()
         return (
             await self._db.execute_write(
                 "UPDATE people SET blocked_at = ?, updated_at = ? WHERE tg_id = ?"
@@ -168,7 +167,9 @@ class PersonRepo:
         )
 
     async def list_organisers(self, *, conn: Writer | None = None) -> list[Person]:
+        # A parameter, not the bare flag: SQLite then uses its partial index of organisers.
         async with (conn or self._db.read).execute(
-            f"SELECT {_COLUMNS} FROM people WHERE is_organiser = 1",  # noqa: S608
+            f"SELECT {_COLUMNS} FROM people WHERE is_organiser = ?",  # noqa: S608
+            (True,),
         ) as cur:
             return [_person(tuple(row)) for row in await cur.fetchall()]

@@ -9,11 +9,10 @@ seat released to the last row erased.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time
 
 # The outbox keeps a row per message for figures; an erased row keeps its state and
 # purpose but loses its text, buttons, key and chat (0 = erased).
@@ -177,8 +176,8 @@ class PrivacyRepo:
             return 0
         await conn.execute(
             "UPDATE registration_history SET changed_by = NULL WHERE changed_by = ?"
-            " AND registration_id IN (SELECT value FROM json_each(?))",
-            (tg_id, json.dumps(ids)),
+            " AND registration_id = ANY(?)",
+            (tg_id, ids),
         )
         await _anonymise(conn, ids, now)
         return len(ids)
@@ -200,18 +199,17 @@ class PrivacyRepo:
         """Messages to them: the queued ones cancelled, all of them emptied. Messages to
         others that name them (a new registration sent to organisers) are emptied too,
         found by the exact text of their name or phone. Returns (cancelled, emptied)."""
-        stamp = to_db_time(now)
         cur = await conn.execute(
             "UPDATE outbox SET state = 'cancelled', updated_at = ?"
             " WHERE chat_id = ? AND state = 'queued'",
-            (stamp, tg_id),
+            (now, tg_id),
         )
         cancelled = cur.rowcount
         cur = await conn.execute(
             "UPDATE outbox SET chat_id = ?, text = NULL, reply_markup = NULL, file_name = NULL,"
             " file_data = NULL, dedup_key = NULL, last_error = NULL, updated_at = ?"
             " WHERE chat_id = ?",
-            (ERASED_CHAT, stamp, tg_id),
+            (ERASED_CHAT, now, tg_id),
         )
         emptied = cur.rowcount
         for mention in mentions:
@@ -221,7 +219,7 @@ class PrivacyRepo:
                 " file_data = NULL, updated_at = ?,"
                 " state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END"
                 " WHERE text IS NOT NULL AND instr(text, ?) > 0",
-                (stamp, mention),
+                (now, mention),
             )
             emptied += cur.rowcount
         return cancelled, emptied
@@ -255,16 +253,16 @@ class PrivacyRepo:
             conn,
             "SELECT r.id FROM registrations r JOIN trips t ON t.id = r.trip_id"
             " WHERE t.ends_at < ? AND r.anonymised_at IS NULL ORDER BY r.id",
-            (to_db_time(before),),
+            (before,),
         )
         if not ids:
             return 0
         await conn.execute(
             "UPDATE registration_history SET changed_by = NULL"
-            " WHERE registration_id IN (SELECT value FROM json_each(?))"
+            " WHERE registration_id = ANY(?)"
             " AND changed_by = (SELECT r.tg_id FROM registrations r"
             " WHERE r.id = registration_history.registration_id)",
-            (json.dumps(ids),),
+            (ids,),
         )
         await _anonymise(conn, ids, now)
         return len(ids)
@@ -274,7 +272,7 @@ class PrivacyRepo:
         cur = await conn.execute(
             "DELETE FROM reminder_optouts WHERE kind = 'trip'"
             " AND target_id IN (SELECT id FROM trips WHERE ends_at < ?)",
-            (to_db_time(before),),
+            (before,),
         )
         return cur.rowcount
 
@@ -283,7 +281,7 @@ class PrivacyRepo:
         cur = await conn.execute(
             "DELETE FROM event_subscriptions"
             " WHERE event_id IN (SELECT id FROM events WHERE ends_at < ?)",
-            (to_db_time(before),),
+            (before,),
         )
         return cur.rowcount
 
@@ -297,7 +295,7 @@ class PrivacyRepo:
             " file_data = NULL, dedup_key = NULL, last_error = NULL"
             " WHERE text IS NOT NULL AND created_at < ?"
             " AND state NOT IN ('queued', 'sending')",
-            (to_db_time(before),),
+            (before,),
         )
         return cur.rowcount
 
@@ -309,13 +307,12 @@ async def _ids(conn: Writer, sql: str, params: tuple[object, ...]) -> list[int]:
 
 async def _anonymise(conn: Writer, ids: list[int], now: datetime) -> None:
     await conn.execute(
-        "UPDATE registration_history SET note = NULL"
-        " WHERE registration_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
+        "UPDATE registration_history SET note = NULL WHERE registration_id = ANY(?)",
+        (ids,),
     )
     await conn.execute(
         "UPDATE registrations SET tg_id = NULL, answers = '{}', guardian_name = NULL,"
         " guardian_consent_at = NULL, reject_reason = NULL, anonymised_at = ?"
-        " WHERE id IN (SELECT value FROM json_each(?))",
-        (to_db_time(now), json.dumps(ids)),
+        " WHERE id = ANY(?)",
+        (now, ids),
     )

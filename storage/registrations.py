@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time
 
 
 class RegStatus(StrEnum):
@@ -164,26 +164,27 @@ class RegistrationRepo:
         now: datetime,
         guardian: Guardian | None = None,
     ) -> int:
-        stamp = to_db_time(now)
-        cur = await conn.execute(
+        async with conn.execute(
             "INSERT INTO registrations (trip_id, tg_id, status, answers, waitlisted_at,"
             " guardian_name, guardian_consent_at, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 trip_id,
                 tg_id,
                 status,
                 json.dumps(answers, ensure_ascii=False),
-                stamp if status == "waitlisted" else None,
+                now if status == "waitlisted" else None,
                 guardian.name if guardian else None,
-                to_db_time(guardian.consented_at) if guardian else None,
-                stamp,
-                stamp,
+                guardian.consented_at if guardian else None,
+                now,
+                now,
             ),
-        )
-        assert cur.lastrowid is not None
-        await self._history(conn, cur.lastrowid, status, now, tg_id, None)
-        return cur.lastrowid
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        registration_id = int(row[0])
+        await self._history(conn, registration_id, status, now, tg_id, None)
+        return registration_id
 
     async def position(self, conn: Writer, *, registration_id: int) -> int | None:
         async with conn.execute(
@@ -209,7 +210,6 @@ class RegistrationRepo:
         The condition in the UPDATE makes decisions idempotent: of two organisers
         pressing "Одобрить" at once, only the first changes anything.
         """
-        stamp = to_db_time(now)
         decided = to_status in ("approved", "rejected") and actor is not None
         placeholders = ", ".join("?" for _ in from_statuses)
         cur = await conn.execute(
@@ -222,17 +222,17 @@ class RegistrationRepo:
             f" WHERE id = ? AND status IN ({placeholders})",
             (
                 to_status,
-                stamp,
+                now,
                 to_status,
                 reason,
                 decided,
                 actor,
                 decided,
-                stamp,
+                now,
                 to_status,
-                stamp,
+                now,
                 to_status,
-                stamp,
+                now,
                 registration_id,
                 *from_statuses,
             ),
@@ -261,7 +261,7 @@ class RegistrationRepo:
     ) -> None:
         await conn.execute(
             "UPDATE registrations SET answers = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(answers, ensure_ascii=False), to_db_time(now), registration_id),
+            (json.dumps(answers, ensure_ascii=False), now, registration_id),
         )
 
     async def participants(
@@ -269,26 +269,36 @@ class RegistrationRepo:
         *,
         trip_id: int,
         statuses: tuple[str, ...] | None = None,
-        limit: int = -1,
+        limit: int | None = None,
         offset: int = 0,
     ) -> list[Participant]:
         """Registrations with contact fields; positions numbered in one pass (a window),
-        not with a count per row, so a long waiting list exports quickly."""
+        not with a count per row, so a long waiting list exports quickly. Without a
+        `limit`, all of them (`offset` then must be 0)."""
         condition = ""
         params: list[object] = [trip_id]
         if statuses:
             condition = f" AND r.status IN ({', '.join('?' for _ in statuses)})"
             params.extend(statuses)
+        # No portable "no limit": SQLite refuses LIMIT NULL, PostgreSQL a negative one.
+        page = ""
+        if limit is not None:
+            page = " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        elif offset:
+            raise ValueError("an offset needs a limit")
         async with self._db.read.execute(
             "WITH line AS (SELECT id, ROW_NUMBER() OVER (ORDER BY waitlisted_at, id) AS position"  # noqa: S608
             " FROM registrations WHERE trip_id = ? AND status = 'waitlisted')"
             f" SELECT {_COLUMNS}, line.position, p.full_name, p.organisation, p.role,"
             " p.city_id, p.phone FROM registrations r LEFT JOIN people p ON p.tg_id = r.tg_id"
             f" LEFT JOIN line ON line.id = r.id WHERE r.trip_id = ?{condition}"
+            # Within a status, those who never waited first (NULLS FIRST: SQLite's order,
+            # not PostgreSQL's), then those who came from the line, in its order.
             " ORDER BY CASE r.status WHEN 'approved' THEN 0 WHEN 'pending' THEN 1"
             " WHEN 'waitlisted' THEN 2 WHEN 'rejected' THEN 3 ELSE 4 END,"
-            " r.waitlisted_at, r.id LIMIT ? OFFSET ?",
-            [trip_id, *params, limit, offset],
+            f" r.waitlisted_at NULLS FIRST, r.id{page}",
+            [trip_id, *params],
         ) as cur:
             rows = await cur.fetchall()
         return [
@@ -323,5 +333,5 @@ class RegistrationRepo:
         await conn.execute(
             "INSERT INTO registration_history (registration_id, status, changed_at,"
             " changed_by, note) VALUES (?, ?, ?, ?, ?)",
-            (registration_id, status, to_db_time(now), actor, note),
+            (registration_id, status, now, actor, note),
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from storage.db import Database, db_time, from_db_time, to_db_time, utc_now
+from storage.db import Database, db_time, from_db_time, utc_now
 
 
 class ReminderKind(StrEnum):
@@ -77,7 +77,7 @@ _DUE_SQL = {
     + " FROM events e JOIN event_subscriptions x ON x.event_id = e.id"
     + _PERSON
     + " WHERE e.status = 'scheduled' AND e.starts_at > ? AND e.starts_at <= ?"
-    " AND (e.id, x.tg_id) > (?, ?) ORDER BY e.id, x.tg_id LIMIT ?",
+    " AND (e.id, x.tg_id) > (?, ?) ORDER BY e.id, x.tg_id",
     TRIP: "SELECT t.id, t.title, t.starts_at, '', t.to_city_id, t.from_city_id, "  # noqa: S608
     + _PERSON_COLUMNS
     + " FROM trips t JOIN registrations x ON x.trip_id = t.id"
@@ -87,7 +87,7 @@ _DUE_SQL = {
     + ") AND t.starts_at > ? AND t.starts_at <= ?"
     " AND x.status = 'approved' AND x.tg_id IS NOT NULL AND NOT EXISTS ("
     " SELECT 1 FROM reminder_optouts o WHERE o.kind = 'trip' AND o.target_id = t.id"
-    " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?",
+    " AND o.tg_id = x.tg_id) AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id",
 }
 # Both sides' active coordinators of telebridges; `other` is the side opposite to theirs.
 _TELEBRIDGE_ROWS = (
@@ -99,7 +99,7 @@ _TELEBRIDGE_ROWS = (
     " JOIN institutions other ON other.id = CASE WHEN x.institution_id = t.proposer_id"
     " THEN t.partner_id ELSE t.proposer_id END" + _PERSON
 )
-_NEXT = " AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id LIMIT ?"
+_NEXT = " AND (t.id, x.tg_id) > (?, ?) ORDER BY t.id, x.tg_id"
 # Reminders of agreed telebridges (a new time waiting for the other side does not count
 # until it is accepted).
 _DUE_SQL[TELEBRIDGE] = (
@@ -135,7 +135,7 @@ class ReminderRepo:
             "INSERT INTO reminder_sweeps (id, swept_until) VALUES (1, ?)"
             " ON CONFLICT (id) DO UPDATE SET swept_until = excluded.swept_until"
             " WHERE excluded.swept_until > reminder_sweeps.swept_until",
-            (to_db_time(moment),),
+            (moment,),
         )
 
     async def due(
@@ -146,15 +146,17 @@ class ReminderRepo:
         after: datetime,
         until: datetime,
         start_after: tuple[int, int] = (0, 0),
-        limit: int = -1,
+        limit: int | None = None,
     ) -> list[DueReminder]:
         """Reminders of a kind `offset` before the start that fall due in (after, until],
         by (target, person) from just past `start_after`, at most `limit` of them (a
-        festival with 20,000 subscribers is read a part at a time)."""
-        async with self._db.read.execute(
-            _DUE_SQL[kind],
-            (to_db_time(after + offset), to_db_time(until + offset), *start_after, limit),
-        ) as cur:
+        festival with 20,000 subscribers is read a part at a time); None: all of them."""
+        params: tuple[object, ...] = (after + offset, until + offset, *start_after)
+        sql = _DUE_SQL[kind]
+        if limit is not None:  # no portable "no limit": SQLite refuses LIMIT NULL
+            sql += " LIMIT ?"
+            params += (limit,)
+        async with self._db.read.execute(sql, params) as cur:
             return [_due(kind, tuple(row)) for row in await cur.fetchall()]
 
     async def next_end(self, *, after: datetime) -> datetime | None:
@@ -162,7 +164,7 @@ class ReminderRepo:
         async with self._db.read.execute(
             "SELECT MIN(ends_at) FROM telebridges"
             " WHERE status IN ('confirmed', 'rescheduled', 'held', 'not_held') AND ends_at > ?",
-            (to_db_time(after),),
+            (after,),
         ) as cur:
             row = await cur.fetchone()
         return from_db_time(row[0]) if row and row[0] else None
@@ -172,16 +174,16 @@ class ReminderRepo:
         reminders."""
         if kind == EVENT:
             sql = "SELECT MIN(starts_at) FROM events WHERE status = 'scheduled' AND starts_at > ?"
-            params: tuple[object, ...] = (to_db_time(after),)
+            params: tuple[object, ...] = (after,)
         elif kind == TELEBRIDGE:
             sql = (
                 "SELECT MIN(starts_at) FROM telebridges"
                 " WHERE status IN ('confirmed', 'rescheduled') AND starts_at > ?"
             )
-            params = (to_db_time(after),)
+            params = (after,)
         else:
             sql = "SELECT MIN(starts_at) FROM trips WHERE status IN (?, ?) AND starts_at > ?"
-            params = (*_TRIP_STATUSES, to_db_time(after))
+            params = (*_TRIP_STATUSES, after)
         async with self._db.read.execute(sql, params) as cur:
             row = await cur.fetchone()
         return from_db_time(row[0]) if row and row[0] else None
@@ -191,7 +193,7 @@ class ReminderRepo:
             await self._db.execute_write(
                 "INSERT INTO reminder_optouts (kind, target_id, tg_id, created_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (kind, target_id, tg_id, to_db_time(utc_now())),
+                (kind, target_id, tg_id, utc_now()),
             )
             == 1
         )

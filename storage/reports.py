@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, from_db_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,8 +25,8 @@ class Window:
     city_id: int | None = None
 
     @property
-    def bounds(self) -> tuple[str, str]:
-        return to_db_time(self.start), to_db_time(self.end)
+    def bounds(self) -> tuple[datetime, datetime]:
+        return self.start, self.end
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class BroadcastRow:
     failed: int
 
 
-def _time(value: str) -> datetime:
+def _time(value: str | datetime) -> datetime:
     moment = from_db_time(value)
     assert moment is not None
     return moment
@@ -86,7 +86,7 @@ class ReportRepo:
             " WHERE t.status NOT IN ('cancelled', 'draft') AND t.starts_at >= ?"
             " AND t.starts_at < ? AND t.starts_at <= ?"
         )
-        params: list[object] = [start, end, to_db_time(window.now)]
+        params: list[object] = [start, end, window.now]
         if window.city_id is not None:
             sql += " AND t.from_city_id = ?"
             params.append(window.city_id)
@@ -167,11 +167,12 @@ class ReportRepo:
             params.append(window.city_id)
         sql = (
             "SELECT b.id, b.started_at, COUNT(o.id),"  # noqa: S608 - `people` is a constant
-            " COALESCE(SUM(o.state = 'sent'), 0), COALESCE(SUM(o.state = 'blocked'), 0),"
-            " COALESCE(SUM(o.state = 'failed'), 0)"
+            " COUNT(*) FILTER (WHERE o.state = 'sent'),"
+            " COUNT(*) FILTER (WHERE o.state = 'blocked'),"
+            " COUNT(*) FILTER (WHERE o.state = 'failed')"
             f" FROM broadcasts b LEFT JOIN outbox o ON o.broadcast_id = b.id{people}"
             " WHERE b.started_at IS NOT NULL AND b.started_at >= ? AND b.started_at < ?"
-            " GROUP BY b.id ORDER BY b.started_at, b.id"
+            " GROUP BY b.id, b.started_at ORDER BY b.started_at, b.id"
         )
         async with self._db.read.execute(sql, [*params, start, end]) as cur:
             return [

@@ -8,13 +8,12 @@ changes the figures at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, from_db_time, utc_now
 
 
 class RoadmapStatus(StrEnum):
@@ -55,7 +54,7 @@ _PROGRESS_SQL = (
     f"  WHERE l.item_id = :item AND {TRIP_TRAVELLED}),"
     " (SELECT COUNT(*) FROM roadmap_events l JOIN events e ON e.id = l.event_id"
     f"  WHERE l.item_id = :item AND {EVENT_HELD}),"
-    " CASE WHEN i.all_telebridges = 1"
+    " CASE WHEN i.all_telebridges"
     f"  THEN (SELECT COUNT(*) FROM telebridges b WHERE {TELEBRIDGE_HELD})"
     "  ELSE (SELECT COUNT(*) FROM roadmap_telebridges l"
     "   JOIN telebridges b ON b.id = l.telebridge_id"
@@ -235,9 +234,8 @@ class RoadmapRepo:
         self, keys: Iterable[str], *, conn: Writer | None = None
     ) -> dict[str, int]:
         async with (conn or self._db.read).execute(
-            "SELECT ext_key, id FROM roadmap_items"
-            " WHERE ext_key IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(set(keys)), ensure_ascii=False),),
+            "SELECT ext_key, id FROM roadmap_items WHERE ext_key = ANY(?)",
+            (sorted(set(keys)),),
         ) as cur:
             return {row[0]: row[1] for row in await cur.fetchall()}
 
@@ -251,7 +249,7 @@ class RoadmapRepo:
     async def save(self, conn: Writer, *, item: NewItem, item_id: int | None = None) -> int:
         """Insert or update an item's own fields (its status changes go through
         `set_status`, which keeps the history)."""
-        now = to_db_time(utc_now())
+        now = utc_now()
         values = (
             item.number,
             item.direction,
@@ -260,16 +258,18 @@ class RoadmapRepo:
             item.due_year,
             item.due_quarter,
             item.notes,
-            int(item.all_telebridges),
+            item.all_telebridges,
         )
         if item_id is None:
-            cur = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO roadmap_items (number, direction, title, responsible_city_id,"
                 " due_year, due_quarter, notes, all_telebridges, status, ext_key, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (*values, item.status, item.ext_key, now, now),
-            )
-            return int(cur.lastrowid or 0)
+            ) as cur:
+                row = await cur.fetchone()
+            assert row is not None
+            return int(row[0])
         await conn.execute(
             "UPDATE roadmap_items SET number = ?, direction = ?, title = ?,"
             " responsible_city_id = ?, due_year = ?, due_quarter = ?, notes = ?,"
@@ -292,27 +292,29 @@ class RoadmapRepo:
         longer `old` (someone else changed it first)."""
         cur = await conn.execute(
             "UPDATE roadmap_items SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-            (new, to_db_time(now), item_id, old),
+            (new, now, item_id, old),
         )
         if cur.rowcount != 1:
             return None
-        cur = await conn.execute(
+        async with conn.execute(
             "INSERT INTO roadmap_history (item_id, old_status, new_status, changed_by,"
-            " changed_at) VALUES (?, ?, ?, ?, ?)",
-            (item_id, old, new, actor, to_db_time(now)),
-        )
-        return int(cur.lastrowid or 0)
+            " changed_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (item_id, old, new, actor, now),
+        ) as added:
+            row = await added.fetchone()
+        assert row is not None
+        return int(row[0])
 
     async def set_notes(self, conn: Writer, *, item_id: int, notes: str) -> None:
         await conn.execute(
             "UPDATE roadmap_items SET notes = ?, updated_at = ? WHERE id = ?",
-            (notes, to_db_time(utc_now()), item_id),
+            (notes, utc_now(), item_id),
         )
 
     async def set_all_telebridges(self, conn: Writer, *, item_id: int, value: bool) -> None:
         await conn.execute(
             "UPDATE roadmap_items SET all_telebridges = ?, updated_at = ? WHERE id = ?",
-            (int(value), to_db_time(utc_now()), item_id),
+            (value, utc_now(), item_id),
         )
 
     # Links
@@ -333,7 +335,10 @@ class RoadmapRepo:
         """Link or unlink one trip, event or telebridge; False if nothing changed."""
         table, column = _LINKS[kind]
         if linked:
-            sql = f"INSERT OR IGNORE INTO {table} (item_id, {column}) VALUES (?, ?)"  # noqa: S608
+            sql = (
+                f"INSERT INTO {table} (item_id, {column}) VALUES (?, ?)"  # noqa: S608
+                " ON CONFLICT DO NOTHING"
+            )
         else:
             sql = f"DELETE FROM {table} WHERE item_id = ? AND {column} = ?"  # noqa: S608
         cur = await conn.execute(sql, (item_id, target_id))
@@ -345,7 +350,8 @@ class RoadmapRepo:
         table, column = _LINKS[kind]
         await conn.execute(f"DELETE FROM {table} WHERE item_id = ?", (item_id,))  # noqa: S608
         await conn.executemany(
-            f"INSERT OR IGNORE INTO {table} (item_id, {column}) VALUES (?, ?)",  # noqa: S608
+            f"INSERT INTO {table} (item_id, {column}) VALUES (?, ?)"  # noqa: S608
+            " ON CONFLICT DO NOTHING",
             [(item_id, target_id) for target_id in target_ids],
         )
 
@@ -398,11 +404,7 @@ class RoadmapRepo:
             ]
 
     async def progress(self, *, item_id: int, now: datetime) -> Progress:
-        moment = to_db_time(now)
-        async with self._db.read.execute(
-            _PROGRESS_SQL,
-            {"item": item_id, "now": moment},
-        ) as cur:
+        async with self._db.read.execute(_PROGRESS_SQL, {"item": item_id, "now": now}) as cur:
             row = await cur.fetchone()
         if row is None:
             return Progress(0, 0, 0, 0)
@@ -463,7 +465,7 @@ class RoadmapRepo:
     async def mark_notified(self, *, history_id: int, now: datetime) -> None:
         await self._db.execute_write(
             "UPDATE roadmap_history SET notified_at = ? WHERE id = ?",
-            (to_db_time(now), history_id),
+            (now, history_id),
         )
 
     async def changes_by(self, *, tg_id: int) -> int:
@@ -481,8 +483,9 @@ class RoadmapRepo:
         """True if the person did not follow yet."""
         return (
             await self._db.execute_write(
-                "INSERT OR IGNORE INTO roadmap_followers (tg_id, created_at) VALUES (?, ?)",
-                (tg_id, to_db_time(now)),
+                "INSERT INTO roadmap_followers (tg_id, created_at) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (tg_id, now),
             )
             == 1
         )

@@ -24,7 +24,7 @@ class CoordinatorRecord:
     registered_it: bool  # the person registered the institution
 
 
-def _since(value: str) -> datetime:
+def _since(value: str | datetime) -> datetime:
     """A coordinator row's created_at, which the schema declares NOT NULL."""
     moment = from_db_time(value)
     assert moment is not None

@@ -2,7 +2,9 @@
 
 Every change of state is a conditional UPDATE (on the status, the round and the side
 awaited) inside the caller's transaction, so two people pressing at once yield one
-change and the second learns that it was already made.
+change and the second learns that it was already made. A condition on a column that
+may be NULL (the side awaited, the partner) is `IS NOT DISTINCT FROM ?`: equal, or both
+NULL (SQLite's `IS ?` is not PostgreSQL's).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time
 
 
 class TelebridgeStatus(StrEnum):
@@ -199,8 +201,8 @@ def _round(row: tuple) -> Round:
 def _terms_values(terms: Terms) -> tuple[object, ...]:
     """starts_at, ends_at, duration_min, video_url, note, as the columns take them."""
     return (
-        to_db_time(terms.starts_at),
-        to_db_time(terms.ends_at),
+        terms.starts_at,
+        terms.ends_at,
         terms.duration_min,
         terms.video_url,
         terms.note,
@@ -268,11 +270,11 @@ class TelebridgeRepo:
                 number,
                 institution_id,
                 tg_id,
-                to_db_time(terms.starts_at),
+                terms.starts_at,
                 terms.duration_min,
                 terms.video_url,
                 terms.note,
-                to_db_time(now),
+                now,
             ),
         )
 
@@ -289,12 +291,11 @@ class TelebridgeRepo:
         tg_id: int,
         now: datetime,
     ) -> int:
-        stamp = to_db_time(now)
-        cur = await conn.execute(
+        async with conn.execute(
             "INSERT INTO telebridges (proposer_id, partner_id, partner_city_id, topic,"
             " age_group, starts_at, ends_at, duration_min, video_url, note, status, round,"
             " awaiting_id, created_by, created_at, updated_at, open_offer)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 1, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 1, ?, ?, ?, ?, ?) RETURNING id",
             (
                 proposer_id,
                 partner_id,
@@ -304,22 +305,24 @@ class TelebridgeRepo:
                 *_terms_values(terms),
                 partner_id,
                 tg_id,
-                stamp,
-                stamp,
-                int(partner_id is None),
+                now,
+                now,
+                partner_id is None,
             ),
-        )
-        assert cur.lastrowid is not None
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        telebridge_id = int(row[0])
         await self._add_round(
             conn,
-            telebridge_id=cur.lastrowid,
+            telebridge_id=telebridge_id,
             number=1,
             institution_id=proposer_id,
             tg_id=tg_id,
             terms=terms,
             now=now,
         )
-        return cur.lastrowid
+        return telebridge_id
 
     async def counter(
         self,
@@ -345,13 +348,13 @@ class TelebridgeRepo:
                 "UPDATE telebridges SET round = ?, awaiting_id = ?, partner_id = ?,"
                 " starts_at = ?, ends_at = ?, duration_min = ?, video_url = ?, note = ?,"
                 " updated_at = ? WHERE id = ? AND round = ? AND status = 'proposed'"
-                " AND awaiting_id IS ?",
+                " AND awaiting_id IS NOT DISTINCT FROM ?",
                 (
                     number,
                     awaited,
                     partner_id,
                     *_terms_values(terms),
-                    to_db_time(now),
+                    now,
                     current.id,
                     current.round,
                     current.awaiting_id,
@@ -361,11 +364,11 @@ class TelebridgeRepo:
             cur = await conn.execute(
                 "UPDATE telebridges SET round = ?, awaiting_id = ?, status = 'rescheduled',"
                 " updated_at = ? WHERE id = ? AND round = ? AND status IN (?, ?)"
-                " AND awaiting_id IS ?",
+                " AND awaiting_id IS NOT DISTINCT FROM ?",
                 (
                     number,
                     awaited,
-                    to_db_time(now),
+                    now,
                     current.id,
                     current.round,
                     *BOOKED,
@@ -399,45 +402,46 @@ class TelebridgeRepo:
         proposer and that school (round 1 the offer's terms, round 2 the school's), the
         proposer to answer. None if the offer changed meanwhile (taken, withdrawn) or the
         school has a counter on it waiting already."""
-        stamp = to_db_time(now)
         if await self.pending_counter(offer_id=offer.id, institution_id=institution_id, conn=conn):
             return None
-        cur = await conn.execute(
+        async with conn.execute(
             "INSERT INTO telebridges (proposer_id, partner_id, partner_city_id, topic,"
             " age_group, starts_at, ends_at, duration_min, video_url, note, status, round,"
             " awaiting_id, created_by, created_at, updated_at, open_offer, offer_id)"
             " SELECT proposer_id, ?, partner_city_id, topic, age_group, ?, ?, ?, ?, ?,"
-            " 'proposed', 2, proposer_id, created_by, ?, ?, 0, id FROM telebridges"
-            " WHERE id = ? AND status = 'proposed' AND partner_id IS NULL AND round = ?",
+            " 'proposed', 2, proposer_id, created_by, ?, ?, FALSE, id FROM telebridges"
+            " WHERE id = ? AND status = 'proposed' AND partner_id IS NULL AND round = ?"
+            " RETURNING id",
             (
                 institution_id,
                 *_terms_values(terms),
-                stamp,
-                stamp,
+                now,
+                now,
                 offer.id,
                 offer.round,
             ),
-        )
-        if cur.rowcount != 1:
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
             return None
-        assert cur.lastrowid is not None
+        counter_id = int(row[0])
         await conn.execute(
             "INSERT INTO telebridge_rounds (telebridge_id, round, institution_id, tg_id,"
             " starts_at, duration_min, video_url, note, created_at)"
             " SELECT ?, 1, institution_id, tg_id, starts_at, duration_min, video_url, note,"
             " created_at FROM telebridge_rounds WHERE telebridge_id = ? AND round = ?",
-            (cur.lastrowid, offer.id, offer.round),
+            (counter_id, offer.id, offer.round),
         )
         await self._add_round(
             conn,
-            telebridge_id=cur.lastrowid,
+            telebridge_id=counter_id,
             number=2,
             institution_id=institution_id,
             tg_id=tg_id,
             terms=terms,
             now=now,
         )
-        return cur.lastrowid
+        return counter_id
 
     async def pending_counter(
         self, *, offer_id: int, institution_id: int, conn: Writer | None = None
@@ -462,20 +466,20 @@ class TelebridgeRepo:
         the offer (`get` follows it), so buttons under its notices reach the offer and
         its id is never reused. False if the counter or the offer changed."""
         assert counter.offer_id is not None and counter.partner_id is not None
-        stamp = to_db_time(now)
         cur = await conn.execute(
             "UPDATE telebridges SET status = 'confirmed', awaiting_id = NULL, partner_id = ?,"
             " starts_at = ?, ends_at = ?, duration_min = ?, video_url = ?, note = ?,"
             " round = ?, sequence = sequence + 1, confirmed_at = ?, updated_at = ?"
             " WHERE id = ? AND status = 'proposed' AND partner_id IS NULL"
             " AND EXISTS (SELECT 1 FROM telebridges c WHERE c.id = ? AND c.offer_id = ?"
-            " AND c.status = 'proposed' AND c.round = ? AND c.awaiting_id IS ?)",
+            " AND c.status = 'proposed' AND c.round = ?"
+            " AND c.awaiting_id IS NOT DISTINCT FROM ?)",
             (
                 counter.partner_id,
                 *_terms_values(terms),
                 counter.round,
-                stamp,
-                stamp,
+                now,
+                now,
                 counter.offer_id,
                 counter.id,
                 counter.offer_id,
@@ -495,7 +499,7 @@ class TelebridgeRepo:
         await conn.execute(
             "UPDATE telebridges SET status = 'cancelled', awaiting_id = NULL,"
             " closed_by = partner_id, merged_into = ?, updated_at = ? WHERE id = ?",
-            (counter.offer_id, stamp, counter.id),
+            (counter.offer_id, now, counter.id),
         )
         return True
 
@@ -520,9 +524,9 @@ class TelebridgeRepo:
             pending = [_telebridge(tuple(row)) for row in await cur.fetchall()]
         await conn.execute(
             "UPDATE telebridges SET status = 'cancelled', awaiting_id = NULL,"
-            " closed_by = CASE WHEN partner_id IS ? THEN partner_id ELSE ? END,"
+            " closed_by = CASE WHEN partner_id IS NOT DISTINCT FROM ? THEN partner_id ELSE ? END,"
             " sequence = sequence + 1, updated_at = ? WHERE offer_id = ? AND status = 'proposed'",
-            (taker, closed_by, to_db_time(now), offer_id),
+            (taker, closed_by, now, offer_id),
         )
         return pending
 
@@ -541,12 +545,12 @@ class TelebridgeRepo:
             " starts_at = ?, ends_at = ?, duration_min = ?, video_url = ?, note = ?,"
             " sequence = sequence + 1, confirmed_at = ?, updated_at = ?"
             " WHERE id = ? AND round = ? AND status IN ('proposed', 'rescheduled')"
-            " AND awaiting_id IS ? AND partner_id IS ?",
+            " AND awaiting_id IS NOT DISTINCT FROM ? AND partner_id IS NOT DISTINCT FROM ?",
             (
                 partner_id,
                 *_terms_values(terms),
-                to_db_time(now),
-                to_db_time(now),
+                now,
+                now,
                 current.id,
                 current.round,
                 current.awaiting_id,
@@ -570,8 +574,7 @@ class TelebridgeRepo:
             "UPDATE telebridges SET status = ?, awaiting_id = NULL, reason = ?, closed_by = ?,"
             " sequence = sequence + 1, updated_at = ? WHERE id = ? AND round = ?"
             " AND status = ?",
-            (status, reason, institution_id, to_db_time(now), current.id, current.round,
-             current.status),
+            (status, reason, institution_id, now, current.id, current.round, current.status),
         )  # fmt: skip
         return cur.rowcount == 1
 
@@ -580,7 +583,7 @@ class TelebridgeRepo:
         cur = await conn.execute(
             "UPDATE telebridges SET status = 'confirmed', awaiting_id = NULL, updated_at = ?"
             " WHERE id = ? AND round = ? AND status = 'rescheduled'",
-            (to_db_time(now), current.id, current.round),
+            (now, current.id, current.round),
         )
         return cur.rowcount == 1
 
@@ -593,7 +596,7 @@ class TelebridgeRepo:
         cur = await conn.execute(
             "UPDATE telebridges SET video_url = ?, sequence = sequence + 1, updated_at = ?"
             " WHERE id = ? AND round = ? AND status = ?",
-            (video_url, to_db_time(now), current.id, current.round, current.status),
+            (video_url, now, current.id, current.round, current.status),
         )
         if cur.rowcount != 1:
             return False
@@ -627,19 +630,19 @@ class TelebridgeRepo:
                 telebridge_id,
                 institution_id,
                 tg_id,
-                int(held),
+                held,
                 text,
                 photo_file_id,
-                to_db_time(now),
+                now,
             ),
         )
         if cur.rowcount != 1:
             return False
         await conn.execute(
             "UPDATE telebridges SET status = CASE WHEN EXISTS (SELECT 1 FROM telebridge_reports"
-            " r WHERE r.telebridge_id = telebridges.id AND r.held = 1) THEN 'held'"
+            " r WHERE r.telebridge_id = telebridges.id AND r.held) THEN 'held'"
             " ELSE 'not_held' END, updated_at = ? WHERE id = ? AND status IN (?, ?, ?, ?)",
-            (to_db_time(now), telebridge_id, *BOOKED, HELD, NOT_HELD),
+            (now, telebridge_id, *BOOKED, HELD, NOT_HELD),
         )
         return True
 
@@ -656,7 +659,7 @@ class TelebridgeRepo:
         cur = await conn.execute(
             "UPDATE telebridge_reports SET report = COALESCE(?, report),"
             " photo_file_id = COALESCE(?, photo_file_id)"
-            " WHERE telebridge_id = ? AND institution_id = ? AND held = 1",
+            " WHERE telebridge_id = ? AND institution_id = ? AND held",
             (text, photo_file_id, telebridge_id, institution_id),
         )
         return cur.rowcount == 1
@@ -702,8 +705,8 @@ class TelebridgeRepo:
                 *BOOKED,
                 *ids,
                 *ids,
-                to_db_time(ends_at),
-                to_db_time(starts_at),
+                ends_at,
+                starts_at,
                 exclude_id or -1,
             ),
         ) as cur:
@@ -725,7 +728,7 @@ class TelebridgeRepo:
             f" WHERE (t.proposer_id = ? OR t.partner_id = ?) AND t.merged_into IS NULL"
             f" AND {condition}"
             f" ORDER BY {order} LIMIT ? OFFSET ?",
-            (institution_id, institution_id, *OPEN, to_db_time(now), limit, offset),
+            (institution_id, institution_id, *OPEN, now, limit, offset),
         ) as cur:
             rows = await cur.fetchall()
         if not rows:
@@ -740,7 +743,7 @@ class TelebridgeRepo:
             f"SELECT {_COLUMNS}, COUNT(*) OVER () FROM telebridges t"  # noqa: S608
             " WHERE t.partner_id IS NULL AND t.partner_city_id = ? AND t.status = 'proposed'"
             " AND t.starts_at > ? ORDER BY t.starts_at, t.id LIMIT ? OFFSET ?",
-            (city_id, to_db_time(now), limit, offset),
+            (city_id, now, limit, offset),
         ) as cur:
             rows = await cur.fetchall()
         if not rows:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage.db import Database, Writer, db_time, to_db_time, utc_now
+from storage.db import Database, Writer, db_time, utc_now
 
 
 class Direction(StrEnum):
@@ -207,7 +207,7 @@ class TripRepo:
         programme_id: int | None = None,
     ) -> int:
         """Insert, or update by id or by ext_key. Runs inside the caller's transaction."""
-        now = to_db_time(utc_now())
+        now = utc_now()
         audience = json.dumps(list(programme.audience))
         if programme_id is None and programme.ext_key is not None:
             async with conn.execute(
@@ -216,9 +216,10 @@ class TripRepo:
                 row = await cur.fetchone()
             programme_id = row[0] if row else None
         if programme_id is None:
-            inserted = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO programmes (ext_key, direction, title, description, audience,"
-                " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (
                     programme.ext_key,
                     programme.direction,
@@ -229,9 +230,10 @@ class TripRepo:
                     now,
                     now,
                 ),
-            )
-            assert inserted.lastrowid is not None
-            return inserted.lastrowid
+            ) as cur:
+                inserted = await cur.fetchone()
+            assert inserted is not None
+            return int(inserted[0])
         await conn.execute(
             "UPDATE programmes SET direction = ?, title = ?, description = ?, audience = ?,"
             " updated_at = ? WHERE id = ?",
@@ -354,7 +356,7 @@ class TripRepo:
         trip_id: int | None = None,
     ) -> int:
         """Insert, or update by id or ext_key, with its questions. In the caller's transaction."""
-        now = to_db_time(utc_now())
+        now = utc_now()
         if trip_id is None and trip.ext_key is not None:
             async with conn.execute(
                 "SELECT id FROM trips WHERE ext_key = ?", (trip.ext_key,)
@@ -366,28 +368,30 @@ class TripRepo:
             trip.title,
             trip.from_city_id,
             trip.to_city_id,
-            to_db_time(trip.starts_at),
-            to_db_time(trip.ends_at),
-            to_db_time(trip.registration_deadline),
+            trip.starts_at,
+            trip.ends_at,
+            trip.registration_deadline,
             trip.capacity,
-            int(trip.needs_approval),
+            trip.needs_approval,
             trip.description,
             trip.status,
-            int(trip.for_minors),
+            trip.for_minors,
         )
         if trip_id is None:
-            inserted = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO trips (programme_id, title, from_city_id, to_city_id, starts_at,"
                 " ends_at, registration_deadline, capacity, needs_approval, description,"
                 " status, for_minors, ext_key, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (*values, trip.ext_key, actor, now, now),
-            )
-            assert inserted.lastrowid is not None
-            trip_id = inserted.lastrowid
+            ) as cur:
+                inserted = await cur.fetchone()
+            assert inserted is not None
+            trip_id = int(inserted[0])
             if actor is not None:
                 await conn.execute(
-                    "INSERT OR IGNORE INTO trip_organisers (trip_id, tg_id) VALUES (?, ?)",
+                    "INSERT INTO trip_organisers (trip_id, tg_id) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     (trip_id, actor),
                 )
         else:
@@ -416,7 +420,7 @@ class TripRepo:
                     q.key,
                     q.kind,
                     q.label,
-                    int(q.required),
+                    q.required,
                     json.dumps(list(q.options), ensure_ascii=False),
                 )
                 for index, q in enumerate(questions)
@@ -433,11 +437,11 @@ class TripRepo:
     ) -> None:
         await conn.execute(
             "UPDATE trips SET status = ?, cancel_reason = ?, updated_at = ? WHERE id = ?",
-            (status, cancel_reason, to_db_time(utc_now()), trip_id),
+            (status, cancel_reason, utc_now(), trip_id),
         )
 
     async def set_capacity(self, conn: Writer, *, trip_id: int, capacity: int) -> None:
         await conn.execute(
             "UPDATE trips SET capacity = ?, updated_at = ? WHERE id = ?",
-            (capacity, to_db_time(utc_now()), trip_id),
+            (capacity, utc_now(), trip_id),
         )

@@ -100,7 +100,7 @@ async def _check_sequences(url: str) -> None:
         )
         assert len(rows) > 10
         for table, column in rows:
-            top = await conn.fetchval(f'SELECT MAX("{column}") FROM "{table}"')  # noqa: S608
+            top = await conn.fetchval(f'SELECT MAX("{column}") FROM "{table}"')
             following = await conn.fetchval(
                 "SELECT nextval(pg_get_serial_sequence($1, $2))", f'"{table}"', column
             )

@@ -213,7 +213,7 @@ async def test_forget_says_when_the_wal_is_emptied_later(
     """A snapshot held for longer than /forget waits: the answer does not pretend nothing
     is left; it says the rest goes in minutes, and the bot empties the WAL once the other
     connection lets go."""
-    monkeypatch.setattr("storage.db.WIPE_WITHIN", 0.3)
+    monkeypatch.setattr("storage.sqlite.WIPE_WITHIN", 0.3)
     person, values = await _planted(app, make_user, db_path)
     await person.send("/forget")
     close = _hold_snapshot(db_path, 1.5)

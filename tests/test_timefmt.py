@@ -22,7 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MOSCOW = ZoneInfo("Europe/Moscow")
 # Where a conversion or a format is allowed besides bot/core/timefmt.py, and why.
 ALLOWED = {
-    "storage/db.py": "stores instants as UTC text (to_db_time): not for people",
+    "storage/db.py": "reads stored instants back as UTC datetimes: not for people",
+    "storage/dialect.py": "stores instants as UTC text on SQLite (to_db_time): not for people",
+    "storage/transfer.py": "the copy to PostgreSQL reads SQLite's UTC text as instants",
+    "bot/operations/pg_backup.py": "dump file names carry a sortable UTC stamp, read by programs",
+    "bot/operations/instance_lock.py": "the lock file names its holder's start for operators",
     "bot/calendar/ics.py": "an .ics carries aware datetimes in the event's zone for calendars",
     "bot/operations/backup.py": "backup file names carry a sortable UTC stamp, read by programs",
 }
@@ -31,6 +35,8 @@ ALLOWED = {
 # Where .isoformat() is allowed, and why: each is read by a program, never by a person.
 ISO_ALLOWED = {
     "storage/db.py": "stores instants as UTC text",
+    "storage/dialect.py": "stores instants as UTC text on SQLite",
+    "bot/operations/instance_lock.py": "the lock file's start time, read by operators in UTC",
     "bot/importer/sandbox.py": "the child process hands parsed cells to the parent as JSON",
     "bot/importer/files.py": "a date cell becomes the stored answer text (YYYY-MM-DD)",
     "bot/trips/questions.py": "date answers are stored as YYYY-MM-DD, shown by local_text",

@@ -241,11 +241,15 @@ class BroadcastRepo:
     async def start_scheduled(
         self, *, broadcast_id: int, audience: RecipientFilter, now: datetime, late: bool
     ) -> bool:
-        """A scheduled broadcast's time came: queue its recipients (once)."""
+        """A scheduled broadcast's time came: queue its recipients (once).
+
+        The row is locked (FOR UPDATE; SQLite has one writer at a time anyway): a second
+        worker starting it at the same moment waits, then finds it started.
+        """
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "SELECT from_chat_id, from_message_id, content_kind FROM broadcasts"
-                " WHERE id = ? AND status = ?",
+                " WHERE id = ? AND status = ? FOR UPDATE",
                 (broadcast_id, SCHEDULED),
             ) as found:
                 row = await found.fetchone()

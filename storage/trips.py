@@ -251,10 +251,17 @@ class TripRepo:
     # Trips
 
     async def get(self, *, trip_id: int, conn: Writer | None = None) -> Trip | None:
-        async with (conn or self._db.lookup).execute(
-            f"SELECT {_TRIP_COLUMNS} FROM trips t WHERE t.id = ?",  # noqa: S608
-            (trip_id,),
-        ) as cur:
+        """The trip; inside a transaction (`conn`) its row stays locked until the commit.
+
+        Seats are decided on the trip: counted, given, freed and passed on after reading
+        it in the same transaction. SQLite runs one write transaction at a time (the
+        clause is dropped there); PostgreSQL runs them side by side, and without the lock
+        two registrations would both count the same free seat.
+        """
+        sql = f"SELECT {_TRIP_COLUMNS} FROM trips t WHERE t.id = ?"  # noqa: S608
+        if conn is not None:
+            sql += " FOR UPDATE"
+        async with (conn or self._db.lookup).execute(sql, (trip_id,)) as cur:
             row = await cur.fetchone()
         return trip_from_row(tuple(row)) if row else None
 

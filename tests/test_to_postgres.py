@@ -7,8 +7,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +20,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.import_data import register
 from tests.stores import postgres_answers, postgres_url
 from tests.test_broadcast import compose_text, wait_finished
+from tests.test_import import _cli
 
 ROOT = Path(__file__).resolve().parent.parent
 _ANSWER = {"yes_no": "yes", "date": "2000-01-31"}
@@ -43,29 +42,6 @@ async def target() -> AsyncIterator[str]:
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         await conn.close()
-
-
-def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "WEBHOOK_", "LOG_"))
-    }
-    env.update(
-        PYTHONPATH=str(ROOT),
-        DATABASE_PATH=str(tmp_path / "db" / "bot.sqlite3"),
-        BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL="http://127.0.0.1:9",  # nothing is sent by these commands
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _counts(path: Path) -> dict[str, int]:

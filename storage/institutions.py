@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from storage.db import Database, Writer, db_time, from_db_time, utc_now
+from storage.search_key import search_key
 
 
 class InstitutionKind(StrEnum):
@@ -119,11 +120,13 @@ class InstitutionRepo:
         if the person already coordinates (or asked to join) another one (the caller
         rolls the transaction back then)."""
         async with conn.execute(
-            "INSERT INTO institutions (kind, name, city_id, address, age_groups, created_by,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO institutions (kind, name, name_key, city_id, address, age_groups,"
+            " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (
                 institution.kind,
                 institution.name,
+                search_key(institution.name),
                 institution.city_id,
                 institution.address,
                 ",".join(institution.age_groups),
@@ -167,7 +170,7 @@ class InstitutionRepo:
         offset: int,
     ) -> tuple[list[PartnerRow], int]:
         """Institutions by city, type and age group; those that held telebridges with
-        `partner_of` first (most first), then verified ones, then by name."""
+        `partner_of` first (most first), then verified ones, then by name (its search key)."""
         where = ["1 = 1"]
         params: list[int | str] = []
         if city_id is not None:
@@ -192,11 +195,9 @@ class InstitutionRepo:
         async with self._db.read.execute(
             f"SELECT {_COLUMNS}, {held} AS together, COUNT(*) OVER ()"  # noqa: S608
             f" FROM institutions i WHERE {condition}"
-            # TODO(search key): names in case-insensitive order on both stores. SQLite's
-            # NOCASE and lower() fold ASCII only, PostgreSQL's lower() Cyrillic too, so
-            # neither is portable; a normalised key column will be ordered by. Until then
-            # the name as it is (the same order on both stores with the C collation).
-            " ORDER BY together DESC, i.verified_at IS NULL, i.name, i.id"
+            # By the name's search key (storage/search_key.py), compared byte by byte on
+            # both stores: case and ё/е do not matter, and the order is the same.
+            " ORDER BY together DESC, i.verified_at IS NULL, i.name_key, i.id"
             " LIMIT ? OFFSET ?",
             (partner, partner, *params, limit, offset),
         ) as cur:

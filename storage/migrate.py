@@ -10,6 +10,9 @@ instead; `tests/test_schema_parity.py` keeps the two schemas alike.
 On PostgreSQL several workers may start at once: the migrations are applied under a
 session advisory lock (`pg_advisory_lock`), so one applies them and the others wait and
 then find nothing left to do.
+
+After the files, `fill_search_keys` gives stored names their search keys (computed in
+Python, which SQL cannot do alike on both stores).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import asyncpg
 from storage.db import Database, to_db_time, utc_now
 from storage.dialect import POSTGRES, SQLITE
 from storage.postgres import PgConnection
+from storage.search_key import search_key
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+(\.postgres)?\.sql$")
 # The advisory lock's key: any constant the installation's other software does not use.
 MIGRATION_LOCK = 7_414_151_001
+# The migration that adds the search keys (0010_search_keys), and the columns it adds:
+# (table, the name's column, its key's column).
+SEARCH_KEYS_VERSION = 10
+SEARCH_KEYS = (("institutions", "name", "name_key"), ("programmes", "title", "title_key"))
 
 
 class MigrationError(Exception):
@@ -102,18 +110,59 @@ async def _ensure_table(conn: aiosqlite.Connection) -> None:
 
 
 async def migrate(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Bring the database's schema up to date; return the names of the files applied."""
+    """Bring the database's schema up to date and fill missing search keys; return the
+    names of the files applied."""
     if db.dialect == POSTGRES:
         from storage.postgres import PostgresDatabase
 
         assert isinstance(db, PostgresDatabase)
         async with db.connection() as conn:
-            return await apply_postgres_migrations(conn, directory)
-    from storage.sqlite import SqliteDatabase
+            done = await apply_postgres_migrations(conn, directory)
+    else:
+        from storage.sqlite import SqliteDatabase
 
-    assert isinstance(db, SqliteDatabase)
-    async with db.transaction_free() as lite:
-        return await apply_migrations(lite, directory)
+        assert isinstance(db, SqliteDatabase)
+        async with db.transaction_free() as lite:
+            done = await apply_migrations(lite, directory)
+    await fill_search_keys(db)
+    return done
+
+
+async def fill_search_keys(db: Database) -> int:
+    """Give each stored name without its search key the key (`storage.search_key`);
+    return how many rows got one.
+
+    The repositories write the key with every name; the rows stored before migration
+    0010 added the key columns (and any written by SQL that left the key out) have '',
+    and SQL cannot compute a key (SQLite folds no Cyrillic), so it is done here, at every
+    start. Idempotent, and one read of two small tables when there is nothing to do; a
+    name whose key is '' itself (only spaces) is read again each time and left as it is.
+    A row renamed meanwhile keeps the key its rename wrote (the UPDATE checks the name).
+    """
+    async with db.read.execute(
+        "SELECT COUNT(*) FROM schema_migrations WHERE version = ?", (SEARCH_KEYS_VERSION,)
+    ) as cur:
+        row = await cur.fetchone()
+    if not row or not row[0]:  # a schema older than the key columns (a test's partial one)
+        return 0
+    filled = 0
+    for table, name, key in SEARCH_KEYS:
+        # The names come from SEARCH_KEYS above, not from anyone's input.
+        async with db.read.execute(
+            f"SELECT id, {name} FROM {table} WHERE {key} = '' AND {name} <> ''"  # noqa: S608
+        ) as cur:
+            missing = [(search_key(row[1]), row[0], row[1]) for row in await cur.fetchall()]
+        missing = [values for values in missing if values[0]]
+        if not missing:
+            continue
+        async with db.transaction() as conn:
+            await conn.executemany(
+                f"UPDATE {table} SET {key} = ? WHERE id = ? AND {name} = ?",  # noqa: S608
+                missing,
+            )
+        logger.info("Search keys filled: %s rows of %s", len(missing), table)
+        filled += len(missing)
+    return filled
 
 
 async def _ensure_schema(conn: PgConnection) -> None:

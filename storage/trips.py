@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from storage.db import Database, Writer, db_time, utc_now
+from storage.search_key import search_key
 
 
 class Direction(StrEnum):
@@ -186,7 +187,9 @@ class TripRepo:
 
     async def list_programmes(self) -> list[Programme]:
         async with self._db.read.execute(
-            f"SELECT {_PROGRAMME_COLUMNS} FROM programmes p ORDER BY p.direction, p.title"  # noqa: S608
+            f"SELECT {_PROGRAMME_COLUMNS} FROM programmes p"  # noqa: S608
+            # By the title's search key (storage/search_key.py): the same order on both stores.
+            " ORDER BY p.direction, p.title_key, p.id"
         ) as cur:
             return [programme_from_row(tuple(row)) for row in await cur.fetchall()]
 
@@ -217,13 +220,14 @@ class TripRepo:
             programme_id = row[0] if row else None
         if programme_id is None:
             async with conn.execute(
-                "INSERT INTO programmes (ext_key, direction, title, description, audience,"
-                " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " RETURNING id",
+                "INSERT INTO programmes (ext_key, direction, title, title_key, description,"
+                " audience, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     programme.ext_key,
                     programme.direction,
                     programme.title,
+                    search_key(programme.title),
                     programme.description,
                     audience,
                     actor,
@@ -235,11 +239,12 @@ class TripRepo:
             assert inserted is not None
             return int(inserted[0])
         await conn.execute(
-            "UPDATE programmes SET direction = ?, title = ?, description = ?, audience = ?,"
-            " updated_at = ? WHERE id = ?",
+            "UPDATE programmes SET direction = ?, title = ?, title_key = ?, description = ?,"
+            " audience = ?, updated_at = ? WHERE id = ?",
             (
                 programme.direction,
                 programme.title,
+                search_key(programme.title),
                 programme.description,
                 audience,
                 now,

@@ -1,0 +1,40 @@
+"""A name's search key: what lists order by and searches compare, alike on both stores.
+
+Neither store can compare Russian and Belarusian text the way people expect and the
+same way as the other: SQLite's `lower()` and `COLLATE NOCASE` fold ASCII only, and
+PostgreSQL's `lower()` and ordering follow the server's locale (another server, another
+order). So the folding is done here, in Python, once when a name is written, and kept
+beside the name (`institutions.name_key`, `programmes.title_key`, migration 0010).
+The stores then compare keys byte by byte, which is the same on both: SQLite's BINARY
+collation, and PostgreSQL's `COLLATE "C"` declared on the key columns. UTF-8 bytes sort
+as code points, and the Cyrillic code points а…я are in alphabetical order.
+
+The key:
+- Unicode NFKC, so that a letter typed as a base letter and a combining mark (е + ̈),
+  a compatibility form (a full-width letter, a non-breaking space) and the plain letter
+  give one key (it also spells «№» out as «No», so «№ 5» and «No 5» are one key);
+- `casefold()`: case does not matter, Cyrillic (and any other script) included;
+- `ё` → `е` after the folding (so `Ё` too): Russian text writes ё as е as often as not,
+  and «Ёлка» belongs among the words beginning with е, not after я where ё's code point
+  is;
+- runs of whitespace made one space, none at either end.
+
+Belarusian і and ў are letters of their own, not variants of и and у: they are kept
+(casefold only lowers them, «Іван» and «іван» get one key). By code point they sort
+after я, not after з and у as in the Belarusian alphabet; that is the price of one order
+on both stores, and a list of names in a city is short enough for it not to matter.
+
+Changing what the key is changes every stored key: a later migration then sets the keys
+to '' and `storage.migrate` fills them again (see `fill_search_keys` there).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def search_key(text: str) -> str:
+    # NFKC again after casefold(): folding can give a sequence that NFKC composes
+    # differently, and the key of a key must be the key itself.
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return " ".join(folded.replace("ё", "е").split())

@@ -30,6 +30,7 @@ from storage.dialect import to_db_time
 __all__ = [
     "Database",
     "DatabaseOpenError",
+    "DatabaseUnavailable",
     "Writer",
     "db_time",
     "from_db_time",
@@ -43,6 +44,13 @@ logger = logging.getLogger(__name__)
 
 class DatabaseOpenError(Exception):
     """The database cannot be opened, created or reached."""
+
+
+class DatabaseUnavailable(Exception):
+    """A use case could not finish for a reason that is not its own and passes: the
+    server closed the connection, or the transaction lost a deadlock or waited too long
+    for a lock. Nothing of the transaction was committed, so trying again is safe; the
+    person is asked to (SQLite, one writer in one process, never raises it)."""
 
 
 def utc_now() -> datetime:

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.db import Database, DatabaseOpenError, Writer
+from storage.db import Database, DatabaseOpenError, DatabaseUnavailable, Writer
 from storage.dialect import POSTGRES, postgres_args, postgres_sql
 
 logger = logging.getLogger(__name__)
@@ -43,14 +43,26 @@ _LOST = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.InterfaceError,
+    # What asyncpg raises when the server ended an idle connection of the pool just before
+    # a statement ("cannot switch to state 12"): the connection is broken, and asyncpg
+    # terminates it when it goes back to the pool (MagicStack/asyncpg#1069).
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
     OSError,
 )
-
-
-class DatabaseUnavailable(Exception):
-    """The database server closed the connection in the middle of a statement; nothing of
-    the transaction was committed. Trying again is safe."""
+# Errors that mean this transaction lost to another one: nothing of it was committed and
+# the same use case run again succeeds (the other transaction has finished by then).
+_CONFLICT = (
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.LockNotAvailableError,
+)
+# A use case waits this long for a row another transaction holds (a trip's seats while
+# someone registers) before the person is asked to try again: far longer than any use
+# case holds one, far shorter than a person waits for an answer.
+LOCK_TIMEOUT = "10s"
+# A transaction left open by a worker that hangs holds its locks until the server ends it.
+IDLE_IN_TRANSACTION_TIMEOUT = "60s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +93,12 @@ class Fetched:
         return rows
 
 
-def _is_lost(exc: BaseException) -> bool:
-    return isinstance(exc, _LOST) and not isinstance(exc, asyncpg.exceptions.InterfaceWarning)
+async def _expire(target: Any) -> None:
+    """One connection found dead means the server restarted or ended them all: every
+    other connection of the pool is replaced at its next use, not found dead one by one
+    by the people's next updates."""
+    if isinstance(target, asyncpg.Pool):
+        await target.expire_connections()
 
 
 class PgStatement:
@@ -97,12 +113,16 @@ class PgStatement:
     async def _call(self, method: str) -> Any:
         try:
             return await getattr(self._target, method)(self._sql, *self._args)
+        except _CONFLICT as exc:
+            raise DatabaseUnavailable(type(exc).__name__) from exc
         except _LOST as exc:
             if not self._retry or method != "fetch":
+                await _expire(self._target)
                 raise DatabaseUnavailable(str(exc)) from exc
             # A query outside a transaction changes nothing: run it again on a fresh
             # connection of the pool. (A write is not repeated: it may have committed.)
             logger.warning("PostgreSQL connection lost (%s); trying again", exc)
+            await _expire(self._target)
             try:
                 return await getattr(self._target, method)(self._sql, *self._args)
             except _LOST as again:
@@ -141,7 +161,7 @@ class PgWriter(Writer):
         text, names = postgres_sql(sql)
         try:
             await self._conn.executemany(text, [postgres_args(names, row) for row in rows])
-        except _LOST as exc:
+        except (*_LOST, *_CONFLICT) as exc:
             raise DatabaseUnavailable(str(exc)) from exc
 
     async def execute_bulk(self, sql: str, params: Any = ()) -> Status:
@@ -180,7 +200,12 @@ class PostgresDatabase(Database):
                 max_size=max_size,
                 timeout=CONNECT_TIMEOUT,
                 # Every moment is UTC; `timestamptz` comes back as an aware datetime anyway.
-                server_settings={"timezone": "UTC", "application_name": "pobratim"},
+                server_settings={
+                    "timezone": "UTC",
+                    "application_name": "pobratim",
+                    "lock_timeout": LOCK_TIMEOUT,
+                    "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION_TIMEOUT,
+                },
             )
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             raise DatabaseOpenError(f"{safe_url(url)}: {exc}") from exc
@@ -210,11 +235,26 @@ class PostgresDatabase(Database):
             try:
                 async with conn.transaction():
                     yield writer
-            except _LOST as exc:
+            except _CONFLICT as exc:
                 raise DatabaseUnavailable(str(exc)) from exc
+            except _LOST as exc:
+                await self._pool.expire_connections()
+                raise DatabaseUnavailable(str(exc)) from exc
+            except DatabaseUnavailable:
+                if conn.is_closed():
+                    await self._pool.expire_connections()
+                raise
         finally:
-            await self._pool.release(conn)
+            await self._release(conn)
         writer.committed()
+
+    async def _release(self, conn: asyncpg.pool.PoolConnectionProxy) -> None:
+        try:
+            await self._pool.release(conn)
+        except (*_LOST, asyncpg.PostgresError) as exc:
+            # The connection could not be reset for reuse; asyncpg has closed it. What
+            # the use case raised (or its commit) stands.
+            logger.warning("A PostgreSQL connection was dropped on release: %s", exc)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[PgConnection]:

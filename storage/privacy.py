@@ -161,8 +161,12 @@ class PrivacyRepo:
 
     @staticmethod
     async def registration_ids(conn: Writer, *, tg_id: int) -> list[int]:
+        # By trip: each release locks its trip, and two erasures (or an erasure and a
+        # trip's edit) that lock trips in one order never deadlock on PostgreSQL.
         return await _ids(
-            conn, "SELECT id FROM registrations WHERE tg_id = ? ORDER BY id", (tg_id,)
+            conn,
+            "SELECT id FROM registrations WHERE tg_id = ? ORDER BY trip_id, id",
+            (tg_id,),
         )
 
     @staticmethod

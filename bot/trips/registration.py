@@ -177,6 +177,9 @@ class RegistrationService:
         """The person leaves the trip; their seat goes to the first in line."""
         async with self._db.transaction() as conn:
             registration = await self._own_active(conn, registration_id, tg_id)
+            # The trip first, as every use case that changes its seats does (one order of
+            # locks: two transactions never wait for each other's rows).
+            await self._trip(conn, registration.trip_id)
             changed = await self._registrations.change_status(
                 conn,
                 registration_id=registration_id,

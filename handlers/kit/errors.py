@@ -8,6 +8,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
+from bot.core.errors import DatabaseUnavailable
 from bot.core.i18n import Translations, Translator
 from bot.core.roles import Person
 from handlers.kit.keyboards import start_keyboard, way_on_keyboard
@@ -23,13 +24,23 @@ async def on_error(
     person: Person | None = None,
 ) -> bool:
     update = event.update
-    # Only the type of the error and the update id: never texts, names or phones.
-    logger.error(
-        "Error while handling update %s: %s",
-        update.update_id,
-        type(event.exception).__name__,
-        exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
-    )
+    passing = isinstance(event.exception, DatabaseUnavailable)
+    if passing:
+        # Not a bug: the database server went away for a moment or this transaction lost
+        # to another. Nothing was written; the person is asked to do it again.
+        logger.warning(
+            "Update %s not handled, the database was unavailable: %s",
+            update.update_id,
+            event.exception,
+        )
+    else:
+        # Only the type of the error and the update id: never texts, names or phones.
+        logger.error(
+            "Error while handling update %s: %s",
+            update.update_id,
+            type(event.exception).__name__,
+            exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+        )
     source = update.message or update.callback_query or update.edited_message
     from_user = getattr(source, "from_user", None)
     if from_user is None:
@@ -40,7 +51,11 @@ async def on_error(
     known = person is not None and person.is_onboarded
     markup = way_on_keyboard(t) if known else start_keyboard(t)
     try:
-        await bot.send_message(from_user.id, t("error-generic"), reply_markup=markup)
+        await bot.send_message(
+            from_user.id,
+            t("error-try-again" if passing else "error-generic"),
+            reply_markup=markup,
+        )
     except TelegramAPIError as exc:
         logger.warning("Cannot tell the person about the error: %s", type(exc).__name__)
     return True

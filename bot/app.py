@@ -27,12 +27,14 @@ from bot.delivery.capability import Delivery
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.delivery.notifier import Notifier
 from bot.delivery.reminders import ReminderConfig, Reminders
+from bot.delivery.signals import Signals, Topic
 from bot.events.capability import Events
 from bot.events.privacy import SubscriptionsSection
 from bot.events.service import EventNotices, EventService
 from bot.importer.plan import ImportServices
 from bot.importer.sandbox import ImportReader, ParseLimits
 from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
+from bot.operations.leadership import Leadership
 from bot.people.capability import People
 from bot.people.personal_data import PersonalData
 from bot.people.privacy_sections import (
@@ -77,7 +79,7 @@ from handlers.trips.registration import answers_block, decision_keyboard, trip_n
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
-from storage.db import Database, utc_now
+from storage.db import Database, is_postgres, utc_now
 from storage.events import EventRepo
 from storage.fsm import SQLiteStorage
 from storage.institutions import InstitutionRepo
@@ -202,7 +204,7 @@ def create_roadmap_notices(
     db: Database,
     outbox: OutboxRepo,
     translations: Translations,
-    delivery: DeliveryEngine | None = None,
+    wake: Callable[[], None] | None = None,
 ) -> RoadmapNotices:
     """Notices of status changes to the roadmap's followers (the bot's and the import's)."""
     return RoadmapNotices(
@@ -210,7 +212,7 @@ def create_roadmap_notices(
         outbox,
         translations,
         roadmap_details_markup,
-        wake=delivery.wake if delivery else None,
+        wake=wake,
     )
 
 
@@ -301,8 +303,11 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
             rate=settings.send_rate, allow_paid_broadcast=settings.allow_paid_broadcast
         ),
     )
-    services = create_services(settings, db, translations, outbox=outbox, wake=delivery.wake)
-    broadcasts = BroadcastService(BroadcastRepo(db), delivery.wake)
+    # Wake-ups for the sender: here, or in the leading worker (bot/delivery/signals.py).
+    signals = Signals()
+    wake = signals.delivery
+    services = create_services(settings, db, translations, outbox=outbox, wake=wake)
+    broadcasts = BroadcastService(BroadcastRepo(db), wake)
     broadcast_monitor = BroadcastMonitor(
         db=db,
         repo=BroadcastRepo(db),
@@ -319,12 +324,14 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         default_zone=settings.timezone,
     )
     reminders = create_reminders(settings, db, services, translations, outbox, delivery)
+    signals.bind(Topic.DELIVERY, delivery.wake)
+    signals.bind(Topic.REMINDERS, reminders.poke)
+    signals.bind(Topic.BROADCASTS, broadcast_monitor.wake)
     events = EventRepo(db)
     event_notices = services.event_notices
     event_service = EventService(
-        db, events, services.trips, services.cities, event_notices, on_change=reminders.poke
+        db, events, services.trips, services.cities, event_notices, on_change=signals.reminders
     )
-    personal_data = create_personal_data(settings, db, services)
     institutions = InstitutionRepo(db)
     telebridges = TelebridgeRepo(db)
     telebridge_notices = TelebridgeNotices(
@@ -340,7 +347,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
             school=school_markup,
         ),
         admin_ids=settings.admin_ids,
-        wake=delivery.wake,
+        wake=wake,
     )
     telebridge_service = TelebridgeService(
         db,
@@ -348,10 +355,30 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         telebridges,
         services.cities,
         telebridge_notices,
-        on_change=reminders.poke,
+        on_change=signals.reminders,
     )
     roadmap_repo = RoadmapRepo(db)
+    roadmap_notices = create_roadmap_notices(db, outbox, translations, signals.delivery)
     audit_log = AuditService(AuditRepo(db))
+    personal_data = create_personal_data(settings, db, services)
+    housekeeping = create_housekeeping(settings, personal_data)
+    duties = SenderDuties(
+        bot=bot,
+        settings=settings,
+        translations=translations,
+        people=services.people,
+        engine=delivery,
+        reminders=reminders,
+        monitor=broadcast_monitor,
+        roadmap_notices=roadmap_notices,
+        housekeeping=housekeeping,
+    )
+    leadership = None
+    if is_postgres(settings.store_url):
+        # One sender among the processes on one database (several workers, or a second
+        # bot started by mistake): the one that holds the leader's lock.
+        leadership = Leadership(settings.store_url, db, duties, signals)
+        delivery.check_before_each_batch(leadership.alive)
     # What the handlers receive, by name: settings and texts, the cities, and one typed
     # object per capability (bot/<capability>/capability.py).
     dp = Dispatcher(
@@ -384,11 +411,13 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
             service=telebridge_service,
             notices=telebridge_notices,
         ),
-        broadcasts=Broadcasts(service=broadcasts, monitor=broadcast_monitor),
+        broadcasts=Broadcasts(
+            service=broadcasts, monitor=broadcast_monitor, wake_monitor=signals.broadcasts
+        ),
         roadmap=Roadmap(
             repo=roadmap_repo,
             service=RoadmapService(db, roadmap_repo),
-            notices=create_roadmap_notices(db, outbox, translations, delivery),
+            notices=roadmap_notices,
         ),
         reports=ReportService(ReportRepo(db), roadmap_repo, services.cities, audit_log),
         delivery=Delivery(
@@ -397,8 +426,11 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
             notifier=services.notifier,
             reminders=reminders,
             reminder_repo=ReminderRepo(db),
+            poke_reminders=signals.reminders,
         ),
-        housekeeping=create_housekeeping(settings, personal_data),
+        housekeeping=housekeeping,
+        leadership=leadership,
+        duties=duties,
     )
     # After aiogram's own (errors, user context, the person's lock), where aiogram puts them.
     dp.update.outer_middleware(tracker)
@@ -413,31 +445,54 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     return dp
 
 
-async def on_startup(
-    bot: Bot,
-    settings: Settings,
-    translations: Translations,
-    people: People,
-    delivery: Delivery,
-    broadcasts: Broadcasts,
-    roadmap: Roadmap,
-    housekeeping: Housekeeping,
-) -> None:
-    await delivery.engine.start()
-    # Status changes whose notices a stop cut short: the followers not told yet are told.
-    await roadmap.notices.resume(now=utc_now())
-    # After the engine: reminders missed while the bot was down are queued right away.
-    await delivery.reminders.start()
-    await broadcasts.monitor.start()
-    housekeeping.start()
-    await set_default_menus(bot, translations)
-    staff = {person.tg_id: person for person in await people.repo.list_organisers()}
-    for tg_id in settings.admin_ids | staff.keys():
-        person = staff.get(tg_id) or await people.repo.get(tg_id=tg_id)
-        access = Access.ADMIN if tg_id in settings.admin_ids else Access.ORGANISER
-        t = translations.get(person.language if person else None)
-        await set_personal_menu(bot, t, chat_id=tg_id, access=access)
-    logger.info("Bot started: %d staff menus set", len(settings.admin_ids | staff.keys()))
+@dataclass(slots=True)
+class SenderDuties:
+    """What one process runs for all: the delivery engine, the reminders, the broadcast
+    monitor, the nightly jobs, and the staff's command menus. A single bot runs them from
+    start to stop; of several processes on PostgreSQL, the leader does (Leadership)."""
+
+    bot: Bot
+    settings: Settings
+    translations: Translations
+    people: PersonRepo
+    engine: DeliveryEngine
+    reminders: Reminders
+    monitor: BroadcastMonitor
+    roadmap_notices: RoadmapNotices
+    housekeeping: Housekeeping
+
+    async def start(self) -> None:
+        await self.engine.start()
+        # Status changes whose notices a stop cut short: the followers not told yet are told.
+        await self.roadmap_notices.resume(now=utc_now())
+        # After the engine: reminders missed while the bot was down are queued right away.
+        await self.reminders.start()
+        await self.monitor.start()
+        self.housekeeping.start()
+        await set_default_menus(self.bot, self.translations)
+        settings = self.settings
+        staff = {person.tg_id: person for person in await self.people.list_organisers()}
+        for tg_id in settings.admin_ids | staff.keys():
+            person = staff.get(tg_id) or await self.people.get(tg_id=tg_id)
+            access = Access.ADMIN if tg_id in settings.admin_ids else Access.ORGANISER
+            t = self.translations.get(person.language if person else None)
+            await set_personal_menu(self.bot, t, chat_id=tg_id, access=access)
+        logger.info("Sender started: %d staff menus set", len(settings.admin_ids | staff.keys()))
+
+    async def stop(self) -> None:
+        # Messages in flight get their answers recorded before the database closes.
+        await self.monitor.stop()
+        await self.housekeeping.stop()
+        await self.reminders.stop()
+        await self.engine.stop(SHUTDOWN_GRACE_SECONDS)
+
+
+async def on_startup(duties: SenderDuties, leadership: Leadership | None) -> None:
+    if leadership is None:
+        await duties.start()
+    else:
+        # Leads now if no other process does; otherwise takes over when the leader stops.
+        await leadership.start()
     # What exists now (modules, aiogram's and pydantic's models, the routers) lives as long
     # as the process. Frozen, it is left out of the garbage collector's passes, which
     # otherwise walk all of it again and again under load.
@@ -447,16 +502,13 @@ async def on_startup(
 
 
 async def on_shutdown(
-    tracker: UpdateTracker,
-    delivery: Delivery,
-    broadcasts: Broadcasts,
-    housekeeping: Housekeeping,
+    tracker: UpdateTracker, duties: SenderDuties, leadership: Leadership | None
 ) -> None:
     # Polling has stopped; let handlers in flight finish before the database closes,
     # then let messages in flight get their answers recorded.
     if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
         logger.warning("Some updates were still being handled at shutdown")
-    await broadcasts.monitor.stop()
-    await housekeeping.stop()
-    await delivery.reminders.stop()
-    await delivery.engine.stop(SHUTDOWN_GRACE_SECONDS)
+    if leadership is None:
+        await duties.stop()
+    else:
+        await leadership.stop()

@@ -31,6 +31,10 @@ DISPATCHER_NAMES = {
     "reports",
     "delivery",
     "housekeeping",
+    # For the start and the stop: what one process runs for all, and (PostgreSQL) the
+    # lock that says which process that is.
+    "duties",
+    "leadership",
 }
 
 

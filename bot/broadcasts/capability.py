@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.broadcasts.monitor import BroadcastMonitor
@@ -12,3 +13,6 @@ from bot.broadcasts.service import BroadcastService
 class Broadcasts:
     service: BroadcastService
     monitor: BroadcastMonitor  # progress messages and the end report
+    # Wakes the monitor (in the leading worker when there are several): a broadcast
+    # started, stopped or was scheduled.
+    wake_monitor: Callable[[], None]

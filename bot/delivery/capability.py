@@ -3,6 +3,7 @@ bot/app.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.delivery.engine import DeliveryEngine
@@ -19,3 +20,6 @@ class Delivery:
     notifier: Notifier
     reminders: Reminders  # queues reminders when they are due
     reminder_repo: ReminderRepo  # people's reminder opt-outs
+    # Times changed (an import): the reminders look again, in the leading worker when
+    # there are several.
+    poke_reminders: Callable[[], None]

@@ -141,11 +141,18 @@ class DeliveryEngine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
+        self._may_send: Callable[[], Awaitable[bool]] | None = None
         self.requeued_at_start = 0
+
+    def check_before_each_batch(self, may_send: Callable[[], Awaitable[bool]]) -> None:
+        """Several workers: before each batch, make sure this process still leads (its
+        lock may have been lost and taken by another worker, which sends from then on)."""
+        self._may_send = may_send
 
     # Lifecycle
 
     async def start(self) -> None:
+        self._stopping = False  # started again after a stop (a worker leads again)
         self.requeued_at_start = await self._outbox.requeue_in_flight()
         if self.requeued_at_start:
             logger.warning(
@@ -187,6 +194,11 @@ class DeliveryEngine:
 
     async def _run(self) -> None:
         while not self._stopping:
+            if self._may_send is not None and not await self._may_send():
+                # No longer the leader: the leadership stops this engine; nothing more
+                # is taken meanwhile.
+                await asyncio.sleep(self._config.idle_poll)
+                continue
             try:
                 rows = await self._outbox.due(
                     now=utc_now(),

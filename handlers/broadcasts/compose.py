@@ -467,7 +467,7 @@ async def schedule(
     await broadcasts.service.attach_progress(
         broadcast_id=broadcast.id, chat_id=sent.chat.id, message_id=sent.message_id
     )
-    broadcasts.monitor.wake()
+    broadcasts.wake_monitor()
 
 
 # Routers

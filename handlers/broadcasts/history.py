@@ -170,7 +170,7 @@ async def stop(
         await show_error(callback, t, error, callback_answer)
         return
     await show(callback, t("bc-stopping", id=stopped.id), way_on_keyboard(t, home_button(t)))
-    broadcasts.monitor.wake()
+    broadcasts.wake_monitor()
 
 
 async def stop_keep(

@@ -91,7 +91,7 @@ async def receive_file(
     # in between is made up for at the next start).
     for history_id in summary.roadmap_changes:  # statuses the file changed: followers told
         await roadmap.notices.announce(history_id, now=now)
-    delivery.reminders.poke()  # new times, new events: reminders follow at once
+    delivery.poke_reminders()  # new times, new events: reminders follow at once
 
 
 def create_router() -> Router:

@@ -110,7 +110,8 @@ events:
 def import_services(db: Database) -> ImportServices:
     """The services an import writes through, built as the bot builds them (a test that
     runs the bot passes `app.dp["trips"].importing` instead, so notices wake its engine)."""
-    settings = Settings(_env_file=None, bot_token=TOKEN, database_path=db.path)  # type: ignore[call-arg]
+    # The services write to `db`, whichever store it is: the settings' own store is unused.
+    settings = Settings(_env_file=None, bot_token=TOKEN)  # type: ignore[call-arg]
     return create_services(settings, db).importing
 
 

@@ -38,7 +38,13 @@ def build_parser() -> RussianParser:
         description="Побратим: Telegram-бот городов-побратимов. Настройки читаются из .env.",
     )
     commands = parser.add_subparsers(dest="command", metavar=COMMAND, title=COMMANDS_TITLE)
-    commands.add_parser("run", help="запустить бота (по умолчанию)")
+    run = commands.add_parser("run", help="запустить бота (по умолчанию)")
+    run.options.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="число процессов вебхука (вместо WORKERS; больше одного — с PostgreSQL и Redis)",
+    )
     commands.add_parser("migrate", help="применить миграции базы данных и выйти")
     grant = commands.add_parser("grant", help="сделать пользователя организатором")
     grant.arguments.add_argument(
@@ -117,8 +123,7 @@ async def _migrate(settings: Settings, _: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, _: argparse.Namespace) -> int:
-    await run_bot(settings)
-    return 0
+    return await run_bot(settings)
 
 
 async def _change_rights(settings: Settings, args: argparse.Namespace) -> int:
@@ -266,8 +271,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ReportArgumentError as exc:
             sys.stderr.write(f"{exc}\n")
             return 2
+    # `run --workers N` is WORKERS=N for this start, checked as the setting is.
+    workers = getattr(args, "workers", None)
+    overrides = {} if workers is None else {"workers": workers}
     try:
-        settings = load_settings()
+        settings = load_settings(**overrides)
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2

@@ -11,6 +11,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
@@ -67,6 +68,9 @@ from handlers.kit.middlewares import (
     PersonLocks,
     PersonMiddleware,
     PopupLimitMiddleware,
+    RecentUpdates,
+    RepeatFilter,
+    SeenUpdates,
     ThrottlingMiddleware,
     UpdateTracker,
 )
@@ -87,6 +91,7 @@ from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
+from storage.redis_state import RedisPersonLocks, RedisSeenUpdates, form_storage, open_redis
 from storage.registrations import RegistrationRepo
 from storage.reminders import ReminderRepo
 from storage.reports import ReportRepo
@@ -287,6 +292,17 @@ def create_import_reader(settings: Settings) -> ImportReader:
     )
 
 
+def create_shared_state(
+    settings: Settings, db: Database, bot: Bot
+) -> tuple[BaseStorage, BaseEventIsolation, SeenUpdates]:
+    """Forms, each person's lock and the update ids taken: in this process (one worker),
+    or in Redis, shared by the workers (REDIS_URL; several workers need it)."""
+    if not settings.redis_url:
+        return SQLiteStorage(db), SimpleEventIsolation(), RecentUpdates()
+    redis = open_redis(settings.redis_url)
+    return form_storage(redis), RedisPersonLocks(redis), RedisSeenUpdates(redis, bot.id)
+
+
 def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     translations = Translations(settings.default_language)
     deep_links = DeepLinkRegistry()
@@ -379,13 +395,14 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         # bot started by mistake): the one that holds the leader's lock.
         leadership = Leadership(settings.store_url, db, duties, signals)
         delivery.check_before_each_batch(leadership.alive)
+    forms, person_locks, seen = create_shared_state(settings, db, bot)
     # What the handlers receive, by name: settings and texts, the cities, and one typed
     # object per capability (bot/<capability>/capability.py).
     dp = Dispatcher(
-        storage=SQLiteStorage(db),
+        storage=forms,
         # One update at a time per person: two fast taps cannot race. Counted as in flight
         # and checked for a flood before it waits for the lock.
-        events_isolation=PersonLocks(SimpleEventIsolation(), tracker, throttling),
+        events_isolation=PersonLocks(person_locks, tracker, throttling),
         settings=settings,
         translations=translations,
         deep_links=deep_links,
@@ -433,6 +450,9 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         duties=duties,
     )
     # After aiogram's own (errors, user context, the person's lock), where aiogram puts them.
+    if settings.webhook_url:
+        # Telegram repeats a webhook update whose request failed; the first take counts.
+        dp.update.outer_middleware(RepeatFilter(seen))
     dp.update.outer_middleware(tracker)
     dp.errors.outer_middleware(tracker.errors)
     dp.update.outer_middleware(throttling)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import signal
 import socket
 from urllib.parse import urlsplit
@@ -17,10 +18,15 @@ from aiohttp import web
 from bot.app import create_bot, create_dispatcher
 from bot.core.config import ConfigError, Settings
 from bot.operations.instance_lock import hold
+from bot.operations.workers import SOCKET_FD, WorkerPool, inherited_socket, worker_number
 from storage.db import Database
 from storage.migrate import migrate
 
 logger = logging.getLogger(__name__)
+
+
+def inherited_socket_fd() -> str | None:
+    return os.environ.get(SOCKET_FD)
 
 
 async def open_database(settings: Settings) -> Database:
@@ -34,14 +40,31 @@ async def open_database(settings: Settings) -> Database:
     return db
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings) -> int:
+    """Run until stopped; the exit code (2: a worker found a settings error)."""
+    if settings.workers > 1 and inherited_socket_fd() is None:
+        return await _run_workers(settings)
     if settings.sqlite_file is None:
         await _run_bot(settings)
-        return
+        return 0
     # While the bot runs, its SQLite file is its own: no second bot beside it, and no
     # copy to PostgreSQL of a file still being written.
     with hold(settings.sqlite_file):
         await _run_bot(settings)
+    return 0
+
+
+async def _run_workers(settings: Settings) -> int:
+    """The parent of WORKERS webhook workers (bot/operations/workers.py)."""
+    # Migrations once, before any worker starts (each would also wait for the others at
+    # the migrations' advisory lock and find nothing to do).
+    db = await open_database(settings)
+    await db.close()
+    sock = bind_webhook_socket(settings.webhook_host, settings.webhook_port)
+    try:
+        return await WorkerPool(sock, settings.workers).run()
+    finally:
+        sock.close()
 
 
 async def _run_bot(settings: Settings) -> None:
@@ -62,7 +85,9 @@ async def _run_bot(settings: Settings) -> None:
         logger.info("Stopped")
 
 
-def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Application:
+def build_webhook_app(
+    settings: Settings, dp: Dispatcher, bot: Bot, *, set_webhook: bool = True
+) -> web.Application:
     """aiohttp app that accepts updates only with the right secret token header."""
     assert settings.webhook_url and settings.webhook_secret
     secret = settings.webhook_secret.get_secret_value()
@@ -71,7 +96,7 @@ def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Appli
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
     setup_application(app, dp, bot=bot)
 
-    async def set_webhook(_: web.Application) -> None:
+    async def tell_telegram(_: web.Application) -> None:
         await bot.set_webhook(
             # Checked at start-up: webhook mode is only entered with a URL set.
             settings.webhook_url,  # type: ignore[arg-type]
@@ -79,7 +104,8 @@ def build_webhook_app(settings: Settings, dp: Dispatcher, bot: Bot) -> web.Appli
             allowed_updates=dp.resolve_used_update_types(),
         )
 
-    app.on_startup.append(set_webhook)
+    if set_webhook:
+        app.on_startup.append(tell_telegram)
     return app
 
 
@@ -156,8 +182,10 @@ def _webhook_refused(exc: TelegramBadRequest) -> ConfigError:
 
 
 async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
-    sock = bind_webhook_socket(settings.webhook_host, settings.webhook_port)
-    app = build_webhook_app(settings, dp, bot)
+    # A worker serves on the socket its parent bound; a single process binds its own.
+    sock = inherited_socket() or bind_webhook_socket(settings.webhook_host, settings.webhook_port)
+    # Of several workers, the first tells Telegram the address (the others would repeat it).
+    app = build_webhook_app(settings, dp, bot, set_webhook=worker_number() <= 1)
     runner = web.AppRunner(app)
     try:
         try:

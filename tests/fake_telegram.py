@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -720,6 +720,14 @@ class FakeTelegram:
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.webhook: dict[str, Any] | None = None
+        # Webhook mode: where updates are POSTed while a webhook is set (the bot's local
+        # address stands in for the public URL it gave), and each attempt's outcome as
+        # (update_id, HTTP status or the error's name).
+        self.webhook_address: str | None = None
+        self.webhook_attempts: list[tuple[int, int | str]] = []
+        self.webhook_retry_after = 0.5  # seconds; Telegram waits longer, the tests cannot
+        self._pushes: set[asyncio.Task[None]] = set()
+        self._client: ClientSession | None = None
 
         self._sent: dict[int, dict[int, SentMessage]] = {}
         self._incoming: dict[tuple[int, int], dict[str, Any]] = {}
@@ -790,6 +798,11 @@ class FakeTelegram:
         self._wake()
         for hold in self._every_hold:
             hold.drop()
+        for push in list(self._pushes):
+            push.cancel()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -887,9 +900,43 @@ class FakeTelegram:
             update["update_id"] = self._last_update_id
         self._last_update_id = max(self._last_update_id, update["update_id"])
         self._remember(update)
+        if self.webhook is not None and self.webhook_address is not None:
+            push = asyncio.create_task(self._push(update))
+            self._pushes.add(push)
+            push.add_done_callback(self._pushes.discard)
+            return update["update_id"]
         self._updates.append(update)
         self._wake()
         return update["update_id"]
+
+    async def _push(self, update: dict[str, Any]) -> None:
+        """Deliver an update to the webhook as Telegram does: a POST of the update as JSON
+        with the secret token header; anything but a 2xx answer in time (an error, a
+        dropped connection, a worker killed mid-request) and it is sent again later,
+        possibly to another of the bot's processes."""
+        assert self.webhook is not None and self.webhook_address is not None
+        if self._client is None:
+            self._client = ClientSession(timeout=ClientTimeout(total=60))
+        headers = {"Content-Type": "application/json"}
+        secret = self.webhook.get("secret_token")
+        if secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(secret)
+        body = json.dumps(update, ensure_ascii=False)
+        for _ in range(20):
+            if self._closing or self.webhook is None:
+                return
+            try:
+                async with self._client.post(
+                    self.webhook_address, data=body, headers=headers
+                ) as response:
+                    await response.read()
+                    outcome: int | str = response.status
+            except (ClientError, TimeoutError) as exc:
+                outcome = type(exc).__name__
+            self.webhook_attempts.append((update["update_id"], outcome))
+            if isinstance(outcome, int) and 200 <= outcome < 300:
+                return
+            await asyncio.sleep(self.webhook_retry_after)
 
     def add_file(
         self, filename: str, content: bytes, *, file_id: str | None = None
@@ -1199,7 +1246,7 @@ class FakeTelegram:
         info: dict[str, Any] = {
             "url": (self.webhook or {}).get("url", ""),
             "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
+            "pending_update_count": len(self._updates) + len(self._pushes),
         }
         if self.webhook and self.webhook.get("allowed_updates"):
             info["allowed_updates"] = self.webhook["allowed_updates"]

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # Webhook worker processes on WEBHOOK_PORT (several need PostgreSQL and Redis).
+    workers: int = Field(default=1, ge=1, le=64)
+    # redis://host:6379/0: forms and each person's lock shared by the workers.
+    redis_url: str | None = None
     # Reminder offsets before the start, in seconds, longest first (typed as 7d,1d,2h).
     event_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 86400, 86400, 2 * 3600)
     trip_reminders: Annotated[tuple[int, ...], NoDecode] = (7 * 86400, 86400)
@@ -127,6 +131,16 @@ class Settings(BaseSettings):
             " postgresql://пользователь@сервер:5432/база"
         )
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.match(r"^(rediss?|unix)://\S+", value):
+            raise ValueError("нужен адрес redis://сервер:6379/0")
+        return value
+
     @field_validator("telegram_api_url", "webhook_url", "privacy_policy_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
@@ -147,6 +161,9 @@ class Settings(BaseSettings):
                 )
             if self.public_api:
                 _public_webhook(self.webhook_url)
+        why = workers_refusal(self, self.workers)
+        if why:
+            raise ValueError(why)
         return self
 
     @property
@@ -168,6 +185,28 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def workers_refusal(settings: Settings, workers: int) -> str | None:
+    """Why the bot cannot run `workers` processes with these settings (None: it can)."""
+    if workers <= 1:
+        return None
+    if not settings.webhook_url:
+        return (
+            f"WORKERS={workers}: несколько процессов работают только в режиме вебхука"
+            " (WEBHOOK_URL); long polling — всегда один процесс, так требует Telegram"
+        )
+    if settings.sqlite_file is not None:
+        return (
+            f"WORKERS={workers}: с SQLite бот работает одним процессом; для нескольких"
+            " нужен PostgreSQL (DATABASE_URL=postgresql://...) и Redis (REDIS_URL)"
+        )
+    if not settings.redis_url:
+        return (
+            f"WORKERS={workers}: несколько процессов делят формы и очередь каждого человека"
+            " через Redis; укажите REDIS_URL=redis://сервер:6379/0"
+        )
+    return None
 
 
 def _public_webhook(url: str) -> None:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-# Re-exported for the error handler: the database could not finish a use case for a
-# passing reason (a lost connection, a lost deadlock); nothing was written, try again.
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from storage.db import DatabaseUnavailable
 
-__all__ = ["DatabaseUnavailable", "UserError"]
+# For the error handler: a use case could not finish for a passing reason (the database
+# lost its connection or a deadlock, Redis did not answer); nothing was written, and the
+# person is asked to try again.
+PASSING_ERRORS = (DatabaseUnavailable, RedisConnectionError, RedisTimeoutError)
+
+__all__ = ["PASSING_ERRORS", "DatabaseUnavailable", "UserError"]
 
 
 class UserError(Exception):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any, Protocol
 
 import asyncpg
@@ -131,7 +132,8 @@ class Leadership:
                 self._conn = await asyncpg.connect(
                     self._url,
                     timeout=CONNECT_TIMEOUT,
-                    server_settings={"application_name": "pobratim-leader"},
+                    # The process is named, for an operator looking at pg_stat_activity.
+                    server_settings={"application_name": f"pobratim-leader-{os.getpid()}"},
                 )
             async with self._query:
                 taken = await self._conn.fetchval(_TAKE, _LOCK_CLASS)

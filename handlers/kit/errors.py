@@ -8,7 +8,7 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
-from bot.core.errors import DatabaseUnavailable
+from bot.core.errors import PASSING_ERRORS
 from bot.core.i18n import Translations, Translator
 from bot.core.roles import Person
 from handlers.kit.keyboards import start_keyboard, way_on_keyboard
@@ -24,13 +24,14 @@ async def on_error(
     person: Person | None = None,
 ) -> bool:
     update = event.update
-    passing = isinstance(event.exception, DatabaseUnavailable)
+    passing = isinstance(event.exception, PASSING_ERRORS)
     if passing:
-        # Not a bug: the database server went away for a moment or this transaction lost
-        # to another. Nothing was written; the person is asked to do it again.
+        # Not a bug: the database or Redis went away for a moment, or this transaction
+        # lost to another. Nothing was written; the person is asked to do it again.
         logger.warning(
-            "Update %s not handled, the database was unavailable: %s",
+            "Update %s not handled, a store was unavailable: %s: %s",
             update.update_id,
+            type(event.exception).__name__,
             event.exception,
         )
     else:

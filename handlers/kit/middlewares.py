@@ -172,6 +172,48 @@ class PersonLocks(BaseEventIsolation):
         await self._inner.close()
 
 
+class SeenUpdates(Protocol):
+    """Update ids already taken (storage.redis_state.RedisSeenUpdates, shared by the
+    workers, or RecentUpdates in one process)."""
+
+    async def first_time(self, update_id: int) -> bool: ...
+
+
+class RecentUpdates:
+    """The last `size` update ids this process took."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._ids: set[int] = set()
+        self._order: deque[int] = deque()
+
+    async def first_time(self, update_id: int) -> bool:
+        if update_id in self._ids:
+            return False
+        self._ids.add(update_id)
+        self._order.append(update_id)
+        if len(self._order) > self._size:
+            self._ids.discard(self._order.popleft())
+        return True
+
+
+class RepeatFilter(BaseMiddleware):
+    """Webhook mode: Telegram sends an update again when its request failed or timed out
+    (a worker died, answered 5xx, was slow), possibly to another worker. The first to
+    take an update id handles it; a repeat is dropped (and answered 200, so Telegram
+    stops sending it)."""
+
+    def __init__(self, seen: SeenUpdates) -> None:
+        self._seen = seen
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if not await self._seen.first_time(event.update_id):
+            logger.info("Update %s arrived again and was dropped", event.update_id)
+            return None
+        return await handler(event, data)
+
+
 class KnownPeople(Protocol):
     """What the middleware reads and marks of people (storage.people.PersonRepo)."""
 

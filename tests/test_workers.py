@@ -1,0 +1,445 @@
+"""Several webhook workers on PostgreSQL and Redis: the settings they need, one sender
+among them that another worker replaces when it dies or loses its lock, wake-ups through
+NOTIFY, each person's lock across processes, and repeated updates taken once.
+
+The bots here are real processes (`python -m bot run`) that the fake Telegram reaches by
+webhook, as Telegram does: it POSTs each update and sends it again when the answer is not
+a 2xx."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiohttp import ClientSession
+from redis.asyncio import Redis
+
+from bot.core.config import Settings
+from bot.runner import open_database
+from storage.db import Database, utc_now
+from storage.outbox import NewMessage, OutboxRepo
+from storage.people import NewProfile, PersonRepo
+from storage.redis_state import RedisPersonLocks
+from tests.conftest import TEST_DATABASE_URL, store_url_for
+from tests.fake_telegram import FakeTelegram, UpdateFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+SECRET = "s3cr3t-hook"
+HOOK = "https://bot.example.org/tg/hook"
+WAIT = 30.0
+
+
+def _redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+needs_servers = pytest.mark.skipif(
+    not TEST_DATABASE_URL or not _redis_answers(),
+    reason="several workers: PostgreSQL (TEST_DATABASE_URL) and Redis on 127.0.0.1:6379",
+)
+
+
+def _token() -> str:
+    # A bot of its own per test: Redis keys carry the bot's id, so tests never share them.
+    return f"{random.randint(10**8, 10**9 - 1)}:AAH-test-token-for-the-fake-server-0"
+
+
+def _env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            ("BOT_", "TELEGRAM_", "DATABASE_", "ADMIN_", "WEBHOOK_", "REDIS_", "WORKERS", "LOG_")
+        )
+    }
+    env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"))
+    env.update(values)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# The settings several workers need
+
+
+async def _exit_line(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=_env(tmp_path, BOT_TOKEN=_token(), **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode().strip()
+
+
+async def test_several_workers_are_refused_without_what_they_need(tmp_path: Path) -> None:
+    webhook = {"WEBHOOK_URL": HOOK, "WEBHOOK_SECRET": SECRET}
+    code, line = await _exit_line(tmp_path, "run", "--workers", "2")
+    assert (code, line) == (
+        2,
+        "Ошибка настройки WORKERS=2: несколько процессов работают только в режиме вебхука"
+        " (WEBHOOK_URL); long polling — всегда один процесс, так требует Telegram",
+    )
+    code, line = await _exit_line(tmp_path, "run", WORKERS="3", **webhook)
+    assert (code, line) == (
+        2,
+        "Ошибка настройки WORKERS=3: с SQLite бот работает одним процессом; для нескольких"
+        " нужен PostgreSQL (DATABASE_URL=postgresql://...) и Redis (REDIS_URL)",
+    )
+    code, line = await _exit_line(
+        tmp_path,
+        "run",
+        "--workers",
+        "2",
+        DATABASE_URL="postgresql://root@127.0.0.1:5432/test",
+        **webhook,
+    )
+    assert (code, line) == (
+        2,
+        "Ошибка настройки WORKERS=2: несколько процессов делят формы и очередь каждого"
+        " человека через Redis; укажите REDIS_URL=redis://сервер:6379/0",
+    )
+    code, line = await _exit_line(tmp_path, "run", REDIS_URL="http://cache:6379")
+    assert (code, line) == (2, "Ошибка настройки REDIS_URL: нужен адрес redis://сервер:6379/0")
+
+
+# Real bot processes
+
+
+class Bots:
+    """`python -m bot run` processes on one PostgreSQL schema and one Redis, reached by
+    the fake Telegram through their webhook."""
+
+    def __init__(self, tmp_path: Path, telegram: FakeTelegram, store_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.telegram = telegram
+        self.store_url = store_url
+        self.procs: list[asyncio.subprocess.Process] = []
+
+    def env(self, port: int, **values: str) -> dict[str, str]:
+        return _env(
+            self.tmp_path,
+            BOT_TOKEN=self.telegram.token,
+            TELEGRAM_API_URL=self.telegram.base_url,
+            DATABASE_URL=self.store_url,
+            REDIS_URL=REDIS_URL,
+            WEBHOOK_URL=HOOK,
+            WEBHOOK_SECRET=SECRET,
+            WEBHOOK_HOST="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+            ADMIN_IDS="1000",
+            LOG_LEVEL="WARNING",
+            **values,
+        )
+
+    async def start(self, *args: str, **values: str) -> tuple[asyncio.subprocess.Process, str]:
+        """A bot (or the parent of several workers) on a port of its own; its address."""
+        port = _free_port()
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            *args,
+            cwd=self.tmp_path,
+            env=self.env(port, **values),
+        )
+        self.procs.append(proc)
+        address = f"http://127.0.0.1:{port}/tg/hook"
+        async with asyncio.timeout(WAIT):
+            while True:
+                assert proc.returncode is None, "the bot stopped at start-up"
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                        break
+                except OSError:
+                    await asyncio.sleep(0.1)
+        return proc, address
+
+    async def stop(self) -> None:
+        for proc in self.procs:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                await asyncio.wait_for(proc.wait(), WAIT)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[tuple[str, Database]]:
+    url = store_url_for(tmp_path / "workers.sqlite3")
+    assert url is not None
+    settings = Settings(_env_file=None, bot_token=_token(), database_url=url)  # type: ignore[call-arg]
+    db = await open_database(settings)  # the schema, migrated
+    yield url, db
+    await db.close()
+
+
+@pytest.fixture
+async def bots(tmp_path: Path, store: tuple[str, Database]) -> AsyncIterator[Bots]:
+    telegram = FakeTelegram(_token())
+    await telegram.start()
+    running = Bots(tmp_path, telegram, store[0])
+    try:
+        yield running
+    finally:
+        await running.stop()
+        await telegram.stop()
+
+
+async def _leader(url: str) -> int | None:
+    """The process id of the process that leads (holds the leader's lock)."""
+    conn = await asyncpg.connect(url)
+    try:
+        name = await conn.fetchval(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 741415"
+            " AND l.objid::int = hashtext(current_schema())"
+        )
+    finally:
+        await conn.close()
+    return int(name.rsplit("-", 1)[1]) if name else None
+
+
+async def _wait_for_leader(url: str, *, not_pid: int | None = None) -> int:
+    async with asyncio.timeout(WAIT):
+        while True:
+            pid = await _leader(url)
+            if pid is not None and pid != not_pid:
+                return pid
+            await asyncio.sleep(0.1)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+async def _members(db: Database, first: int, count: int) -> list[int]:
+    people = PersonRepo(db)
+    ids = list(range(first, first + count))
+    for tg_id in ids:
+        await people.complete_profile(
+            tg_id=tg_id,
+            language="ru",
+            profile=NewProfile(f"Участник {tg_id}", 1, "teacher", "Школа", utc_now()),
+        )
+    return ids
+
+
+def _sent_to(telegram: FakeTelegram, chats: list[int]) -> Counter[int]:
+    wanted = set(chats)
+    return Counter(
+        int(call.params["chat_id"])
+        for call in telegram.calls
+        if call.method == "sendMessage" and call.ok and int(call.params["chat_id"]) in wanted
+    )
+
+
+async def _until_all_sent(telegram: FakeTelegram, chats: list[int]) -> Counter[int]:
+    async with asyncio.timeout(90):
+        while True:
+            sent = _sent_to(telegram, chats)
+            if len(sent) == len(chats):
+                return sent
+            await asyncio.sleep(0.2)
+
+
+@needs_servers
+@pytest.mark.parametrize("how", ["kill -9", "pg_terminate_backend"])
+async def test_the_sender_is_replaced_and_nothing_is_lost(
+    bots: Bots, store: tuple[str, Database], how: str
+) -> None:
+    """Two workers; the one that leads is killed (or loses its lock's connection) while
+    a broadcast is half-way: another leads within a few seconds, and every member gets
+    the message, twice at most for the messages in flight at that moment."""
+    url, db = store
+    parent, _ = await bots.start("--workers", "2", SEND_RATE="40")
+    leader = await _wait_for_leader(url)
+    assert leader in _children(parent.pid)
+    chats = await _members(db, 50_000, 200)
+    await OutboxRepo(db).enqueue(
+        [
+            NewMessage(chat_id=chat, purpose="broadcast", text="Объявление", priority=1)
+            for chat in chats
+        ]
+    )
+    async with asyncio.timeout(WAIT):  # the leader polls the outbox at least every second
+        while len(_sent_to(bots.telegram, chats)) < 60:
+            await asyncio.sleep(0.05)
+    lost_at = time.monotonic()
+    if how == "kill -9":
+        os.kill(leader, signal.SIGKILL)
+        new_leader = await _wait_for_leader(url, not_pid=leader)
+    else:
+        conn = await asyncpg.connect(url)
+        try:
+            assert await conn.fetchval(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = $1",
+                f"pobratim-leader-{leader}",
+            )
+        finally:
+            await conn.close()
+        new_leader = await _wait_for_leader(url)
+    assert time.monotonic() - lost_at < 5
+    assert new_leader in _children(parent.pid)
+    sent = await _until_all_sent(bots.telegram, chats)
+    twice = [chat for chat, times in sent.items() if times > 1]
+    assert max(sent.values()) <= 2
+    assert len(twice) <= 20, twice  # the engine's max_in_flight
+
+
+@needs_servers
+async def test_a_notice_queued_elsewhere_leaves_at_once(
+    bots: Bots, store: tuple[str, Database]
+) -> None:
+    """A notice committed by another process (a worker that does not lead, here the
+    test) is sent within a fraction of a second, not at the leader's next look (every
+    second): the NOTIFY wakes it."""
+    url, db = store
+    await bots.start()
+    await _wait_for_leader(url)
+    chats = await _members(db, 60_000, 5)
+    outbox = OutboxRepo(db)
+    delays = []
+    for chat in chats:
+        await asyncio.sleep(random.uniform(0.1, 0.6))
+        await outbox.enqueue([NewMessage(chat_id=chat, purpose="notice", text="Уведомление")])
+        queued = time.monotonic()
+        await db.execute_write(
+            "SELECT pg_notify('pobratim_' || md5(current_schema()), 'delivery')"
+        )
+        async with asyncio.timeout(WAIT):
+            while not _sent_to(bots.telegram, [chat]):
+                await asyncio.sleep(0.01)
+        delays.append(time.monotonic() - queued)
+    # Without the wake-up each would wait half a second on average, up to one.
+    assert max(delays) < 0.3, delays
+
+
+async def _deliver(bots: Bots, address: str, update: dict[str, Any]) -> int:
+    bots.telegram.webhook_address = address
+    return bots.telegram.add_update(update)
+
+
+async def _until_answered(telegram: FakeTelegram, chat_id: int, after: int) -> str:
+    async with asyncio.timeout(WAIT):
+        while True:
+            replies = [
+                call
+                for call in telegram.calls[after:]
+                if call.method == "sendMessage" and str(call.params.get("chat_id")) == str(chat_id)
+            ]
+            if replies:
+                return str(replies[-1].params["text"])
+            await asyncio.sleep(0.05)
+
+
+@needs_servers
+async def test_a_killed_worker_leaves_its_person_free_within_the_lease(bots: Bots) -> None:
+    """A worker dies in the middle of someone's update, holding their lock: their next
+    update, on another worker, is handled once the lock's lease runs out (10 s)."""
+    first, first_address = await bots.start()
+    _, second_address = await bots.start()
+    person = UpdateFactory(3001, first_name="Анна")
+    hold = bots.telegram.hold_next("sendMessage")  # the first worker's reply hangs
+    await _deliver(bots, first_address, person.message("/start"))
+    await asyncio.wait_for(hold.arrived.wait(), WAIT)
+    first.send_signal(signal.SIGKILL)
+    killed_at = time.monotonic()
+    mark = len(bots.telegram.calls)
+    await _deliver(bots, second_address, person.message("/start"))
+    reply = await _until_answered(bots.telegram, 3001, mark)
+    waited = time.monotonic() - killed_at
+    assert "Выберите язык" in reply
+    # The person's lock held across processes until its lease (10 s) ran out, and not
+    # longer: not the 60 s of a fixed lock.
+    assert 5 < waited < 10 + 3, waited
+
+
+@needs_servers
+async def test_an_update_sent_again_to_another_worker_is_taken_once(bots: Bots) -> None:
+    """Telegram sends an update again when it got no answer in time, possibly to another
+    worker: the second copy is dropped, the person is answered once."""
+    _, first_address = await bots.start()
+    _, second_address = await bots.start()
+    update = UpdateFactory(3002, first_name="Иван").message("/start")
+    update_id = await _deliver(bots, first_address, update)
+    await _until_answered(bots.telegram, 3002, 0)
+    mark = len(bots.telegram.calls)
+    async with (
+        ClientSession() as client,
+        client.post(
+            second_address,
+            json={**update, "update_id": update_id},
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        ) as response,
+    ):
+        assert response.status == 200
+    await asyncio.sleep(1.0)
+    again = [
+        call
+        for call in bots.telegram.calls[mark:]
+        if call.method == "sendMessage" and str(call.params.get("chat_id")) == "3002"
+    ]
+    assert again == []
+
+
+@needs_servers
+async def test_a_long_update_keeps_its_lock_past_the_lease() -> None:
+    """The lease is renewed while an update runs: a second update of the same person
+    waits for the first however long it takes."""
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        key = StorageKey(bot_id=random.randint(1, 10**9), chat_id=7, user_id=7)
+        first, second = RedisPersonLocks(redis, lease=0.6), RedisPersonLocks(redis, lease=0.6)
+        order = []
+
+        async def long_update() -> None:
+            async with first.lock(key):
+                order.append("first in")
+                await asyncio.sleep(2.0)  # more than three leases
+                order.append("first out")
+
+        async def next_update() -> None:
+            await asyncio.sleep(0.1)
+            async with second.lock(key):
+                order.append("second in")
+
+        await asyncio.gather(long_update(), next_update())
+        assert order == ["first in", "first out", "second in"]
+    finally:
+        await redis.aclose()

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, utc_now
+from storage.search_key import search_key
 from tests.conftest import RunningBot
 from tests.event_seed import add_event
 from tests.import_data import add_person
@@ -15,36 +16,41 @@ from tests.trip_seed import MINSK, SOCHI, add_programme, add_trip
 
 
 async def add_school(db: Database, name: str, city: int) -> int:
-    stamp = to_db_time(utc_now())
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "INSERT INTO institutions (kind, name, city_id, age_groups, created_at, updated_at)"
-            " VALUES ('school', ?, ?, 'middle', ?, ?)",
-            (name, city, stamp, stamp),
-        )
-        return int(cur.lastrowid or 0)
+    """An institution without coordinators (InstitutionRepo.create adds its creator as one)."""
+    stamp = utc_now()
+    async with (
+        db.transaction() as conn,
+        conn.execute(
+            "INSERT INTO institutions (kind, name, name_key, city_id, age_groups, created_at,"
+            " updated_at) VALUES ('school', ?, ?, ?, 'middle', ?, ?) RETURNING id",
+            (name, search_key(name), city, stamp, stamp),
+        ) as cur,
+    ):
+        return int((await cur.fetchone())[0])
 
 
 async def add_telebridge(
     db: Database, proposer: int, partner: int, starts_at: datetime, status: str = "held"
 ) -> int:
-    async with db.transaction() as conn:
-        cur = await conn.execute(
+    async with (
+        db.transaction() as conn,
+        conn.execute(
             "INSERT INTO telebridges (proposer_id, partner_id, partner_city_id, topic, age_group,"
             " starts_at, ends_at, duration_min, status, created_at, updated_at)"
-            " VALUES (?, ?, ?, 'Наши города', 'middle', ?, ?, 45, ?, ?, ?)",
+            " VALUES (?, ?, ?, 'Наши города', 'middle', ?, ?, 45, ?, ?, ?) RETURNING id",
             (
                 proposer,
                 partner,
                 MINSK,
-                to_db_time(starts_at),
-                to_db_time(starts_at + timedelta(minutes=45)),
+                starts_at,
+                starts_at + timedelta(minutes=45),
                 status,
-                to_db_time(starts_at - timedelta(days=10)),
-                to_db_time(starts_at),
+                starts_at - timedelta(days=10),
+                starts_at,
             ),
-        )
-        return int(cur.lastrowid or 0)
+        ) as cur,
+    ):
+        return int((await cur.fetchone())[0])
 
 
 async def set_status(db: Database, registration_id: int, status: str) -> None:
@@ -104,7 +110,7 @@ async def seed_activities(app: RunningBot, *, now: datetime | None = None) -> Ac
                 await conn.execute(
                     "INSERT INTO registrations (trip_id, tg_id, status, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (trip_id, tg_id, status, to_db_time(now), to_db_time(now)),
+                    (trip_id, tg_id, status, now, now),
                 )
     async with db.transaction() as conn:
         await conn.execute("UPDATE trips SET status = 'cancelled' WHERE id = ?", (cancelled,))

@@ -23,7 +23,7 @@ from bot.reports.figures import Period, compute, parse_range, this_quarter, this
 from bot.reports.service import render
 from handlers.reports.callbacks import ReportCb, ReportPeriod
 from storage.cities import CityRepo
-from storage.db import to_db_time, utc_now
+from storage.db import utc_now
 from storage.reports import ReportRepo
 from storage.roadmap import RoadmapRepo
 from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser
@@ -52,8 +52,7 @@ async def _known_data(app: RunningBot) -> Activities:
     """seed_activities, plus subscribers, a broadcast and roadmap items."""
     assert app.db is not None
     seeded = await seed_activities(app)
-    now = utc_now()
-    stamp = to_db_time(now)
+    stamp = utc_now()
     async with app.db.transaction() as conn:
         for tg_id in (5001, 5002):
             await conn.execute(
@@ -64,13 +63,13 @@ async def _known_data(app: RunningBot) -> Activities:
             "INSERT INTO event_subscriptions (event_id, tg_id, created_at) VALUES (?, ?, ?)",
             (seeded.ahead, 5003, stamp),
         )
-        cur = await conn.execute(
+        async with conn.execute(
             "INSERT INTO broadcasts (created_by, segment, from_chat_id, from_message_id,"
             " content_kind, status, recipients, started_at, finished_at, created_at,"
-            " updated_at) VALUES (?, '{}', ?, 1, 'text', 'done', 5, ?, ?, ?, ?)",
+            " updated_at) VALUES (?, '{}', ?, 1, 'text', 'done', 5, ?, ?, ?, ?) RETURNING id",
             (ADMIN_ID, ADMIN_ID, stamp, stamp, stamp, stamp),
-        )
-        broadcast = cur.lastrowid
+        ) as cur:
+            broadcast = (await cur.fetchone())[0]
         for tg_id, state in zip(
             range(5001, 5006), ("sent", "sent", "sent", "blocked", "failed"), strict=True
         ):

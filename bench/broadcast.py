@@ -6,11 +6,12 @@ bot. The engine runs at SEND_RATE = L and copies one organiser's message to ever
 (copyMessage). Prints one last line:
 
 broadcast recipients=3000 delivered=… blocked=… failed=… duplicates=0 lost=0
-          rate_ratio=… too_many_requests=…   (on one line)
+          rate_ratio=… too_many_requests=… store=sqlite   (on one line)
 
 rate_ratio is the engine's achieved pace: requests Telegram took (delivered, or answered
 403/5xx; not the 429 refusals) per second, from the first to the last, divided by L.
 Run: .venv/bin/python -m bench.broadcast [--recipients N] [--limit L]
+     [--database-url postgresql://user@host:5432/db]  (a schema of its own, dropped after)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.stores import bench_store, store_name
 from bot.app import create_bot
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine, bot_sender
 from bot.runner import open_database
@@ -67,7 +69,62 @@ class TelegramLimits:
             raise ApiError(502, "Bad Gateway")
 
 
-async def run(recipients: int, limit: int) -> str:
+async def _broadcast(
+    telegram: FakeTelegram,
+    limits: TelegramLimits,
+    ids: list[int],
+    path: Path,
+    store_url: str,
+    limit: int,
+) -> dict[str, int]:
+    """The broadcast itself: people, the queued copies, the engine until all are done."""
+    settings = make_settings(telegram, path, database_url=store_url, send_rate=limit)
+    db = await open_database(settings)
+    bot = create_bot(settings)
+    try:
+        people = PersonRepo(db)
+        for tg_id in ids:
+            await people.complete_profile(
+                tg_id=tg_id,
+                language="ru",
+                profile=NewProfile("Участник", 1, "culture", "Ансамбль", utc_now()),
+            )
+        source = await bot.send_message(ORGANISER, "<b>Фестиваль белорусской культуры</b>")
+        outbox = OutboxRepo(db)
+        await outbox.enqueue(
+            [
+                NewMessage(
+                    chat_id=tg_id,
+                    purpose="broadcast",
+                    from_chat_id=ORGANISER,
+                    from_message_id=source.message_id,
+                    dedup_key=f"bench:{tg_id}",
+                )
+                for tg_id in ids
+            ]
+        )
+        telegram.gate = limits
+        engine = DeliveryEngine(
+            outbox,
+            people,
+            bot_sender(bot),
+            DeliveryConfig(rate=limit, max_in_flight=50),
+        )
+        await engine.start()
+        async with asyncio.timeout(len(ids) / limit * 5 + 60):
+            while True:
+                counts = await outbox.counts()
+                if not counts.get("queued") and not counts.get("sending"):
+                    break
+                await asyncio.sleep(0.2)
+        await engine.stop()
+    finally:
+        await bot.session.close()
+        await db.close()
+    return counts
+
+
+async def run(recipients: int, limit: int, database_url: str | None = None) -> str:
     telegram = FakeTelegram(TOKEN)
     await telegram.start()
     limits = TelegramLimits(limit, 0.03)
@@ -75,49 +132,9 @@ async def run(recipients: int, limit: int) -> str:
     ids = [FIRST_ID + index for index in range(recipients)]
     telegram.blocked_chats.update(rng.sample(ids, k=recipients * 2 // 100))
     with tempfile.TemporaryDirectory() as folder:
-        settings = make_settings(telegram, Path(folder) / "bench.sqlite3", send_rate=limit)
-        db = await open_database(settings)
-        bot = create_bot(settings)
-        try:
-            people = PersonRepo(db)
-            for tg_id in ids:
-                await people.complete_profile(
-                    tg_id=tg_id,
-                    language="ru",
-                    profile=NewProfile("Участник", 1, "culture", "Ансамбль", utc_now()),
-                )
-            source = await bot.send_message(ORGANISER, "<b>Фестиваль белорусской культуры</b>")
-            outbox = OutboxRepo(db)
-            await outbox.enqueue(
-                [
-                    NewMessage(
-                        chat_id=tg_id,
-                        purpose="broadcast",
-                        from_chat_id=ORGANISER,
-                        from_message_id=source.message_id,
-                        dedup_key=f"bench:{tg_id}",
-                    )
-                    for tg_id in ids
-                ]
-            )
-            telegram.gate = limits
-            engine = DeliveryEngine(
-                outbox,
-                people,
-                bot_sender(bot),
-                DeliveryConfig(rate=limit, max_in_flight=50),
-            )
-            await engine.start()
-            async with asyncio.timeout(recipients / limit * 5 + 60):
-                while True:
-                    counts = await outbox.counts()
-                    if not counts.get("queued") and not counts.get("sending"):
-                        break
-                    await asyncio.sleep(0.2)
-            await engine.stop()
-        finally:
-            await bot.session.close()
-            await db.close()
+        path = Path(folder) / "bench.sqlite3"
+        async with bench_store(database_url, path) as store_url:
+            counts = await _broadcast(telegram, limits, ids, path, store_url, limit)
     await telegram.stop()
     received = collections.Counter(
         call.params["chat_id"] for call in telegram.calls_of("copyMessage") if call.ok
@@ -134,6 +151,7 @@ async def run(recipients: int, limit: int) -> str:
         f"broadcast recipients={recipients} delivered={delivered} blocked={blocked}"
         f" failed={failed} duplicates={duplicates} lost={lost}"
         f" rate_ratio={achieved / limit:.2f} too_many_requests={limits.too_many}"
+        f" store={store_name(database_url)}"
     )
 
 
@@ -141,9 +159,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--limit", type=int, default=200)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql://user@host:5432/db (a schema of the run's own); default: SQLite",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    print(asyncio.run(run(args.recipients, args.limit)))  # a benchmark prints its figures
+    print(
+        asyncio.run(run(args.recipients, args.limit, args.database_url))
+    )  # a benchmark prints its figures
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ async def _people(db: Database, ids: range) -> None:
 
 
 def _engine(telegram: FakeTelegram, db: Database, **config) -> tuple[DeliveryEngine, object]:
-    bot = create_bot(make_settings(telegram, db.path))
+    # The bot only talks to the fake server: the store in its settings is never opened.
+    bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
     paid = bool(config.get("allow_paid_broadcast"))
     engine = DeliveryEngine(
         OutboxRepo(db),

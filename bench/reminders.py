@@ -11,7 +11,7 @@ due one after another (one event a second from a few seconds after start-up): th
 reminders go through the outbox to the fake Bot API, which records when each arrived.
 Prints one last line:
 
-reminders pending=100000 startup_s=… rss_mb=… fired=… duplicates=0 late_p95_s=…
+reminders pending=100000 startup_s=… rss_mb=… fired=… duplicates=0 late_p95_s=… store=sqlite
 
 rss_mb is this process's resident memory once the bot is ready; the line before it
 gives the peak over the whole run (firing included). The fake Bot API runs in a process
@@ -24,6 +24,7 @@ reminder is kept in memory.
 late_p95_s is the 95th percentile of (arrival at the Bot API − due moment).
 Run: .venv/bin/python -m bench.reminders [--events E] [--subscribers S]
      [--fire-events F] [--fire-subscribers B] [--send-rate R]
+     [--database-url postgresql://user@host:5432/db]  (a schema of its own, dropped after)
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from bench.stores import bench_store, store_name
 from bot.app import create_bot, create_dispatcher
 from bot.core.config import Settings
 from bot.runner import open_database
-from storage.db import to_db_time, utc_now
+from storage.db import utc_now
 
 TOKEN = "123456789:AAH-bench-token-for-the-fake-server-0"
 OFFSET = "1d"
@@ -56,11 +58,11 @@ FIRE_LEAD_S = 10  # the first batch falls due this long after the bench begins (
 QUIET_S = 1.5  # after the last reminder: anything sent twice would show up meanwhile
 
 
-def _settings(path: Path, api_url: str, **overrides: Any) -> Settings:
+def _settings(store_url: str, api_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "bot_token": TOKEN,
         "telegram_api_url": api_url,
-        "database_path": path,
+        "database_url": store_url,
         "trip_reminders": "",
     }
     values.update(overrides)
@@ -80,12 +82,12 @@ def _people(subscribers: int) -> int:
 
 
 async def fill(
-    path: Path, events: int, subscribers: int, fire: int, fire_subs: int, first_due: int
+    store_url: str, events: int, subscribers: int, fire: int, fire_subs: int, first_due: int
 ) -> None:
     """The database as a running bot would have it: people, events, subscriptions."""
-    db = await open_database(_settings(path, "http://127.0.0.1:9"))
+    db = await open_database(_settings(store_url, "http://127.0.0.1:9"))
     now = utc_now().replace(microsecond=0)
-    stamp = to_db_time(now)
+    stamp = now
     people = _people(subscribers)
     fire_people = fire * fire_subs
     try:
@@ -103,11 +105,11 @@ async def fill(
             # Events 1..E: the pending reminders; the next F: the batch that fires.
             for index in range(events):
                 starts = now + timedelta(days=2, minutes=37 * index)
-                rows.append((f"Событие {index}", 1 + index % 2, to_db_time(starts)))
+                rows.append((f"Событие {index}", 1 + index % 2, starts))
             for index in range(fire):
                 # The reminder (a day before) of event k falls due at first_due + k.
                 starts = datetime.fromtimestamp(first_due + OFFSET_S + index, UTC)
-                rows.append((f"Срочное {index}", 1 + index % 2, to_db_time(starts)))
+                rows.append((f"Срочное {index}", 1 + index % 2, starts))
             await conn.executemany(
                 "INSERT INTO events (kind, title, city_id, venue, starts_at, ends_at,"
                 " created_at, updated_at) VALUES ('festival', ?, ?, 'Площадь', ?, ?, ?, ?)",
@@ -174,12 +176,75 @@ async def _count_pending(db: Any, events: int) -> int:
     async with db.read.execute(
         "SELECT COUNT(*) FROM event_subscriptions s JOIN events e ON e.id = s.event_id"
         " WHERE e.id <= ? AND e.starts_at > ?",
-        (events, to_db_time(utc_now() + timedelta(seconds=OFFSET_S))),
+        (events, utc_now() + timedelta(seconds=OFFSET_S)),
     ) as cur:
         return (await cur.fetchone())[0]
 
 
-async def run(events: int, subscribers: int, fire: int, fire_subs: int, rate: float) -> str:
+async def _bot_side(
+    pipe: Connection,
+    api_url: str,
+    store_url: str,
+    events: int,
+    subscribers: int,
+    fire: int,
+    fire_subs: int,
+    rate: float,
+) -> tuple[float, float, int, list[tuple[int, str, float]], int]:
+    """Fill the store (another process), start the bot, wait for the firing batch; the
+    start-up time, resident memory, pending reminders, what Telegram got, the first due."""
+    expected = fire * fire_subs
+    first_due = int(time.time()) + FIRE_LEAD_S
+    await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "bench.reminders",
+            "--fill",
+            store_url,
+            "--events",
+            str(events),
+            "--subscribers",
+            str(subscribers),
+            "--fire-events",
+            str(fire),
+            "--fire-subscribers",
+            str(fire_subs),
+            "--first-due",
+            str(first_due),
+        ],
+        check=True,
+    )
+    settings = _settings(store_url, api_url, event_reminders=OFFSET, send_rate=rate)
+    started = time.perf_counter()
+    db = await open_database(settings)
+    bot = create_bot(settings)
+    try:
+        dp = create_dispatcher(settings, db, bot)
+        # What `python -m bot` does before it polls: the engine, the reminders
+        # (with their catch-up sweep), the broadcast monitor, the command menus.
+        await dp.emit_startup(bot=bot, **dp.workflow_data)
+        startup_s = time.perf_counter() - started
+        rss_mb = _memory_mb("VmRSS")
+        pending = await _count_pending(db, events)
+        pipe.send(FIRE_LEAD_S + fire + expected / rate * 3 + 30)
+        sent: list[tuple[int, str, float]] = await asyncio.to_thread(pipe.recv)
+        await dp.emit_shutdown(bot=bot, **dp.workflow_data)
+    finally:
+        await bot.session.close()
+        await db.close()
+    return startup_s, rss_mb, pending, sent, first_due
+
+
+async def run(
+    events: int,
+    subscribers: int,
+    fire: int,
+    fire_subs: int,
+    rate: float,
+    database_url: str | None = None,
+) -> str:
     expected = fire * fire_subs
     context = multiprocessing.get_context("spawn")
     pipe, child_pipe = context.Pipe()
@@ -188,47 +253,10 @@ async def run(events: int, subscribers: int, fire: int, fire_subs: int, rate: fl
     try:
         api_url: str = await asyncio.to_thread(pipe.recv)
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "bench.sqlite3"
-            first_due = int(time.time()) + FIRE_LEAD_S
-            await asyncio.to_thread(
-                subprocess.run,
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.reminders",
-                    "--fill",
-                    str(path),
-                    "--events",
-                    str(events),
-                    "--subscribers",
-                    str(subscribers),
-                    "--fire-events",
-                    str(fire),
-                    "--fire-subscribers",
-                    str(fire_subs),
-                    "--first-due",
-                    str(first_due),
-                ],
-                check=True,
-            )
-            settings = _settings(path, api_url, event_reminders=OFFSET, send_rate=rate)
-            started = time.perf_counter()
-            db = await open_database(settings)
-            bot = create_bot(settings)
-            try:
-                dp = create_dispatcher(settings, db, bot)
-                # What `python -m bot` does before it polls: the engine, the reminders
-                # (with their catch-up sweep), the broadcast monitor, the command menus.
-                await dp.emit_startup(bot=bot, **dp.workflow_data)
-                startup_s = time.perf_counter() - started
-                rss_mb = _memory_mb("VmRSS")
-                pending = await _count_pending(db, events)
-                pipe.send(FIRE_LEAD_S + fire + expected / rate * 3 + 30)
-                sent: list[tuple[int, str, float]] = await asyncio.to_thread(pipe.recv)
-                await dp.emit_shutdown(bot=bot, **dp.workflow_data)
-            finally:
-                await bot.session.close()
-                await db.close()
+            async with bench_store(database_url, Path(folder) / "bench.sqlite3") as store_url:
+                startup_s, rss_mb, pending, sent, first_due = await _bot_side(
+                    pipe, api_url, store_url, events, subscribers, fire, fire_subs, rate
+                )
             peak_mb = _memory_mb("VmHWM")
         pipe.send("stop")
     finally:
@@ -246,6 +274,7 @@ async def run(events: int, subscribers: int, fire: int, fire_subs: int, rate: fl
     return (
         f"reminders pending={pending} startup_s={startup_s:.2f} rss_mb={rss_mb:.0f}"
         f" fired={len(sent)} duplicates={duplicates} late_p95_s={late_p95:.2f}"
+        f" store={store_name(database_url)}"
     )
 
 
@@ -256,7 +285,12 @@ def main() -> None:
     parser.add_argument("--fire-events", type=int, default=20)
     parser.add_argument("--fire-subscribers", type=int, default=25)
     parser.add_argument("--send-rate", type=float, default=30)
-    parser.add_argument("--fill", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql://user@host:5432/db (a schema of the run's own); default: SQLite",
+    )
+    parser.add_argument("--fill", help=argparse.SUPPRESS)  # the store URL to fill
     parser.add_argument("--first-due", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -279,6 +313,7 @@ def main() -> None:
             args.fire_events,
             args.fire_subscribers,
             args.send_rate,
+            args.database_url,
         )
     )
     print(line)  # a benchmark prints its figures

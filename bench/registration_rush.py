@@ -5,13 +5,21 @@ SQLite file. Each person presses "Записаться" and then "Подтвер
 person is from the first press to the bot's answer to the second (its
 answerCallbackQuery). Prints one last line:
 
-registration_rush users=1000 seats=50 approved=50 waitlisted=950 lost=0 p50_ms=… p95_ms=… total_s=…
+registration_rush users=1000 seats=50 approved=50 waitlisted=950 lost=0 p50_ms=… p95_ms=…
+                  total_s=… cpu_ms_per_registration=… mode=polling store=sqlite  (one line)
 
 The fake Bot API and the people pressing buttons live on Telegram's side, so they run
 in a process of their own (as Telegram runs on other machines): the bot's process does
-only what the real bot does. `--in-process` runs all of it in one event loop instead.
+only what the real bot does, and cpu_ms_per_registration is that process's CPU time
+(user and system) during the rush, per person. `--in-process` runs all of it in one
+event loop instead (its CPU figure includes the fake Telegram's).
+
+`--webhook`: the bot serves a webhook and the fake Telegram POSTs each update to it, as
+Telegram does, instead of the bot polling. `--database-url postgresql://...`: the bot's
+data in a fresh schema of that database (dropped afterwards) instead of a SQLite file.
 
 Run: .venv/bin/python -m bench.registration_rush [--users N] [--seats S] [--spread SECONDS]
+     [--webhook] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -20,17 +28,24 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
+import os
 import random
+import socket
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+from aiohttp import web
+
 from bot.app import create_bot, create_dispatcher
-from bot.runner import open_database
+from bot.runner import build_webhook_app, open_database
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.people import NewProfile, PersonRepo
@@ -42,6 +57,8 @@ FIRST_ID = 10_000_000
 CONFIRM = "✅ Подтвердить"
 ANSWERS = ("Вы записаны", "листе ожидания")
 TIMEOUT = 120.0
+HOOK = "https://bot.example.org/tg/hook"
+SECRET = "bench-secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +89,16 @@ async def _counts(db: Database, trip_id: int) -> dict[str, int]:
         return {row[0]: row[1] for row in await cur.fetchall()}
 
 
-def _line(users: int, seats: int, counts: dict[str, int], outcome: Outcome) -> str:
+def _line(
+    users: int,
+    seats: int,
+    counts: dict[str, int],
+    outcome: Outcome,
+    *,
+    cpu: float,
+    mode: str,
+    store: str,
+) -> str:
     approved = counts.get("approved", 0)
     waitlisted = counts.get("waitlisted", 0)
     lost = users - min(approved + waitlisted, outcome.answered)
@@ -81,7 +107,32 @@ def _line(users: int, seats: int, counts: dict[str, int], outcome: Outcome) -> s
         f"registration_rush users={users} seats={seats} approved={approved}"
         f" waitlisted={waitlisted} lost={lost} p50_ms={cuts[49] * 1000:.0f}"
         f" p95_ms={cuts[94] * 1000:.0f} total_s={outcome.total:.2f}"
+        f" cpu_ms_per_registration={cpu * 1000 / users:.2f} mode={mode} store={store}"
     )
+
+
+def _cpu() -> float:
+    """This process's CPU time, user and system, in seconds."""
+    times = os.times()
+    return times.user + times.system
+
+
+@asynccontextmanager
+async def bench_store(database_url: str | None) -> AsyncIterator[str | None]:
+    """None (the bench's SQLite file), or a fresh PostgreSQL schema, dropped after."""
+    if not database_url:
+        yield None
+        return
+    schema = f"bench_{os.getpid()}_{random.randrange(10**6)}"
+    separator = "&" if "?" in database_url else "?"
+    try:
+        yield f"{database_url}{separator}search_path={schema}"
+    finally:
+        conn = await asyncpg.connect(database_url.split("?", 1)[0])
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
 
 
 # Telegram's side in a process of its own
@@ -140,7 +191,9 @@ async def _crowd(pipe: Connection, users: int, spread: float) -> None:
     await telegram.start()
     try:
         pipe.send(telegram.base_url)
-        trip_id = await asyncio.to_thread(pipe.recv)
+        # The trip, and the bot's local webhook address (None: the bot polls).
+        trip_id, webhook_address = await asyncio.to_thread(pipe.recv)
+        telegram.webhook_address = webhook_address
         people = [UpdateFactory(FIRST_ID + index) for index in range(users)]
         async with asyncio.timeout(TIMEOUT):
             await asyncio.gather(*(telegram.deliver(p.message("/start")) for p in people))
@@ -170,7 +223,20 @@ class _Remote:
     base_url: str
 
 
-async def run(users: int, seats: int, spread: float) -> str:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def run(
+    users: int,
+    seats: int,
+    spread: float,
+    *,
+    webhook: bool = False,
+    database_url: str | None = None,
+) -> str:
     context = multiprocessing.get_context("spawn")
     pipe, child_pipe = context.Pipe()
     process = context.Process(
@@ -180,38 +246,70 @@ async def run(users: int, seats: int, spread: float) -> str:
     try:
         base_url = await asyncio.to_thread(pipe.recv)
         with tempfile.TemporaryDirectory() as folder:
-            settings = make_settings(
-                _Remote(base_url),  # type: ignore[arg-type]
-                Path(folder) / "bench.sqlite3",
-                flood_limit=100,
-            )
-            db = await open_database(settings)
-            bot = create_bot(settings)
-            dp = create_dispatcher(settings, db, bot)
-            try:
-                trip_id = await _seed(db, users, seats)
-                polling = asyncio.create_task(
-                    dp.start_polling(
-                        bot,
-                        handle_signals=False,
-                        polling_timeout=1,
-                        allowed_updates=dp.resolve_used_update_types(),
-                    )
+            async with bench_store(database_url) as store_url:
+                port = _free_port()
+                hook = {"webhook_url": HOOK, "webhook_secret": SECRET} if webhook else {}
+                settings = make_settings(
+                    _Remote(base_url),  # type: ignore[arg-type]
+                    Path(folder) / "bench.sqlite3",
+                    flood_limit=100,
+                    database_url=store_url,
+                    **hook,
                 )
-                pipe.send(trip_id)
-                outcome: Outcome = await asyncio.to_thread(pipe.recv)
-                counts = await _counts(db, trip_id)
-                await dp.stop_polling()
-                await polling
-            finally:
-                await bot.session.close()
-                await db.close()
+                db = await open_database(settings)
+                bot = create_bot(settings)
+                dp = create_dispatcher(settings, db, bot)
+                try:
+                    trip_id = await _seed(db, users, seats)
+                    serving = await _serve(settings, dp, bot, port) if webhook else None
+                    polling = (
+                        None
+                        if webhook
+                        else asyncio.create_task(
+                            dp.start_polling(
+                                bot,
+                                handle_signals=False,
+                                polling_timeout=1,
+                                allowed_updates=dp.resolve_used_update_types(),
+                            )
+                        )
+                    )
+                    address = f"http://127.0.0.1:{port}/tg/hook" if webhook else None
+                    cpu = _cpu()
+                    pipe.send((trip_id, address))
+                    outcome: Outcome = await asyncio.to_thread(pipe.recv)
+                    cpu = _cpu() - cpu
+                    counts = await _counts(db, trip_id)
+                    if polling is not None:
+                        await dp.stop_polling()
+                        await polling
+                    if serving is not None:
+                        await serving.cleanup()
+                finally:
+                    await bot.session.close()
+                    await db.close()
         pipe.send("stop")
     finally:
         process.join(10)
         if process.is_alive():
             process.kill()
-    return _line(users, seats, counts, outcome)
+    return _line(
+        users,
+        seats,
+        counts,
+        outcome,
+        cpu=cpu,
+        mode="webhook" if webhook else "polling",
+        store="postgres" if database_url else "sqlite",
+    )
+
+
+async def _serve(settings: Any, dp: Any, bot: Any, port: int) -> web.AppRunner:
+    """The bot's webhook server on 127.0.0.1 (as `python -m bot run` serves it)."""
+    runner = web.AppRunner(build_webhook_app(settings, dp, bot), access_log=None)
+    await runner.setup()  # tells the fake Telegram the webhook (setWebhook)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
 
 
 # Everything in one event loop (the bench as it was first written)
@@ -240,17 +338,19 @@ async def run_in_process(users: int, seats: int, spread: float) -> str:
             crowd = [TgUser(app, FIRST_ID + index) for index in range(users)]
             await app.process(*(user.updates.message("/start") for user in crowd))
             rng = random.Random(42)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             latencies = await asyncio.gather(
                 *(_one_person(user, trip_id, rng.uniform(0, spread)) for user in crowd)
             )
             total = time.perf_counter() - started
+            cpu = _cpu() - cpu
             counts = await _counts(app.db, trip_id)
             answered = sum(1 for user in crowd if any(text in user.last_text for text in ANSWERS))
         finally:
             await app.stop()
             await telegram.stop()
-    return _line(users, seats, counts, Outcome(list(latencies), answered, total))
+    outcome = Outcome(list(latencies), answered, total)
+    return _line(users, seats, counts, outcome, cpu=cpu, mode="in-process", store="sqlite")
 
 
 def main() -> None:
@@ -261,10 +361,22 @@ def main() -> None:
     parser.add_argument(
         "--in-process", action="store_true", help="the fake Bot API in the bot's event loop"
     )
+    parser.add_argument("--webhook", action="store_true", help="Telegram POSTs to a webhook")
+    parser.add_argument("--database-url", help="postgresql://... (default: a SQLite file)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    rush = run_in_process if args.in_process else run
-    line = asyncio.run(rush(args.users, args.seats, args.spread))
+    if args.in_process:
+        line = asyncio.run(run_in_process(args.users, args.seats, args.spread))
+    else:
+        line = asyncio.run(
+            run(
+                args.users,
+                args.seats,
+                args.spread,
+                webhook=args.webhook,
+                database_url=args.database_url,
+            )
+        )
     print(line)  # a benchmark prints its figures
 
 

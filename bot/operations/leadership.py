@@ -181,9 +181,13 @@ class Leadership:
         self._signals.received(str(payload))
 
     def _relay(self, topic: Topic) -> None:
-        """Tell the leader (this process or another) through NOTIFY. Called after the
-        commit of what it announces; one NOTIFY per topic in flight, and one more after
-        it when the topic was signalled meanwhile (its rows may have missed the first)."""
+        """Tell the leader: itself directly, another process through NOTIFY. Called
+        after the commit of what it announces; one NOTIFY per topic in flight, and one
+        more after it when the topic was signalled meanwhile (its rows may have missed
+        the first)."""
+        if self._leading:
+            self._signals.received(topic)
+            return
         if topic in self._notifying:
             self._again.add(topic)
             return

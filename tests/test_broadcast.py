@@ -20,7 +20,7 @@ from bot.core.config import Settings
 from bot.delivery.engine import DeliveryConfig
 from bot.runner import open_database
 from storage.broadcasts import BroadcastRepo, RecipientFilter, Source
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, utc_now
 from storage.events import EventRepo
 from storage.people import NewProfile, PersonRepo
 from storage.registrations import RegistrationRepo
@@ -353,9 +353,7 @@ async def test_history_lists_broadcasts_with_their_figures(
 ) -> None:
     await add_people(app, range(5000, 5003))
     async with _db(app).transaction() as conn:
-        await conn.execute(
-            "UPDATE people SET blocked_at = ? WHERE tg_id = 5002", (to_db_time(utc_now()),)
-        )
+        await conn.execute("UPDATE people SET blocked_at = ? WHERE tg_id = 5002", (utc_now(),))
     await choose_segment(organiser, "Всем участникам")
     assert "из них 1 заблокировали бота" in organiser.last_text
     await compose_text(organiser)
@@ -468,7 +466,7 @@ async def test_scheduled_broadcast_missed_while_down_goes_out_late_after_restart
     # The bot was down when the time came.
     await app.start()
     async with _db(app).transaction() as conn:
-        past = to_db_time(utc_now() - timedelta(minutes=30))
+        past = utc_now() - timedelta(minutes=30)
         await conn.execute("UPDATE broadcasts SET scheduled_for = ?", (past,))
     app.dp["broadcasts"].monitor.wake()
     await wait_finished(app, 1)
@@ -486,7 +484,7 @@ async def test_scheduled_broadcast_waits_for_its_time_across_a_restart(
     scheduled_message = organiser.telegram.last_message(ADMIN_ID).message_id
     await app.restart()
     async with _db(app).transaction() as conn:
-        soon = to_db_time(utc_now() + timedelta(seconds=2))
+        soon = utc_now() + timedelta(seconds=2)
         await conn.execute("UPDATE broadcasts SET scheduled_for = ?", (soon,))
     await asyncio.sleep(1.0)
     assert copies_to(app.telegram, 5000) == []
@@ -505,7 +503,7 @@ async def test_withdrawn_scheduled_broadcast_is_never_sent(
     await organiser.press("✖️ Отменить рассылку")
     assert "отменена, ничего не отправлено" in organiser.last_text
     async with _db(app).transaction() as conn:
-        await conn.execute("UPDATE broadcasts SET scheduled_for = ?", (to_db_time(utc_now()),))
+        await conn.execute("UPDATE broadcasts SET scheduled_for = ?", (utc_now(),))
     app.dp["broadcasts"].monitor.wake()
     await asyncio.sleep(PROGRESS_SECONDS * 3)
     assert copies_to(app.telegram, 5000) == []
@@ -556,6 +554,7 @@ async def test_kill_9_half_way_resumes_without_loss_and_repeats_only_the_in_flig
         send_rate=25,
         broadcast_progress_seconds=PROGRESS_SECONDS,
     )
+    env["DATABASE_URL"] = settings.store_url  # the test's PostgreSQL schema, or the file
     recipients = range(5000, 5100)
     db = await open_database(settings)
     bot = create_bot(settings)

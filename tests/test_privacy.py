@@ -13,7 +13,7 @@ import pytest
 from bot.core.errors import UserError
 from bot.people.personal_data import split_message, utf16_length
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.db import to_db_time, utc_now
+from storage.db import utc_now
 from storage.events import EventRepo
 from storage.outbox import NewMessage, OutboxRepo
 from storage.registrations import Guardian, RegistrationRepo
@@ -264,11 +264,11 @@ async def test_forget_erases_everything_personal_and_promotes_the_waiting_list(
     assert (
         await _one(
             app,
-            "SELECT COUNT(*) FROM outbox WHERE instr(text, 'Мария') OR instr(text, '765')",
+            "SELECT COUNT(*) FROM outbox WHERE instr(text, 'Мария') > 0 OR instr(text, '765') > 0",
         )
         == 0
     )
-    fsm = "SELECT COUNT(*) FROM fsm_states WHERE instr(storage_key, ?)"
+    fsm = "SELECT COUNT(*) FROM fsm_states WHERE instr(storage_key, ?) > 0"
     assert await _one(app, fsm, f":{member.id}:") == 0
     anonymous = await _rows(
         app,
@@ -367,7 +367,7 @@ async def test_retention_anonymises_only_old_data(app: RunningBot, member: TgUse
     async with app.db.transaction() as conn:
         await conn.execute(
             "UPDATE outbox SET state = 'sent', created_at = ? WHERE dedup_key = 'old:1'",
-            (to_db_time(utc_now() - timedelta(days=400)),),
+            (utc_now() - timedelta(days=400),),
         )
 
     counts = await app.dp["housekeeping"].run_retention()
@@ -418,7 +418,7 @@ async def test_minors_trip_asks_for_a_guardians_consent(
         questions=(Question("child", "short_text", "Имя ребёнка", True),),
     )
     async with app.db.transaction() as conn:
-        await conn.execute("UPDATE trips SET for_minors = 1 WHERE id = ?", (trip,))
+        await conn.execute("UPDATE trips SET for_minors = TRUE WHERE id = ?", (trip,))
     await member.press_data(TripCb(action=TripAction.OPEN, id=trip).pack())
     assert "Едут несовершеннолетние" in member.last_text
     await member.press("✍️ Записаться")
@@ -466,7 +466,7 @@ async def test_the_parent_registering_consents_with_one_button(
     programme = await add_programme(app.db)
     trip = await add_trip(app.db, programme_id=programme, title="Юные музыканты")
     async with app.db.transaction() as conn:
-        await conn.execute("UPDATE trips SET for_minors = 1 WHERE id = ?", (trip,))
+        await conn.execute("UPDATE trips SET for_minors = TRUE WHERE id = ?", (trip,))
     await member.press_data(TripCb(action=TripAction.OPEN, id=trip).pack())
     await member.press("✍️ Записаться")
     await member.press("✅ Подтвердить")
@@ -483,7 +483,7 @@ async def test_no_registration_for_minors_without_consent(app: RunningBot, membe
     trip = await add_trip(app.db, programme_id=programme, title="Юные музыканты")
     adults = await add_trip(app.db, programme_id=programme, title="Взрослые")
     async with app.db.transaction() as conn:
-        await conn.execute("UPDATE trips SET for_minors = 1 WHERE id = ?", (trip,))
+        await conn.execute("UPDATE trips SET for_minors = TRUE WHERE id = ?", (trip,))
     with pytest.raises(UserError, match="reg-error-guardian-required"):
         await register(app, trip, member.id)
     # The consent is asked for trips with minors only; other trips store none.

@@ -15,7 +15,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from handlers.telebridges.callbacks import TbAction, TbCb
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, utc_now
 from tests.conftest import RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram
 from tests.telebridge_steps import coordinator, new_time, propose, sochi_time
@@ -48,8 +48,8 @@ async def _move(app: RunningBot, telebridge_id: int, *, start: float, end: float
         await conn.execute(
             "UPDATE telebridges SET starts_at = ?, ends_at = ? WHERE id = ?",
             (
-                to_db_time(now + timedelta(seconds=start)),
-                to_db_time(now + timedelta(seconds=end)),
+                now + timedelta(seconds=start),
+                now + timedelta(seconds=end),
                 telebridge_id,
             ),
         )
@@ -195,8 +195,8 @@ async def test_the_question_reaches_a_side_whose_partner_answered_first(
     async with app.db.transaction() as conn:
         await conn.execute(
             "INSERT INTO telebridge_reports (telebridge_id, institution_id, tg_id, held,"
-            " created_at) VALUES (?, ?, ?, 1, ?)",
-            (telebridge_id, school, sochi.id, to_db_time(utc_now())),
+            " created_at) VALUES (?, ?, ?, TRUE, ?)",
+            (telebridge_id, school, sochi.id, utc_now()),
         )
         await conn.execute("UPDATE telebridges SET status = 'held' WHERE id = ?", (telebridge_id,))
     await _move(app, telebridge_id, start=-1800, end=2)

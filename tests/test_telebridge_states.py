@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from handlers.telebridges.callbacks import TbAction, TbCb
-from storage.db import Database, to_db_time, utc_now
+from storage.db import Database, utc_now
 from storage.telebridges import Telebridge, TelebridgeRepo
 from tests.conftest import RunningBot, TgUser
 from tests.telebridge_steps import coordinator, new_time, propose, sochi_time
@@ -41,11 +41,11 @@ async def _shift(db: Database, telebridge_id: int, *, starts_in: timedelta) -> N
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE telebridges SET starts_at = ?, ends_at = ? WHERE id = ?",
-            (to_db_time(start), to_db_time(start + timedelta(minutes=45)), telebridge_id),
+            (start, start + timedelta(minutes=45), telebridge_id),
         )
         await conn.execute(
             "UPDATE telebridge_rounds SET starts_at = ? WHERE telebridge_id = ? AND round = 1",
-            (to_db_time(start), telebridge_id),
+            (start, telebridge_id),
         )
 
 

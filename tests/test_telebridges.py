@@ -18,7 +18,7 @@ from handlers.telebridges.callbacks import (
     TbCb,
     TbOrgCb,
 )
-from storage.db import Database
+from storage.db import Database, db_time
 from storage.telebridges import Telebridge, TelebridgeRepo
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.fake_telegram import ApiCall
@@ -785,8 +785,8 @@ async def test_both_cities_times_across_a_daylight_saving_change(
         assert f"{day} {expected}–{expected[:3]}45 (время: Минск)" in minsk.last_text
         await minsk.press("✅ Принять")
     async with app.db.read.execute("SELECT starts_at FROM telebridges ORDER BY id") as cur:
-        starts = [row[0] for row in await cur.fetchall()]
-    assert starts == ["2027-03-27T07:00:00+00:00", "2027-03-29T07:00:00+00:00"]
+        starts = [db_time(row[0]) for row in await cur.fetchall()]
+    assert starts == [datetime(2027, 3, 27, 7, tzinfo=UTC), datetime(2027, 3, 29, 7, tzinfo=UTC)]
 
 
 async def test_organisers_see_their_citys_telebridges_per_month(

@@ -37,6 +37,7 @@ async def test_killed_right_after_an_approval_the_member_is_still_told(
         tmp_path, BOT_TOKEN=TOKEN, TELEGRAM_API_URL=telegram.base_url, ADMIN_IDS=str(ADMIN_ID)
     )
     settings = make_settings(telegram, Path(env["DATABASE_PATH"]))
+    env["DATABASE_URL"] = settings.store_url  # the test's PostgreSQL schema, or the file
     app = RunningBot(telegram, settings)
     await app.start()
     try:

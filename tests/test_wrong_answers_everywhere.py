@@ -191,7 +191,7 @@ async def registration(
         ),
     )
     async with app.db.transaction() as conn:
-        await conn.execute("UPDATE trips SET for_minors = 1 WHERE id = ?", (trip,))
+        await conn.execute("UPDATE trips SET for_minors = TRUE WHERE id = ?", (trip,))
     await user.press_data(TripCb(action=TripAction.OPEN, id=trip).pack())
     await user.press("✍️ Записаться")
     await w.at(user, RegistrationForm.answering)

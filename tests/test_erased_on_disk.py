@@ -21,7 +21,14 @@ from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.registrations import RegistrationRepo
 from storage.trips import Question
-from tests.conftest import ADMIN_ID, RunningBot, TgUser, make_settings, onboard
+from tests.conftest import (
+    ADMIN_ID,
+    TEST_DATABASE_URL,
+    RunningBot,
+    TgUser,
+    make_settings,
+    onboard,
+)
 from tests.fake_telegram import FakeTelegram
 from tests.trip_seed import add_programme, add_trip
 
@@ -29,6 +36,14 @@ NAME = "Евлампия Шушунова"
 ORGANISATION = "Лицей Пятиугольник"
 ANSWER = "Ответ-маячок Ёжикович"
 PHONE = "+375 29 314-15-92"
+
+# What these tests read is the SQLite file and its WAL. A PostgreSQL server keeps deleted
+# rows in its own files until autovacuum reuses the space, and in its WAL (README,
+# «Что гарантирует /forget на диске»): there is no file of the bot's to read.
+SQLITE_FILES = pytest.mark.skipif(
+    bool(TEST_DATABASE_URL),
+    reason="SQLite only: reads the bytes of the SQLite file and its WAL after an erasure",
+)
 
 
 class _Opened:
@@ -74,6 +89,11 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Opened]:
     yield record
 
 
+@pytest.mark.skipif(
+    bool(TEST_DATABASE_URL),
+    reason="SQLite only: PRAGMA secure_delete on every sqlite3 connection, and the file's"
+    " backup and restore",
+)
 async def test_every_connection_overwrites_what_it_deletes(
     opened: _Opened, telegram: FakeTelegram, tmp_path: Path
 ) -> None:
@@ -183,6 +203,7 @@ def _hold_snapshot(db_path: Path, seconds: float) -> Callable[[], None]:
     return close
 
 
+@SQLITE_FILES
 async def test_forget_leaves_nothing_in_the_database_files(
     app: RunningBot, make_user: Callable[..., TgUser], db_path: Path
 ) -> None:
@@ -204,6 +225,7 @@ async def test_forget_leaves_nothing_in_the_database_files(
     assert _found(db_path, values) == {db_path.name: [], f"{db_path.name}-wal": []}
 
 
+@SQLITE_FILES
 async def test_forget_says_when_the_wal_is_emptied_later(
     app: RunningBot,
     make_user: Callable[..., TgUser],
@@ -228,6 +250,20 @@ async def test_forget_says_when_the_wal_is_emptied_later(
                 await asyncio.sleep(0.2)
     finally:
         close()
+
+
+async def test_forget_answer_names_the_daily_copies(
+    app: RunningBot, make_user: Callable[..., TgUser]
+) -> None:
+    """What /forget answers, on either store (the files are read on SQLite above)."""
+    person = make_user(4326)
+    await onboard(person, name=NAME, organisation=ORGANISATION)
+    await person.send("/forget")
+    await person.press("🗑 Да, удалить мои данные")
+    done = person.last_text
+    assert "ваши данные удалены" in done
+    assert "хранит 3 последние копии" in done and "примерно 3 дня" in done
+    assert "журнал" not in done  # nothing is left for later
 
 
 async def test_forget_without_daily_backups_says_there_are_none(
@@ -269,6 +305,7 @@ async def test_belarusian_forget_names_the_backup_days(
     assert "прыкладна 3 дні" in person.last_text
 
 
+@SQLITE_FILES
 async def test_retention_leaves_nothing_of_old_answers_in_the_database_files(
     app: RunningBot, db_path: Path
 ) -> None:
@@ -303,6 +340,7 @@ async def test_retention_leaves_nothing_of_old_answers_in_the_database_files(
     assert _found(db_path, [answer]) == {db_path.name: [], f"{db_path.name}-wal": []}
 
 
+@SQLITE_FILES
 async def test_a_removed_phone_leaves_nothing_in_the_database_files(
     app: RunningBot, db_path: Path
 ) -> None:

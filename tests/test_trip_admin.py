@@ -34,7 +34,7 @@ from handlers.trips.admin_keyboards import (
 from handlers.trips.admin_states import QUESTION_STEPS, TRIP_STEPS
 from handlers.trips.admin_views import step_key
 from handlers.trips.callbacks import TripAction, TripCb
-from storage.db import utc_now
+from storage.db import db_time, utc_now
 from storage.trips import NewProgramme, NewTrip, Question
 from tests.conftest import RunningBot, TgUser, onboard
 
@@ -349,9 +349,9 @@ async def test_create_trip_end_to_end(app: RunningBot, admin: TgUser) -> None:
 
     [trip] = await _trip_rows(app)
     # Typed in Minsk time (UTC+3), stored in UTC.
-    assert trip["starts_at"] == f"{YEAR}-03-15T06:00:00+00:00"
-    assert trip["ends_at"] == f"{YEAR}-03-18T20:59:00+00:00"
-    assert trip["registration_deadline"] == f"{YEAR}-03-01T20:59:00+00:00"
+    assert db_time(trip["starts_at"]) == datetime(YEAR, 3, 15, 6, 0, tzinfo=UTC)
+    assert db_time(trip["ends_at"]) == datetime(YEAR, 3, 18, 20, 59, tzinfo=UTC)
+    assert db_time(trip["registration_deadline"]) == datetime(YEAR, 3, 1, 20, 59, tzinfo=UTC)
     assert (trip["from_city_id"], trip["to_city_id"]) == (MINSK, SOCHI)
     assert (trip["capacity"], trip["needs_approval"], trip["status"]) == (20, 0, "open")
     assert trip["for_minors"] == 1
@@ -391,8 +391,9 @@ async def test_sochi_organiser_types_moscow_time(app: RunningBot, make_user) -> 
     await organiser.press("Черновик")
     await organiser.press("✅ Сохранить")
     [trip] = await _trip_rows(app)
-    assert trip["starts_at"] == f"{YEAR}-03-15T06:00:00+00:00"  # Moscow is UTC+3 too
-    assert trip["registration_deadline"] == f"{YEAR}-03-01T09:00:00+00:00"
+    # Moscow is UTC+3 too.
+    assert db_time(trip["starts_at"]) == datetime(YEAR, 3, 15, 6, 0, tzinfo=UTC)
+    assert db_time(trip["registration_deadline"]) == datetime(YEAR, 3, 1, 9, 0, tzinfo=UTC)
     assert (trip["status"], trip["needs_approval"], trip["description"]) == ("draft", 1, "")
 
 
@@ -532,7 +533,7 @@ async def test_a_field_changed_from_the_preview(app: RunningBot, admin: TgUser) 
     assert f"Окончание: 22.03.{YEAR} 23:59" in admin.last_text
     await admin.press("✅ Сохранить")
     [trip] = await _trip_rows(app)
-    assert trip["starts_at"] == f"{YEAR}-03-20T06:00:00+00:00"
+    assert db_time(trip["starts_at"]) == datetime(YEAR, 3, 20, 6, 0, tzinfo=UTC)
 
 
 async def test_no_programmes_yet(app: RunningBot, admin: TgUser) -> None:
@@ -566,7 +567,7 @@ async def test_edit_a_field_of_a_saved_trip(app: RunningBot, admin: TgUser) -> N
     assert "Изменения поездки" in admin.last_text
     [after] = await _trip_rows(app)
     assert after["title"] == "Педагоги Минска в Сочи: весна"
-    assert after["registration_deadline"] == f"{YEAR}-03-10T09:00:00+00:00"
+    assert db_time(after["registration_deadline"]) == datetime(YEAR, 3, 10, 9, 0, tzinfo=UTC)
     assert (after["status"], after["capacity"]) == ("draft", 10)  # untouched fields stay
 
 

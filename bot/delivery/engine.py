@@ -1,15 +1,24 @@
 """The delivery engine: drains the outbox at Telegram's pace, exactly once where it can.
 
-One worker takes due rows oldest first and hands each to the Bot API under a global
-rate (SEND_RATE per second, token bucket) and at most one message a second per chat.
-A row is marked 'sending' just before its request and 'sent' as soon as Telegram
-answers, so after a crash only the rows that were in flight (at most
-`max_in_flight`) can reach a person twice; everything else resumes where it stopped.
+One worker takes due rows oldest first and books each a turn under a global rate
+(SEND_RATE per second, token bucket) and at most one message a second per chat; the
+row's task marks it 'sending' shortly before its turn (PREPARE_AHEAD) and sends it on
+the turn, so the database write never delays a request and no turn passes unused while
+the worker reads the next rows. The row is marked 'sent' as soon as Telegram answers,
+so after a crash only the rows that were in flight (at most `max_in_flight`) can reach
+a person twice; everything else resumes where it stopped.
 
 - 429: everything pauses for `retry_after`, the row goes back to the queue.
 - 403: the person is marked as unreachable, their queued rows are closed.
-- 5xx and network errors: retried with exponential backoff up to `max_attempts`.
+- 5xx and network errors: retried with exponential backoff up to `max_attempts`. A 5xx
+  is no message in the chat, so the chat's one-second gap does not count it: the retry
+  waits for its backoff only.
 - other 400s: the row fails at once (retrying cannot help).
+
+A row sent back to the queue (429, 5xx) is tried again by the same task when its pause
+or backoff ends, among the rows being sent then (the queue, oldest first, would keep it
+until every row due before it had gone). Both this and the 5xx rule keep a broadcast's
+last second full: otherwise its retries all come at the end, paced by their chats' gaps.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from aiogram import Bot
@@ -40,6 +49,14 @@ logger = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0
 PAID_BROADCAST_RATE = 1000.0
+# A row is marked 'sending' this long before its turn: time for that write (and for the
+# worker's next read of due rows) without holding up the request.
+PREPARE_AHEAD = 0.1
+# A request that would leave later than this after its turn (a slow write, a busy event
+# loop) takes a new turn instead: late requests bunch up with the punctual ones after
+# them, and the margin under the limit (about 30 ms of each sliding second at 0.97) is
+# also what absorbs the network's jitter.
+TURN_SLACK = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +97,15 @@ class TokenBucket:
 
 
 Sender = Callable[[OutboxRow], Awaitable[int | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Again:
+    """A row back in the queue after 429 or 5xx: when to try it again, and its attempts
+    as the database counts them now (a 429 is not counted)."""
+
+    at: float  # time.monotonic()
+    attempts: int
 
 
 def bot_sender(bot: Bot, *, allow_paid_broadcast: bool = False) -> Sender:
@@ -134,6 +160,7 @@ class DeliveryEngine:
         self._bucket = TokenBucket(rate * config.rate_margin)
         self._slots = asyncio.Semaphore(config.max_in_flight)
         self._wakeup = asyncio.Event()
+        self._stopped = asyncio.Event()
         self._idle = asyncio.Event()
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
@@ -153,6 +180,7 @@ class DeliveryEngine:
 
     async def start(self) -> None:
         self._stopping = False  # started again after a stop (a worker leads again)
+        self._stopped.clear()
         self.requeued_at_start = await self._outbox.requeue_in_flight()
         if self.requeued_at_start:
             logger.warning(
@@ -168,6 +196,7 @@ class DeliveryEngine:
         # The flag as well as the cancel: on Python 3.11 asyncio.wait_for can swallow a
         # cancellation that arrives as its inner wait completes, and the loop must end anyway.
         self._stopping = True
+        self._stopped.set()
         self._wakeup.set()
         self._runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -224,13 +253,20 @@ class DeliveryEngine:
                 if self._stopping:
                     break
                 if self._chat_ready.get(row.chat_id, 0.0) > time.monotonic():
-                    # This chat had a message less than a second ago (a retry, or several
-                    # notices at once): its row waits for a later round; the others go on.
+                    # This chat had a message less than a second ago, or has one booked
+                    # (a retry, or several notices at once): its row waits for a later
+                    # round; the others go on.
                     continue
-                await self._pace(row.chat_id)
+                pause = self._paused_until - time.monotonic()
+                if pause > 0:
+                    await asyncio.sleep(pause)  # after a 429: no turns booked meanwhile
                 await self._slots.acquire()
+                if self._chat_ready.get(row.chat_id, 0.0) > time.monotonic():
+                    self._slots.release()  # a retry of the chat was booked meanwhile
+                    continue
+                turn = self._book(row.chat_id)
                 self._taken.add(row.id)
-                task = asyncio.create_task(self._deliver(row))
+                task = asyncio.create_task(self._deliver(row, turn))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 taken += 1
@@ -238,7 +274,7 @@ class DeliveryEngine:
                 await self._until_a_chat_is_ready(rows)
 
     def _busy_chats(self) -> list[int]:
-        """Chats that had a message less than a second ago."""
+        """Chats that had a message less than a second ago, or have one booked."""
         now = time.monotonic()
         return [chat for chat, ready in self._chat_ready.items() if ready > now]
 
@@ -269,25 +305,71 @@ class DeliveryEngine:
             return 0.01, True
         return min(wait, self._config.idle_poll), False
 
-    async def _pace(self, chat_id: int) -> None:
-        """Wait for a pause after 429 and a global token; the chat's gap is already kept
-        (rows of a busy chat are skipped, so one chat never holds up the others)."""
-        pause = self._paused_until - time.monotonic()
-        if pause > 0:
-            await asyncio.sleep(pause)
-        delay = self._bucket.delay()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        self._chat_ready[chat_id] = time.monotonic() + self._config.per_chat_interval
+    def _book(self, chat_id: int) -> float:
+        """The next free turn of the global pace (booked in queue order, ahead of time);
+        the chat's gap runs from it (rows of a busy chat are skipped, so one chat never
+        holds up the others)."""
+        turn = time.monotonic() + self._bucket.delay()
+        self._chat_ready[chat_id] = turn + self._config.per_chat_interval
         if len(self._chat_ready) > 10_000:
             cutoff = time.monotonic()
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > cutoff}
+        return turn
 
-    async def _deliver(self, row: OutboxRow) -> None:
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep, or less if the engine stops meanwhile; False when it stops."""
+        if seconds > 0 and not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await self._stopped.wait()
+        return not self._stopping
+
+    async def _until_turn(self, chat_id: int, turn: float) -> float | None:
+        """Wait for the row's turn; the moment it goes, or None when the engine stops.
+
+        A 429 that arrives meanwhile pauses it, and it takes a new turn after the pause
+        (turns booked before it would all come due at once); so does a row late for its
+        turn by more than TURN_SLACK."""
+        while True:
+            now = time.monotonic()
+            if self._paused_until > now:
+                if not await self._sleep(self._paused_until - now):
+                    return None
+                turn = self._book(chat_id)
+            elif turn > now:
+                if not await self._sleep(turn - now):
+                    return None
+            elif now - turn > TURN_SLACK:
+                turn = self._book(chat_id)
+            else:
+                self._chat_ready[chat_id] = now + self._config.per_chat_interval
+                return now
+
+    async def _deliver(self, row: OutboxRow, turn: float) -> None:
         try:
-            if not await self._outbox.mark_sending(row_id=row.id):
-                return  # cancelled meanwhile (a stopped broadcast)
-            await self._attempt(row)
+            while True:
+                if not await self._sleep(turn - PREPARE_AHEAD - time.monotonic()):
+                    return  # stopping: the row stays queued
+                if not await self._outbox.mark_sending(row_id=row.id):
+                    return  # cancelled meanwhile (a stopped broadcast, a blocked person)
+                sent_at = await self._until_turn(row.chat_id, turn)
+                if sent_at is None:
+                    # Stopping before its turn: back to the queue, as if never taken.
+                    await self._outbox.retry_later(
+                        row_id=row.id, not_before=utc_now(), error="stopped", count_attempt=False
+                    )
+                    return
+                again = await self._attempt(row, sent_at)
+                if again is None:
+                    return
+                # Back in the queue (429, 5xx): this task keeps it (the worker skips it)
+                # and tries again when its pause or backoff ends.
+                if not await self._sleep(again.at - time.monotonic()):
+                    return  # stopping: the row stays queued
+                booked = await self._book_when_free(row.chat_id)
+                if booked is None:
+                    return
+                turn, row = booked, replace(row, attempts=again.attempts)
         except Exception as exc:
             # Not an answer from Telegram (a bad keyboard in the row, a bug): the row is
             # closed as failed rather than left 'sending', which a restart would send again.
@@ -299,7 +381,17 @@ class DeliveryEngine:
             self._slots.release()
             self.wake()
 
-    async def _attempt(self, row: OutboxRow) -> None:
+    async def _book_when_free(self, chat_id: int) -> float | None:
+        """A turn for a row tried again, once its chat's gap is over (another row of the
+        chat may have been booked meanwhile); None when the engine stops."""
+        while (wait := self._chat_ready.get(chat_id, 0.0) - time.monotonic()) > 0:
+            if not await self._sleep(wait):
+                return None
+        return self._book(chat_id)
+
+    async def _attempt(self, row: OutboxRow, sent_at: float) -> _Again | None:
+        """Send the row and record the answer; when to try it again (it went back to the
+        queue), or None when it is done."""
         try:
             message_id = await self._send(row)
         except TelegramRetryAfter as exc:
@@ -308,23 +400,34 @@ class DeliveryEngine:
             await self._outbox.retry_later(
                 row_id=row.id, not_before=utc_now(), error="429", count_attempt=False
             )
+            return _Again(self._paused_until, row.attempts)
         except TelegramForbiddenError:
             await self._outbox.finish(row_id=row.id, state=BLOCKED, error="403")
             await self._people.set_blocked(tg_id=row.chat_id, blocked=True)
             await self._outbox.close_blocked(chat_id=row.chat_id)
         except (TelegramServerError, TelegramNetworkError) as exc:
+            if isinstance(exc, TelegramServerError):
+                self._no_message_in_chat(row.chat_id, sent_at)
             attempts = row.attempts + 1
             if attempts >= self._config.max_attempts:
                 await self._outbox.finish(row_id=row.id, state=FAILED, error=type(exc).__name__)
-                return
+                return None
             backoff = self._config.backoff_base * 2 ** (attempts - 1)
             await self._outbox.retry_later(
                 row_id=row.id,
                 not_before=utc_now() + timedelta(seconds=backoff),
                 error=type(exc).__name__,
             )
+            return _Again(time.monotonic() + backoff, attempts)
         except TelegramAPIError as exc:
             # A bad request (chat not found, text too long...): retrying cannot help.
             await self._outbox.finish(row_id=row.id, state=FAILED, error=exc.message[:200])
         else:
             await self._outbox.finish(row_id=row.id, state=SENT, message_id=message_id)
+        return None
+
+    def _no_message_in_chat(self, chat_id: int, sent_at: float) -> None:
+        """Telegram answered 5xx: nothing reached the chat, so its gap is not counted
+        (unless another row of the chat was booked since)."""
+        if self._chat_ready.get(chat_id) == sent_at + self._config.per_chat_interval:
+            del self._chat_ready[chat_id]

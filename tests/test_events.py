@@ -17,7 +17,7 @@ from handlers.events.callbacks import (
     EventFormCb,
     EventPickCb,
 )
-from storage.db import utc_now
+from storage.db import db_time, utc_now
 from tests.conftest import RunningBot, TgUser, onboard
 from tests.event_seed import add_event
 from tests.trip_seed import MINSK, SOCHI, add_programme
@@ -164,12 +164,15 @@ async def test_card_shows_the_other_citys_time_when_it_differs(
     app: RunningBot, member: TgUser
 ) -> None:
     assert app.db is not None
-    async with app.db.transaction() as conn:
-        cur = await conn.execute(
+    async with (
+        app.db.transaction() as conn,
+        conn.execute(
             "INSERT INTO cities (code, name_ru, name_be, country, timezone, position)"
             " VALUES ('kld', 'Калининград', 'Калінінград', 'RU', 'Europe/Kaliningrad', 3)"
-        )
-        kaliningrad = cur.lastrowid
+            " RETURNING id"
+        ) as cur,
+    ):
+        kaliningrad = (await cur.fetchone())[0]
     starts = datetime(2031, 6, 1, 7, 0, tzinfo=UTC)
     event_id = await add_event(app.db, city=kaliningrad, starts_at=starts, hours=2)
     await member.press_data(EventCb(action=EventAction.OPEN, id=event_id).pack())
@@ -264,7 +267,7 @@ async def test_organiser_creates_an_event_with_validation_and_preview(
     assert "создано" in admin.last_text
     (row,) = await _rows(app)
     assert row["title"] == "Минский молодёжный форум" and row["city_id"] == SOCHI
-    assert row["starts_at"] == "2031-03-15T07:00:00+00:00"  # 10:00 in Sochi
+    assert db_time(row["starts_at"]) == datetime(2031, 3, 15, 7, 0, tzinfo=UTC)  # 10:00 in Sochi
     assert row["sequence"] == 0 and row["status"] == "scheduled"
 
 

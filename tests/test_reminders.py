@@ -336,7 +336,7 @@ async def test_trip_reminders_go_to_approved_participants_only(
         deadline=starts - timedelta(seconds=1),
         capacity=1,
     )
-    now = utc_now().isoformat(timespec="seconds")
+    now = utc_now().replace(microsecond=0)
     async with app.db.transaction() as conn:
         for tg_id, status in ((member.id, "approved"), (waiting.id, "waitlisted")):
             await conn.execute(
@@ -474,7 +474,7 @@ async def test_mute_under_a_trip_reminder_stops_that_trips_reminders(
             starts_at=starts,
             deadline=starts - timedelta(seconds=1),
         )
-        now = utc_now().isoformat(timespec="seconds")
+        now = utc_now().replace(microsecond=0)
         async with app.db.transaction() as conn:
             for tg_id in (member.id, other.id):
                 await conn.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -34,10 +35,14 @@ async def _export(app: RunningBot, admin: TgUser) -> bytes:
     assert app.db is not None
     # A multi-line answer: it must wrap in its own row, not run over the row above.
     async with app.db.transaction() as conn:
+        async with conn.execute(
+            "SELECT answers FROM registrations WHERE trip_id = ? AND tg_id = 3002", (trip,)
+        ) as cur:
+            answers = json.loads((await cur.fetchone())[0])
+        answers["diet"] = "без глютена\nбез лактозы\nи без орехов, пожалуйста"
         await conn.execute(
-            "UPDATE registrations SET answers = json_set(answers, '$.diet', ?)"
-            " WHERE trip_id = ? AND tg_id = 3002",
-            ("без глютена\nбез лактозы\nи без орехов, пожалуйста", trip),
+            "UPDATE registrations SET answers = ? WHERE trip_id = ? AND tg_id = 3002",
+            (json.dumps(answers, ensure_ascii=False), trip),
         )
     await admin.press_data(TripCb(action=TripAction.EXPORT, id=trip).pack())
     return _documents(app, admin.id)["xlsx"]

@@ -375,7 +375,7 @@ async def test_answers_can_be_changed_until_the_deadline(app: RunningBot, member
     # After the deadline the answers are locked, and the button says why.
     await app.db.execute_write(
         "UPDATE trips SET registration_deadline = ? WHERE id = ?",
-        ((utc_now() - timedelta(minutes=1)).isoformat(timespec="seconds"), trip_id),
+        (utc_now() - timedelta(minutes=1), trip_id),
     )
     async with app.db.read.execute(
         "SELECT id FROM registrations WHERE trip_id = ?", (trip_id,)

@@ -141,8 +141,8 @@ async def bench_store(database_url: str | None) -> AsyncIterator[str | None]:
 class _WatchedTelegram(FakeTelegram):
     """The fake Bot API that tells a waiting person when the bot has answered them."""
 
-    def __init__(self) -> None:
-        super().__init__(TOKEN)
+    def __init__(self, token: str = TOKEN) -> None:
+        super().__init__(token)
         self._waiters: dict[str, asyncio.Event] = {}
 
     def _dispatch(self, method: str, params: dict[str, Any], files: Any) -> Any:
@@ -169,7 +169,8 @@ class _WatchedTelegram(FakeTelegram):
             for button in message.buttons():
                 if button.get("text") == label and "callback_data" in button:
                     return message, button["callback_data"]
-        raise AssertionError(f"no button {label!r} in chat {chat_id}")
+        texts = [message.plain_text()[:80] for message in self.messages(chat_id)]
+        raise AssertionError(f"no button {label!r} in chat {chat_id}: {texts}")
 
 
 async def _press_twice(

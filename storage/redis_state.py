@@ -22,12 +22,14 @@ from functools import partial
 
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, KeyBuilder, RedisStorage
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError
 
 logger = logging.getLogger(__name__)
 
+REDIS_CONNECTIONS = 50  # per worker
+REDIS_WAIT = 10.0  # seconds an update waits for a free connection
 PERSON_LOCK_LEASE = 10.0  # seconds; a dead worker's person waits at most this long
 LOCK_POLL = 0.05  # seconds between tries for a lock another update holds
 # A half-filled form is kept this long after its last step (the SQLite store keeps it
@@ -38,8 +40,17 @@ SEEN_FOR = timedelta(days=1)
 
 
 def open_redis(url: str) -> Redis:
-    """A client for REDIS_URL (connections are made on first use)."""
-    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=10)
+    """A client for REDIS_URL (connections are made on first use). Under a rush more
+    updates want Redis at once than it has connections: they wait for one (up to
+    REDIS_WAIT seconds) instead of failing, as redis-py's default pool would."""
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=REDIS_CONNECTIONS,
+        timeout=REDIS_WAIT,
+        socket_connect_timeout=5,
+        socket_timeout=10,
+    )
+    return Redis(connection_pool=pool)
 
 
 def form_storage(redis: Redis) -> RedisStorage:

@@ -727,6 +727,7 @@ class FakeTelegram:
         self.webhook_attempts: list[tuple[int, int | str]] = []
         self.webhook_retry_after = 0.5  # seconds; Telegram waits longer, the tests cannot
         self._pushes: set[asyncio.Task[None]] = set()
+        self._push_slots: asyncio.Semaphore | None = None
         self._client: ClientSession | None = None
 
         self._sent: dict[int, dict[int, SentMessage]] = {}
@@ -922,13 +923,24 @@ class FakeTelegram:
         if secret:
             headers["X-Telegram-Bot-Api-Secret-Token"] = str(secret)
         body = json.dumps(update, ensure_ascii=False)
+        # At most `max_connections` requests at a time (setWebhook's; 40 by default).
+        if self._push_slots is None:
+            self._push_slots = asyncio.Semaphore(int(self.webhook.get("max_connections") or 40))
+        async with self._push_slots:
+            await self._push_until_taken(update, body, headers)
+
+    async def _push_until_taken(
+        self, update: dict[str, Any], body: str, headers: dict[str, str]
+    ) -> None:
+        assert self._client is not None
         for _ in range(20):
             if self._closing or self.webhook is None:
                 return
+            address = self.webhook_address
+            if address is None:
+                return
             try:
-                async with self._client.post(
-                    self.webhook_address, data=body, headers=headers
-                ) as response:
+                async with self._client.post(address, data=body, headers=headers) as response:
                     await response.read()
                     outcome: int | str = response.status
             except (ClientError, TimeoutError) as exc:

@@ -1,8 +1,10 @@
 """Which database servers the tests can use, for `make test`.
 
-`python -m tests.stores postgres` prints the server's URL (for `make test-postgres`) and
-exits 0 when one answers on 127.0.0.1:5432 (or at TEST_POSTGRES_URL); otherwise it prints
-one line saying what is skipped and exits 1, or, with REQUIRE_POSTGRES=1 (CI), exits 2.
+`python -m tests.stores postgres` prints the server's URL (for `make test`'s second run)
+and exits 0 when one answers on 127.0.0.1:5432 (or at TEST_POSTGRES_URL); otherwise it
+prints one line saying what is skipped and exits 1, or, with REQUIRE_POSTGRES=1 (CI),
+exits 2. `python -m tests.stores redis` does the same for Redis on 127.0.0.1:6379 (or
+TEST_REDIS_URL; REQUIRE_REDIS=1).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import re
 import sys
 
 import asyncpg
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 DEFAULT_POSTGRES = "postgresql://root@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 _RUN_SCHEMA = re.compile(r"^t(\d+)_[0-9a-f]+$")
 
 
@@ -62,9 +67,42 @@ def _where(url: str) -> str:
     return url.rsplit("@", maxsplit=1)[-1].split("?", maxsplit=1)[0]
 
 
+def redis_url() -> str:
+    return os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS)
+
+
+async def redis_answers(url: str) -> str | None:
+    """None when Redis answers PING, else why not."""
+    client = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        await client.ping()
+    except (OSError, RedisError) as exc:
+        return str(exc) or type(exc).__name__
+    finally:
+        await client.aclose()
+    return None
+
+
+def _redis(url: str) -> int:
+    why = asyncio.run(redis_answers(url))
+    if why is None:
+        sys.stdout.write(url + "\n")
+        return 0
+    if os.environ.get("REQUIRE_REDIS") == "1":
+        sys.stderr.write(f"Redis обязателен (REQUIRE_REDIS=1), но {url} не отвечает: {why}\n")
+        return 2
+    sys.stderr.write(
+        f"Пропущено: тесты нескольких воркеров (Redis): {url} не отвечает;"
+        " остальное проверено на SQLite и PostgreSQL.\n"
+    )
+    return 1
+
+
 def main(argv: list[str]) -> int:
+    if argv[1:] == ["redis"]:
+        return _redis(redis_url())
     if argv[1:] != ["postgres"]:
-        sys.stderr.write("usage: python -m tests.stores postgres\n")
+        sys.stderr.write("usage: python -m tests.stores postgres|redis\n")
         return 2
     url = postgres_url()
     why = asyncio.run(postgres_answers(url))
@@ -77,8 +115,8 @@ def main(argv: list[str]) -> int:
         )
         return 2
     sys.stderr.write(
-        f"Пропущено: проверки PostgreSQL (сравнение схем, перенос из SQLite):"
-        f" {_where(url)} не отвечает; всё остальное проверено на SQLite.\n"
+        f"Пропущено: набор тестов на PostgreSQL и с несколькими воркерами: {_where(url)}"
+        " не отвечает; всё проверено на SQLite.\n"
     )
     return 1
 

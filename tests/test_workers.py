@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -31,7 +32,7 @@ from bot.runner import open_database
 from storage.db import Database, utc_now
 from storage.outbox import NewMessage, OutboxRepo
 from storage.people import NewProfile, PersonRepo
-from storage.redis_state import RedisPersonLocks
+from storage.redis_state import RedisPersonLocks, open_redis
 from tests.conftest import TEST_DATABASE_URL, store_url_for
 from tests.fake_telegram import FakeTelegram, UpdateFactory
 
@@ -43,8 +44,12 @@ WAIT = 30.0
 
 
 def _redis_answers() -> bool:
+    """`make test` sets TEST_REDIS_URL=none when Redis did not answer (one line says so)."""
+    where = urlsplit(REDIS_URL)
+    if where.scheme not in ("redis", "rediss") or where.hostname is None:
+        return False
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+        with socket.create_connection((where.hostname, where.port or 6379), timeout=1):
             return True
     except OSError:
         return False
@@ -443,3 +448,24 @@ async def test_a_long_update_keeps_its_lock_past_the_lease() -> None:
         assert order == ["first in", "first out", "second in"]
     finally:
         await redis.aclose()
+
+
+@needs_servers
+async def test_a_rush_waits_for_redis_connections_instead_of_failing() -> None:
+    """More updates at once than a worker has Redis connections (50): each waits for one
+    (redis-py's default pool refused the 101st with MaxConnectionsError)."""
+    redis = open_redis(REDIS_URL)
+    locks = RedisPersonLocks(redis)
+    bot_id = random.randint(1, 10**9)
+    done = []
+
+    async def update(person: int) -> None:
+        async with locks.lock(StorageKey(bot_id=bot_id, chat_id=person, user_id=person)):
+            await asyncio.sleep(0.05)
+            done.append(person)
+
+    try:
+        await asyncio.gather(*(update(person) for person in range(300)))
+    finally:
+        await redis.aclose()
+    assert sorted(done) == list(range(300))

@@ -1,10 +1,10 @@
 """The delivery engine: drains the outbox at Telegram's pace, exactly once where it can.
 
 One worker takes due rows oldest first and books each a turn under a global rate
-(SEND_RATE per second, token bucket) and at most one message a second per chat; the
-row's task marks it 'sending' shortly before its turn (PREPARE_AHEAD) and sends it on
-the turn, so the database write never delays a request and no turn passes unused while
-the worker reads the next rows. The row is marked 'sent' as soon as Telegram answers,
+(SEND_RATE per second, token bucket) and at most one message a second per chat, a
+little ahead of time (BOOK_AHEAD); the row's task marks it 'sending' at once and sends
+it on its turn, so the database write never delays a request and no turn passes unused
+while the worker reads the next rows. The row is marked 'sent' as soon as Telegram answers,
 so after a crash only the rows that were in flight (at most `max_in_flight`) can reach
 a person twice; everything else resumes where it stopped.
 
@@ -49,9 +49,11 @@ logger = logging.getLogger(__name__)
 
 PER_CHAT_INTERVAL = 1.0
 PAID_BROADCAST_RATE = 1000.0
-# A row is marked 'sending' this long before its turn: time for that write (and for the
-# worker's next read of due rows) without holding up the request.
-PREPARE_AHEAD = 0.1
+# Turns are booked at most this far ahead, and a row is marked 'sending' when booked:
+# time for that write and for the worker's next read of due rows, without holding up a
+# request. (Further ahead, a notice queued meanwhile, a retry or a stop would wait
+# behind more booked turns.)
+BOOK_AHEAD = 0.2
 # A request that would leave later than this after its turn (a slow write, a busy event
 # loop) takes a new turn instead: late requests bunch up with the punctual ones after
 # them, and the margin under the limit (about 30 ms of each sliding second at 0.97) is
@@ -270,6 +272,9 @@ class DeliveryEngine:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
                 taken += 1
+                ahead = turn - BOOK_AHEAD - time.monotonic()
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
             if not taken and not self._stopping:
                 await self._until_a_chat_is_ready(rows)
 
@@ -348,8 +353,6 @@ class DeliveryEngine:
     async def _deliver(self, row: OutboxRow, turn: float) -> None:
         try:
             while True:
-                if not await self._sleep(turn - PREPARE_AHEAD - time.monotonic()):
-                    return  # stopping: the row stays queued
                 if not await self._outbox.mark_sending(row_id=row.id):
                     return  # cancelled meanwhile (a stopped broadcast, a blocked person)
                 sent_at = await self._until_turn(row.chat_id, turn)

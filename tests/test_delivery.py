@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
 import time
 from pathlib import Path
 
@@ -330,3 +332,89 @@ async def test_without_the_paid_setting_the_flag_is_not_sent(
     await _deliver_all(telegram, db, rate=25)
     (call,) = telegram.calls_of("sendMessage", chat_id=900)
     assert "allow_paid_broadcast" not in call.params
+
+
+def _most_in_one_second(moments: list[float]) -> int:
+    """The most requests in any sliding second (as Telegram counts them)."""
+    moments = sorted(moments)
+    return max(bisect.bisect_left(moments, t + 1.0) - i for i, t in enumerate(moments))
+
+
+async def test_slow_sending_writes_neither_delay_nor_bunch_the_requests(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    """The 'sending' write is made when a row's turn is booked, ahead of it: when writes
+    stall for a moment (here ten of them take 80 ms, as on a busy database server),
+    requests still leave on their turns, so the pace is kept and no sliding second holds
+    more than the rate (late requests would bunch with the punctual ones after them)."""
+    recipients = range(1300, 1450)
+    await _people(db, recipients)
+    await OutboxRepo(db).enqueue(
+        [NewMessage(chat_id=c, purpose="broadcast", text="x") for c in recipients]
+    )
+    engine, bot = _engine(telegram, db, rate=100)
+    mark_sending = engine._outbox.mark_sending
+    writes = itertools.count()
+
+    async def slowly(**kwargs: int) -> bool:
+        if 20 <= next(writes) < 30:
+            await asyncio.sleep(0.08)
+        return await mark_sending(**kwargs)
+
+    engine._outbox.mark_sending = slowly  # type: ignore[method-assign]
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    arrived = [c.at for c in telegram.calls_of("sendMessage") if c.ok]
+    assert len(arrived) == 150
+    assert _most_in_one_second(arrived) <= 100  # the rate: Telegram would answer no 429
+    pace = (len(arrived) - 1) / (max(arrived) - min(arrived))
+    assert pace >= 90, pace  # 97 a second (3% under the rate)
+
+
+async def test_a_5xx_is_tried_again_after_its_backoff_among_the_others(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    """A row answered 5xx goes again as soon as its backoff ends, not after every row
+    queued before it, and without its chat's one-second gap (a 5xx put no message in the
+    chat): a broadcast does not end with a slow second of retries."""
+    recipients = range(1500, 1560)
+    await _people(db, recipients)
+    await OutboxRepo(db).enqueue(
+        [NewMessage(chat_id=c, purpose="broadcast", text="x") for c in recipients]
+    )
+    telegram.fail_next("sendMessage", error_code=502, description="Bad Gateway")
+    await _deliver_all(telegram, db, rate=20, backoff_base=0.2)  # 60 rows: 3 s
+    first, again = telegram.calls_of("sendMessage", chat_id=1500)
+    assert first.error_code == 502 and again.ok
+    assert 0.2 <= again.at - first.at < 0.7
+    assert len([c for c in telegram.calls_of("sendMessage") if c.ok]) == 60
+
+
+async def test_stop_gives_back_the_rows_not_yet_sent(telegram: FakeTelegram, db: Database) -> None:
+    """Rows booked ahead of their turns are marked 'sending'; stopping the engine sends
+    nothing more and returns them to the queue (none left 'sending' for a restart to
+    count as possibly sent), with their attempts as before."""
+    recipients = range(1600, 1700)
+    await _people(db, recipients)
+    outbox = OutboxRepo(db)
+    await outbox.enqueue(
+        [NewMessage(chat_id=c, purpose="broadcast", text="x") for c in recipients]
+    )
+    engine, bot = _engine(telegram, db, rate=50)
+    await engine.start()
+    try:
+        await asyncio.sleep(0.5)
+    finally:
+        await engine.stop()
+    sent = len(telegram.calls_of("sendMessage"))
+    await asyncio.sleep(0.3)
+    await bot.session.close()
+    assert len(telegram.calls_of("sendMessage")) == sent
+    counts = await outbox.counts()
+    assert counts == {"sent": sent, "queued": 100 - sent}, counts
+    async with db.read.execute("SELECT MAX(attempts) FROM outbox WHERE state = 'queued'") as cur:
+        assert (await cur.fetchone())[0] == 0

@@ -351,10 +351,12 @@ class DeliveryEngine:
                 return now
 
     async def _deliver(self, row: OutboxRow, turn: float) -> None:
+        queued = False  # back in the queue, to be tried again by this task
         try:
             while True:
                 if not await self._outbox.mark_sending(row_id=row.id):
                     return  # cancelled meanwhile (a stopped broadcast, a blocked person)
+                queued = False
                 sent_at = await self._until_turn(row.chat_id, turn)
                 if sent_at is None:
                     # Stopping before its turn: back to the queue, as if never taken.
@@ -365,6 +367,7 @@ class DeliveryEngine:
                 again = await self._attempt(row, sent_at)
                 if again is None:
                     return
+                queued = True
                 # Back in the queue (429, 5xx): this task keeps it (the worker skips it)
                 # and tries again when its pause or backoff ends.
                 if not await self._sleep(again.at - time.monotonic()):
@@ -376,7 +379,10 @@ class DeliveryEngine:
         except Exception as exc:
             # Not an answer from Telegram (a bad keyboard in the row, a bug): the row is
             # closed as failed rather than left 'sending', which a restart would send again.
+            # A row back in the queue stays there, for the worker to take up.
             logger.exception("Delivery of outbox row %s failed unexpectedly", row.id)
+            if queued:
+                return
             with contextlib.suppress(Exception):
                 await self._outbox.finish(row_id=row.id, state=FAILED, error=type(exc).__name__)
         finally:

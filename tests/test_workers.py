@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,10 +31,12 @@ from redis.asyncio import Redis
 from bot.core.config import Settings
 from bot.runner import open_database
 from storage.db import Database, utc_now
+from storage.events import EventRepo
 from storage.outbox import NewMessage, OutboxRepo
 from storage.people import NewProfile, PersonRepo
 from storage.redis_state import RedisPersonLocks, open_redis
 from tests.conftest import TEST_DATABASE_URL, store_url_for
+from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, UpdateFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,12 +291,17 @@ async def test_the_sender_is_replaced_and_nothing_is_lost(
     bots: Bots, store: tuple[str, Database], how: str
 ) -> None:
     """Two workers; the one that leads is killed (or loses its lock's connection) while
-    a broadcast is half-way: another leads within a few seconds, and every member gets
-    the message, twice at most for the messages in flight at that moment."""
+    a broadcast is half-way and before an event's reminders are due: another leads
+    within a few seconds, every member gets the broadcast (twice at most for the messages
+    in flight at that moment), and every subscriber gets the reminder once."""
     url, db = store
-    parent, _ = await bots.start("--workers", "2", SEND_RATE="40")
+    parent, _ = await bots.start("--workers", "2", SEND_RATE="40", EVENT_REMINDERS="1h")
     leader = await _wait_for_leader(url)
     assert leader in _children(parent.pid)
+    subscribers = await _members(db, 51_000, 20)
+    event_id = await add_event(db, starts_at=utc_now() + timedelta(hours=1, seconds=10))
+    for tg_id in subscribers:
+        await EventRepo(db).subscribe(event_id=event_id, tg_id=tg_id)
     chats = await _members(db, 50_000, 200)
     await OutboxRepo(db).enqueue(
         [
@@ -325,6 +333,14 @@ async def test_the_sender_is_replaced_and_nothing_is_lost(
     twice = [chat for chat, times in sent.items() if times > 1]
     assert max(sent.values()) <= 2
     assert len(twice) <= 20, twice  # the engine's max_in_flight
+    reminded = await _until_all_sent(bots.telegram, subscribers)
+    assert set(reminded.values()) == {1}
+    reminders = [
+        call
+        for call in bots.telegram.calls
+        if call.method == "sendMessage" and int(call.params["chat_id"]) in set(subscribers)
+    ]
+    assert all("Фестиваль белорусской культуры" in str(call.params["text"]) for call in reminders)
 
 
 @needs_servers

@@ -34,16 +34,14 @@ import socket
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 
+from bench.stores import bench_store, store_name
 from bot.app import create_bot, create_dispatcher
 from bot.runner import build_webhook_app, open_database
 from handlers.trips.callbacks import TripAction, TripCb
@@ -115,24 +113,6 @@ def _cpu() -> float:
     """This process's CPU time, user and system, in seconds."""
     times = os.times()
     return times.user + times.system
-
-
-@asynccontextmanager
-async def bench_store(database_url: str | None) -> AsyncIterator[str | None]:
-    """None (the bench's SQLite file), or a fresh PostgreSQL schema, dropped after."""
-    if not database_url:
-        yield None
-        return
-    schema = f"bench_{os.getpid()}_{random.randrange(10**6)}"
-    separator = "&" if "?" in database_url else "?"
-    try:
-        yield f"{database_url}{separator}search_path={schema}"
-    finally:
-        conn = await asyncpg.connect(database_url.split("?", 1)[0])
-        try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await conn.close()
 
 
 # Telegram's side in a process of its own
@@ -247,7 +227,7 @@ async def run(
     try:
         base_url = await asyncio.to_thread(pipe.recv)
         with tempfile.TemporaryDirectory() as folder:
-            async with bench_store(database_url) as store_url:
+            async with bench_store(database_url, Path(folder) / "bench.sqlite3") as store_url:
                 port = _free_port()
                 hook = {"webhook_url": HOOK, "webhook_secret": SECRET} if webhook else {}
                 settings = make_settings(
@@ -301,7 +281,7 @@ async def run(
         outcome,
         cpu=cpu,
         mode="webhook" if webhook else "polling",
-        store="postgres" if database_url else "sqlite",
+        store=store_name(database_url),
     )
 
 

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench.registration_rush import bench_store
+from bench.stores import bench_store
 from bot.core.config import Settings
 from bot.runner import open_database
 from storage.db import Database, utc_now
@@ -115,8 +115,7 @@ def _engine(store_url: str) -> AsyncEngine:
 
 
 async def run(statements: int, database_url: str) -> str:
-    async with bench_store(database_url) as store_url:
-        assert store_url is not None
+    async with bench_store(database_url, Path("unused.sqlite3")) as store_url:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             bot_token=TOKEN,

@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.registration_rush import _WatchedTelegram, bench_store
+from bench.registration_rush import _WatchedTelegram
+from bench.stores import bench_store
 from tests.fake_telegram import UpdateFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,8 +98,7 @@ async def _stream(
     port = _free_port()
     telegram.webhook_address = f"http://127.0.0.1:{port}/tg/hook"
     with tempfile.TemporaryDirectory() as folder:
-        async with bench_store(database_url) as store_url:
-            assert store_url is not None
+        async with bench_store(database_url, Path(folder) / "unused.sqlite3") as store_url:
             env = {
                 **{k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "WEBHOOK_"))},
                 "PYTHONPATH": str(ROOT),

@@ -37,6 +37,8 @@ def build_parser() -> RussianParser:
         prog="python -m bot",
         description="Побратим: Telegram-бот городов-побратимов. Настройки читаются из .env.",
     )
+    # `python -m bot --workers N` is `python -m bot run --workers N` (run is the default).
+    parser.options.add_argument("--workers", type=int, metavar="N", help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar=COMMAND, title=COMMANDS_TITLE)
     run = commands.add_parser("run", help="запустить бота (по умолчанию)")
     run.options.add_argument(

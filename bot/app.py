@@ -500,11 +500,19 @@ class SenderDuties:
         logger.info("Sender started: %d staff menus set", len(settings.admin_ids | staff.keys()))
 
     async def stop(self) -> None:
-        # Messages in flight get their answers recorded before the database closes.
-        await self.monitor.stop()
-        await self.housekeeping.stop()
-        await self.reminders.stop()
-        await self.engine.stop(SHUTDOWN_GRACE_SECONDS)
+        # The engine first: a deposed leader sends nothing more while a nightly job or a
+        # sweep finishes. Messages in flight get their answers recorded. Each part stops
+        # even when another failed to.
+        for part, stopping in (
+            ("delivery engine", lambda: self.engine.stop(SHUTDOWN_GRACE_SECONDS)),
+            ("broadcast monitor", self.monitor.stop),
+            ("nightly jobs", self.housekeeping.stop),
+            ("reminders", self.reminders.stop),
+        ):
+            try:
+                await stopping()
+            except Exception:
+                logger.exception("The %s did not stop cleanly", part)
 
 
 async def on_startup(duties: SenderDuties, leadership: Leadership | None) -> None:
@@ -525,7 +533,10 @@ async def on_shutdown(
     tracker: UpdateTracker, duties: SenderDuties, leadership: Leadership | None
 ) -> None:
     # Polling has stopped; let handlers in flight finish before the database closes,
-    # then let messages in flight get their answers recorded.
+    # then let messages in flight get their answers recorded. A worker that is stopping
+    # does not take the lead meanwhile (all of them are stopping, as a rule).
+    if leadership is not None:
+        await leadership.stop_trying()
     if not await tracker.wait_idle(SHUTDOWN_GRACE_SECONDS):
         logger.warning("Some updates were still being handled at shutdown")
     if leadership is None:

@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.app import create_bot, create_dispatcher
+from bot.app import SHUTDOWN_GRACE_SECONDS, create_bot, create_dispatcher
 from bot.core.config import ConfigError, Settings
 from bot.operations.instance_lock import hold
 from bot.operations.workers import SOCKET_FD, WorkerPool, inherited_socket, worker_number
@@ -200,6 +200,10 @@ async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
+        # No new requests; the updates in flight finish while the forms' store is still
+        # open (the cleanup below closes it before the shutdown handlers run).
+        await site.stop()
+        await dp["tracker"].wait_idle(SHUTDOWN_GRACE_SECONDS)
     finally:
         await runner.cleanup()
         sock.close()

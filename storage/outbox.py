@@ -187,9 +187,11 @@ class OutboxRepo:
     async def finish(
         self, *, row_id: int, state: str, error: str | None = None, message_id: int | None = None
     ) -> None:
+        # Only a row this sender holds ('sending'): a sender that lost the lead while
+        # the row was in flight must not undo what the new leader recorded.
         await self._db.execute_write(
             "UPDATE outbox SET state = ?, last_error = ?, sent_message_id = ?, updated_at = ?"
-            " WHERE id = ?",
+            " WHERE id = ? AND state = 'sending'",
             (state, error, message_id, utc_now(), row_id),
         )
 
@@ -205,7 +207,7 @@ class OutboxRepo:
             " WHEN EXISTS (SELECT 1 FROM people p WHERE p.tg_id = outbox.chat_id"
             " AND p.blocked_at IS NOT NULL) THEN 'blocked'"
             " ELSE 'queued' END, not_before = ?, last_error = ?,"
-            " attempts = attempts - ?, updated_at = ? WHERE id = ?",
+            " attempts = attempts - ?, updated_at = ? WHERE id = ? AND state = 'sending'",
             (not_before, error, 0 if count_attempt else 1, utc_now(), row_id),
         )
 

@@ -18,7 +18,9 @@ more on a fresh connection, and a transaction that lost its connection is report
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -40,6 +42,9 @@ CONNECT_TIMEOUT = 10.0  # seconds
 # Errors that mean the connection is gone, not that the statement is wrong.
 _LOST = (
     asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,  # connection failures of every kind
+    asyncpg.exceptions.OperatorInterventionError,  # admin or crash shutdown, terminate
+    asyncpg.exceptions.IdleInTransactionSessionTimeoutError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.InterfaceError,
@@ -211,7 +216,8 @@ class PostgresDatabase(Database):
                 # Every moment is UTC; `timestamptz` comes back as an aware datetime anyway.
                 server_settings={
                     "timezone": "UTC",
-                    "application_name": "pobratim",
+                    # Per process, for an operator (and the tests) in pg_stat_activity.
+                    "application_name": f"pobratim-{os.getpid()}",
                     "lock_timeout": LOCK_TIMEOUT,
                     "idle_in_transaction_session_timeout": IDLE_IN_TRANSACTION_TIMEOUT,
                 },
@@ -274,7 +280,9 @@ class PostgresDatabase(Database):
             try:
                 yield conn
             finally:
-                await conn.reset()
+                # A lost connection is dropped by the pool anyway; what failed stands.
+                with contextlib.suppress(*_LOST):
+                    await conn.reset()
 
     async def execute_write(self, sql: str, params: Any = ()) -> int:
         return (await PgStatement(self._pool, sql, params, retry=False)).rowcount

@@ -76,11 +76,29 @@ class RedisPersonLocks(BaseEventIsolation):
         self._redis = redis
         self._lease = lease
         self._keys = key_builder or DefaultKeyBuilder(with_bot_id=True)
+        # The person's updates on this worker queue in order here first (Redis is
+        # polled, not queued: two quick taps could otherwise take turns in any order).
+        self._here: dict[str, tuple[asyncio.Lock, int]] = {}
 
     @contextlib.asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        name = self._keys.build(key, "lock")
+        local, waiting = self._here.get(name, (asyncio.Lock(), 0))
+        self._here[name] = (local, waiting + 1)
+        try:
+            async with local, self._leased(name):
+                yield
+        finally:
+            local, waiting = self._here[name]
+            if waiting <= 1:
+                del self._here[name]
+            else:
+                self._here[name] = (local, waiting - 1)
+
+    @contextlib.asynccontextmanager
+    async def _leased(self, name: str) -> AsyncGenerator[None, None]:
         lock = self._redis.lock(
-            self._keys.build(key, "lock"),
+            name,
             timeout=self._lease,
             sleep=LOCK_POLL,
             thread_local=False,

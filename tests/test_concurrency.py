@@ -6,6 +6,7 @@ at the same moment, and a connection the server closes costs a person at most on
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -125,13 +126,13 @@ async def _connect(settings: Settings) -> asyncpg.Connection:
     return await asyncpg.connect(settings.store_url)
 
 
-async def _blocked_backend(watcher: asyncpg.Connection) -> int:
-    """The bot's connection that waits for a row lock (the test holds the row)."""
+async def _blocked_backend(watcher: asyncpg.Connection, holder: int) -> int:
+    """The connection that waits for a row the session `holder` (a backend pid) holds."""
     async with asyncio.timeout(WAIT):
         while True:
             pid = await watcher.fetchval(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                " AND application_name = 'pobratim' AND wait_event_type = 'Lock'"
+                "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+                holder,
             )
             if pid is not None:
                 return int(pid)
@@ -152,13 +153,15 @@ async def _second_waits_for_first(
     try:
         async with db_first.transaction() as conn:
             first_won = await first(conn)
+            async with conn.execute("SELECT pg_backend_pid()") as cur:
+                holder = (await cur.fetchone())[0]
 
             async def run_second() -> bool:
                 async with db_second.transaction() as other:
                     return await second(other)
 
             waiting = asyncio.create_task(run_second())
-            await _blocked_backend(watcher)
+            await _blocked_backend(watcher, holder)
         second_won = await asyncio.wait_for(waiting, WAIT)
     finally:
         await watcher.close()
@@ -261,14 +264,14 @@ async def test_a_lost_connection_asks_to_try_again_and_loses_nothing(
         await locked.start()
         await holder.execute("SELECT id FROM trips WHERE id = $1 FOR UPDATE", trip_id)
         pressing = asyncio.create_task(member.press("✅ Подтвердить"))
-        backend = await _blocked_backend(watcher)
+        backend = await _blocked_backend(watcher, holder.get_server_pid())
         assert await watcher.fetchval("SELECT pg_terminate_backend($1)", backend)
         await locked.rollback()
         await asyncio.wait_for(pressing, WAIT)
     finally:
         await holder.close()
         await watcher.close()
-    assert "повторите действие" in member.last_text
+    assert "кратковременного сбоя" in member.last_text
     async with app.db.read.execute(
         "SELECT COUNT(*) FROM registrations WHERE trip_id = ?", (trip_id,)
     ) as cur:
@@ -281,8 +284,8 @@ async def test_a_lost_connection_asks_to_try_again_and_loses_nothing(
     watcher = await _connect(settings)
     try:
         await watcher.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND application_name = 'pobratim'"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            f"pobratim-{os.getpid()}",
         )
     finally:
         await watcher.close()

@@ -29,7 +29,10 @@ from aiohttp import ClientSession
 from redis.asyncio import Redis
 
 from bot.core.config import Settings
+from bot.delivery.signals import Signals
+from bot.operations.leadership import Leadership
 from bot.runner import open_database
+from handlers.kit.middlewares import RecentUpdates
 from storage.db import Database, utc_now
 from storage.events import EventRepo
 from storage.outbox import NewMessage, OutboxRepo
@@ -150,6 +153,10 @@ class Bots:
         self.telegram = telegram
         self.store_url = store_url
         self.procs: list[asyncio.subprocess.Process] = []
+        self.log = tmp_path / "bots.log"  # what the bots wrote to stderr
+
+    def logged(self, text: str) -> bool:
+        return self.log.exists() and text in self.log.read_text("utf-8")
 
     def env(self, port: int, **values: str) -> dict[str, str]:
         return _env(
@@ -178,6 +185,7 @@ class Bots:
             *args,
             cwd=self.tmp_path,
             env=self.env(port, **values),
+            stderr=self.log.open("ab"),
         )
         self.procs.append(proc)
         address = f"http://127.0.0.1:{port}/tg/hook"
@@ -326,6 +334,10 @@ async def test_the_sender_is_replaced_and_nothing_is_lost(
             )
         finally:
             await conn.close()
+        # The old lock's session is gone: its worker sees it and stops sending.
+        async with asyncio.timeout(5):
+            while not bots.logged("no longer leads: the lock's connection was lost"):
+                await asyncio.sleep(0.1)
         new_leader = await _wait_for_leader(url)
     assert time.monotonic() - lost_at < 5
     assert new_leader in _children(parent.pid)
@@ -347,28 +359,40 @@ async def test_the_sender_is_replaced_and_nothing_is_lost(
 async def test_a_notice_queued_elsewhere_leaves_at_once(
     bots: Bots, store: tuple[str, Database]
 ) -> None:
-    """A notice committed by another process (a worker that does not lead, here the
-    test) is sent within a fraction of a second, not at the leader's next look (every
-    second): the NOTIFY wakes it."""
+    """A notice committed by a worker that does not lead (here the test process, with
+    the workers' own Leadership and Signals) is sent within a fraction of a second, not
+    at the leader's next look (every second): its NOTIFY wakes the leader."""
     url, db = store
     await bots.start()
-    await _wait_for_leader(url)
-    chats = await _members(db, 60_000, 5)
-    outbox = OutboxRepo(db)
-    delays = []
-    for chat in chats:
-        await asyncio.sleep(random.uniform(0.1, 0.6))
-        await outbox.enqueue([NewMessage(chat_id=chat, purpose="notice", text="Уведомление")])
-        queued = time.monotonic()
-        await db.execute_write(
-            "SELECT pg_notify('pobratim_' || md5(current_schema()), 'delivery')"
-        )
-        async with asyncio.timeout(WAIT):
-            while not _sent_to(bots.telegram, [chat]):
-                await asyncio.sleep(0.01)
-        delays.append(time.monotonic() - queued)
+    leader = await _wait_for_leader(url)
+    follower = Leadership(url, db, _NoDuties(), signals := Signals())
+    await follower.start()
+    try:
+        assert not follower.leading and await _leader(url) == leader
+        chats = await _members(db, 60_000, 5)
+        outbox = OutboxRepo(db)
+        delays = []
+        for chat in chats:
+            await asyncio.sleep(random.uniform(0.1, 0.6))
+            await outbox.enqueue([NewMessage(chat_id=chat, purpose="notice", text="Уведомление")])
+            queued = time.monotonic()
+            signals.delivery()  # as a worker's notifier does after the commit
+            async with asyncio.timeout(WAIT):
+                while not _sent_to(bots.telegram, [chat]):
+                    await asyncio.sleep(0.01)
+            delays.append(time.monotonic() - queued)
+    finally:
+        await follower.stop()
     # Without the wake-up each would wait half a second on average, up to one.
     assert max(delays) < 0.3, delays
+
+
+class _NoDuties:
+    async def start(self) -> None:
+        raise AssertionError("the test's process must not lead")
+
+    async def stop(self) -> None:
+        return None
 
 
 async def _deliver(bots: Bots, address: str, update: dict[str, Any]) -> int:
@@ -417,7 +441,8 @@ async def test_an_update_sent_again_to_another_worker_is_taken_once(bots: Bots) 
     worker: the second copy is dropped, the person is answered once."""
     _, first_address = await bots.start()
     _, second_address = await bots.start()
-    update = UpdateFactory(3002, first_name="Иван").message("/start")
+    update_factory = UpdateFactory(3002, first_name="Иван")
+    update = update_factory.message("/start")
     update_id = await _deliver(bots, first_address, update)
     await _until_answered(bots.telegram, 3002, 0)
     mark = len(bots.telegram.calls)
@@ -431,12 +456,16 @@ async def test_an_update_sent_again_to_another_worker_is_taken_once(bots: Bots) 
     ):
         assert response.status == 200
     await asyncio.sleep(1.0)
-    again = [
-        call
+    # A later update of the same person, to the same worker, is answered: by then the
+    # copy had its turn (one update of a person at a time) and was dropped.
+    await _deliver(bots, second_address, update_factory.message("/help"))
+    await _until_answered(bots.telegram, 3002, mark)
+    answers = [
+        str(call.params.get("text"))
         for call in bots.telegram.calls[mark:]
         if call.method == "sendMessage" and str(call.params.get("chat_id")) == "3002"
     ]
-    assert again == []
+    assert len(answers) == 1 and "Выберите язык" not in answers[0], answers
 
 
 @needs_servers
@@ -483,5 +512,47 @@ async def test_a_rush_waits_for_redis_connections_instead_of_failing() -> None:
     try:
         await asyncio.gather(*(update(person) for person in range(300)))
     finally:
-        await redis.aclose()
+        await redis.aclose(close_connection_pool=True)
     assert sorted(done) == list(range(300))
+
+
+@needs_servers
+async def test_a_form_goes_on_on_another_worker(bots: Bots) -> None:
+    """A person's form lives in Redis: begun on one worker, its next step is taken on the
+    other (Telegram hands each request to whichever worker accepts it)."""
+    _, first_address = await bots.start()
+    _, second_address = await bots.start()
+    person = UpdateFactory(3003, first_name="Ольга")
+    await _deliver(bots, first_address, person.message("/start"))
+    await _until_answered(bots.telegram, 3003, 0)
+    message = bots.telegram.last_message(3003)
+    data = next(b["callback_data"] for b in message.buttons() if b.get("text") == "Русский")
+    mark = len(bots.telegram.calls)
+    await _deliver(bots, second_address, person.callback(message, data))
+    async with asyncio.timeout(WAIT):
+        while True:
+            texts = [
+                str(call.params.get("text"))
+                for call in bots.telegram.calls[mark:]
+                if call.method in ("sendMessage", "editMessageText")
+                and str(call.params.get("chat_id")) == "3003"
+            ]
+            if texts:
+                break
+            await asyncio.sleep(0.05)
+    # The language step's answer, not a fresh start: the form went on.
+    assert not any("Выберите язык" in text for text in texts), texts
+
+
+async def test_one_process_takes_an_update_id_once() -> None:
+    seen = RecentUpdates(size=3)
+    assert [await seen.first_time(i) for i in (1, 2, 1, 3, 4, 5)] == [
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+    ]
+    assert await seen.first_time(1)  # forgotten after `size` newer ones
+    assert not await seen.first_time(5)

@@ -41,7 +41,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
-from storage.db import utc_now
+from storage.db import DatabaseUnavailable, utc_now
 from storage.outbox import BLOCKED, FAILED, SENT, OutboxRepo, OutboxRow
 from storage.people import PersonRepo
 
@@ -181,6 +181,8 @@ class DeliveryEngine:
     # Lifecycle
 
     async def start(self) -> None:
+        if self._runner is not None:
+            return  # running already: one loop per engine
         self._stopping = False  # started again after a stop (a worker leads again)
         self._stopped.clear()
         self.requeued_at_start = await self._outbox.requeue_in_flight()
@@ -376,6 +378,12 @@ class DeliveryEngine:
                 if booked is None:
                     return
                 turn, row = booked, replace(row, attempts=again.attempts)
+        except DatabaseUnavailable as exc:
+            # The database went away, not the message: the row stays as it is ('sending'
+            # is queued again at the next start or by the next leader; 'queued' waits).
+            logger.warning(
+                "Outbox row %s left for later, the database is unavailable: %s", row.id, exc
+            )
         except Exception as exc:
             # Not an answer from Telegram (a bad keyboard in the row, a bug): the row is
             # closed as failed rather than left 'sending', which a restart would send again.

@@ -87,6 +87,15 @@ class Leadership:
         await self._try_to_lead()
         self._runner = asyncio.create_task(self._run(), name="leadership")
 
+    async def stop_trying(self) -> None:
+        """Shutting down: this process takes no lead from now on (it still leads if it
+        does, until `stop`)."""
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
+
     async def stop(self) -> None:
         if self._runner is not None:
             self._runner.cancel()
@@ -132,8 +141,18 @@ class Leadership:
                 self._conn = await asyncpg.connect(
                     self._url,
                     timeout=CONNECT_TIMEOUT,
-                    # The process is named, for an operator looking at pg_stat_activity.
-                    server_settings={"application_name": f"pobratim-leader-{os.getpid()}"},
+                    server_settings={
+                        # The process is named, for an operator looking at pg_stat_activity.
+                        "application_name": f"pobratim-leader-{os.getpid()}",
+                        # A leader whose machine died or was cut off holds the lock until
+                        # the server notices: keepalives find it within ~10 s (not the
+                        # system's two hours), and a leader that hangs without pinging
+                        # (it checks every second) loses the session after 10 s.
+                        "tcp_keepalives_idle": "4",
+                        "tcp_keepalives_interval": "2",
+                        "tcp_keepalives_count": "3",
+                        "idle_session_timeout": "10s",
+                    },
                 )
             async with self._query:
                 taken = await self._conn.fetchval(_TAKE, _LOCK_CLASS)
@@ -141,7 +160,13 @@ class Leadership:
                     return
                 self._channel = await self._conn.fetchval(_CHANNEL)
                 await self._conn.add_listener(self._channel, self._heard)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (
+            OSError,
+            TimeoutError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.InternalClientError,
+        ) as exc:
             logger.warning("Cannot try for the leader's lock: %s", exc)
             await self._drop_connection()
             return

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import logging
 import os
 import signal
@@ -30,10 +32,12 @@ logger = logging.getLogger(__name__)
 # A worker learns its socket and its number from these (set only by the parent).
 SOCKET_FD = "POBRATIM_WORKER_FD"
 NUMBER = "POBRATIM_WORKER"
+PARENT = "POBRATIM_WORKER_PARENT"
 STOP_GRACE = 30.0  # seconds a worker gets to finish its updates after SIGTERM
 SETTINGS_ERROR = 2
 QUICK_DEATH = 10.0  # a worker that dies sooner than this after its start waits longer
 MAX_BACKOFF = 30.0
+PR_SET_PDEATHSIG = 1
 
 
 def inherited_socket() -> socket.socket | None:
@@ -41,9 +45,20 @@ def inherited_socket() -> socket.socket | None:
     fd = os.environ.get(SOCKET_FD)
     if fd is None:
         return None
+    _die_with_parent()
     sock = socket.socket(fileno=int(fd))
     sock.setblocking(False)
     return sock
+
+
+def _die_with_parent() -> None:
+    """A worker whose parent was killed (kill -9) gets SIGTERM and stops, instead of
+    serving on, unsupervised, on a port the next start then finds taken (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.environ.get(PARENT) != str(os.getppid()):  # it died before prctl: stop now
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def worker_number() -> int:
@@ -63,19 +78,24 @@ class WorkerPool:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(sig, self._stopping.set)
-        for number in range(1, self._count + 1):
-            await self._start(number)
-        logger.info("%d webhook workers started", self._count)
         try:
+            for number in range(1, self._count + 1):
+                await self._start(number)
+            logger.info("%d webhook workers started", self._count)
             await self._watch()
         finally:
             await self._stop_all()
         return self.exit_code
 
     async def _start(self, number: int) -> None:
-        env = {**os.environ, SOCKET_FD: str(self._sock.fileno()), NUMBER: str(number)}
+        env = {
+            **os.environ,
+            SOCKET_FD: str(self._sock.fileno()),
+            NUMBER: str(number),
+            PARENT: str(os.getpid()),
+        }
         self._procs[number] = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -108,8 +128,13 @@ class WorkerPool:
             stopping.cancel()
 
     async def _died(self, number: int, code: int) -> None:
+        if self._stopping.is_set():
+            return  # stopped with the others (Ctrl-C reaches the whole group)
         lived = time.monotonic() - self._started[number]
-        if code == SETTINGS_ERROR and lived < QUICK_DEATH:
+        # Exit 2 from a worker's first start is a settings error every worker would hit;
+        # later (the database or Telegram unreachable for a while) it is started again.
+        first_start = number not in self._backoff
+        if code == SETTINGS_ERROR and lived < QUICK_DEATH and first_start:
             logger.error("Worker %d found a settings error (exit 2); stopping", number)
             self.exit_code = SETTINGS_ERROR
             self._stopping.set()

@@ -136,10 +136,11 @@ class Reminders:
 
     async def stop(self) -> None:
         scheduler, self._scheduler = self._scheduler, None
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        async with self._lock:  # a sweep under way finishes before the database closes
-            pass
+        # A sweep under way finishes before the database closes: APScheduler's shutdown
+        # would cancel it (and log the cancellation as the job's failure).
+        async with self._lock:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
 
     def poke(self) -> None:
         """Something changed (an event moved, a trip was saved): look again now."""

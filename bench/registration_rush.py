@@ -28,9 +28,7 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
-import os
 import random
-import socket
 import statistics
 import tempfile
 import time
@@ -49,6 +47,7 @@ from storage.db import Database, utc_now
 from storage.people import NewProfile, PersonRepo
 from tests.conftest import TOKEN, RunningBot, TgUser, make_settings
 from tests.fake_telegram import FakeTelegram, SentMessage, UpdateFactory
+from tests.processes import cpu_seconds, free_port
 from tests.trip_seed import add_programme, add_trip
 
 FIRST_ID = 10_000_000
@@ -109,16 +108,10 @@ def _line(
     )
 
 
-def _cpu() -> float:
-    """This process's CPU time, user and system, in seconds."""
-    times = os.times()
-    return times.user + times.system
-
-
 # Telegram's side in a process of its own
 
 
-class _WatchedTelegram(FakeTelegram):
+class WatchedTelegram(FakeTelegram):
     """The fake Bot API that tells a waiting person when the bot has answered them."""
 
     def __init__(self, token: str = TOKEN) -> None:
@@ -154,7 +147,7 @@ class _WatchedTelegram(FakeTelegram):
 
 
 async def _press_twice(
-    telegram: _WatchedTelegram, person: UpdateFactory, trip_id: int, delay: float
+    telegram: WatchedTelegram, person: UpdateFactory, trip_id: int, delay: float
 ) -> float:
     await asyncio.sleep(delay)
     started = time.perf_counter()
@@ -168,7 +161,7 @@ async def _press_twice(
 
 
 async def _crowd(pipe: Connection, users: int, spread: float) -> None:
-    telegram = _WatchedTelegram()
+    telegram = WatchedTelegram()
     await telegram.start()
     try:
         pipe.send(telegram.base_url)
@@ -204,12 +197,6 @@ class _Remote:
     base_url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def run(
     users: int,
     seats: int,
@@ -228,7 +215,7 @@ async def run(
         base_url = await asyncio.to_thread(pipe.recv)
         with tempfile.TemporaryDirectory() as folder:
             async with bench_store(database_url, Path(folder) / "bench.sqlite3") as store_url:
-                port = _free_port()
+                port = free_port()
                 hook = {"webhook_url": HOOK, "webhook_secret": SECRET} if webhook else {}
                 settings = make_settings(
                     _Remote(base_url),  # type: ignore[arg-type]
@@ -256,10 +243,10 @@ async def run(
                         )
                     )
                     address = f"http://127.0.0.1:{port}/tg/hook" if webhook else None
-                    cpu = _cpu()
+                    cpu = cpu_seconds()
                     pipe.send((trip_id, address))
                     outcome: Outcome = await asyncio.to_thread(pipe.recv)
-                    cpu = _cpu() - cpu
+                    cpu = cpu_seconds() - cpu
                     counts = await _counts(db, trip_id)
                     if polling is not None:
                         await dp.stop_polling()
@@ -319,12 +306,12 @@ async def run_in_process(users: int, seats: int, spread: float) -> str:
             crowd = [TgUser(app, FIRST_ID + index) for index in range(users)]
             await app.process(*(user.updates.message("/start") for user in crowd))
             rng = random.Random(42)
-            started, cpu = time.perf_counter(), _cpu()
+            started, cpu = time.perf_counter(), cpu_seconds()
             latencies = await asyncio.gather(
                 *(_one_person(user, trip_id, rng.uniform(0, spread)) for user in crowd)
             )
             total = time.perf_counter() - started
-            cpu = _cpu() - cpu
+            cpu = cpu_seconds() - cpu
             counts = await _counts(app.db, trip_id)
             answered = sum(1 for user in crowd if any(text in user.last_text for text in ANSWERS))
         finally:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -41,8 +40,10 @@ from bench.stores import bench_store
 from bot.core.config import Settings
 from bot.runner import open_database
 from storage.db import Database, utc_now
-from storage.people import NewProfile, Person, PersonRepo
+from storage.people import Person, PersonRepo
 from tests.conftest import TOKEN
+from tests.people_seed import add_people
+from tests.processes import cpu_seconds
 
 FIRST_ID = 40_000_000
 PEOPLE = 500
@@ -66,23 +67,18 @@ _people = Table(
 _BY_ID = select(_people).where(_people.c.tg_id == bindparam("tg_id"))
 
 
-def _cpu() -> float:
-    times = os.times()
-    return times.user + times.system
-
-
 async def _measure(
     statements: int, step: Callable[[int], Awaitable[object]]
 ) -> tuple[float, float]:
     """µs per statement: wall, and this process's CPU."""
     for index in range(50):  # warm up: prepared statements, the pool
         await step(index)
-    wall, cpu = time.perf_counter(), _cpu()
+    wall, cpu = time.perf_counter(), cpu_seconds()
     for index in range(statements):
         await step(index)
     return (
         (time.perf_counter() - wall) * 1e6 / statements,
-        (_cpu() - cpu) * 1e6 / statements,
+        (cpu_seconds() - cpu) * 1e6 / statements,
     )
 
 
@@ -126,12 +122,7 @@ async def run(statements: int, database_url: str) -> str:
         engine = _engine(store_url)
         try:
             repo = PersonRepo(db)
-            for index in range(PEOPLE):
-                await repo.complete_profile(
-                    tg_id=FIRST_ID + index,
-                    language="ru",
-                    profile=NewProfile(f"Участник {index}", 1, "teacher", "Школа", utc_now()),
-                )
+            await add_people(db, range(FIRST_ID, FIRST_ID + PEOPLE))
 
             async def hand_read(index: int) -> object:
                 person = await repo.get(tg_id=FIRST_ID + index % PEOPLE)

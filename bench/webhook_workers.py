@@ -26,41 +26,21 @@ import logging
 import os
 import random
 import signal
-import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.registration_rush import _WatchedTelegram
+from bench.registration_rush import WatchedTelegram
 from bench.stores import bench_store
 from tests.fake_telegram import UpdateFactory
+from tests.processes import children, cpu_seconds, cpu_seconds_of, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_ID = 30_000_000
 HOOK = "https://bot.example.org/tg/hook"
 SECRET = "bench-secret"
 TIMEOUT = 300.0
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _cpu_of(pid: int) -> float:
-    """CPU seconds (user and system) of a process and its waited-for children."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / TICKS
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
 
 
 def _servers_cpu() -> float:
@@ -71,18 +51,13 @@ def _servers_cpu() -> float:
             continue
         try:
             if (entry / "comm").read_text().strip() in ("postgres", "redis-server"):
-                total += _cpu_of(int(entry.name))
+                total += cpu_seconds_of(int(entry.name))
         except OSError:  # gone meanwhile
             continue
     return total
 
 
-def _own_cpu() -> float:
-    times = os.times()
-    return times.user + times.system
-
-
-async def _person(telegram: _WatchedTelegram, person: UpdateFactory) -> None:
+async def _person(telegram: WatchedTelegram, person: UpdateFactory) -> None:
     await telegram.deliver(person.message("/start"))
     message, data = telegram.button(person.user_id, "Русский")
     await telegram.deliver(person.callback(message, data))
@@ -93,9 +68,9 @@ async def _stream(
 ) -> dict[str, float]:
     # A bot of its own per run: Redis keeps forms and update ids by the bot's id.
     bot_id = random.SystemRandom().randint(10**8, 10**9 - 1)
-    telegram = _WatchedTelegram(f"{bot_id}:AAH-bench-token-0000")
+    telegram = WatchedTelegram(f"{bot_id}:AAH-bench-token-0000")
     await telegram.start()
-    port = _free_port()
+    port = free_port()
     telegram.webhook_address = f"http://127.0.0.1:{port}/tg/hook"
     with tempfile.TemporaryDirectory() as folder:
         async with bench_store(database_url, Path(folder) / "unused.sqlite3") as store_url:
@@ -121,21 +96,21 @@ async def _stream(
                 # One worker is the process itself; several are the parent's children.
                 async with asyncio.timeout(60):
                     while telegram.webhook is None or (
-                        workers > 1 and len(_children(parent.pid)) < workers
+                        workers > 1 and len(children(parent.pid)) < workers
                     ):
                         assert parent.returncode is None, "the bot stopped at start-up"
                         await asyncio.sleep(0.1)
                 await asyncio.sleep(2.0)  # the workers finish starting (the leader's menus)
                 crowd = [UpdateFactory(FIRST_ID + index) for index in range(people)]
-                pids = _children(parent.pid) if workers > 1 else [parent.pid]
-                cpu_workers = sum(_cpu_of(pid) for pid in pids)
-                cpu_bench, cpu_servers = _own_cpu(), _servers_cpu()
+                pids = children(parent.pid) if workers > 1 else [parent.pid]
+                cpu_workers = sum(cpu_seconds_of(pid) for pid in pids)
+                cpu_bench, cpu_servers = cpu_seconds(), _servers_cpu()
                 started = time.perf_counter()
                 async with asyncio.timeout(TIMEOUT):
                     await asyncio.gather(*(_person(telegram, person) for person in crowd))
                 wall = time.perf_counter() - started
-                cpu_workers = sum(_cpu_of(pid) for pid in pids) - cpu_workers
-                cpu_bench = _own_cpu() - cpu_bench
+                cpu_workers = sum(cpu_seconds_of(pid) for pid in pids) - cpu_workers
+                cpu_bench = cpu_seconds() - cpu_bench
                 cpu_servers = _servers_cpu() - cpu_servers
             finally:
                 parent.send_signal(signal.SIGTERM)

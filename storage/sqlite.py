@@ -265,19 +265,6 @@ class SqliteWriter(Writer):
         super().__init__()
         self._conn = conn
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run `callback` once the transaction has committed (never if it rolls back):
-        waking the delivery engine for rows it could not see before the commit."""
-        if callback not in self._after_commit:
-            self._after_commit.append(callback)
-
-    def committed(self) -> None:
-        for callback in self._after_commit:
-            try:
-                callback()
-            except Exception:  # the change is committed: a failing wake-up must not undo it
-                logger.exception("An after-commit callback failed")
-
     def execute(self, sql: str, params: Any = ()) -> DirectStatement:
         """A statement on a few rows (found by key or index): microseconds, run at once."""
         return DirectStatement(self._conn, sql, params)

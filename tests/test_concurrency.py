@@ -21,9 +21,9 @@ from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.institutions import InstitutionRepo, NewInstitution
 from storage.invites import InviteRepo
-from storage.people import NewProfile, PersonRepo
 from storage.telebridges import TelebridgeRepo, Terms
 from tests.conftest import TEST_DATABASE_URL, RunningBot, TgUser
+from tests.people_seed import add_people
 from tests.trip_seed import MINSK, SOCHI, add_programme, add_trip
 
 pytestmark = pytest.mark.skipif(
@@ -38,16 +38,6 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     database = await open_database(settings)
     yield database
     await database.close()
-
-
-async def _people(db: Database, first: int, count: int) -> None:
-    people = PersonRepo(db)
-    for tg_id in range(first, first + count):
-        await people.complete_profile(
-            tg_id=tg_id,
-            language="ru",
-            profile=NewProfile(f"Участник {tg_id}", SOCHI, "teacher", "Школа", utc_now()),
-        )
 
 
 async def _statuses(db: Database, trip_id: int) -> dict[str, int]:
@@ -82,7 +72,7 @@ async def test_two_processes_race_for_the_last_seats(settings: Settings, db: Dat
     """Two processes register 20 people each at the same moment for a trip with 3 seats
     left: exactly 3 get one, the other 37 wait in one line without gaps."""
     per_process, seats, taken = 20, 10, 7
-    await _people(db, 7000, taken + 2 * per_process)
+    await add_people(db, range(7000, 7000 + taken + 2 * per_process))
     programme = await add_programme(db, audience=())
     trip_id = await add_trip(db, programme_id=programme, capacity=seats)
     for index in range(taken):
@@ -169,7 +159,7 @@ async def _second_waits_for_first(
 
 
 async def test_a_one_time_invite_makes_one_organiser(settings: Settings, db: Database) -> None:
-    await _people(db, 7100, 2)
+    await add_people(db, range(7100, 7100 + 2))
     invites = InviteRepo(db)
     now = utc_now()
     await invites.create(
@@ -194,7 +184,7 @@ async def test_a_one_time_invite_makes_one_organiser(settings: Settings, db: Dat
 
 
 async def test_an_open_offer_is_taken_by_one_school(settings: Settings, db: Database) -> None:
-    await _people(db, 7200, 3)
+    await add_people(db, range(7200, 7200 + 3))
     institutions = InstitutionRepo(db)
     telebridges = TelebridgeRepo(db)
     now = utc_now()

@@ -36,11 +36,12 @@ from handlers.kit.middlewares import RecentUpdates
 from storage.db import Database, utc_now
 from storage.events import EventRepo
 from storage.outbox import NewMessage, OutboxRepo
-from storage.people import NewProfile, PersonRepo
 from storage.redis_state import RedisPersonLocks, open_redis
 from tests.conftest import TEST_DATABASE_URL, store_url_for
 from tests.event_seed import add_event
 from tests.fake_telegram import FakeTelegram, UpdateFactory
+from tests.people_seed import add_people
+from tests.processes import children, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -83,12 +84,6 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     env.update(PYTHONPATH=str(ROOT), DATABASE_PATH=str(tmp_path / "bot.sqlite3"))
     env.update(values)
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # The settings several workers need
@@ -176,7 +171,7 @@ class Bots:
 
     async def start(self, *args: str, **values: str) -> tuple[asyncio.subprocess.Process, str]:
         """A bot (or the parent of several workers) on a port of its own; its address."""
-        port = _free_port()
+        port = free_port()
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -256,25 +251,6 @@ async def _wait_for_leader(url: str, *, not_pid: int | None = None) -> int:
             await asyncio.sleep(0.1)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-async def _members(db: Database, first: int, count: int) -> list[int]:
-    people = PersonRepo(db)
-    ids = list(range(first, first + count))
-    for tg_id in ids:
-        await people.complete_profile(
-            tg_id=tg_id,
-            language="ru",
-            profile=NewProfile(f"Участник {tg_id}", 1, "teacher", "Школа", utc_now()),
-        )
-    return ids
-
-
 def _sent_to(telegram: FakeTelegram, chats: list[int]) -> Counter[int]:
     wanted = set(chats)
     return Counter(
@@ -305,12 +281,12 @@ async def test_the_sender_is_replaced_and_nothing_is_lost(
     url, db = store
     parent, _ = await bots.start("--workers", "2", SEND_RATE="40", EVENT_REMINDERS="1h")
     leader = await _wait_for_leader(url)
-    assert leader in _children(parent.pid)
-    subscribers = await _members(db, 51_000, 20)
+    assert leader in children(parent.pid)
+    subscribers = await add_people(db, range(51_000, 51_000 + 20))
     event_id = await add_event(db, starts_at=utc_now() + timedelta(hours=1, seconds=10))
     for tg_id in subscribers:
         await EventRepo(db).subscribe(event_id=event_id, tg_id=tg_id)
-    chats = await _members(db, 50_000, 200)
+    chats = await add_people(db, range(50_000, 50_000 + 200))
     await OutboxRepo(db).enqueue(
         [
             NewMessage(chat_id=chat, purpose="broadcast", text="Объявление", priority=1)
@@ -340,7 +316,7 @@ async def test_the_sender_is_replaced_and_nothing_is_lost(
                 await asyncio.sleep(0.1)
         new_leader = await _wait_for_leader(url)
     assert time.monotonic() - lost_at < 5
-    assert new_leader in _children(parent.pid)
+    assert new_leader in children(parent.pid)
     sent = await _until_all_sent(bots.telegram, chats)
     twice = [chat for chat, times in sent.items() if times > 1]
     assert max(sent.values()) <= 2
@@ -369,7 +345,7 @@ async def test_a_notice_queued_elsewhere_leaves_at_once(
     await follower.start()
     try:
         assert not follower.leading and await _leader(url) == leader
-        chats = await _members(db, 60_000, 5)
+        chats = await add_people(db, range(60_000, 60_000 + 5))
         outbox = OutboxRepo(db)
         delays = []
         for chat in chats:

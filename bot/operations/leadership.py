@@ -39,6 +39,15 @@ _TAKE = "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))"
 _CHANNEL = "SELECT 'pobratim_' || md5(current_schema())"
 CHECK_TIMEOUT = 2.0  # seconds for the lock's connection to answer
 CONNECT_TIMEOUT = 5.0
+# The lock's connection is gone or broken (asyncpg's "cannot switch to state" after the
+# server ended it included): the lead is lost, or cannot be tried for now.
+_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+)
 
 
 class Duties(Protocol):
@@ -97,11 +106,7 @@ class Leadership:
             self._runner = None
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
-            self._runner = None
+        await self.stop_trying()
         await self._step_down("stopping")
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=CHECK_TIMEOUT)
@@ -113,11 +118,8 @@ class Leadership:
         try:
             async with self._query:
                 await asyncio.wait_for(self._conn.fetchval("SELECT 1"), CHECK_TIMEOUT)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _UNREACHABLE as exc:
             logger.warning("The leader's lock connection does not answer: %s", exc)
-            return False
-        except asyncpg.exceptions.InternalClientError as exc:
-            logger.warning("The leader's lock connection is broken: %s", exc)
             return False
         return True
 
@@ -160,13 +162,7 @@ class Leadership:
                     return
                 self._channel = await self._conn.fetchval(_CHANNEL)
                 await self._conn.add_listener(self._channel, self._heard)
-        except (
-            OSError,
-            TimeoutError,
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-            asyncpg.exceptions.InternalClientError,
-        ) as exc:
+        except _UNREACHABLE as exc:
             logger.warning("Cannot try for the leader's lock: %s", exc)
             await self._drop_connection()
             return

@@ -15,11 +15,13 @@ only what the real bot does, and cpu_ms_per_registration is that process's CPU t
 event loop instead (its CPU figure includes the fake Telegram's).
 
 `--webhook`: the bot serves a webhook and the fake Telegram POSTs each update to it, as
-Telegram does, instead of the bot polling. `--database-url postgresql://...`: the bot's
-data in a fresh schema of that database (dropped afterwards) instead of a SQLite file.
+Telegram does, instead of the bot polling; with `--answer-in-response` each press's answer
+goes back in the webhook's HTTP response (WEBHOOK_ANSWER_IN_RESPONSE).
+`--database-url postgresql://...`: the bot's data in a fresh schema of that database
+(dropped afterwards) instead of a SQLite file.
 
 Run: .venv/bin/python -m bench.registration_rush [--users N] [--seats S] [--spread SECONDS]
-     [--webhook] [--database-url URL]
+     [--webhook [--answer-in-response]] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -203,6 +205,7 @@ async def run(
     spread: float,
     *,
     webhook: bool = False,
+    answer_in_response: bool = False,
     database_url: str | None = None,
 ) -> str:
     context = multiprocessing.get_context("spawn")
@@ -216,7 +219,15 @@ async def run(
         with tempfile.TemporaryDirectory() as folder:
             async with bench_store(database_url, Path(folder) / "bench.sqlite3") as store_url:
                 port = free_port()
-                hook = {"webhook_url": HOOK, "webhook_secret": SECRET} if webhook else {}
+                hook = (
+                    {
+                        "webhook_url": HOOK,
+                        "webhook_secret": SECRET,
+                        "webhook_answer_in_response": answer_in_response,
+                    }
+                    if webhook
+                    else {}
+                )
                 settings = make_settings(
                     _Remote(base_url),  # type: ignore[arg-type]
                     Path(folder) / "bench.sqlite3",
@@ -267,7 +278,9 @@ async def run(
         counts,
         outcome,
         cpu=cpu,
-        mode="webhook" if webhook else "polling",
+        mode=("webhook-answer-in-response" if answer_in_response else "webhook")
+        if webhook
+        else "polling",
         store=store_name(database_url),
     )
 
@@ -330,6 +343,11 @@ def main() -> None:
         "--in-process", action="store_true", help="the fake Bot API in the bot's event loop"
     )
     parser.add_argument("--webhook", action="store_true", help="Telegram POSTs to a webhook")
+    parser.add_argument(
+        "--answer-in-response",
+        action="store_true",
+        help="with --webhook: answer presses in the webhook's HTTP response",
+    )
     parser.add_argument("--database-url", help="postgresql://... (default: a SQLite file)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -342,6 +360,7 @@ def main() -> None:
                 args.seats,
                 args.spread,
                 webhook=args.webhook,
+                answer_in_response=args.answer_in_response,
                 database_url=args.database_url,
             )
         )

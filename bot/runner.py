@@ -93,7 +93,14 @@ def build_webhook_app(
     secret = settings.webhook_secret.get_secret_value()
     app = web.Application()
     path = urlsplit(settings.webhook_url).path or "/"
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=path)
+    SimpleRequestHandler(
+        dispatcher=dp,
+        bot=bot,
+        secret_token=secret,
+        # Handled before the HTTP response, so that a press's answer can ride in it
+        # (create_dispatcher puts AnswerInResponse in CallbackAnswerMiddleware's place).
+        handle_in_background=not settings.webhook_answer_in_response,
+    ).register(app, path=path)
     setup_application(app, dp, bot=bot)
 
     async def tell_telegram(_: web.Application) -> None:

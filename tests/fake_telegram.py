@@ -22,8 +22,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp import (
+    BodyPartReader,
+    ClientError,
+    ClientResponse,
+    ClientSession,
+    ClientTimeout,
+    MultipartReader,
+    web,
+)
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -397,6 +406,8 @@ class ApiCall:
     result: Any
     error_code: int | None = None
     at: float = field(default_factory=time.time)  # when the request arrived (epoch seconds)
+    # Carried out from the bot's answer to a webhook request, not a request of its own.
+    in_webhook_reply: bool = False
 
 
 _UNKNOWN_BOT = {"id": 1, "is_bot": True, "first_name": "Bot"}
@@ -941,8 +952,11 @@ class FakeTelegram:
                 return
             try:
                 async with self._client.post(address, data=body, headers=headers) as response:
-                    await response.read()
                     outcome: int | str = response.status
+                    if 200 <= response.status < 300:
+                        await self._carry_out_reply(response)  # reads the body
+                    else:
+                        await response.read()
             except (ClientError, TimeoutError) as exc:
                 outcome = type(exc).__name__
             self.webhook_attempts.append((update["update_id"], outcome))
@@ -972,13 +986,21 @@ class FakeTelegram:
             return _json(error.payload(), error.code)
         if method.lower() == "getupdates":
             return await self._handle_get_updates(raw)
+        payload, status = await self._perform(method, raw, files)
+        return _json(payload, status)
+
+    async def _perform(
+        self, method: str, raw: dict[str, Any], files: Files, *, in_webhook_reply: bool = False
+    ) -> tuple[dict[str, Any], int]:
+        """Carry out one Bot API call: (the answer's JSON object, its HTTP status)."""
         hold = self._holds.pop(method.lower(), None)
         if hold is not None and not await hold.wait():
-            return _json(ApiError(502, "Bad Gateway").payload(), 502)  # nobody is listening
+            return ApiError(502, "Bad Gateway").payload(), 502  # nobody is listening
         delays = self._delays.get(method.lower())
         if delays:
             await asyncio.sleep(delays.pop(0))
         call = ApiCall(method, dict(raw), files, ok=False, result=None)
+        call.in_webhook_reply = in_webhook_reply
         self.calls.append(call)
         try:
             call.params = decode_params(raw)
@@ -987,12 +1009,22 @@ class FakeTelegram:
             call.result = self._dispatch(method, call.params, files)
         except ApiError as error:
             call.result, call.error_code = error.description, error.code
-            return _json(error.payload(), error.code)
+            return error.payload(), error.code
         call.ok = True
         answer_delays = self._answer_delays.get(method.lower())
         if answer_delays:
             await asyncio.sleep(answer_delays.pop(0))
-        return _json({"ok": True, "result": call.result}, 200)
+        return {"ok": True, "result": call.result}, 200
+
+    async def _carry_out_reply(self, response: ClientResponse) -> None:
+        """A webhook's answer may hold one Bot API call ("Making requests when getting
+        updates" in the Bot API docs): a JSON, urlencoded or multipart body whose `method`
+        field names it. Telegram carries it out and tells the bot neither its result nor
+        its error; both are in `calls` here, as for any other call."""
+        raw, files = await _read_body(response.content_type, response)
+        method = raw.pop("method", None)
+        if isinstance(method, str) and method and method.lower() != "getupdates":
+            await self._perform(method, raw, files, in_webhook_reply=True)
 
     def _dispatch(self, method: str, params: Params, files: Files) -> Any:
         failures = self._failures.get(method.lower())
@@ -1462,6 +1494,31 @@ class FakeTelegram:
 
 def _json(payload: Any, status: int) -> web.Response:
     return web.json_response(payload, status=status)
+
+
+async def _read_body(content_type: str, response: ClientResponse) -> tuple[dict[str, Any], Files]:
+    """A webhook answer's body as a call's fields: JSON, urlencoded or multipart."""
+    raw: dict[str, Any] = {}
+    files: Files = {}
+    if content_type == "application/json":
+        body = await response.json()
+        if isinstance(body, dict):
+            raw.update(body)
+    elif content_type == "application/x-www-form-urlencoded":
+        raw.update(parse_qsl(await response.text()))
+    elif content_type == "multipart/form-data":
+        reader = MultipartReader.from_response(response)
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)
+            if part.name is None:
+                continue
+            if part.filename is not None:
+                files[part.name] = (part.filename, bytes(await part.read()))
+            else:
+                raw[part.name] = await part.text()
+    else:
+        await response.read()
+    return raw, files
 
 
 async def _read_request(request: web.Request) -> tuple[dict[str, Any], Files]:

@@ -31,6 +31,7 @@ from aiogram.types import (
 from aiogram.utils.text_decorations import html_decoration
 
 from tests.fake_telegram import NOT_MODIFIED, FakeTelegram, UpdateFactory, parse_html
+from tests.processes import free_port
 
 TOKEN = "123456789:AAH-fake-server-self-test"
 CHAT = 501
@@ -468,3 +469,45 @@ async def test_webhook_is_set_and_blocks_polling(bot: Bot, fake: FakeTelegram) -
     await bot.delete_webhook()
     assert fake.webhook is None
     assert await bot.get_updates(timeout=0) == []
+
+
+@pytest.mark.parametrize("form", ["json", "urlencoded", "multipart"])
+async def test_a_call_in_a_webhook_answer_is_carried_out(
+    bot: Bot, fake: FakeTelegram, form: str
+) -> None:
+    """ "Making requests when getting updates": a webhook may answer with one Bot API call
+    (JSON, urlencoded or multipart, the method in `method`); Telegram carries it out."""
+    fields = {"method": "sendMessage", "chat_id": str(CHAT), "text": "Ответ «в ответе»"}
+
+    async def hook(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        await request.read()
+        if form == "json":
+            return aiohttp.web.json_response(fields)
+        if form == "urlencoded":
+            body = aiohttp.FormData(fields)()
+            return aiohttp.web.Response(
+                body=body, content_type="application/x-www-form-urlencoded"
+            )
+        writer = aiohttp.MultipartWriter("form-data")
+        for name, value in fields.items():
+            writer.append(value).set_content_disposition("form-data", name=name)
+        return aiohttp.web.Response(body=writer)
+
+    app = aiohttp.web.Application()
+    app.router.add_post("/hook", hook)
+    runner = aiohttp.web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        await bot.set_webhook("https://bot.example.org/hook")
+        fake.webhook_address = f"http://127.0.0.1:{port}/hook"
+        fake.add_update(UpdateFactory(CHAT).message("/start"))
+        async with asyncio.timeout(5):
+            while not fake.webhook_attempts:
+                await asyncio.sleep(0.01)
+    finally:
+        await runner.cleanup()
+    [call] = fake.calls_of("sendMessage")
+    assert call.ok and call.in_webhook_reply
+    assert fake.last_message(CHAT).plain_text() == "Ответ «в ответе»"

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # Webhook mode: the closing answer to a button press goes back in the webhook's HTTP
+    # response instead of a request of its own (Telegram then reports no error of it).
+    webhook_answer_in_response: bool = False
     # Webhook worker processes on WEBHOOK_PORT (several need PostgreSQL and Redis).
     workers: int = Field(default=1, ge=1, le=64)
     # redis://host:6379/0: forms and each person's lock shared by the workers.

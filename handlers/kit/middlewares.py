@@ -15,10 +15,11 @@ from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
+from aiogram.dispatcher.flags import get_flag
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update, User
-from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
 from bot.core.i18n import Translations, fit_popup
 from bot.core.logging_setup import current_update_id
@@ -314,6 +315,42 @@ class ThrottlingMiddleware(BaseMiddleware):
             # Taken up again with the menu (for a newcomer: getting acquainted).
             await event.message.answer(t("flood-warning"), reply_markup=way_on_keyboard(t))
         return None
+
+
+class AnswerInResponse(CallbackAnswerMiddleware):
+    """aiogram's CallbackAnswerMiddleware, except that the closing answer to a press is
+    returned instead of sent (WEBHOOK_ANSWER_IN_RESPONSE).
+
+    In webhook mode with `handle_in_background=False` aiogram writes a Bot API call that
+    the handling returns into the webhook's HTTP response, and Telegram carries it out:
+    the bot spares a request of its own per press. Telegram reports neither the result
+    nor an error of such a call, which suits this one: nobody reads an answer's result,
+    and a press too old to be answered needs nothing more. A handler that returned a
+    call of its own keeps it, and its press is answered with a request as before; a
+    handler that failed is answered at once too, as aiogram does, before the error
+    handlers reply.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, CallbackQuery):
+            return await handler(event, data)
+        callback_answer = data["callback_answer"] = self.construct_callback_answer(
+            properties=get_flag(data, "callback_answer"),
+        )
+        if not callback_answer.disabled and callback_answer.answered:
+            await self.answer(event, callback_answer)
+        try:
+            result = await handler(event, data)
+        except BaseException:
+            if not callback_answer.disabled and not callback_answer.answered:
+                await self.answer(event, callback_answer)
+            raise
+        if callback_answer.disabled or callback_answer.answered:
+            return result
+        if result is not None:
+            await self.answer(event, callback_answer)
+            return result
+        return self.answer(event, callback_answer)
 
 
 class PopupLimitMiddleware(BaseMiddleware):

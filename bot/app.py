@@ -13,7 +13,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from bot.broadcasts.capability import Broadcasts
 from bot.broadcasts.monitor import BroadcastMonitor
@@ -69,6 +68,7 @@ from handlers.kit.middlewares import (
     PersonLocks,
     PersonMiddleware,
     PopupLimitMiddleware,
+    PressAnswers,
     RecentUpdates,
     RepeatFilter,
     SeenUpdates,
@@ -86,7 +86,7 @@ from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
 from storage.db import Database, is_postgres, utc_now
 from storage.events import EventRepo
-from storage.fsm import SQLiteStorage
+from storage.fsm import DatabaseStorage
 from storage.institutions import InstitutionRepo
 from storage.invites import InviteRepo
 from storage.outbox import OutboxRepo
@@ -299,7 +299,7 @@ def create_shared_state(
     """Forms, each person's lock and the update ids taken: in this process (one worker),
     or in Redis, shared by the workers (REDIS_URL; several workers need it)."""
     if not settings.redis_url:
-        return SQLiteStorage(db), SimpleEventIsolation(), RecentUpdates()
+        return DatabaseStorage(db), SimpleEventIsolation(), RecentUpdates()
     redis = open_redis(settings.redis_url)
     return form_storage(redis), RedisPersonLocks(redis), RedisSeenUpdates(redis, bot.id)
 
@@ -459,9 +459,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     dp.update.outer_middleware(throttling)
     dp.update.outer_middleware(PersonMiddleware(services.people, translations, settings.admin_ids))
     answers_in_response = bool(settings.webhook_url) and settings.webhook_answer_in_response
-    dp.callback_query.middleware(
-        AnswerInResponse() if answers_in_response else CallbackAnswerMiddleware()
-    )
+    dp.callback_query.middleware(AnswerInResponse() if answers_in_response else PressAnswers())
     dp.callback_query.middleware(PopupLimitMiddleware())  # inside it: runs before the answer
     dp.include_router(handler_routers(get_routers()))
     dp.startup.register(on_startup)

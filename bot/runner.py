@@ -98,7 +98,7 @@ def build_webhook_app(
         bot=bot,
         secret_token=secret,
         # Handled before the HTTP response, so that a press's answer can ride in it
-        # (create_dispatcher puts AnswerInResponse in CallbackAnswerMiddleware's place).
+        # (create_dispatcher puts AnswerInResponse in PressAnswers' place).
         handle_in_background=not settings.webhook_answer_in_response,
     ).register(app, path=path)
     setup_application(app, dp, bot=bot)

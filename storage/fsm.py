@@ -36,7 +36,7 @@ def _key(key: StorageKey) -> str:
     )
 
 
-class SQLiteStorage(BaseStorage):
+class DatabaseStorage(BaseStorage):
     """Forms in the `fsm_states` table, with the rows of recent people kept in memory.
 
     aiogram reads the person's state for every update, before any handler runs, and a

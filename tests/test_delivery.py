@@ -7,13 +7,14 @@ import bisect
 import itertools
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.app import create_bot
 from bot.delivery.engine import DeliveryConfig, DeliveryEngine, TokenBucket, bot_sender
 from bot.runner import open_database
-from storage.db import Database, utc_now
+from storage.db import Database, DatabaseUnavailable, utc_now
 from storage.outbox import NewMessage, OutboxRepo
 from storage.people import NewProfile, PersonRepo
 from tests.conftest import RunningBot, TgUser, make_settings
@@ -422,3 +423,85 @@ async def test_stop_gives_back_the_rows_not_yet_sent(telegram: FakeTelegram, db:
     assert counts == {"sent": sent, "queued": 100 - sent}, counts
     async with db.read.execute("SELECT MAX(attempts) FROM outbox WHERE state = 'queued'") as cur:
         assert (await cur.fetchone())[0] == 0
+
+
+class _OutboxAwayOnce(OutboxRepo):
+    """The real outbox, except that the first `times` answers cannot be written: the
+    database went away just after Telegram took the messages."""
+
+    def __init__(self, db: Database, times: int) -> None:
+        super().__init__(db)
+        self.times = times
+
+    async def finish(self, **kwargs: Any) -> None:
+        self._away()
+        await super().finish(**kwargs)
+
+    async def retry_later(self, **kwargs: Any) -> None:
+        self._away()
+        await super().retry_later(**kwargs)
+
+    def _away(self) -> None:
+        if self.times > 0:
+            self.times -= 1
+            raise DatabaseUnavailable("connection lost")
+
+
+async def test_an_answer_the_database_could_not_take_is_recorded_later(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    """Messages went, but the database was away when their answers came: they are
+    recorded as sent when it is back (with their message ids), not left 'sending' to be
+    sent again at the next start."""
+    recipients = range(1700, 1705)
+    await _people(db, recipients)
+    outbox = _OutboxAwayOnce(db, times=3)
+    await outbox.enqueue([NewMessage(chat_id=c, purpose="notice", text="x") for c in recipients])
+    bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
+    engine = DeliveryEngine(
+        outbox, PersonRepo(db), bot_sender(bot, allow_paid_broadcast=False), DeliveryConfig()
+    )
+    await engine.start()
+    try:
+        await _drain(engine)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    assert outbox.times == 0
+    assert await outbox.counts() == {"sent": 5}
+    for chat in recipients:
+        assert _texts(telegram, chat) == ["x"]
+    async with db.read.execute("SELECT COUNT(*) FROM outbox WHERE sent_message_id IS NULL") as cur:
+        assert (await cur.fetchone())[0] == 0
+    # A restart finds nothing in flight to send again.
+    assert await outbox.requeue_in_flight() == 0
+
+
+async def test_a_retry_the_database_could_not_take_goes_when_it_is_back(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    """Telegram answered 502 and the database was away: the row goes back to the queue
+    when the database answers again, and is sent then (once)."""
+    await _people(db, range(1710, 1711))
+    outbox = _OutboxAwayOnce(db, times=1)
+    await outbox.enqueue([NewMessage(chat_id=1710, purpose="notice", text="x")])
+    telegram.fail_next("sendMessage", error_code=502, description="Bad Gateway")
+    bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
+    engine = DeliveryEngine(
+        outbox,
+        PersonRepo(db),
+        bot_sender(bot, allow_paid_broadcast=False),
+        DeliveryConfig(backoff_base=0.1),
+    )
+    await engine.start()
+    try:
+        # Back in the queue with its backoff: the engine is idle until the row is due.
+        async with asyncio.timeout(10):
+            while await outbox.counts() != {"sent": 1}:
+                await asyncio.sleep(0.05)
+    finally:
+        await engine.stop()
+        await bot.session.close()
+    assert outbox.times == 0
+    assert [c.ok for c in telegram.calls_of("sendMessage", chat_id=1710)] == [False, True]
+    assert await outbox.counts() == {"sent": 1}

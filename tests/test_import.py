@@ -6,7 +6,6 @@ import asyncio
 import io
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -29,11 +28,11 @@ from bot.operations.demo import load_demo
 from bot.trips.exports import COLUMNS
 from bot.trips.registration import Promotion, RegStatus
 from examples.make_example_xlsx import build_workbook
-from storage.db import Database, utc_now
+from storage.db import Database, from_db_time, utc_now
 from storage.events import EventRepo
-from storage.migrate import apply_migrations
+from storage.migrate import migrate
 from storage.trips import TripRepo
-from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser
+from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser, store_url_for
 from tests.import_data import (
     PROGRAMME,
     add_person,
@@ -374,9 +373,8 @@ async def test_xlsx_mistakes_name_sheet_row_and_column(app: RunningBot, admin: T
 
 
 async def _fresh_db(path: Path) -> Database:
-    db = await Database.open(path)
-    async with db.transaction_free() as conn:
-        await apply_migrations(conn)
+    db = await Database.open(store_url_for(path) or path)
+    await migrate(db)
     return db
 
 
@@ -698,6 +696,9 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL="http://127.0.0.1:9",  # nothing is sent in these tests
     )
+    url = store_url_for(tmp_path / "db" / "bot.sqlite3")
+    if url:
+        env["DATABASE_URL"] = url  # the PostgreSQL pass: the test's own schema
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
@@ -709,9 +710,23 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _query(tmp_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows from the store the command line wrote (`_cli`)."""
+
+    async def rows() -> list[tuple[Any, ...]]:
+        path = tmp_path / "db" / "bot.sqlite3"
+        db = await Database.open(store_url_for(path) or path)
+        try:
+            async with db.read.execute(sql, params) as cur:
+                return [tuple(row) for row in await cur.fetchall()]
+        finally:
+            await db.close()
+
+    return asyncio.run(rows())
+
+
 def _rows(tmp_path: Path, table: str) -> int:
-    with sqlite3.connect(tmp_path / "db" / "bot.sqlite3") as conn:
-        return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+    return _query(tmp_path, f"SELECT COUNT(*) FROM {table}")[0][0]
 
 
 def test_cli_import(tmp_path: Path) -> None:
@@ -757,18 +772,19 @@ def test_cli_demo_fills_only_an_empty_database(tmp_path: Path) -> None:
         "Мероприятия: новых 10, обновлено 0.",
         "Дорожная карта: новых 8, обновлено 0.",
     ]
-    now = utc_now().isoformat()
-    with sqlite3.connect(tmp_path / "db" / "bot.sqlite3") as conn:
-        titles = [row[0] for row in conn.execute("SELECT title FROM trips")]
-        assert any("«Шаги»" in title for title in titles)
-        assert any("Минском молодёжном форуме" in title for title in titles)
-        coming = conn.execute(
-            "SELECT COUNT(*) FROM trips WHERE status != 'finished'"
-            " AND registration_deadline > ? AND starts_at > ?",
-            (now, now),
-        ).fetchone()[0]
-        assert coming == 10
-        assert conn.execute("SELECT COUNT(*) FROM trip_questions").fetchone()[0] > 40
+    now = utc_now()
+    titles = [row[0] for row in _query(tmp_path, "SELECT title FROM trips")]
+    assert any("«Шаги»" in title for title in titles)
+    assert any("Минском молодёжном форуме" in title for title in titles)
+    [(coming,)] = _query(
+        tmp_path,
+        "SELECT COUNT(*) FROM trips WHERE status != 'finished'"
+        " AND registration_deadline > ? AND starts_at > ?",
+        now,
+        now,
+    )
+    assert coming == 10
+    assert _rows(tmp_path, "trip_questions") > 40
 
     result = _cli(tmp_path, "demo")
     assert result.returncode == 1
@@ -782,13 +798,14 @@ async def test_demo_moves_ahead_once_2027_has_come(tmp_path: Path) -> None:
     try:
         await load_demo(db, now=later, services=import_services(db))
         async with db.read.execute(
-            "SELECT status, MIN(registration_deadline) FROM trips GROUP BY status = 'finished'"
+            "SELECT status = 'finished', MIN(registration_deadline) FROM trips"
+            " GROUP BY status = 'finished'"
         ) as cur:
-            rows = {row[0] == "finished": row[1] for row in await cur.fetchall()}
+            rows = {bool(row[0]): row[1] for row in await cur.fetchall()}
     finally:
         await db.close()
-    assert rows[False] > later.isoformat()
-    assert rows[True].startswith("2026-")  # history stays where it was
+    assert from_db_time(rows[False]) > later
+    assert from_db_time(rows[True]).year == 2026  # history stays where it was
 
 
 def test_every_text_key_of_import_and_export_exists() -> None:

@@ -26,7 +26,7 @@ from storage.cities import CityRepo
 from storage.db import utc_now
 from storage.reports import ReportRepo
 from storage.roadmap import RoadmapRepo
-from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser
+from tests.conftest import ADMIN_ID, TOKEN, RunningBot, TgUser, store_url_for
 from tests.import_data import seed
 from tests.roadmap_seed import Activities, item_yaml, roadmap_yaml, seed_activities
 
@@ -295,6 +295,9 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "DATABASE_PATH": str(tmp_path / "db" / "bot.sqlite3"),
         "LOG_LEVEL": "WARNING",
     }
+    url = store_url_for(tmp_path / "db" / "bot.sqlite3")
+    if url:
+        env["DATABASE_URL"] = url  # the PostgreSQL pass: the test's own schema
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,

@@ -230,3 +230,29 @@ async def test_shutdown_waits_for_handlers_in_flight(app: RunningBot, member: Tg
     ]
     assert len(helps) == 1 and helps[0].ok  # it finished before the session and database closed
     await app.start()  # the fixture stops it again
+
+
+async def test_a_press_that_fails_before_its_handler_stops_spinning(
+    app: RunningBot, member: TgUser
+) -> None:
+    """With REDIS_URL the person's lock and form live in Redis. With Redis gone, a press
+    fails before any handler (in aiogram's form middleware): it is still answered, so its
+    button stops spinning, and the person is asked to try again."""
+    await member.send("/help")
+    app.settings = app.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    await app.restart()
+    calls = await member.press_data(MenuCb(item=MenuItem.PROFILE).pack())
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert len(answers) == 1 and answers[0].ok
+    assert "кратковременного сбоя сервера" in member.last_text
+
+
+async def test_a_failed_handler_answers_its_press_once(app: RunningBot, member: TgUser) -> None:
+    """A press whose handler failed was answered by the middleware: the error handler
+    does not answer it again (Telegram would refuse the second answer)."""
+    await member.send("/help")
+    app.telegram.fail_next("editMessageText", error_code=500, description="Internal Server Error")
+    calls = await member.press_data(MenuCb(item=MenuItem.PROFILE).pack())
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert len(answers) == 1 and answers[0].ok
+    assert "Что-то пошло не так" in member.last_text

@@ -11,8 +11,15 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from storage.db import Database
-from storage.fsm import SQLiteStorage
-from storage.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, load_migrations
+from storage.fsm import DatabaseStorage
+from storage.migrate import (
+    MIGRATIONS_DIR,
+    MigrationError,
+    apply_migrations,
+    load_migrations,
+    migrate,
+)
+from tests.conftest import store_url_for
 
 
 async def test_all_migrations_on_an_empty_database(tmp_path: Path) -> None:
@@ -82,12 +89,19 @@ async def test_broken_migration_leaves_nothing_half_done(tmp_path: Path) -> None
         await db.close()
 
 
+async def _store(tmp_path: Path) -> Database:
+    """The test's store, migrated: a SQLite file, or its own PostgreSQL schema in that
+    pass."""
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(store_url_for(path) or path)
+    await migrate(db)
+    return db
+
+
 async def test_fsm_storage_round_trip(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = await _store(tmp_path)
     try:
-        async with db.transaction_free() as conn:
-            await apply_migrations(conn)
-        storage = SQLiteStorage(db)
+        storage = DatabaseStorage(db)
         key = StorageKey(bot_id=1, chat_id=2, user_id=2)
         assert await storage.get_state(key) is None
         assert await storage.get_data(key) == {}
@@ -105,7 +119,7 @@ async def test_fsm_storage_round_trip(tmp_path: Path) -> None:
         assert (await storage.get_data(key))["city_id"] == 2
         await storage.set_state(key, "Onboarding:role")
         # Another storage on the same file (a restart) reads what was written.
-        restarted = SQLiteStorage(db)
+        restarted = DatabaseStorage(db)
         assert await restarted.get_state(key) == "Onboarding:role"
         assert await restarted.get_data(key) == {"full_name": "<b>Ян</b> 😀", "city_id": 2}
     finally:
@@ -113,11 +127,9 @@ async def test_fsm_storage_round_trip(tmp_path: Path) -> None:
 
 
 async def test_fsm_storage_forgets_the_oldest_and_reads_them_again(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = await _store(tmp_path)
     try:
-        async with db.transaction_free() as conn:
-            await apply_migrations(conn)
-        storage = SQLiteStorage(db, cache_size=2)
+        storage = DatabaseStorage(db, cache_size=2)
         keys = [StorageKey(bot_id=1, chat_id=n, user_id=n) for n in range(1, 5)]
         for n, key in enumerate(keys):
             await storage.set_state(key, f"Form:step{n}")
@@ -130,11 +142,9 @@ async def test_fsm_storage_forgets_the_oldest_and_reads_them_again(tmp_path: Pat
 
 
 async def test_fsm_clear_without_a_form_writes_nothing(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "db.sqlite3")
+    db = await _store(tmp_path)
     try:
-        async with db.transaction_free() as conn:
-            await apply_migrations(conn)
-        storage = SQLiteStorage(db)
+        storage = DatabaseStorage(db)
         key = StorageKey(bot_id=1, chat_id=2, user_id=2)
         await storage.set_state(key, None)
         await storage.set_data(key, {})
@@ -142,7 +152,7 @@ async def test_fsm_clear_without_a_form_writes_nothing(tmp_path: Path) -> None:
             assert (await cur.fetchone())[0] == 0
         await storage.set_data(key, {"a": 1})
         await storage.set_data(key, {})
-        assert await SQLiteStorage(db).get_data(key) == {}
+        assert await DatabaseStorage(db).get_data(key) == {}
     finally:
         await db.close()
 

@@ -30,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -171,6 +172,10 @@ class DeliveryEngine:
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
         self._may_send: Callable[[], Awaitable[bool]] | None = None
+        # Answers from Telegram not yet written because the database was away, by row:
+        # written as soon as it answers again (`_record_pending`), so that a message that
+        # went is recorded as sent instead of being sent again after a restart.
+        self._unrecorded: dict[int, Callable[[], Awaitable[None]]] = {}
         self.requeued_at_start = 0
 
     def check_before_each_batch(self, may_send: Callable[[], Awaitable[bool]]) -> None:
@@ -185,6 +190,8 @@ class DeliveryEngine:
             return  # running already: one loop per engine
         self._stopping = False  # started again after a stop (a worker leads again)
         self._stopped.clear()
+        # Answers kept from before a stop first: those rows went, and are not requeued.
+        await self._record_pending()
         self.requeued_at_start = await self._outbox.requeue_in_flight()
         if self.requeued_at_start:
             logger.warning(
@@ -208,6 +215,12 @@ class DeliveryEngine:
         self._runner = None
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
+        if self._unrecorded and not await self._record_pending():
+            logger.warning(
+                "%d answers from Telegram could not be recorded; those messages will be"
+                " sent again at the next start",
+                len(self._unrecorded),
+            )
 
     def wake(self) -> None:
         """New rows were queued: look now instead of at the next poll."""
@@ -227,9 +240,7 @@ class DeliveryEngine:
 
     async def _run(self) -> None:
         while not self._stopping:
-            if self._may_send is not None and not await self._may_send():
-                # No longer the leader: the leadership stops this engine; nothing more
-                # is taken meanwhile.
+            if not await self._may_take_rows():
                 await asyncio.sleep(self._config.idle_poll)
                 continue
             try:
@@ -245,7 +256,7 @@ class DeliveryEngine:
                 continue
             if not rows:
                 pause, waiting_for_chat = await self._until_next_due()
-                if not self._tasks and not waiting_for_chat:
+                if not self._tasks and not waiting_for_chat and not self._unrecorded:
                     self._idle.set()
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
@@ -279,6 +290,14 @@ class DeliveryEngine:
                     await asyncio.sleep(ahead)
             if not taken and not self._stopping:
                 await self._until_a_chat_is_ready(rows)
+
+    async def _may_take_rows(self) -> bool:
+        """Answers kept while the database was away are written first (False while it
+        still is); and a process that no longer leads takes nothing (the leadership
+        stops this engine meanwhile)."""
+        if self._unrecorded and not await self._record_pending():
+            return False
+        return self._may_send is None or await self._may_send()
 
     def _busy_chats(self) -> list[int]:
         """Chats that had a message less than a second ago, or have one booked."""
@@ -352,6 +371,28 @@ class DeliveryEngine:
                 self._chat_ready[chat_id] = now + self._config.per_chat_interval
                 return now
 
+    async def _record(self, row_id: int, write: Callable[[], Awaitable[None]]) -> None:
+        """Write what became of a row; with the database away, keep it for later."""
+        try:
+            await write()
+        except DatabaseUnavailable as exc:
+            logger.warning(
+                "The answer for outbox row %s will be recorded when the database is back: %s",
+                row_id,
+                exc,
+            )
+            self._unrecorded[row_id] = write
+
+    async def _record_pending(self) -> bool:
+        """Write the answers kept while the database was away; False while it still is."""
+        for row_id, write in list(self._unrecorded.items()):
+            try:
+                await write()
+            except DatabaseUnavailable:
+                return False
+            del self._unrecorded[row_id]
+        return True
+
     async def _deliver(self, row: OutboxRow, turn: float) -> None:
         queued = False  # back in the queue, to be tried again by this task
         try:
@@ -379,8 +420,9 @@ class DeliveryEngine:
                     return
                 turn, row = booked, replace(row, attempts=again.attempts)
         except DatabaseUnavailable as exc:
-            # The database went away, not the message: the row stays as it is ('sending'
-            # is queued again at the next start or by the next leader; 'queued' waits).
+            # The database went away before the row was handed to Telegram: it stays as it
+            # is ('queued' waits; 'sending', left by a stop, is queued again at the next
+            # start or by the next leader). Answers from Telegram are kept (`_record`).
             logger.warning(
                 "Outbox row %s left for later, the database is unavailable: %s", row.id, exc
             )
@@ -414,34 +456,58 @@ class DeliveryEngine:
         except TelegramRetryAfter as exc:
             self._paused_until = max(self._paused_until, time.monotonic() + exc.retry_after)
             logger.warning("Telegram asks to wait %s s; all sending paused", exc.retry_after)
-            await self._outbox.retry_later(
-                row_id=row.id, not_before=utc_now(), error="429", count_attempt=False
+            retry = partial(
+                self._outbox.retry_later,
+                row_id=row.id,
+                not_before=utc_now(),
+                error="429",
+                count_attempt=False,
             )
-            return _Again(self._paused_until, row.attempts)
+            return await self._again(row.id, retry, _Again(self._paused_until, row.attempts))
         except TelegramForbiddenError:
-            await self._outbox.finish(row_id=row.id, state=BLOCKED, error="403")
-            await self._people.set_blocked(tg_id=row.chat_id, blocked=True)
-            await self._outbox.close_blocked(chat_id=row.chat_id)
+            await self._record(row.id, partial(self._blocked, row))
         except (TelegramServerError, TelegramNetworkError) as exc:
             if isinstance(exc, TelegramServerError):
                 self._no_message_in_chat(row.chat_id, sent_at)
             attempts = row.attempts + 1
+            error = type(exc).__name__
             if attempts >= self._config.max_attempts:
-                await self._outbox.finish(row_id=row.id, state=FAILED, error=type(exc).__name__)
+                await self._record(
+                    row.id, partial(self._outbox.finish, row_id=row.id, state=FAILED, error=error)
+                )
                 return None
             backoff = self._config.backoff_base * 2 ** (attempts - 1)
-            await self._outbox.retry_later(
+            retry = partial(
+                self._outbox.retry_later,
                 row_id=row.id,
                 not_before=utc_now() + timedelta(seconds=backoff),
-                error=type(exc).__name__,
+                error=error,
             )
-            return _Again(time.monotonic() + backoff, attempts)
+            return await self._again(row.id, retry, _Again(time.monotonic() + backoff, attempts))
         except TelegramAPIError as exc:
             # A bad request (chat not found, text too long...): retrying cannot help.
-            await self._outbox.finish(row_id=row.id, state=FAILED, error=exc.message[:200])
+            finish = partial(
+                self._outbox.finish, row_id=row.id, state=FAILED, error=exc.message[:200]
+            )
+            await self._record(row.id, finish)
         else:
-            await self._outbox.finish(row_id=row.id, state=SENT, message_id=message_id)
+            sent = partial(self._outbox.finish, row_id=row.id, state=SENT, message_id=message_id)
+            await self._record(row.id, sent)
         return None
+
+    async def _again(
+        self, row_id: int, retry: Callable[[], Awaitable[None]], again: _Again
+    ) -> _Again | None:
+        """Put the row back in the queue for this task to try again; with the database
+        away it goes back when the database answers, and the worker takes it up then."""
+        await self._record(row_id, retry)
+        return None if row_id in self._unrecorded else again
+
+    async def _blocked(self, row: OutboxRow) -> None:
+        """The person blocked the bot: this row and everything queued for them close."""
+        await self._outbox.finish(row_id=row.id, state=BLOCKED, error="403")
+        await self._people.set_blocked(tg_id=row.chat_id, blocked=True)
+        await self._outbox.close_blocked(chat_id=row.chat_id)
 
     def _no_message_in_chat(self, chat_id: int, sent_at: float) -> None:
         """Telegram answered 5xx: nothing reached the chat, so its gap is not counted

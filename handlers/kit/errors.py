@@ -12,6 +12,7 @@ from bot.core.errors import PASSING_ERRORS
 from bot.core.i18n import Translations, Translator
 from bot.core.roles import Person
 from handlers.kit.keyboards import start_keyboard, way_on_keyboard
+from handlers.kit.middlewares import press_answered
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,12 @@ async def on_error(
     from_user = getattr(source, "from_user", None)
     if from_user is None:
         return True
-    # A pressed button has been answered already by CallbackAnswerMiddleware.
+    if update.callback_query is not None and not press_answered():
+        # It failed before PressAnswers could answer the press: stop the button spinning.
+        try:
+            await bot.answer_callback_query(update.callback_query.id)
+        except TelegramAPIError as exc:
+            logger.warning("Cannot answer the press: %s", type(exc).__name__)
     t = t or translations.get(from_user.language_code)
     # The menu for members; someone not yet acquainted is offered that instead.
     known = person is not None and person.is_onboarded

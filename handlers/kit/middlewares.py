@@ -18,6 +18,7 @@ from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
 from aiogram.dispatcher.flags import get_flag
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
@@ -317,7 +318,30 @@ class ThrottlingMiddleware(BaseMiddleware):
         return None
 
 
-class AnswerInResponse(CallbackAnswerMiddleware):
+# Set in the update's task when its press has been answered (see `press_answered`). Each
+# update runs in a task of its own (aiogram's polling with handle_as_tasks, as the bot
+# runs it, and the webhook's handling), which starts with the default.
+_press_answered: ContextVar[bool] = ContextVar("press_answered", default=False)
+
+
+def press_answered() -> bool:
+    """Whether the press being handled has been answered. The error handler reads it: a
+    press that failed before it reached PressAnswers (the person's lock or form in
+    Redis, a store gone away) is answered there, so that its button stops spinning."""
+    return _press_answered.get()
+
+
+class PressAnswers(CallbackAnswerMiddleware):
+    """aiogram's CallbackAnswerMiddleware that notes, for the error handler, that the
+    press has been answered (an update's middlewares, handler and error handlers run in
+    one task, so the note set here is seen there)."""
+
+    def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> AnswerCallbackQuery:
+        _press_answered.set(True)
+        return super().answer(event, callback_answer)
+
+
+class AnswerInResponse(PressAnswers):
     """aiogram's CallbackAnswerMiddleware, except that the closing answer to a press is
     returned instead of sent (WEBHOOK_ANSWER_IN_RESPONSE).
 

@@ -9,7 +9,8 @@ instead; `tests/test_schema_parity.py` keeps the two schemas alike.
 
 On PostgreSQL several workers may start at once: the migrations are applied under a
 session advisory lock (`pg_advisory_lock`), so one applies them and the others wait and
-then find nothing left to do.
+then find nothing left to do. They wait as long as that takes: the pool's `lock_timeout`
+(`storage.postgres.LOCK_TIMEOUT`) is lifted for the lock and put back for the migrations.
 
 After the files, `fill_search_keys` gives stored names their search keys (computed in
 Python, which SQL cannot do alike on both stores).
@@ -183,8 +184,17 @@ async def apply_postgres_migrations(
     conn: PgConnection, directory: Path = MIGRATIONS_DIR
 ) -> list[str]:
     migrations = load_migrations(directory, POSTGRES)
+    # The pool's lock_timeout (meant for a person's update waiting for a row) would end
+    # the wait of a worker started while another applies migrations, which may take
+    # longer; only a migrating worker holds this lock, so waiting for it without a limit
+    # is safe. The migrations' own statements keep the limit (RESET goes back to the
+    # value the pool connected with), so one stuck behind a long transaction fails with a
+    # message rather than queueing everyone's statements behind its table lock. If the
+    # wait itself fails, `PostgresDatabase.connection()` resets the session (RESET ALL).
+    await conn.execute("SET lock_timeout = 0")
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
     try:
+        await conn.execute("RESET lock_timeout")
         await _ensure_schema(conn)
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -5,6 +5,10 @@ writing, and the file restores with `pg_restore` (README, "Running at scale"). T
 is written next to its final name with mode 0600 (it holds personal data) and renamed
 into place only when `pg_dump` succeeded, so a file with the backup's name is whole.
 
+A password in the URL is not put on the programs' command line, which any local user
+can read (`ps`, `/proc/PID/cmdline`); they get it as `PGPASSWORD` in their environment,
+which only the same user (and root) can read.
+
 These functions block; the bot runs them in a thread (`asyncio.to_thread`).
 """
 
@@ -13,9 +17,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from bot.operations.backup import PREFIX, BackupError, BackupResult, rotate
 
@@ -28,15 +33,47 @@ def dump_name(moment: datetime) -> str:
     return f"{PREFIX}{moment.astimezone(UTC):%Y%m%d-%H%M%S}{DUMP_SUFFIX}"
 
 
-def libpq_target(url: str) -> tuple[str, str | None]:
-    """The URL as `pg_dump` takes it, and the schema named by `?search_path=` (asyncpg
-    passes any query parameter to the server as a setting; libpq knows only its own)."""
+@dataclass(frozen=True, slots=True)
+class LibpqTarget:
+    """What `pg_dump` and `pg_restore` are given for the bot's database."""
+
+    dbname: str  # the URL for `--dbname`, without a password
+    schema: str | None  # the first schema of `?search_path=`
+    password: str | None  # for the child's environment (PGPASSWORD)
+
+    def env(self) -> dict[str, str] | None:
+        """The child's environment: ours, with the password (None: ours as it is)."""
+        if not self.password:
+            return None
+        return {**os.environ, "PGPASSWORD": self.password}
+
+
+def libpq_target(url: str) -> LibpqTarget:
+    """The URL as `pg_dump` takes it, the schema named by `?search_path=` (asyncpg passes
+    any query parameter to the server as a setting; libpq knows only its own), and the
+    password taken out of it (`user:password@` or `?password=`).
+
+    The other query parameters stay, with the values asyncpg reads from them (it decodes
+    `+` as a space, libpq does not: they are written again as `%20`).
+    """
     parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    schema = query.pop("search_path", None)
-    scheme = "postgresql"
-    plain = urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), ""))
-    return plain, (schema.split(",")[0].strip() or None) if schema else None
+    userinfo, at, hosts = parts.netloc.rpartition("@")
+    user, colon, secret = userinfo.partition(":")
+    # asyncpg takes the password of `user:password@` before one in the query.
+    password = unquote(secret) if colon else None
+    netloc = f"{user}@{hosts}" if at and user else hosts
+    schema = None
+    kept = []
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name == "search_path":
+            schema = value.split(",")[0].strip() or None
+        elif name == "password":
+            password = password or value
+        else:
+            kept.append((name, value))
+    query = urlencode(kept, quote_via=quote)
+    plain = urlunsplit(("postgresql", netloc, parts.path, query, ""))
+    return LibpqTarget(plain, schema, password or None)
 
 
 def _tool(name: str) -> str:
@@ -49,10 +86,10 @@ def _tool(name: str) -> str:
     return found
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str], env: dict[str, str] | None) -> None:
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, timeout=DUMP_TIMEOUT, check=False
+            command, capture_output=True, text=True, timeout=DUMP_TIMEOUT, check=False, env=env
         )
     except subprocess.TimeoutExpired as exc:
         raise BackupError(f"{Path(command[0]).name} не закончил за {DUMP_TIMEOUT} с") from exc
@@ -71,12 +108,12 @@ def dump_database(url: str, target: Path) -> BackupResult:
     partial.unlink(missing_ok=True)
     # Created empty with 0600 first, so the dump is never readable by others.
     partial.touch(mode=0o600)
-    plain, schema = libpq_target(url)
+    libpq = libpq_target(url)
     command = [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}"]
-    if schema:
-        command.append(f"--schema={schema}")
+    if libpq.schema:
+        command.append(f"--schema={libpq.schema}")
     try:
-        _run([*command, f"--dbname={plain}"])
+        _run([*command, f"--dbname={libpq.dbname}"], libpq.env())
         os.chmod(partial, 0o600)
         os.replace(partial, target)
     except BaseException:
@@ -103,7 +140,7 @@ def restore_dump(dump: Path, url: str) -> None:
     the tables are replaced by the dump's, in one transaction."""
     if not dump.is_file():
         raise BackupError(f"файл {dump} не найден")
-    plain, _ = libpq_target(url)
+    libpq = libpq_target(url)
     _run(
         [
             _tool("pg_restore"),
@@ -111,7 +148,8 @@ def restore_dump(dump: Path, url: str) -> None:
             "--if-exists",
             "--no-owner",
             "--single-transaction",
-            f"--dbname={plain}",
+            f"--dbname={libpq.dbname}",
             str(dump),
-        ]
+        ],
+        libpq.env(),
     )

@@ -5,10 +5,10 @@ only aiogram's dispatch and the answer to the press. Telegram's side (the fake B
 which POSTs the presses and carries out answers it finds in a webhook's response) runs
 in a process of its own. The same presses go through twice:
 
-- `request`: aiogram's default, the update handled in the background after an empty 200,
-  and the press answered by an answerCallbackQuery request of the bot's own;
-- `in_response`: WEBHOOK_ANSWER_IN_RESPONSE, the update handled before the response and
-  the answer written into it (aiogram's multipart form).
+- `request`: the default, the update handled in the background after an empty 200, and
+  the press answered by an answerCallbackQuery request of the bot's own;
+- `in_response`: WEBHOOK_ANSWER_IN_RESPONSE, the press handled before the response and
+  its answer written into it as JSON (bot/webhook.py).
 
 Prints one last line, the bot process's CPU time (user and system) per press:
 
@@ -33,10 +33,10 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.core.session import BotSession
+from bot.webhook import WebhookHandler
 from handlers.kit.middlewares import AnswerInResponse
 from tests.conftest import TOKEN
 from tests.fake_telegram import FakeTelegram
@@ -108,9 +108,7 @@ async def _round(pipe: Connection, base_url: str, presses: int, *, in_response: 
     dp.include_router(router)
     dp.callback_query.middleware(AnswerInResponse() if in_response else CallbackAnswerMiddleware())
     app = web.Application()
-    SimpleRequestHandler(
-        dispatcher=dp, bot=bot, secret_token=SECRET, handle_in_background=not in_response
-    ).register(app, path="/tg/hook")
+    WebhookHandler(dp, bot, secret=SECRET, answer_presses=in_response).register(app, "/tg/hook")
     await bot.set_webhook(HOOK, secret_token=SECRET)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

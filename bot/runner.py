@@ -12,17 +12,20 @@ from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.app import SHUTDOWN_GRACE_SECONDS, create_bot, create_dispatcher
 from bot.core.config import ConfigError, Settings
 from bot.operations.instance_lock import hold
 from bot.operations.workers import SOCKET_FD, WorkerPool, inherited_socket, worker_number
+from bot.webhook import WebhookHandler
 from storage.db import Database
 from storage.migrate import migrate
 
 logger = logging.getLogger(__name__)
+
+WEBHOOK_HANDLER = web.AppKey("webhook_handler", WebhookHandler)
 
 
 def inherited_socket_fd() -> str | None:
@@ -93,15 +96,17 @@ def build_webhook_app(
     secret = settings.webhook_secret.get_secret_value()
     app = web.Application()
     path = urlsplit(settings.webhook_url).path or "/"
-    SimpleRequestHandler(
-        dispatcher=dp,
-        bot=bot,
-        secret_token=secret,
-        # Handled before the HTTP response, so that a press's answer can ride in it
-        # (create_dispatcher puts AnswerInResponse in PressAnswers' place).
-        handle_in_background=not settings.webhook_answer_in_response,
-    ).register(app, path=path)
+    handler = WebhookHandler(
+        dp, bot, secret=secret, answer_presses=settings.webhook_answer_in_response
+    )
+    handler.register(app, path)
+    app[WEBHOOK_HANDLER] = handler
     setup_application(app, dp, bot=bot)
+
+    async def close_session(_: web.Application) -> None:
+        await bot.session.close()
+
+    app.on_shutdown.append(close_session)  # after the dispatcher's shutdown, which may send
 
     async def tell_telegram(_: web.Application) -> None:
         await bot.set_webhook(
@@ -207,8 +212,10 @@ async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await stop.wait()
-        # No new requests; the updates in flight finish while the forms' store is still
-        # open (the cleanup below closes it before the shutdown handlers run).
+        # No new updates (Telegram sends them again later, to a worker that runs); the
+        # updates in flight finish while the forms' store is still open (the cleanup
+        # below closes it before the shutdown handlers run).
+        app[WEBHOOK_HANDLER].stop_accepting()
         await site.stop()
         await dp["tracker"].wait_idle(SHUTDOWN_GRACE_SECONDS)
     finally:

@@ -55,6 +55,15 @@ _LOST = (
     ConnectionError,
     OSError,
 )
+# asyncpg's InterfaceError covers mistakes of the code or the settings too: those are
+# raised as they are, not taken for a lost connection (which would hide a bug behind
+# "try again" and recycle the pool each time). (A parameter of the wrong type is a
+# PostgresError, asyncpg.exceptions.DataError, and never counted as lost.)
+_MISTAKES = (
+    ValueError,  # asyncpg's client-side ones: ClientConfigurationError and the like
+    asyncpg.exceptions.UnsupportedClientFeatureError,
+    asyncpg.exceptions.UnsupportedServerFeatureError,
+)
 # Errors that mean this transaction lost to another one: nothing of it was committed and
 # the same use case run again succeeds (the other transaction has finished by then).
 _CONFLICT = (
@@ -120,6 +129,8 @@ class PgStatement:
             return await getattr(self._target, method)(self._sql, *self._args)
         except _CONFLICT as exc:
             raise DatabaseUnavailable(type(exc).__name__) from exc
+        except _MISTAKES:
+            raise
         except _LOST as exc:
             if not self._retry or method != "fetch":
                 await _expire(self._target)
@@ -130,6 +141,8 @@ class PgStatement:
             await _expire(self._target)
             try:
                 return await getattr(self._target, method)(self._sql, *self._args)
+            except _MISTAKES:
+                raise
             except _LOST as again:
                 raise DatabaseUnavailable(str(again)) from again
 
@@ -166,6 +179,8 @@ class PgWriter(Writer):
         text, names = postgres_sql(sql)
         try:
             await self._conn.executemany(text, [postgres_args(names, row) for row in rows])
+        except _MISTAKES:
+            raise
         except (*_LOST, *_CONFLICT) as exc:
             raise DatabaseUnavailable(str(exc)) from exc
 
@@ -252,6 +267,8 @@ class PostgresDatabase(Database):
                     yield writer
             except _CONFLICT as exc:
                 raise DatabaseUnavailable(str(exc)) from exc
+            except _MISTAKES:
+                raise
             except _LOST as exc:
                 await self._pool.expire_connections()
                 raise DatabaseUnavailable(str(exc)) from exc

@@ -24,7 +24,9 @@ from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, KeyBuilder, RedisStorage
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.lock import Lock
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +120,11 @@ class RedisPersonLocks(BaseEventIsolation):
                 # The lease ran out (Redis was unreachable for longer than the lease):
                 # another update of this person may have started meanwhile.
                 logger.warning("A person's lock had expired before its update finished")
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                # The update is done and stands; the lock goes when its lease runs out
+                # (the person's next update waits at most that long). Raising here would
+                # turn a handled update into an error the person is told to repeat.
+                logger.warning("A person's lock could not be released: %s", exc)
 
     async def _renew(self, lock: Lock) -> None:
         while True:

@@ -19,10 +19,12 @@ The key:
   is;
 - runs of whitespace made one space, none at either end.
 
-Belarusian і and ў are letters of their own, not variants of и and у: they are kept
-(casefold only lowers them, «Іван» and «іван» get one key). By code point they sort
-after я, not after з and у as in the Belarusian alphabet; that is the price of one order
-on both stores, and a list of names in a city is short enough for it not to matter.
+- Belarusian і and ў, letters of their own (not variants of и and у), take their places
+  in the alphabet: by code point they would sort after я. The Belarusian alphabet has і
+  where Russian has и (…з, і, й…) and ў right after у, so in a list of both languages і
+  comes after every и and before й, and ў after every у and before ф: each is written as
+  its neighbour followed by U+FFFF, which sorts after every letter (`_PLACES`). «Іван»
+  and «Иван» keep two keys.
 
 Changing what the key is changes every stored key: a later migration then sets the keys
 to '' and `storage.migrate` fills them again (see `fill_search_keys` there).
@@ -32,9 +34,13 @@ from __future__ import annotations
 
 import unicodedata
 
+# After every letter of both alphabets, by code point and in UTF-8 bytes alike.
+_AFTER_ALL = "\uffff"
+_PLACES = str.maketrans({"ё": "е", "і": "и" + _AFTER_ALL, "ў": "у" + _AFTER_ALL})
+
 
 def search_key(text: str) -> str:
     # NFKC again after casefold(): folding can give a sequence that NFKC composes
     # differently, and the key of a key must be the key itself.
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    return " ".join(folded.replace("ё", "е").split())
+    return " ".join(folded.translate(_PLACES).split())

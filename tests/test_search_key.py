@@ -1,5 +1,6 @@
 """Names compared and ordered by their search key (storage/search_key.py), alike on SQLite
-and PostgreSQL: case, ё/е and spacing do not matter, Belarusian і and ў stay letters.
+and PostgreSQL: case, ё/е and spacing do not matter, Belarusian і and ў stay letters and
+sort in their places.
 
 The database tests run on the store the run uses (TEST_DATABASE_URL for PostgreSQL)."""
 
@@ -41,10 +42,27 @@ def test_case_and_yo_do_not_matter() -> None:
 
 
 def test_belarusian_letters_stay_and_fold_case() -> None:
-    assert search_key("Іван") == search_key("іван") == "іван"
+    assert search_key("Іван") == search_key("іван")
     assert search_key("Іван") != search_key("Иван")
-    assert search_key("Ўсход") == search_key("ўсход") == "ўсход"
+    assert search_key("Ўсход") == search_key("ўсход")
     assert search_key("Ўсход") != search_key("Усход")
+
+
+def test_belarusian_letters_take_their_places_in_the_alphabet() -> None:
+    """і where Russian has и (after every и, before й), ў right after у: not after я,
+    where their code points are."""
+    names = ["Фёдар", "Кіра", "Іван", "Йога", "Ўсход", "ива", "Усход", "Яўген", "Ян"]
+    assert sorted(names, key=search_key) == [
+        "ива",
+        "Іван",
+        "Йога",
+        "Кіра",
+        "Усход",
+        "Ўсход",
+        "Фёдар",
+        "Ян",
+        "Яўген",
+    ]
 
 
 def test_yo_sorts_as_ye() -> None:
@@ -219,7 +237,7 @@ async def test_rows_stored_before_the_keys_get_them(db_path: Path, tmp_path: Pat
         await migrate(db, older)  # the schema of 0009: no key columns, nothing to fill
         await _insert_raw(db, utc_now())
         applied = await migrate(db)
-        assert [name[:4] for name in applied] == ["0010"]
+        assert [name[:4] for name in applied] == ["0010", "0011"]
         keys = await _keys(db)
         assert keys["institutions"] == {name: search_key(name) for name in NAMES}
         assert keys["programmes"] == {"  ": "", **{name: search_key(name) for name in NAMES}}
@@ -239,3 +257,26 @@ async def test_rows_written_without_keys_get_them_at_the_next_start(db: Database
     titles = [programme.title for programme in await TripRepo(db).list_programmes()]
     assert titles == ["  ", *IN_ORDER]  # '' sorts first
     assert await fill_search_keys(db) == 0
+
+
+async def test_keys_of_the_first_form_are_computed_again(db_path: Path, tmp_path: Path) -> None:
+    """Keys stored before і and ў took their places (migration 0011) are computed again
+    at the next start: a Belarusian name moves from after я to its place."""
+    older = tmp_path / "migrations"
+    older.mkdir()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        if int(path.name[:4]) <= SEARCH_KEYS_VERSION:
+            shutil.copy(path, older / path.name)
+    db = await _open(db_path)
+    try:
+        await migrate(db, older)
+        for number, name in enumerate(("Іван", "Йога", "Ян")):
+            await _add_institution(db, name, creator=6000 + number)
+        async with db.transaction() as conn:  # the key as the first form wrote it
+            await conn.execute("UPDATE institutions SET name_key = 'іван' WHERE name = 'Іван'")
+        assert await _search(db) == ["Йога", "Ян", "Іван"]
+        assert [name[:4] for name in await migrate(db)] == ["0011"]
+        assert await _search(db) == ["Іван", "Йога", "Ян"]
+        assert (await _keys(db))["institutions"]["Іван"] == search_key("Іван")
+    finally:
+        await db.close()

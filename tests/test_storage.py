@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.fsm import DatabaseStorage
 from storage.migrate import (
     MIGRATIONS_DIR,
@@ -235,5 +235,27 @@ async def test_lookups_see_committed_rows_only(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             async with db.lookup.execute("DELETE FROM fsm_states"):
                 pass
+    finally:
+        await db.close()
+
+
+async def test_a_wrong_parameter_is_a_mistake_not_a_lost_connection(tmp_path: Path) -> None:
+    """On PostgreSQL a parameter of the wrong type is raised as the bug it is, not taken
+    for a lost connection: that would hide it behind "try again" and recycle the pool
+    each time."""
+    if store_url_for(tmp_path / "db.sqlite3") is None:
+        pytest.skip("PostgreSQL only: SQLite takes a value of any type")
+    db = await _store(tmp_path)
+    try:
+        with pytest.raises(Exception, match="invalid input") as read:
+            async with db.read.execute(
+                "SELECT tg_id FROM people WHERE tg_id = ?", ("not a number",)
+            ):
+                pass
+        with pytest.raises(Exception, match="invalid input") as written:
+            async with db.transaction() as conn:
+                await conn.execute("UPDATE people SET language = 'ru' WHERE tg_id = ?", ("x",))
+        for raised in (read.value, written.value):
+            assert not isinstance(raised, DatabaseUnavailable)
     finally:
         await db.close()

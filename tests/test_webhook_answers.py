@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
 from bot.runner import build_webhook_app, open_database
+from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.people import NewProfile, PersonRepo
@@ -63,12 +64,15 @@ class WebhookBot:
 async def webhook_bot(
     request: pytest.FixtureRequest, telegram: FakeTelegram, tmp_path: Path
 ) -> AsyncIterator[WebhookBot]:
+    # The parameter: WEBHOOK_ANSWER_IN_RESPONSE, or settings of the test's own.
+    overrides = request.param if isinstance(request.param, dict) else {}
+    in_reply = overrides.get("webhook_answer_in_response", request.param is True)
     settings = make_settings(
         telegram,
         tmp_path / "bot.sqlite3",
         webhook_url=HOOK,
         webhook_secret="s3cr3t",
-        webhook_answer_in_response=request.param,
+        **{"webhook_answer_in_response": in_reply, **overrides},
     )
     db = await open_database(settings)
     bot = create_bot(settings)
@@ -80,7 +84,7 @@ async def webhook_bot(
     await web.TCPSite(runner, "127.0.0.1", port).start()
     telegram.webhook_address = f"http://127.0.0.1:{port}/tg/hook"
     try:
-        yield WebhookBot(telegram, db, dp, runner, in_reply=request.param)
+        yield WebhookBot(telegram, db, dp, runner, in_reply=in_reply)
     finally:
         await runner.cleanup()
         await bot.session.close()
@@ -175,3 +179,52 @@ async def test_a_failed_press_is_answered_at_once_and_not_sent_again(
     assert "Что-то пошло не так" in telegram.last_message(PERSON).plain_text()
     update_id = max(taken for taken, _ in telegram.webhook_attempts)
     assert [o for taken, o in telegram.webhook_attempts if taken == update_id] == [200]
+
+
+@pytest.mark.parametrize("webhook_bot", [True], indirect=True)
+async def test_a_typed_message_does_not_hold_telegrams_connection(
+    webhook_bot: WebhookBot,
+) -> None:
+    """Only presses are handled before the webhook's answer: a typed message (a file to
+    import, a report to build) is answered 200 at once and handled in the background, so
+    it does not keep one of Telegram's connections (40 by default) for its duration."""
+    telegram = webhook_bot.telegram
+    hold = telegram.hold_next("sendMessage")  # the reply to /help hangs
+    update_id = telegram.add_update(UpdateFactory(PERSON).message("/help"))
+    async with asyncio.timeout(PROCESS_TIMEOUT):
+        await hold.arrived.wait()
+        while not any(taken == update_id for taken, _ in telegram.webhook_attempts):
+            await asyncio.sleep(0.01)
+    assert [o for taken, o in telegram.webhook_attempts if taken == update_id] == [200]
+    hold.release()
+    assert await webhook_bot.dp["tracker"].wait_idle(PROCESS_TIMEOUT)
+    assert "Я помогаю" in telegram.last_message(PERSON).plain_text()
+
+
+@pytest.mark.parametrize(
+    "webhook_bot",
+    [{"webhook_answer_in_response": True, "redis_url": "redis://127.0.0.1:1/0"}],
+    indirect=True,
+)
+async def test_a_press_that_fails_before_its_handler_is_answered(
+    webhook_bot: WebhookBot,
+) -> None:
+    """Answering in the response, a press whose person's lock cannot be taken (Redis
+    gone) is still answered, by a request of the error handler, and the person is asked
+    to try again; the webhook answers 200, so Telegram does not send it again."""
+    telegram = webhook_bot.telegram
+    message = {"message_id": 7, "chat": {"id": PERSON, "type": "private"}, "date": 0}
+    press = {
+        "callback_query": {
+            "id": "4100000000000001",
+            "from": UpdateFactory(PERSON).user,
+            "message": {**message, "text": "Меню", "from": {"id": 1, "is_bot": True}},
+            "chat_instance": "1",
+            "data": MenuCb(item=MenuItem.PROFILE).pack(),
+        }
+    }
+    calls = await webhook_bot.push(press)
+    [answer] = _answers(calls)
+    assert answer.ok and not answer.in_webhook_reply
+    assert "кратковременного сбоя сервера" in telegram.last_message(PERSON).plain_text()
+    assert [o for _, o in telegram.webhook_attempts] == [200]

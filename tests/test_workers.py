@@ -532,3 +532,45 @@ async def test_one_process_takes_an_update_id_once() -> None:
     ]
     assert await seen.first_time(1)  # forgotten after `size` newer ones
     assert not await seen.first_time(5)
+
+
+class _CountedDuties:
+    def __init__(self) -> None:
+        self.started = self.stopped = 0
+
+    async def start(self) -> None:
+        self.started += 1
+
+    async def stop(self) -> None:
+        self.stopped += 1
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only (TEST_DATABASE_URL)")
+async def test_one_slow_check_does_not_depose_the_leader(
+    store: tuple[str, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lock connection that once does not answer in time (a busy event loop during a
+    rush) pauses sending but keeps the lead; a second miss in a row, or the connection
+    found closed, gives it up (a takeover sends the in-flight messages twice)."""
+    url, db = store
+    duties = _CountedDuties()
+    leadership = Leadership(url, db, duties, Signals(), retry_every=0.05)
+    answers = iter([False])  # the next check times out once, then the real ones
+
+    async def slow_once() -> bool:
+        return next(answers, None) is not False and await real_alive()
+
+    await leadership.start()
+    try:
+        async with asyncio.timeout(WAIT):
+            while not leadership.leading:
+                await asyncio.sleep(0.05)
+        real_alive = leadership.alive
+        monkeypatch.setattr(leadership, "alive", slow_once)
+        await asyncio.sleep(0.5)  # ten checks: one missed
+        assert leadership.leading and duties.stopped == 0
+        answers = iter([False, False])  # two in a row
+        await asyncio.sleep(0.5)
+        assert duties.stopped == 1
+    finally:
+        await leadership.stop()

@@ -50,8 +50,11 @@ class BotSession(BaseSession):
         )
         self._response_models: dict[Any, type[Response[Any]]] = {}
 
-    def _json_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes | None:
-        """The call as a JSON object, or None when it uploads a file."""
+    def call_as_json(
+        self, bot: Bot, method: TelegramMethod[TelegramType], *, with_method: bool = False
+    ) -> bytes | None:
+        """The call as a JSON object, or None when it uploads a file. `with_method`: with
+        the method's name in `method`, as a webhook's answer carries a call."""
         files: dict[str, Any] = {}
         # As in aiogram's form: absent and empty values are left out.
         fields = {
@@ -59,6 +62,8 @@ class BotSession(BaseSession):
             for key, value in method.model_dump(warnings=False).items()
             if value is not None and value != ""
         }
+        if with_method:
+            fields["method"] = method.__api_method__
         body = self.prepare_value(fields, bot=bot, files=files)
         if files:
             return None
@@ -70,7 +75,7 @@ class BotSession(BaseSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
     ) -> TelegramType:
-        body = self._json_body(bot, method)
+        body = self.call_as_json(bot, method)
         if body is None:
             return await self._aiohttp.make_request(bot, method, timeout)
         session = await self._aiohttp.create_session()

@@ -190,8 +190,6 @@ class DeliveryEngine:
             return  # running already: one loop per engine
         self._stopping = False  # started again after a stop (a worker leads again)
         self._stopped.clear()
-        # Answers kept from before a stop first: those rows went, and are not requeued.
-        await self._record_pending()
         self.requeued_at_start = await self._outbox.requeue_in_flight()
         if self.requeued_at_start:
             logger.warning(
@@ -216,11 +214,14 @@ class DeliveryEngine:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
         if self._unrecorded and not await self._record_pending():
+            # Not kept past the stop: another worker may lead by now, and a late write
+            # could undo what it recorded. The rows stay 'sending' and go again.
             logger.warning(
                 "%d answers from Telegram could not be recorded; those messages will be"
-                " sent again at the next start",
+                " sent again by the next sender",
                 len(self._unrecorded),
             )
+            self._unrecorded.clear()
 
     def wake(self) -> None:
         """New rows were queued: look now instead of at the next poll."""
@@ -292,12 +293,17 @@ class DeliveryEngine:
                 await self._until_a_chat_is_ready(rows)
 
     async def _may_take_rows(self) -> bool:
-        """Answers kept while the database was away are written first (False while it
-        still is); and a process that no longer leads takes nothing (the leadership
-        stops this engine meanwhile)."""
-        if self._unrecorded and not await self._record_pending():
+        """A process that no longer leads takes nothing (the leadership stops this
+        engine meanwhile) and writes nothing more; answers kept while the database was
+        away are written before anything new is taken (False while it still is)."""
+        try:
+            if self._may_send is not None and not await self._may_send():
+                return False
+            return not self._unrecorded or await self._record_pending()
+        except Exception:
+            # The loop must not die of it (nothing would be sent, and nobody told).
+            logger.exception("Cannot tell whether to send; trying again")
             return False
-        return self._may_send is None or await self._may_send()
 
     def _busy_chats(self) -> list[int]:
         """Chats that had a message less than a second ago, or have one booked."""
@@ -390,6 +396,10 @@ class DeliveryEngine:
                 await write()
             except DatabaseUnavailable:
                 return False
+            except Exception:
+                # Not the database's absence: trying again would block every other row.
+                # The row stays 'sending' and goes again at the next start.
+                logger.exception("The answer for outbox row %s cannot be recorded", row_id)
             del self._unrecorded[row_id]
         return True
 

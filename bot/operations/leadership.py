@@ -38,6 +38,11 @@ _LOCK_CLASS = 741415
 _TAKE = "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))"
 _CHANNEL = "SELECT 'pobratim_' || md5(current_schema())"
 CHECK_TIMEOUT = 2.0  # seconds for the lock's connection to answer
+# A connection still open that did not answer in time (a busy event loop in a rush, a
+# slow network) is given this many checks in a row before the leader steps down: sending
+# pauses meanwhile (the engine checks before each batch), but a takeover, with its
+# in-flight messages sent twice, is not caused by one slow answer.
+MISSES_BEFORE_STEPPING_DOWN = 2
 CONNECT_TIMEOUT = 5.0
 # The lock's connection is gone or broken (asyncpg's "cannot switch to state" after the
 # server ended it included): the lead is lost, or cannot be tried for now.
@@ -77,6 +82,7 @@ class Leadership:
         self._channel: str | None = None
         self._query = asyncio.Lock()  # one statement at a time on the lock's connection
         self._leading = False
+        self._misses = 0  # checks in a row the lock's connection did not answer
         self._runner: asyncio.Task[None] | None = None
         self._notifying: set[Topic] = set()
         self._again: set[Topic] = set()
@@ -130,12 +136,20 @@ class Leadership:
             await asyncio.sleep(self._retry_every)
             try:
                 if self._leading:
-                    if not await self.alive():
-                        await self._step_down("the lock's connection was lost")
+                    await self._check_lead()
                 else:
                     await self._try_to_lead()
             except Exception:
                 logger.exception("Leadership check failed; trying again")
+
+    async def _check_lead(self) -> None:
+        if await self.alive():
+            self._misses = 0
+            return
+        self._misses += 1
+        closed = self._conn is None or self._conn.is_closed()
+        if closed or self._misses >= MISSES_BEFORE_STEPPING_DOWN:
+            await self._step_down("the lock's connection was lost")
 
     async def _try_to_lead(self) -> None:
         try:
@@ -177,6 +191,7 @@ class Leadership:
 
     async def _step_down(self, why: str) -> None:
         was_leading, self._leading = self._leading, False
+        self._misses = 0
         if was_leading:
             logger.warning("This worker no longer leads: %s", why)
             try:

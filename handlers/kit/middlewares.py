@@ -311,6 +311,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         t = self._translations.get(user.language_code)
         if isinstance(event.callback_query, CallbackQuery):
             # Every callback query is answered, or the button keeps spinning.
+            _press_answered.set(True)
             await event.callback_query.answer(t.popup("flood-warning") if warn else None)
         elif warn and isinstance(event.message, Message):
             # Taken up again with the menu (for a newcomer: getting acquainted).
@@ -331,6 +332,15 @@ def press_answered() -> bool:
     return _press_answered.get()
 
 
+async def answer_now(callback: CallbackQuery, answer: CallbackAnswer, text: str | None) -> None:
+    """Answer a press at once, not after its handler (which has seconds of work ahead):
+    the middleware's closing answer is called off, and the error handler knows the
+    press is answered."""
+    answer.disable()
+    _press_answered.set(True)
+    await callback.answer(text)
+
+
 class PressAnswers(CallbackAnswerMiddleware):
     """aiogram's CallbackAnswerMiddleware that notes, for the error handler, that the
     press has been answered (an update's middlewares, handler and error handlers run in
@@ -345,9 +355,9 @@ class AnswerInResponse(PressAnswers):
     """aiogram's CallbackAnswerMiddleware, except that the closing answer to a press is
     returned instead of sent (WEBHOOK_ANSWER_IN_RESPONSE).
 
-    In webhook mode with `handle_in_background=False` aiogram writes a Bot API call that
-    the handling returns into the webhook's HTTP response, and Telegram carries it out:
-    the bot spares a request of its own per press. Telegram reports neither the result
+    In webhook mode bot.webhook.WebhookHandler handles a press before its HTTP answer
+    and writes a Bot API call that the handling returns into it; Telegram carries it
+    out: the bot spares a request of its own per press. Telegram reports neither the result
     nor an error of such a call, which suits this one: nobody reads an answer's result,
     and a press too old to be answered needs nothing more. A handler that returned a
     call of its own keeps it, and its press is answered with a request as before; a
@@ -374,7 +384,9 @@ class AnswerInResponse(PressAnswers):
         if result is not None:
             await self.answer(event, callback_answer)
             return result
-        return self.answer(event, callback_answer)
+        # Not noted as answered: should anything after the handler fail (the person's
+        # lock in Redis), the returned answer is dropped, and the error handler answers.
+        return CallbackAnswerMiddleware.answer(self, event, callback_answer)
 
 
 class PopupLimitMiddleware(BaseMiddleware):

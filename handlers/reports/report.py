@@ -35,6 +35,7 @@ from bot.reports.service import ReportService
 from handlers.kit.access import organisers_only, refusals_router, staff_router
 from handlers.kit.buttons import button, markup
 from handlers.kit.filters import Has
+from handlers.kit.middlewares import answer_now
 from handlers.kit.panel import PanelAction, PanelCb, to_panel_button
 from handlers.kit.reask import explain_and_ask_again
 from handlers.kit.render import Target, send_new, show, show_error, zone_of
@@ -132,8 +133,7 @@ async def report_step(
         await show_error(callback, t, error, callback_answer)
         return
     # The report takes seconds: the press is answered now, not when the files are there.
-    callback_answer.disable()
-    await callback.answer(t.popup("report-making"))
+    await answer_now(callback, callback_answer, t.popup("report-making"))
     try:
         await _send_report(callback, period, callback_data.city, t, bot, access, reports)
     except UserError as error:

@@ -27,6 +27,7 @@ from bot.trips.catalogue import Trip
 from bot.trips.exports import export_trip
 from bot.trips.registration import Participant, RegStatus
 from handlers.kit.keyboards import InlineKeyboard, way_on_keyboard
+from handlers.kit.middlewares import answer_now
 from handlers.kit.render import alert, shorten, show, zone_of
 from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
 
@@ -228,8 +229,7 @@ async def export_participants(
         alert(callback_answer, t.popup("export-empty"))
         return
     # The files of a long list take seconds: the press is answered now, not after them.
-    callback_answer.disable()
-    await callback.answer(t.popup("export-sending"))
+    await answer_now(callback, callback_answer, t.popup("export-sending"))
     chat_id = callback.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     export = await export_trip(

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from bot.app import create_services
 from bot.core.config import Settings
 from bot.runner import open_database
 from handlers.trips.callbacks import TripAction, TripCb
@@ -201,6 +202,56 @@ async def test_two_processes_cancel_at_once_and_the_first_in_line_move_up(
     ) as cur:
         told = {row[0]: row[1] for row in await cur.fetchall()}
     assert told == dict.fromkeys(first_in_line, 1)
+
+
+async def test_a_person_promoted_while_leaving_frees_the_seat(
+    settings: Settings, db: Database
+) -> None:
+    """B, waiting, leaves the trip just as A's leaving moves B up: B's cancellation read B
+    as waiting, then waited for the trip while A's transaction promoted B. Read again
+    under the trip's lock, B is seated, and B's leaving passes the seat on to C (read
+    once, before the lock, the seat would stay empty with C still waiting)."""
+    programme = await add_programme(db, audience=())
+    trip_id = await add_trip(db, programme_id=programme, capacity=1)
+    a, b, c = await add_people(db, range(7300, 7303))
+    registration = create_services(settings, db).registration
+    ids = {}
+    for tg_id in (a, b, c):
+        result = await registration.register(
+            trip_id=trip_id, tg_id=tg_id, answers={}, now=utc_now()
+        )
+        ids[tg_id] = result.registration_id
+    assert await _statuses(db, trip_id) == {"approved": 1, "waitlisted": 2}
+    holder = await _connect(settings)
+    watcher = await _connect(settings)
+    try:
+        async with holder.transaction():
+            # A's cancellation under way: it holds the trip, as the service does.
+            await holder.execute("SELECT id FROM trips WHERE id = $1 FOR UPDATE", trip_id)
+            leaving = asyncio.create_task(
+                registration.cancel(registration_id=ids[b], tg_id=b, now=utc_now())
+            )
+            await _blocked_backend(watcher, await holder.fetchval("SELECT pg_backend_pid()"))
+            # ...and A leaves, B moves up (what the service's promotion writes).
+            await holder.execute(
+                "UPDATE registrations SET status = 'cancelled' WHERE id = $1", ids[a]
+            )
+            await holder.execute(
+                "UPDATE registrations SET status = 'approved' WHERE id = $1", ids[b]
+            )
+        promotions = await asyncio.wait_for(leaving, WAIT)
+    finally:
+        await holder.close()
+        await watcher.close()
+    assert [promotion.tg_id for promotion in promotions] == [c]
+    async with db.read.execute(
+        "SELECT tg_id, status FROM registrations WHERE trip_id = ? ORDER BY tg_id", (trip_id,)
+    ) as cur:
+        assert [tuple(row) for row in await cur.fetchall()] == [
+            (a, "cancelled"),
+            (b, "cancelled"),
+            (c, "approved"),
+        ]
 
 
 async def _waiting_for_lock(watcher: asyncpg.Connection, holder: int) -> asyncpg.Record:

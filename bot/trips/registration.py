@@ -180,6 +180,9 @@ class RegistrationService:
             # The trip first, as every use case that changes its seats does (one order of
             # locks: two transactions never wait for each other's rows).
             await self._trip(conn, registration.trip_id)
+            # Read again under the trip's lock: a promotion that committed meanwhile gave
+            # this person a seat, which their leaving must free for the next in line.
+            registration = await self._own_active(conn, registration_id, tg_id)
             changed = await self._registrations.change_status(
                 conn,
                 registration_id=registration_id,

@@ -289,6 +289,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except DatabaseOpenError as exc:
         path = settings.sqlite_file
+        if path is None and exc.reason:
+            sys.stderr.write(
+                f"Не удаётся работать с PostgreSQL {safe_url(settings.store_url)}: {exc.reason}.\n"
+            )
+            return 2
         if path is None:
             sys.stderr.write(
                 f"Не удаётся подключиться к PostgreSQL {safe_url(settings.store_url)}:"

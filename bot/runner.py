@@ -215,9 +215,12 @@ async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
         # No new updates (Telegram sends them again later, to a worker that runs); the
         # updates in flight finish while the forms' store is still open (the cleanup
         # below closes it before the shutdown handlers run).
-        app[WEBHOOK_HANDLER].stop_accepting()
+        handler = app[WEBHOOK_HANDLER]
+        handler.stop_accepting()
         await site.stop()
-        await dp["tracker"].wait_idle(SHUTDOWN_GRACE_SECONDS)
+        deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
+        await handler.drain(SHUTDOWN_GRACE_SECONDS)
+        await dp["tracker"].wait_idle(max(deadline - loop.time(), 0.1))
     finally:
         await runner.cleanup()
         sock.close()

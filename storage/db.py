@@ -43,7 +43,12 @@ logger = logging.getLogger(__name__)
 
 
 class DatabaseOpenError(Exception):
-    """The database cannot be opened, created or reached."""
+    """The database cannot be opened, created or reached. `reason`: what is wrong with it,
+    in Russian, for the operator (None: it could not be reached)."""
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class DatabaseUnavailable(Exception):

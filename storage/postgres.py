@@ -240,6 +240,20 @@ class PostgresDatabase(Database):
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             raise DatabaseOpenError(f"{safe_url(url)}: {exc}") from exc
         assert pool is not None
+        try:
+            encoding = await pool.fetchval("SHOW server_encoding")
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            await pool.close()
+            raise DatabaseOpenError(f"{safe_url(url)}: {exc}") from exc
+        if encoding != "UTF8":
+            # Names in Russian and Belarusian, and the search keys (storage/search_key.py),
+            # need every character; another encoding fails on the first one it lacks.
+            await pool.close()
+            raise DatabaseOpenError(
+                f"{safe_url(url)}: server_encoding {encoding}",
+                reason=f"база создана в кодировке {encoding}, а нужна UTF8"
+                " (создайте её заново: createdb -E UTF8 -T template0 …)",
+            )
         return cls(url, pool)
 
     @property

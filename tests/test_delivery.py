@@ -505,3 +505,43 @@ async def test_a_retry_the_database_could_not_take_goes_when_it_is_back(
     assert outbox.times == 0
     assert [c.ok for c in telegram.calls_of("sendMessage", chat_id=1710)] == [False, True]
     assert await outbox.counts() == {"sent": 1}
+
+
+async def test_a_sender_that_no_longer_leads_writes_nothing_it_kept(
+    telegram: FakeTelegram, db: Database
+) -> None:
+    """The database was away when Telegram answered, and meanwhile this process stopped
+    leading: what it kept is neither written while it does not lead nor at its stop
+    (another sender may have taken the row by then); the row stays 'sending' for the
+    next sender to send again."""
+    await _people(db, range(1720, 1721))
+    outbox = _OutboxAwayOnce(db, times=1)
+    await outbox.enqueue([NewMessage(chat_id=1720, purpose="notice", text="x")])
+    leading = [True]
+
+    def lose_the_lead(method: str, params: dict[str, Any]) -> None:
+        if method == "sendMessage":
+            leading[0] = False  # the lock went while the message was in flight
+
+    async def still_leading() -> bool:
+        return leading[0]
+
+    telegram.gate = lose_the_lead
+    bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
+    engine = DeliveryEngine(
+        outbox, PersonRepo(db), bot_sender(bot, allow_paid_broadcast=False), DeliveryConfig()
+    )
+    engine.check_before_each_batch(still_leading)
+    await engine.start()
+    try:
+        async with asyncio.timeout(10):
+            while outbox.times:  # the answer came, and could not be written
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(1.5)  # a few turns of the loop, not leading
+        assert await outbox.counts() == {"sending": 1}
+    finally:
+        telegram.gate = None
+        await engine.stop()
+        await bot.session.close()
+    assert await outbox.counts() == {"sending": 1}
+    assert await outbox.requeue_in_flight() == 1

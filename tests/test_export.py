@@ -230,3 +230,14 @@ def test_formula_guard(value: str, expected: str) -> None:
 )
 def test_csv_fields(value: object, expected: str) -> None:
     assert csv_field(value) == expected  # type: ignore[arg-type]
+
+
+async def test_an_export_that_fails_answers_its_press_once(app: RunningBot, admin: TgUser) -> None:
+    """The press was answered at once ("готовлю файлы"), before the files: when sending
+    them fails, the error handler apologises and does not answer the press again."""
+    trip = await _trip_with_people(app, admin.id)
+    app.telegram.fail_next("sendDocument", error_code=500, description="Internal Server Error")
+    calls = await admin.press_data(TripCb(action=TripAction.EXPORT, id=trip).pack())
+    answers = [c for c in calls if c.method == "answerCallbackQuery"]
+    assert len(answers) == 1 and answers[0].ok
+    assert "Что-то пошло не так" in admin.last_text

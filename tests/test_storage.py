@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 
-from storage.db import Database, DatabaseUnavailable
+from storage.db import Database, DatabaseOpenError, DatabaseUnavailable
 from storage.fsm import DatabaseStorage
 from storage.migrate import (
     MIGRATIONS_DIR,
@@ -19,7 +23,9 @@ from storage.migrate import (
     load_migrations,
     migrate,
 )
-from tests.conftest import store_url_for
+from tests.conftest import TEST_DATABASE_URL, store_url_for
+
+ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 async def test_all_migrations_on_an_empty_database(tmp_path: Path) -> None:
@@ -259,3 +265,50 @@ async def test_a_wrong_parameter_is_a_mistake_not_a_lost_connection(tmp_path: Pa
             assert not isinstance(raised, DatabaseUnavailable)
     finally:
         await db.close()
+
+
+async def test_a_postgresql_database_not_in_utf8_is_refused_with_one_line(
+    tmp_path: Path,
+) -> None:
+    """Russian and Belarusian names (and the search keys) need UTF8: a database created in
+    another encoding is refused at start with one line and exit 2, not at the first name
+    it cannot store."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("PostgreSQL only (TEST_DATABASE_URL)")
+    name = f"pobratim_latin1_{os.getpid()}"
+    admin = await asyncpg.connect(TEST_DATABASE_URL)
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        await admin.execute(
+            f"CREATE DATABASE {name} ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'"
+            " TEMPLATE template0"
+        )
+        url = urlunsplit(urlsplit(TEST_DATABASE_URL)._replace(path=f"/{name}", query=""))
+        with pytest.raises(DatabaseOpenError) as refused:
+            await Database.open(url)
+        assert refused.value.reason is not None and "LATIN1" in refused.value.reason
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "BOT_"))},
+            "BOT_TOKEN": "123456789:AAH-test-token-for-the-fake-server-0",
+            "DATABASE_URL": url,
+            "PYTHONPATH": ROOT,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        await admin.close()
+    assert process.returncode == 2
+    assert stderr.decode().strip() == (
+        f"Не удаётся работать с PostgreSQL postgresql://root@127.0.0.1:5432/{name}: база"
+        " создана в кодировке LATIN1, а нужна UTF8 (создайте её заново: createdb -E UTF8"
+        " -T template0 …)."
+    )

@@ -15,12 +15,12 @@ from aiogram import Dispatcher
 from aiohttp import web
 
 from bot.app import create_bot, create_dispatcher
-from bot.runner import build_webhook_app, open_database
+from bot.runner import WEBHOOK_HANDLER, build_webhook_app, open_database
 from handlers.kit.callbacks import MenuCb, MenuItem
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import Database, utc_now
 from storage.people import NewProfile, PersonRepo
-from tests.conftest import PROCESS_TIMEOUT, make_settings
+from tests.conftest import ADMIN_ID, PROCESS_TIMEOUT, make_settings
 from tests.fake_telegram import ApiCall, FakeTelegram, UpdateFactory
 from tests.processes import free_port
 from tests.trip_seed import add_programme, add_trip
@@ -143,8 +143,8 @@ async def test_a_registration_through_the_webhook(webhook_bot: WebhookBot) -> No
 
 @pytest.mark.parametrize("webhook_bot", [True], indirect=True)
 async def test_a_pop_up_in_the_reply_keeps_its_text(webhook_bot: WebhookBot) -> None:
-    """A refusal's pop-up travels in the multipart response: Cyrillic text and the
-    alert flag reach Telegram as the handler set them."""
+    """A refusal's pop-up travels in the JSON response: Cyrillic text and the alert flag
+    reach Telegram as the handler set them."""
     telegram = webhook_bot.telegram
     await _trip_and_person(webhook_bot.db)
     person = UpdateFactory(PERSON)
@@ -228,3 +228,65 @@ async def test_a_press_that_fails_before_its_handler_is_answered(
     assert answer.ok and not answer.in_webhook_reply
     assert "кратковременного сбоя сервера" in telegram.last_message(PERSON).plain_text()
     assert [o for _, o in telegram.webhook_attempts] == [200]
+
+
+@pytest.mark.parametrize("webhook_bot", [True], indirect=True)
+async def test_a_press_answered_before_long_work_frees_telegrams_connection(
+    webhook_bot: WebhookBot,
+) -> None:
+    """An export answers its press at once and then makes its files: the webhook's HTTP
+    answer goes as soon as the press is answered, not when the files are sent, so the
+    press does not hold one of Telegram's connections meanwhile."""
+    telegram = webhook_bot.telegram
+    trip_id = await _trip_and_person(webhook_bot.db)
+    person = UpdateFactory(PERSON)
+    await webhook_bot.push(person.message("/start"))
+    await webhook_bot.push(
+        person.callback(
+            telegram.last_message(PERSON), TripCb(action=TripAction.REGISTER, id=trip_id).pack()
+        )
+    )
+    summary = telegram.last_message(PERSON)
+    confirm = next(b for b in summary.buttons() if b.get("text") == "✅ Подтвердить")
+    await webhook_bot.push(person.callback(summary, confirm["callback_data"]))
+    await PersonRepo(webhook_bot.db).complete_profile(
+        tg_id=ADMIN_ID,
+        language="ru",
+        profile=NewProfile("Админ", 1, "teacher", "Администрация", utc_now()),
+    )
+    admin = UpdateFactory(ADMIN_ID)
+    await webhook_bot.push(admin.message("/start"))
+    hold = telegram.hold_next("sendDocument")  # the files are on a slow network
+    export = admin.callback(
+        telegram.last_message(ADMIN_ID), TripCb(action=TripAction.EXPORT, id=trip_id).pack()
+    )
+    update_id = telegram.add_update(export)
+    async with asyncio.timeout(PROCESS_TIMEOUT):
+        await hold.arrived.wait()
+        while not any(taken == update_id for taken, _ in telegram.webhook_attempts):
+            await asyncio.sleep(0.01)
+    answers = [
+        call
+        for call in telegram.calls_of("answerCallbackQuery")
+        if call.params["callback_query_id"] == export["callback_query"]["id"]
+    ]
+    assert len(answers) == 1 and not answers[0].in_webhook_reply
+    hold.release()
+    assert await webhook_bot.dp["tracker"].wait_idle(PROCESS_TIMEOUT)
+    assert len(telegram.calls_of("sendDocument", chat_id=ADMIN_ID)) == 2  # XLSX and CSV
+
+
+@pytest.mark.parametrize("webhook_bot", [False], indirect=True)
+async def test_a_stopping_bot_sends_updates_back_to_telegram(webhook_bot: WebhookBot) -> None:
+    """Once the bot stops accepting (SIGTERM), an update gets 503 on a closed connection
+    and is not handled here: Telegram sends it again later, to a worker that runs."""
+    telegram = webhook_bot.telegram
+    handler = webhook_bot.runner.app[WEBHOOK_HANDLER]
+    handler.stop_accepting()
+    update_id = telegram.add_update(UpdateFactory(PERSON).message("/help"))
+    async with asyncio.timeout(PROCESS_TIMEOUT):
+        while not any(taken == update_id for taken, _ in telegram.webhook_attempts):
+            await asyncio.sleep(0.01)
+    assert telegram.webhook_attempts[0] == (update_id, 503)
+    assert await handler.drain(PROCESS_TIMEOUT)
+    assert not telegram.calls_of("sendMessage", chat_id=PERSON)

@@ -213,9 +213,13 @@ class DeliveryEngine:
         self._runner = None
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
-        if self._unrecorded and not await self._record_pending():
-            # Not kept past the stop: another worker may lead by now, and a late write
-            # could undo what it recorded. The rows stay 'sending' and go again.
+        # One process (no leadership): nobody else sends, the answers are written if the
+        # database answers. Several: this sender stops because it leads no longer (or the
+        # worker stops), another may lead by now, and a late write could undo what it
+        # recorded. Either way nothing is kept past the stop: the rows stay 'sending'
+        # and go again.
+        single = self._may_send is None
+        if self._unrecorded and not (single and await self._record_pending()):
             logger.warning(
                 "%d answers from Telegram could not be recorded; those messages will be"
                 " sent again by the next sender",

@@ -22,6 +22,7 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update, User
 from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
 
+from bot.core.early_answer import release_webhook_answer
 from bot.core.i18n import Translations, fit_popup
 from bot.core.logging_setup import current_update_id
 from bot.core.roles import Person, access_of
@@ -339,6 +340,7 @@ async def answer_now(callback: CallbackQuery, answer: CallbackAnswer, text: str 
     answer.disable()
     _press_answered.set(True)
     await callback.answer(text)
+    release_webhook_answer()
 
 
 class PressAnswers(CallbackAnswerMiddleware):

@@ -32,12 +32,11 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiohttp import web
 
 from bot.core.session import BotSession
 from bot.webhook import WebhookHandler
-from handlers.kit.middlewares import AnswerInResponse
+from handlers.kit.middlewares import PressAnswers
 from tests.conftest import TOKEN
 from tests.fake_telegram import FakeTelegram
 from tests.processes import cpu_seconds, free_port
@@ -106,7 +105,7 @@ async def _round(pipe: Connection, base_url: str, presses: int, *, in_response: 
         return None
 
     dp.include_router(router)
-    dp.callback_query.middleware(AnswerInResponse() if in_response else CallbackAnswerMiddleware())
+    dp.callback_query.middleware(PressAnswers(in_response=in_response))
     app = web.Application()
     WebhookHandler(dp, bot, secret=SECRET, answer_presses=in_response).register(app, "/tg/hook")
     await bot.set_webhook(HOOK, secret_token=SECRET)

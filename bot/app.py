@@ -64,7 +64,6 @@ from handlers import get_deep_links, get_routers
 from handlers.broadcasts.keyboards import report_keyboard, stop_keyboard
 from handlers.events.views import details_markup, reminder_markup
 from handlers.kit.middlewares import (
-    AnswerInResponse,
     PersonLocks,
     PersonMiddleware,
     PopupLimitMiddleware,
@@ -459,7 +458,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     dp.update.outer_middleware(throttling)
     dp.update.outer_middleware(PersonMiddleware(services.people, translations, settings.admin_ids))
     answers_in_response = bool(settings.webhook_url) and settings.webhook_answer_in_response
-    dp.callback_query.middleware(AnswerInResponse() if answers_in_response else PressAnswers())
+    dp.callback_query.middleware(PressAnswers(in_response=answers_in_response))
     dp.callback_query.middleware(PopupLimitMiddleware())  # inside it: runs before the answer
     dp.include_router(handler_routers(get_routers()))
     dp.startup.register(on_startup)

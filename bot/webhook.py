@@ -6,7 +6,7 @@ in the background after an empty answer, or before the answer (its
 `handle_in_background=False`), so that a returned Bot API call can ride in it. Here an
 update is handled in the background, as aiogram does by default, except a button press
 when WEBHOOK_ANSWER_IN_RESPONSE is on: it is handled before the answer, and the press's
-answerCallbackQuery (returned by handlers.kit.middlewares.AnswerInResponse) goes back in
+answerCallbackQuery (returned by handlers.kit.middlewares.PressAnswers) goes back in
 it as JSON ("Making requests when getting updates" in the Bot API docs). Typed messages
 (a file to import among them) are handled in the background as always, and a press
 whose handler answers it first and then works for seconds (a report, an export:

@@ -15,12 +15,11 @@ from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import CancelHandler, SkipHandler
-from aiogram.dispatcher.flags import get_flag
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject, Update, User
-from aiogram.utils.callback_answer import CallbackAnswer, CallbackAnswerMiddleware
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.early_answer import release_webhook_answer
 from bot.core.i18n import Translations, fit_popup
@@ -343,59 +342,68 @@ async def answer_now(callback: CallbackQuery, answer: CallbackAnswer, text: str 
     release_webhook_answer()
 
 
-class PressAnswers(CallbackAnswerMiddleware):
-    """aiogram's CallbackAnswerMiddleware that notes, for the error handler, that the
-    press has been answered (an update's middlewares, handler and error handlers run in
-    one task, so the note set here is seen there)."""
+class PressAnswers(BaseMiddleware):
+    """Every press is answered once its handler has run (Telegram shows the button
+    spinning until then), with the pop-up the handler set on `callback_answer`: what
+    aiogram's CallbackAnswerMiddleware does, with aiogram's public CallbackAnswer, and
+    written out here so that it can also
 
-    def answer(self, event: CallbackQuery, callback_answer: CallbackAnswer) -> AnswerCallbackQuery:
-        _press_answered.set(True)
-        return super().answer(event, callback_answer)
+    - note, for the error handler, that the press has been answered (an update's
+      middlewares, handler and error handlers run in one task, so the note set here is
+      seen there);
+    - with `in_response` (WEBHOOK_ANSWER_IN_RESPONSE), return the closing answer instead
+      of sending it: bot.webhook.WebhookHandler handles a press before its HTTP answer
+      and writes a Bot API call the handling returns into it, and Telegram carries it
+      out, sparing the bot a request per press. Telegram reports neither the result nor
+      an error of such a call, which suits this one: nobody reads an answer's result,
+      and a press too old to be answered needs nothing more. Such an answer is not noted:
+      should anything after the handler fail (the person's lock in Redis), it is
+      dropped with the response, and the error handler answers.
 
-
-class AnswerInResponse(PressAnswers):
-    """aiogram's CallbackAnswerMiddleware, except that the closing answer to a press is
-    returned instead of sent (WEBHOOK_ANSWER_IN_RESPONSE).
-
-    In webhook mode bot.webhook.WebhookHandler handles a press before its HTTP answer
-    and writes a Bot API call that the handling returns into it; Telegram carries it
-    out: the bot spares a request of its own per press. Telegram reports neither the result
-    nor an error of such a call, which suits this one: nobody reads an answer's result,
-    and a press too old to be answered needs nothing more. A handler that returned a
-    call of its own keeps it, and its press is answered with a request as before; a
-    handler that failed is answered at once too, as aiogram does, before the error
-    handlers reply.
+    A handler that returned a call of its own keeps it, and its press is answered with a
+    request; a handler that failed is answered at once, before the error handlers reply.
     """
+
+    def __init__(self, *, in_response: bool = False) -> None:
+        self._in_response = in_response
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, CallbackQuery):
             return await handler(event, data)
-        callback_answer = data["callback_answer"] = self.construct_callback_answer(
-            properties=get_flag(data, "callback_answer"),
-        )
-        if not callback_answer.disabled and callback_answer.answered:
-            await self.answer(event, callback_answer)
+        answer = data["callback_answer"] = CallbackAnswer(answered=False)
         try:
             result = await handler(event, data)
         except BaseException:
-            if not callback_answer.disabled and not callback_answer.answered:
-                await self.answer(event, callback_answer)
+            if not answer.disabled:
+                await _answered(event, answer)
             raise
-        if callback_answer.disabled or callback_answer.answered:
-            return result
-        if result is not None:
-            await self.answer(event, callback_answer)
-            return result
-        # Not noted as answered: should anything after the handler fail (the person's
-        # lock in Redis), the returned answer is dropped, and the error handler answers.
-        return CallbackAnswerMiddleware.answer(self, event, callback_answer)
+        if answer.disabled:
+            return result  # answered by the handler itself (`answer_now`)
+        if self._in_response and result is None:
+            return _answer_call(event, answer)
+        await _answered(event, answer)
+        return result
+
+
+def _answer_call(event: CallbackQuery, answer: CallbackAnswer) -> AnswerCallbackQuery:
+    return event.answer(
+        text=answer.text,
+        show_alert=answer.show_alert,
+        url=answer.url,
+        cache_time=answer.cache_time,
+    )
+
+
+async def _answered(event: CallbackQuery, answer: CallbackAnswer) -> None:
+    _press_answered.set(True)
+    await _answer_call(event, answer)
 
 
 class PopupLimitMiddleware(BaseMiddleware):
     """Whatever text a handler gave the pop-up of a pressed button, it fits Telegram's 200
     characters: a longer one would be refused with 400 and the button would spin.
 
-    Registered inside CallbackAnswerMiddleware, so it runs after the handler and before
+    Registered inside PressAnswers, so it runs after the handler and before
     the answer is sent. Handlers make pop-ups with `t.popup()`, which shortens the values
     in the text; this is the guarantee for anything that slipped past it.
     """

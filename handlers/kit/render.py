@@ -96,7 +96,7 @@ async def show_main_menu(
 
 
 def alert(answer: CallbackAnswer, text: str) -> None:
-    """A pop-up for a pressed button, sent by CallbackAnswerMiddleware after the handler.
+    """A pop-up for a pressed button, sent by PressAnswers after the handler.
 
     Make `text` with `t.popup()` when it holds values (names, topics): it shortens them
     to fit. PopupLimitMiddleware cuts whatever is still too long."""

@@ -684,7 +684,10 @@ async def test_freed_seats_go_to_the_waiting_list_in_the_import_transaction(
 # -- The command line -----------------------------------------------------------------------
 
 
-def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(tmp_path: Path, *args: str, on_store: bool = True) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` on the test's store (its PostgreSQL schema in that pass), or
+    with `on_store=False` on its SQLite file whatever the pass (a move to PostgreSQL
+    starts from one)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -696,7 +699,7 @@ def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL="http://127.0.0.1:9",  # nothing is sent in these tests
     )
-    url = store_url_for(tmp_path / "db" / "bot.sqlite3")
+    url = store_url_for(tmp_path / "db" / "bot.sqlite3") if on_store else None
     if url:
         env["DATABASE_URL"] = url  # the PostgreSQL pass: the test's own schema
     return subprocess.run(

@@ -90,13 +90,13 @@ def _digest(path: Path) -> str:
 
 
 async def test_demo_moves_whole_and_the_copy_works(tmp_path: Path, target: str) -> None:
-    assert _cli(tmp_path, "demo").returncode == 0
+    assert _cli(tmp_path, "demo", on_store=False).returncode == 0
     source = tmp_path / "db" / "bot.sqlite3"
     before = _digest(source)
     expected = _counts(source)
     assert expected["trips"] == 11 and expected["events"] == 10
 
-    moved = _cli(tmp_path, "migrate-to-postgres", "--to", target)
+    moved = _cli(tmp_path, "migrate-to-postgres", "--to", target, on_store=False)
     assert moved.returncode == 0, moved.stderr
     total = sum(expected.values())
     assert f"Скопировано {total} строк из {len(expected)} таблиц" in moved.stdout
@@ -106,10 +106,10 @@ async def test_demo_moves_whole_and_the_copy_works(tmp_path: Path, target: str) 
     await _check_sequences(target)
 
     # A second run would mix two copies: refused, unless told to replace.
-    again = _cli(tmp_path, "migrate-to-postgres", "--to", target)
+    again = _cli(tmp_path, "migrate-to-postgres", "--to", target, on_store=False)
     assert again.returncode == 2
     assert "уже есть данные" in again.stderr and "--force" in again.stderr
-    forced = _cli(tmp_path, "migrate-to-postgres", "--to", target, "--force")
+    forced = _cli(tmp_path, "migrate-to-postgres", "--to", target, "--force", on_store=False)
     assert forced.returncode == 0, forced.stderr
     assert await _pg_counts(target, list(expected)) == expected
 
@@ -157,10 +157,10 @@ async def test_demo_moves_whole_and_the_copy_works(tmp_path: Path, target: str) 
 
 
 async def test_refused_while_a_bot_holds_the_file(tmp_path: Path, target: str) -> None:
-    assert _cli(tmp_path, "demo").returncode == 0
+    assert _cli(tmp_path, "demo", on_store=False).returncode == 0
     source = tmp_path / "db" / "bot.sqlite3"
     with hold(source):
-        refused = _cli(tmp_path, "migrate-to-postgres", "--to", target)
+        refused = _cli(tmp_path, "migrate-to-postgres", "--to", target, on_store=False)
     assert refused.returncode == 2
     assert "занята" in refused.stderr and f"pid {os.getpid()}" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1

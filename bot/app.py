@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import Callable
@@ -466,6 +467,11 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     return dp
 
 
+# How long each of the sender's parts may take to stop (the engine lets its requests in
+# flight finish within SHUTDOWN_GRACE_SECONDS, a reminder sweep its batch).
+DUTY_STOP_SECONDS = 20
+
+
 @dataclass(slots=True)
 class SenderDuties:
     """What one process runs for all: the delivery engine, the reminders, the broadcast
@@ -511,7 +517,10 @@ class SenderDuties:
             ("reminders", self.reminders.stop),
         ):
             try:
-                await stopping()
+                # Bounded: a stop never hangs on one part, and the log names the part.
+                await asyncio.wait_for(stopping(), DUTY_STOP_SECONDS)
+            except TimeoutError:
+                logger.error("The %s did not stop in %d s; left as it is", part, DUTY_STOP_SECONDS)
             except Exception:
                 logger.exception("The %s did not stop cleanly", part)
 

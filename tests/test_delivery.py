@@ -38,12 +38,14 @@ async def _people(db: Database, ids: range) -> None:
         )
 
 
-def _engine(telegram: FakeTelegram, db: Database, **config) -> tuple[DeliveryEngine, object]:
+def _engine(
+    telegram: FakeTelegram, db: Database, outbox: OutboxRepo | None = None, **config: Any
+) -> tuple[DeliveryEngine, Any]:
     # The bot only talks to the fake server: the store in its settings is never opened.
     bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
     paid = bool(config.get("allow_paid_broadcast"))
     engine = DeliveryEngine(
-        OutboxRepo(db),
+        outbox or OutboxRepo(db),
         PersonRepo(db),
         bot_sender(bot, allow_paid_broadcast=paid),
         DeliveryConfig(**config),
@@ -457,10 +459,7 @@ async def test_an_answer_the_database_could_not_take_is_recorded_later(
     await _people(db, recipients)
     outbox = _OutboxAwayOnce(db, times=3)
     await outbox.enqueue([NewMessage(chat_id=c, purpose="notice", text="x") for c in recipients])
-    bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
-    engine = DeliveryEngine(
-        outbox, PersonRepo(db), bot_sender(bot, allow_paid_broadcast=False), DeliveryConfig()
-    )
+    engine, bot = _engine(telegram, db, outbox)
     await engine.start()
     try:
         await _drain(engine)
@@ -486,13 +485,7 @@ async def test_a_retry_the_database_could_not_take_goes_when_it_is_back(
     outbox = _OutboxAwayOnce(db, times=1)
     await outbox.enqueue([NewMessage(chat_id=1710, purpose="notice", text="x")])
     telegram.fail_next("sendMessage", error_code=502, description="Bad Gateway")
-    bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
-    engine = DeliveryEngine(
-        outbox,
-        PersonRepo(db),
-        bot_sender(bot, allow_paid_broadcast=False),
-        DeliveryConfig(backoff_base=0.1),
-    )
+    engine, bot = _engine(telegram, db, outbox, backoff_base=0.1)
     await engine.start()
     try:
         # Back in the queue with its backoff: the engine is idle until the row is due.
@@ -527,10 +520,7 @@ async def test_a_sender_that_no_longer_leads_writes_nothing_it_kept(
         return leading[0]
 
     telegram.gate = lose_the_lead
-    bot = create_bot(make_settings(telegram, Path("unused.sqlite3")))
-    engine = DeliveryEngine(
-        outbox, PersonRepo(db), bot_sender(bot, allow_paid_broadcast=False), DeliveryConfig()
-    )
+    engine, bot = _engine(telegram, db, outbox)
     engine.check_before_each_batch(still_leading)
     await engine.start()
     try:

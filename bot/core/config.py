@@ -71,6 +71,22 @@ class Settings(BaseSettings):
     # BACKUP_KEEP copies are kept.
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1, le=1000)
+    # The nightly jobs (backup, retention, database upkeep) run at this hour in TIMEZONE.
+    maintenance_hour: int = Field(default=3, ge=0, le=23)
+    # /healthz, /readyz and /metrics (Prometheus) on this address; METRICS_PORT=0: off.
+    # Several workers: worker k listens on METRICS_PORT + k - 1.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
+    # Logs as text lines or as one JSON object per line.
+    log_format: Literal["text", "json"] = "text"
+    # The key of the pseudonyms that stand for Telegram ids in the logs (HMAC-SHA256);
+    # empty: derived from BOT_TOKEN.
+    log_id_secret: SecretStr | None = None
+    # Error reports to Sentry (pip install '.[sentry]'); empty: off.
+    sentry_dsn: SecretStr | None = None
+    # A self-hosted Bot API server (TELEGRAM_API_URL) started with --local: bigger files,
+    # and files are read from its folder instead of downloaded.
+    telegram_api_local: bool = False
 
     @field_validator("bot_token")
     @classmethod

@@ -7,6 +7,8 @@ import sys
 from contextvars import ContextVar
 
 current_update_id: ContextVar[int | None] = ContextVar("current_update_id", default=None)
+# The capability handling the update (trips, events, ...): the package of its router.
+current_capability: ContextVar[str | None] = ContextVar("current_capability", default=None)
 
 
 class UpdateIdFilter(logging.Filter):

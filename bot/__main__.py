@@ -17,12 +17,13 @@ from bot.cli.args import COMMAND, RussianParser
 from bot.cli.args import COMMANDS as COMMANDS_TITLE
 from bot.cli.importing import CliResult, run_demo, run_import
 from bot.cli.report import ReportArgumentError, parse_day, run_report
+from bot.cli.restoring import restore
 from bot.cli.rights import change_rights
 from bot.core.config import ConfigError, Settings, load_settings
 from bot.core.logging_setup import setup_logging
-from bot.operations.backup import BackupError, backup_to, restore_database
+from bot.operations.backup import BackupError, backup_to
 from bot.operations.instance_lock import InstanceLocked, hold
-from bot.operations.pg_backup import dump_to, restore_dump
+from bot.operations.pg_backup import dump_to
 from bot.runner import open_database, run_bot
 from storage.db import DatabaseOpenError, is_postgres, utc_now
 from storage.migrate import MigrationError
@@ -168,19 +169,26 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _restore(settings: Settings, args: argparse.Namespace) -> int:
-    target = settings.sqlite_file
+    where = str(settings.sqlite_file) if settings.sqlite_file else safe_url(settings.store_url)
     try:
-        if target is None:
-            await asyncio.to_thread(restore_dump, args.file, settings.store_url)
-            _say(f"База {safe_url(settings.store_url)} восстановлена из {args.file} (pg_restore).")
-            return 0
-        safety = await asyncio.to_thread(restore_database, args.file, target)
+        result = await restore(settings, args.file)
     except BackupError as exc:
         sys.stderr.write(f"База не восстановлена: {exc}\n")
         return 2
-    _say(f"База {target} восстановлена из {args.file}.")
-    if safety is not None:
-        _say(f"Прежняя база сохранена в {safety}.")
+    how = "" if settings.sqlite_file else " (pg_restore)"
+    _say(f"База {where} восстановлена из {args.file}{how}.")
+    if result.safety_copy is not None:
+        _say(f"Прежняя база сохранена в {result.safety_copy}.")
+    if result.erased_again:
+        _say(
+            f"Данные {result.erased_again} человек, попросивших удалить их уже после этой"
+            " копии, удалены снова."
+        )
+    if not result.erasures_known:
+        _say(
+            "Список людей, удаливших свои данные, в прежней базе не прочитан: если кто-то"
+            " из них удалял данные после этой копии, попросите его сделать /forget ещё раз."
+        )
     return 0
 
 

@@ -7,6 +7,7 @@ import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -22,6 +23,7 @@ from bot.core.command_menu import set_default_menus, set_personal_menu
 from bot.core.config import Settings
 from bot.core.deeplinks import DeepLinkRegistry
 from bot.core.i18n import Translations
+from bot.core.request_retry import HandlerCalls, RetryAfter
 from bot.core.roles import Access
 from bot.core.session import BotSession
 from bot.delivery.capability import Delivery
@@ -34,11 +36,12 @@ from bot.events.privacy import SubscriptionsSection
 from bot.events.service import EventNotices, EventService
 from bot.importer.plan import ImportServices
 from bot.importer.sandbox import ImportReader, ParseLimits
-from bot.operations.housekeeping import Housekeeping, HousekeepingConfig
+from bot.operations.housekeeping import Housekeeping, HousekeepingConfig, RunObserver
 from bot.operations.leadership import Leadership
 from bot.people.capability import People
 from bot.people.personal_data import PersonalData
 from bot.people.privacy_sections import (
+    ErasuresSection,
     MessagesSection,
     ProfileSection,
     ReminderOptOutsSection,
@@ -84,11 +87,12 @@ from handlers.trips.registration import answers_block, decision_keyboard, trip_n
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
 from storage.cities import CityRepo
-from storage.db import Database, is_postgres, utc_now
+from storage.db import Database, Writer, is_postgres, utc_now
 from storage.events import EventRepo
 from storage.fsm import DatabaseStorage
 from storage.institutions import InstitutionRepo
 from storage.invites import InviteRepo
+from storage.operations import ErasureRepo
 from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
@@ -114,7 +118,11 @@ GC_THRESHOLDS = (50_000, 20, 10)
 
 
 def create_bot(settings: Settings) -> Bot:
-    session = BotSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    api = TelegramAPIServer.from_base(
+        settings.telegram_api_url, is_local=settings.telegram_api_local
+    )
+    session = BotSession(api=api)
+    session.middleware(RetryAfter())  # a handler's reply refused with 429: once more
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,
@@ -269,20 +277,38 @@ def create_personal_data(settings: Settings, db: Database, services: Services) -
         MessagesSection(privacy),
         SchoolsSection(TelebridgePrivacyRepo(db)),
         RoadmapSection(RoadmapRepo(db)),
+        # Last: the record that makes a restore of an older backup erase them again.
+        ErasuresSection(ErasureRepo(db)),
     ):
         personal_data.add(section)
     return personal_data
 
 
-def create_housekeeping(settings: Settings, personal_data: PersonalData) -> Housekeeping:
+def create_housekeeping(
+    settings: Settings,
+    db: Database,
+    personal_data: PersonalData,
+    notifier: Notifier,
+    observe: RunObserver | None = None,
+) -> Housekeeping:
+    async def tell_admins(conn: Writer, reason: str) -> None:
+        await notifier.tell_many(
+            conn, sorted(settings.admin_ids), "backup-failed-notice", reason=reason
+        )
+
     return Housekeeping(
+        db,
         personal_data,
         HousekeepingConfig(
             database_path=settings.sqlite_file or settings.store_url,
             retention_days=settings.data_retention_days,
             backup_dir=settings.backup_dir,
             backup_keep=settings.backup_keep,
+            zone=settings.timezone,
+            at=time(settings.maintenance_hour, 0),
         ),
+        tell_admins=tell_admins,
+        observe=observe,
     )
 
 
@@ -378,7 +404,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     roadmap_notices = create_roadmap_notices(db, outbox, translations, signals.delivery)
     audit_log = AuditService(AuditRepo(db))
     personal_data = create_personal_data(settings, db, services)
-    housekeeping = create_housekeeping(settings, personal_data)
+    housekeeping = create_housekeeping(settings, db, personal_data, services.notifier)
     duties = SenderDuties(
         bot=bot,
         settings=settings,
@@ -455,6 +481,7 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         # Telegram repeats a webhook update whose request failed; the first take counts.
         dp.update.outer_middleware(RepeatFilter(seen))
     dp.update.outer_middleware(tracker)
+    dp.update.outer_middleware(HandlerCalls())  # its calls may be retried after a 429
     dp.errors.outer_middleware(tracker.errors)
     dp.update.outer_middleware(throttling)
     dp.update.outer_middleware(PersonMiddleware(services.people, translations, settings.admin_ids))
@@ -495,7 +522,7 @@ class SenderDuties:
         # After the engine: reminders missed while the bot was down are queued right away.
         await self.reminders.start()
         await self.monitor.start()
-        self.housekeeping.start()
+        await self.housekeeping.start()
         await set_default_menus(self.bot, self.translations)
         settings = self.settings
         staff = {person.tg_id: person for person in await self.people.list_organisers()}

@@ -135,7 +135,7 @@ def _housekeeping(db: Database, db_path: Path, folder: Path, clock) -> Housekeep
     config = HousekeepingConfig(
         database_path=db_path, retention_days=365, backup_dir=folder, backup_keep=3
     )
-    return Housekeeping(personal_data, config, clock=clock)
+    return Housekeeping(db, personal_data, config, clock=clock)
 
 
 async def test_backup_while_writes_go_on_then_restore(tmp_path: Path) -> None:
@@ -238,11 +238,11 @@ async def test_daily_backup_keeps_the_newest_copies(tmp_path: Path) -> None:
         made = []
         for _ in range(5):
             result = await job.run_backup()
-            assert result is not None
+            assert not isinstance(result, str), result
             made.append(result.path.name)
-            moment[0] += timedelta(hours=6)
-            assert await job.run_backup() is None  # one a day, however often it runs
-            moment[0] += timedelta(hours=18)
+            # Personal data: only the bot's user reads a backup, whatever the umask.
+            assert result.path.stat().st_mode & 0o777 == 0o600
+            moment[0] += timedelta(days=1)
         assert [path.name for path in backups_in(folder)] == made[-3:]
         assert made[0] == backup_name(datetime(2027, 3, 1, 3, 0, tzinfo=UTC))
         assert (folder / "notes.txt").exists()
@@ -255,16 +255,19 @@ async def test_daily_jobs_are_scheduled(tmp_path: Path) -> None:
     db = await _database(tmp_path / "bot.sqlite3")
     try:
         with_backups = _housekeeping(db, tmp_path / "bot.sqlite3", tmp_path / "b", utc_now)
-        with_backups.start()
-        assert with_backups.job_ids() == ["retention", "backup"]
+        assert with_backups.jobs == ("retention", "upkeep", "backup")
+        await with_backups.start()
+        # The nightly run, and the catch-up of a first start (nothing has ever run).
+        assert sorted(with_backups.job_ids()) == ["catch-up", "nightly"]
         await with_backups.stop()
         personal_data = PersonalData(
             db, PersonRepo(db), CityRepo(db), default_zone="Europe/Moscow"
         )
         config = HousekeepingConfig(database_path=tmp_path / "bot.sqlite3", retention_days=365)
-        without = Housekeeping(personal_data, config)
-        without.start()
-        assert without.job_ids() == ["retention"]
+        without = Housekeeping(db, personal_data, config)
+        assert without.jobs == ("retention", "upkeep")
+        await without.start()
+        assert "nightly" in without.job_ids()
         await without.stop()
         assert without.job_ids() == []
     finally:

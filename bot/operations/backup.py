@@ -109,10 +109,14 @@ def backup_database(source: Path, target: Path) -> BackupResult:
         raise BackupError(f"базы данных {source} нет: проверьте DATABASE_PATH")
     if target.exists():
         raise BackupError(f"файл {target} уже есть: выберите другое имя")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # A backup holds personal data: only the bot's own user may read it, whatever the
+    # umask (SQLite creates files 0644).
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.chmod(partial, 0o600)
         src = _connect(source)
         try:
             dst = _connect(partial)

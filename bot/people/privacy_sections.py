@@ -29,6 +29,7 @@ from bot.people.personal_data import (
     stored_time,
 )
 from storage.db import Writer
+from storage.operations import ErasureRepo
 from storage.privacy import PrivacyRepo
 
 NAME_MENTION_MIN = 5  # a shorter name would match unrelated texts
@@ -212,3 +213,26 @@ class MessagesSection(DataSection):
 def _purpose(t: Translator, purpose: str) -> str:
     key = f"mydata-purpose-{purpose}"
     return t.button(key) if t.has(key) else purpose
+
+
+class ErasuresSection(DataSection):
+    """The record that the person had their data erased: the Telegram id and the moment
+    only, kept so that restoring an older backup erases them again (`python -m bot
+    restore`) instead of bringing their data back. /forget writes it; it is shown in
+    /mydata, as everything kept about a person is; retention keeps it."""
+
+    key = "erasures"
+
+    def __init__(self, erasures: ErasureRepo) -> None:
+        self._erasures = erasures
+
+    async def collect(self, subject: Subject, view: View) -> Collected | None:
+        erased_at = await self._erasures.of(tg_id=subject.tg_id)
+        if erased_at is None:
+            return None
+        line = data_line(view.t, "erased", view.when(erased_at))
+        return Collected({"erased_at": stored_time(erased_at)}, (line,))
+
+    async def erase(self, conn: Writer, subject: Subject) -> Erased:
+        await self._erasures.record(conn, tg_id=subject.tg_id, at=subject.now)
+        return Erased(kept={"forget-kept-erasure": 1})

@@ -24,6 +24,8 @@ mydata-section-subscriptions-short = Падпіскі на мерапрыемс�
 mydata-section-reminder_optouts-short = Адмовы ад напамінаў
 mydata-section-organiser-short = Запісы пра працу арганізатара
 mydata-section-messages-short = Паведамленні бота вам
+mydata-section-erasures = <b>Выдаленне даных</b>
+mydata-section-erasures-short = Запіс пра выдаленне даных
 mydata-line = { $label }: { $value }
 mydata-label-name = Імя
 mydata-label-city = Горад
@@ -34,6 +36,7 @@ mydata-label-phone = Тэлефон
 mydata-label-consent = Згода на апрацоўку даных
 mydata-label-created = Профіль створаны
 mydata-label-organiser = Арганізатар
+mydata-label-erased = Даныя выдалены па вашай просьбе
 mydata-none = не пазначана
 mydata-yes = так
 mydata-registration = • <b>{ $trip }</b>, пачатак { $starts }: { $status } (заяўка ад { $created })
@@ -112,6 +115,7 @@ forget-cancelled-messages = • неадпраўленыя паведамлен�
 forget-erased-messages = • тэксты паведамленняў бота вам і пра вас: { $count }
 forget-kept-registrations = • заяўкі на паездкі: { $count }. Ад іх засталіся толькі паездка, статус і даты, без імя, тэлефона і адказаў: так справаздачы пра тое, колькі чалавек запісалася і з'ездзіла, застаюцца правільнымі.
 forget-kept-audit = • запісы журнала дзеянняў арганізатараў: { $count }. У іх ваш Telegram id без імя: гэта справаздача пра рашэнні, прынятыя ад імя партнёрства (адабрэнні, рассылкі, змены паездак), і яе захоўваюць дзеля падсправаздачнасці.
+forget-kept-erasure = • запіс пра тое, што вы папрасілі выдаліць даныя: толькі ваш Telegram id і дата. Па ім бот зноў выдаліць вашы даныя, калі базу давядзецца аднаўляць з рэзервовай копіі, зробленай раней.
 
 ## Guardian consent (trips with minors)
 

@@ -24,6 +24,8 @@ mydata-section-subscriptions-short = Подписки на мероприяти�
 mydata-section-reminder_optouts-short = Отказы от напоминаний
 mydata-section-organiser-short = Записи о работе организатора
 mydata-section-messages-short = Сообщения бота вам
+mydata-section-erasures = <b>Удаление данных</b>
+mydata-section-erasures-short = Запись об удалении данных
 mydata-line = { $label }: { $value }
 mydata-label-name = Имя
 mydata-label-city = Город
@@ -34,6 +36,7 @@ mydata-label-phone = Телефон
 mydata-label-consent = Согласие на обработку данных
 mydata-label-created = Профиль создан
 mydata-label-organiser = Организатор
+mydata-label-erased = Данные удалены по вашей просьбе
 mydata-none = не указано
 mydata-yes = да
 mydata-registration = • <b>{ $trip }</b>, начало { $starts }: { $status } (заявка от { $created })
@@ -112,6 +115,7 @@ forget-cancelled-messages = • неотправленные сообщения 
 forget-erased-messages = • тексты сообщений бота вам и о вас: { $count }
 forget-kept-registrations = • заявки на поездки: { $count }. От них остались только поездка, статус и даты, без имени, телефона и ответов: так отчёты о том, сколько человек записалось и съездило, остаются верными.
 forget-kept-audit = • записи журнала действий организаторов: { $count }. В них ваш Telegram id без имени: это отчёт о решениях, принятых от имени партнёрства (одобрения, рассылки, изменения поездок), и его хранят для подотчётности.
+forget-kept-erasure = • запись о том, что вы попросили удалить данные: только ваш Telegram id и дата. По ней бот снова удалит ваши данные, если базу придётся восстанавливать из резервной копии, сделанной раньше.
 
 ## Guardian consent (trips with minors)
 

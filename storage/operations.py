@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.db import Database, Writer, db_time, from_db_time, to_db_time
+from storage.db import Database, Writer, db_time, from_db_time
 from storage.dialect import POSTGRES
 
 
@@ -32,7 +32,7 @@ class JobRunRepo:
                 " VALUES (?, ?, 'running', '')"
                 " ON CONFLICT (job) DO UPDATE SET started_at = excluded.started_at,"
                 " finished_at = NULL, duration_seconds = NULL, outcome = 'running', detail = ''",
-                (job, to_db_time(at)),
+                (job, at),
             )
 
     @staticmethod
@@ -46,12 +46,12 @@ class JobRunRepo:
             " last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END"
             " WHERE job = ?",
             (
-                to_db_time(at),
+                at,
                 seconds,
                 "ok" if ok else "failed",
                 detail[:500],
                 ok,
-                to_db_time(at),
+                at,
                 job,
             ),
         )
@@ -87,7 +87,7 @@ class ErasureRepo:
         await conn.execute(
             "INSERT INTO erasures (tg_id, erased_at) VALUES (?, ?)"
             " ON CONFLICT (tg_id) DO UPDATE SET erased_at = excluded.erased_at",
-            (tg_id, to_db_time(at)),
+            (tg_id, at),
         )
 
     async def of(self, *, tg_id: int) -> datetime | None:

@@ -16,6 +16,7 @@ backup did not fail too), in the same transaction that records the failure.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -144,7 +145,8 @@ class Housekeeping:
             scheduler.add_job(
                 self.run_nightly,
                 "date",
-                run_date=now + self._config.catch_up_after,
+                # APScheduler waits on the real clock, whatever clock the records use.
+                run_date=datetime.now(UTC) + self._config.catch_up_after,
                 kwargs={"only": tuple(missed)},
                 id=CATCH_UP_JOB,
                 misfire_grace_time=None,
@@ -243,8 +245,22 @@ class Housekeeping:
                 result = await asyncio.to_thread(daily_backup, source, folder, keep=keep, now=now)
             else:
                 result = await asyncio.to_thread(daily_dump, source, folder, keep=keep, now=now)
-        except (BackupError, OSError) as exc:
+        except BackupError as exc:
             logger.error("Nightly backup failed: %s", exc)
             return str(exc)
+        except OSError as exc:
+            logger.error("Nightly backup failed: %s", exc)
+            return _folder_problem(folder, exc)
         logger.info("Backup %s written (%d bytes)", result.path.name, result.size)
         return result
+
+
+def _folder_problem(folder: Path, exc: OSError) -> str:
+    """What is wrong with BACKUP_DIR, in Russian (the OS says it in English)."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return f"на месте папки копий {folder} лежит файл"
+    if isinstance(exc, PermissionError):
+        return f"нет прав на запись в папку копий {folder}"
+    if exc.errno == errno.ENOSPC:
+        return f"на диске с папкой {folder} не хватает места"
+    return f"ошибка файловой системы в папке копий {folder} (код {exc.errno})"

@@ -1,5 +1,6 @@
-"""Command line: `python -m bot [run | migrate | grant ID | revoke ID | import FILE | demo |
-backup PATH | restore FILE | report --from --to [--city] --out]`."""
+"""Command line: `python -m bot [run | migrate [--check] | status [--json] | grant ID |
+revoke ID | import FILE | demo | backup PATH | restore FILE | report --from --to [--city]
+--out]`."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from bot.cli.importing import CliResult, run_demo, run_import
 from bot.cli.report import ReportArgumentError, parse_day, run_report
 from bot.cli.restoring import restore
 from bot.cli.rights import change_rights
+from bot.cli.status import EXIT_CODES as STATUS_EXIT_CODES
+from bot.cli.status import check_migrations, status_command
 from bot.core.config import ConfigError, Settings, load_settings
-from bot.core.logging_setup import setup_logging
+from bot.core.logging_setup import log_id_key, setup_logging
 from bot.operations.backup import BackupError, backup_to
+from bot.operations.error_reports import start_error_reports
 from bot.operations.instance_lock import InstanceLocked, hold
 from bot.operations.pg_backup import dump_to
 from bot.runner import open_database, run_bot
@@ -48,7 +52,22 @@ def build_parser() -> RussianParser:
         metavar="N",
         help="число процессов вебхука (вместо WORKERS; больше одного — с PostgreSQL и Redis)",
     )
-    commands.add_parser("migrate", help="применить миграции базы данных и выйти")
+    migrate = commands.add_parser("migrate", help="применить миграции базы данных и выйти")
+    migrate.options.add_argument(
+        "--check",
+        action="store_true",
+        help="только проверить, ничего не меняя: код 0 — база в актуальном состоянии,"
+        " 1 — есть неприменённые миграции (их список), 2 — схема базы новее кода",
+    )
+    status = commands.add_parser(
+        "status",
+        help="состояние бота: база, люди, очередь сообщений, копии, ночные задачи, вебхук",
+        description="Состояние бота одним экраном; ничего не меняет и работает рядом с"
+        " запущенным ботом. " + STATUS_EXIT_CODES,
+    )
+    status.options.add_argument(
+        "--json", action="store_true", help="то же для скриптов: JSON, время в UTC (ISO 8601)"
+    )
     grant = commands.add_parser("grant", help="сделать пользователя организатором")
     grant.arguments.add_argument(
         "user_id", metavar="ID", type=int, help="Telegram id пользователя"
@@ -117,7 +136,9 @@ def _say(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-async def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.check:
+        return await check_migrations(settings)
     db = await open_database(settings)
     where = db.where
     await db.close()
@@ -245,6 +266,7 @@ def _check_report_args(args: argparse.Namespace) -> None:
 COMMANDS = {
     "run": _run,
     "migrate": _migrate,
+    "status": status_command,
     "grant": _change_rights,
     "revoke": _change_rights,
     "import": _import,
@@ -289,8 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, format=settings.log_format, id_key=log_id_key(settings))
     try:
+        if command == "run":  # the bot and its workers (they run `python -m bot run` too)
+            start_error_reports(settings)
         return asyncio.run(COMMANDS[command](settings, args))
     except (ConfigError, MigrationError, InstanceLocked) as exc:
         sys.stderr.write(f"{exc}\n")

@@ -36,8 +36,16 @@ from bot.events.privacy import SubscriptionsSection
 from bot.events.service import EventNotices, EventService
 from bot.importer.plan import ImportServices
 from bot.importer.sandbox import ImportReader, ParseLimits
+from bot.operations.health import (
+    REMINDERS_AHEAD,
+    HealthServer,
+    Readiness,
+    TelegramCalls,
+    expected_schema,
+)
 from bot.operations.housekeeping import Housekeeping, HousekeepingConfig, RunObserver
 from bot.operations.leadership import Leadership
+from bot.operations.metrics import HandlerMetrics, Metrics, UpdateMetrics
 from bot.people.capability import People
 from bot.people.personal_data import PersonalData
 from bot.people.privacy_sections import (
@@ -92,7 +100,7 @@ from storage.events import EventRepo
 from storage.fsm import DatabaseStorage
 from storage.institutions import InstitutionRepo
 from storage.invites import InviteRepo
-from storage.operations import ErasureRepo
+from storage.operations import ErasureRepo, outbox_depth
 from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
@@ -330,6 +338,66 @@ def create_shared_state(
     return form_storage(redis), RedisPersonLocks(redis), RedisSeenUpdates(redis, bot.id)
 
 
+def create_metrics(
+    settings: Settings, db: Database, bot: Bot, delivery: DeliveryEngine
+) -> tuple[Metrics | None, TelegramCalls]:
+    """What /metrics counts (bot/operations/metrics.py); METRICS_PORT=0: nothing."""
+    metrics = Metrics() if settings.metrics_port else None
+    telegram_calls = TelegramCalls(metrics)  # also tells /readyz that polling is alive
+    bot.session.middleware(telegram_calls)
+    if metrics is not None:
+        db.query_observer = metrics.query
+        delivery.observe(metrics)
+        for middleware in bot.session.middleware:
+            if isinstance(middleware, RetryAfter):
+                middleware.on_retry = metrics.handler_retry
+    return metrics, telegram_calls
+
+
+def create_health(
+    db: Database,
+    metrics: Metrics | None,
+    telegram_calls: TelegramCalls,
+    duties: SenderDuties,
+    leadership: Leadership | None,
+) -> tuple[Readiness, HealthServer | None]:
+    """/readyz's checks and the server of /healthz, /readyz and /metrics (the runner
+    starts it on METRICS_HOST:METRICS_PORT)."""
+
+    def sending_parts() -> dict[str, bool] | None:
+        if leadership is not None and not leadership.leading:
+            return None  # another process sends; this one only takes updates
+        return {
+            "delivery_engine": duties.engine.running,
+            "reminders": duties.reminders.running,
+            "scheduler": duties.housekeeping.running,
+        }
+
+    readiness = Readiness(db, sending_parts, telegram_calls, expected_schema=expected_schema(db))
+    if metrics is None:
+        return readiness, None
+
+    async def read_gauges() -> None:
+        for state, count in (await outbox_depth(db)).items():
+            metrics.outbox.labels(state).set(count)
+        if sending_parts() is not None:
+            metrics.reminders_due.set(await duties.reminders.due_within(REMINDERS_AHEAD))
+            metrics.scheduler_lag.set(duties.reminders.lag_seconds)
+
+    return readiness, HealthServer(metrics, readiness, read_gauges)
+
+
+def count_updates(dp: Dispatcher, metrics: Metrics | None) -> None:
+    if metrics is None:
+        return
+    # Counted as they come (a webhook's repeats already dropped), floods included.
+    dp.update.outer_middleware(UpdateMetrics(metrics))
+    for name, observer in dp.observers.items():
+        if name not in ("update", "error"):
+            # Inherited by every nested router: the capability whose handler ran.
+            observer.middleware(HandlerMetrics(metrics))
+
+
 def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     translations = Translations(settings.default_language)
     deep_links = DeepLinkRegistry()
@@ -371,9 +439,13 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     signals.bind(Topic.REMINDERS, reminders.poke)
     signals.bind(Topic.BROADCASTS, broadcast_monitor.wake)
     events = EventRepo(db)
-    event_notices = services.event_notices
     event_service = EventService(
-        db, events, services.trips, services.cities, event_notices, on_change=signals.reminders
+        db,
+        events,
+        services.trips,
+        services.cities,
+        services.event_notices,
+        on_change=signals.reminders,
     )
     institutions = InstitutionRepo(db)
     telebridges = TelebridgeRepo(db)
@@ -404,7 +476,14 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
     roadmap_notices = create_roadmap_notices(db, outbox, translations, signals.delivery)
     audit_log = AuditService(AuditRepo(db))
     personal_data = create_personal_data(settings, db, services)
-    housekeeping = create_housekeeping(settings, db, personal_data, services.notifier)
+    metrics, telegram_calls = create_metrics(settings, db, bot, delivery)
+    housekeeping = create_housekeeping(
+        settings,
+        db,
+        personal_data,
+        services.notifier,
+        observe=metrics.job_finished if metrics is not None else None,
+    )
     duties = SenderDuties(
         bot=bot,
         settings=settings,
@@ -416,12 +495,13 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         roadmap_notices=roadmap_notices,
         housekeeping=housekeeping,
     )
-    leadership = None
+    leadership: Leadership | None = None
     if is_postgres(settings.store_url):
         # One sender among the processes on one database (several workers, or a second
         # bot started by mistake): the one that holds the leader's lock.
         leadership = Leadership(settings.store_url, db, duties, signals)
         delivery.check_before_each_batch(leadership.alive)
+    readiness, health = create_health(db, metrics, telegram_calls, duties, leadership)
     forms, person_locks, seen = create_shared_state(settings, db, bot)
     # What the handlers receive, by name: settings and texts, the cities, and one typed
     # object per capability (bot/<capability>/capability.py).
@@ -475,11 +555,15 @@ def create_dispatcher(settings: Settings, db: Database, bot: Bot) -> Dispatcher:
         housekeeping=housekeeping,
         leadership=leadership,
         duties=duties,
+        metrics=metrics,
+        readiness=readiness,
+        health=health,
     )
     # After aiogram's own (errors, user context, the person's lock), where aiogram puts them.
     if settings.webhook_url:
         # Telegram repeats a webhook update whose request failed; the first take counts.
         dp.update.outer_middleware(RepeatFilter(seen))
+    count_updates(dp, metrics)
     dp.update.outer_middleware(tracker)
     dp.update.outer_middleware(HandlerCalls())  # its calls may be retried after a 429
     dp.errors.outer_middleware(tracker.errors)

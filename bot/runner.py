@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.app import SHUTDOWN_GRACE_SECONDS, create_bot, create_dispatcher
 from bot.core.config import ConfigError, Settings
+from bot.operations.health import HealthServer, bind_metrics_socket, metrics_port_of_worker
 from bot.operations.instance_lock import hold
 from bot.operations.workers import SOCKET_FD, WorkerPool, inherited_socket, worker_number
 from bot.webhook import WebhookHandler
@@ -63,6 +64,11 @@ async def _run_workers(settings: Settings) -> int:
     # the migrations' advisory lock and find nothing to do).
     db = await open_database(settings)
     await db.close()
+    if settings.metrics_port:
+        # Each worker binds its own port; a busy one is found here, before any starts.
+        for number in range(1, settings.workers + 1):
+            port = metrics_port_of_worker(settings.metrics_port, number)
+            bind_metrics_socket(settings.metrics_host, port).close()
     sock = bind_webhook_socket(settings.webhook_host, settings.webhook_port)
     try:
         return await WorkerPool(sock, settings.workers).run()
@@ -71,11 +77,27 @@ async def _run_workers(settings: Settings) -> int:
 
 
 async def _run_bot(settings: Settings) -> None:
-    db = await open_database(settings)
+    # The health server's port first: a busy one is a settings error before anything starts.
+    metrics_sock = None
+    if settings.metrics_port:
+        port = metrics_port_of_worker(settings.metrics_port, worker_number())
+        metrics_sock = bind_metrics_socket(settings.metrics_host, port)
+    try:
+        db = await open_database(settings)
+    except BaseException:
+        if metrics_sock is not None:
+            metrics_sock.close()
+        raise
     bot = create_bot(settings)
+    health: HealthServer | None = None
     try:
         dp = create_dispatcher(settings, db, bot)
+        health = dp["health"]
+        if health is not None and metrics_sock is not None:
+            await health.start(metrics_sock)
+            logger.info("Health and metrics on %s:%s", settings.metrics_host, port)
         if settings.webhook_url:
+            dp["readiness"].polling = False
             await _run_webhook(settings, dp, bot)
         else:
             await bot.delete_webhook(drop_pending_updates=False)
@@ -83,6 +105,10 @@ async def _run_bot(settings: Settings) -> None:
                 bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=True
             )
     finally:
+        if health is not None:
+            await health.stop()
+        if metrics_sock is not None:
+            metrics_sock.close()
         await bot.session.close()
         await db.close()
         logger.info("Stopped")
@@ -206,6 +232,7 @@ async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
             raise _webhook_refused(exc) from exc
         site = web.SockSite(runner, sock)
         await site.start()
+        dp["readiness"].webhook_listening = True
         logger.info("Webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -215,6 +242,7 @@ async def _run_webhook(settings: Settings, dp: Dispatcher, bot: Bot) -> None:
         # No new updates (Telegram sends them again later, to a worker that runs); the
         # updates in flight finish while the forms' store is still open (the cleanup
         # below closes it before the shutdown handlers run).
+        dp["readiness"].webhook_listening = False
         handler = app[WEBHOOK_HANDLER]
         handler.stop_accepting()
         await site.stop()

@@ -142,6 +142,8 @@ class Database(ABC):
     dialect: str
     # Where the data lives, for messages: the SQLite file, or the server without password.
     where: str
+    # Told the family and seconds of every statement (storage/timing.py); None: not timed.
+    query_observer: Callable[[str, float], None] | None = None
 
     @property
     @abstractmethod

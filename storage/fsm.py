@@ -14,8 +14,11 @@ from storage.db import Database, utc_now
 
 EMPTY = "{}"  # the column's default: no data
 # One column at a time: a state change never rewrites the data, nor the other way round.
+# The row keeps the person's id beside the key, so that their forms are found by an index
+# (/mydata, /forget), not by a search through every key.
 _UPSERT = {
-    column: f"INSERT INTO fsm_states (storage_key, {column}, updated_at) VALUES (?, ?, ?)"  # noqa: S608
+    column: "INSERT INTO fsm_states (storage_key, user_id, "  # noqa: S608
+    f"{column}, updated_at) VALUES (?, ?, ?, ?)"
     f" ON CONFLICT (storage_key) DO UPDATE SET {column} = excluded.{column},"
     " updated_at = excluded.updated_at"
     for column in ("state", "data")
@@ -72,12 +75,19 @@ class DatabaseStorage(BaseStorage):
         return row
 
     async def _write(
-        self, storage_key: str, row: tuple[str | None, str], column: str, value: str | None
+        self,
+        key: StorageKey,
+        storage_key: str,
+        row: tuple[str | None, str],
+        column: str,
+        value: str | None,
     ) -> None:
         self._rows.pop(storage_key, None)  # a failed write leaves no guess behind
         self._writing.add(storage_key)
         try:
-            await self._db.execute_write(_UPSERT[column], (storage_key, value, utc_now()))
+            await self._db.execute_write(
+                _UPSERT[column], (storage_key, key.user_id, value, utc_now())
+            )
         finally:
             self._writing.discard(storage_key)
         self._remember(storage_key, row)
@@ -94,7 +104,7 @@ class DatabaseStorage(BaseStorage):
         current, data = await self._row(storage_key)
         if current == value:
             return
-        await self._write(storage_key, (value, data), "state", value)
+        await self._write(key, storage_key, (value, data), "state", value)
 
     async def get_state(self, key: StorageKey) -> str | None:
         return (await self._row(_key(key)))[0]
@@ -106,7 +116,7 @@ class DatabaseStorage(BaseStorage):
         state, stored = await self._row(storage_key)
         if stored == payload:
             return
-        await self._write(storage_key, (state, payload), "data", payload)
+        await self._write(key, storage_key, (state, payload), "data", payload)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         # A new dict each time: aiogram's update_data changes the one it gets.

@@ -14,6 +14,11 @@ then find nothing left to do. They wait as long as that takes: the pool's `lock_
 
 After the files, `fill_search_keys` gives stored names their search keys (computed in
 Python, which SQL cannot do alike on both stores).
+
+A database whose schema is newer than the code (a version in `schema_migrations` above
+the highest file here: a newer bot migrated it, then an older one was started on it) is
+refused with one line, before anything is applied. `schema_state` reads what is applied
+and what is pending without changing anything (`python -m bot migrate --check`, `status`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import hashlib
 import logging
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +52,8 @@ SEARCH_KEYS = (("institutions", "name", "name_key"), ("programmes", "title", "ti
 
 
 class MigrationError(Exception):
-    """A migration cannot be applied or an applied one was changed."""
+    """A migration cannot be applied, an applied one was changed, or the schema is newer
+    than the code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,89 @@ def load_migrations(directory: Path = MIGRATIONS_DIR, dialect: str = SQLITE) -> 
             " (make run) или установите его командой pip install -e ."
         )
     return migrations
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    """What a database holds of the code's migrations (nothing is changed to learn it)."""
+
+    applied: tuple[int, ...]  # the versions recorded in schema_migrations, in order
+    pending: tuple[str, ...]  # the code's files not applied yet, in order
+    newer: tuple[int, ...]  # applied versions above the code's highest: a newer schema
+    latest: int  # the code's highest version
+
+    @property
+    def current(self) -> bool:
+        return not self.pending and not self.newer
+
+
+def newer_schema_error(newer: Iterable[int], latest: int) -> MigrationError:
+    versions = ", ".join(f"{version:04d}" for version in sorted(newer))
+    return MigrationError(
+        f"Схема базы данных новее этой версии бота: в базе применены миграции {versions},"
+        f" а бот знает миграции только до {latest:04d}; запустите версию бота, которая их"
+        " применила, или восстановите копию базы, сделанную этой версией."
+    )
+
+
+def _refuse_newer(applied: Iterable[int], migrations: list[Migration]) -> None:
+    latest = migrations[-1].version
+    newer = [version for version in applied if version > latest]
+    if newer:
+        raise newer_schema_error(newer, latest)
+
+
+def _check_unchanged(applied: dict[int, str], migrations: list[Migration]) -> None:
+    for migration in migrations:
+        checksum = applied.get(migration.version)
+        if checksum is not None and checksum != migration.checksum:
+            raise MigrationError(
+                f"файл миграции {migration.name} изменён после применения; "
+                "верните прежний текст и добавьте изменения новой миграцией"
+            )
+
+
+async def _applied(db: Database) -> dict[int, str]:
+    """Version -> checksum of what schema_migrations records (empty: no such table yet)."""
+    if db.dialect == POSTGRES:
+        # current_schema(): the first schema of search_path that exists (none: NULL).
+        exists = (
+            "SELECT COUNT(*) FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name = ?"
+        )
+    else:
+        exists = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+    async with db.read.execute(exists, ("schema_migrations",)) as cur:
+        row = await cur.fetchone()
+    if not row or not row[0]:
+        return {}
+    async with db.read.execute("SELECT version, checksum FROM schema_migrations") as cur:
+        return {int(row[0]): str(row[1]) for row in await cur.fetchall()}
+
+
+async def schema_state(db: Database, directory: Path = MIGRATIONS_DIR) -> SchemaState:
+    """What is applied and what is pending, without applying anything; raises
+    MigrationError where `migrate` would refuse the database (an applied file changed)."""
+    migrations = load_migrations(directory, db.dialect)
+    applied = await _applied(db)
+    _check_unchanged(applied, migrations)
+    latest = migrations[-1].version
+    return SchemaState(
+        applied=tuple(sorted(applied)),
+        pending=tuple(m.name for m in migrations if m.version not in applied),
+        newer=tuple(sorted(version for version in applied if version > latest)),
+        latest=latest,
+    )
+
+
+async def pending_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """The names of the code's migration files the database has not applied yet."""
+    return list((await schema_state(db, directory)).pending)
+
+
+async def newer_migrations(db: Database, directory: Path = MIGRATIONS_DIR) -> list[int]:
+    """Versions applied to the database that are newer than every file of the code."""
+    return list((await schema_state(db, directory)).newer)
 
 
 def split_statements(sql: str) -> list[str]:
@@ -203,14 +293,11 @@ async def apply_postgres_migrations(
         )
         rows = await conn.fetch("SELECT version, checksum FROM schema_migrations")
         applied = {row[0]: row[1] for row in rows}
+        _refuse_newer(applied, migrations)
+        _check_unchanged(applied, migrations)
         done = []
         for migration in migrations:
             if migration.version in applied:
-                if applied[migration.version] != migration.checksum:
-                    raise MigrationError(
-                        f"файл миграции {migration.name} изменён после применения; "
-                        "верните прежний текст и добавьте изменения новой миграцией"
-                    )
                 continue
             try:
                 async with conn.transaction():
@@ -236,18 +323,15 @@ async def apply_migrations(
     conn: aiosqlite.Connection, directory: Path = MIGRATIONS_DIR
 ) -> list[str]:
     """Apply pending migrations on a connection in autocommit mode; return applied names."""
+    migrations = load_migrations(directory)
     await _ensure_table(conn)
-    async with conn.execute("SELECT version, name, checksum FROM schema_migrations") as cur:
-        applied = {row[0]: (row[1], row[2]) for row in await cur.fetchall()}
+    async with conn.execute("SELECT version, checksum FROM schema_migrations") as cur:
+        applied = {row[0]: row[1] for row in await cur.fetchall()}
+    _refuse_newer(applied, migrations)
+    _check_unchanged(applied, migrations)
     done = []
-    for migration in load_migrations(directory):
+    for migration in migrations:
         if migration.version in applied:
-            _, checksum = applied[migration.version]
-            if checksum != migration.checksum:
-                raise MigrationError(
-                    f"файл миграции {migration.name} изменён после применения; "
-                    "верните прежний текст и добавьте изменения новой миграцией"
-                )
             continue
         await conn.execute("BEGIN IMMEDIATE")
         try:

@@ -113,3 +113,19 @@ async def tidy_up(db: Database) -> str:
     await db.execute_write("PRAGMA optimize")
     await db.wipe_wal()
     return "PRAGMA optimize, wal_checkpoint"
+
+
+async def outbox_depth(db: Database) -> dict[str, int]:
+    """Messages waiting (queued) and handed to Telegram (sending): both on partial indexes,
+    so this stays cheap however long the outbox's history grows."""
+    async with db.read.execute(
+        "SELECT state, COUNT(*) FROM outbox WHERE state IN ('queued', 'sending') GROUP BY state"
+    ) as cur:
+        found = {row[0]: int(row[1]) for row in await cur.fetchall()}
+    return {state: found.get(state, 0) for state in ("queued", "sending")}
+
+
+async def schema_version(db: Database) -> int:
+    async with db.lookup.execute("SELECT MAX(version) FROM schema_migrations") as cur:
+        row = await cur.fetchone()
+    return int(row[0] or 0) if row else 0

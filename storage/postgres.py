@@ -29,8 +29,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.db import Database, DatabaseOpenError, DatabaseUnavailable, Writer
+from storage.db import Database, DatabaseOpenError, DatabaseUnavailable, Querier, Writer
 from storage.dialect import POSTGRES, postgres_args, postgres_sql
+from storage.timing import timed_querier, timed_writer
 
 logger = logging.getLogger(__name__)
 # A connection of the pool (asyncpg hands out a proxy of its connection).
@@ -219,14 +220,21 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def create(
-        cls, url: str, *, min_size: int = POOL_MIN, max_size: int = POOL_MAX
+        cls,
+        url: str,
+        *,
+        min_size: int = POOL_MIN,
+        max_size: int = POOL_MAX,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> PostgresDatabase:
+        """`connect_timeout`: seconds to connect, and for the first query (the status
+        command waits a few seconds, not the bot's ten)."""
         try:
             pool = await asyncpg.create_pool(
                 url,
                 min_size=min_size,
                 max_size=max_size,
-                timeout=CONNECT_TIMEOUT,
+                timeout=connect_timeout,
                 reset=_keep_session,
                 # Every moment is UTC; `timestamptz` comes back as an aware datetime anyway.
                 server_settings={
@@ -241,7 +249,7 @@ class PostgresDatabase(Database):
             raise DatabaseOpenError(f"{safe_url(url)}: {exc}") from exc
         assert pool is not None
         try:
-            encoding = await pool.fetchval("SHOW server_encoding")
+            encoding = await pool.fetchval("SHOW server_encoding", timeout=connect_timeout)
         except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             await pool.close()
             raise DatabaseOpenError(f"{safe_url(url)}: {exc}") from exc
@@ -261,15 +269,15 @@ class PostgresDatabase(Database):
         return self._pool
 
     @property
-    def read(self) -> PgExecutor:
-        return PgExecutor(self._pool, retry=True)
+    def read(self) -> Querier:
+        return timed_querier(PgExecutor(self._pool, retry=True), self.query_observer)
 
     @property
-    def lookup(self) -> PgExecutor:
-        return PgExecutor(self._pool, retry=True)
+    def lookup(self) -> Querier:
+        return timed_querier(PgExecutor(self._pool, retry=True), self.query_observer)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgWriter]:
+    async def transaction(self) -> AsyncIterator[Writer]:
         try:
             conn = await self._pool.acquire()
         except _LOST as exc:
@@ -278,7 +286,7 @@ class PostgresDatabase(Database):
             writer = PgWriter(conn)
             try:
                 async with conn.transaction():
-                    yield writer
+                    yield timed_writer(writer, self.query_observer)
             except _CONFLICT as exc:
                 raise DatabaseUnavailable(str(exc)) from exc
             except _MISTAKES:

@@ -5,6 +5,12 @@ Erasing never deletes a registration: the row stays without its person (tg_id NU
 answers, no guardian), so counts of registrations, seats and participants stay right.
 Writes take the caller's transaction (`conn`): /forget is one transaction from the first
 seat released to the last row erased.
+
+The retention job's writes each do at most `RETENTION_BATCH` rows and say how many they
+did: the caller commits each batch in a transaction of its own and calls again until a
+call does nothing, so a year of ended trips never holds the store's write lock (or, on
+SQLite, the event loop) for more than a few milliseconds at a time. Every query here is
+answered by an index (migrations 0007 and 0013), never by reading a whole table.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from storage.db import Database, Writer, db_time, from_db_time
 # The outbox keeps a row per message for figures; an erased row keeps its state and
 # purpose but loses its text, buttons, key and chat (0 = erased).
 ERASED_CHAT = 0
+# Rows the retention job changes in one transaction: a few milliseconds of work.
+RETENTION_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +68,6 @@ class MessageRecord:
     by_purpose: dict[str, int]  # messages the bot sent (or queued) to them on its own
     queued: int
     open_form: bool  # a half-filled form is stored
-
-
-def _fsm_match(tg_id: int) -> str:
-    """FSM keys are `bot:chat:user:thread:business:destiny`; the person's chat or user."""
-    return f":{tg_id}:"
 
 
 class PrivacyRepo:
@@ -146,10 +149,11 @@ class PrivacyRepo:
             (tg_id,),
         ) as cur:
             rows = await cur.fetchall()
+        # A form's row keeps the user of its key (`bot:chat:user:...`; in a private chat
+        # the chat is the same person): found by its index.
         async with self._db.read.execute(
-            "SELECT COUNT(*) FROM fsm_states WHERE state IS NOT NULL"
-            " AND instr(':' || storage_key || ':', ?) > 0",
-            (_fsm_match(tg_id),),
+            "SELECT COUNT(*) FROM fsm_states WHERE user_id = ? AND state IS NOT NULL",
+            (tg_id,),
         ) as cur:
             row = await cur.fetchone()
         assert row is not None  # COUNT(*) always returns one row
@@ -239,25 +243,25 @@ class PrivacyRepo:
     @staticmethod
     async def delete_person(conn: Writer, *, tg_id: int) -> bool:
         """The profile, and any half-filled form of theirs."""
-        await conn.execute_bulk(  # every stored form is looked at
-            "DELETE FROM fsm_states WHERE instr(':' || storage_key || ':', ?) > 0",
-            (_fsm_match(tg_id),),
-        )
+        await conn.execute("DELETE FROM fsm_states WHERE user_id = ?", (tg_id,))
         cur = await conn.execute("DELETE FROM people WHERE tg_id = ?", (tg_id,))
         return cur.rowcount == 1
 
-    # Retention: things that ended before a moment, inside the caller's transaction
+    # Retention: things that ended before a moment, a batch at a time (at most `limit`
+    # rows each call, in the caller's transaction; the count says how many were done)
 
     @staticmethod
     async def anonymise_registrations_ended(
-        conn: Writer, *, before: datetime, now: datetime
+        conn: Writer, *, before: datetime, now: datetime, limit: int = RETENTION_BATCH
     ) -> int:
-        """Registrations for trips that ended before the moment lose their person."""
+        """Registrations for trips that ended before the moment lose their person: the
+        ended trips by their end (trips_end), their registrations not yet anonymised by
+        a partial index that holds only those (registrations_unanonymised)."""
         ids = await _ids(
             conn,
-            "SELECT r.id FROM registrations r JOIN trips t ON t.id = r.trip_id"
-            " WHERE t.ends_at < ? AND r.anonymised_at IS NULL ORDER BY r.id",
-            (before,),
+            "SELECT r.id FROM trips t JOIN registrations r ON r.trip_id = t.id"
+            " WHERE t.ends_at < ? AND r.anonymised_at IS NULL LIMIT ?",
+            (before, limit),
         )
         if not ids:
             return 0
@@ -272,34 +276,43 @@ class PrivacyRepo:
         return len(ids)
 
     @staticmethod
-    async def delete_optouts_ended(conn: Writer, *, before: datetime) -> int:
+    async def delete_optouts_ended(
+        conn: Writer, *, before: datetime, limit: int = RETENTION_BATCH
+    ) -> int:
         cur = await conn.execute(
-            "DELETE FROM reminder_optouts WHERE kind = 'trip'"
-            " AND target_id IN (SELECT id FROM trips WHERE ends_at < ?)",
-            (before,),
+            "DELETE FROM reminder_optouts WHERE (kind, target_id, tg_id) IN"
+            " (SELECT o.kind, o.target_id, o.tg_id FROM trips t JOIN reminder_optouts o"
+            " ON o.kind = 'trip' AND o.target_id = t.id WHERE t.ends_at < ? LIMIT ?)",
+            (before, limit),
         )
         return cur.rowcount
 
     @staticmethod
-    async def delete_subscriptions_ended(conn: Writer, *, before: datetime) -> int:
+    async def delete_subscriptions_ended(
+        conn: Writer, *, before: datetime, limit: int = RETENTION_BATCH
+    ) -> int:
         cur = await conn.execute(
-            "DELETE FROM event_subscriptions"
-            " WHERE event_id IN (SELECT id FROM events WHERE ends_at < ?)",
-            (before,),
+            "DELETE FROM event_subscriptions WHERE (event_id, tg_id) IN"
+            " (SELECT s.event_id, s.tg_id FROM events e JOIN event_subscriptions s"
+            " ON s.event_id = e.id WHERE e.ends_at < ? LIMIT ?)",
+            (before, limit),
         )
         return cur.rowcount
 
     @staticmethod
-    async def erase_old_messages(conn: Writer, *, before: datetime) -> int:
+    async def erase_old_messages(
+        conn: Writer, *, before: datetime, limit: int = RETENTION_BATCH
+    ) -> int:
         """What the bot sent before the moment: the rows stay for figures, their texts,
         attached files and keys (which hold ids) go. Broadcast rows hold no text (they are
-        copies); a document (a telebridge's .ics) always has a caption."""
-        cur = await conn.execute_bulk(
+        copies); a document (a telebridge's .ics) always has a caption. The rows with a
+        text are found by their index (outbox_text_created), which an erased row leaves."""
+        cur = await conn.execute(
             "UPDATE outbox SET text = NULL, reply_markup = NULL, file_name = NULL,"
             " file_data = NULL, dedup_key = NULL, last_error = NULL"
-            " WHERE text IS NOT NULL AND created_at < ?"
-            " AND state NOT IN ('queued', 'sending')",
-            (before,),
+            " WHERE id IN (SELECT id FROM outbox WHERE text IS NOT NULL AND created_at < ?"
+            " AND state NOT IN ('queued', 'sending') LIMIT ?)",
+            (before, limit),
         )
         return cur.rowcount
 

@@ -34,8 +34,9 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.db import Database, DatabaseOpenError, Writer
+from storage.db import Database, DatabaseOpenError, Querier, Writer
 from storage.dialect import SQLITE, sqlite_params, sqlite_sql
+from storage.timing import timed_querier, timed_writer
 
 BUSY_TIMEOUT_MS = 5000
 BUSY_RETRY_FIRST = 0.001  # seconds; doubled after each SQLITE_BUSY
@@ -371,12 +372,12 @@ class SqliteDatabase(Database):
             pause = min(pause * 2, BUSY_RETRY_MAX)
 
     @property
-    def read(self) -> Reader:
-        return Reader(self._reader)
+    def read(self) -> Querier:
+        return timed_querier(Reader(self._reader), self.query_observer)
 
     @property
-    def lookup(self) -> Lookup:
-        return Lookup(self._looker)
+    def lookup(self) -> Querier:
+        return timed_querier(Lookup(self._looker), self.query_observer)
 
     async def _when_free(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
         """Run a statement that takes the file's write lock (BEGIN IMMEDIATE, or a write
@@ -390,7 +391,7 @@ class SqliteDatabase(Database):
             await self._when_free("BEGIN IMMEDIATE")
             writer = SqliteWriter(self._writer)
             try:
-                yield writer
+                yield timed_writer(writer, self.query_observer)
             except BaseException:
                 # SQLite may have rolled back already (some errors end the transaction).
                 if self._writer.in_transaction:

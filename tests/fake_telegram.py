@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import mimetypes
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -547,6 +550,52 @@ def _bad(reason: str) -> ApiError:
     return ApiError(400, f"Bad Request: {reason}")
 
 
+# What puts a message in a chat (or changes one): what Telegram's flood control counts.
+MESSAGE_METHODS = frozenset(
+    {
+        "sendmessage", "copymessage", "senddocument", "sendphoto", "editmessagetext",
+        "editmessagereplymarkup", "editmessagecaption",
+    }
+)  # fmt: skip
+
+
+class RateLimit:
+    """Telegram's flood control as a bot sees it: more than `per_second` messages in any
+    second, all chats together, and the next is refused with 429 and how many whole
+    seconds to wait until there is room again (`FakeTelegram.rate_limit`)."""
+
+    def __init__(self, per_second: int, *, methods: frozenset[str] = MESSAGE_METHODS) -> None:
+        self.per_second = per_second
+        self.methods = frozenset(method.lower() for method in methods)
+        self.refused = 0
+        self._window: deque[float] = deque()  # when the messages of the last second came
+
+    def check(self, method: str) -> None:
+        if method.lower() not in self.methods:
+            return
+        now = time.monotonic()
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
+        if len(self._window) >= self.per_second:
+            self.refused += 1
+            wait = max(1, math.ceil(1.0 - (now - self._window[0])))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        self._window.append(now)
+
+
+def _webhook_failure(outcome: int | str) -> str:
+    """How getWebhookInfo describes a failed delivery (an HTTP status or the error)."""
+    if isinstance(outcome, int):
+        try:
+            reason = HTTPStatus(outcome).phrase
+        except ValueError:
+            reason = ""
+        return f"Wrong response from the webhook: {outcome} {reason}".rstrip()
+    if outcome == "TimeoutError":
+        return "Connection timed out"
+    return "Connection refused"
+
+
 # ---------------------------------------------------------------------------------------------
 # Request decoding and validation
 # ---------------------------------------------------------------------------------------------
@@ -737,6 +786,9 @@ class FakeTelegram:
         self.webhook_address: str | None = None
         self.webhook_attempts: list[tuple[int, int | str]] = []
         self.webhook_retry_after = 0.5  # seconds; Telegram waits longer, the tests cannot
+        # The last failed delivery to the webhook, as getWebhookInfo reports it:
+        # (unix time, Telegram's English description). Tests may set it.
+        self.webhook_last_error: tuple[int, str] | None = None
         self._pushes: set[asyncio.Task[None]] = set()
         self._push_slots: asyncio.Semaphore | None = None
         self._client: ClientSession | None = None
@@ -748,6 +800,7 @@ class FakeTelegram:
         self._files: dict[str, _StoredFile] = {}
         self._file_numbers = itertools.count(1)
         self._failures: dict[str, list[ApiError]] = {}
+        self._chat_failures: dict[tuple[str, int], list[ApiError]] = {}
         self._delays: dict[str, list[float]] = {}
         self._answer_delays: dict[str, list[float]] = {}
         self._holds: dict[str, Hold] = {}
@@ -755,6 +808,13 @@ class FakeTelegram:
         # A hook that sees every call (method, decoded params) before it is served and
         # may raise ApiError: benchmarks use it for rate limits and random failures.
         self.gate: Callable[[str, dict[str, Any]], None] | None = None
+        # Telegram's flood control (RateLimit): None, no limit.
+        self.rate_limit: RateLimit | None = None
+        # A local Bot API server (started with --local) keeps files in a folder of its own:
+        # getFile answers a file's absolute path there (the file is written to it) instead
+        # of a path to download, without the 20 MB limit, and nothing is served over HTTP.
+        self.local_dir: Path | None = None
+        self.downloads: list[str] = []  # file paths asked for over HTTP (/file/bot.../...)
 
         self._updates: list[dict[str, Any]] = []
         self._last_update_id = 0
@@ -870,12 +930,17 @@ class FakeTelegram:
         description: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Make the next `times` calls of a method fail (429 asks to retry after 1 s)."""
+        """Make the next `times` calls of a method fail (429 asks to retry after 1 s);
+        with `chat_id`, only the calls to that chat (as Telegram limits one chat)."""
         if error_code == 429 and retry_after is None:
             retry_after = 1
         text = description or _default_description(error_code, retry_after)
         error = ApiError(error_code, text, retry_after)
+        if chat_id is not None:
+            self._chat_failures.setdefault((method.lower(), chat_id), []).extend([error] * times)
+            return
         self._failures.setdefault(method.lower(), []).extend([error] * times)
 
     def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
@@ -960,6 +1025,8 @@ class FakeTelegram:
             except (ClientError, TimeoutError) as exc:
                 outcome = type(exc).__name__
             self.webhook_attempts.append((update["update_id"], outcome))
+            if not (isinstance(outcome, int) and 200 <= outcome < 300):
+                self.webhook_last_error = (int(time.time()), _webhook_failure(outcome))
             if isinstance(outcome, int) and 200 <= outcome < 300:
                 return
             await asyncio.sleep(self.webhook_retry_after)
@@ -1006,6 +1073,8 @@ class FakeTelegram:
             call.params = decode_params(raw)
             if self.gate is not None:
                 self.gate(method, call.params)  # may raise ApiError, like Telegram's limits
+            if self.rate_limit is not None:
+                self.rate_limit.check(method)
             call.result = self._dispatch(method, call.params, files)
         except ApiError as error:
             call.result, call.error_code = error.description, error.code
@@ -1027,6 +1096,9 @@ class FakeTelegram:
             await self._perform(method, raw, files, in_webhook_reply=True)
 
     def _dispatch(self, method: str, params: Params, files: Files) -> Any:
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, int) and self._chat_failures.get((method.lower(), chat_id)):
+            raise self._chat_failures[method.lower(), chat_id].pop(0)
         failures = self._failures.get(method.lower())
         if failures:
             raise failures.pop(0)
@@ -1050,6 +1122,9 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return _json(ApiError(401, "Unauthorized").payload(), 401)
         path = request.match_info["path"]
+        self.downloads.append(path)
+        if self.local_dir is not None:  # a local server hands out paths, not downloads
+            return _json(ApiError(404, "Not Found").payload(), 404)
         for stored in self._files.values():
             if stored.file_path == path:
                 return web.Response(body=stored.content, content_type="application/octet-stream")
@@ -1287,13 +1362,21 @@ class FakeTelegram:
         return True
 
     def _get_webhook_info(self, params: Params, files: Files) -> dict[str, Any]:
+        """Telegram's WebhookInfo: the optional fields only when they have a value (no
+        webhook: url "" and the counts alone)."""
         info: dict[str, Any] = {
             "url": (self.webhook or {}).get("url", ""),
-            "has_custom_certificate": False,
+            "has_custom_certificate": bool((self.webhook or {}).get("certificate")),
             "pending_update_count": len(self._updates) + len(self._pushes),
         }
-        if self.webhook and self.webhook.get("allowed_updates"):
-            info["allowed_updates"] = self.webhook["allowed_updates"]
+        if self.webhook:
+            if self.webhook.get("ip_address"):
+                info["ip_address"] = self.webhook["ip_address"]
+            info["max_connections"] = int(self.webhook.get("max_connections") or 40)
+            if self.webhook.get("allowed_updates"):
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+        if self.webhook_last_error is not None:
+            info["last_error_date"], info["last_error_message"] = self.webhook_last_error
         return info
 
     def _send_message(self, params: Params, files: Files) -> dict[str, Any]:
@@ -1482,13 +1565,19 @@ class FakeTelegram:
         stored = self._files.get(str(params.get("file_id") or ""))
         if stored is None:
             raise _bad("invalid file_id")
-        if len(stored.content) > MAX_DOWNLOAD_BYTES:
+        file_path = stored.file_path
+        if self.local_dir is not None:
+            local = self.local_dir.resolve() / stored.file_path
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(stored.content)
+            file_path = str(local)
+        elif len(stored.content) > MAX_DOWNLOAD_BYTES:
             raise _bad("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
             "file_size": len(stored.content),
-            "file_path": stored.file_path,
+            "file_path": file_path,
         }
 
 

@@ -35,6 +35,10 @@ DISPATCHER_NAMES = {
     # lock that says which process that is.
     "duties",
     "leadership",
+    # Operations: what /metrics counts, what /readyz checks, and their server.
+    "metrics",
+    "readiness",
+    "health",
 }
 
 

@@ -14,6 +14,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.core.i18n import Translations, Translator
+from bot.core.logging_setup import UserRef
 from bot.core.roles import Access
 
 logger = logging.getLogger(__name__)
@@ -78,4 +79,4 @@ async def set_personal_menu(bot: Bot, t: Translator, *, chat_id: int, access: Ac
     except TelegramAPIError as exc:
         # A person who has never opened the bot has no chat yet; the menu is set
         # at the next start-up or when they open the bot.
-        logger.warning("Cannot set the command menu for chat %s: %s", chat_id, exc)
+        logger.warning("Cannot set the command menu for %s: %s", UserRef(chat_id), exc)

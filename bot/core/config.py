@@ -180,9 +180,24 @@ class Settings(BaseSettings):
                 )
             if self.public_api:
                 _public_webhook(self.webhook_url)
+        metrics_ports = range(self.metrics_port, self.metrics_port + self.workers)
+        if self.webhook_url and self.metrics_port and self.webhook_port in metrics_ports:
+            raise ValueError(
+                "METRICS_PORT: проверки и метрики не открываются на порту вебхука"
+                f" {self.webhook_port} (он смотрит в интернет); выберите другой порт"
+            )
         why = workers_refusal(self, self.workers)
         if why:
             raise ValueError(why)
+        return self
+
+    @model_validator(mode="after")
+    def _local_mode_needs_own_server(self) -> Settings:
+        if self.telegram_api_local and self.public_api:
+            raise ValueError(
+                "TELEGRAM_API_LOCAL: режим --local бывает только у своего сервера Bot API;"
+                " укажите его адрес в TELEGRAM_API_URL или уберите TELEGRAM_API_LOCAL=true"
+            )
         return self
 
     @property

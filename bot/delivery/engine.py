@@ -31,6 +31,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
+from typing import Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -147,6 +148,12 @@ def bot_sender(bot: Bot, *, allow_paid_broadcast: bool = False) -> Sender:
     return send
 
 
+class DeliveryObserver(Protocol):
+    """Told each message's outcome (for /metrics): sent, retried, failed, blocked."""
+
+    def delivered(self, purpose: str, outcome: str) -> None: ...
+
+
 class DeliveryEngine:
     def __init__(
         self,
@@ -171,6 +178,7 @@ class DeliveryEngine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
+        self._observer: DeliveryObserver | None = None
         self._may_send: Callable[[], Awaitable[bool]] | None = None
         # Answers from Telegram not yet written because the database was away, by row:
         # written as soon as it answers again (`_record_pending`), so that a message that
@@ -182,6 +190,15 @@ class DeliveryEngine:
         """Several workers: before each batch, make sure this process still leads (its
         lock may have been lost and taken by another worker, which sends from then on)."""
         self._may_send = may_send
+
+    def observe(self, observer: DeliveryObserver) -> None:
+        """Tell `observer` each outcome (for /metrics)."""
+        self._observer = observer
+
+    @property
+    def running(self) -> bool:
+        """The sending loop is alive (started, not stopped, not dead of an error)."""
+        return self._runner is not None and not self._runner.done()
 
     # Lifecycle
 
@@ -468,6 +485,7 @@ class DeliveryEngine:
         try:
             message_id = await self._send(row)
         except TelegramRetryAfter as exc:
+            self._observed(row, "retried")
             self._paused_until = max(self._paused_until, time.monotonic() + exc.retry_after)
             logger.warning("Telegram asks to wait %s s; all sending paused", exc.retry_after)
             retry = partial(
@@ -479,6 +497,7 @@ class DeliveryEngine:
             )
             return await self._again(row.id, retry, _Again(self._paused_until, row.attempts))
         except TelegramForbiddenError:
+            self._observed(row, "blocked")
             await self._record(row.id, partial(self._blocked, row))
         except (TelegramServerError, TelegramNetworkError) as exc:
             if isinstance(exc, TelegramServerError):
@@ -486,6 +505,16 @@ class DeliveryEngine:
             attempts = row.attempts + 1
             error = type(exc).__name__
             if attempts >= self._config.max_attempts:
+                self._observed(row, "failed")
+                # Given up for good: at ERROR, so it is reported (never the text or chat).
+                logger.error(
+                    "A %s (outbox row %s) was not delivered after %d attempts: %s",
+                    row.purpose,
+                    row.id,
+                    attempts,
+                    error,
+                    extra={"purpose": row.purpose},
+                )
                 await self._record(
                     row.id, partial(self._outbox.finish, row_id=row.id, state=FAILED, error=error)
                 )
@@ -497,17 +526,36 @@ class DeliveryEngine:
                 not_before=utc_now() + timedelta(seconds=backoff),
                 error=error,
             )
+            self._observed(row, "retried")
             return await self._again(row.id, retry, _Again(time.monotonic() + backoff, attempts))
         except TelegramAPIError as exc:
-            # A bad request (chat not found, text too long...): retrying cannot help.
+            # A bad request (chat not found, text too long...): retrying cannot help. The
+            # log has the error's type only: Telegram's description may quote the text.
+            logger.error(
+                "A %s (outbox row %s) cannot be delivered: %s",
+                row.purpose,
+                row.id,
+                type(exc).__name__,
+                extra={"purpose": row.purpose},
+            )
+            self._observed(row, "failed")
             finish = partial(
                 self._outbox.finish, row_id=row.id, state=FAILED, error=exc.message[:200]
             )
             await self._record(row.id, finish)
         else:
+            self._observed(row, "sent")
             sent = partial(self._outbox.finish, row_id=row.id, state=SENT, message_id=message_id)
             await self._record(row.id, sent)
         return None
+
+    def _observed(self, row: OutboxRow, outcome: str) -> None:
+        if self._observer is None:
+            return
+        try:
+            self._observer.delivered(row.purpose, outcome)
+        except Exception:  # a counter never stops a message
+            logger.exception("Cannot count a delivery")
 
     async def _again(
         self, row_id: int, retry: Callable[[], Awaitable[None]], again: _Again

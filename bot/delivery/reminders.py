@@ -125,6 +125,8 @@ class Reminders:
         self._again = False
         self._scheduler: AsyncIOScheduler | None = None
         self.next_run: datetime | None = None
+        # How late the last sweep began after its planned moment (for /metrics).
+        self.lag_seconds = 0.0
 
     # Lifecycle
 
@@ -141,6 +143,32 @@ class Reminders:
         async with self._lock:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    async def due_within(self, span: timedelta, *, cap: int = 10_000) -> int:
+        """How many reminders fall due from now to `span` ahead (counted up to `cap` per
+        kind and offset: a gauge, not a bill)."""
+        now = self._clock()
+        count = 0
+        kinds = (
+            (EVENT, self._config.event_offsets),
+            (TRIP, self._config.trip_offsets),
+            (TELEBRIDGE, self._config.telebridge_offsets),
+        )
+        for kind, offsets in kinds:
+            for offset in offsets:
+                found = await self._repo.due(
+                    kind=kind,
+                    offset=timedelta(seconds=offset),
+                    after=now,
+                    until=now + span,
+                    limit=cap,
+                )
+                count += len(found)
+        return count
 
     def poke(self) -> None:
         """Something changed (an event moved, a trip was saved): look again now."""
@@ -168,6 +196,8 @@ class Reminders:
         )
 
     async def _run(self) -> None:
+        if self.next_run is not None:
+            self.lag_seconds = max(0.0, (self._clock() - self.next_run).total_seconds())
         async with self._lock:
             while True:
                 self._again = False

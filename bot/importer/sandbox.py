@@ -347,7 +347,9 @@ class ImportReader:
         # Killed by the CPU limit, or out of memory where MemoryError could not be caught
         # (Python dies with "Cannot allocate" in its own start-up or a C extension).
         tail = errors.decode("utf-8", "replace")[-500:]
-        logger.warning("import file: the reader ended with %s: %s", code, tail)
+        # Only the kind of the error ("MemoryError"): its message may quote the file.
+        kind = tail.strip().rsplit("\n", 1)[-1].split(":", 1)[0][:80]
+        logger.warning("import file: the reader ended with %s: %s", code, kind or "-")
         if "memory" in tail.lower():  # MemoryError, "Cannot allocate memory", OpenBLAS…
             return _refusal("import-error-memory-limit", limit=limits.memory_mb)
         if code < 0:

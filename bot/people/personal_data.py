@@ -15,11 +15,16 @@ A section (a subclass of `DataSection`):
   was erased and what stays (text keys with a `count` argument, shown to the person);
   the notices an erasure causes (a freed seat's new holder) are queued on that `conn`;
 - `expire(conn, before, now)` drops what belongs to things that ended before `before`
-  (the daily retention job); by default it keeps everything.
+  (the daily retention job) and returns how many rows it changed; by default it keeps
+  everything. It may do only a batch: the job commits each call in a transaction of its
+  own and calls again until a call returns 0 (so after a long pause, a year of ended
+  trips, it never holds the store, or the event loop, for long). Each call must make
+  progress: what it has done is no longer found by the next one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import Counter
@@ -266,12 +271,21 @@ class PersonalData:
         )
 
     async def expire(self, *, days: int, now: datetime) -> dict[str, int]:
-        """The retention job: data of things that ended more than `days` ago."""
+        """The retention job: data of things that ended more than `days` ago, each
+        section's in batches, each batch a transaction of its own; between batches the
+        others' updates (and their writes) go first. A failure leaves the batches done
+        before it committed; the next run goes on from there."""
         before = now - timedelta(days=days)
         counts: dict[str, int] = {}
-        async with self._db.transaction() as conn:
-            for section in self._sections:
-                counts[section.key] = await section.expire(conn, before=before, now=now)
+        for section in self._sections:
+            counts[section.key] = 0
+            while True:
+                async with self._db.transaction() as conn:
+                    done = await section.expire(conn, before=before, now=now)
+                counts[section.key] += done
+                if not done:
+                    break
+                await asyncio.sleep(0)
         if any(counts.values()):
             await self._db.wipe_wal()  # as after /forget: nothing left in the WAL
         return counts

@@ -42,6 +42,7 @@ async def on_error(
             update.update_id,
             type(event.exception).__name__,
             exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+            extra={"update_type": update.event_type},
         )
     source = update.message or update.callback_query or update.edited_message
     from_user = getattr(source, "from_user", None)

@@ -23,7 +23,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.early_answer import release_webhook_answer
 from bot.core.i18n import Translations, fit_popup
-from bot.core.logging_setup import current_update_id
+from bot.core.logging_setup import UserRef, current_update_id
 from bot.core.roles import Person, access_of
 from handlers.kit.keyboards import way_on_keyboard
 
@@ -307,7 +307,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         warn = now - self._warned.get(user.id, -1e9) > self.WINDOW * 5
         if warn:
             self._warned[user.id] = now
-        logger.info("Flood from user %s: update dropped", user.id)
+        logger.info("Flood from %s: update dropped", UserRef(user.id))
         t = self._translations.get(user.language_code)
         if isinstance(event.callback_query, CallbackQuery):
             # Every callback query is answered, or the button keeps spinning.

@@ -47,13 +47,9 @@ async def receive_file(
         await message.answer(t("import-refused-member"), reply_markup=way_on_keyboard(t))
         return
     name = document.file_name or ""
-    # Checked before downloading: there is no point fetching 20 MB to refuse them.
-    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
-        size = megabytes(document.file_size)
-        await message.answer(
-            t("import-too-big", name=name, size=size, limit=MAX_FILE_BYTES // MB),
-            reply_markup=way_on_keyboard(t),
-        )
+    # Checked before downloading: there is no point fetching 20 MB to refuse them (or,
+    # from a local Bot API server, reading up to 2 GB from its folder).
+    if await _too_big(message, t, name, document.file_size):
         return
     if detect_format(name) is None:
         await message.answer(
@@ -64,8 +60,14 @@ async def receive_file(
     # Reading a file may take up to IMPORT_TIME_LIMIT: "typing…" stays on the whole time.
     try:
         async with ChatActionSender.typing(bot=bot, chat_id=message.chat.id):
+            file = await bot.get_file(document.file_id)
+            # A document without its size: getFile tells it, still before the download.
+            if document.file_size is None and await _too_big(message, t, name, file.file_size):
+                return
             buffer = io.BytesIO()
-            await bot.download(document, destination=buffer)
+            # From a local Bot API server (TELEGRAM_API_LOCAL) aiogram reads the file at
+            # the absolute path getFile gave instead of downloading it.
+            await bot.download_file(file.file_path or "", destination=buffer)
             summary = await import_file(
                 trips.importing.db,
                 buffer.getvalue(),
@@ -92,6 +94,17 @@ async def receive_file(
     for history_id in summary.roadmap_changes:  # statuses the file changed: followers told
         await roadmap.notices.announce(history_id, now=now)
     delivery.poke_reminders()  # new times, new events: reminders follow at once
+
+
+async def _too_big(message: Message, t: Translator, name: str, size: int | None) -> bool:
+    """Refuse a file over the import's limit, by the size Telegram gives for it."""
+    if size is None or size <= MAX_FILE_BYTES:
+        return False
+    await message.answer(
+        t("import-too-big", name=name, size=megabytes(size), limit=MAX_FILE_BYTES // MB),
+        reply_markup=way_on_keyboard(t),
+    )
+    return True
 
 
 def create_router() -> Router:

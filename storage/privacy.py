@@ -255,12 +255,12 @@ class PrivacyRepo:
         conn: Writer, *, before: datetime, now: datetime, limit: int = RETENTION_BATCH
     ) -> int:
         """Registrations for trips that ended before the moment lose their person: the
-        ended trips by their end (trips_end), their registrations not yet anonymised by
-        a partial index that holds only those (registrations_unanonymised)."""
+        ended trips found by their end (trips_end), their registrations not yet
+        anonymised by a partial index that holds only those (registrations_unanonymised)."""
         ids = await _ids(
             conn,
-            "SELECT r.id FROM trips t JOIN registrations r ON r.trip_id = t.id"
-            " WHERE t.ends_at < ? AND r.anonymised_at IS NULL LIMIT ?",
+            "SELECT id FROM registrations WHERE anonymised_at IS NULL"
+            " AND trip_id IN (SELECT id FROM trips WHERE ends_at < ?) LIMIT ?",
             (before, limit),
         )
         if not ids:
@@ -281,8 +281,8 @@ class PrivacyRepo:
     ) -> int:
         cur = await conn.execute(
             "DELETE FROM reminder_optouts WHERE (kind, target_id, tg_id) IN"
-            " (SELECT o.kind, o.target_id, o.tg_id FROM trips t JOIN reminder_optouts o"
-            " ON o.kind = 'trip' AND o.target_id = t.id WHERE t.ends_at < ? LIMIT ?)",
+            " (SELECT kind, target_id, tg_id FROM reminder_optouts WHERE kind = 'trip'"
+            " AND target_id IN (SELECT id FROM trips WHERE ends_at < ?) LIMIT ?)",
             (before, limit),
         )
         return cur.rowcount
@@ -293,8 +293,8 @@ class PrivacyRepo:
     ) -> int:
         cur = await conn.execute(
             "DELETE FROM event_subscriptions WHERE (event_id, tg_id) IN"
-            " (SELECT s.event_id, s.tg_id FROM events e JOIN event_subscriptions s"
-            " ON s.event_id = e.id WHERE e.ends_at < ? LIMIT ?)",
+            " (SELECT event_id, tg_id FROM event_subscriptions"
+            " WHERE event_id IN (SELECT id FROM events WHERE ends_at < ?) LIMIT ?)",
             (before, limit),
         )
         return cur.rowcount

@@ -6,10 +6,13 @@ to the first in line within one `BEGIN IMMEDIATE`.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from storage.db import Database, Writer, db_time, from_db_time
 
@@ -26,6 +29,22 @@ class RegStatus(StrEnum):
 
 ACTIVE = (RegStatus.PENDING, RegStatus.APPROVED, RegStatus.WAITLISTED)
 SEATED = (RegStatus.PENDING, RegStatus.APPROVED)
+# The order of a trip's list of participants: by status, then within a status those who
+# never waited first, then those who came from the line, in its order.
+LIST_ORDER = (
+    RegStatus.APPROVED,
+    RegStatus.PENDING,
+    RegStatus.WAITLISTED,
+    RegStatus.REJECTED,
+    RegStatus.CANCELLED,
+)
+_LIST_RANK = (
+    "CASE r.status WHEN 'approved' THEN 0 WHEN 'pending' THEN 1"
+    " WHEN 'waitlisted' THEN 2 WHEN 'rejected' THEN 3 ELSE 4 END"
+)
+# More rows than this are made into records in a worker thread: thousands of them (a big
+# trip's export) would otherwise hold the event loop for tens of milliseconds.
+ROWS_ON_LOOP = 200
 
 _COLUMNS = (
     "r.id, r.trip_id, r.tg_id, r.status, r.answers, r.waitlisted_at, r.reject_reason,"
@@ -33,12 +52,12 @@ _COLUMNS = (
     " r.guardian_name, r.guardian_consent_at"
 )
 _WIDTH = 14  # columns in _COLUMNS; the waiting-list position follows
-# Position in line: 1 + the number of people who joined the line earlier.
+# Position in line: 1 + the number of people who joined the line earlier (a range of the
+# index registrations_trip_status, which a row value compares in one go).
 _POSITION = (
     "CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) + 1 FROM registrations w"
     " WHERE w.trip_id = r.trip_id AND w.status = 'waitlisted'"
-    " AND (w.waitlisted_at < r.waitlisted_at"
-    " OR (w.waitlisted_at = r.waitlisted_at AND w.id < r.id))) END"
+    " AND (w.waitlisted_at, w.id) < (r.waitlisted_at, r.id)) END"
 )
 
 
@@ -101,6 +120,20 @@ def _registration(row: tuple) -> Registration:
         guardian_consent_at=from_db_time(row[13]),
         position=row[_WIDTH] if len(row) > _WIDTH else None,
     )
+
+
+def _participants(rows: Sequence[Any]) -> list[Participant]:
+    return [
+        Participant(
+            registration=_registration(tuple(row[: _WIDTH + 1])),
+            full_name=row[_WIDTH + 1],
+            organisation=row[_WIDTH + 2],
+            role=row[_WIDTH + 3],
+            city_id=row[_WIDTH + 4],
+            phone=row[_WIDTH + 5],
+        )
+        for row in rows
+    ]
 
 
 class RegistrationRepo:
@@ -272,46 +305,84 @@ class RegistrationRepo:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Participant]:
-        """Registrations with contact fields; positions numbered in one pass (a window),
-        not with a count per row, so a long waiting list exports quickly. Without a
-        `limit`, all of them (`offset` then must be 0)."""
-        condition = ""
-        params: list[object] = [trip_id]
-        if statuses:
-            condition = f" AND r.status IN ({', '.join('?' for _ in statuses)})"
-            params.extend(statuses)
-        # No portable "no limit": SQLite refuses LIMIT NULL, PostgreSQL a negative one.
-        page = ""
-        if limit is not None:
-            page = " LIMIT ? OFFSET ?"
-            params += [limit, offset]
-        elif offset:
-            raise ValueError("an offset needs a limit")
+        """Registrations with contact fields, in the list's order (`LIST_ORDER`, then
+        within a status those who never waited first, then the line's order). Without a
+        `limit`, all of them (`offset` then must be 0): positions in line numbered in one
+        pass (a window), not with a count per row, so a long waiting list exports quickly.
+
+        A page (`limit`) is read without sorting the trip: the counts by status say which
+        statuses the page spans and how many rows of each to skip, and each status's rows
+        come in order from the index registrations_trip_status (trip, status, time in
+        line, id), skipped in the index alone; only the page's rows are read in full."""
+        wanted = tuple(status for status in LIST_ORDER if not statuses or status in statuses)
+        if limit is None:
+            if offset:
+                raise ValueError("an offset needs a limit")
+            return await self._all_participants(trip_id, wanted)
+        counts = await self.counts(trip_id=trip_id)
+        parts: list[tuple[RegStatus, int, int]] = []  # (status, rows, skipped)
+        skip, left = max(offset, 0), limit
+        for status in wanted:
+            present = counts.get(status, 0)
+            if left <= 0:
+                break
+            if skip >= present:
+                skip -= present
+                continue
+            take = min(left, present - skip)
+            parts.append((status, take, skip))
+            left -= take
+            skip = 0
+        if not parts:
+            return []
+        # NULLS FIRST: SQLite's order for ASC anyway (so it reads the index in order),
+        # not PostgreSQL's (which sorts the status's rows to give it).
+        union = " UNION ALL ".join(
+            "SELECT id FROM (SELECT id FROM registrations WHERE trip_id = ? AND status = ?"  # noqa: S608
+            f" ORDER BY waitlisted_at NULLS FIRST, id LIMIT ? OFFSET ?) AS part{index}"
+            for index in range(len(parts))
+        )
+        params: list[object] = []
+        for part_status, take, skipped in parts:
+            params += [trip_id, part_status, take, skipped]
+        async with self._db.read.execute(
+            f"SELECT {_COLUMNS}, NULL, p.full_name, p.organisation, p.role,"  # noqa: S608
+            " p.city_id, p.phone FROM registrations r LEFT JOIN people p ON p.tg_id = r.tg_id"
+            f" WHERE r.id IN ({union})"
+            f" ORDER BY {_LIST_RANK}, r.waitlisted_at NULLS FIRST, r.id",
+            params,
+        ) as cur:
+            page = _participants(await cur.fetchall())
+        # The waiting list's rows of the page are consecutive in the line, from the
+        # position after those skipped: numbered without a count per row.
+        first = next((skipped for part, _, skipped in parts if part == RegStatus.WAITLISTED), 0)
+        numbered, waiting = [], 0
+        for participant in page:
+            if participant.registration.status != RegStatus.WAITLISTED:
+                numbered.append(participant)
+                continue
+            waiting += 1
+            registration = replace(participant.registration, position=first + waiting)
+            numbered.append(replace(participant, registration=registration))
+        return numbered
+
+    async def _all_participants(
+        self, trip_id: int, statuses: tuple[str, ...]
+    ) -> list[Participant]:
+        marks = ", ".join("?" for _ in statuses)
         async with self._db.read.execute(
             "WITH line AS (SELECT id, ROW_NUMBER() OVER (ORDER BY waitlisted_at, id) AS position"  # noqa: S608
             " FROM registrations WHERE trip_id = ? AND status = 'waitlisted')"
             f" SELECT {_COLUMNS}, line.position, p.full_name, p.organisation, p.role,"
             " p.city_id, p.phone FROM registrations r LEFT JOIN people p ON p.tg_id = r.tg_id"
-            f" LEFT JOIN line ON line.id = r.id WHERE r.trip_id = ?{condition}"
-            # Within a status, those who never waited first (NULLS FIRST: SQLite's order,
-            # not PostgreSQL's), then those who came from the line, in its order.
-            " ORDER BY CASE r.status WHEN 'approved' THEN 0 WHEN 'pending' THEN 1"
-            " WHEN 'waitlisted' THEN 2 WHEN 'rejected' THEN 3 ELSE 4 END,"
-            f" r.waitlisted_at NULLS FIRST, r.id{page}",
-            [trip_id, *params],
+            f" LEFT JOIN line ON line.id = r.id WHERE r.trip_id = ? AND r.status IN ({marks})"
+            f" ORDER BY {_LIST_RANK}, r.waitlisted_at NULLS FIRST, r.id",
+            [trip_id, trip_id, *statuses],
         ) as cur:
             rows = await cur.fetchall()
-        return [
-            Participant(
-                registration=_registration(tuple(row[: _WIDTH + 1])),
-                full_name=row[_WIDTH + 1],
-                organisation=row[_WIDTH + 2],
-                role=row[_WIDTH + 3],
-                city_id=row[_WIDTH + 4],
-                phone=row[_WIDTH + 5],
-            )
-            for row in rows
-        ]
+        if len(rows) > ROWS_ON_LOOP:
+            return await asyncio.to_thread(_participants, rows)
+        return _participants(rows)
 
     async def active_people(self, *, trip_id: int, conn: Writer | None = None) -> list[int]:
         async with (conn or self._db.read).execute(

@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -262,7 +261,7 @@ def test_pseudonyms_are_keyed_and_stable(monkeypatch: pytest.MonkeyPatch) -> Non
     assert f"{UserRef(PLANTED_ID)}" == pseudonym(PLANTED_ID, derived)
 
 
-def test_debug_is_for_our_own_lines_only(logs: Any) -> None:
+def test_debug_is_for_our_own_lines_only(logs: Captured) -> None:
     """LOG_LEVEL=DEBUG: libraries' debug lines (aiosqlite logs each query with its
     parameters, aiogram's scenes the form data) stay off."""
     setup_logging("DEBUG", format="json", id_key=KEY, stream=logs.json)

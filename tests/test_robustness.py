@@ -83,7 +83,9 @@ async def test_aiogram_keeps_its_outer_middlewares_where_it_puts_them(app: Runni
         "ErrorsMiddleware",  # aiogram's, in aiogram's order
         "UserContextMiddleware",
         "FSMContextMiddleware",
-        "UpdateTracker",  # then ours
+        "UpdateMetrics",  # then ours: /metrics counts what came
+        "UpdateTracker",
+        "HandlerCalls",  # a handler's replies may be sent again after a 429
         "ThrottlingMiddleware",
         "PersonMiddleware",
     ]

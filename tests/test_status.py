@@ -317,11 +317,10 @@ async def test_pending_migrations_are_reported_and_nothing_is_applied(
     report = await collect(settings)
     assert [p.key for p in report.problems] == ["migrations_pending"]
     assert report.code == Code.ATTENTION
-    assert [name[:15] for name in report.schema.pending] == ["0012_operations"]
+    pending = report.schema.pending
+    assert pending[0].startswith("0012_operations")
     lines = render_text(report).splitlines()
-    assert any(
-        line.startswith("  Миграции: применено 11, ожидают 1: 0012_operations") for line in lines
-    )
+    assert f"  Миграции: применено 11, ожидают {len(pending)}: {', '.join(pending)}" in lines
     assert lines[lines.index("Ночные задачи (в 03:00)") + 1] == "  — (нужна миграция 0012)"
     assert "  Сочи: 0" in lines  # what the schema has is still shown
     data = json.loads(render_json(report))

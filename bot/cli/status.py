@@ -214,7 +214,7 @@ async def _reminders_today(db: Database, settings: Settings, now: datetime) -> R
     queries.append((TELEBRIDGE_HELD, 0))
     repo = ReminderRepo(db)
     counts = []
-    for after in (start - second, max(now, start - second)):
+    for after in (start - second, now):  # the whole day, and what is still ahead
         count = 0
         for kind, offset in queries:
             due = await repo.due(
@@ -325,7 +325,7 @@ async def collect(settings: Settings, *, now: datetime | None = None) -> Report:
         await _read_database(settings, report)
     except BaseException:
         telegram.cancel()
-        with contextlib.suppress(BaseException):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
             await telegram
         raise
     if settings.backup_dir is not None:

@@ -58,6 +58,8 @@ class TelegramCalls(BaseRequestMiddleware):
         bot: Any,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if isinstance(method, GetUpdates):
+            self.last_poll = time.monotonic()  # asking: the loop is alive
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import Token
 from datetime import datetime
 from typing import Any
 
@@ -186,13 +187,17 @@ class HandlerMetrics(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         router = data.get("event_router")
         capability = capability_of(getattr(router, "name", None))
-        token = current_capability.set(capability)
+        token: Token[str | None] | None = current_capability.set(capability)
         began = time.perf_counter()
         try:
             return await handler(event, data)
         except Exception:
             self._metrics.handler_errors.labels(capability).inc()
+            # Left set for the error handler's log line and error report (each update is
+            # handled in a task of its own, so it goes with the task).
+            token = None
             raise
         finally:
             self._metrics.handled.labels(capability).observe(time.perf_counter() - began)
-            current_capability.reset(token)
+            if token is not None:
+                current_capability.reset(token)

@@ -4,8 +4,8 @@ large type and Cyrillic labels (DejaVu Sans, which comes with matplotlib).
 matplotlib is imported only when a chart is drawn: it costs some 30 MB, which a bot that
 never makes a report should not carry. It draws on a `Figure` with the Agg canvas
 directly (no pyplot and no global state), so `render_png` can run in a thread.
-The labels are made from the translations before (in the event loop), the drawing
-needs nothing but figures and strings.
+The labels are made from the translations first (`chart_labels`, in the same worker
+thread: bot/reports/service.py), so the drawing needs nothing but figures and strings.
 """
 
 from __future__ import annotations

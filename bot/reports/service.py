@@ -42,12 +42,17 @@ def file_stem(period: Period, city: City | None) -> str:
     return f"{stem}-{city.code}" if city else stem
 
 
-async def render(t: Translator, figures: ReportFigures) -> Report:
-    """Both files; the texts are made here, the drawing and writing in a thread."""
+def _files(t: Translator, figures: ReportFigures) -> tuple[bytes, bytes]:
+    """The chart (PNG) and the table (XLSX), texts included: blocking, a second or so."""
     labels = report_chart.chart_labels(t, figures)
     sheets = report_xlsx.sheets(t, figures)
-    png = await asyncio.to_thread(report_chart.render_png, figures, labels)
-    xlsx = await asyncio.to_thread(report_xlsx.build_workbook, sheets)
+    return report_chart.render_png(figures, labels), report_xlsx.build_workbook(sheets)
+
+
+async def render(t: Translator, figures: ReportFigures) -> Report:
+    """Both files, made in a worker thread: their texts too (a table of a long period is
+    thousands of cells), so that the event loop only waits."""
+    png, xlsx = await asyncio.to_thread(_files, t, figures)
     stem = file_stem(figures.period, figures.city)
     return Report(figures, ReportFile(f"{stem}.png", png), ReportFile(f"{stem}.xlsx", xlsx))
 

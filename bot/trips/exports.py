@@ -149,6 +149,20 @@ def build_csv(table: Table) -> bytes:
     return output.getvalue().encode("utf-8-sig")
 
 
+def _files(
+    t: Translator,
+    questions: list[Question],
+    participants: list[Participant],
+    cities: dict[int, City],
+    zone: str,
+    *,
+    for_minors: bool,
+) -> tuple[bytes, bytes]:
+    """Both files' contents (XLSX, CSV): blocking, seconds for thousands of rows."""
+    table = participants_table(t, questions, participants, cities, zone, for_minors=for_minors)
+    return build_xlsx(table, sheet_title=t.button("export-sheet")), build_csv(table)
+
+
 async def export_trip(
     trips: TripRepo,
     registrations: RegistrationRepo,
@@ -163,13 +177,17 @@ async def export_trip(
 ) -> TripExport | None:
     """Both files for a trip, or None if there is no such trip. An export of personal
     data is an organiser's action: it goes to the audit log. Times are in `zone`, the
-    city of the organiser who asked for it (who reads the file)."""
+    city of the organiser who asked for it (who reads the file).
+
+    The table and both files are made in a worker thread: for a trip of thousands they
+    take seconds of CPU, which on the event loop would keep everybody else waiting."""
     trip = await trips.get(trip_id=trip_id)
     if trip is None:
         return None
     questions = await trips.questions(trip_id=trip_id)
     participants = await registrations.participants(trip_id=trip_id)
-    table = participants_table(
+    xlsx, csv_file = await asyncio.to_thread(
+        _files,
         t,
         questions,
         participants,
@@ -177,8 +195,6 @@ async def export_trip(
         zone,
         for_minors=trip.for_minors,
     )
-    # Building a workbook of thousands of rows takes a while: off the event loop.
-    xlsx = await asyncio.to_thread(build_xlsx, table, sheet_title=t.button("export-sheet"))
     stem = f"trip-{trip.id}-participants-{local_text(now, zone, 'stamp')}"
     if participants:
         await audit_log.add(
@@ -194,5 +210,5 @@ async def export_trip(
         trip=trip,
         count=len(participants),
         xlsx=ExportFile(f"{stem}.xlsx", xlsx),
-        csv=ExportFile(f"{stem}.csv", build_csv(table)),
+        csv=ExportFile(f"{stem}.csv", csv_file),
     )

@@ -21,7 +21,10 @@ goes back in the webhook's HTTP response (WEBHOOK_ANSWER_IN_RESPONSE).
 (dropped afterwards) instead of a SQLite file.
 
 Run: .venv/bin/python -m bench.registration_rush [--users N] [--seats S] [--spread SECONDS]
-     [--webhook [--answer-in-response]] [--database-url URL]
+     [--webhook [--answer-in-response]] [--database-url URL] [--no-metrics]
+
+`--no-metrics`: METRICS_PORT=0, so nothing is counted for /metrics (the default counts,
+as the bot does); the two side by side give what the metrics cost.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ def _line(
     cpu: float,
     mode: str,
     store: str,
+    metrics: bool = True,
 ) -> str:
     approved = counts.get("approved", 0)
     waitlisted = counts.get("waitlisted", 0)
@@ -107,6 +111,7 @@ def _line(
         f" waitlisted={waitlisted} lost={lost} p50_ms={cuts[49] * 1000:.0f}"
         f" p95_ms={cuts[94] * 1000:.0f} total_s={outcome.total:.2f}"
         f" cpu_ms_per_registration={cpu * 1000 / users:.2f} mode={mode} store={store}"
+        f" metrics={'on' if metrics else 'off'}"
     )
 
 
@@ -207,6 +212,7 @@ async def run(
     webhook: bool = False,
     answer_in_response: bool = False,
     database_url: str | None = None,
+    metrics: bool = True,
 ) -> str:
     context = multiprocessing.get_context("spawn")
     pipe, child_pipe = context.Pipe()
@@ -233,6 +239,8 @@ async def run(
                     Path(folder) / "bench.sqlite3",
                     flood_limit=100,
                     database_url=store_url,
+                    # The counters and histograms /metrics shows (0: none kept).
+                    metrics_port=free_port() if metrics else 0,
                     **hook,
                 )
                 db = await open_database(settings)
@@ -282,6 +290,7 @@ async def run(
         if webhook
         else "polling",
         store=store_name(database_url),
+        metrics=metrics,
     )
 
 
@@ -349,6 +358,9 @@ def main() -> None:
         help="with --webhook: answer presses in the webhook's HTTP response",
     )
     parser.add_argument("--database-url", help="postgresql://... (default: a SQLite file)")
+    parser.add_argument(
+        "--no-metrics", action="store_true", help="METRICS_PORT=0: nothing counted for /metrics"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.in_process:
@@ -362,6 +374,7 @@ def main() -> None:
                 webhook=args.webhook,
                 answer_in_response=args.answer_in_response,
                 database_url=args.database_url,
+                metrics=not args.no_metrics,
             )
         )
     print(line)  # a benchmark prints its figures

@@ -45,6 +45,7 @@ ANY_CHECK = re.compile(r"\bCHECK\s*\(", re.I)
 NATURAL_KEYS = frozenset(
     {
         "people.tg_id",
+        "erasures.tg_id",
         "roadmap_followers.tg_id",
         "reminder_sweeps.id",
         "schema_migrations.version",

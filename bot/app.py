@@ -100,7 +100,7 @@ from storage.events import EventRepo
 from storage.fsm import DatabaseStorage
 from storage.institutions import InstitutionRepo
 from storage.invites import InviteRepo
-from storage.operations import ErasureRepo, outbox_depth
+from storage.operations import ErasureRepo, JobRunRepo, outbox_depth
 from storage.outbox import OutboxRepo
 from storage.people import PersonRepo
 from storage.privacy import PrivacyRepo
@@ -380,6 +380,7 @@ def create_health(
     async def read_gauges() -> None:
         for state, count in (await outbox_depth(db)).items():
             metrics.outbox.labels(state).set(count)
+        metrics.job_runs((await JobRunRepo(db).all()).values())
         if sending_parts() is not None:
             metrics.reminders_due.set(await duties.reminders.due_within(REMINDERS_AHEAD))
             metrics.scheduler_lag.set(duties.reminders.lag_seconds)
@@ -388,10 +389,9 @@ def create_health(
 
 
 def count_updates(dp: Dispatcher, metrics: Metrics | None) -> None:
-    if metrics is None:
-        return
-    # Counted as they come (a webhook's repeats already dropped), floods included.
-    dp.update.outer_middleware(UpdateMetrics(metrics))
+    if metrics is not None:
+        # Counted as they come (a webhook's repeats already dropped), floods included.
+        dp.update.outer_middleware(UpdateMetrics(metrics))
     for name, observer in dp.observers.items():
         if name not in ("update", "error"):
             # Inherited by every nested router: the capability whose handler ran.

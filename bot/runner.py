@@ -135,12 +135,14 @@ def build_webhook_app(
     app.on_shutdown.append(close_session)  # after the dispatcher's shutdown, which may send
 
     async def tell_telegram(_: web.Application) -> None:
+        dp["readiness"].webhook_set = False
         await bot.set_webhook(
             # Checked at start-up: webhook mode is only entered with a URL set.
             settings.webhook_url,  # type: ignore[arg-type]
             secret_token=secret,
             allowed_updates=dp.resolve_used_update_types(),
         )
+        dp["readiness"].webhook_set = True
 
     if set_webhook:
         app.on_startup.append(tell_telegram)

@@ -6,7 +6,8 @@ CREATE TABLE maintenance_runs (
     duration_seconds DOUBLE PRECISION,
     outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed')),
     detail TEXT NOT NULL DEFAULT '',
-    last_success_at TIMESTAMPTZ
+    last_success_at TIMESTAMPTZ,
+    failure_told_at TIMESTAMPTZ
 );
 
 CREATE TABLE erasures (

@@ -9,7 +9,9 @@ CREATE TABLE maintenance_runs (
     outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed')),
     -- What the run did or why it failed, for the operator (no personal data).
     detail TEXT NOT NULL DEFAULT '',
-    last_success_at TEXT
+    last_success_at TEXT,
+    -- When a failure was told to the admins; cleared by the next success (told once).
+    failure_told_at TEXT
 );
 
 -- People who had their data erased (/forget): only the Telegram id and the moment, so

@@ -3,8 +3,10 @@ that a restore applies again."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from storage.db import Database, Writer, db_time, from_db_time
 from storage.dialect import POSTGRES
@@ -19,6 +21,7 @@ class JobRun:
     outcome: str  # running | ok | failed
     detail: str
     last_success_at: datetime | None
+    failure_told_at: datetime | None = None  # a failure told to the admins, until a success
 
 
 class JobRunRepo:
@@ -37,13 +40,22 @@ class JobRunRepo:
 
     @staticmethod
     async def finished(
-        conn: Writer, job: str, *, at: datetime, seconds: float, ok: bool, detail: str
+        conn: Writer,
+        job: str,
+        *,
+        at: datetime,
+        seconds: float,
+        ok: bool,
+        detail: str,
+        told: bool = False,
     ) -> None:
-        """Inside the transaction that also queues what the outcome causes (a notice)."""
+        """Inside the transaction that also queues what the outcome causes (`told`: the
+        failure was told to the admins)."""
         await conn.execute(
             "UPDATE maintenance_runs SET finished_at = ?, duration_seconds = ?,"
             " outcome = ?, detail = ?,"
-            " last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END"
+            " last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END,"
+            " failure_told_at = CASE WHEN ? THEN NULL WHEN ? THEN ? ELSE failure_told_at END"
             " WHERE job = ?",
             (
                 at,
@@ -52,6 +64,9 @@ class JobRunRepo:
                 detail[:500],
                 ok,
                 at,
+                ok,
+                told,
+                at,
                 job,
             ),
         )
@@ -59,7 +74,7 @@ class JobRunRepo:
     async def all(self) -> dict[str, JobRun]:
         async with self._db.read.execute(
             "SELECT job, started_at, finished_at, duration_seconds, outcome, detail,"
-            " last_success_at FROM maintenance_runs ORDER BY job"
+            " last_success_at, failure_told_at FROM maintenance_runs ORDER BY job"
         ) as cur:
             rows = await cur.fetchall()
         return {
@@ -71,6 +86,7 @@ class JobRunRepo:
                 outcome=row[4],
                 detail=row[5],
                 last_success_at=from_db_time(row[6]),
+                failure_told_at=from_db_time(row[7]),
             )
             for row in rows
         }
@@ -129,3 +145,19 @@ async def schema_version(db: Database) -> int:
     async with db.lookup.execute("SELECT MAX(version) FROM schema_migrations") as cur:
         row = await cur.fetchone()
     return int(row[0] or 0) if row else 0
+
+
+def erasures_in_file(path: Path) -> dict[int, datetime]:
+    """The erasures a SQLite backup file holds (opened read-only; {} when it holds none or
+    cannot be read). Blocking: run it in a thread."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return {}
+    try:
+        rows = conn.execute("SELECT tg_id, erased_at FROM erasures").fetchall()
+    except sqlite3.Error:  # a backup from before the list existed, or not a database
+        return {}
+    finally:
+        conn.close()
+    return {int(row[0]): db_time(row[1]) for row in rows}

@@ -159,6 +159,20 @@ class ReminderRepo:
         async with self._db.read.execute(sql, params) as cur:
             return [_due(kind, tuple(row)) for row in await cur.fetchall()]
 
+    async def count_due(
+        self, *, kind: ReminderKind, offset: timedelta, after: datetime, until: datetime
+    ) -> int:
+        """How many reminders `due` would give, people who blocked the bot left out,
+        counted in the database (a gauge and the status screen, without the rows)."""
+        sql = (
+            "SELECT COUNT(*) FROM (" + _DUE_SQL[kind] + ") due"  # noqa: S608 - constant
+            " WHERE due.blocked_at IS NULL"
+        )
+        params = (after + offset, until + offset, 0, 0)
+        async with self._db.read.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
     async def next_end(self, *, after: datetime) -> datetime | None:
         """The earliest end after a moment among agreed telebridges (their follow-up)."""
         async with self._db.read.execute(

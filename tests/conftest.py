@@ -45,6 +45,9 @@ def make_settings(telegram: FakeTelegram, db_path: Path, **overrides: Any) -> Se
         "database_url": store_url_for(db_path),
         "admin_ids": frozenset({ADMIN_ID}),
         "flood_limit": 100,  # tests type faster than people; flood control has its own test
+        # Counted as in a real bot (no server is started in-process: tests/test_health.py
+        # starts one), whatever METRICS_PORT the processes the tests start get.
+        "metrics_port": 9464,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -99,6 +102,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The bots the tests start as processes serve no health port unless a test gives
+    # them one (a free one): 9464, the default, may be taken on the machine, and two
+    # bots of one test would collide on it.
+    os.environ.setdefault("METRICS_PORT", "0")
     config.addinivalue_line(
         "markers",
         "dead_end_allowed(reason): the test leaves a person on a message with no button"

@@ -814,6 +814,9 @@ class FakeTelegram:
         # getFile answers a file's absolute path there (the file is written to it) instead
         # of a path to download, without the 20 MB limit, and nothing is served over HTTP.
         self.local_dir: Path | None = None
+        # False: the local server's folder is not mounted where the bot runs (the paths
+        # it hands out lead nowhere on the bot's machine).
+        self.local_dir_mounted = True
         self.downloads: list[str] = []  # file paths asked for over HTTP (/file/bot.../...)
 
         self._updates: list[dict[str, Any]] = []
@@ -1568,8 +1571,9 @@ class FakeTelegram:
         file_path = stored.file_path
         if self.local_dir is not None:
             local = self.local_dir.resolve() / stored.file_path
-            local.parent.mkdir(parents=True, exist_ok=True)
-            local.write_bytes(stored.content)
+            if self.local_dir_mounted:
+                local.parent.mkdir(parents=True, exist_ok=True)
+                local.write_bytes(stored.content)
             file_path = str(local)
         elif len(stored.content) > MAX_DOWNLOAD_BYTES:
             raise _bad("file is too big")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import signal
 import socket
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.operations.health import bind_metrics_socket
+from bot.core.logging_setup import current_capability
+from bot.operations.health import POLL_SILENCE, bind_metrics_socket
 from tests.conftest import TOKEN, RunningBot, TgUser, make_settings, onboard, store_url_for
 from tests.fake_telegram import FakeTelegram
 from tests.processes import free_port
@@ -114,10 +117,13 @@ async def test_readyz_turns_503_when_the_delivery_engine_stops(
     assert status == 200, body
     await app.stop()  # polling stops: no more getUpdates
     readiness = app.dp["readiness"]
-    readiness.calls.last_poll = None
+    last = readiness.calls.last_poll
+    assert last is not None and time.monotonic() - last < POLL_SILENCE
+    # A minute of silence later (not waited for: the last call is dated back).
+    readiness.calls.last_poll = last - POLL_SILENCE
     status, _, body = await _get(base + "/readyz")
     failed = json.loads(body)["failed"]
-    assert status == 503 and "updates" in failed and "delivery_engine" in failed
+    assert status == 503 and "polling loop" in failed["updates"]
     await app.start()  # for the fixture's stop (the health server outlives the bot here)
 
 
@@ -197,7 +203,6 @@ async def test_the_bot_serves_them_on_metrics_port(
         await _until(ready)
         status, _, page = await _get(base + "/metrics")
         assert status == 200 and "pobratim_updates_received" in page
-        # Only on 127.0.0.1, by default: not on the machine's other addresses.
         assert (await _get(base + "/healthz"))[0] == 200
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -236,3 +241,116 @@ async def test_metrics_off_with_port_zero(telegram: FakeTelegram, db_path: Path)
         assert app.db is not None and app.db.query_observer is None
     finally:
         await app.stop()
+
+
+class _Capabilities(logging.Handler):
+    """What capability the log lines of the error handler carry."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str | None] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(current_capability.get())
+
+
+@pytest.mark.parametrize("port", [0, 9464])
+async def test_the_error_handler_knows_the_capability_with_metrics_on_or_off(
+    telegram: FakeTelegram, db_path: Path, port: int
+) -> None:
+    app = RunningBot(telegram, make_settings(telegram, db_path, metrics_port=port))
+    await app.start()
+    catcher = _Capabilities()
+    errors = logging.getLogger("handlers.kit.errors")
+    errors.addHandler(catcher)
+    try:
+        person = TgUser(app, 7301, first_name="Зоя")
+        await onboard(person, name="Зоя Плантова")
+        telegram.fail_next("sendMessage", error_code=500, chat_id=person.id)
+        await person.send("/profile")
+        assert "Что-то пошло не так" in person.last_text
+    finally:
+        errors.removeHandler(catcher)
+        await app.stop()
+    assert catcher.seen == ["people"]
+
+
+async def test_job_gauges_come_from_the_database_after_a_restart(
+    telegram: FakeTelegram, db_path: Path, tmp_path: Path
+) -> None:
+    """The last backup is seen in /metrics after a restart, and in a process that did
+    not run it: the gauges are read from the database, not only from this process."""
+    settings = make_settings(
+        telegram, db_path, metrics_port=free_port(), backup_dir=tmp_path / "backups"
+    )
+    app = RunningBot(telegram, settings)
+    await app.start()
+    outcomes = await app.dp["housekeeping"].run_nightly()
+    assert all(outcome.ok for outcome in outcomes.values()), outcomes
+    await app.stop()
+
+    again = RunningBot(telegram, settings)  # a new process, as after a restart
+    await again.start()
+    health = again.dp["health"]
+    await health.start(bind_metrics_socket("127.0.0.1", settings.metrics_port))
+    try:
+        _, _, page = await _get(f"http://127.0.0.1:{settings.metrics_port}/metrics")
+    finally:
+        await health.stop()
+        await again.stop()
+    backup = _value(page, "pobratim_last_successful_backup_timestamp_seconds")
+    assert abs(backup - time.time()) < 600
+    for job in ("retention", "upkeep", "backup"):
+        assert _value(page, "pobratim_job_last_success", job=job) == 1
+        assert _value(page, "pobratim_job_last_run_timestamp_seconds", job=job) > 0
+
+
+async def test_a_handler_reply_retried_after_429_is_counted(
+    watched: tuple[RunningBot, str],
+) -> None:
+    app, base = watched
+    person = TgUser(app, 7302, first_name="Ян")
+    await onboard(person, name="Ян Янов")
+    app.telegram.fail_next("sendMessage", error_code=429, retry_after=1, chat_id=person.id)
+    await person.send("/help")
+    assert "Что-то пошло не так" not in person.last_text
+    _, _, page = await _get(base + "/metrics")
+    assert _value(page, "pobratim_handler_call_retries_total", method="sendMessage") == 1
+    assert _value(page, "pobratim_telegram_429_total") >= 1
+
+
+async def test_in_webhook_mode_ready_once_the_webhook_is_set(
+    telegram: FakeTelegram, db_path: Path, tmp_path: Path
+) -> None:
+    port, hook_port = free_port(), free_port()
+    env = _env(
+        telegram,
+        db_path,
+        METRICS_PORT=str(port),
+        WEBHOOK_URL="https://bot.example.org/tg/hook",
+        WEBHOOK_SECRET="s3cr3t",
+        WEBHOOK_HOST="127.0.0.1",
+        WEBHOOK_PORT=str(hook_port),
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        async def ready() -> bool:
+            return (await _get(base + "/readyz"))[0] == 200
+
+        await _until(ready)
+        assert telegram.webhook is not None  # told to Telegram before it said ready
+        assert telegram.get_updates_calls == 0  # no polling: the webhook takes updates
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 0, err.decode()

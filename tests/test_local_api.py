@@ -137,3 +137,22 @@ async def test_a_document_without_its_size_is_measured_by_get_file(
     assert len(app.telegram.calls_of("getFile")) == 1
     assert app.telegram.downloads == []
     assert await count_rows(app.db) == EMPTY
+
+
+async def test_a_server_folder_that_is_not_mounted_is_explained(
+    app: RunningBot, admin: TgUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The paths a local server hands out lead nowhere when its folder is not mounted on
+    the bot's machine: the organiser is told it is not their file's fault, the operator
+    gets one ERROR line, and nothing is imported."""
+    assert app.db is not None
+    app.telegram.local_dir_mounted = False
+    await send_file(admin, "plan.yaml", good_file().encode())
+    assert "Не получилось прочитать присланный файл на сервере бота" in admin.last_text
+    assert "Что-то пошло не так" not in admin.last_text
+    assert any(
+        "local Bot API server's file cannot be read" in r.message
+        for r in caplog.records
+        if r.levelname == "ERROR"
+    )
+    assert await count_rows(app.db) == EMPTY

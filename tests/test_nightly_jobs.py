@@ -27,6 +27,7 @@ from bot.operations.housekeeping import (
     Housekeeping,
     HousekeepingConfig,
 )
+from bot.operations.instance_lock import hold
 from bot.people.personal_data import PersonalData
 from storage.cities import CityRepo
 from storage.db import Database, Writer, utc_now
@@ -281,9 +282,10 @@ async def make_app(telegram: FakeTelegram, db_path: Path) -> Any:
         await app.stop()
 
 
-async def _cli(tmp_path: Path, db_path: Path, *args: str) -> tuple[int, str, str]:
+async def _cli(tmp_path: Path, db_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
     env = {
         **os.environ,
+        **extra,
         "BOT_TOKEN": "123456789:AAH-test-token-for-the-fake-server-0",
         "DATABASE_PATH": str(db_path),
         "DATABASE_URL": store_url_for(db_path) or "",
@@ -360,3 +362,89 @@ async def _all(app: RunningBot, sql: str) -> list[Any]:
     assert app.db is not None
     async with app.db.read.execute(sql) as cur:
         return list(await cur.fetchall())
+
+
+async def test_told_once_even_when_a_run_was_cut_short_in_between(tmp_path: Path) -> None:
+    db = await _database(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", "utf-8")
+    try:
+        told: list[str] = []
+        clock = Clock(datetime(2027, 3, 2, 0, 0, tzinfo=UTC))
+        jobs = _housekeeping(db, tmp_path, clock, backup_dir=blocker, told=told)
+        await jobs.run_nightly()
+        clock.moment += timedelta(days=1)
+        await JobRunRepo(db).started(BACKUP, at=clock.moment)  # the process died mid-copy
+        clock.moment += timedelta(hours=1)
+        await jobs.run_nightly()  # still failing: not told again
+        assert len(told) == 1
+    finally:
+        await db.close()
+
+
+async def test_a_catch_up_after_the_nights_run_does_nothing_twice(tmp_path: Path) -> None:
+    """Started at 02:59 after a missed night: the run at 03:00 does everything, and the
+    catch-up that follows finds nothing left to make up."""
+    db = await _database(tmp_path)
+    folder = tmp_path / "backups"
+    try:
+        clock = Clock(datetime(2027, 3, 1, 23, 59, tzinfo=UTC))
+        jobs = _housekeeping(db, tmp_path, clock, backup_dir=folder)
+        assert jobs.missed(await JobRunRepo(db).all(), clock()) == [RETENTION, UPKEEP, BACKUP]
+        clock.moment = datetime(2027, 3, 2, 0, 0, tzinfo=UTC)
+        await jobs.run_nightly()  # the night's run
+        clock.moment += timedelta(seconds=30)
+        assert await jobs.run_nightly(only=(RETENTION, UPKEEP, BACKUP)) == {}  # the catch-up
+        assert len(backups_in(folder)) == 1
+    finally:
+        await db.close()
+
+
+async def test_a_restore_is_refused_while_a_bot_holds_the_file(
+    tmp_path: Path, db_path: Path, make_app: Any
+) -> None:
+    app: RunningBot = await make_app()
+    if app.settings.sqlite_file is None:
+        pytest.skip("the bot's lock is on a SQLite file; this pass keeps the data in PostgreSQL")
+    await app.stop()
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    code, _, err = await _cli(tmp_path, db_path, "backup", str(copies))
+    assert code == 0, err
+    [copy] = backups_in(copies)
+    with hold(db_path):  # as the running bot holds it
+        code, out, err = await _cli(tmp_path, db_path, "restore", str(copy))
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "занята" in err, err
+    assert "восстановлена" not in out
+    assert not list(db_path.parent.glob("*.before-restore-*"))  # nothing was touched
+    await app.start()
+
+
+async def test_erasures_are_read_from_newer_backups_when_the_database_is_lost(
+    tmp_path: Path, db_path: Path, make_app: Any, telegram: FakeTelegram
+) -> None:
+    folder = tmp_path / "nightly"
+    app: RunningBot = await make_app(backup_dir=folder)
+    if app.settings.sqlite_file is None:
+        pytest.skip("a PostgreSQL dump cannot be read without restoring it")
+    late = TgUser(app, 3201, first_name="Поздняя")
+    await onboard(late, name="Зоя Плантова")
+    housekeeping = app.dp["housekeeping"]
+    old = await housekeeping.run_backup()  # the backup to restore: she is in it
+    await late.send("/forget")
+    await late.press("🗑 Да, удалить мои данные")
+    await asyncio.sleep(1.1)  # backups are named to the second
+    newer = await housekeeping.run_backup()  # made after her /forget
+    assert not isinstance(old, str) and not isinstance(newer, str)
+    await app.stop()
+    for path in db_path.parent.glob(db_path.name + "*"):  # the database is lost
+        if not path.name.endswith(".lock"):
+            path.unlink()
+    env_backup = {"BACKUP_DIR": str(folder)}
+    code, out, err = await _cli(tmp_path, db_path, "restore", str(old.path), **env_backup)
+    assert code == 0, err
+    assert "Данные 1 человек" in out and "не прочитан" not in out
+    await app.start()
+    people = await _all(app, "SELECT full_name FROM people WHERE tg_id = 3201")
+    assert people == []

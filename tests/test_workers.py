@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import asyncpg
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from aiohttp import ClientSession
+from aiohttp import ClientError, ClientSession
 from redis.asyncio import Redis
 
 from bot.core.config import Settings
@@ -574,3 +574,42 @@ async def test_one_slow_check_does_not_depose_the_leader(
         assert duties.stopped == 1
     finally:
         await leadership.stop()
+
+
+def _two_free_ports() -> int:
+    """A port p such that p and p + 1 are both free (the two workers' health ports)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise AssertionError("no two free ports in a row")
+
+
+async def _status(url: str) -> tuple[int, str]:
+    async with ClientSession() as session, session.get(url) as resp:
+        return resp.status, await resp.text()
+
+
+@needs_servers
+async def test_each_worker_answers_on_its_own_health_port(bots: Bots) -> None:
+    """Worker k on METRICS_PORT + k - 1: both ready (the one that leads with its sending
+    parts running, the other taking updates), each with its own /metrics."""
+    base = _two_free_ports()
+    await bots.start("--workers", "2", METRICS_PORT=str(base))
+    for port in (base, base + 1):
+        async with asyncio.timeout(WAIT):
+            while True:
+                try:
+                    status, body = await _status(f"http://127.0.0.1:{port}/readyz")
+                except ClientError:
+                    status, body = 0, ""
+                if status == 200:
+                    break
+                await asyncio.sleep(0.2)
+        assert body.strip() == '{"ready": true}'
+        status, page = await _status(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200 and "pobratim_updates_received" in page

@@ -33,6 +33,7 @@ from bot.app import create_bot
 from bot.core.config import Settings
 from bot.core.i18n import Translations
 from bot.core.timefmt import local_text, to_local
+from bot.delivery.reminders import ReminderConfig, count_reminders
 from bot.operations.backup import backup_time, backups_in
 from bot.operations.housekeeping import BACKUP, RETENTION, UPKEEP
 from storage.db import Database, DatabaseOpenError, to_db_time, utc_now
@@ -45,7 +46,7 @@ from storage.migrate import (
 )
 from storage.operations import JobRun, JobRunRepo
 from storage.postgres import PostgresDatabase, safe_url
-from storage.reminders import EVENT, TELEBRIDGE, TELEBRIDGE_HELD, TRIP, ReminderKind, ReminderRepo
+from storage.reminders import ReminderRepo
 from storage.status import BroadcastFigures, CityPeople, OutboxFigures, StatusRepo
 
 logger = logging.getLogger(__name__)
@@ -204,25 +205,20 @@ def _maintenance_due(now: datetime, zone: str, hour: int) -> datetime:
 
 async def _reminders_today(db: Database, settings: Settings, now: datetime) -> RemindersToday:
     """What the reminders engine queues in TIMEZONE's today (people who blocked the bot
-    left out, as it leaves them out): the same queries, over the day."""
+    left out, as it leaves them out): the same queries, counted over the day."""
     start = _local_midnight(now, settings.timezone)
     end = _local_midnight(now, settings.timezone, days=1)
     second = timedelta(seconds=1)  # the queries take (after, until]; times are to the second
-    queries: list[tuple[ReminderKind, int]] = [(EVENT, o) for o in settings.event_reminders]
-    queries += [(TRIP, offset) for offset in settings.trip_reminders]
-    queries += [(TELEBRIDGE, offset) for offset in settings.telebridge_reminders]
-    queries.append((TELEBRIDGE_HELD, 0))
+    config = ReminderConfig(
+        event_offsets=settings.event_reminders,
+        trip_offsets=settings.trip_reminders,
+        telebridge_offsets=settings.telebridge_reminders,
+        default_zone=settings.timezone,
+    )
     repo = ReminderRepo(db)
-    counts = []
-    for after in (start - second, now):  # the whole day, and what is still ahead
-        count = 0
-        for kind, offset in queries:
-            due = await repo.due(
-                kind=kind, offset=timedelta(seconds=offset), after=after, until=end - second
-            )
-            count += sum(1 for reminder in due if not reminder.blocked)
-        counts.append(count)
-    return RemindersToday(day=start, total=counts[0], later=counts[1])
+    total = await count_reminders(repo, config, after=start - second, until=end - second)
+    later = await count_reminders(repo, config, after=now, until=end - second)
+    return RemindersToday(day=start, total=total, later=later)
 
 
 async def _read_database(settings: Settings, report: Report) -> None:

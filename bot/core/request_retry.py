@@ -63,6 +63,10 @@ class _Handling:
 
 
 _handling: ContextVar[_Handling | None] = ContextVar("handling_update", default=None)
+# When the update arrived, before it waited for the person's lock (handlers/kit's
+# PersonLocks notes it): a press queued behind the person's previous update has used
+# part of its time already.
+update_arrived: ContextVar[float | None] = ContextVar("update_arrived", default=None)
 
 
 def in_handler() -> bool:
@@ -84,7 +88,9 @@ class HandlerCalls(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         press = event.callback_query is not None
-        token = _handling.set(_Handling(started=self._clock(), press=press))
+        arrived = update_arrived.get()
+        started = self._clock() if arrived is None else arrived
+        token = _handling.set(_Handling(started=started, press=press))
         try:
             return await handler(event, data)
         finally:

@@ -48,7 +48,7 @@ from storage.reminders import (
     TELEBRIDGE_HELD,
     TRIP,
     DueReminder,
-    ReminderKind,  # noqa: F401 - re-exported: the handlers take it from here
+    ReminderKind,
     ReminderRepo,
 )
 
@@ -87,6 +87,23 @@ class SweepResult:
     queued: int = 0
     dropped: int = 0  # the thing had started before the reminder could go out
     skipped: int = 0  # the person blocked the bot
+
+
+async def count_reminders(
+    repo: ReminderRepo, config: ReminderConfig, *, after: datetime, until: datetime
+) -> int:
+    """The reminders of every kind and offset that fall due in (after, until], people who
+    blocked the bot left out, as the sweep leaves them out (/metrics, `status`)."""
+    queries: list[tuple[ReminderKind, int]] = [(EVENT, o) for o in config.event_offsets]
+    queries += [(TRIP, offset) for offset in config.trip_offsets]
+    queries += [(TELEBRIDGE, offset) for offset in config.telebridge_offsets]
+    queries.append((TELEBRIDGE_HELD, 0))  # "Состоялся ли телемост?" at its end
+    count = 0
+    for kind, offset in queries:
+        count += await repo.count_due(
+            kind=kind, offset=timedelta(seconds=offset), after=after, until=until
+        )
+    return count
 
 
 def time_left(t: Translator, seconds: float) -> str:
@@ -148,27 +165,10 @@ class Reminders:
     def running(self) -> bool:
         return self._scheduler is not None and self._scheduler.running
 
-    async def due_within(self, span: timedelta, *, cap: int = 10_000) -> int:
-        """How many reminders fall due from now to `span` ahead (counted up to `cap` per
-        kind and offset: a gauge, not a bill)."""
+    async def due_within(self, span: timedelta) -> int:
+        """How many reminders fall due from now to `span` ahead (counted in the database)."""
         now = self._clock()
-        count = 0
-        kinds = (
-            (EVENT, self._config.event_offsets),
-            (TRIP, self._config.trip_offsets),
-            (TELEBRIDGE, self._config.telebridge_offsets),
-        )
-        for kind, offsets in kinds:
-            for offset in offsets:
-                found = await self._repo.due(
-                    kind=kind,
-                    offset=timedelta(seconds=offset),
-                    after=now,
-                    until=now + span,
-                    limit=cap,
-                )
-                count += len(found)
-        return count
+        return await count_reminders(self._repo, self._config, after=now, until=now + span)
 
     def poke(self) -> None:
         """Something changed (an event moved, a trip was saved): look again now."""

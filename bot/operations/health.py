@@ -81,6 +81,8 @@ class Readiness:
     calls: TelegramCalls
     polling: bool = True
     webhook_listening: bool = False
+    # Telegram accepted setWebhook (the first worker sets it; the others rely on it).
+    webhook_set: bool = True
     expected_schema: int = 0
     _last: dict[str, str] = field(default_factory=dict)
 
@@ -115,7 +117,12 @@ class Readiness:
                 else "polling loop is not asking Telegram for updates"
             )
         else:
-            checks["updates"] = "ok" if self.webhook_listening else "webhook server is not up"
+            if not self.webhook_listening:
+                checks["updates"] = "webhook server is not up"
+            elif not self.webhook_set:
+                checks["updates"] = "the webhook is not set in Telegram"
+            else:
+                checks["updates"] = "ok"
         return checks
 
 

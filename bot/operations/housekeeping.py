@@ -181,6 +181,10 @@ class Housekeeping:
         }
         outcomes = {}
         async with self._lock:
+            if only is not None:
+                # A catch-up: the nightly run may have come first (a start just before
+                # the hour); only what is still missed runs.
+                only = tuple(self.missed(await self._runs.all(), self._clock()))
             for job in self.jobs:
                 if only is None or job in only:
                     outcomes[job] = await self._run(job, work[job])
@@ -199,12 +203,21 @@ class Housekeeping:
             outcome = JobOutcome(False, type(exc).__name__)
         seconds = time.monotonic() - began
         finished = self._clock()
+        # A failed backup is told once: not again until a backup has succeeded (a run cut
+        # short in between changes nothing).
+        told_before = previous is not None and previous.failure_told_at is not None
+        tell = job == BACKUP and not outcome.ok and not told_before and self._tell_admins
         async with self._db.transaction() as conn:
             await self._runs.finished(
-                conn, job, at=finished, seconds=seconds, ok=outcome.ok, detail=outcome.detail
+                conn,
+                job,
+                at=finished,
+                seconds=seconds,
+                ok=outcome.ok,
+                detail=outcome.detail,
+                told=bool(tell),
             )
-            told_before = previous is not None and previous.outcome == "failed"
-            if job == BACKUP and not outcome.ok and not told_before and self._tell_admins:
+            if tell and self._tell_admins is not None:
                 await self._tell_admins(conn, outcome.detail)
         if self._observe is not None:
             self._observe(job, finished, seconds, outcome.ok)

@@ -13,7 +13,7 @@ reminders due) are read when /metrics is scraped, at most every few seconds.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import Token
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.process_collector import ProcessCollector
 
 from bot.core.logging_setup import current_capability
+from storage.operations import JobRun
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -156,6 +157,17 @@ class Metrics:
     def handler_retry(self, method: str, seconds: float) -> None:
         self.handler_retries.labels(method).inc()
 
+    def job_runs(self, runs: Iterable[JobRun]) -> None:
+        """The nightly jobs as the database keeps them: right after a restart too, and
+        in every worker, not only in the one that ran them."""
+        for run in runs:
+            if run.finished_at is not None and run.duration_seconds is not None:
+                self.job_finished(
+                    run.job, run.finished_at, run.duration_seconds, run.outcome == "ok"
+                )
+            if run.job == "backup" and run.last_success_at is not None:
+                self.last_backup.set(run.last_success_at.timestamp())
+
     def job_finished(self, job: str, at: datetime, seconds: float, ok: bool) -> None:
         self.job_last_run.labels(job).set(at.timestamp())
         self.job_duration.labels(job).set(seconds)
@@ -179,15 +191,25 @@ class UpdateMetrics(BaseMiddleware):
 class HandlerMetrics(BaseMiddleware):
     """Inner middleware of every event type (inherited by the nested routers): the
     capability whose handler took the event, its time, and its errors. It also names the
-    capability for the log lines (`current_capability`)."""
+    capability for the log lines and error reports (`current_capability`), with metrics
+    off (None) too."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics | None) -> None:
         self._metrics = metrics
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         router = data.get("event_router")
         capability = capability_of(getattr(router, "name", None))
         token: Token[str | None] | None = current_capability.set(capability)
+        if self._metrics is None:
+            try:
+                return await handler(event, data)
+            except Exception:
+                token = None  # left set for the error handler, as below
+                raise
+            finally:
+                if token is not None:
+                    current_capability.reset(token)
         began = time.perf_counter()
         try:
             return await handler(event, data)

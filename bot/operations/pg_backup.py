@@ -103,7 +103,7 @@ def dump_database(url: str, target: Path) -> BackupResult:
     """`pg_dump --format=custom` of the bot's database (its schema only, if named)."""
     if target.exists():
         raise BackupError(f"файл {target} уже есть: выберите другое имя")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     # Created empty with 0600 first, so the dump is never readable by others.

@@ -24,6 +24,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.core.early_answer import release_webhook_answer
 from bot.core.i18n import Translations, fit_popup
 from bot.core.logging_setup import UserRef, current_update_id
+from bot.core.request_retry import update_arrived
 from bot.core.roles import Person, access_of
 from handlers.kit.keyboards import way_on_keyboard
 
@@ -161,6 +162,7 @@ class PersonLocks(BaseEventIsolation):
         with self._tracker.locking():
             flooding = self._flood.arrived(key.user_id)
             token = _flooding.set(flooding)
+            arrived = update_arrived.set(time.monotonic())
             try:
                 if flooding:
                     yield
@@ -168,6 +170,7 @@ class PersonLocks(BaseEventIsolation):
                     async with self._inner.lock(key):
                         yield
             finally:
+                update_arrived.reset(arrived)
                 _flooding.reset(token)
 
     async def close(self) -> None:

@@ -8,6 +8,7 @@ that form's own handlers.
 from __future__ import annotations
 
 import io
+import logging
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
@@ -28,6 +29,7 @@ from handlers.kit.filters import Has, Onboarded
 from handlers.kit.keyboards import way_on_keyboard
 from handlers.trips.admin_keyboards import saved_keyboard
 
+logger = logging.getLogger(__name__)
 MESSAGE_LIMIT = 4096
 
 
@@ -67,7 +69,16 @@ async def receive_file(
             buffer = io.BytesIO()
             # From a local Bot API server (TELEGRAM_API_LOCAL) aiogram reads the file at
             # the absolute path getFile gave instead of downloading it.
-            await bot.download_file(file.file_path or "", destination=buffer)
+            try:
+                await bot.download_file(file.file_path or "", destination=buffer)
+            except OSError as exc:
+                # The server's file folder is not where the bot looks (not mounted, or
+                # no rights): the operator's to fix, the organiser is told plainly.
+                logger.error(
+                    "The local Bot API server's file cannot be read: %s", type(exc).__name__
+                )
+                await message.answer(t("import-file-unreadable"), reply_markup=way_on_keyboard(t))
+                return
             summary = await import_file(
                 trips.importing.db,
                 buffer.getvalue(),

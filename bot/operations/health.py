@@ -116,13 +116,12 @@ class Readiness:
                 if silent is not None and silent < POLL_SILENCE
                 else "polling loop is not asking Telegram for updates"
             )
+        elif not self.webhook_listening:
+            checks["updates"] = "webhook server is not up"
+        elif not self.webhook_set:
+            checks["updates"] = "the webhook is not set in Telegram"
         else:
-            if not self.webhook_listening:
-                checks["updates"] = "webhook server is not up"
-            elif not self.webhook_set:
-                checks["updates"] = "the webhook is not set in Telegram"
-            else:
-                checks["updates"] = "ok"
+            checks["updates"] = "ok"
         return checks
 
 

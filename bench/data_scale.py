@@ -13,21 +13,24 @@ transaction per chunk) with what the product is designed for, at `--people N`
   (half of them older than the retention period).
 
 Then every data-heavy operation runs once, the way the bot runs it (the services the
-dispatcher is built with), while a heartbeat task sleeps 5 ms at a time on the event loop
-and records the worst delay of its wake-ups: how long the operation kept the loop from
-everybody else's updates. A second probe writes one form row every 10 ms (what every
-form step does) and records the longest such write: how long the operation held the
-store's write lock. Operations, in order: participants export of the big trip (XLSX and
-CSV), a broadcast's audience (everyone) counted and then queued, the report (the whole
-seeded history), /mydata of a person, the catalogue (a member's fitting trips, and a deep
-page of all of them), the big trip's participants (first and a deep page), the retention
-job's catch-up (a year of ended trips to anonymise) and its next daily run (nothing to
-do), and the backup (SQLite's online backup, or pg_dump). Prints, last:
+dispatcher is built with), while a heartbeat task sleeps 5 ms at a time on the event
+loop and records the worst delay of its wake-ups: how long the operation kept the loop
+from everybody else's updates. A second probe writes one form row every 10 ms (what
+every form step does) and records the longest such write: how long the operation held
+the store's write lock. The garbage collector is set as the bot sets it once started
+(bot/app.py: what exists is frozen, GC_THRESHOLDS). Operations, in order: participants
+export of the big trip (XLSX and CSV), a broadcast's audience (everyone) counted and
+then queued, the report (the whole seeded history), /mydata of a person, the catalogue
+(a member's fitting trips, and a deep page of all of them), the big trip's participants
+(first and a deep page), the retention job's catch-up (a year of ended trips to
+anonymise) and its next daily run (nothing to do), and the backup (SQLite's online
+backup, or pg_dump). Prints, last:
 
 data_scale people=50000 worst_loop_ms=… worst=<operation> export_ms=… … store=sqlite
 
 where each `<operation>_ms` is that operation's worst loop delay. The lines before it give
-each operation's duration and its longest form write.
+each operation's duration and its longest form write. The report is the first one of the
+process, as after a restart: matplotlib is imported for it then.
 
 Run: .venv/bin/python -m bench.data_scale [--people N]
      [--database-url postgresql://user@host:5432/db]  (a schema of its own, dropped after)
@@ -49,18 +52,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aiogram import Dispatcher
+
 from bench.stores import bench_store, store_name
 from bot.app import GC_THRESHOLDS, create_bot, create_dispatcher
 from bot.broadcasts.service import Segment, SegmentKind
 from bot.core.config import Settings
-from bot.core.i18n import Translations
-from bot.core.roles import Access
+from bot.core.i18n import Translations, Translator
+from bot.core.roles import Access, Person
 from bot.operations.backup import daily_backup
 from bot.operations.pg_backup import daily_dump
 from bot.reports.figures import custom_period
+from bot.runner import open_database
 from bot.trips.catalogue import BROWSABLE_STATUSES, FITTING_STATUSES
 from bot.trips.exports import export_trip
-from bot.runner import open_database
 from handlers.trips.callbacks import TripScope
 from handlers.trips.participants import PAGE_SIZE, participants_keyboard, participants_text
 from handlers.trips.views import PAGE_SIZE as CATALOGUE_PAGE
@@ -554,134 +559,159 @@ async def _measure(probes: Probes, run: Callable[[], Awaitable[object]]) -> Meas
     return Measure(probes.worst_loop * 1000, probes.worst_write * 1000, took)
 
 
-async def measure_all(
-    settings: Settings, db: Database, seeded: Seeded, scale: Scale, backups: Path
-) -> dict[str, Measure]:
-    bot = create_bot(settings)
-    dp = create_dispatcher(settings, db, bot)
-    t = Translations("ru").get("ru")
-    trips, people, cities = dp["trips"], dp["people"], dp["cities"]
-    now = utc_now()
-    person = await people.repo.get(tg_id=seeded.subject)
-    assert person is not None
+@dataclass(slots=True)
+class Operations:
+    """Each data-heavy operation, run the way the bot runs it: through the objects the
+    dispatcher hands the handlers (and, for a page of a list, what its handler draws)."""
 
-    async def export() -> None:
+    settings: Settings
+    dp: Dispatcher
+    seeded: Seeded
+    scale: Scale
+    backups: Path
+    person: Person
+    now: datetime = field(default_factory=utc_now)
+    t: Translator = field(default_factory=lambda: Translations("ru").get("ru"))
+
+    def steps(self) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+        return [
+            ("export", self.export),
+            ("audience", self.audience),
+            ("broadcast", self.broadcast),
+            ("report", self.report),
+            ("mydata", self.mydata),
+            ("catalogue", lambda: self.catalogue(fit=True)),
+            ("catalogue_deep", lambda: self.catalogue(fit=False)),
+            ("participants_first", lambda: self.participants(deep=False)),
+            ("participants_deep", lambda: self.participants(deep=True)),
+            ("retention_catchup", self.retention),
+            ("retention_daily", self.retention),
+            ("backup", self.backup),
+        ]
+
+    async def export(self) -> None:
+        trips = self.dp["trips"]
         done = await export_trip(
             trips.repo,
             trips.registrations,
-            cities,
-            trip_id=seeded.big_trip,
-            t=t,
+            self.dp["cities"],
+            trip_id=self.seeded.big_trip,
+            t=self.t,
             zone=ZONE,
-            now=now,
+            now=self.now,
             actor_id=ORGANISER,
-            audit_log=dp["staff"].audit,
+            audit_log=self.dp["staff"].audit,
         )
-        assert done is not None and done.count == scale.big_trip, done and done.count
+        assert done is not None and done.count == self.scale.big_trip, done and done.count
 
-    everyone = Segment(kind=SegmentKind.ALL)
-
-    async def audience() -> None:
-        total, _ = await dp["broadcasts"].service.count(
-            actor_access=Access.ORGANISER, segment=everyone
+    async def audience(self) -> None:
+        total, _ = await self.dp["broadcasts"].service.count(
+            actor_access=Access.ORGANISER, segment=Segment(kind=SegmentKind.ALL)
         )
-        assert total == scale.people, total
+        assert total == self.scale.people, total
 
-    async def broadcast() -> None:
-        sent = await dp["broadcasts"].service.send_now(
+    async def broadcast(self) -> None:
+        sent = await self.dp["broadcasts"].service.send_now(
             actor_id=ORGANISER,
             actor_access=Access.ORGANISER,
-            segment=everyone,
+            segment=Segment(kind=SegmentKind.ALL),
             source=Source(chat_id=ORGANISER, message_id=999, kind="text"),
             now=utc_now(),
             progress=(ORGANISER, 1000),
         )
-        assert sent.recipients == scale.people, sent.recipients
+        assert sent.recipients == self.scale.people, sent.recipients
 
-    async def report() -> None:
-        today = now.date()
-        period = custom_period(today - timedelta(days=730), today, ZONE)
-        await dp["reports"].make(
-            actor_id=None, actor_access=Access.ADMIN, period=period, city_id=None, t=t, now=now
+    async def report(self) -> None:
+        """The whole seeded history: two years, every city."""
+        today = self.now.date()
+        await self.dp["reports"].make(
+            actor_id=None,
+            actor_access=Access.ADMIN,
+            period=custom_period(today - timedelta(days=730), today, ZONE),
+            city_id=None,
+            t=self.t,
+            now=self.now,
         )
 
-    async def mydata() -> None:
-        copy = await people.personal_data.copy(tg_id=seeded.subject, t=t, now=now)
-        assert copy.sections, copy
+    async def mydata(self) -> None:
+        copy = await self.dp["people"].personal_data.copy(
+            tg_id=self.seeded.subject, t=self.t, now=self.now
+        )
+        assert len(copy.sections) >= 4, copy.sections
 
-    async def catalogue(*, fit: bool) -> None:
-        page = 0 if fit else scale.trips // 4 // CATALOGUE_PAGE  # deep in all of them
-        items, total = await trips.repo.catalogue(
+    async def catalogue(self, *, fit: bool) -> None:
+        """A member's fitting trips (first page), or a deep page of all of them."""
+        page = 0 if fit else self.scale.trips // 4 // CATALOGUE_PAGE
+        items, total = await self.dp["trips"].repo.catalogue(
             statuses=tuple(FITTING_STATUSES if fit else BROWSABLE_STATUSES),
-            role=person.role if fit else None,
-            from_city_id=person.city_id if fit else None,
+            role=self.person.role if fit else None,
+            from_city_id=self.person.city_id if fit else None,
             limit=CATALOGUE_PAGE,
             offset=page * CATALOGUE_PAGE,
         )
         assert items, (fit, total)
-        pages = max((total + CATALOGUE_PAGE - 1) // CATALOGUE_PAGE, 1)
         catalogue_keyboard(
-            t,
+            self.t,
             items,
-            await cities.by_id(),
+            await self.dp["cities"].by_id(),
             ZONE,
             scope=TripScope.FIT if fit else TripScope.ALL,
             page=page,
-            pages=pages,
+            pages=max((total + CATALOGUE_PAGE - 1) // CATALOGUE_PAGE, 1),
         )
 
-    async def participants(*, deep: bool) -> None:
-        # What the list's handler does for one page.
-        trip = await trips.repo.get(trip_id=seeded.big_trip)
+    async def participants(self, *, deep: bool) -> None:
+        """A page of the big trip's list, as its handler makes it (deep: in the line)."""
+        trips, trip_id = self.dp["trips"], self.seeded.big_trip
+        trip = await trips.repo.get(trip_id=trip_id)
         assert trip is not None
-        counts = await trips.registrations.counts(trip_id=seeded.big_trip)
-        total = sum(counts.values())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = pages * 4 // 5 if deep else 0  # a deep page: in the waiting list
+        counts = await trips.registrations.counts(trip_id=trip_id)
+        pages = max(1, -(-sum(counts.values()) // PAGE_SIZE))
+        page = pages * 4 // 5 if deep else 0
         listed = await trips.registrations.participants(
-            trip_id=seeded.big_trip, limit=PAGE_SIZE, offset=page * PAGE_SIZE
+            trip_id=trip_id, limit=PAGE_SIZE, offset=page * PAGE_SIZE
         )
         assert len(listed) == PAGE_SIZE, len(listed)
-        participants_text(t, trip, counts, listed, page=page, pages=pages)
-        participants_keyboard(t, seeded.big_trip, page=page, pages=pages, has_any=True)
+        participants_text(self.t, trip, counts, listed, page=page, pages=pages)
+        participants_keyboard(self.t, trip_id, page=page, pages=pages, has_any=True)
 
-    async def retention() -> None:
-        await people.personal_data.expire(days=RETENTION_DAYS, now=now)
+    async def retention(self) -> None:
+        await self.dp["people"].personal_data.expire(days=RETENTION_DAYS, now=self.now)
 
-    async def backup() -> None:
-        if settings.sqlite_file is not None:
-            await asyncio.to_thread(
-                daily_backup, settings.sqlite_file, backups, keep=2, now=utc_now()
-            )
+    async def backup(self) -> None:
+        """What the nightly job runs: SQLite's online backup, or pg_dump."""
+        source = self.settings.sqlite_file
+        if source is not None:
+            await asyncio.to_thread(daily_backup, source, self.backups, keep=2, now=utc_now())
         else:
-            await asyncio.to_thread(daily_dump, settings.store_url, backups, keep=2, now=utc_now())
+            await asyncio.to_thread(
+                daily_dump, self.settings.store_url, self.backups, keep=2, now=utc_now()
+            )
 
-    steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
-        ("export", export),
-        ("audience", audience),
-        ("broadcast", broadcast),
-        ("report", report),
-        ("mydata", mydata),
-        ("catalogue", lambda: catalogue(fit=True)),
-        ("catalogue_deep", lambda: catalogue(fit=False)),
-        ("participants_first", lambda: participants(deep=False)),
-        ("participants_deep", lambda: participants(deep=True)),
-        ("retention_catchup", retention),
-        ("retention_daily", retention),
-        ("backup", backup),
-    ]
-    # As the bot does once started: what exists now is left out of the collector's passes.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    probes = Probes(db)
-    probes.start()
-    results: dict[str, Measure] = {}
+
+async def measure_all(
+    settings: Settings, db: Database, seeded: Seeded, scale: Scale, backups: Path
+) -> dict[str, Measure]:
+    bot = create_bot(settings)
     try:
-        for name, run in steps:
-            results[name] = await _measure(probes, run)
+        dp = create_dispatcher(settings, db, bot)
+        person = await dp["people"].repo.get(tg_id=seeded.subject)
+        assert person is not None
+        operations = Operations(settings, dp, seeded, scale, backups, person)
+        # As the bot does once started: what exists now is left out of the collector's
+        # passes (bot/app.py).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+        probes = Probes(db)
+        probes.start()
+        results: dict[str, Measure] = {}
+        try:
+            for name, step in operations.steps():
+                results[name] = await _measure(probes, step)
+        finally:
+            await probes.stop()
     finally:
-        await probes.stop()
         await bot.session.close()
     return results
 

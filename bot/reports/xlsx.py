@@ -5,20 +5,20 @@ telebridges by month, broadcasts, the roadmap), in the one style of the bot's wo
 up; texts typed by people (titles) are text cells, never formulas.
 
 `sheets()` makes the content in the organiser's language; `build_workbook()` writes it
-(blocking: run it in a thread).
+(blocking, in a child process: run it in a thread).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.i18n import Translator
-from bot.core.sheets import Cell, write_sheet
+from bot.core.sheets import Cell
 from bot.core.timefmt import to_local
 from bot.reports.figures import EventState, ReportFigures, period_text
+from bot.reports.workbook import SheetContent, build_in_child
 from bot.roadmap.service import RoadmapStatus
 
 
@@ -202,15 +202,6 @@ def sheets(t: Translator, figures: ReportFigures) -> list[Sheet]:
 
 
 def build_workbook(content: list[Sheet]) -> bytes:
-    """The workbook (blocking: run it in a thread)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    # The sheet a new workbook starts with; the stubs type `active` loosely (a chart
-    # sheet, or None), but a new workbook's is always a worksheet.
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
-    for item in content:
-        write_sheet(workbook.create_sheet(item.title[:31]), item.header, item.rows)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    """The workbook, written by a child process (`bot.reports.workbook`). Blocking: call
+    it in a thread."""
+    return build_in_child([SheetContent(item.title, item.header, item.rows) for item in content])

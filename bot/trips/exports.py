@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 from bot.core.cities import Cities
 from bot.core.i18n import Translator
-from bot.core.sheets import Cell, csv_field, write_sheet
+from bot.core.sheets import Cell, csv_field
 from bot.core.timefmt import local_text, to_local
+from bot.reports.workbook import SheetContent, build_in_child
 from bot.staff import audit
 from bot.staff.audit import Action, AuditService, ObjectKind
 from storage.cities import City
@@ -123,19 +124,10 @@ def participants_table(
 
 
 def build_xlsx(table: Table, *, sheet_title: str) -> bytes:
-    """A workbook of one sheet, with a filter on the header."""
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = sheet_title[:31]  # Excel's limit for sheet names
-    write_sheet(sheet, table.header, table.rows)
-    if table.rows:
-        sheet.auto_filter.ref = sheet.dimensions
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    """A workbook of one sheet, with a filter on the header, written by a child process
+    (`bot.reports.workbook`: openpyxl's file writes in a thread of the bot would keep the
+    event loop waiting). Blocking: call it in a thread."""
+    return build_in_child([SheetContent(sheet_title, table.header, table.rows, autofilter=True)])
 
 
 def build_csv(table: Table) -> bytes:
@@ -179,8 +171,9 @@ async def export_trip(
     data is an organiser's action: it goes to the audit log. Times are in `zone`, the
     city of the organiser who asked for it (who reads the file).
 
-    The table and both files are made in a worker thread: for a trip of thousands they
-    take seconds of CPU, which on the event loop would keep everybody else waiting."""
+    The table and both files are made in a worker thread (the workbook by a child
+    process it waits for): for a trip of thousands they take seconds of CPU, which on
+    the event loop would keep everybody else waiting."""
     trip = await trips.get(trip_id=trip_id)
     if trip is None:
         return None

@@ -1,0 +1,108 @@
+"""Workbooks (XLSX) written by a child process: the organisers' report and a trip's
+participants (bot/trips/exports.py), in the one style of the bot's workbooks
+(`bot.core.sheets.write_sheet`).
+
+openpyxl writes each sheet through a temporary file, a few kilobytes per system call. In
+a worker thread of the bot those calls hand the GIL back and forth so often that the
+event loop's thread, which waits 5 ms (`sys.getswitchinterval()`) for a turn that no
+hand-over came in, kept missing its turn: a workbook of 5,000 participants held the loop
+100-400 ms at a time (bench/data_scale.py). In a child process it holds nothing of the
+bot's: the worker thread only waits for the child's answer. The child is a fresh Python
+(`python -I -c ...` running `child_main`), which imports openpyxl and the sheet style only
+(~0.3 s, ~55 MB, gone when the workbook is written); the bot's process no longer holds a
+workbook's cells either.
+
+The sheets go to the child pickled (plain values: texts, numbers, dates, None), the
+workbook comes back as its bytes: nothing the child says is unpickled.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.sheets import Cell, write_sheet
+
+TIMEOUT = 300.0  # seconds: a workbook of 10,000 rows takes a few
+_STDERR_KEPT = 2000
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds bot/
+_CHILD_CODE = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from bot.reports.workbook import child_main; child_main()"
+)
+
+
+class WorkbookError(Exception):
+    """The child process could not write the workbook (the message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetContent:
+    title: str  # at most 31 characters are kept (Excel's limit)
+    header: list[str]
+    rows: list[list[Cell]]
+    autofilter: bool = False  # a filter on the header row (when there are rows)
+
+
+def write_workbook(sheets: Sequence[SheetContent]) -> bytes:
+    """The workbook's bytes, written here (blocking): what the child runs."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    # The sheet a new workbook starts with; the stubs type `active` loosely (a chart
+    # sheet, or None), but a new workbook's is always a worksheet.
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for content in sheets:
+        sheet = workbook.create_sheet(content.title[:31])
+        write_sheet(sheet, content.header, content.rows)
+        if content.autofilter and content.rows:
+            sheet.auto_filter.ref = sheet.dimensions
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def build_in_child(sheets: Sequence[SheetContent]) -> bytes:
+    """The workbook's bytes, written by a child process (blocking: call it in a thread;
+    the thread only waits meanwhile)."""
+    payload = pickle.dumps(
+        [(s.title, s.header, s.rows, s.autofilter) for s in sheets],
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", _CHILD_CODE, str(_PROJECT_ROOT)],
+            input=payload,
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+            # The child needs nothing of the bot's environment (tokens included).
+            env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"},
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise WorkbookError(f"the workbook's process failed: {exc}") from exc
+    if done.returncode != 0 or not done.stdout:
+        errors = done.stderr.decode("utf-8", "replace")[-_STDERR_KEPT:]
+        raise WorkbookError(f"the workbook's process ended with {done.returncode}: {errors}")
+    return done.stdout
+
+
+def child_main() -> None:
+    """In the child: the sheets (pickled by `build_in_child`) on stdin, the workbook on
+    stdout."""
+    # openpyxl imports numpy when it can, only to accept numpy numbers; nothing here has
+    # any, and numpy's import and its OpenBLAS threads would only cost time and memory.
+    # None in sys.modules makes `import numpy` fail at once (documented behaviour).
+    sys.modules["numpy"] = None  # type: ignore[assignment]
+    sheets = [
+        SheetContent(title, header, rows, autofilter)
+        for title, header, rows, autofilter in pickle.loads(sys.stdin.buffer.read())
+    ]
+    sys.stdout.buffer.write(write_workbook(sheets))
+    sys.stdout.buffer.flush()

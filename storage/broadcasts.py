@@ -1,21 +1,14 @@
 """Broadcasts: an organiser's message copied to every person of a segment.
 
-A broadcast's recipients are outbox rows (INSERT ... SELECT over the people), which the
-delivery engine drains. They are queued a range of people at a time (`QUEUE_BATCH`
-people by Telegram id), each range a short transaction of its own: one statement for
-50,000 people held the store's write lock (every form step and registration waited) for
-about half a second, and on SQLite its commit held the event loop. Until the last range
-is queued the broadcast stays `scheduled`, due a minute later (`RESUME_AFTER`): if the
-bot stops half-way, the monitor starts it again then, and the ranges already queued are
-not queued twice (each row's `dedup_key` names the broadcast and the person). The last
-transaction makes it `sending` with its recipients counted from the outbox, and writes
-its audit entry. Figures are the outbox rows counted by state.
+A broadcast's recipients are outbox rows queued in the same transaction that starts
+it (INSERT ... SELECT, so 50,000 people are one statement), which the delivery engine
+then drains. Figures are the outbox rows counted by state.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -35,12 +28,6 @@ class BroadcastStatus(StrEnum):
 SCHEDULED, RUNNING, DONE, STOPPED, WITHDRAWN = BroadcastStatus
 PURPOSE = "broadcast"
 PRIORITY = 1  # after notices and reminders
-# People looked at per transaction while a broadcast is queued: a few milliseconds each.
-QUEUE_BATCH = 2000
-# A broadcast sent at once is due this long after it began to be queued: the monitor
-# finishes the queueing then if the bot stopped half-way (never sooner, so as not to
-# queue it alongside the organiser's own request).
-RESUME_AFTER = timedelta(minutes=1)
 
 # Everyone the bot may write to on its own: people who finished onboarding (and so
 # consented). Someone who declined consent is kept only to remember their language.
@@ -210,13 +197,10 @@ class BroadcastRepo:
         progress: tuple[int, int] | None = None,
         audit: AuditEntry | None = None,
     ) -> Broadcast:
-        """A broadcast sent at once (recipients queued now, a range at a time) or
-        scheduled for later.
+        """A broadcast sent at once (recipients queued now) or scheduled for later.
 
-        The `audit` entry is written with the new broadcast's id, and for one sent at once
-        with its recipient count, in the transaction that makes it `sending`.
+        The `audit` entry is written with the new broadcast's id and its recipient count.
         """
-        at_once = scheduled_for is None
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "INSERT INTO broadcasts (created_by, segment, from_chat_id, from_message_id,"
@@ -230,7 +214,7 @@ class BroadcastRepo:
                     source.message_id,
                     source.kind,
                     SCHEDULED,
-                    now + RESUME_AFTER if at_once else scheduled_for,
+                    scheduled_for,
                     progress[0] if progress else None,
                     progress[1] if progress else None,
                     now,
@@ -240,12 +224,16 @@ class BroadcastRepo:
                 row = await cur.fetchone()
             assert row is not None
             broadcast_id = int(row[0])
-            if audit is not None and not at_once:
-                await write(conn, replace(audit, object_id=broadcast_id))
-        if at_once:
-            await self._queue(
-                broadcast_id, audience, source, now=now, late=False, at_once=True, audit=audit
-            )
+            recipients = None
+            if scheduled_for is None:
+                recipients = await self._start(
+                    conn, broadcast_id, audience, source, now=now, late=False
+                )
+            if audit is not None:
+                diff = dict(audit.diff)
+                if recipients is not None:
+                    diff["recipients"] = recipients
+                await write(conn, replace(audit, object_id=broadcast_id, diff=diff))
         found = await self.get(broadcast_id=broadcast_id)
         assert found is not None
         return found
@@ -253,124 +241,66 @@ class BroadcastRepo:
     async def start_scheduled(
         self, *, broadcast_id: int, audience: RecipientFilter, now: datetime, late: bool
     ) -> bool:
-        """A scheduled broadcast's time came: queue its recipients (once); True if this
-        call started it.
+        """A scheduled broadcast's time came: queue its recipients (once).
 
-        Each range's transaction locks the broadcast's row (FOR UPDATE; SQLite has one
-        writer at a time anyway) and goes on only while it is still scheduled: a second
-        worker starting it at the same moment queues nothing twice (the rows' keys) and
-        finds it started at its end; one withdrawn meanwhile stops being queued.
+        The row is locked (FOR UPDATE; SQLite has one writer at a time anyway): a second
+        worker starting it at the same moment waits, then finds it started.
         """
-        async with self._db.read.execute(
-            "SELECT from_chat_id, from_message_id, content_kind FROM broadcasts"
-            " WHERE id = ? AND status = ?",
-            (broadcast_id, SCHEDULED),
-        ) as found:
-            row = await found.fetchone()
-        if row is None:
-            return False  # cancelled or started meanwhile
-        source = Source(chat_id=row[0], message_id=row[1], kind=row[2])
-        return await self._queue(broadcast_id, audience, source, now=now, late=late)
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT from_chat_id, from_message_id, content_kind FROM broadcasts"
+                " WHERE id = ? AND status = ? FOR UPDATE",
+                (broadcast_id, SCHEDULED),
+            ) as found:
+                row = await found.fetchone()
+            if row is None:
+                return False  # cancelled or started meanwhile
+            source = Source(chat_id=row[0], message_id=row[1], kind=row[2])
+            await self._start(conn, broadcast_id, audience, source, now=now, late=late)
+        return True
 
-    async def _people_bounds(self) -> list[int]:
-        """Every `QUEUE_BATCH`-th person's Telegram id: where the ranges of people end."""
-        async with self._db.read.execute(
-            "SELECT tg_id FROM (SELECT tg_id, ROW_NUMBER() OVER (ORDER BY tg_id) AS n"
-            " FROM people) AS numbered WHERE n % ? = 0 ORDER BY tg_id",
-            (QUEUE_BATCH,),
-        ) as cur:
-            return [row[0] for row in await cur.fetchall()]
-
-    async def _queue(
+    async def _start(
         self,
+        conn: Writer,
         broadcast_id: int,
         audience: RecipientFilter,
         source: Source,
         *,
         now: datetime,
         late: bool,
-        at_once: bool = False,
-        audit: AuditEntry | None = None,
-    ) -> bool:
-        """Queue the segment's people a range of Telegram ids at a time, then mark the
-        broadcast `sending`; False when it is no longer scheduled (withdrawn, or started
-        by another worker)."""
+    ) -> int:
         where, params = audience.where()
-        bounds = await self._people_bounds()
-        for low, high in zip([None, *bounds], [*bounds, None], strict=True):
-            in_range, range_params = [], []
-            if low is not None:
-                in_range.append(" AND p.tg_id > ?")
-                range_params.append(low)
-            if high is not None:
-                in_range.append(" AND p.tg_id <= ?")
-                range_params.append(high)
-            async with self._db.transaction() as conn:
-                if not await self._still_scheduled(conn, broadcast_id, now=now):
-                    return False
-                # People known to have blocked the bot get a row closed at once: they
-                # count as unreachable in the report, and nothing is sent to them. The
-                # key's prefix is one text parameter and the id is cast: PostgreSQL's ||
-                # joins text only.
-                await conn.execute_bulk(
-                    "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind,"  # noqa: S608
-                    " from_chat_id, from_message_id, state, last_error, not_before, priority,"
-                    " created_at, updated_at)"
-                    " SELECT p.tg_id, ?, ? || CAST(p.tg_id AS TEXT), ?, 'copy', ?, ?,"
-                    " CASE WHEN p.blocked_at IS NULL THEN 'queued' ELSE 'blocked' END,"
-                    " CASE WHEN p.blocked_at IS NULL THEN NULL ELSE 'blocked before' END,"
-                    " ?, ?, ?, ? FROM people p WHERE "
-                    + where
-                    + "".join(in_range)
-                    + " ON CONFLICT (dedup_key) DO NOTHING",
-                    [
-                        PURPOSE,
-                        f"broadcast:{broadcast_id}:",
-                        broadcast_id,
-                        source.chat_id,
-                        source.message_id,
-                        now,
-                        PRIORITY,
-                        now,
-                        now,
-                        *params,
-                        *range_params,
-                    ],
-                )
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "UPDATE broadcasts SET status = ?,"
-                " recipients = (SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?),"
-                " started_at = ?, late = ?,"
-                " scheduled_for = CASE WHEN ? THEN NULL ELSE scheduled_for END,"
-                " updated_at = ? WHERE id = ? AND status = ?",
-                (RUNNING, broadcast_id, now, late, at_once, now, broadcast_id, SCHEDULED),
-            )
-            started = cur.rowcount == 1
-            if audit is not None:
-                found = await self.get(broadcast_id=broadcast_id, conn=conn)
-                assert found is not None
-                diff = {**audit.diff, "recipients": found.recipients}
-                await write(conn, replace(audit, object_id=broadcast_id, diff=diff))
-        return started
-
-    @staticmethod
-    async def _still_scheduled(conn: Writer, broadcast_id: int, *, now: datetime) -> bool:
-        """Lock the broadcast's row; True while it is scheduled. One withdrawn while it
-        was being queued gets the rows queued so far cancelled."""
-        async with conn.execute(
-            "SELECT status FROM broadcasts WHERE id = ? FOR UPDATE", (broadcast_id,)
-        ) as found:
-            row = await found.fetchone()
-        if row is not None and row[0] == SCHEDULED:
-            return True
-        if row is not None and row[0] == WITHDRAWN:
-            await conn.execute_bulk(
-                "UPDATE outbox SET state = ?, last_error = 'withdrawn', updated_at = ?"
-                " WHERE broadcast_id = ? AND state = ?",
-                (CANCELLED, now, broadcast_id, QUEUED),
-            )
-        return False
+        # People known to have blocked the bot get a row closed at once: they count as
+        # unreachable in the report, and nothing is sent to them. The key's prefix is
+        # one text parameter and the id is cast: PostgreSQL's || joins text only.
+        cur = await conn.execute_bulk(
+            "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind,"  # noqa: S608
+            " from_chat_id, from_message_id, state, last_error, not_before, priority,"
+            " created_at, updated_at)"
+            " SELECT p.tg_id, ?, ? || CAST(p.tg_id AS TEXT), ?, 'copy', ?, ?,"
+            " CASE WHEN p.blocked_at IS NULL THEN 'queued' ELSE 'blocked' END,"
+            " CASE WHEN p.blocked_at IS NULL THEN NULL ELSE 'blocked before' END,"
+            " ?, ?, ?, ? FROM people p WHERE " + where + " ON CONFLICT (dedup_key) DO NOTHING",
+            [
+                PURPOSE,
+                f"broadcast:{broadcast_id}:",
+                broadcast_id,
+                source.chat_id,
+                source.message_id,
+                now,
+                PRIORITY,
+                now,
+                now,
+                *params,
+            ],
+        )
+        recipients = cur.rowcount
+        await conn.execute(
+            "UPDATE broadcasts SET status = ?, recipients = ?, started_at = ?, late = ?,"
+            " updated_at = ? WHERE id = ?",
+            (RUNNING, recipients, now, late, now, broadcast_id),
+        )
+        return recipients
 
     async def get(self, *, broadcast_id: int, conn: Writer | None = None) -> Broadcast | None:
         async with (conn or self._db.read).execute(

@@ -20,7 +20,7 @@ _UPSERT = {
     column: "INSERT INTO fsm_states (storage_key, user_id, "  # noqa: S608
     f"{column}, updated_at) VALUES (?, ?, ?, ?)"
     f" ON CONFLICT (storage_key) DO UPDATE SET {column} = excluded.{column},"
-    " updated_at = excluded.updated_at"
+    " user_id = excluded.user_id, updated_at = excluded.updated_at"
     for column in ("state", "data")
 }
 

@@ -252,7 +252,7 @@ class PrivacyRepo:
 
     @staticmethod
     async def anonymise_registrations_ended(
-        conn: Writer, *, before: datetime, now: datetime, limit: int = RETENTION_BATCH
+        conn: Writer, *, before: datetime, now: datetime, limit: int | None = None
     ) -> int:
         """Registrations for trips that ended before the moment lose their person: the
         ended trips found by their end (trips_end), their registrations not yet
@@ -261,7 +261,7 @@ class PrivacyRepo:
             conn,
             "SELECT id FROM registrations WHERE anonymised_at IS NULL"
             " AND trip_id IN (SELECT id FROM trips WHERE ends_at < ?) LIMIT ?",
-            (before, limit),
+            (before, limit or RETENTION_BATCH),
         )
         if not ids:
             return 0
@@ -277,31 +277,31 @@ class PrivacyRepo:
 
     @staticmethod
     async def delete_optouts_ended(
-        conn: Writer, *, before: datetime, limit: int = RETENTION_BATCH
+        conn: Writer, *, before: datetime, limit: int | None = None
     ) -> int:
         cur = await conn.execute(
             "DELETE FROM reminder_optouts WHERE (kind, target_id, tg_id) IN"
             " (SELECT kind, target_id, tg_id FROM reminder_optouts WHERE kind = 'trip'"
             " AND target_id IN (SELECT id FROM trips WHERE ends_at < ?) LIMIT ?)",
-            (before, limit),
+            (before, limit or RETENTION_BATCH),
         )
         return cur.rowcount
 
     @staticmethod
     async def delete_subscriptions_ended(
-        conn: Writer, *, before: datetime, limit: int = RETENTION_BATCH
+        conn: Writer, *, before: datetime, limit: int | None = None
     ) -> int:
         cur = await conn.execute(
             "DELETE FROM event_subscriptions WHERE (event_id, tg_id) IN"
             " (SELECT event_id, tg_id FROM event_subscriptions"
             " WHERE event_id IN (SELECT id FROM events WHERE ends_at < ?) LIMIT ?)",
-            (before, limit),
+            (before, limit or RETENTION_BATCH),
         )
         return cur.rowcount
 
     @staticmethod
     async def erase_old_messages(
-        conn: Writer, *, before: datetime, limit: int = RETENTION_BATCH
+        conn: Writer, *, before: datetime, limit: int | None = None
     ) -> int:
         """What the bot sent before the moment: the rows stay for figures, their texts,
         attached files and keys (which hold ids) go. Broadcast rows hold no text (they are
@@ -312,7 +312,7 @@ class PrivacyRepo:
             " file_data = NULL, dedup_key = NULL, last_error = NULL"
             " WHERE id IN (SELECT id FROM outbox WHERE text IS NOT NULL AND created_at < ?"
             " AND state NOT IN ('queued', 'sending') LIMIT ?)",
-            (before, limit),
+            (before, limit or RETENTION_BATCH),
         )
         return cur.rowcount
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 import zipfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,7 @@ from openpyxl import load_workbook
 
 from bot.core.roles import Access
 from bot.core.sheets import csv_field, safe_text
+from bot.reports import workbook
 from bot.trips.registration import RegistrationService
 from handlers.trips.callbacks import TripAction, TripCb
 from storage.db import utc_now
@@ -241,3 +244,21 @@ async def test_an_export_that_fails_answers_its_press_once(app: RunningBot, admi
     answers = [c for c in calls if c.method == "answerCallbackQuery"]
     assert len(answers) == 1 and answers[0].ok
     assert "Что-то пошло не так" in admin.last_text
+
+
+async def test_a_workbook_that_cannot_be_written_is_explained(
+    app: RunningBot, admin: TgUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child process that writes the XLSX fails: the organiser is told in plain words
+    that nothing is lost and to try again; no temporary folder of it is left behind."""
+    trip = await _trip_with_people(app, admin.id)
+    monkeypatch.setattr(workbook, "_CHILD_CODE", "import sys; sys.exit(3)")
+    before = _scratch_folders()
+    await admin.press_data(TripCb(action=TripAction.EXPORT, id=trip).pack())
+    assert "Не получилось собрать таблицу" in admin.last_text
+    assert "Что-то пошло не так" not in admin.last_text
+    assert _scratch_folders() == before
+
+
+def _scratch_folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("pobratim-workbook-*"))

@@ -13,6 +13,7 @@ import pytest
 from bot.core.errors import UserError
 from bot.people.personal_data import split_message, utf16_length
 from handlers.trips.callbacks import TripAction, TripCb
+from storage import privacy as privacy_storage
 from storage.db import utc_now
 from storage.events import EventRepo
 from storage.outbox import NewMessage, OutboxRepo
@@ -497,3 +498,22 @@ async def test_no_registration_for_minors_without_consent(app: RunningBot, membe
         guardian=Guardian("Кто-то", utc_now()),
     )
     assert await _rows(app, "SELECT trip_id, guardian_name FROM registrations") == [(adults, None)]
+
+
+async def test_retention_goes_batch_by_batch_to_the_end(
+    app: RunningBot, make_user: Callable[..., TgUser], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two rows per transaction: seven old registrations take four batches, each one
+    done once, and the job ends."""
+    assert app.db is not None
+    monkeypatch.setattr(privacy_storage, "RETENTION_BATCH", 2)
+    programme = await add_programme(app.db)
+    old = await _past_trip(app, programme, "Давняя поездка", days_ago=400)
+    for number in range(7):
+        await add_person(app, 8100 + number, f"Участник {number}")
+        await _registered_in_the_past(app, old, 8100 + number, {"position": "Учитель"})
+    counts = await app.dp["housekeeping"].run_retention()
+    assert counts["registrations"] == 7
+    anonymous = "SELECT COUNT(*) FROM registrations WHERE trip_id = ? AND tg_id IS NULL"
+    assert await _one(app, anonymous, old) == 7
+    assert (await app.dp["housekeeping"].run_retention())["registrations"] == 0

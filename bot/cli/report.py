@@ -67,14 +67,17 @@ async def run_report(
         service = ReportService(
             ReportRepo(db), RoadmapRepo(db), cities, AuditService(AuditRepo(db))
         )
-        report = await service.make(
-            actor_id=None,
-            actor_access=Access.ADMIN,
-            period=period,
-            city_id=city.id if city else None,
-            t=t,
-            now=utc_now(),
-        )
+        try:
+            report = await service.make(
+                actor_id=None,
+                actor_access=Access.ADMIN,
+                period=period,
+                city_id=city.id if city else None,
+                t=t,
+                now=utc_now(),
+            )
+        except UserError as error:  # the workbook could not be written
+            return CliResult(1, err=[t.button(error.key, **error.args_)])
     finally:
         await db.close()
     try:

@@ -277,15 +277,19 @@ class PersonalData:
         before it committed; the next run goes on from there."""
         before = now - timedelta(days=days)
         counts: dict[str, int] = {}
-        for section in self._sections:
-            counts[section.key] = 0
-            while True:
-                async with self._db.transaction() as conn:
-                    done = await section.expire(conn, before=before, now=now)
-                counts[section.key] += done
-                if not done:
-                    break
-                await asyncio.sleep(0)
-        if any(counts.values()):
-            await self._db.wipe_wal()  # as after /forget: nothing left in the WAL
+        try:
+            for section in self._sections:
+                counts[section.key] = 0
+                while True:
+                    async with self._db.transaction() as conn:
+                        done = await section.expire(conn, before=before, now=now)
+                    counts[section.key] += done
+                    if not done:
+                        break
+                    await asyncio.sleep(0)
+        finally:
+            # As after /forget: nothing left in the WAL, also of the batches committed
+            # before a failure.
+            if any(counts.values()):
+                await self._db.wipe_wal()
         return counts

@@ -23,14 +23,20 @@ import os
 import pickle
 import subprocess
 import sys
+import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.errors import UserError
 from bot.core.sheets import Cell, write_sheet
 
-TIMEOUT = 300.0  # seconds: a workbook of 10,000 rows takes a few
-_STDERR_KEPT = 2000
+TIMEOUT = 60.0  # seconds: a workbook of 10,000 rows takes a few
+# Children at once: each is ~55 MB and holds one of asyncio's worker threads while it
+# runs (those threads also carry the database's bulk writes); more organisers wait.
+AT_ONCE = 2
+_SLOTS = threading.BoundedSemaphore(AT_ONCE)
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds bot/
 _CHILD_CODE = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
@@ -38,8 +44,17 @@ _CHILD_CODE = (
 )
 
 
-class WorkbookError(Exception):
-    """The child process could not write the workbook (the message says why)."""
+class WorkbookError(UserError):
+    """The child process could not write the workbook: the organiser is asked to try
+    again (text `workbook-failed`); the log has what happened, without the child's output
+    (an openpyxl error may quote a cell: a name, a phone)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__("workbook-failed")
+        self.why = why
+
+    def __str__(self) -> str:
+        return self.why
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +90,29 @@ def build_in_child(sheets: Sequence[SheetContent]) -> bytes:
         [(s.title, s.header, s.rows, s.autofilter) for s in sheets],
         protocol=pickle.HIGHEST_PROTOCOL,
     )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-I", "-c", _CHILD_CODE, str(_PROJECT_ROOT)],
-            input=payload,
-            capture_output=True,
-            timeout=TIMEOUT,
-            check=False,
-            # The child needs nothing of the bot's environment (tokens included).
-            env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8"},
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise WorkbookError(f"the workbook's process failed: {exc}") from exc
+    # openpyxl writes each sheet through temporary files of the participants' data: in a
+    # folder of this call's own, removed whatever becomes of the child (a kill on timeout
+    # leaves openpyxl no chance to clean up).
+    with _SLOTS, tempfile.TemporaryDirectory(prefix="pobratim-workbook-") as scratch:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", "-c", _CHILD_CODE, str(_PROJECT_ROOT)],
+                input=payload,
+                capture_output=True,
+                timeout=TIMEOUT,
+                check=False,
+                # The child needs nothing of the bot's environment (tokens included).
+                env={"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "TMPDIR": scratch},
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise WorkbookError(f"the workbook's process took over {TIMEOUT:g} s") from exc
+        except OSError as exc:
+            raise WorkbookError(f"the workbook's process did not start: {exc.errno}") from exc
     if done.returncode != 0 or not done.stdout:
-        errors = done.stderr.decode("utf-8", "replace")[-_STDERR_KEPT:]
-        raise WorkbookError(f"the workbook's process ended with {done.returncode}: {errors}")
+        # Only the error's type, from the last line of its traceback.
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        kind = lines[-1].split(":", 1)[0][:80] if lines else "no output"
+        raise WorkbookError(f"the workbook's process ended with {done.returncode}: {kind}")
     return done.stdout
 
 

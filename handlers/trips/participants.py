@@ -6,6 +6,8 @@ the buttons are only shown to organisers, which proves nothing.
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
 from aiogram.types import (
@@ -18,6 +20,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.core.cities import Cities
 from bot.core.config import Settings
+from bot.core.errors import UserError
 from bot.core.i18n import Translator
 from bot.core.roles import Access, Person
 from bot.core.timefmt import utc_now
@@ -31,6 +34,7 @@ from handlers.kit.middlewares import answer_now
 from handlers.kit.render import alert, shorten, show, zone_of
 from handlers.trips.callbacks import ParticipantsPageCb, TripAction, TripCb
 
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 10
 ORGANISATION_MAX = 60
 # Counts are listed in this order, the same as the list itself.
@@ -232,17 +236,23 @@ async def export_participants(
     await answer_now(callback, callback_answer, t.popup("export-sending"))
     chat_id = callback.from_user.id
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-    export = await export_trip(
-        trips.repo,
-        trips.registrations,
-        cities,
-        trip_id=callback_data.id,
-        t=t,
-        zone=await zone_of(person, cities, settings),
-        now=utc_now(),
-        actor_id=chat_id,
-        audit_log=staff.audit,
-    )
+    try:
+        export = await export_trip(
+            trips.repo,
+            trips.registrations,
+            cities,
+            trip_id=callback_data.id,
+            t=t,
+            zone=await zone_of(person, cities, settings),
+            now=utc_now(),
+            actor_id=chat_id,
+            audit_log=staff.audit,
+        )
+    except UserError as error:  # the workbook could not be written: try again later
+        logger.error("The participants' export failed: %s", error)
+        markup = _back_to_trip(t, callback_data.id)
+        await bot.send_message(chat_id, t(error.key, **error.args_), reply_markup=markup)
+        return
     if export is None or export.count == 0:  # deleted or emptied in the meantime
         key = "trip-error-not-found" if export is None else "export-empty"
         markup = way_on_keyboard(t) if export is None else _back_to_trip(t, callback_data.id)

@@ -100,3 +100,6 @@ report-sum-roadmap = Пунктаў дарожнай карты
 report-sum-roadmap-done = Пунктаў выканана
 
 report-cli-done = Справаздача за { $period } запісана: { $png }, { $xlsx }
+
+# The child process that writes an XLSX (a report, a trip's participants) failed.
+workbook-failed = Не атрымалася сабраць табліцу. Даныя не пацярпелі — паспрабуйце яшчэ раз праз хвіліну.

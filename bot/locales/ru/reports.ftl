@@ -100,3 +100,6 @@ report-sum-roadmap = Пунктов дорожной карты
 report-sum-roadmap-done = Пунктов выполнено
 
 report-cli-done = Отчёт за { $period } записан: { $png }, { $xlsx }
+
+# The child process that writes an XLSX (a report, a trip's participants) failed.
+workbook-failed = Не получилось собрать таблицу. Данные не пострадали — попробуйте ещё раз через минуту.

@@ -237,7 +237,8 @@ async def test_rows_stored_before_the_keys_get_them(db_path: Path, tmp_path: Pat
         await migrate(db, older)  # the schema of 0009: no key columns, nothing to fill
         await _insert_raw(db, utc_now())
         applied = await migrate(db)
-        assert [name[:4] for name in applied] == ["0010", "0011"]
+        # The key columns and the Belarusian order, then whatever later migrations add.
+        assert [name[:4] for name in applied][:2] == ["0010", "0011"]
         keys = await _keys(db)
         assert keys["institutions"] == {name: search_key(name) for name in NAMES}
         assert keys["programmes"] == {"  ": "", **{name: search_key(name) for name in NAMES}}
@@ -275,7 +276,7 @@ async def test_keys_of_the_first_form_are_computed_again(db_path: Path, tmp_path
         async with db.transaction() as conn:  # the key as the first form wrote it
             await conn.execute("UPDATE institutions SET name_key = 'іван' WHERE name = 'Іван'")
         assert await _search(db) == ["Йога", "Ян", "Іван"]
-        assert [name[:4] for name in await migrate(db)] == ["0011"]
+        assert [name[:4] for name in await migrate(db)][:1] == ["0011"]
         assert await _search(db) == ["Іван", "Йога", "Ян"]
         assert (await _keys(db))["institutions"]["Іван"] == search_key("Іван")
     finally:

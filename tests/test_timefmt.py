@@ -34,6 +34,7 @@ ALLOWED = {
 
 # Where .isoformat() is allowed, and why: each is read by a program, never by a person.
 ISO_ALLOWED = {
+    "bot/core/logging_setup.py": "a JSON log line's time is ISO 8601 UTC, for log collectors",
     "storage/db.py": "stores instants as UTC text",
     "storage/dialect.py": "stores instants as UTC text on SQLite",
     "bot/operations/instance_lock.py": "the lock file's start time, read by operators in UTC",

@@ -111,7 +111,7 @@ class Housekeeping:
             last = moment
             moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
         assert last is not None  # a daily trigger fires within any two days
-        return last.astimezone(UTC)
+        return last  # in TIMEZONE; aware datetimes compare as instants
 
     def missed(self, runs: dict[str, JobRun], now: datetime) -> list[str]:
         """The jobs that have not finished a run since the nightly run was last due (a run

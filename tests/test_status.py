@@ -207,7 +207,7 @@ async def test_outbox_broadcasts_and_reminders_today(
         (failed_id,) = await cur.fetchone()
     assert await outbox.mark_sending(row_id=failed_id)
     await outbox.finish(row_id=failed_id, state=FAILED, error="TelegramBadRequest")
-    waiting = utc_now() - timedelta(hours=1)
+    waiting = noon - timedelta(hours=1)  # an hour before the screen's own clock
     await outbox.enqueue(
         [NewMessage(chat_id=2003, purpose="notice", text="Ждёт", not_before=waiting)]
     )

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.app import SHUTDOWN_GRACE_SECONDS, create_bot, create_dispatcher
 from bot.core.config import ConfigError, Settings
+from bot.core.listening import listening_socket
 from bot.operations.health import HealthServer, bind_metrics_socket, metrics_port_of_worker
 from bot.operations.instance_lock import hold
 from bot.operations.workers import SOCKET_FD, WorkerPool, inherited_socket, worker_number
@@ -156,22 +157,13 @@ def bind_webhook_socket(host: str, port: int) -> socket.socket:
     in between."""
     where = f"{host}:{port}"
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
+        return listening_socket(host, port, backlog=128)
     except socket.gaierror as exc:
         raise ConfigError(
             f"Ошибка настройки WEBHOOK_HOST: адрес «{host}» не найден; оставьте 0.0.0.0"
             " (все адреса машины) или укажите её IP-адрес"
         ) from exc
-    sock = socket.socket(family, kind, proto)
-    try:
-        # As aiohttp itself does: a restarted bot may take the port over at once.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
     except OSError as exc:
-        sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(
                 f"Ошибка настройки WEBHOOK_PORT: порт {where} уже занят другой программой"
@@ -191,8 +183,6 @@ def bind_webhook_socket(host: str, port: int) -> socket.socket:
             f"Ошибка настройки WEBHOOK_HOST и WEBHOOK_PORT: не удаётся открыть {where}"
             f" (код ошибки {exc.errno}); проверьте адрес и порт"
         ) from exc
-    sock.setblocking(False)
-    return sock
 
 
 # Telegram's answers to setWebhook a person can act on (its texts are English).

@@ -32,6 +32,7 @@ from aiogram.methods.base import TelegramType
 from aiohttp import web
 
 from bot.core.config import ConfigError
+from bot.core.listening import listening_socket
 from bot.operations.metrics import Metrics
 from storage.db import Database
 from storage.migrate import load_migrations
@@ -192,20 +193,12 @@ def bind_metrics_socket(host: str, port: int) -> socket.socket:
     """The health server's socket; a busy or foreign port is a settings error (one line)."""
     where = f"{host}:{port}"
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
+        return listening_socket(host, port, backlog=16)
     except socket.gaierror as exc:
         raise ConfigError(
             f"Ошибка настройки METRICS_HOST: адрес «{host}» не найден; оставьте 127.0.0.1"
         ) from exc
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(16)
     except OSError as exc:
-        sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(
                 f"Ошибка настройки METRICS_PORT: порт {where} уже занят другой программой;"
@@ -215,8 +208,6 @@ def bind_metrics_socket(host: str, port: int) -> socket.socket:
             f"Ошибка настройки METRICS_HOST и METRICS_PORT: не удаётся открыть {where}"
             f" (код ошибки {exc.errno}); проверьте адрес и порт"
         ) from exc
-    sock.setblocking(False)
-    return sock
 
 
 def metrics_port_of_worker(port: int, worker: int) -> int:

@@ -185,3 +185,39 @@ async def test_a_schema_newer_than_the_code_is_refused_with_one_line(
         assert await newer_migrations(db) == [NEWER]  # left as it was
     finally:
         await db.close()
+
+
+async def test_the_operations_migrations_apply_on_a_database_with_data(tmp_path: Path) -> None:
+    """0012 and 0013 on a database in use (forms and registrations stored by the code of
+    0011): the forms get their person's id, the new tables are there, nothing is lost."""
+    db = await _open(tmp_path)
+    try:
+        await migrate(db, _older_code(tmp_path, 12))
+        now = utc_now()
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO fsm_states (storage_key, state, data, updated_at)"
+                " VALUES (?, ?, '{}', ?)",
+                [
+                    ("111:2001:2001::::default", "Onboarding:name", now),
+                    ("111:-100500:2002::::default", "Broadcast:text", now),
+                    ("odd-key", None, now),  # not a key aiogram writes: left without an id
+                ],
+            )
+        applied = await migrate(db)
+        assert [name[:4] for name in applied] == ["0012", "0013"]
+        async with db.read.execute(
+            "SELECT storage_key, user_id, state FROM fsm_states ORDER BY storage_key"
+        ) as cur:
+            rows = [tuple(row) for row in await cur.fetchall()]
+        assert rows == [
+            ("111:-100500:2002::::default", 2002, "Broadcast:text"),
+            ("111:2001:2001::::default", 2001, "Onboarding:name"),
+            ("odd-key", None, None),
+        ]
+        async with db.read.execute("SELECT COUNT(*) FROM maintenance_runs") as cur:
+            assert (await cur.fetchone())[0] == 0
+        async with db.read.execute("SELECT COUNT(*) FROM erasures") as cur:
+            assert (await cur.fetchone())[0] == 0
+    finally:
+        await db.close()

@@ -1,8 +1,16 @@
 """Broadcasts: an organiser's message copied to every person of a segment.
 
-A broadcast's recipients are outbox rows queued in the same transaction that starts
-it (INSERT ... SELECT, so 50,000 people are one statement), which the delivery engine
+A broadcast's recipients are outbox rows (INSERT ... SELECT), which the delivery engine
 then drains. Figures are the outbox rows counted by state.
+
+Recipients are queued in batches of QUEUE_BATCH people, one transaction each, so that a
+broadcast to 50,000 people never holds the write lock for long. While it is being
+queued the broadcast is 'queueing' and its rows are held: the delivery engine takes
+none of them (`OutboxRepo.due`) until the last batch turns it 'sending'. A stop or a
+withdrawal meanwhile cancels the rows queued so far in its own transaction, and the
+next batch finds the broadcast no longer queueing and adds nothing. A queueing that
+was cut short (a crash) is taken up again by the monitor (`stalled_queueing`); the
+dedup key makes a batch queued twice harmless.
 """
 
 from __future__ import annotations
@@ -13,21 +21,24 @@ from enum import StrEnum
 from typing import Any
 
 from storage.audit import AuditEntry, write
-from storage.db import Database, Writer, db_time, from_db_time
+from storage.db import Database, Writer, db_time, from_db_time, utc_now
 from storage.outbox import BLOCKED, CANCELLED, FAILED, QUEUED, SENDING, SENT
 
 
 class BroadcastStatus(StrEnum):
     SCHEDULED = "scheduled"
+    QUEUEING = "queueing"  # its recipients are being queued; nothing goes out yet
     RUNNING = "sending"
     DONE = "done"
     STOPPED = "stopped"
     WITHDRAWN = "cancelled"  # a scheduled one called off before it began
 
 
-SCHEDULED, RUNNING, DONE, STOPPED, WITHDRAWN = BroadcastStatus
+SCHEDULED, QUEUEING, RUNNING, DONE, STOPPED, WITHDRAWN = BroadcastStatus
 PURPOSE = "broadcast"
 PRIORITY = 1  # after notices and reminders
+# People queued per transaction: about 10 ms of write lock on SQLite (read at call time).
+QUEUE_BATCH = 2000
 
 # Everyone the bot may write to on its own: people who finished onboarding (and so
 # consented). Someone who declined consent is kept only to remember their language.
@@ -197,26 +208,28 @@ class BroadcastRepo:
         progress: tuple[int, int] | None = None,
         audit: AuditEntry | None = None,
     ) -> Broadcast:
-        """A broadcast sent at once (recipients queued now) or scheduled for later.
+        """A broadcast sent at once or scheduled for later, with its audit entry.
 
-        The `audit` entry is written with the new broadcast's id and its recipient count.
+        One sent at once has its first batch of recipients queued here; when there are
+        more, it comes back 'queueing' and `queue_rest` queues the others.
         """
         async with self._db.transaction() as conn:
             async with conn.execute(
                 "INSERT INTO broadcasts (created_by, segment, from_chat_id, from_message_id,"
                 " content_kind, status, scheduled_for, progress_chat_id, progress_message_id,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " RETURNING id",
+                " started_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     created_by,
                     segment,
                     source.chat_id,
                     source.message_id,
                     source.kind,
-                    SCHEDULED,
+                    SCHEDULED if scheduled_for else QUEUEING,
                     scheduled_for,
                     progress[0] if progress else None,
                     progress[1] if progress else None,
+                    None if scheduled_for else now,
                     now,
                     now,
                 ),
@@ -224,16 +237,12 @@ class BroadcastRepo:
                 row = await cur.fetchone()
             assert row is not None
             broadcast_id = int(row[0])
-            recipients = None
-            if scheduled_for is None:
-                recipients = await self._start(
-                    conn, broadcast_id, audience, source, now=now, late=False
-                )
             if audit is not None:
-                diff = dict(audit.diff)
-                if recipients is not None:
-                    diff["recipients"] = recipients
-                await write(conn, replace(audit, object_id=broadcast_id, diff=diff))
+                await write(conn, replace(audit, object_id=broadcast_id))
+            if scheduled_for is None:
+                # The first batch goes with the broadcast itself: most audiences are one
+                # batch, and then the whole use case is this one transaction.
+                await self._queue_batch(conn, broadcast_id, audience, source, after=None, now=now)
         found = await self.get(broadcast_id=broadcast_id)
         assert found is not None
         return found
@@ -241,7 +250,8 @@ class BroadcastRepo:
     async def start_scheduled(
         self, *, broadcast_id: int, audience: RecipientFilter, now: datetime, late: bool
     ) -> bool:
-        """A scheduled broadcast's time came: queue its recipients (once).
+        """A scheduled broadcast's time came: it becomes 'queueing' with its first batch
+        of recipients (once; `queue_rest` queues the others).
 
         The row is locked (FOR UPDATE; SQLite has one writer at a time anyway): a second
         worker starting it at the same moment waits, then finds it started.
@@ -255,25 +265,102 @@ class BroadcastRepo:
                 row = await found.fetchone()
             if row is None:
                 return False  # cancelled or started meanwhile
+            await conn.execute(
+                "UPDATE broadcasts SET status = ?, started_at = ?, late = ?, updated_at = ?"
+                " WHERE id = ?",
+                (QUEUEING, now, late, now, broadcast_id),
+            )
             source = Source(chat_id=row[0], message_id=row[1], kind=row[2])
-            await self._start(conn, broadcast_id, audience, source, now=now, late=late)
+            await self._queue_batch(conn, broadcast_id, audience, source, after=None, now=now)
         return True
 
-    async def _start(
+    async def queue_rest(self, *, broadcast_id: int, audience: RecipientFilter) -> None:
+        """Queue the recipients of a 'queueing' broadcast not queued yet, a batch per
+        transaction; the last batch turns it 'sending'.
+
+        Goes on after the last person queued, so it also takes up a queueing cut short;
+        ends early when the broadcast is no longer 'queueing' (stopped or withdrawn
+        meanwhile, or finished by another worker).
+        """
+        async with self._db.read.execute(
+            "SELECT MAX(chat_id) FROM outbox WHERE broadcast_id = ?", (broadcast_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        after: int | None = row[0] if row and row[0] is not None else None
+        while True:
+            after = await self.queue_next(
+                broadcast_id=broadcast_id, audience=audience, after=after
+            )
+            if after is None:
+                return
+
+    async def queue_next(
+        self, *, broadcast_id: int, audience: RecipientFilter, after: int | None
+    ) -> int | None:
+        """One batch, in its own transaction: the people after `after` (by Telegram id).
+
+        Returns the last id queued, or None when nothing is left to do: everyone is
+        queued (the broadcast is 'sending' now) or it is no longer 'queueing'.
+        """
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT from_chat_id, from_message_id, content_kind, started_at"
+                " FROM broadcasts WHERE id = ? AND status = ? FOR UPDATE",
+                (broadcast_id, QUEUEING),
+            ) as found:
+                row = await found.fetchone()
+            if row is None:
+                return None
+            source = Source(chat_id=row[0], message_id=row[1], kind=row[2])
+            # Every batch carries the start's time: the rows keep one order.
+            started_at = from_db_time(row[3])
+            assert started_at is not None  # set when it began queueing
+            return await self._queue_batch(
+                conn, broadcast_id, audience, source, after=after, now=started_at
+            )
+
+    async def stalled_queueing(self, *, quiet_since: datetime) -> list[Broadcast]:
+        """Broadcasts left 'queueing' with no batch since `quiet_since`: their queueing
+        was cut short (every batch touches `updated_at`)."""
+        async with self._db.read.execute(
+            f"SELECT {_COLUMNS} FROM broadcasts WHERE status = ? AND updated_at < ?"  # noqa: S608
+            " ORDER BY id",
+            (QUEUEING, quiet_since),
+        ) as cur:
+            return [_broadcast(row) for row in await cur.fetchall()]
+
+    async def _queue_batch(
         self,
         conn: Writer,
         broadcast_id: int,
         audience: RecipientFilter,
         source: Source,
         *,
+        after: int | None,
         now: datetime,
-        late: bool,
-    ) -> int:
+    ) -> int | None:
+        """Queue the next QUEUE_BATCH people of the audience after `after` (by Telegram
+        id); the last batch also turns the broadcast 'sending'.
+
+        Returns the last id queued, or None when everyone is queued.
+        """
         where, params = audience.where()
+        if after is not None:
+            where += " AND p.tg_id > ?"
+            params = [*params, after]
+        async with conn.execute(
+            "SELECT p.tg_id FROM people p WHERE " + where + " ORDER BY p.tg_id LIMIT 1 OFFSET ?",  # noqa: S608
+            [*params, QUEUE_BATCH - 1],
+        ) as cur:
+            row = await cur.fetchone()
+        upto: int | None = int(row[0]) if row else None
+        if upto is not None:
+            where += " AND p.tg_id <= ?"
+            params = [*params, upto]
         # People known to have blocked the bot get a row closed at once: they count as
         # unreachable in the report, and nothing is sent to them. The key's prefix is
         # one text parameter and the id is cast: PostgreSQL's || joins text only.
-        cur = await conn.execute_bulk(
+        await conn.execute_bulk(
             "INSERT INTO outbox (chat_id, purpose, dedup_key, broadcast_id, kind,"  # noqa: S608
             " from_chat_id, from_message_id, state, last_error, not_before, priority,"
             " created_at, updated_at)"
@@ -294,13 +381,21 @@ class BroadcastRepo:
                 *params,
             ],
         )
-        recipients = cur.rowcount
+        if upto is not None:
+            await conn.execute(
+                "UPDATE broadcasts SET updated_at = ? WHERE id = ?", (utc_now(), broadcast_id)
+            )
+            return upto
+        async with conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?", (broadcast_id,)
+        ) as cur:
+            counted = await cur.fetchone()
+        assert counted is not None  # COUNT(*) always returns one row
         await conn.execute(
-            "UPDATE broadcasts SET status = ?, recipients = ?, started_at = ?, late = ?,"
-            " updated_at = ? WHERE id = ?",
-            (RUNNING, recipients, now, late, now, broadcast_id),
+            "UPDATE broadcasts SET status = ?, recipients = ?, updated_at = ? WHERE id = ?",
+            (RUNNING, counted[0], utc_now(), broadcast_id),
         )
-        return recipients
+        return None
 
     async def get(self, *, broadcast_id: int, conn: Writer | None = None) -> Broadcast | None:
         async with (conn or self._db.read).execute(
@@ -349,12 +444,25 @@ class BroadcastRepo:
         now: datetime,
         audit: AuditEntry | None = None,
     ) -> bool:
-        """Stop a running broadcast: whatever has not been handed to Telegram stays unsent."""
+        """Stop a running (or still queueing) broadcast: whatever has not been handed to
+        Telegram stays unsent."""
         async with self._db.transaction() as conn:
+            # One stopped while still queueing counts the recipients queued so far.
             cur = await conn.execute(
-                "UPDATE broadcasts SET status = ?, stopped_by = ?, updated_at = ?"
-                " WHERE id = ? AND status = ?",
-                (STOPPED, stopped_by, now, broadcast_id, RUNNING),
+                "UPDATE broadcasts SET status = ?, stopped_by = ?, updated_at = ?,"
+                " recipients = CASE WHEN status = ? THEN (SELECT COUNT(*) FROM outbox"
+                " WHERE broadcast_id = ?) ELSE recipients END"
+                " WHERE id = ? AND status IN (?, ?)",
+                (
+                    STOPPED,
+                    stopped_by,
+                    now,
+                    QUEUEING,
+                    broadcast_id,
+                    broadcast_id,
+                    RUNNING,
+                    QUEUEING,
+                ),
             )
             if cur.rowcount != 1:
                 return False
@@ -375,15 +483,22 @@ class BroadcastRepo:
         now: datetime,
         audit: AuditEntry | None = None,
     ) -> bool:
-        """Cancel a scheduled broadcast before its time."""
+        """Cancel a scheduled broadcast before its time, or one whose recipients are still
+        being queued (nothing of it has gone out): the rows queued so far are cancelled
+        in the same transaction."""
         async with self._db.transaction() as conn:
             cur = await conn.execute(
                 "UPDATE broadcasts SET status = ?, stopped_by = ?, finished_at = ?,"
-                " updated_at = ? WHERE id = ? AND status = ?",
-                (WITHDRAWN, stopped_by, now, now, broadcast_id, SCHEDULED),
+                " updated_at = ? WHERE id = ? AND status IN (?, ?)",
+                (WITHDRAWN, stopped_by, now, now, broadcast_id, SCHEDULED, QUEUEING),
             )
             if cur.rowcount != 1:
                 return False
+            await conn.execute_bulk(
+                "UPDATE outbox SET state = ?, last_error = 'withdrawn', updated_at = ?"
+                " WHERE broadcast_id = ? AND state = ?",
+                (CANCELLED, now, broadcast_id, QUEUED),
+            )
             if audit is not None:
                 await write(conn, audit)
         return True

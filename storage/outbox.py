@@ -74,6 +74,14 @@ _COLUMNS = (
 )
 
 
+# A broadcast's rows wait until all its recipients are queued (storage/broadcasts.py):
+# a broadcast withdrawn or stopped half-way must not have sent to its first batches.
+_NOT_HELD = (
+    "(o.broadcast_id IS NULL OR NOT EXISTS (SELECT 1 FROM broadcasts b"
+    " WHERE b.id = o.broadcast_id AND b.status = 'queueing'))"
+)
+
+
 def _row(row: Any) -> OutboxRow:
     return OutboxRow(
         id=row[0],
@@ -150,13 +158,16 @@ class OutboxRepo:
         except those already taken and those of chats that must wait (so that a hundred
         notices to one organiser do not hide everybody else's messages).
 
-        Rows of people who blocked the bot are not returned (see `close_blocked`).
+        Rows of people who blocked the bot are not returned (see `close_blocked`), nor
+        those of a broadcast whose recipients are still being queued (`_NOT_HELD`).
         """
         async with self._db.read.execute(
             f"SELECT {_COLUMNS} FROM outbox o WHERE state = 'queued' AND not_before <= ?"  # noqa: S608
             " AND chat_id <> ALL(?)"
             " AND NOT EXISTS (SELECT 1 FROM people p WHERE p.tg_id = o.chat_id"
-            " AND p.blocked_at IS NOT NULL) ORDER BY priority, not_before, id LIMIT ?",
+            " AND p.blocked_at IS NOT NULL) AND "
+            + _NOT_HELD
+            + " ORDER BY priority, not_before, id LIMIT ?",
             (now, list(busy_chats), limit + len(skip)),
         ) as cur:
             rows = [_row(row) for row in await cur.fetchall()]
@@ -165,10 +176,11 @@ class OutboxRepo:
     async def next_due_at(self) -> datetime | None:
         """When the next row `due` would return falls due (rows of people who blocked the
         bot are left out there, so here too: otherwise the engine would wake for them
-        again and again)."""
+        again and again), and so are held broadcast rows."""
         async with self._db.read.execute(
-            "SELECT MIN(not_before) FROM outbox o WHERE state = 'queued' AND NOT EXISTS ("
+            "SELECT MIN(not_before) FROM outbox o WHERE state = 'queued' AND NOT EXISTS ("  # noqa: S608
             "SELECT 1 FROM people p WHERE p.tg_id = o.chat_id AND p.blocked_at IS NOT NULL)"
+            " AND " + _NOT_HELD
         ) as cur:
             row = await cur.fetchone()
         return from_db_time(row[0]) if row else None

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storage.broadcasts import RUNNING, SCHEDULED
+from storage.broadcasts import QUEUEING, RUNNING, SCHEDULED
 from storage.db import Database, from_db_time
 from storage.outbox import FAILED, QUEUED, SENDING
 
@@ -142,8 +142,8 @@ class StatusRepo:
         async with self._db.read.execute(
             "SELECT b.id, b.started_at, b.recipients, (SELECT COUNT(*) FROM outbox o"
             " WHERE o.broadcast_id = b.id AND o.state IN (?, ?))"
-            " FROM broadcasts b WHERE b.status = ? ORDER BY b.id",
-            (QUEUED, SENDING, RUNNING),
+            " FROM broadcasts b WHERE b.status IN (?, ?) ORDER BY b.id",
+            (QUEUED, SENDING, RUNNING, QUEUEING),
         ) as cur:
             running = [
                 RunningBroadcast(

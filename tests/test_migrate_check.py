@@ -8,6 +8,7 @@ import asyncio
 import os
 import shutil
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -188,7 +189,7 @@ async def test_a_schema_newer_than_the_code_is_refused_with_one_line(
 
 
 async def test_the_operations_migrations_apply_on_a_database_with_data(tmp_path: Path) -> None:
-    """0012 and 0013 on a database in use (forms and registrations stored by the code of
+    """0012 to 0014 on a database in use (forms, registrations and broadcasts stored by the code of
     0011): the forms get their person's id, the new tables are there, nothing is lost."""
     db = await _open(tmp_path)
     try:
@@ -204,8 +205,9 @@ async def test_the_operations_migrations_apply_on_a_database_with_data(tmp_path:
                     ("odd-key", None, now),  # not a key aiogram writes: left without an id
                 ],
             )
+        await insert_broadcasts(db, now)
         applied = await migrate(db)
-        assert [name[:4] for name in applied] == ["0012", "0013"]
+        assert [name[:4] for name in applied] == ["0012", "0013", "0014"]
         async with db.read.execute(
             "SELECT storage_key, user_id, state FROM fsm_states ORDER BY storage_key"
         ) as cur:
@@ -219,5 +221,30 @@ async def test_the_operations_migrations_apply_on_a_database_with_data(tmp_path:
             assert (await cur.fetchone())[0] == 0
         async with db.read.execute("SELECT COUNT(*) FROM erasures") as cur:
             assert (await cur.fetchone())[0] == 0
+        # 0014 rebuilt the broadcasts table on SQLite: every row as it was, and the new
+        # 'queueing' status allowed.
+        async with db.read.execute(
+            "SELECT id, status, recipients, segment FROM broadcasts ORDER BY id"
+        ) as cur:
+            assert [tuple(row) for row in await cur.fetchall()] == [
+                (1, "done", 40, '{"kind": "all"}'),
+                (2, "scheduled", 0, '{"city_id": 1, "kind": "city"}'),
+            ]
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE broadcasts SET status = 'queueing' WHERE id = 2")
     finally:
         await db.close()
+
+
+async def insert_broadcasts(db: Database, now: datetime) -> None:
+    """Two broadcasts as the code of 0013 stored them: one done, one scheduled."""
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO broadcasts (id, created_by, segment, from_chat_id, from_message_id,"
+            " content_kind, status, scheduled_for, recipients, created_at, updated_at)"
+            " VALUES (?, 1000, ?, 1000, ?, 'text', ?, ?, ?, ?, ?)",
+            [
+                (1, '{"kind": "all"}', 10, "done", None, 40, now, now),
+                (2, '{"city_id": 1, "kind": "city"}', 11, "scheduled", now, 0, now, now),
+            ],
+        )

@@ -8,6 +8,7 @@ buttons they were shown.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -22,6 +23,7 @@ from bot.staff.audit import Action, ObjectKind
 from bot.telebridges.service import InstitutionKind
 from bot.trips.catalogue import parse_local_datetime
 from storage.broadcasts import (
+    QUEUEING,
     Broadcast,
     BroadcastRepo,
     BroadcastStatus,  # noqa: F401 - re-exported: the handlers take it from here
@@ -30,10 +32,15 @@ from storage.broadcasts import (
     Source,
 )
 
+logger = logging.getLogger(__name__)
+
 TEXT_LIMIT = 4096  # Telegram's limits, in UTF-16 code units
 CAPTION_LIMIT = 1024
 LATE_AFTER = timedelta(minutes=1)
 SCHEDULE_AHEAD_MAX = timedelta(days=366)
+# A broadcast still 'queueing' with no batch for this long was cut short: the monitor
+# takes it up (a live queueing touches it every batch, in well under a second).
+QUEUEING_STALLED_AFTER = timedelta(minutes=1)
 LANGUAGE_CODES = ("ru", "be")
 
 
@@ -226,6 +233,13 @@ def seconds_left(figures: Figures, *, elapsed: float, fallback_rate: float) -> i
     return math.ceil(figures.left / max(rate, 0.01))
 
 
+def _audience(broadcast: Broadcast) -> RecipientFilter:
+    try:
+        return Segment.from_data(broadcast.segment).recipients()
+    except UserError:
+        return RecipientFilter(trip_id=-1)  # nobody: the segment is unreadable
+
+
 class BroadcastService:
     def __init__(self, repo: BroadcastRepo, wake_delivery: Callable[[], None]) -> None:
         self._repo = repo
@@ -261,11 +275,27 @@ class BroadcastService:
                 actor=actor_id,
                 action=Action.BROADCAST,
                 kind=ObjectKind.BROADCAST,
-                diff={"segment": segment.to_json(), "content": source.kind},
+                diff={"segment": segment.to_json(), "content": source.kind, "recipients": total},
             ),
         )
+        # From here the broadcast, its audit entry and its first recipients are saved:
+        # whatever happens to the rest, it goes on (the monitor takes up a stalled one).
+        if broadcast.status == QUEUEING:
+            broadcast = await self._queue_rest(broadcast, audience)
         self._wake_delivery()
         return broadcast
+
+    async def _queue_rest(self, broadcast: Broadcast, audience: RecipientFilter) -> Broadcast:
+        """Queue the recipients after the first batch; a failure half-way is left to the
+        monitor, and the broadcast comes back still 'queueing' to say so."""
+        try:
+            await self._repo.queue_rest(broadcast_id=broadcast.id, audience=audience)
+        except Exception:
+            logger.exception(
+                "Broadcast %s: queueing its recipients stopped half-way; it goes on later",
+                broadcast.id,
+            )
+        return await self._repo.get(broadcast_id=broadcast.id) or broadcast
 
     async def schedule(
         self,
@@ -297,27 +327,34 @@ class BroadcastService:
         )
 
     async def start_due(self, *, now: datetime) -> list[Broadcast]:
-        """Scheduled broadcasts whose time has come, started; late when the bot was down."""
+        """Scheduled broadcasts whose time has come, started; late when the bot was down.
+        Broadcasts whose queueing was cut short (a crash, a lost database connection)
+        are taken up again here too."""
         started = []
         for broadcast in await self._repo.due_scheduled(now=now):
             assert broadcast.scheduled_for is not None
             late = now - broadcast.scheduled_for > LATE_AFTER
-            try:
-                audience = Segment.from_data(broadcast.segment).recipients()
-            except UserError:
-                audience = RecipientFilter(trip_id=-1)  # nobody: the segment is unreadable
+            audience = _audience(broadcast)
             if await self._repo.start_scheduled(
                 broadcast_id=broadcast.id, audience=audience, now=now, late=late
             ):
+                await self._repo.queue_rest(broadcast_id=broadcast.id, audience=audience)
                 started.append(broadcast)
-        if started:
+        stalled = await self._repo.stalled_queueing(quiet_since=now - QUEUEING_STALLED_AFTER)
+        for broadcast in stalled:
+            logger.info(
+                "Broadcast %s: queueing its recipients again from where it stopped", broadcast.id
+            )
+            await self._repo.queue_rest(broadcast_id=broadcast.id, audience=_audience(broadcast))
+        if started or stalled:
             self._wake_delivery()
         return started
 
     async def stop(
         self, *, actor_id: int, actor_access: Access | None, broadcast_id: int, now: datetime
     ) -> Broadcast:
-        """Stop a running broadcast: what has not been handed to Telegram is not sent."""
+        """Stop a running (or still queueing) broadcast: what has not been handed to
+        Telegram is not sent."""
         require_organiser(actor_access)
         await self._get(broadcast_id)
         entry = audit.entry(
@@ -332,7 +369,8 @@ class BroadcastService:
     async def withdraw(
         self, *, actor_id: int, actor_access: Access | None, broadcast_id: int, now: datetime
     ) -> Broadcast:
-        """Cancel a scheduled broadcast before its time."""
+        """Cancel a scheduled broadcast before its time (or while its recipients are
+        still being queued: nothing of it has gone out)."""
         require_organiser(actor_access)
         await self._get(broadcast_id)
         entry = audit.entry(

@@ -21,6 +21,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from bot.broadcasts.capability import Broadcasts
 from bot.broadcasts.service import (
     SEGMENT_FIELDS,
+    BroadcastStatus,
     ContentKind,
     Segment,
     SegmentKind,
@@ -406,7 +407,11 @@ async def send(
         alert(callback_answer, t.popup(error.key, **error.args_))
         return
     await state.clear()
-    text = t("bc-started", id=broadcast.id, total=broadcast.recipients)
+    if broadcast.status == BroadcastStatus.QUEUEING:
+        # Its first recipients are saved; the rest will be queued by the monitor.
+        text = t("bc-started-queueing", id=broadcast.id)
+    else:
+        text = t("bc-started", id=broadcast.id, total=broadcast.recipients)
     await show(callback, text, stop_keyboard(t, broadcast.id))
 
 

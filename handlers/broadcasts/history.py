@@ -143,7 +143,7 @@ async def stop_ask(
     except UserError as error:
         await show_error(callback, t, error, callback_answer)
         return
-    if broadcast.status != BroadcastStatus.RUNNING:
+    if broadcast.status not in (BroadcastStatus.RUNNING, BroadcastStatus.QUEUEING):
         alert(callback_answer, t.popup("bc-error-not-running"))
         return
     figures = await broadcasts.service.figures(broadcast_id=broadcast.id)

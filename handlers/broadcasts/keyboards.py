@@ -218,7 +218,7 @@ def card_keyboard(
     t: Translator, broadcast_id: int, *, status: str, page: int
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboard()
-    if status == BroadcastStatus.RUNNING:
+    if status in (BroadcastStatus.RUNNING, BroadcastStatus.QUEUEING):
         builder.row(_button(t.button("bc-btn-stop"), BcCb(action=BcAction.STOP, id=broadcast_id)))
     elif status == BroadcastStatus.SCHEDULED:
         builder.row(

@@ -100,6 +100,8 @@ def card_text(
     if broadcast.status == BroadcastStatus.SCHEDULED:
         assert broadcast.scheduled_for is not None
         return head + "\n" + t("bc-card-scheduled", when=local_text(broadcast.scheduled_for, zone))
+    if broadcast.status == BroadcastStatus.QUEUEING:
+        return head + "\n\n" + t("bc-card-queueing")
     if broadcast.status == BroadcastStatus.RUNNING:
         return (
             head

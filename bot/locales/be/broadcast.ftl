@@ -53,6 +53,9 @@ bc-btn-send = 📤 Адправіць
 bc-btn-schedule = 🕒 Запланаваць
 bc-cancelled = Рассылка адменена, нічога не адпраўлена.
 
+bc-started-queueing =
+    📣 <b>Рассылка №{ $id }</b> пачата: атрымальнікі яшчэ ставяцца ў чаргу, гэта працягнецца аўтаматычна.
+    Тут будзе відаць, колькі ўжо адпраўлена.
 bc-started =
     📣 <b>Рассылка №{ $id }</b> пачата: { $total } атрымальнікаў.
     Тут будзе відаць, колькі ўжо адпраўлена.
@@ -101,11 +104,13 @@ bc-history-empty = Рассылак яшчэ не было.
 bc-history-item = №{ $id } { $mark } { $when } · дастаўлена { $sent } з { $total }
 bc-history-item-scheduled = №{ $id } { $mark } на { $when }
 bc-mark-scheduled = 🕒
+bc-mark-queueing = ⏳
 bc-mark-sending = 📣
 bc-mark-done = ✅
 bc-mark-stopped = ⏹
 bc-mark-cancelled = ✖️
 bc-status-scheduled = запланавана
+bc-status-queueing = атрымальнікі ставяцца ў чаргу
 bc-status-sending = ідзе
 bc-status-done = завершана
 bc-status-stopped = спынена
@@ -120,6 +125,7 @@ bc-card =
     Аўтар: { $author }
     Створана: { $created }
 bc-card-scheduled = Адпраўка: { $when }
+bc-card-queueing = Атрымальнікі ставяцца ў чаргу, адпраўка пачнецца, як толькі ўсе будуць у ёй.
 bc-card-running =
     Адпраўлена: { $sent } з { $total }
     Засталося: { $left }

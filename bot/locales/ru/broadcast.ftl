@@ -53,6 +53,9 @@ bc-btn-send = 📤 Отправить
 bc-btn-schedule = 🕒 Запланировать
 bc-cancelled = Рассылка отменена, ничего не отправлено.
 
+bc-started-queueing =
+    📣 <b>Рассылка №{ $id }</b> начата: получатели ещё ставятся в очередь, это продолжится автоматически.
+    Здесь будет видно, сколько уже отправлено.
 bc-started =
     📣 <b>Рассылка №{ $id }</b> начата: { $total } получателей.
     Здесь будет видно, сколько уже отправлено.
@@ -101,11 +104,13 @@ bc-history-empty = Рассылок ещё не было.
 bc-history-item = №{ $id } { $mark } { $when } · доставлено { $sent } из { $total }
 bc-history-item-scheduled = №{ $id } { $mark } на { $when }
 bc-mark-scheduled = 🕒
+bc-mark-queueing = ⏳
 bc-mark-sending = 📣
 bc-mark-done = ✅
 bc-mark-stopped = ⏹
 bc-mark-cancelled = ✖️
 bc-status-scheduled = запланирована
+bc-status-queueing = получатели ставятся в очередь
 bc-status-sending = идёт
 bc-status-done = завершена
 bc-status-stopped = остановлена
@@ -120,6 +125,7 @@ bc-card =
     Автор: { $author }
     Создана: { $created }
 bc-card-scheduled = Отправка: { $when }
+bc-card-queueing = Получатели ставятся в очередь, отправка начнётся, как только все будут в ней.
 bc-card-running =
     Отправлено: { $sent } из { $total }
     Осталось: { $left }

@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -19,7 +19,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from bot.core.sheets import FONT_NAME, WIDTH_MAX
+from bot.core.sheets import FONT_NAME, WIDTH_MAX, Cell
+from bot.reports.workbook import PICKLE_ROWS, SheetContent, build_in_child
 from examples.make_example_xlsx import build_workbook
 from handlers.trips.callbacks import TripAction, TripCb
 from tests.conftest import RunningBot, TgUser
@@ -154,3 +155,28 @@ def test_the_import_example_has_the_sheet_style() -> None:
     for workbook in (build_workbook(), load_workbook(root / "examples" / "import_example.xlsx")):
         for sheet in workbook:
             _assert_style(sheet)
+
+
+def test_sheets_reach_the_child_whole_in_small_pickles() -> None:
+    """The rows go to the workbook's process a few hundred at a time (one long pickle
+    kept the GIL, and so the event loop, ~30 ms): every sheet, row and cell arrives, in
+    order, an empty sheet and a last short chunk included."""
+    # A sheet's times are the reader's local ones, without a zone (bot/core/sheets.py).
+    start = datetime(2027, 5, 1, 9, 0)  # noqa: DTZ001
+    rows: list[list[Cell]] = [
+        [f"Участник {n}", n, start + timedelta(minutes=n), None] for n in range(601)
+    ]
+    sheets = [
+        SheetContent("Участники", ["Имя", "№", "Время", "Пусто"], rows, autofilter=True),
+        SheetContent("Пустой", ["Колонка"], []),
+        SheetContent("Один", ["А"], [["б"]]),
+    ]
+    data = build_in_child(sheets)
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Участники", "Пустой", "Один"]
+    got = [list(row) for row in book["Участники"].iter_rows(min_row=2, values_only=True)]
+    assert got == rows
+    assert book["Участники"].auto_filter.ref == "A1:D602"
+    assert book["Пустой"].max_row == 1
+    assert book["Один"]["A2"].value == "б"
+    assert len(rows) // 2 > PICKLE_ROWS  # so this was several chunks

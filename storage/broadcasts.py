@@ -162,6 +162,15 @@ class Figures:
         )
 
 
+async def _queued(conn: Writer, broadcast_id: int) -> int:
+    """How many outbox rows the broadcast has: its recipients (up to 50,000 index entries,
+    so off the event loop)."""
+    counted = await conn.fetch_bulk(
+        "SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?", (broadcast_id,)
+    )
+    return int(counted[0][0])
+
+
 def _broadcast(row: Any) -> Broadcast:
     return Broadcast(
         id=row[0],
@@ -348,12 +357,12 @@ class BroadcastRepo:
         if after is not None:
             where += " AND p.tg_id > ?"
             params = [*params, after]
-        async with conn.execute(
+        # Walks up to a batch of people (a whole sparse segment): off the event loop.
+        found = await conn.fetch_bulk(
             "SELECT p.tg_id FROM people p WHERE " + where + " ORDER BY p.tg_id LIMIT 1 OFFSET ?",  # noqa: S608
             [*params, QUEUE_BATCH - 1],
-        ) as cur:
-            row = await cur.fetchone()
-        upto: int | None = int(row[0]) if row else None
+        )
+        upto: int | None = int(found[0][0]) if found else None
         if upto is not None:
             where += " AND p.tg_id <= ?"
             params = [*params, upto]
@@ -386,14 +395,9 @@ class BroadcastRepo:
                 "UPDATE broadcasts SET updated_at = ? WHERE id = ?", (utc_now(), broadcast_id)
             )
             return upto
-        async with conn.execute(
-            "SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?", (broadcast_id,)
-        ) as cur:
-            counted = await cur.fetchone()
-        assert counted is not None  # COUNT(*) always returns one row
         await conn.execute(
             "UPDATE broadcasts SET status = ?, recipients = ?, updated_at = ? WHERE id = ?",
-            (RUNNING, counted[0], utc_now(), broadcast_id),
+            (RUNNING, await _queued(conn, broadcast_id), utc_now(), broadcast_id),
         )
         return None
 
@@ -447,25 +451,22 @@ class BroadcastRepo:
         """Stop a running (or still queueing) broadcast: whatever has not been handed to
         Telegram stays unsent."""
         async with self._db.transaction() as conn:
-            # One stopped while still queueing counts the recipients queued so far.
-            cur = await conn.execute(
-                "UPDATE broadcasts SET status = ?, stopped_by = ?, updated_at = ?,"
-                " recipients = CASE WHEN status = ? THEN (SELECT COUNT(*) FROM outbox"
-                " WHERE broadcast_id = ?) ELSE recipients END"
-                " WHERE id = ? AND status IN (?, ?)",
-                (
-                    STOPPED,
-                    stopped_by,
-                    now,
-                    QUEUEING,
-                    broadcast_id,
-                    broadcast_id,
-                    RUNNING,
-                    QUEUEING,
-                ),
-            )
-            if cur.rowcount != 1:
+            async with conn.execute(
+                "SELECT status FROM broadcasts WHERE id = ? FOR UPDATE", (broadcast_id,)
+            ) as found:
+                row = await found.fetchone()
+            if row is None or row[0] not in (RUNNING, QUEUEING):
                 return False
+            # One stopped while still queueing counts the recipients queued so far. The
+            # count comes after the lock: on PostgreSQL a batch that held it has committed
+            # and its rows are seen (a subquery in the UPDATE would see the rows from
+            # before the wait).
+            recipients = None if row[0] == RUNNING else await _queued(conn, broadcast_id)
+            await conn.execute(
+                "UPDATE broadcasts SET status = ?, stopped_by = ?, updated_at = ?,"
+                " recipients = COALESCE(?, recipients) WHERE id = ?",
+                (STOPPED, stopped_by, now, recipients, broadcast_id),
+            )
             await conn.execute_bulk(
                 "UPDATE outbox SET state = ?, last_error = 'stopped', updated_at = ?"
                 " WHERE broadcast_id = ? AND state = ?",
@@ -488,8 +489,10 @@ class BroadcastRepo:
         in the same transaction."""
         async with self._db.transaction() as conn:
             cur = await conn.execute(
+                # started_at is cleared: nothing of it went out, and everything that
+                # shows or reports broadcasts takes it for never started.
                 "UPDATE broadcasts SET status = ?, stopped_by = ?, finished_at = ?,"
-                " updated_at = ? WHERE id = ? AND status IN (?, ?)",
+                " started_at = NULL, updated_at = ? WHERE id = ? AND status IN (?, ?)",
                 (WITHDRAWN, stopped_by, now, now, broadcast_id, SCHEDULED, QUEUEING),
             )
             if cur.rowcount != 1:

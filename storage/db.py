@@ -135,6 +135,11 @@ class Writer(ABC):
         """A statement over a segment of a table (every recipient of a broadcast), run so
         that the bot keeps answering meanwhile."""
 
+    @abstractmethod
+    async def fetch_bulk(self, sql: str, params: Any = ()) -> list[Any]:
+        """The rows of a query that walks many rows (a count over a broadcast's recipients,
+        the thousandth person of a segment), run like `execute_bulk`."""
+
 
 class Database(ABC):
     """The bot's database: `lookup` and `read` for queries, `transaction()` for writes."""

@@ -76,9 +76,12 @@ _COLUMNS = (
 
 # A broadcast's rows wait until all its recipients are queued (storage/broadcasts.py):
 # a broadcast withdrawn or stopped half-way must not have sent to its first batches.
+# The subquery is not correlated, so both stores read the (few) queueing broadcasts once
+# per query rather than once per row. 'queueing' is BroadcastStatus.QUEUEING, written out:
+# storage/broadcasts.py imports this module.
 _NOT_HELD = (
-    "(o.broadcast_id IS NULL OR NOT EXISTS (SELECT 1 FROM broadcasts b"
-    " WHERE b.id = o.broadcast_id AND b.status = 'queueing'))"
+    "COALESCE(o.broadcast_id, 0) NOT IN (SELECT b.id FROM broadcasts b"
+    " WHERE b.status = 'queueing')"
 )
 
 

@@ -189,6 +189,10 @@ class PgWriter(Writer):
         # The server does the work; the event loop only waits for its answer.
         return await self.execute(sql, params)
 
+    async def fetch_bulk(self, sql: str, params: Any = ()) -> list[asyncpg.Record]:
+        async with self.execute(sql, params) as rows:
+            return await rows.fetchall()
+
 
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and logs."""

@@ -280,6 +280,12 @@ class SqliteWriter(Writer):
         held, so nothing else uses the connection."""
         return await asyncio.to_thread(self._conn.execute, sqlite_sql(sql), sqlite_params(params))
 
+    async def fetch_bulk(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        def fetch() -> list[sqlite3.Row]:
+            return self._conn.execute(sqlite_sql(sql), sqlite_params(params)).fetchall()
+
+        return await asyncio.to_thread(fetch)
+
 
 class SqliteDatabase(Database):
     """The bot's database: `lookup` and `read` for queries, `transaction()` for writes."""

@@ -70,6 +70,8 @@ class RunningBroadcast:
     started_at: datetime | None
     recipients: int
     left: int  # still queued or being sent
+    queueing: bool  # its recipients are still being queued (recipients: 0 until then)
+    queued: int  # its outbox rows so far, whatever their state
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,8 @@ class StatusRepo:
     async def broadcasts(self) -> BroadcastFigures:
         async with self._db.read.execute(
             "SELECT b.id, b.started_at, b.recipients, (SELECT COUNT(*) FROM outbox o"
-            " WHERE o.broadcast_id = b.id AND o.state IN (?, ?))"
+            " WHERE o.broadcast_id = b.id AND o.state IN (?, ?)), b.status,"
+            " (SELECT COUNT(*) FROM outbox o WHERE o.broadcast_id = b.id)"
             " FROM broadcasts b WHERE b.status IN (?, ?) ORDER BY b.id",
             (QUEUED, SENDING, RUNNING, QUEUEING),
         ) as cur:
@@ -151,6 +154,8 @@ class StatusRepo:
                     started_at=from_db_time(row[1]),
                     recipients=int(row[2]),
                     left=int(row[3]),
+                    queueing=row[4] == QUEUEING,
+                    queued=int(row[5]),
                 )
                 for row in await cur.fetchall()
             ]

@@ -101,6 +101,13 @@ class TimedWriter(Writer):
         finally:
             self._observe(family(sql), time.perf_counter() - began)
 
+    async def fetch_bulk(self, sql: str, params: Any = ()) -> list[Any]:
+        began = time.perf_counter()
+        try:
+            return await self._inner.fetch_bulk(sql, params)
+        finally:
+            self._observe(family(sql), time.perf_counter() - began)
+
 
 def timed_querier(inner: Querier, observe: QueryObserver | None) -> Querier:
     return inner if observe is None else TimedQuerier(inner, observe)

@@ -33,7 +33,7 @@ from tests.test_broadcast import (
 )
 
 PEOPLE = range(5000, 5010)  # ten people in Sochi: batches of 3, 3, 3 and 1
-Hook = Callable[[int], Awaitable[None]]
+Hook = Callable[[int, int], Awaitable[None]]  # (batch, broadcast id)
 
 
 @pytest.fixture
@@ -52,14 +52,14 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def before_each_batch(monkeypatch: pytest.MonkeyPatch, hook: Hook) -> list[int | None]:
-    """Runs `hook(n)` before the n-th batch after the first (n = 1, 2, ...), between
-    transactions, as another request or a crash would come; returns what each batch
-    returned."""
+    """Runs `hook(n, broadcast_id)` before the n-th batch after the first (n = 1, 2, ...,
+    counted over all broadcasts), between transactions, as another request or a crash
+    would come; returns what each batch returned."""
     original = BroadcastRepo.queue_next
     returned: list[int | None] = []
 
     async def queue_next(self: BroadcastRepo, **kwargs: Any) -> int | None:
-        await hook(len(returned) + 1)
+        await hook(len(returned) + 1, kwargs["broadcast_id"])
         result = await original(self, **kwargs)
         returned.append(result)
         return result
@@ -96,7 +96,7 @@ async def test_recipients_are_queued_in_batches_and_held_until_all_are_queued(
     outbox = OutboxRepo(_db(app))
     seen: list[tuple[int, int, str, int]] = []
 
-    async def look(batch: int) -> None:
+    async def look(batch: int, _: int) -> None:
         # What the delivery engine would take now, an hour ahead: none of the held rows.
         due = await outbox.due(now=utc_now() + timedelta(hours=1), limit=100, skip=set())
         held = [row for row in due if row.broadcast_id == 1]
@@ -129,7 +129,7 @@ async def test_a_queueing_cut_short_goes_on_from_where_it_stopped(
     await add_people(app, PEOPLE)
     crash = True
 
-    async def lose_the_database(batch: int) -> None:
+    async def lose_the_database(batch: int, _: int) -> None:
         if crash and batch == 2:
             raise ConnectionError("the database went away")
 
@@ -167,7 +167,7 @@ async def test_stopped_while_queueing_nothing_goes_out(
     await add_people(app, PEOPLE)
     repo = BroadcastRepo(_db(app))
 
-    async def stop_before_the_third(batch: int) -> None:
+    async def stop_before_the_third(batch: int, _: int) -> None:
         if batch == 2:  # as the organiser's stop comes in between two batches
             assert await repo.stop(broadcast_id=1, stopped_by=ADMIN_ID, now=utc_now())
 
@@ -197,7 +197,7 @@ async def test_the_stop_button_works_while_recipients_are_still_queued(
 ) -> None:
     await add_people(app, PEOPLE)
 
-    async def fail_the_second(batch: int) -> None:
+    async def fail_the_second(batch: int, _: int) -> None:
         if batch == 2:
             raise ConnectionError("the database went away")
 
@@ -219,7 +219,7 @@ async def test_scheduled_broadcast_withdrawn_before_its_last_batch_sends_nothing
     await add_people(app, PEOPLE)
     await _schedule_for_tomorrow(organiser)
 
-    async def withdraw_before_the_last(batch: int) -> None:
+    async def withdraw_before_the_last(batch: int, _: int) -> None:
         if batch == 3:  # 9 of 10 queued: the next batch would be the last
             assert await status(app) == "queueing"
             await organiser.press_data("bc:wd:1:0")
@@ -239,3 +239,66 @@ async def test_scheduled_broadcast_withdrawn_before_its_last_batch_sends_nothing
     assert await broadcast_rows(app) == [(chat, "cancelled") for chat in range(5000, 5009)]
     actions = [row[0] for row in await audit_entries(app)]
     assert sorted(actions) == ["schedule", "withdraw"]
+    # Its card says what happened: withdrawn, nothing sent (not «завершена»).
+    await organiser.press_data("bc:open:1:0")
+    card = organiser.last_text
+    assert "отменена до отправки" in card
+    assert "завершена" not in card and "Доставлено" not in card
+
+
+async def test_blocked_people_inside_the_batches_and_an_exact_multiple_of_the_batch(
+    app: RunningBot, organiser: TgUser
+) -> None:
+    """Nine people in three full batches, two of whom blocked the bot: every batch and
+    the empty last step count them once, and the blocked ones are closed at once."""
+    await add_people(app, range(5000, 5009))
+    async with _db(app).transaction() as conn:
+        await conn.execute(
+            "UPDATE people SET blocked_at = ? WHERE tg_id IN (5001, 5007)", (utc_now(),)
+        )
+    await choose_segment(organiser, "Городу", "Сочи")
+    await compose_text(organiser)
+    await organiser.press("📤 Отправить")
+    await wait_finished(app, 1)
+    for chat in range(5000, 5009):
+        assert len(copies_to(app.telegram, chat)) == (0 if chat in (5001, 5007) else 1), chat
+    states = dict(await broadcast_rows(app))
+    assert len(states) == 9 and states[5001] == states[5007] == "blocked"
+    report = organiser.last_text
+    assert "Доставлено: 7 из 9" in report
+
+
+async def test_a_broadcast_that_keeps_failing_does_not_hold_up_the_others(
+    app: RunningBot, organiser: TgUser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_people(app, PEOPLE)
+    first_works = False
+
+    calls: dict[int, int] = {}
+
+    async def database_trouble(_: int, broadcast_id: int) -> None:
+        # Both broadcasts are cut short after their first batch; then the first one
+        # keeps failing.
+        calls[broadcast_id] = calls.get(broadcast_id, 0) + 1
+        if calls[broadcast_id] == 1 or (broadcast_id == 1 and not first_works):
+            raise ConnectionError("the database went away")
+
+    before_each_batch(monkeypatch, database_trouble)
+    for _ in range(2):
+        await choose_segment(organiser, "Городу", "Сочи")
+        await compose_text(organiser)
+        await organiser.press("📤 Отправить", deliveries=False)
+    statuses = await rows(app, "SELECT id, status FROM broadcasts ORDER BY id")
+    assert [tuple(row) for row in statuses] == [(1, "queueing"), (2, "queueing")]
+
+    monkeypatch.setattr(broadcast_service, "QUEUEING_STALLED_AFTER", timedelta(0))
+    await app.restart()
+    await wait_finished(app, 2)
+    for chat in PEOPLE:
+        assert len(copies_to(app.telegram, chat)) == 1, chat  # the second, once
+    assert await status(app) == "queueing"  # the first: held, nothing of it sent
+    first_works = True
+    app.dp["broadcasts"].monitor.wake()
+    await wait_finished(app, 1)
+    for chat in PEOPLE:
+        assert len(copies_to(app.telegram, chat)) == 2, chat

@@ -21,6 +21,7 @@ import pytest
 from aiogram.types import WebhookInfo
 from aiohttp import ClientSession
 
+import storage.broadcasts as broadcast_storage
 from bot.app import create_bot
 from bot.cli.status import (
     CONNECT_TIMEOUT,
@@ -32,7 +33,7 @@ from bot.cli.status import (
     status_command,
 )
 from bot.core.config import Settings
-from bot.core.timefmt import to_local
+from bot.core.timefmt import local_text, to_local
 from bot.operations.backup import backup_name
 from bot.runner import open_database
 from storage.broadcasts import BroadcastRepo, RecipientFilter, Source
@@ -238,8 +239,41 @@ async def test_outbox_broadcasts_and_reminders_today(
         "started_at": None,
         "recipients": 3,
         "left": 2,
+        "queueing": False,
+        "queued": 3,
     }
     assert [problem["key"] for problem in data["problems"]] == keys
+
+
+async def test_a_broadcast_left_queueing_needs_attention(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broadcast whose recipients stopped being queued (the bot down half-way) is named
+    on the screen and, after 15 minutes, among what needs attention."""
+    await _people(db)
+    monkeypatch.setattr(broadcast_storage, "QUEUE_BATCH", 2)  # two of three queued
+    noon = _noon_today()
+    broadcast = await BroadcastRepo(db).create(
+        created_by=ADMIN_ID,
+        segment='{"city_id": 1, "kind": "city"}',
+        audience=RecipientFilter(city_id=SOCHI),
+        source=Source(chat_id=ADMIN_ID, message_id=1, kind="text"),
+        now=noon - timedelta(minutes=20),
+    )
+    assert broadcast.status == "queueing"
+
+    soon = await collect(settings, now=noon - timedelta(minutes=10))
+    assert [problem.key for problem in soon.problems] == []
+    report = await collect(settings, now=noon)
+    lines = render_text(report).splitlines()
+    assert (
+        f"  № {broadcast.id} с {local_text(broadcast.created_at, ZONE)} ставит получателей"
+        " в очередь: поставлено 2, отправка ещё не началась"
+    ) in lines
+    assert [problem.key for problem in report.problems] == [f"broadcast_queueing:{broadcast.id}"]
+    assert report.code == Code.ATTENTION
+    data = json.loads(render_json(report))
+    assert data["broadcasts"]["running"][0]["queueing"] is True
 
 
 async def _ran(

@@ -233,13 +233,6 @@ def seconds_left(figures: Figures, *, elapsed: float, fallback_rate: float) -> i
     return math.ceil(figures.left / max(rate, 0.01))
 
 
-def _audience(broadcast: Broadcast) -> RecipientFilter:
-    try:
-        return Segment.from_data(broadcast.segment).recipients()
-    except UserError:
-        return RecipientFilter(trip_id=-1)  # nobody: the segment is unreadable
-
-
 class BroadcastService:
     def __init__(self, repo: BroadcastRepo, wake_delivery: Callable[[], None]) -> None:
         self._repo = repo
@@ -288,14 +281,18 @@ class BroadcastService:
     async def _queue_rest(self, broadcast: Broadcast, audience: RecipientFilter) -> Broadcast:
         """Queue the recipients after the first batch; a failure half-way is left to the
         monitor, and the broadcast comes back still 'queueing' to say so."""
+        # Whatever the failure (a lost database most likely), the broadcast and its audit
+        # entry are saved and the monitor goes on with it: the organiser is told so, not
+        # asked to try again (which would make a second broadcast).
         try:
             await self._repo.queue_rest(broadcast_id=broadcast.id, audience=audience)
+            return await self._repo.get(broadcast_id=broadcast.id) or broadcast
         except Exception:
             logger.exception(
                 "Broadcast %s: queueing its recipients stopped half-way; it goes on later",
                 broadcast.id,
             )
-        return await self._repo.get(broadcast_id=broadcast.id) or broadcast
+            return broadcast
 
     async def schedule(
         self,
@@ -329,24 +326,48 @@ class BroadcastService:
     async def start_due(self, *, now: datetime) -> list[Broadcast]:
         """Scheduled broadcasts whose time has come, started; late when the bot was down.
         Broadcasts whose queueing was cut short (a crash, a lost database connection)
-        are taken up again here too."""
+        are taken up again here too. One that fails is logged and tried at the next
+        tick; the others go on."""
         started = []
         for broadcast in await self._repo.due_scheduled(now=now):
             assert broadcast.scheduled_for is not None
             late = now - broadcast.scheduled_for > LATE_AFTER
-            audience = _audience(broadcast)
-            if await self._repo.start_scheduled(
-                broadcast_id=broadcast.id, audience=audience, now=now, late=late
-            ):
-                await self._repo.queue_rest(broadcast_id=broadcast.id, audience=audience)
-                started.append(broadcast)
-        stalled = await self._repo.stalled_queueing(quiet_since=now - QUEUEING_STALLED_AFTER)
-        for broadcast in stalled:
+            try:
+                audience = Segment.from_data(broadcast.segment).recipients()
+            except UserError:
+                audience = RecipientFilter(trip_id=-1)  # nobody: the segment is unreadable
+            try:
+                if await self._repo.start_scheduled(
+                    broadcast_id=broadcast.id, audience=audience, now=now, late=late
+                ):
+                    started.append(broadcast)
+                    await self._repo.queue_rest(broadcast_id=broadcast.id, audience=audience)
+            except Exception:
+                logger.exception("Scheduled broadcast %s could not be started", broadcast.id)
+        resumed = 0
+        for broadcast in await self._repo.stalled_queueing(
+            quiet_since=now - QUEUEING_STALLED_AFTER
+        ):
+            try:
+                audience = Segment.from_data(broadcast.segment).recipients()
+            except UserError:
+                # Stored by an older version? Queueing it for "nobody" would send it to
+                # those queued so far only: left as it is, for a person to look at.
+                logger.error(
+                    "Broadcast %s: its segment cannot be read; left queueing", broadcast.id
+                )
+                continue
             logger.info(
                 "Broadcast %s: queueing its recipients again from where it stopped", broadcast.id
             )
-            await self._repo.queue_rest(broadcast_id=broadcast.id, audience=_audience(broadcast))
-        if started or stalled:
+            try:
+                await self._repo.queue_rest(broadcast_id=broadcast.id, audience=audience)
+                resumed += 1
+            except Exception:
+                logger.exception(
+                    "Broadcast %s: queueing its recipients failed again", broadcast.id
+                )
+        if started or resumed:
             self._wake_delivery()
         return started
 

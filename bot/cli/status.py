@@ -367,6 +367,17 @@ def problems(report: Report) -> list[Problem]:
                 + ": бот не запущен или не может отправлять",
             )
         )
+    for running in report.broadcasts.running if report.broadcasts else []:
+        # A live queueing takes seconds; the monitor takes up a stalled one within a minute.
+        if running.queueing and running.started_at and now - running.started_at > NOTICE_WAIT:
+            found.append(
+                Problem(
+                    f"broadcast_queueing:{running.id}",
+                    f"рассылка № {running.id} ставит получателей в очередь с "
+                    + local_text(running.started_at, zone)
+                    + ": бот не запущен или не может писать в базу (подробности — в журнале)",
+                )
+            )
     found += _job_problems(report)
     found += _backup_problems(report)
     found += _telegram_problems(report)
@@ -569,6 +580,12 @@ def _broadcast_lines(report: Report) -> list[str]:
         lines.append("  Идущих нет")
     for running in figures.running:
         since = local_text(running.started_at, report.zone) if running.started_at else "—"
+        if running.queueing:
+            lines.append(
+                f"  № {running.id} с {since} ставит получателей в очередь:"
+                f" поставлено {running.queued}, отправка ещё не началась"
+            )
+            continue
         lines.append(
             f"  № {running.id} идёт с {since}: осталось {running.left} из {running.recipients}"
         )

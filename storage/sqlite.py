@@ -13,12 +13,13 @@ the lock was held for milliseconds per registration and everybody else's writes
 queued behind it. Run directly, a statement on a few rows takes microseconds and
 never waits for the disk: the database is in WAL mode with synchronous=NORMAL, so a
 commit only appends to the WAL (no fsync; checkpoints run on a connection of their
-own), and the file's write lock, when another process holds it, is waited for with
-`asyncio.sleep`, not by SQLite's blocking busy handler. A statement over a whole
-segment of a table (a broadcast's recipients) goes to a worker thread instead
-(`Writer.execute_bulk`). For the same reason the reads every update makes (the person,
-a trip and its questions: a row by its key) go through `Database.lookup`, on a
-connection of their own on the loop's thread; everything else is read on aiosqlite's.
+own, and so does the write that syncs: `_restart_wal`), and the file's write lock,
+when another process holds it, is waited for with `asyncio.sleep`, not by SQLite's
+blocking busy handler. A statement over a whole segment of a table (a broadcast's
+recipients) goes to a worker thread instead (`Writer.execute_bulk`). For the same
+reason the reads every update makes (the person, a trip and its questions: a row by
+its key) go through `Database.lookup`, on a connection of their own on the loop's
+thread; everything else is read on aiosqlite's.
 """
 
 from __future__ import annotations
@@ -301,6 +302,7 @@ class SqliteDatabase(Database):
         looker: sqlite3.Connection,
         reader: aiosqlite.Connection,
         checkpointer: aiosqlite.Connection,
+        restarter: sqlite3.Connection,
     ):
         self.path = path
         self.where = str(path)
@@ -311,6 +313,10 @@ class SqliteDatabase(Database):
         self._write_lock = asyncio.Lock()
         self._checkpoints: asyncio.Task[None] | None = None
         self._wipe_pending = False
+        # The restarter's PRAGMA data_version when it last started the WAL over.
+        self._quiet_version: int | None = None
+        self._restarter = restarter  # a plain connection of its own, used on a worker thread
+        self._restarting = asyncio.Lock()  # one use of it at a time
 
     @classmethod
     async def create(cls, path: Path) -> SqliteDatabase:
@@ -320,6 +326,8 @@ class SqliteDatabase(Database):
         connections: list[aiosqlite.Connection] = []
         try:
             direct.append(await asyncio.to_thread(_open_direct, path, writer=False))
+            # busy_timeout=0 and no automatic checkpoints, like the writer's.
+            direct.append(await asyncio.to_thread(_open_direct, path, writer=True))
             for _ in range(2):
                 connections.append(await connect(path))
         except DatabaseOpenError:
@@ -331,7 +339,7 @@ class SqliteDatabase(Database):
         reader, checkpointer = connections
         # A TRUNCATE checkpoint holds writers back while it waits for readers: short waits.
         await checkpointer.execute_fetchall(f"PRAGMA busy_timeout={WIPE_ATTEMPT_MS}")
-        database = cls(path, writer, direct[1], reader, checkpointer)
+        database = cls(path, writer, direct[1], reader, checkpointer, direct[2])
         database._checkpoints = asyncio.create_task(database._checkpoint_loop())
         return database
 
@@ -345,9 +353,49 @@ class SqliteDatabase(Database):
                 if self._wipe_pending:
                     await self.wipe_wal(within=0)
                 else:
-                    await self._checkpointer.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+                    await self._checkpoint()
             except sqlite3.Error as exc:
                 logger.warning("WAL checkpoint failed: %s", exc)
+
+    async def _checkpoint(self) -> None:
+        """A PASSIVE checkpoint and, when it copied everything, the WAL started over: in
+        one call on a worker thread, so that no write of the bot's comes in between."""
+        async with self._restarting:
+            await asyncio.to_thread(self._checkpoint_and_restart)
+
+    def _checkpoint_and_restart(self) -> None:
+        # Nothing written by anyone since the WAL was started over here: it holds that
+        # write's frame only. Copying it would leave the WAL to be started over again,
+        # by the bot's next write or by another such write (an idle bot would write
+        # every few seconds for ever): left as it is.
+        version = self._restarter.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._quiet_version:
+            return
+        busy, frames, copied = self._restarter.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if not busy and copied == frames and self._restart_wal():
+            # Own writes leave data_version as it is: the next change is somebody else's.
+            self._quiet_version = version
+
+    def _restart_wal(self) -> bool:
+        """Start the WAL over here, on a worker thread (blocking).
+
+        The first frame written to a WAL that starts over (once a checkpoint has copied
+        all of it, or it was truncated) comes with an fsync of the WAL and its folder:
+        synchronous=NORMAL keeps that one, so that a crash cannot mix old and new frames.
+        Left to the bot's next write, it ran on the event loop's thread, and while the
+        disk was busy (a nightly backup writing hundreds of megabytes) it held the loop
+        60-90 ms (bench/data_scale.py). A write of the header's user_version, to the
+        value it has, makes that first frame here instead. Busy (the bot is writing, and
+        so starts the WAL over itself): nothing is lost.
+        """
+        try:
+            version = int(self._restarter.execute("PRAGMA user_version").fetchone()[0])
+            self._restarter.execute(f"PRAGMA user_version={version}")
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            return False
+        return True
 
     async def wipe_wal(self, *, within: float | None = None) -> bool:
         """Copy the WAL into the database file and truncate it to nothing; True once done.
@@ -368,6 +416,9 @@ class SqliteDatabase(Database):
             rows = await self._checkpointer.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
             if tuple(next(iter(rows))) == (0, 0, 0):  # not busy, and no frames left
                 self._wipe_pending = False
+                async with self._restarting:
+                    self._quiet_version = None  # the next checkpoint looks again
+                    await asyncio.to_thread(self._restart_wal)
                 return True
             if loop.time() >= deadline:
                 if not self._wipe_pending:
@@ -446,5 +497,7 @@ class SqliteDatabase(Database):
         await self._checkpointer.close()
         await self._reader.close()
         self._looker.close()
+        async with self._restarting:
+            self._restarter.close()
         # The last connection to close folds the WAL into the file: disk work, off the loop.
         await asyncio.to_thread(self._writer.close)

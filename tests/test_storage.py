@@ -23,6 +23,7 @@ from storage.migrate import (
     load_migrations,
     migrate,
 )
+from storage.sqlite import SqliteDatabase
 from tests.conftest import TEST_DATABASE_URL, store_url_for
 
 ROOT = str(Path(__file__).resolve().parent.parent)
@@ -192,6 +193,49 @@ async def test_write_waits_for_another_process_without_blocking_the_bot(tmp_path
             assert [row[0] for row in await cur.fetchall()] == ["bot", "other"]
     finally:
         other.close()
+        await db.close()
+
+
+def _wal_salts(path: Path) -> bytes:
+    """The WAL header's two salts: new ones each time the WAL starts over."""
+    with open(path.with_name(path.name + "-wal"), "rb") as wal:
+        return wal.read(24)[16:24]
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite only: reads the SQLite WAL")
+async def test_the_wal_starts_over_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first write into a WAL that starts over syncs the WAL to disk (synchronous=
+    NORMAL); on the bot's writing connection that sync ran on the event loop's thread
+    and held it whenever the disk was busy. The checkpointing side starts it over
+    itself, right after a checkpoint that copied everything: the bot's next write only
+    appends. An idle bot's WAL stays as it is (no write every checkpoint for ever)."""
+    monkeypatch.setattr(SqliteDatabase, "CHECKPOINT_EVERY", 0.05)
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+        insert = "INSERT INTO fsm_states (storage_key, updated_at) VALUES (?, 'x')"
+        for n in range(20):
+            await db.execute_write(insert, (f"k{n}",))
+        before = _wal_salts(path)
+        await asyncio.sleep(0.5)  # checkpoints ran
+        restarted = _wal_salts(path)
+        assert restarted != before  # started over, not by the bot
+        await db.execute_write(insert, ("after",))
+        assert _wal_salts(path) == restarted  # the bot's write appended to it
+        await asyncio.sleep(0.5)
+        again = _wal_salts(path)
+        assert again != restarted  # after the bot's write, started over once more
+        size = path.with_name(path.name + "-wal").stat().st_size
+        await asyncio.sleep(0.5)  # idle: nothing more is written
+        assert _wal_salts(path) == again
+        assert path.with_name(path.name + "-wal").stat().st_size == size
+        async with db.read.execute("SELECT COUNT(*) FROM fsm_states") as cur:
+            assert (await cur.fetchone())[0] == 21
+    finally:
         await db.close()
 
 

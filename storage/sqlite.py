@@ -127,6 +127,23 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
 
 
+async def _to_the_end(run: Callable[[], T]) -> T:
+    """`asyncio.to_thread` for work on a connection: cancelled, it still waits for the
+    thread to be done with the connection before the cancellation goes on. Otherwise the
+    caller would roll back or close a connection that the thread is still stepping,
+    which can crash the process (sqlite3 from two threads at once)."""
+    done = asyncio.ensure_future(asyncio.to_thread(run))
+    try:
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        while not done.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([done])
+        if not done.cancelled():
+            done.exception()  # retrieved: its failure is not what is reported now
+        raise
+
+
 async def _patiently(run: Callable[[], T]) -> T:
     """Run a statement on a direct connection; while another process holds a lock it
     needs, try again after `asyncio.sleep`, for up to the busy timeout."""
@@ -279,13 +296,14 @@ class SqliteWriter(Writer):
         """A statement over a segment of a table (every recipient of a broadcast), run in
         a worker thread so that the bot keeps answering meanwhile; the write lock stays
         held, so nothing else uses the connection."""
-        return await asyncio.to_thread(self._conn.execute, sqlite_sql(sql), sqlite_params(params))
+        return await _to_the_end(
+            lambda: self._conn.execute(sqlite_sql(sql), sqlite_params(params))
+        )
 
     async def fetch_bulk(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-        def fetch() -> list[sqlite3.Row]:
-            return self._conn.execute(sqlite_sql(sql), sqlite_params(params)).fetchall()
-
-        return await asyncio.to_thread(fetch)
+        return await _to_the_end(
+            lambda: self._conn.execute(sqlite_sql(sql), sqlite_params(params)).fetchall()
+        )
 
 
 class SqliteDatabase(Database):
@@ -361,7 +379,7 @@ class SqliteDatabase(Database):
         """A PASSIVE checkpoint and, when it copied everything, the WAL started over: in
         one call on a worker thread, so that no write of the bot's comes in between."""
         async with self._restarting:
-            await asyncio.to_thread(self._checkpoint_and_restart)
+            await _to_the_end(self._checkpoint_and_restart)
 
     def _checkpoint_and_restart(self) -> None:
         # Nothing written by anyone since the WAL was started over here: it holds that
@@ -377,27 +395,47 @@ class SqliteDatabase(Database):
             self._quiet_version = version
 
     def _restart_wal(self) -> bool:
-        """Start the WAL over here, on a worker thread (blocking).
+        """Start the WAL over here, on a worker thread (blocking); False when the file
+        was busy.
 
         The first frame written to a WAL that starts over (once a checkpoint has copied
         all of it, or it was truncated) comes with an fsync of the WAL and its folder:
         synchronous=NORMAL keeps that one, so that a crash cannot mix old and new frames.
         Left to the bot's next write, it ran on the event loop's thread, and while the
         disk was busy (a nightly backup writing hundreds of megabytes) it held the loop
-        60-90 ms (bench/data_scale.py). A write of the header's user_version, to the
-        value it has, makes that first frame here instead. Busy (the bot is writing, and
-        so starts the WAL over itself): nothing is lost.
+        60-94 ms (bench/data_scale.py). A write of the header's user_version, to the
+        value it has, makes that first frame here instead (one transaction: a change of
+        it by someone else is not undone). Meanwhile the bot's writes find the file busy
+        and wait with asyncio.sleep, as for another process: the loop runs on, and they
+        wait about one fsync. Busy (the bot is writing, and so starts the WAL over
+        itself): nothing is lost.
         """
         try:
-            version = int(self._restarter.execute("PRAGMA user_version").fetchone()[0])
-            self._restarter.execute(f"PRAGMA user_version={version}")
+            self._restarter.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc):
                 raise
             return False
+        try:
+            version = int(self._restarter.execute("PRAGMA user_version").fetchone()[0])
+            self._restarter.execute(f"PRAGMA user_version={version}")
+            self._restarter.execute("COMMIT")
+        except BaseException:
+            if self._restarter.in_transaction:
+                self._restarter.execute("ROLLBACK")
+            raise
         return True
 
-    async def wipe_wal(self, *, within: float | None = None) -> bool:
+    async def _restart_after_wipe(self) -> None:
+        """The emptied WAL started over off the loop, like after a checkpoint; only a
+        help, so a failure (disk full) is logged, not raised: the erasure is done."""
+        async with self._restarting:
+            try:
+                await _to_the_end(self._restart_wal)
+            except sqlite3.Error as exc:
+                logger.warning("The WAL could not be started over: %s", exc)
+
+    async def wipe_wal(self, *, within: float | None = None, restart: bool = True) -> bool:
         """Copy the WAL into the database file and truncate it to nothing; True once done.
 
         Called after an erasure commits: the WAL's older frames still hold the erased rows
@@ -407,7 +445,8 @@ class SqliteDatabase(Database):
         as a backup) holds a read snapshot, so it is tried again, with pauses that let
         the bot's writers through, for up to `within` seconds. It runs on the
         checkpointing connection's own thread, never on the event loop's. If it runs out
-        of time the checkpoint loop goes on trying every few seconds.
+        of time the checkpoint loop goes on trying every few seconds. Emptied, the WAL is
+        started over off the loop (`restart`), unless the database is being closed.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (WIPE_WITHIN if within is None else within)
@@ -416,9 +455,8 @@ class SqliteDatabase(Database):
             rows = await self._checkpointer.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
             if tuple(next(iter(rows))) == (0, 0, 0):  # not busy, and no frames left
                 self._wipe_pending = False
-                async with self._restarting:
-                    self._quiet_version = None  # the next checkpoint looks again
-                    await asyncio.to_thread(self._restart_wal)
+                if restart:
+                    await self._restart_after_wipe()
                 return True
             if loop.time() >= deadline:
                 if not self._wipe_pending:
@@ -493,7 +531,7 @@ class SqliteDatabase(Database):
         # A last full checkpoint leaves a tidy database file behind (and no erased data
         # in the WAL).
         with contextlib.suppress(sqlite3.Error):
-            await self.wipe_wal(within=1.0)
+            await self.wipe_wal(within=1.0, restart=False)  # no write just before closing
         await self._checkpointer.close()
         await self._reader.close()
         self._looker.close()

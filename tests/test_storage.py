@@ -7,6 +7,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -212,6 +213,14 @@ async def test_the_wal_starts_over_off_the_event_loop(
     itself, right after a checkpoint that copied everything: the bot's next write only
     appends. An idle bot's WAL stays as it is (no write every checkpoint for ever)."""
     monkeypatch.setattr(SqliteDatabase, "CHECKPOINT_EVERY", 0.05)
+    restarted_on: list[int] = []
+    restart = SqliteDatabase._restart_wal
+
+    def recorded(self: SqliteDatabase) -> bool:
+        restarted_on.append(threading.get_ident())
+        return restart(self)
+
+    monkeypatch.setattr(SqliteDatabase, "_restart_wal", recorded)
     path = tmp_path / "db.sqlite3"
     db = await Database.open(path)
     try:
@@ -235,6 +244,62 @@ async def test_the_wal_starts_over_off_the_event_loop(
         assert path.with_name(path.name + "-wal").stat().st_size == size
         async with db.read.execute("SELECT COUNT(*) FROM fsm_states") as cur:
             assert (await cur.fetchone())[0] == 21
+        assert len(restarted_on) == 2
+        assert threading.get_ident() not in restarted_on  # never on the event loop's thread
+    finally:
+        await db.close()
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="SQLite only: its writer's worker thread")
+async def test_a_cancelled_bulk_statement_finishes_before_the_rollback(tmp_path: Path) -> None:
+    """A task cancelled while its transaction's bulk statement runs on a worker thread
+    (an organiser's broadcast, a shutdown) rolls back only once that thread is done with
+    the connection: both at once can crash the process. The rollback then leaves nothing
+    behind, and the next write goes through."""
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    slow = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000000)"
+        " SELECT COUNT(*) FROM n"
+    )
+    try:
+        async with db.transaction_free() as conn:
+            await apply_migrations(conn)
+
+        async def broadcast() -> None:
+            async with db.transaction() as writer:
+                await writer.execute(
+                    "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('half', 'x')"
+                )
+                await writer.fetch_bulk(slow)
+
+        loop = asyncio.get_running_loop()
+        gaps: list[float] = []
+
+        async def heartbeat() -> None:
+            while True:
+                before = loop.time()
+                await asyncio.sleep(0.005)
+                gaps.append(loop.time() - before)
+
+        beating = asyncio.create_task(heartbeat())
+        task = asyncio.create_task(broadcast())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0.02)  # the heartbeat notes its last gap
+        beating.cancel()
+        # The rollback waited for the thread without holding the event loop meanwhile.
+        assert max(gaps) < 0.15, max(gaps)
+        assert (
+            await db.execute_write(
+                "INSERT INTO fsm_states (storage_key, updated_at) VALUES ('next', 'y')"
+            )
+            == 1
+        )
+        async with db.read.execute("SELECT storage_key FROM fsm_states") as cur:
+            assert [row[0] for row in await cur.fetchall()] == ["next"]
     finally:
         await db.close()
 

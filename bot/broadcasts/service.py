@@ -237,6 +237,7 @@ class BroadcastService:
     def __init__(self, repo: BroadcastRepo, wake_delivery: Callable[[], None]) -> None:
         self._repo = repo
         self._wake_delivery = wake_delivery
+        self._unreadable: set[int] = set()  # queueing broadcasts already logged as such
 
     async def count(self, *, actor_access: Access | None, segment: Segment) -> tuple[int, int]:
         require_organiser(actor_access)
@@ -343,7 +344,11 @@ class BroadcastService:
                     started.append(broadcast)
                     await self._repo.queue_rest(broadcast_id=broadcast.id, audience=audience)
             except Exception:
-                logger.exception("Scheduled broadcast %s could not be started", broadcast.id)
+                logger.exception(
+                    "Scheduled broadcast %s: starting or queueing its recipients failed;"
+                    " a started one goes on later",
+                    broadcast.id,
+                )
         resumed = 0
         for broadcast in await self._repo.stalled_queueing(
             quiet_since=now - QUEUEING_STALLED_AFTER
@@ -352,10 +357,13 @@ class BroadcastService:
                 audience = Segment.from_data(broadcast.segment).recipients()
             except UserError:
                 # Stored by an older version? Queueing it for "nobody" would send it to
-                # those queued so far only: left as it is, for a person to look at.
-                logger.error(
-                    "Broadcast %s: its segment cannot be read; left queueing", broadcast.id
-                )
+                # those queued so far only: left as it is, for a person to look at
+                # (`status` names it), and said once, not at every tick.
+                if broadcast.id not in self._unreadable:
+                    self._unreadable.add(broadcast.id)
+                    logger.error(
+                        "Broadcast %s: its segment cannot be read; left queueing", broadcast.id
+                    )
                 continue
             logger.info(
                 "Broadcast %s: queueing its recipients again from where it stopped", broadcast.id

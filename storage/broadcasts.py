@@ -162,6 +162,22 @@ class Figures:
         )
 
 
+async def _locked(
+    conn: Writer, broadcast_id: int, status: str
+) -> tuple[Source, datetime | None] | None:
+    """The broadcast's source and start, its row locked (FOR UPDATE) if it still has
+    `status`; None otherwise."""
+    async with conn.execute(
+        "SELECT from_chat_id, from_message_id, content_kind, started_at FROM broadcasts"
+        " WHERE id = ? AND status = ? FOR UPDATE",
+        (broadcast_id, status),
+    ) as found:
+        row = await found.fetchone()
+    if row is None:
+        return None
+    return Source(chat_id=row[0], message_id=row[1], kind=row[2]), from_db_time(row[3])
+
+
 async def _queued(conn: Writer, broadcast_id: int) -> int:
     """How many outbox rows the broadcast has: its recipients (up to 50,000 index entries,
     so off the event loop)."""
@@ -266,20 +282,15 @@ class BroadcastRepo:
         worker starting it at the same moment waits, then finds it started.
         """
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT from_chat_id, from_message_id, content_kind FROM broadcasts"
-                " WHERE id = ? AND status = ? FOR UPDATE",
-                (broadcast_id, SCHEDULED),
-            ) as found:
-                row = await found.fetchone()
-            if row is None:
+            locked = await _locked(conn, broadcast_id, SCHEDULED)
+            if locked is None:
                 return False  # cancelled or started meanwhile
             await conn.execute(
                 "UPDATE broadcasts SET status = ?, started_at = ?, late = ?, updated_at = ?"
                 " WHERE id = ?",
                 (QUEUEING, now, late, now, broadcast_id),
             )
-            source = Source(chat_id=row[0], message_id=row[1], kind=row[2])
+            source, _ = locked
             await self._queue_batch(conn, broadcast_id, audience, source, after=None, now=now)
         return True
 
@@ -312,17 +323,11 @@ class BroadcastRepo:
         queued (the broadcast is 'sending' now) or it is no longer 'queueing'.
         """
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT from_chat_id, from_message_id, content_kind, started_at"
-                " FROM broadcasts WHERE id = ? AND status = ? FOR UPDATE",
-                (broadcast_id, QUEUEING),
-            ) as found:
-                row = await found.fetchone()
-            if row is None:
+            locked = await _locked(conn, broadcast_id, QUEUEING)
+            if locked is None:
                 return None
-            source = Source(chat_id=row[0], message_id=row[1], kind=row[2])
             # Every batch carries the start's time: the rows keep one order.
-            started_at = from_db_time(row[3])
+            source, started_at = locked
             assert started_at is not None  # set when it began queueing
             return await self._queue_batch(
                 conn, broadcast_id, audience, source, after=after, now=started_at

@@ -85,6 +85,13 @@ async def audit_entries(app: RunningBot) -> list[Any]:
     )
 
 
+async def send_to_sochi(organiser: TgUser, *, deliveries: bool = True) -> list[Any]:
+    """The organiser sends a text to everyone in Sochi at once; the calls of the press."""
+    await choose_segment(organiser, "Городу", "Сочи")
+    await compose_text(organiser)
+    return await organiser.press("📤 Отправить", deliveries=deliveries)
+
+
 def copies(app: RunningBot) -> int:
     return sum(len(copies_to(app.telegram, chat)) for chat in PEOPLE)
 
@@ -105,9 +112,7 @@ async def test_recipients_are_queued_in_batches_and_held_until_all_are_queued(
         assert copies(app) == 0
 
     returned = before_each_batch(monkeypatch, look)
-    await choose_segment(organiser, "Городу", "Сочи")
-    await compose_text(organiser)
-    calls = await organiser.press("📤 Отправить", deliveries=False)
+    calls = await send_to_sochi(organiser, deliveries=False)
     shown = [str(c.params.get("text")) for c in calls if c.method == "editMessageText"]
     assert any("Рассылка №1</b> начата: 10 получателей" in text for text in shown), shown
 
@@ -134,9 +139,7 @@ async def test_a_queueing_cut_short_goes_on_from_where_it_stopped(
             raise ConnectionError("the database went away")
 
     before_each_batch(monkeypatch, lose_the_database)
-    await choose_segment(organiser, "Городу", "Сочи")
-    await compose_text(organiser)
-    await organiser.press("📤 Отправить", deliveries=False)
+    await send_to_sochi(organiser, deliveries=False)
     # Saved and going on: no «Что-то пошло не так» for a broadcast that will go out.
     answer = organiser.telegram.last_message(ADMIN_ID).text
     assert "получатели ещё ставятся в очередь, это продолжится автоматически" in answer
@@ -172,9 +175,7 @@ async def test_stopped_while_queueing_nothing_goes_out(
             assert await repo.stop(broadcast_id=1, stopped_by=ADMIN_ID, now=utc_now())
 
     returned = before_each_batch(monkeypatch, stop_before_the_third)
-    await choose_segment(organiser, "Городу", "Сочи")
-    await compose_text(organiser)
-    await organiser.press("📤 Отправить")
+    await send_to_sochi(organiser)
     assert returned == [returned[0], None]  # the batch after the stop added nothing
     await wait_finished(app, 1)
     assert copies(app) == 0
@@ -202,9 +203,7 @@ async def test_the_stop_button_works_while_recipients_are_still_queued(
             raise ConnectionError("the database went away")
 
     before_each_batch(monkeypatch, fail_the_second)
-    await choose_segment(organiser, "Городу", "Сочи")
-    await compose_text(organiser)
-    await organiser.press("📤 Отправить")
+    await send_to_sochi(organiser)
     await organiser.press("⏹ Остановить")
     assert "Остановить рассылку №1?" in organiser.last_text
     await organiser.press("Да, остановить")
@@ -256,9 +255,7 @@ async def test_blocked_people_inside_the_batches_and_an_exact_multiple_of_the_ba
         await conn.execute(
             "UPDATE people SET blocked_at = ? WHERE tg_id IN (5001, 5007)", (utc_now(),)
         )
-    await choose_segment(organiser, "Городу", "Сочи")
-    await compose_text(organiser)
-    await organiser.press("📤 Отправить")
+    await send_to_sochi(organiser)
     await wait_finished(app, 1)
     for chat in range(5000, 5009):
         assert len(copies_to(app.telegram, chat)) == (0 if chat in (5001, 5007) else 1), chat
@@ -285,9 +282,7 @@ async def test_a_broadcast_that_keeps_failing_does_not_hold_up_the_others(
 
     before_each_batch(monkeypatch, database_trouble)
     for _ in range(2):
-        await choose_segment(organiser, "Городу", "Сочи")
-        await compose_text(organiser)
-        await organiser.press("📤 Отправить", deliveries=False)
+        await send_to_sochi(organiser, deliveries=False)
     statuses = await rows(app, "SELECT id, status FROM broadcasts ORDER BY id")
     assert [tuple(row) for row in statuses] == [(1, "queueing"), (2, "queueing")]
 

@@ -13,6 +13,7 @@ user input fails here). Pass `strict_html=False` to get Telegram's lenient behav
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -583,6 +584,32 @@ class RateLimit:
         self._window.append(now)
 
 
+class Together:
+    """A rush that reaches Telegram at once however slowly the machine made it: the first
+    `count` calls of the methods are stalled until all of them have come (or `within`
+    seconds have passed), then carried out together (`FakeTelegram.together`)."""
+
+    def __init__(
+        self, count: int, *, methods: frozenset[str] = MESSAGE_METHODS, within: float = 10.0
+    ) -> None:
+        self.count = count
+        self.methods = frozenset(method.lower() for method in methods)
+        self.within = within
+        self._arrived = 0
+        self._all = asyncio.Event()
+
+    def takes(self, method: str) -> bool:
+        return method.lower() in self.methods and self._arrived < self.count
+
+    async def wait(self) -> None:
+        self._arrived += 1
+        if self._arrived >= self.count:
+            self._all.set()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.within):
+                await self._all.wait()
+
+
 def _webhook_failure(outcome: int | str) -> str:
     """How getWebhookInfo describes a failed delivery (an HTTP status or the error)."""
     if isinstance(outcome, int):
@@ -810,6 +837,8 @@ class FakeTelegram:
         self.gate: Callable[[str, dict[str, Any]], None] | None = None
         # Telegram's flood control (RateLimit): None, no limit.
         self.rate_limit: RateLimit | None = None
+        # Calls held back until a rush has all come (Together): None, none held.
+        self.together: Together | None = None
         # A local Bot API server (started with --local) keeps files in a folder of its own:
         # getFile answers a file's absolute path there (the file is written to it) instead
         # of a path to download, without the 20 MB limit, and nothing is served over HTTP.
@@ -1066,6 +1095,9 @@ class FakeTelegram:
         hold = self._holds.pop(method.lower(), None)
         if hold is not None and not await hold.wait():
             return ApiError(502, "Bad Gateway").payload(), 502  # nobody is listening
+        together = self.together
+        if together is not None and together.takes(method):
+            await together.wait()
         delays = self._delays.get(method.lower())
         if delays:
             await asyncio.sleep(delays.pop(0))

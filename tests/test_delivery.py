@@ -118,17 +118,14 @@ async def test_a_busy_chat_does_not_hold_up_the_others(
         [NewMessage(chat_id=200, purpose="notice", text=f"№{i}") for i in range(4)]
     )
     await outbox.enqueue([NewMessage(chat_id=c, purpose="notice", text="ваш") for c in (201, 202)])
-    arrived: dict[int, float] = {}
-    telegram.gate = lambda method, params: arrived.setdefault(
-        int(params.get("chat_id", 0)), time.monotonic()
-    )
-    started = time.monotonic()
-    try:
-        await _deliver_all(telegram, db, rate=100)
-    finally:
-        telegram.gate = None
+    await _deliver_all(telegram, db, rate=100)
     assert _texts(telegram, 200) == ["№0", "№1", "№2", "№3"]
-    assert arrived[201] - started < 0.5 and arrived[202] - started < 0.5
+    # The organiser's second notice waits its chat's one-second gap; the other two people
+    # are not queued behind it (measured against that, not the clock: a slow machine).
+    second = telegram.calls_of("sendMessage", chat_id=200)[1].at
+    for chat in (201, 202):
+        (theirs,) = telegram.calls_of("sendMessage", chat_id=chat)
+        assert theirs.at < second
 
 
 async def test_429_pauses_everything_and_resumes(telegram: FakeTelegram, db: Database) -> None:
@@ -319,11 +316,10 @@ async def test_paid_broadcast_setting_raises_the_pace_and_asks_for_it(
         [NewMessage(chat_id=c, purpose="broadcast", text="Объявление") for c in recipients]
     )
     # SEND_RATE 25 would take 4 s for 100 messages; paid broadcasts go up to 1000 a second.
-    started = time.monotonic()
     await _deliver_all(telegram, db, rate=25, allow_paid_broadcast=True, max_in_flight=50)
-    assert time.monotonic() - started < 2.0
     calls = [c for c in telegram.calls_of("sendMessage") if c.ok]
     assert len(calls) == 100
+    assert _most_in_one_second([c.at for c in calls]) > 25  # over the free rate
     assert all(c.params.get("allow_paid_broadcast") is True for c in calls)
 
 
@@ -375,7 +371,9 @@ async def test_slow_sending_writes_neither_delay_nor_bunch_the_requests(
     assert len(arrived) == 150
     assert _most_in_one_second(arrived) <= 100  # the rate: Telegram would answer no 429
     pace = (len(arrived) - 1) / (max(arrived) - min(arrived))
-    assert pace >= 90, pace  # 97 a second (3% under the rate)
+    # 97 a second (3% under the rate); writes that delayed requests would make it about 65.
+    # The margin is for a loaded machine, whose own stalls cost a turn now and then.
+    assert pace >= 80, pace
 
 
 async def test_a_5xx_is_tried_again_after_its_backoff_among_the_others(
@@ -397,7 +395,7 @@ async def test_a_5xx_is_tried_again_after_its_backoff_among_the_others(
     assert len(failed) == 1
     first, again = telegram.calls_of("sendMessage", chat_id=int(failed[0].params["chat_id"]))
     assert first.error_code == 502 and again.ok
-    assert 0.2 <= again.at - first.at < 0.7
+    assert 0.2 <= again.at - first.at < 1.5  # after every row queued before it: 3 s
     assert len([c for c in telegram.calls_of("sendMessage") if c.ok]) == 60
 
 

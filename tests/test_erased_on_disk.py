@@ -188,19 +188,28 @@ async def _planted(
     return person, values
 
 
-def _hold_snapshot(db_path: Path, seconds: float) -> Callable[[], None]:
-    """Another connection (a backup, say) holds a read snapshot for `seconds`: the WAL
-    cannot be emptied until it lets go. Returns what closes it at the end of the test."""
-    reader = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
-    reader.execute("BEGIN")
-    reader.execute("SELECT COUNT(*) FROM people").fetchall()
-    release = asyncio.get_running_loop().call_later(seconds, reader.rollback)
+class _Snapshot:
+    """Another connection (a backup, say) holds a read snapshot: the WAL cannot be emptied
+    until it lets go, after `seconds` or when the test says so."""
 
-    def close() -> None:
-        release.cancel()
-        reader.close()
+    def __init__(self, db_path: Path, seconds: float | None = None) -> None:
+        self._reader = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        self._reader.execute("BEGIN")
+        self._reader.execute("SELECT COUNT(*) FROM people").fetchall()
+        self._release = (
+            None
+            if seconds is None
+            else asyncio.get_running_loop().call_later(seconds, self._reader.rollback)
+        )
 
-    return close
+    def let_go(self) -> None:
+        self._reader.rollback()
+
+    def close(self) -> None:
+        """At the end of the test, whatever happened."""
+        if self._release is not None:
+            self._release.cancel()
+        self._reader.close()
 
 
 @SQLITE_FILES
@@ -211,11 +220,11 @@ async def test_forget_leaves_nothing_in_the_database_files(
     await person.send("/forget")
     assert "примерно 3 дня" in person.last_text  # BACKUP_KEEP, before and after
     # A snapshot held while /forget runs, let go a moment later (within the bound).
-    close = _hold_snapshot(db_path, 0.3)
+    snapshot = _Snapshot(db_path, 0.3)
     try:
         await person.press("🗑 Да, удалить мои данные")
     finally:
-        close()
+        snapshot.close()
     done = person.last_text
     assert "ваши данные удалены" in done
     assert "хранит 3 последние копии" in done and "примерно 3 дня" in done
@@ -238,18 +247,19 @@ async def test_forget_says_when_the_wal_is_emptied_later(
     monkeypatch.setattr("storage.sqlite.WIPE_WITHIN", 0.3)
     person, values = await _planted(app, make_user, db_path)
     await person.send("/forget")
-    close = _hold_snapshot(db_path, 1.5)
+    snapshot = _Snapshot(db_path)  # held until the answer is read, however slow the press
     try:
         await person.press("🗑 Да, удалить мои данные")
         done = person.last_text
         assert "ваши данные удалены" in done
         assert "бот сотрёт, как только журнал освободится" in done
         assert _found(db_path, values)[f"{db_path.name}-wal"], "the WAL was not in use"
-        async with asyncio.timeout(10):  # let go after 1.5 s; the loop tries every 2 s
+        snapshot.let_go()
+        async with asyncio.timeout(10):  # the loop tries every 2 s
             while any(_found(db_path, values).values()):
                 await asyncio.sleep(0.2)
     finally:
-        close()
+        snapshot.close()
 
 
 async def test_forget_answer_names_the_daily_copies(

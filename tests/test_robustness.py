@@ -99,7 +99,9 @@ async def test_an_update_waiting_for_the_persons_lock_is_in_flight(
     first = asyncio.create_task(member.send("/help"))
     await asyncio.wait_for(hold.arrived.wait(), PROCESS_TIMEOUT)
     second = app.telegram.add_update(member.updates.message("/help"))
-    await asyncio.sleep(0.5)  # fetched, and waiting for the person's lock
+    async with asyncio.timeout(PROCESS_TIMEOUT):  # fetched, and waiting for the person's lock
+        while tracker._locking < 2:
+            await asyncio.sleep(0.01)
     idle = asyncio.create_task(tracker.wait_idle(PROCESS_TIMEOUT))
     hold.release()
     await first
@@ -221,10 +223,14 @@ async def test_webhook_checks_the_secret_token(telegram: FakeTelegram, db_path) 
 
 
 async def test_shutdown_waits_for_handlers_in_flight(app: RunningBot, member: TgUser) -> None:
-    app.telegram.delay_next("sendMessage", 1.0)
+    hold = app.telegram.hold_next("sendMessage")  # its answer is on a slow network
     app.telegram.add_update(member.updates.message("/help"))
-    await asyncio.sleep(0.3)  # fetched and being handled; its answer is on a slow network
-    await app.stop()
+    await asyncio.wait_for(hold.arrived.wait(), PROCESS_TIMEOUT)  # fetched, being handled
+    stopping = asyncio.create_task(app.stop())
+    await asyncio.sleep(0.3)
+    assert not stopping.done()  # waiting for the handler
+    hold.release()
+    await stopping
     helps = [
         c
         for c in app.telegram.calls_of("sendMessage", chat_id=member.id)

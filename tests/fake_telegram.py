@@ -13,7 +13,6 @@ user input fails here). Pass `strict_html=False` to get Telegram's lenient behav
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import math
@@ -586,8 +585,10 @@ class RateLimit:
 
 class Together:
     """A rush that reaches Telegram at once however slowly the machine made it: the first
-    `count` calls of the methods are stalled until all of them have come (or `within`
-    seconds have passed), then carried out together (`FakeTelegram.together`)."""
+    `count` calls of the methods are stalled until all of them have come, then carried out
+    together (`FakeTelegram.together`). `complete` tells a test they did; if they have not
+    `within` seconds after the first came, those that came go on (and `complete` stays
+    false), so a test that miscounted fails on its assertion rather than hanging."""
 
     def __init__(
         self, count: int, *, methods: frozenset[str] = MESSAGE_METHODS, within: float = 10.0
@@ -595,19 +596,29 @@ class Together:
         self.count = count
         self.methods = frozenset(method.lower() for method in methods)
         self.within = within
-        self._arrived = 0
-        self._all = asyncio.Event()
+        self.arrived = 0
+        self.complete = False
+        self._go = asyncio.Event()
+        self._deadline: asyncio.TimerHandle | None = None
 
     def takes(self, method: str) -> bool:
-        return method.lower() in self.methods and self._arrived < self.count
+        return method.lower() in self.methods and self.arrived < self.count
 
     async def wait(self) -> None:
-        self._arrived += 1
-        if self._arrived >= self.count:
-            self._all.set()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.within):
-                await self._all.wait()
+        self.arrived += 1
+        if self.arrived >= self.count:
+            self.complete = True
+            self.release()
+        elif self._deadline is None:
+            self._deadline = asyncio.get_running_loop().call_later(self.within, self.release)
+        await self._go.wait()
+
+    def release(self) -> None:
+        """Let every stalled call go on (and the calls still to come pass)."""
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self.arrived = max(self.arrived, self.count)
+        self._go.set()
 
 
 def _webhook_failure(outcome: int | str) -> str:
@@ -902,6 +913,8 @@ class FakeTelegram:
         self._wake()
         for hold in self._every_hold:
             hold.drop()
+        if self.together is not None:
+            self.together.release()
         for push in list(self._pushes):
             push.cancel()
         if self._client is not None:

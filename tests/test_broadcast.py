@@ -484,7 +484,7 @@ async def test_scheduled_broadcast_waits_for_its_time_across_a_restart(
     scheduled_message = organiser.telegram.last_message(ADMIN_ID).message_id
     await app.restart()
     async with _db(app).transaction() as conn:
-        # Stored to the second: 3 s ahead is at least 2 s, well past the wait below.
+        # SQLite stores it to the second: 3 s ahead is at least 2 s, past the wait below.
         soon = utc_now() + timedelta(seconds=3)
         await conn.execute("UPDATE broadcasts SET scheduled_for = ?", (soon,))
     await asyncio.sleep(1.0)

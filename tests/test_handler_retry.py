@@ -80,11 +80,12 @@ async def test_a_rush_of_newcomers_typing_is_answered_once_each(
     retries = count_retries(app)
     people = [make_user(3000 + n, first_name=f"Гость{n}") for n in range(20)]
     limit = app.telegram.rate_limit = RateLimit(12)
-    app.telegram.together = Together(20)  # the replies reach Telegram at once
+    rush = app.telegram.together = Together(20)  # the replies reach Telegram at once
     try:
         calls = await app.process(*(user.updates.message("/start") for user in people))
     finally:
         app.telegram.rate_limit = app.telegram.together = None
+    assert rush.complete
     # Eight refused. A retry itself is never refused here: that would take 12 messages in
     # the second before its refusal and 12 more in the second after it, 24 of 20.
     assert limit.refused == 8
@@ -108,12 +109,13 @@ async def test_a_rush_of_presses_is_answered_once_each(
         message, button = user.find_button("Русский")
         presses.append(user.updates.callback(message, button["callback_data"]))
     limit = app.telegram.rate_limit = RateLimit(12)
-    app.telegram.together = Together(20)  # the replies reach Telegram at once
+    rush = app.telegram.together = Together(20)  # the replies reach Telegram at once
     started = time.time()  # as the fake notes when calls arrive
     try:
         calls = await app.process(*presses)
     finally:
         app.telegram.rate_limit = app.telegram.together = None
+    assert rush.complete
     assert limit.refused == 8
     retried = assert_answered_once(app, calls, people)
     assert retried == limit.refused == len(retries)

@@ -188,11 +188,9 @@ async def test_mute_under_a_reminder_unsubscribes(app: RunningBot, member: TgUse
 
 
 async def test_restart_before_the_reminder(app: RunningBot, member: TgUser) -> None:
-    assert app.db is not None
-    starts = _whole_second(10)
-    event_id = await add_event(app.db, starts_at=starts)
-    await _subscribe(app, member, event_id)
-    await app.restart()  # well before the reminder is due (7 s from now)
+    event_id = await _subscribed_event(app, member)
+    starts = await _starts_in(app, event_id, 8)
+    await app.restart()  # before the reminder is due (5 s from now)
     await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))
     await asyncio.sleep(1)
     reminders = _reminders(app.telegram, member.id)
@@ -204,10 +202,8 @@ async def test_restart_before_the_reminder(app: RunningBot, member: TgUser) -> N
 async def test_missed_while_down_is_sent_at_start_up_if_still_ahead(
     app: RunningBot, member: TgUser
 ) -> None:
-    assert app.db is not None
-    starts = _whole_second(12)
-    event_id = await add_event(app.db, starts_at=starts)
-    await _subscribe(app, member, event_id)
+    event_id = await _subscribed_event(app, member)
+    starts = await _starts_in(app, event_id, 12)  # due in 4 s
     await app.stop()
     await asyncio.sleep(max(_epoch(starts) - 8 - time.time() + 0.5, 0))  # due while down
     assert not _reminders(app.telegram, member.id)
@@ -221,10 +217,8 @@ async def test_missed_while_down_is_sent_at_start_up_if_still_ahead(
 async def test_missed_while_down_is_dropped_if_the_event_began(
     app: RunningBot, member: TgUser, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert app.db is not None
-    starts = _whole_second(8)  # due in 5 s: the press and the stop come well before
-    event_id = await add_event(app.db, starts_at=starts, hours=2)
-    await _subscribe(app, member, event_id)
+    event_id = await _subscribed_event(app, member)
+    starts = await _starts_in(app, event_id, 7)  # due in 4 s: the stop comes before
     await app.stop()
     await asyncio.sleep(max(_epoch(starts) - time.time() + 0.5, 0))  # it has begun
     with caplog.at_level(logging.WARNING, logger="bot.delivery.reminders"):
@@ -248,7 +242,8 @@ async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
     # Its own bot, with short reminder offsets; not `make_user`, whose `app` would start a
     # second bot polling the same fake Telegram (Telegram's 409 "Conflict" then makes the
     # two take turns at the updates, and the test fails now and then).
-    app = RunningBot(telegram, make_settings(telegram, db_path, event_reminders="4s,2s"))
+    # 4 s between the two reminders: the move comes between them on a slow machine too.
+    app = RunningBot(telegram, make_settings(telegram, db_path, event_reminders="6s,2s"))
     await app.start()
     try:
         assert app.db is not None
@@ -256,9 +251,9 @@ async def test_moving_an_event_moves_reminders_and_does_not_repeat_sent_ones(
         await onboard(member)
         event_id = await add_event(app.db)
         await _subscribe(app, member, event_id)
-        starts = await _starts_in(app, event_id, 6)
-        await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))  # the 4 s one
-        # Moved 5 s later: the 2 s reminder follows (due at new start − 2 s), the 4 s
+        starts = await _starts_in(app, event_id, 8)
+        await _wait_for(lambda: bool(_reminders(app.telegram, member.id)))  # the 6 s one
+        # Moved 5 s later: the 2 s reminder follows (due at new start − 2 s), the 6 s
         # reminder already sent is not sent again for the new time.
         moved = starts + timedelta(seconds=5)
         service = app.dp["events"].service
@@ -311,8 +306,8 @@ async def test_unsubscribing_drops_that_persons_reminder(
     assert app.db is not None
     event_id = await _subscribed_event(app, member)
     await _subscribe(app, admin, event_id)
+    await _starts_in(app, event_id, 8)  # both reminders planned, due in 5 s
     await member.press("🔕 Не напоминать")
-    await _starts_in(app, event_id, 5)
     await _wait_for(lambda: bool(_reminders(app.telegram, admin.id)))
     await asyncio.sleep(0.5)
     assert not _reminders(app.telegram, member.id)

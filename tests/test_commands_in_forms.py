@@ -29,12 +29,13 @@ def _groups(group: type[StatesGroup] = StatesGroup) -> Iterator[type[StatesGroup
 FORM_STATES: list[State] = [
     state for group in _groups() if group is not Onboarding for state in group.__all_states__
 ]
-# Links with a one-time token differ at every call.
+# Links with a one-time token differ at every call, and /invite names the minute its link
+# expires (the minute may turn between two calls).
 _TOKENS = re.compile(r"(start=|startapp=)\S+")
-# /audit lists the latest actions, which the other commands add to, and /invite names the
-# minute its link expires: their usual answer is
+_EXPIRES = re.compile(r"(до )\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}")
+# /audit lists the latest actions, which the other commands add to: its usual answer is
 # taken again right before.
-_GROWING = {"audit", "invite"}
+_GROWING = {"audit"}
 # /mydata says that a form is open (its data is kept until it ends).
 _MENTIONS_THE_FORM = {"mydata"}
 
@@ -49,7 +50,10 @@ async def _answer(app: RunningBot, user: TgUser, command: str, state: State | No
     await asyncio.sleep(0.011)
     calls = await user.send(f"/{command}")
     return [
-        _TOKENS.sub(r"\1…", str(call.params.get("text") or call.params.get("caption") or ""))
+        _EXPIRES.sub(
+            r"\1…",
+            _TOKENS.sub(r"\1…", str(call.params.get("text") or call.params.get("caption") or "")),
+        )
         for call in calls
         if call.method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto")
     ]
